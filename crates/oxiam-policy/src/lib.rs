@@ -1,0 +1,1 @@
+//! oxiam-policy (placeholder, filled in by its own work).

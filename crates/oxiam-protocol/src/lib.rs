@@ -1,0 +1,1 @@
+//! oxiam-protocol (placeholder, filled in by its own work).

@@ -1,0 +1,1 @@
+//! oxiam-server (placeholder, filled in by its own work).

@@ -1,0 +1,1 @@
+//! oxiam-sigv4 (placeholder, filled in by its own work).

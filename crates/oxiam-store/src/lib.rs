@@ -1,0 +1,1 @@
+//! oxiam-store (placeholder, filled in by its own work).

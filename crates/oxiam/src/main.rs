@@ -1,0 +1,2 @@
+//! The `oxiam` binary.
+fn main() {}

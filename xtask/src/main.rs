@@ -1,0 +1,2 @@
+//! `cargo xtask …` maintenance tasks.
+fn main() {}
