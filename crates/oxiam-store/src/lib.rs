@@ -20,6 +20,22 @@
 //! - [`conformance`]: the backend-independent test suite, public so every backend runs it.
 //! - `feed`: the compact binary encoding of one change-feed entry (shared by backends).
 //!
+//! # Example
+//! ```
+//! use oxiam_store::{Change, Record, SqliteStore, Store, StoreError, crypto::Kek};
+//!
+//! let store = SqliteStore::open_in_memory()?;
+//! let kek = Kek::generate();
+//! let sealed = kek.seal(b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", b"access_key/AKIAEXAMPLE");
+//! let put = Change::Put(Record { table: "access_key".into(), key: "AKIAEXAMPLE".into(), value: sealed });
+//! let loaded = store.load_all()?;
+//! let seq = store.commit(loaded.seq, &[put.clone()])?;
+//! // A second writer that read the old state loses and must catch up.
+//! assert!(matches!(store.commit(loaded.seq, &[]), Err(StoreError::Conflict { current }) if current == seq));
+//! assert_eq!(store.changes_since(loaded.seq)?, vec![(seq, vec![put])]);
+//! # Ok::<(), StoreError>(())
+//! ```
+//!
 //! # Invariants every backend keeps
 //! - INVARIANT (seq-is-feed-head): the store's sequence number is the sequence of the last
 //!   feed entry (0 for a new store); each successful commit adds exactly one entry, numbered
@@ -81,6 +97,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn commit(&self, expected_seq: u64, changes: &[Change]) -> Result<u64, StoreError>;
 
     /// Feed entries with sequence > `after`, in order (for other nodes to catch up).
+    /// [`StoreError::FeedTruncated`] if some of those entries were pruned: a follower must
+    /// never skip a change silently.
     fn changes_since(&self, after: u64) -> Result<Vec<(u64, Vec<Change>)>, StoreError>;
 
     /// Small key/value metadata outside the feed (e.g. "default_account").
@@ -115,6 +133,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The feed no longer holds the entries right after `after` (older entries were pruned):
+    /// the caller is too far behind to catch up and must reload with [`Store::load_all`].
+    #[error(
+        "change feed no longer holds the entries after sequence {after} (oldest kept: {oldest}); reload the whole state"
+    )]
+    FeedTruncated { after: u64, oldest: u64 },
     /// Stored bytes do not decode (a damaged database or a foreign writer).
     #[error("store data is corrupt: {0}")]
     Corrupt(String),

@@ -104,6 +104,24 @@ impl SqliteStore {
         }
     }
 
+    /// Deletes old change-feed entries, keeping the newest `keep_last` (at least one, since
+    /// the newest entry carries the store's sequence). Returns how many were deleted.
+    ///
+    /// The feed only serves followers catching up; with one node nobody reads it, yet it
+    /// holds a copy of every value ever written. A follower that asks for pruned entries
+    /// gets [`StoreError::FeedTruncated`] and reloads.
+    pub fn prune_feed(&self, keep_last: u64) -> Result<u64, StoreError> {
+        let keep_last = i64::try_from(keep_last.max(1)).unwrap_or(i64::MAX);
+        let conn = self.conn()?;
+        let deleted = conn
+            .execute(
+                "DELETE FROM feed WHERE seq <= (SELECT MAX(seq) FROM feed) - ?1",
+                [keep_last],
+            )
+            .map_err(backend("pruning the feed"))?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
+    }
+
     #[cfg(test)]
     pub(crate) fn lock_for_test(&self) -> std::sync::LockResult<MutexGuard<'_, Connection>> {
         self.conn.lock()
@@ -189,24 +207,43 @@ impl Store for SqliteStore {
     }
 
     fn changes_since(&self, after: u64) -> Result<Vec<(u64, Vec<Change>)>, StoreError> {
-        let Ok(after) = i64::try_from(after) else {
+        let Ok(after_sql) = i64::try_from(after) else {
             return Ok(Vec::new());
         };
-        let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT seq, changes FROM feed WHERE seq > ?1 ORDER BY seq")
+        let mut conn = self.conn()?;
+        // One read transaction, so a concurrent prune cannot fall between the gap check and
+        // the read.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(backend("starting a read"))?;
+        let oldest: Option<i64> = tx
+            .query_row("SELECT MIN(seq) FROM feed", [], |row| row.get(0))
             .map_err(backend("reading the feed"))?;
-        let rows = stmt
-            .query_map([after], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
-            })
-            .map_err(backend("reading the feed"))?;
-        let mut entries = Vec::new();
-        for row in rows {
-            let (seq, bytes) = row.map_err(backend("reading the feed"))?;
-            let changes = feed::decode(&bytes)
-                .map_err(|err| StoreError::Corrupt(format!("feed entry {seq}: {err}")))?;
-            entries.push((from_sql_seq(seq)?, changes));
+        let entries = {
+            let mut stmt = tx
+                .prepare_cached("SELECT seq, changes FROM feed WHERE seq > ?1 ORDER BY seq")
+                .map_err(backend("reading the feed"))?;
+            let rows = stmt
+                .query_map([after_sql], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(backend("reading the feed"))?;
+            let mut entries = Vec::new();
+            for row in rows {
+                let (seq, bytes) = row.map_err(backend("reading the feed"))?;
+                let changes = feed::decode(&bytes)
+                    .map_err(|err| StoreError::Corrupt(format!("feed entry {seq}: {err}")))?;
+                entries.push((from_sql_seq(seq)?, changes));
+            }
+            entries
+        };
+        tx.commit().map_err(backend("ending a read"))?;
+        if let (Some(oldest), Some((first, _))) = (oldest, entries.first()) {
+            let oldest = from_sql_seq(oldest)?;
+            // INVARIANT (seq-is-feed-head): sequences are dense, so a gap means pruning.
+            if *first != after.saturating_add(1) {
+                return Err(StoreError::FeedTruncated { after, oldest });
+            }
         }
         Ok(entries)
     }

@@ -386,3 +386,47 @@ fn a_sealed_secret_never_reaches_the_database_files() {
         secret.as_bytes()
     );
 }
+
+#[test]
+fn pruning_the_feed_keeps_the_sequence_and_followers_notice_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let store = SqliteStore::open(&path).unwrap();
+    for seq in 0..10 {
+        store
+            .commit(seq, &[put("user", &format!("u{seq}"), b"v")])
+            .unwrap();
+    }
+    assert_eq!(store.prune_feed(3).unwrap(), 7);
+    let tail: Vec<u64> = store
+        .changes_since(7)
+        .unwrap()
+        .iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(tail, [8, 9, 10]);
+    for behind in [0, 5, 6] {
+        assert!(
+            matches!(
+                store.changes_since(behind),
+                Err(StoreError::FeedTruncated { after, oldest: 8 }) if after == behind
+            ),
+            "changes_since({behind})"
+        );
+    }
+    assert_eq!(store.changes_since(10).unwrap(), vec![]);
+
+    // Pruning everything still keeps the head entry, which carries the sequence.
+    assert_eq!(store.prune_feed(0).unwrap(), 2);
+    assert_eq!(store.load_all().unwrap().seq, 10);
+    assert_eq!(store.load_all().unwrap().records.len(), 10);
+    assert!(matches!(
+        store.commit(9, &[]),
+        Err(StoreError::Conflict { current: 10 })
+    ));
+    assert_eq!(store.commit(10, &[]).unwrap(), 11);
+    drop(store);
+    let reopened = SqliteStore::open(&path).unwrap();
+    assert_eq!(reopened.load_all().unwrap().seq, 11);
+    assert_eq!(reopened.changes_since(10).unwrap(), vec![(11, vec![])]);
+}

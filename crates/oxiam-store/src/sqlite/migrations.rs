@@ -40,7 +40,12 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to [`SCHEMA_VERSION`], refusing foreign or newer databases.
 pub(crate) fn run(conn: &mut Connection) -> Result<(), MigrationError> {
-    for (version, sql) in (1..).zip(MIGRATIONS) {
+    run_steps(conn, MIGRATIONS)
+}
+
+fn run_steps(conn: &mut Connection, steps: &[&str]) -> Result<(), MigrationError> {
+    let latest = i64::try_from(steps.len()).unwrap_or(i64::MAX);
+    for (version, sql) in (1..).zip(steps) {
         let step_err = |source: rusqlite::Error| MigrationError::Step {
             version,
             source: Box::new(source),
@@ -48,7 +53,7 @@ pub(crate) fn run(conn: &mut Connection) -> Result<(), MigrationError> {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(step_err)?;
-        let current = check_version(&tx).map_err(|err| match err {
+        let current = check_version(&tx, latest).map_err(|err| match err {
             CheckError::Sqlite(source) => step_err(source),
             CheckError::Refused(refused) => refused,
         })?;
@@ -77,7 +82,7 @@ impl From<rusqlite::Error> for CheckError {
 }
 
 /// The current schema version, after checking the database is ours and not too new.
-fn check_version(conn: &Connection) -> Result<i64, CheckError> {
+fn check_version(conn: &Connection, latest: i64) -> Result<i64, CheckError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let application_id: i64 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
     let fresh = version == 0 && application_id == 0;
@@ -86,11 +91,80 @@ fn check_version(conn: &Connection) -> Result<i64, CheckError> {
             found: application_id,
         }));
     }
-    if version > SCHEMA_VERSION {
+    if version > latest {
         return Err(CheckError::Refused(MigrationError::DatabaseTooNew {
             found: version,
-            supported: SCHEMA_VERSION,
+            supported: latest,
         }));
     }
     Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    fn has_table(conn: &Connection, name: &str) -> bool {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            == 1
+    }
+
+    #[test]
+    fn steps_run_in_order_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let v1 = ["CREATE TABLE a (x)"];
+        run_steps(&mut conn, &v1).unwrap();
+        assert_eq!(version(&conn), 1);
+        // A binary with one more step upgrades, running only the new step.
+        let v2 = ["CREATE TABLE a (x)", "CREATE TABLE b (y)"];
+        run_steps(&mut conn, &v2).unwrap();
+        run_steps(&mut conn, &v2).unwrap();
+        assert_eq!(version(&conn), 2);
+        assert!(has_table(&conn, "a") && has_table(&conn, "b"));
+        // The older binary now refuses the database.
+        assert!(matches!(
+            run_steps(&mut conn, &v1),
+            Err(MigrationError::DatabaseTooNew {
+                found: 2,
+                supported: 1
+            })
+        ));
+    }
+
+    #[test]
+    fn a_failing_step_leaves_the_previous_version_intact() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let steps = [
+            "CREATE TABLE a (x)",
+            "CREATE TABLE b (y); INSERT INTO no_such_table VALUES (1)",
+        ];
+        let err = run_steps(&mut conn, &steps).unwrap_err();
+        assert!(
+            matches!(err, MigrationError::Step { version: 2, .. }),
+            "{err:?}"
+        );
+        assert_eq!(version(&conn), 1);
+        assert!(has_table(&conn, "a"));
+        assert!(!has_table(&conn, "b"), "half of step 2 was kept");
+    }
+
+    #[test]
+    fn the_real_migrations_reach_schema_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn).unwrap();
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        for table in ["records", "feed", "meta"] {
+            assert!(has_table(&conn, table), "{table}");
+        }
+    }
 }
