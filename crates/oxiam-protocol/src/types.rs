@@ -1,0 +1,70 @@
+//! Hand-written value types the generated code uses.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+/// A model `timestamp`. On the wire IAM and STS write whole seconds in UTC with a `Z`
+/// (`2024-05-01T12:00:00Z`); requests may carry any RFC 3339 form (botocore sends fractional
+/// seconds when the value has them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub time::OffsetDateTime);
+
+impl DateTime {
+    /// The current time, truncated to whole seconds so that a value written to the wire and
+    /// read back compares equal.
+    pub fn now() -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self(now.replace_nanosecond(0).unwrap_or(now))
+    }
+
+    /// `YYYY-MM-DDThh:mm:ssZ` in UTC, as IAM and STS print timestamps.
+    pub fn to_iso8601(&self) -> String {
+        let utc = self.0.to_offset(UtcOffset::UTC);
+        utc.format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+    }
+
+    /// Parses an RFC 3339 timestamp (`Z` or a numeric offset, optional fractional seconds).
+    pub fn parse_iso8601(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &Rfc3339).ok().map(Self)
+    }
+}
+
+impl Default for DateTime {
+    fn default() -> Self {
+        Self(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_whole_seconds_in_utc() {
+        let t = DateTime::parse_iso8601("2024-05-01T14:00:00.789+02:00").unwrap();
+        assert_eq!(t.to_iso8601(), "2024-05-01T12:00:00Z");
+        assert_eq!(DateTime::default().to_iso8601(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn now_round_trips() {
+        let now = DateTime::now();
+        assert_eq!(DateTime::parse_iso8601(&now.to_iso8601()), Some(now));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-05-01 12:00:00",
+        ] {
+            assert_eq!(DateTime::parse_iso8601(bad), None, "{bad}");
+        }
+    }
+}
