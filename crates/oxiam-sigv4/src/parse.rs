@@ -1,0 +1,407 @@
+//! Reading what a request claims: from the `Authorization` header, or from the `X-Amz-*`
+//! query parameters of a presigned URL.
+//!
+//! The checks run in the order AWS's request-authentication layer runs them, so a request with
+//! several faults gets the same first complaint from us as from AWS.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+use time::OffsetDateTime;
+
+use crate::error::{MissingHeaderParts, MissingQueryParameters, ScopeMismatch};
+use crate::{Error, HttpRequest, timestamp};
+
+/// The only algorithm accepted.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The only credential-scope terminator accepted.
+pub const TERMINATOR: &str = "aws4_request";
+/// The longest validity a presigned request may ask for (seven days).
+pub const MAX_EXPIRES_SECONDS: u32 = 604_800;
+/// The validity of a presigned request that names no `X-Amz-Expires` (STS's own window).
+pub const DEFAULT_EXPIRES_SECONDS: u32 = 900;
+
+/// How the signature travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureKind {
+    /// In the `Authorization` header.
+    Header,
+    /// In the query string (a presigned URL).
+    Presigned {
+        /// `X-Amz-Expires`: seconds after `X-Amz-Date` the URL stays valid.
+        expires_seconds: u32,
+    },
+}
+
+/// Where the request's timestamp came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateSource {
+    /// The `X-Amz-Date` header.
+    AmzDateHeader,
+    /// The HTTP `Date` header (used only when `X-Amz-Date` is absent).
+    DateHeader,
+    /// The `X-Amz-Date` query parameter of a presigned URL.
+    Query,
+}
+
+/// What a request claims about its signature. Borrows from the request where it can; values
+/// from a presigned URL's query are percent-decoded, hence `Cow`.
+#[derive(Clone)]
+pub struct Parsed<'a> {
+    /// The access key id from the credential scope.
+    pub access_key_id: Cow<'a, str>,
+    /// The region from the credential scope.
+    pub region: Cow<'a, str>,
+    /// The service from the credential scope.
+    pub service: Cow<'a, str>,
+    /// The date (`yyyymmdd`) from the credential scope; equal to the timestamp's date.
+    pub date: Cow<'a, str>,
+    /// When the request says it was signed.
+    pub timestamp: OffsetDateTime,
+    /// `SignedHeaders`, e.g. `host;x-amz-date`.
+    pub signed_headers: Cow<'a, str>,
+    /// The signature as presented (hex). Never log it.
+    pub signature: Cow<'a, str>,
+    /// `X-Amz-Security-Token`, from the header or the query.
+    pub session_token: Option<Cow<'a, str>>,
+    /// Header or presigned.
+    pub kind: SignatureKind,
+    /// Where [`Parsed::timestamp`] came from.
+    pub date_source: DateSource,
+    /// The timestamp exactly as it enters the string to sign (`YYYYMMDD'T'HHMMSS'Z'`).
+    pub(crate) amz_date: Cow<'a, str>,
+}
+
+impl Parsed<'_> {
+    /// Checks the credential scope's region and service against what this endpoint serves,
+    /// with AWS's messages. An empty `valid_regions` accepts any region.
+    ///
+    /// # Errors
+    /// [`Error::CredentialScope`] naming every part that does not fit.
+    pub fn check_scope(&self, valid_regions: &[&str], service: &str) -> Result<(), Error> {
+        let mut mismatch = ScopeMismatch::default();
+        if !valid_regions.is_empty() && !valid_regions.contains(&&*self.region) {
+            mismatch.region = Some(self.region.to_string());
+        }
+        if self.service != service {
+            mismatch.service = Some(service.to_owned());
+        }
+        if mismatch.any() {
+            Err(Error::CredentialScope(Box::new(mismatch)))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The timestamp as signed, `YYYYMMDD'T'HHMMSS'Z'`.
+    #[must_use]
+    pub fn amz_date(&self) -> &str {
+        &self.amz_date
+    }
+}
+
+impl fmt::Debug for Parsed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parsed")
+            .field("access_key_id", &self.access_key_id)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("date", &self.date)
+            .field("timestamp", &self.timestamp)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"**redacted**")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "**redacted**"),
+            )
+            .field("kind", &self.kind)
+            .field("date_source", &self.date_source)
+            .finish()
+    }
+}
+
+/// Reads the signature a request claims.
+///
+/// `Ok(None)` when the request carries no signature at all (anonymous calls such as
+/// `AssumeRoleWithWebIdentity` need that); `Err` for a malformed or incomplete one. Nothing is
+/// verified here: pass the result to [`crate::verify`].
+///
+/// # Errors
+/// Any of the `IncompleteSignature` family, [`Error::MissingAuthenticationToken`] for a
+/// non-SigV4 `Authorization` header, and the scope checks that need no secret.
+pub fn parse<'a>(req: &HttpRequest<'a>) -> Result<Option<Parsed<'a>>, Error> {
+    let authorization = req.header("authorization");
+    let presigned = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"]
+        .iter()
+        .any(|name| req.query_param(name).is_some());
+    match (authorization, presigned) {
+        (Some(_), true) => Err(Error::HeaderAndQueryAuthentication),
+        (Some(header), false) => parse_header(req, header).map(Some),
+        (None, true) => parse_query(req).map(Some),
+        (None, false) => Ok(None),
+    }
+}
+
+fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>, Error> {
+    let header = header.trim();
+    if !header.starts_with("AWS4-") {
+        return Err(Error::MissingAuthenticationToken);
+    }
+    let (algorithm, rest) = header
+        .split_once(|c: char| c.is_ascii_whitespace())
+        .unwrap_or((header, ""));
+
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for pair in rest
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Error::NotKeyValuePair {
+                pair: pair.to_owned(),
+                header: redact_signature(header),
+            });
+        };
+        let slot = match key {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            _ => continue,
+        };
+        slot.get_or_insert(value);
+    }
+
+    let amz_date = req.header("x-amz-date");
+    let http_date = req.header("date");
+    let missing = MissingHeaderParts {
+        credential: credential.is_none_or(str::is_empty),
+        signature: signature.is_none_or(str::is_empty),
+        // An empty `SignedHeaders=` passes here and fails the `host` check below, as on AWS.
+        signed_headers: signed_headers.is_none(),
+        date: amz_date.is_none() && http_date.is_none(),
+        header: redact_signature(header),
+    };
+    if missing.any() {
+        return Err(Error::IncompleteAuthorizationHeader(missing));
+    }
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
+        return Err(Error::IncompleteAuthorizationHeader(missing));
+    };
+
+    let (timestamp, amz_date, date_source) = match (amz_date, http_date) {
+        (Some(raw), _) => {
+            let t = timestamp::parse_iso_basic(raw.trim())
+                .ok_or_else(|| Error::MalformedDate(raw.to_owned()))?;
+            (t, Cow::Borrowed(raw.trim()), DateSource::AmzDateHeader)
+        }
+        (None, Some(raw)) => {
+            let t = timestamp::parse_rfc1123(raw.trim())
+                .ok_or_else(|| Error::MalformedDate(raw.to_owned()))?;
+            (
+                t,
+                Cow::Owned(timestamp::format_iso_basic(t)),
+                DateSource::DateHeader,
+            )
+        }
+        (None, None) => return Err(Error::IncompleteAuthorizationHeader(missing)),
+    };
+
+    check_signed_headers(signed_headers, date_source)?;
+    check_algorithm(algorithm)?;
+    let [access_key_id, date, region, service, terminator] =
+        split_credential(Cow::Borrowed(credential))?;
+    check_terminator_and_date(&terminator, &date, &amz_date)?;
+
+    Ok(Parsed {
+        access_key_id,
+        region,
+        service,
+        date,
+        timestamp,
+        signed_headers: Cow::Borrowed(signed_headers),
+        signature: Cow::Borrowed(signature),
+        session_token: req
+            .header("x-amz-security-token")
+            .map(Cow::Borrowed)
+            .or_else(|| req.query_param("X-Amz-Security-Token").map(decode)),
+        kind: SignatureKind::Header,
+        date_source,
+        amz_date,
+    })
+}
+
+fn parse_query<'a>(req: &HttpRequest<'a>) -> Result<Parsed<'a>, Error> {
+    let param = |name| req.query_param(name).filter(|v| !v.is_empty());
+    let algorithm = param("X-Amz-Algorithm");
+    let credential = param("X-Amz-Credential");
+    let signature = param("X-Amz-Signature");
+    let signed_headers = param("X-Amz-SignedHeaders");
+    let amz_date = param("X-Amz-Date");
+    let missing = MissingQueryParameters {
+        algorithm: algorithm.is_none(),
+        credential: credential.is_none(),
+        signature: signature.is_none(),
+        signed_headers: signed_headers.is_none(),
+        date: amz_date.is_none(),
+    };
+    let (Some(algorithm), Some(credential), Some(signature), Some(signed_headers), Some(raw_date)) =
+        (algorithm, credential, signature, signed_headers, amz_date)
+    else {
+        return Err(Error::IncompleteQueryParameters(missing));
+    };
+
+    let amz_date = decode(raw_date);
+    let timestamp = timestamp::parse_iso_basic(&amz_date)
+        .ok_or_else(|| Error::MalformedDate(amz_date.to_string()))?;
+    let signed_headers = decode(signed_headers);
+    check_signed_headers(&signed_headers, DateSource::Query)?;
+    check_algorithm(&decode(algorithm))?;
+    let [access_key_id, date, region, service, terminator] = split_credential(decode(credential))?;
+    check_terminator_and_date(&terminator, &date, &amz_date)?;
+
+    let expires_seconds = match req.query_param("X-Amz-Expires") {
+        None => DEFAULT_EXPIRES_SECONDS,
+        Some(raw) => {
+            let seconds: u64 = decode(raw).parse().map_err(|_| Error::MalformedExpires)?;
+            u32::try_from(seconds)
+                .ok()
+                .filter(|&s| s <= MAX_EXPIRES_SECONDS)
+                .ok_or(Error::ExpiresTooLarge)?
+        }
+    };
+
+    Ok(Parsed {
+        access_key_id,
+        region,
+        service,
+        date,
+        timestamp,
+        signed_headers,
+        signature: decode(signature),
+        session_token: req
+            .query_param("X-Amz-Security-Token")
+            .map(decode)
+            .or_else(|| req.header("x-amz-security-token").map(Cow::Borrowed)),
+        kind: SignatureKind::Presigned { expires_seconds },
+        date_source: DateSource::Query,
+        amz_date,
+    })
+}
+
+/// `host` must be signed; so must `x-amz-date` when the timestamp came from that header.
+fn check_signed_headers(signed_headers: &str, source: DateSource) -> Result<(), Error> {
+    let signed = |name: &str| {
+        signed_headers
+            .split(';')
+            .any(|h| h.eq_ignore_ascii_case(name))
+    };
+    if !signed("host") {
+        return Err(Error::HostNotSigned);
+    }
+    if source == DateSource::AmzDateHeader && !signed("x-amz-date") {
+        return Err(Error::AmzDateNotSigned);
+    }
+    Ok(())
+}
+
+fn check_algorithm(algorithm: &str) -> Result<(), Error> {
+    if algorithm == ALGORITHM {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedAlgorithm(algorithm.to_owned()))
+    }
+}
+
+/// `keyid/date/region/service/terminator`; trailing slashes are ignored, as AWS does.
+fn split_credential(credential: Cow<'_, str>) -> Result<[Cow<'_, str>; 5], Error> {
+    fn five(s: &str) -> Option<[&str; 5]> {
+        let mut parts = s.trim_end_matches('/').split('/');
+        let out = [
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        ];
+        parts.next().is_none().then_some(out)
+    }
+    match credential {
+        Cow::Borrowed(s) => five(s)
+            .map(|parts| parts.map(Cow::Borrowed))
+            .ok_or_else(|| Error::MalformedCredential(s.to_owned())),
+        Cow::Owned(s) => five(&s)
+            .map(|parts| parts.map(|p| Cow::Owned(p.to_owned())))
+            .ok_or_else(|| Error::MalformedCredential(s.clone())),
+    }
+}
+
+fn check_terminator_and_date(terminator: &str, date: &str, amz_date: &str) -> Result<(), Error> {
+    let request_date = amz_date.get(..8).unwrap_or(amz_date);
+    let mismatch = ScopeMismatch {
+        terminator: (terminator != TERMINATOR).then(|| terminator.to_owned()),
+        date: (date != request_date).then(|| {
+            (
+                date.to_owned(),
+                request_date.to_owned(),
+                amz_date.to_owned(),
+            )
+        }),
+        ..ScopeMismatch::default()
+    };
+    if mismatch.any() {
+        Err(Error::CredentialScope(Box::new(mismatch)))
+    } else {
+        Ok(())
+    }
+}
+
+/// Percent-decodes a query value (`+` stays `+`: SigV4 clients encode a space as `%20`).
+fn decode(raw: &str) -> Cow<'_, str> {
+    percent_decode_str(raw).decode_utf8_lossy()
+}
+
+/// The header for an error message, with the value after `Signature=` replaced: AWS echoes
+/// the header, but a signature must never reach a message or a log.
+fn redact_signature(header: &str) -> String {
+    let Some(at) = header.find("Signature=") else {
+        return header.to_owned();
+    };
+    let (head, tail) = header.split_at(at + "Signature=".len());
+    let end = tail
+        .find(|c: char| c == ',' || c.is_ascii_whitespace())
+        .unwrap_or(tail.len());
+    let rest = tail.get(end..).unwrap_or_default();
+    format!("{head}**redacted**{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_signature("AWS4-HMAC-SHA256 Credential=a/b, Signature=abc123, X=y"),
+            "AWS4-HMAC-SHA256 Credential=a/b, Signature=**redacted**, X=y"
+        );
+        assert_eq!(
+            redact_signature("AWS4-HMAC-SHA256 Signature=abc123"),
+            "AWS4-HMAC-SHA256 Signature=**redacted**"
+        );
+        assert_eq!(
+            redact_signature("AWS4-X Credential=a"),
+            "AWS4-X Credential=a"
+        );
+    }
+
+    #[test]
+    fn credential_split() {
+        let ok = split_credential(Cow::Borrowed("AKID/20150830/us-east-1/iam/aws4_request/"));
+        assert_eq!(ok.unwrap().map(|c| c.into_owned())[3], "iam");
+        assert!(split_credential(Cow::Borrowed("a/b/c/d")).is_err());
+        assert!(split_credential(Cow::Owned("a/b/c/d/e/f".into())).is_err());
+    }
+}

@@ -1,0 +1,81 @@
+//! The view of an HTTP request that SigV4 needs, borrowed from whichever HTTP stack received it.
+
+/// The parts of an HTTP request SigV4 covers.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The path as on the wire (still percent-encoded), e.g. `/`.
+    pub path: &'a str,
+    /// The raw query string without `?`; may be empty.
+    pub query: &'a str,
+    /// Header names in any case, as received; a name may repeat. For HTTP/2, pass the
+    /// `:authority` as `host`.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body as received.
+    pub body: &'a [u8],
+}
+
+impl<'a> HttpRequest<'a> {
+    /// The first value of the header `name` (ASCII case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, v)| v)
+    }
+
+    /// The raw (still percent-encoded) value of the first query parameter whose raw name is
+    /// exactly `name`. A parameter without `=` has the empty value.
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<&'a str> {
+        query_pairs(self.query)
+            .find(|&(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// The raw `(name, value)` pairs of a query string, skipping empty segments.
+pub(crate) fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| segment.split_once('=').unwrap_or((segment, "")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lookup_ignores_case_and_takes_first() {
+        let headers = [("Host", "a"), ("X-Thing", "1"), ("x-thing", "2")];
+        let req = HttpRequest {
+            method: "GET",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: b"",
+        };
+        assert_eq!(req.header("host"), Some("a"));
+        assert_eq!(req.header("X-THING"), Some("1"));
+        assert_eq!(req.header("missing"), None);
+    }
+
+    #[test]
+    fn query_params() {
+        let req = HttpRequest {
+            method: "GET",
+            path: "/",
+            query: "a=1&&b&c=x%2Fy&a=2",
+            headers: &[],
+            body: b"",
+        };
+        assert_eq!(req.query_param("a"), Some("1"));
+        assert_eq!(req.query_param("b"), Some(""));
+        assert_eq!(req.query_param("c"), Some("x%2Fy"));
+        assert_eq!(req.query_param("d"), None);
+        assert_eq!(query_pairs(req.query).count(), 4);
+    }
+}

@@ -1,0 +1,159 @@
+//! Task 4 of SigV4, server side: recompute the signature and compare, inside the clock window.
+
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::Window;
+use crate::parse::SignatureKind;
+use crate::string_to_sign::ScopeParts;
+use crate::timestamp::format_iso_basic;
+use crate::{
+    Error, HttpRequest, Parsed, SecretAccessKey, SigningKeyCache, canonical_request, string_to_sign,
+};
+
+/// How far a header-signed request's clock may be from ours, either way; also how far ahead
+/// of its `X-Amz-Date` a presigned request may arrive.
+pub const CLOCK_SKEW: Duration = Duration::minutes(15);
+
+/// The payload hash a presigned URL may name instead of a SHA-256.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Checks the signature (in constant time) and the clock window: ±15 min for header
+/// signing; for presigned URLs, not before `X-Amz-Date - 15 min` and not after
+/// `X-Amz-Date + X-Amz-Expires`. `now` is the server's clock.
+///
+/// The credential scope's date and terminator were checked by [`crate::parse`]; its region
+/// and service are the endpoint's to check, with [`Parsed::check_scope`].
+///
+/// # Errors
+/// [`Error::SignatureExpired`] / [`Error::SignatureNotYetCurrent`] outside the window,
+/// [`Error::SignedHeaderMissing`], the payload-hash errors, and
+/// [`Error::SignatureDoesNotMatch`].
+pub fn verify(
+    req: &HttpRequest<'_>,
+    parsed: &Parsed<'_>,
+    secret: &SecretAccessKey,
+    now: OffsetDateTime,
+    cache: &SigningKeyCache,
+) -> Result<(), Error> {
+    check_clock(parsed, now)?;
+
+    let presigned = matches!(parsed.kind, SignatureKind::Presigned { .. });
+    let body_sha256: [u8; 32] = Sha256::digest(req.body).into();
+    let mut body_hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(body_sha256, &mut body_hex);
+    let payload = payload_hash(
+        req.header("x-amz-content-sha256"),
+        &body_sha256,
+        &body_hex,
+        presigned,
+        req.body.is_empty(),
+    )?;
+
+    let mut hasher = Sha256::new();
+    canonical_request::write(&mut hasher, req, &parsed.signed_headers, payload, presigned)?;
+    let canonical_sha256: [u8; 32] = hasher.finalize().into();
+
+    let key = cache.signing_key(
+        &parsed.access_key_id,
+        secret,
+        &parsed.date,
+        &parsed.region,
+        &parsed.service,
+    );
+    let mut mac = key.mac();
+    let scope = ScopeParts::Parts {
+        date: &parsed.date,
+        region: &parsed.region,
+        service: &parsed.service,
+    };
+    string_to_sign::write(&mut mac, &parsed.amz_date, scope, &canonical_sha256);
+
+    let presented = decode_signature(&parsed.signature).ok_or(Error::SignatureDoesNotMatch)?;
+    mac.verify_slice(&presented)
+        .map_err(|_| Error::SignatureDoesNotMatch)
+}
+
+fn check_clock(parsed: &Parsed<'_>, now: OffsetDateTime) -> Result<(), Error> {
+    let ts = parsed.timestamp;
+    let (window, not_after) = match parsed.kind {
+        SignatureKind::Header => (CLOCK_SKEW, ts.checked_add(CLOCK_SKEW)),
+        SignatureKind::Presigned { expires_seconds } => (
+            Duration::seconds(i64::from(expires_seconds)),
+            ts.checked_add(Duration::seconds(i64::from(expires_seconds))),
+        ),
+    };
+    // `now > ts + window`, i.e. `ts < now - window`: too old. The boundary itself is valid.
+    if not_after.is_none_or(|limit| now > limit) {
+        let earliest = now
+            .checked_sub(window)
+            .map(format_iso_basic)
+            .unwrap_or_default();
+        return Err(Error::SignatureExpired {
+            timestamp: parsed.amz_date.to_string(),
+            earliest,
+            now: format_iso_basic(now),
+            window: Window(u32::try_from(window.whole_seconds()).unwrap_or(u32::MAX)),
+        });
+    }
+    // `ts > now + 15 min`: from the future, beyond any honest clock skew.
+    if now.checked_add(CLOCK_SKEW).is_none_or(|latest| ts > latest) {
+        let latest = now
+            .checked_add(CLOCK_SKEW)
+            .map(format_iso_basic)
+            .unwrap_or_default();
+        return Err(Error::SignatureNotYetCurrent {
+            timestamp: parsed.amz_date.to_string(),
+            latest,
+            now: format_iso_basic(now),
+        });
+    }
+    Ok(())
+}
+
+/// The last line of the canonical request. A declared `x-amz-content-sha256` is signed
+/// verbatim, but must also hash the body that arrived: otherwise a signed request could carry
+/// any body. `UNSIGNED-PAYLOAD` only for presigned URLs without a body, since IAM and STS
+/// take their parameters from the body.
+fn payload_hash<'x>(
+    declared: Option<&'x str>,
+    body_sha256: &[u8; 32],
+    body_hex: &'x [u8; 64],
+    presigned: bool,
+    body_empty: bool,
+) -> Result<&'x str, Error> {
+    let Some(declared) = declared else {
+        return std::str::from_utf8(body_hex).map_err(|_| Error::SignatureDoesNotMatch);
+    };
+    if declared == UNSIGNED_PAYLOAD {
+        return if presigned && body_empty {
+            Ok(declared)
+        } else {
+            Err(Error::UnsignedPayloadNotAllowed)
+        };
+    }
+    let mut claimed = [0u8; 32];
+    if declared.len() != 64 || hex::decode_to_slice(declared, &mut claimed).is_err() {
+        return Err(Error::UnsupportedPayloadHash);
+    }
+    if bool::from(claimed.ct_eq(body_sha256)) {
+        Ok(declared)
+    } else {
+        Err(Error::PayloadHashMismatch)
+    }
+}
+
+/// Exactly 64 lower-case hex digits, as every SigV4 signer writes them; anything else cannot
+/// match (and accepting upper case would let a request be altered and still verify).
+fn decode_signature(signature: &str) -> Option<[u8; 32]> {
+    let lower_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    if signature.len() != 64 || !signature.as_bytes().iter().all(lower_hex) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(signature, &mut out).ok()?;
+    Some(out)
+}
