@@ -45,24 +45,25 @@ pub enum DateSource {
     Query,
 }
 
-/// What a request claims about its signature. Borrows from the request where it can; values
-/// from a presigned URL's query are percent-decoded, hence `Cow`.
+/// What a request claims about its signature, borrowed from the request. The two values a
+/// presigned URL must percent-encode (`X-Amz-SignedHeaders`, `X-Amz-Security-Token`) are
+/// decoded, hence `Cow`.
 #[derive(Clone)]
 pub struct Parsed<'a> {
     /// The access key id from the credential scope.
-    pub access_key_id: Cow<'a, str>,
+    pub access_key_id: &'a str,
     /// The region from the credential scope.
-    pub region: Cow<'a, str>,
+    pub region: &'a str,
     /// The service from the credential scope.
-    pub service: Cow<'a, str>,
+    pub service: &'a str,
     /// The date (`yyyymmdd`) from the credential scope; equal to the timestamp's date.
-    pub date: Cow<'a, str>,
+    pub date: &'a str,
     /// When the request says it was signed.
     pub timestamp: OffsetDateTime,
     /// `SignedHeaders`, e.g. `host;x-amz-date`.
     pub signed_headers: Cow<'a, str>,
     /// The signature as presented (hex). Never log it.
-    pub signature: Cow<'a, str>,
+    pub signature: &'a str,
     /// `X-Amz-Security-Token`, from the header or the query.
     pub session_token: Option<Cow<'a, str>>,
     /// Header or presigned.
@@ -81,7 +82,7 @@ impl Parsed<'_> {
     /// [`Error::CredentialScope`] naming every part that does not fit.
     pub fn check_scope(&self, valid_regions: &[&str], service: &str) -> Result<(), Error> {
         let mut mismatch = ScopeMismatch::default();
-        if !valid_regions.is_empty() && !valid_regions.contains(&&*self.region) {
+        if !valid_regions.is_empty() && !valid_regions.contains(&self.region) {
             mismatch.region = Some(self.region.to_string());
         }
         if self.service != service {
@@ -211,9 +212,9 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
 
     check_signed_headers(signed_headers, date_source)?;
     check_algorithm(algorithm)?;
-    let [access_key_id, date, region, service, terminator] =
-        split_credential(Cow::Borrowed(credential))?;
-    check_terminator_and_date(&terminator, &date, &amz_date)?;
+    let [access_key_id, date, region, service, terminator] = split_credential(credential, false)
+        .ok_or_else(|| Error::MalformedCredential(credential.to_owned()))?;
+    check_terminator_and_date(terminator, date, &amz_date)?;
 
     Ok(Parsed {
         access_key_id,
@@ -222,7 +223,7 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
         date,
         timestamp,
         signed_headers: Cow::Borrowed(signed_headers),
-        signature: Cow::Borrowed(signature),
+        signature,
         session_token: req
             .header("x-amz-security-token")
             .map(Cow::Borrowed)
@@ -259,8 +260,9 @@ fn parse_query<'a>(req: &HttpRequest<'a>) -> Result<Parsed<'a>, Error> {
     let signed_headers = decode(signed_headers);
     check_signed_headers(&signed_headers, DateSource::Query)?;
     check_algorithm(&decode(algorithm))?;
-    let [access_key_id, date, region, service, terminator] = split_credential(decode(credential))?;
-    check_terminator_and_date(&terminator, &date, &amz_date)?;
+    let [access_key_id, date, region, service, terminator] = split_credential(credential, true)
+        .ok_or_else(|| Error::MalformedCredential(decode(credential).into_owned()))?;
+    check_terminator_and_date(terminator, date, &amz_date)?;
 
     let expires_seconds = match req.query_param("X-Amz-Expires") {
         None => DEFAULT_EXPIRES_SECONDS,
@@ -280,7 +282,7 @@ fn parse_query<'a>(req: &HttpRequest<'a>) -> Result<Parsed<'a>, Error> {
         date,
         timestamp,
         signed_headers,
-        signature: decode(signature),
+        signature,
         session_token: req
             .query_param("X-Amz-Security-Token")
             .map(decode)
@@ -316,26 +318,52 @@ fn check_algorithm(algorithm: &str) -> Result<(), Error> {
 }
 
 /// `keyid/date/region/service/terminator`; trailing slashes are ignored, as AWS does.
-fn split_credential(credential: Cow<'_, str>) -> Result<[Cow<'_, str>; 5], Error> {
-    fn five(s: &str) -> Option<[&str; 5]> {
-        let mut parts = s.trim_end_matches('/').split('/');
-        let out = [
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        ];
-        parts.next().is_none().then_some(out)
+///
+/// In a query (`encoded`), the separators arrive as `%2F` and are split on without decoding,
+/// so the parts borrow from the request; a part that would still need decoding is malformed
+/// (no key id, date, region, service or terminator contains an escaped character).
+fn split_credential(credential: &str, encoded: bool) -> Option<[&str; 5]> {
+    let separator_at = |s: &str| -> Option<(usize, usize)> {
+        let slash = s.find('/').map(|i| (i, 1));
+        if !encoded {
+            return slash;
+        }
+        let escaped = s
+            .as_bytes()
+            .windows(3)
+            .position(|w| w.eq_ignore_ascii_case(b"%2F"))
+            .map(|i| (i, 3));
+        match (slash, escaped) {
+            (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        }
+    };
+    let mut rest = credential;
+    loop {
+        let trimmed = rest.strip_suffix('/').or_else(|| {
+            let cut = rest.len().checked_sub(3)?;
+            let tail = rest.get(cut..)?;
+            (encoded && tail.eq_ignore_ascii_case("%2F"))
+                .then(|| rest.get(..cut))
+                .flatten()
+        });
+        match trimmed {
+            Some(shorter) => rest = shorter,
+            None => break,
+        }
     }
-    match credential {
-        Cow::Borrowed(s) => five(s)
-            .map(|parts| parts.map(Cow::Borrowed))
-            .ok_or_else(|| Error::MalformedCredential(s.to_owned())),
-        Cow::Owned(s) => five(&s)
-            .map(|parts| parts.map(|p| Cow::Owned(p.to_owned())))
-            .ok_or_else(|| Error::MalformedCredential(s.clone())),
+    let mut parts = [""; 5];
+    for (i, slot) in parts.iter_mut().enumerate() {
+        if i == 4 {
+            *slot = rest;
+            break;
+        }
+        let (at, len) = separator_at(rest)?;
+        *slot = rest.get(..at)?;
+        rest = rest.get(at + len..)?;
     }
+    let clean = |p: &&str| !encoded || !p.contains('%');
+    (separator_at(rest).is_none() && parts.iter().all(clean)).then_some(parts)
 }
 
 fn check_terminator_and_date(terminator: &str, date: &str, amz_date: &str) -> Result<(), Error> {
@@ -399,9 +427,24 @@ mod tests {
 
     #[test]
     fn credential_split() {
-        let ok = split_credential(Cow::Borrowed("AKID/20150830/us-east-1/iam/aws4_request/"));
-        assert_eq!(ok.unwrap().map(|c| c.into_owned())[3], "iam");
-        assert!(split_credential(Cow::Borrowed("a/b/c/d")).is_err());
-        assert!(split_credential(Cow::Owned("a/b/c/d/e/f".into())).is_err());
+        let parts = split_credential("AKID/20150830/us-east-1/iam/aws4_request/", false);
+        assert_eq!(
+            parts,
+            Some(["AKID", "20150830", "us-east-1", "iam", "aws4_request"])
+        );
+        let parts = split_credential("AKID%2F20150830%2fus-east-1/iam%2Faws4_request%2F", true);
+        assert_eq!(
+            parts,
+            Some(["AKID", "20150830", "us-east-1", "iam", "aws4_request"])
+        );
+        assert_eq!(
+            split_credential("AKID%2F20150830%2Fus-east-1%2Fiam%2Faws4_request", false),
+            None
+        );
+        assert_eq!(split_credential("a/b/c/d", false), None);
+        assert_eq!(split_credential("a/b/c/d/e/f", false), None);
+        assert_eq!(split_credential("a%2Fb%2Fc%2Fd%2Fe%2Ff", true), None);
+        assert_eq!(split_credential("a%41%2Fb%2Fc%2Fd%2Fe", true), None);
+        assert_eq!(split_credential("", false), None);
     }
 }

@@ -58,21 +58,21 @@ pub fn verify(
     let canonical_sha256: [u8; 32] = hasher.finalize().into();
 
     let key = cache.signing_key(
-        &parsed.access_key_id,
+        parsed.access_key_id,
         secret,
-        &parsed.date,
-        &parsed.region,
-        &parsed.service,
+        parsed.date,
+        parsed.region,
+        parsed.service,
     );
     let mut mac = key.mac();
     let scope = ScopeParts::Parts {
-        date: &parsed.date,
-        region: &parsed.region,
-        service: &parsed.service,
+        date: parsed.date,
+        region: parsed.region,
+        service: parsed.service,
     };
     string_to_sign::write(&mut mac, &parsed.amz_date, scope, &canonical_sha256);
 
-    let presented = decode_signature(&parsed.signature).ok_or(Error::SignatureDoesNotMatch)?;
+    let presented = decode_signature(parsed.signature).ok_or(Error::SignatureDoesNotMatch)?;
     mac.verify_slice(&presented)
         .map_err(|_| Error::SignatureDoesNotMatch)
 }
