@@ -1,0 +1,343 @@
+//! A small JSON parser that keeps the byte offset of every value and key, so validation errors
+//! point at the place in the document. It keeps duplicate keys (validation rejects them) and
+//! bounds nesting depth so hostile input cannot exhaust the stack.
+
+/// A JSON value with the byte offset where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub offset: usize,
+    pub value: Value,
+}
+
+/// A JSON value. Numbers keep their source text: policy values are compared as strings or
+/// parsed by the operator that uses them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<Member>),
+}
+
+/// One `"key": value` pair of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Member {
+    pub key: String,
+    pub key_offset: usize,
+    pub value: Node,
+}
+
+/// Where and why the text is not JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+/// Deeper documents are not policies; the bound keeps recursion safe.
+const MAX_DEPTH: usize = 64;
+
+/// Parses one JSON document (surrounding whitespace allowed).
+pub(crate) fn parse(src: &str) -> Result<Node, SyntaxError> {
+    let mut p = Parser {
+        src: src.as_bytes(),
+        text: src,
+        pos: 0,
+    };
+    p.skip_ws();
+    let node = p.value(0)?;
+    p.skip_ws();
+    if p.pos != p.src.len() {
+        return Err(p.err("unexpected text after the document"));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, reason: &'static str) -> SyntaxError {
+        SyntaxError {
+            offset: self.pos,
+            reason,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, b: u8, reason: &'static str) -> Result<(), SyntaxError> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.err(reason))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("document nested too deeply"));
+        }
+        let offset = self.pos;
+        let value = match self.peek() {
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => Value::String(self.string()?),
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
+            Some(b'n') => self.literal("null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => return Err(self.err("expected a value")),
+            None => return Err(self.err("unexpected end of document")),
+        };
+        Ok(Node { offset, value })
+    }
+
+    fn literal(&mut self, word: &'static str, value: Value) -> Result<Value, SyntaxError> {
+        if self.src.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.err("expected a value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        // int = zero / ( digit1-9 *DIGIT )
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.err("invalid number")),
+        }
+        // frac = decimal-point 1*DIGIT
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err("invalid number"));
+            }
+            self.digits();
+        }
+        // exp = e [ minus / plus ] 1*DIGIT
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.err("invalid number"));
+            }
+            self.digits();
+        }
+        Ok(Value::Number(
+            self.text.get(start..self.pos).unwrap_or("").to_owned(),
+        ))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        self.expect(b'"', "expected a string")?;
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // The run ends at an ASCII byte, so it is a whole UTF-8 sequence.
+            out.push_str(self.text.get(run_start..self.pos).unwrap_or(""));
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                Some(_) => return Err(self.err("control character in string")),
+                None => return Err(self.err("unterminated string")),
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), SyntaxError> {
+        let c = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let hi = self.hex4()?;
+                let c = if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate must be followed by `\u` and a low surrogate.
+                    if self.src.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                        return Err(self.err("unpaired surrogate"));
+                    }
+                    self.pos += 2;
+                    let lo = self.hex4()?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return Err(self.err("unpaired surrogate"));
+                    }
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                } else {
+                    hi
+                };
+                let c = char::from_u32(c).ok_or_else(|| self.err("invalid escape"))?;
+                out.push(c);
+                return Ok(());
+            }
+            _ => return Err(self.err("invalid escape")),
+        };
+        self.pos += 1;
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(b @ b'0'..=b'9') => b - b'0',
+                Some(b @ b'a'..=b'f') => b - b'a' + 10,
+                Some(b @ b'A'..=b'F') => b - b'A' + 10,
+                _ => return Err(self.err("invalid escape")),
+            };
+            v = v * 16 + u32::from(d);
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        self.expect(b'[', "expected `[`")?;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(self.err("expected `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+        self.expect(b'{', "expected `{`")?;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            let key_offset = self.pos;
+            let key = self.string()?;
+            self.skip_ws();
+            self.expect(b':', "expected `:`")?;
+            self.skip_ws();
+            let value = self.value(depth + 1)?;
+            members.push(Member {
+                key,
+                key_offset,
+                value,
+            });
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(members));
+                }
+                _ => return Err(self.err("expected `,` or `}`")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_values_with_offsets() {
+        let n = parse(r#" {"a": [1, "x\u00e9\n", true, null], "b": {}} "#).unwrap();
+        assert_eq!(n.offset, 1);
+        let Value::Object(m) = n.value else { panic!() };
+        assert_eq!(m[0].key, "a");
+        assert_eq!(m[0].key_offset, 2);
+        let Value::Array(items) = &m[0].value.value else {
+            panic!()
+        };
+        assert_eq!(items[0].value, Value::Number("1".into()));
+        assert_eq!(items[1].value, Value::String("xé\n".into()));
+        assert_eq!(items[1].offset, 11);
+        assert_eq!(items[2].value, Value::Bool(true));
+        assert_eq!(items[3].value, Value::Null);
+    }
+
+    #[test]
+    fn keeps_duplicate_keys() {
+        let n = parse(r#"{"a":1,"a":2}"#).unwrap();
+        let Value::Object(m) = n.value else { panic!() };
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn rejects_bad_json_with_offset() {
+        assert_eq!(parse(r#"{"a" 1}"#).unwrap_err().offset, 5);
+        assert_eq!(parse("[1,]").unwrap_err().offset, 3);
+        assert!(parse("01").is_err());
+        assert!(parse("\"\\ud800\"").is_err());
+        assert!(parse("{} x").is_err());
+        assert!(parse("").is_err());
+        assert!(parse(&"[".repeat(1000)).is_err());
+        assert!(parse("\"a\u{1}\"").is_err());
+    }
+
+    #[test]
+    fn decodes_surrogate_pairs() {
+        let n = parse(r#""\ud83d\ude00""#).unwrap();
+        assert_eq!(n.value, Value::String("😀".into()));
+    }
+}

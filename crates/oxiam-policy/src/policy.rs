@@ -1,0 +1,1443 @@
+//! Policy documents: parse the JSON, validate it as AWS does (reproducing AWS's
+//! `MalformedPolicyDocument` messages and its order of checks), and compile it into
+//! statements indexed by service prefix so evaluation touches only candidate statements.
+//!
+//! Grammar (AWS "Grammar of the IAM JSON policy language"):
+//! ```text
+//! policy    = { <version_block>? <id_block>? <statement_block> }
+//! statement = { <sid_block>? <principal_block>? <effect_block> <action_block>
+//!               <resource_block>? <condition_block>? }
+//! ```
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::arn::{ArnPattern, PARTITIONS, split_outside_variables};
+use crate::condition::{self, Condition};
+use crate::error::{ErrorKind, Finding, Location, PolicyError, Severity, Stage, messages};
+use crate::json::{self, Member, Node, Value};
+use crate::principal::PrincipalSet;
+use crate::wildcard::{Pattern, Syntax};
+
+/// What a policy document is used as; decides which elements are required or prohibited and
+/// the default size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// Identity-based: inline or managed, attached to a user, group or role. No `Principal`.
+    Identity,
+    /// Resource-based (bucket, queue, key policies…): `Principal` required.
+    Resource,
+    /// A role's trust policy: `Principal` required, no `Resource`.
+    Trust,
+    /// A managed policy used as a permissions boundary. No `Principal`.
+    PermissionsBoundary,
+    /// A session policy passed to `AssumeRole*`/`GetFederationToken`. No `Principal`.
+    Session,
+    /// An AWS Organizations service control policy. No `Principal`.
+    Scp,
+    /// An AWS Organizations resource control policy.
+    Rcp,
+}
+
+impl PolicyKind {
+    /// Policies IAM itself stores: its `Sid` rules apply.
+    fn is_iam(self) -> bool {
+        matches!(
+            self,
+            Self::Identity | Self::Trust | Self::PermissionsBoundary | Self::Session
+        )
+    }
+}
+
+/// The policy language version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `2008-10-17`, also the default when `Version` is missing: no policy variables.
+    V2008_10_17,
+    /// `2012-10-17`.
+    V2012_10_17,
+}
+
+/// AWS's size quotas, in characters not counting white space.
+pub mod limits {
+    /// Customer managed policy (also used as permissions boundary).
+    pub const MANAGED_POLICY: usize = 6_144;
+    /// All inline policies of one user, together.
+    pub const USER_INLINE: usize = 2_048;
+    /// All inline policies of one group, together.
+    pub const GROUP_INLINE: usize = 5_120;
+    /// All inline policies of one role, together.
+    pub const ROLE_INLINE: usize = 10_240;
+    /// A role trust policy (default quota; raisable to 4,096).
+    pub const TRUST_POLICY: usize = 2_048;
+    /// A session policy (inline plain text).
+    pub const SESSION_POLICY: usize = 2_048;
+    /// A service control policy.
+    pub const SCP: usize = 5_120;
+    /// A resource control policy.
+    pub const RCP: usize = 5_120;
+}
+
+/// A size quota: the maximum number of non-white-space characters and the quota's name in
+/// AWS's `LimitExceeded` message (`Cannot exceed quota for PolicySize: 6144`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLimit {
+    /// Maximum characters, white space not counted.
+    pub max_chars: usize,
+    /// The quota name in the message.
+    pub quota_name: &'static str,
+}
+
+/// Knobs the server sets per call site; `ParseOptions::for_kind` gives AWS's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Reject documents larger than this (`None`: no limit).
+    pub size_limit: Option<SizeLimit>,
+    /// Reject documents without `"Version": "2012-10-17"`, as `CreatePolicy` does.
+    pub require_version_2012: bool,
+}
+
+impl ParseOptions {
+    /// AWS's defaults for a kind. Inline identity policies share a per-entity quota the
+    /// server checks across all of them; this applies the managed-policy limit.
+    pub fn for_kind(kind: PolicyKind) -> Self {
+        let limit = |max_chars, quota_name| {
+            Some(SizeLimit {
+                max_chars,
+                quota_name,
+            })
+        };
+        let size_limit = match kind {
+            PolicyKind::Identity | PolicyKind::PermissionsBoundary => {
+                limit(limits::MANAGED_POLICY, "PolicySize")
+            }
+            PolicyKind::Trust => limit(limits::TRUST_POLICY, "ACLSizePerRole"),
+            PolicyKind::Session => limit(limits::SESSION_POLICY, "PolicySize"),
+            PolicyKind::Scp => limit(limits::SCP, "PolicySize"),
+            PolicyKind::Rcp => limit(limits::RCP, "PolicySize"),
+            PolicyKind::Resource => None,
+        };
+        Self {
+            size_limit,
+            require_version_2012: false,
+        }
+    }
+}
+
+/// A statement's `Effect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatementEffect {
+    /// `"Effect": "Allow"`.
+    Allow,
+    /// `"Effect": "Deny"`.
+    Deny,
+}
+
+/// One compiled `Action` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ActionPattern {
+    Any,
+    /// `service:name`, each side a pattern, matched ignoring ASCII case.
+    Split {
+        service: Pattern,
+        name: Pattern,
+    },
+}
+
+impl ActionPattern {
+    fn compile(src: &str) -> Self {
+        let syntax = Syntax {
+            wildcards: true,
+            variables: false,
+        };
+        match src.split_once(':') {
+            _ if src == "*" => Self::Any,
+            Some((service, name)) => Self::Split {
+                service: Pattern::compile(service, syntax),
+                name: Pattern::compile(name, syntax),
+            },
+            None => Self::Split {
+                service: Pattern::compile(src, syntax),
+                name: Pattern::Exact("".into()),
+            },
+        }
+    }
+
+    fn matches(&self, service: &str, name: &str) -> bool {
+        let none = |_: &str| -> Option<&str> { None };
+        match self {
+            Self::Any => true,
+            Self::Split {
+                service: s,
+                name: n,
+            } => s.matches(service, true, &none) && n.matches(name, true, &none),
+        }
+    }
+
+    /// The exact service prefix this pattern is limited to, lowercased, if any.
+    fn service_key(&self) -> Option<String> {
+        match self {
+            Self::Split {
+                service: Pattern::Exact(s),
+                ..
+            } => Some(s.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Statement {
+    pub(crate) sid: Option<Box<str>>,
+    pub(crate) effect: StatementEffect,
+    /// `(principals, is NotPrincipal)`.
+    pub(crate) principal: Option<(PrincipalSet, bool)>,
+    pub(crate) actions: Box<[ActionPattern]>,
+    pub(crate) not_action: bool,
+    /// `None`: no resource element (trust policies): matches any resource.
+    pub(crate) resources: Option<Box<[ArnPattern]>>,
+    pub(crate) not_resource: bool,
+    pub(crate) conditions: Box<[Condition]>,
+}
+
+impl Statement {
+    pub(crate) fn action_matches(&self, service: &str, name: &str) -> bool {
+        self.actions.iter().any(|a| a.matches(service, name)) != self.not_action
+    }
+
+    pub(crate) fn resource_matches(&self, resource: &str, ctx: &crate::Context) -> bool {
+        let Some(resources) = &self.resources else {
+            return true;
+        };
+        let vars = |k: &str| ctx.variable(k);
+        resources.iter().any(|r| r.matches(resource, &vars)) != self.not_resource
+    }
+}
+
+/// Statements grouped by the service prefix of their actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ActionIndex {
+    /// INVARIANT (sorted-services): sorted by lowercased service; each list ascending.
+    by_service: Vec<(Box<str>, Box<[u32]>)>,
+    /// Statements every request must look at: `NotAction`, `*`, wildcard services.
+    always: Box<[u32]>,
+}
+
+impl ActionIndex {
+    fn build(statements: &[Statement]) -> Self {
+        let mut by_service: Vec<(Box<str>, Vec<u32>)> = Vec::new();
+        let mut always = Vec::new();
+        for (i, st) in statements.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let keys: Option<Vec<String>> = if st.not_action {
+                None
+            } else {
+                st.actions.iter().map(ActionPattern::service_key).collect()
+            };
+            let Some(mut keys) = keys else {
+                always.push(i);
+                continue;
+            };
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                match by_service.binary_search_by(|(s, _)| (**s).cmp(k.as_str())) {
+                    Ok(pos) => {
+                        if let Some((_, list)) = by_service.get_mut(pos) {
+                            list.push(i);
+                        }
+                    }
+                    Err(pos) => by_service.insert(pos, (k.into_boxed_str(), vec![i])),
+                }
+            }
+        }
+        // INVARIANT (sorted-services): inserted at binary-search positions; statement
+        // indices pushed in increasing order.
+        Self {
+            by_service: by_service
+                .into_iter()
+                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .collect(),
+            always: always.into_boxed_slice(),
+        }
+    }
+
+    /// Candidate statements for `service` (any case): the service's list and `always`.
+    pub(crate) fn candidates(&self, service: &str) -> (&[u32], &[u32]) {
+        let hit = self
+            .by_service
+            .binary_search_by(|(k, _)| {
+                k.bytes()
+                    .cmp(service.bytes().map(|b| b.to_ascii_lowercase()))
+            })
+            .ok()
+            .and_then(|i| self.by_service.get(i))
+            .map_or(&[][..], |(_, v)| &v[..]);
+        (hit, &self.always)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) kind: PolicyKind,
+    pub(crate) version: Version,
+    pub(crate) id: Option<Box<str>>,
+    pub(crate) statements: Box<[Statement]>,
+    pub(crate) index: ActionIndex,
+}
+
+/// A parsed, validated and compiled policy. Cheap to clone (shared), `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) inner: Arc<Compiled>,
+}
+
+/// A statement's identity, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementInfo<'a> {
+    /// Position in the `Statement` list, from 0.
+    pub index: usize,
+    /// The `Sid`, if any.
+    pub sid: Option<&'a str>,
+    /// Allow or Deny.
+    pub effect: StatementEffect,
+}
+
+impl Policy {
+    /// Parses `json` as a policy of `kind` with AWS's default limits for that kind.
+    pub fn parse(json: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        Self::parse_with(json, kind, &ParseOptions::for_kind(kind))
+    }
+
+    /// Parses with explicit options (size quota, version requirement).
+    pub fn parse_with(
+        json: &str,
+        kind: PolicyKind,
+        options: &ParseOptions,
+    ) -> Result<Policy, PolicyError> {
+        let (compiled, mut findings) = compile(json, kind, options);
+        findings.retain(|f| f.severity == Severity::Error);
+        match (compiled, first(findings)) {
+            (_, Some(f)) => Err(PolicyError::new(f)),
+            (Some(c), None) => Ok(Policy { inner: Arc::new(c) }),
+            // compile returns no policy only alongside an error finding.
+            (None, None) => Err(PolicyError::new(finding(
+                json,
+                Stage::Syntax,
+                0,
+                "$",
+                messages::SYNTAX,
+            ))),
+        }
+    }
+
+    /// What the policy was parsed as.
+    pub fn kind(&self) -> PolicyKind {
+        self.inner.kind
+    }
+
+    /// The language version.
+    pub fn version(&self) -> Version {
+        self.inner.version
+    }
+
+    /// The `Id` element.
+    pub fn id(&self) -> Option<&str> {
+        self.inner.id.as_deref()
+    }
+
+    /// Number of statements.
+    pub fn statement_count(&self) -> usize {
+        self.inner.statements.len()
+    }
+
+    /// The statement at `index`.
+    pub fn statement(&self, index: usize) -> Option<StatementInfo<'_>> {
+        self.inner.statements.get(index).map(|s| StatementInfo {
+            index,
+            sid: s.sid.as_deref(),
+            effect: s.effect,
+        })
+    }
+}
+
+/// All problems AWS would report for `json` as a policy of `kind` (errors first, in the
+/// order AWS checks them: the first is the message AWS returns), plus warnings.
+pub fn validate(json: &str, kind: PolicyKind) -> Vec<Finding> {
+    validate_with(json, kind, &ParseOptions::for_kind(kind))
+}
+
+/// `validate` with explicit options.
+pub fn validate_with(json: &str, kind: PolicyKind, options: &ParseOptions) -> Vec<Finding> {
+    let (_, mut findings) = compile(json, kind, options);
+    findings.sort_by_key(|f| (f.severity, f.stage, f.location.offset));
+    findings
+}
+
+fn first(findings: Vec<Finding>) -> Option<Finding> {
+    findings
+        .into_iter()
+        .min_by_key(|f| (f.stage, f.location.offset))
+}
+
+fn finding(src: &str, stage: Stage, offset: usize, path: &str, message: &str) -> Finding {
+    let kind = if stage == Stage::Size {
+        ErrorKind::LimitExceeded
+    } else {
+        ErrorKind::MalformedPolicyDocument
+    };
+    let severity = if stage == Stage::Warning {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    Finding {
+        severity,
+        kind,
+        message: message.to_owned(),
+        location: Location::at(src, offset, path.to_owned()),
+        stage,
+    }
+}
+
+/// Collects findings while compiling.
+struct Checker<'s> {
+    src: &'s str,
+    kind: PolicyKind,
+    findings: Vec<Finding>,
+    syntax: Syntax,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, stage: Stage, offset: usize, path: &str, message: &str) {
+        self.findings
+            .push(finding(self.src, stage, offset, path, message));
+    }
+
+    fn syntax_error(&mut self, offset: usize, path: &str) {
+        self.report(Stage::Syntax, offset, path, messages::SYNTAX);
+    }
+
+    /// Rejects duplicate keys in an object (AWS's parser does not accept them).
+    fn no_duplicates(&mut self, members: &[Member], path: &str) {
+        let mut seen = HashSet::new();
+        for m in members {
+            if !seen.insert(m.key.as_str()) {
+                self.syntax_error(m.key_offset, &format!("{path}.{}", m.key));
+            }
+        }
+    }
+}
+
+/// Parses, validates and compiles. Returns the compiled policy unless the document could not
+/// be read at all, and every finding.
+fn compile(
+    src: &str,
+    kind: PolicyKind,
+    options: &ParseOptions,
+) -> (Option<Compiled>, Vec<Finding>) {
+    let mut ck = Checker {
+        src,
+        kind,
+        findings: Vec::new(),
+        syntax: Syntax {
+            wildcards: true,
+            variables: true,
+        },
+    };
+    if let Some(limit) = options.size_limit {
+        let size = src.chars().filter(|c| !c.is_whitespace()).count();
+        if size > limit.max_chars {
+            let msg = format!(
+                "Cannot exceed quota for {}: {}",
+                limit.quota_name, limit.max_chars
+            );
+            ck.report(Stage::Size, 0, "$", &msg);
+        }
+    }
+    let root = match json::parse(src) {
+        Ok(n) => n,
+        Err(e) => {
+            ck.syntax_error(e.offset, "$");
+            return (None, ck.findings);
+        }
+    };
+    let Value::Object(top) = &root.value else {
+        ck.syntax_error(root.offset, "$");
+        return (None, ck.findings);
+    };
+    ck.no_duplicates(top, "$");
+    let mut version = None;
+    let mut id = None;
+    let mut statement_node = None;
+    for m in top {
+        let path = format!("$.{}", m.key);
+        match m.key.as_str() {
+            "Version" => match &m.value.value {
+                Value::String(v) if v == "2012-10-17" => version = Some(Version::V2012_10_17),
+                Value::String(v) if v == "2008-10-17" => version = Some(Version::V2008_10_17),
+                _ => ck.syntax_error(m.value.offset, &path),
+            },
+            "Id" => match &m.value.value {
+                Value::String(v) => id = Some(v.clone().into_boxed_str()),
+                _ => ck.syntax_error(m.value.offset, &path),
+            },
+            "Statement" => statement_node = Some(&m.value),
+            _ => ck.syntax_error(m.key_offset, &path),
+        }
+    }
+    let version_given = version.is_some();
+    let version = version.unwrap_or(Version::V2008_10_17);
+    if options.require_version_2012 && version != Version::V2012_10_17 {
+        let offset = top
+            .iter()
+            .find(|m| m.key == "Version")
+            .map_or(root.offset, |m| m.value.offset);
+        ck.report(Stage::Version, offset, "$.Version", messages::VERSION);
+    }
+    ck.syntax.variables = version == Version::V2012_10_17;
+
+    let mut statements = Vec::new();
+    match statement_node.map(|n| (n, &n.value)) {
+        None => ck.syntax_error(root.offset, "$.Statement"),
+        Some((n, Value::Object(_))) => {
+            statements.extend(statement(&mut ck, n, "$.Statement".to_owned()));
+        }
+        Some((n, Value::Array(items))) => {
+            if items.is_empty() {
+                ck.syntax_error(n.offset, "$.Statement");
+            }
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("$.Statement[{i}]");
+                if let Value::Object(_) = item.value {
+                    statements.extend(statement(&mut ck, item, path));
+                } else {
+                    ck.syntax_error(item.offset, &path);
+                }
+            }
+        }
+        Some((n, _)) => ck.syntax_error(n.offset, "$.Statement"),
+    }
+
+    // Sids must be unique within the policy.
+    let mut seen = HashSet::new();
+    for (st, offset, path) in &statements {
+        if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty())
+            && !seen.insert(sid)
+        {
+            ck.report(Stage::Sid, *offset, path, messages::SID_UNIQUE);
+        }
+    }
+    if !version_given || version == Version::V2008_10_17 {
+        let uses_vars = src.contains("${");
+        if uses_vars {
+            ck.report(
+                Stage::Warning,
+                root.offset,
+                "$.Version",
+                "policy variables are not substituted in version 2008-10-17 policies (the default when `Version` is missing)",
+            );
+        }
+    }
+    let statements: Vec<Statement> = statements.into_iter().map(|(s, _, _)| s).collect();
+    let index = ActionIndex::build(&statements);
+    let compiled = Compiled {
+        kind,
+        version,
+        id,
+        statements: statements.into_boxed_slice(),
+        index,
+    };
+    (Some(compiled), ck.findings)
+}
+
+/// A string or an array of strings, with each string's offset. `None` (after reporting a
+/// syntax error) for any other shape.
+fn strings<'n>(ck: &mut Checker<'_>, node: &'n Node, path: &str) -> Option<Vec<(&'n str, usize)>> {
+    match &node.value {
+        Value::String(s) => Some(vec![(s.as_str(), node.offset)]),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match &item.value {
+                    Value::String(s) => out.push((s.as_str(), item.offset)),
+                    _ => {
+                        ck.syntax_error(item.offset, &format!("{path}[{i}]"));
+                        return None;
+                    }
+                }
+            }
+            Some(out)
+        }
+        _ => {
+            ck.syntax_error(node.offset, path);
+            None
+        }
+    }
+}
+
+/// Validates and compiles one statement object.
+fn statement(
+    ck: &mut Checker<'_>,
+    node: &Node,
+    path: String,
+) -> Option<(Statement, usize, String)> {
+    let Value::Object(members) = &node.value else {
+        return None;
+    };
+    ck.no_duplicates(members, &path);
+    let get = |k: &str| members.iter().find(|m| m.key == k);
+    for m in members {
+        if !matches!(
+            m.key.as_str(),
+            "Sid"
+                | "Effect"
+                | "Principal"
+                | "NotPrincipal"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Condition"
+        ) {
+            ck.syntax_error(m.key_offset, &format!("{path}.{}", m.key));
+        }
+    }
+
+    // Sid
+    let mut sid = None;
+    if let Some(m) = get("Sid") {
+        let p = format!("{path}.Sid");
+        match &m.value.value {
+            Value::String(s) => {
+                if ck.kind.is_iam() && !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    ck.report(Stage::Sid, m.value.offset, &p, messages::SID_ALPHANUMERIC);
+                }
+                sid = Some(s.clone().into_boxed_str());
+            }
+            _ => ck.syntax_error(m.value.offset, &p),
+        }
+    }
+
+    // Effect
+    let mut effect = StatementEffect::Deny;
+    match get("Effect") {
+        None => ck.syntax_error(node.offset, &format!("{path}.Effect")),
+        Some(m) => {
+            let p = format!("{path}.Effect");
+            match &m.value.value {
+                Value::String(s) if s == "Allow" => effect = StatementEffect::Allow,
+                Value::String(s) if s == "Deny" => effect = StatementEffect::Deny,
+                Value::String(s)
+                    if s.eq_ignore_ascii_case("allow") || s.eq_ignore_ascii_case("deny") =>
+                {
+                    ck.report(Stage::Legacy, m.value.offset, &p, messages::LEGACY);
+                }
+                _ => ck.syntax_error(m.value.offset, &p),
+            }
+        }
+    }
+
+    // Principal / NotPrincipal
+    let principal = principal_element(ck, node, members, &path);
+
+    // Action / NotAction
+    let (actions, not_action) = match (get("Action"), get("NotAction")) {
+        (Some(_), Some(m)) => {
+            ck.syntax_error(m.key_offset, &format!("{path}.NotAction"));
+            (Vec::new(), false)
+        }
+        (Some(m), None) | (None, Some(m)) => {
+            let not = m.key == "NotAction";
+            let p = format!("{path}.{}", m.key);
+            let list = strings(ck, &m.value, &p).unwrap_or_default();
+            if list.is_empty() {
+                ck.report(
+                    Stage::Required,
+                    m.value.offset,
+                    &p,
+                    messages::ACTIONS_REQUIRED,
+                );
+            }
+            for (i, (a, offset)) in list.iter().enumerate() {
+                if let Err(msg) = check_action(a) {
+                    ck.report(Stage::Action, *offset, &format!("{p}[{i}]"), &msg);
+                }
+            }
+            (
+                list.iter()
+                    .map(|(a, _)| ActionPattern::compile(a))
+                    .collect(),
+                not,
+            )
+        }
+        (None, None) => {
+            ck.report(
+                Stage::Required,
+                node.offset,
+                &format!("{path}.Action"),
+                messages::ACTIONS_REQUIRED,
+            );
+            (Vec::new(), false)
+        }
+    };
+
+    // Resource / NotResource
+    let (resources, not_resource) = match (get("Resource"), get("NotResource")) {
+        (Some(_), Some(m)) => {
+            ck.syntax_error(m.key_offset, &format!("{path}.NotResource"));
+            (Some(Vec::new()), false)
+        }
+        (Some(m), None) | (None, Some(m)) => {
+            let not = m.key == "NotResource";
+            let p = format!("{path}.{}", m.key);
+            if ck.kind == PolicyKind::Trust {
+                let msg = format!("Has prohibited field {}", m.key);
+                ck.report(Stage::Principal, m.key_offset, &p, &msg);
+            }
+            let list = strings(ck, &m.value, &p).unwrap_or_default();
+            if list.is_empty() && ck.kind != PolicyKind::Trust {
+                ck.report(
+                    Stage::Required,
+                    m.value.offset,
+                    &p,
+                    messages::RESOURCES_REQUIRED,
+                );
+            }
+            for (i, (r, offset)) in list.iter().enumerate() {
+                if let Err((stage, msg)) = check_resource(r) {
+                    ck.report(stage, *offset, &format!("{p}[{i}]"), &msg);
+                }
+            }
+            let syntax = ck.syntax;
+            (
+                Some(
+                    list.iter()
+                        .map(|(r, _)| ArnPattern::compile(r, syntax))
+                        .collect(),
+                ),
+                not,
+            )
+        }
+        (None, None) => {
+            if ck.kind != PolicyKind::Trust {
+                ck.report(
+                    Stage::Required,
+                    node.offset,
+                    &format!("{path}.Resource"),
+                    messages::RESOURCES_REQUIRED,
+                );
+            }
+            (None, false)
+        }
+    };
+
+    // Condition
+    let conditions = match get("Condition") {
+        Some(m) => condition_element(ck, &m.value, &format!("{path}.Condition")),
+        None => Vec::new(),
+    };
+
+    Some((
+        Statement {
+            sid,
+            effect,
+            principal,
+            actions: actions.into_boxed_slice(),
+            not_action,
+            resources: resources.map(Vec::into_boxed_slice),
+            not_resource,
+            conditions: conditions.into_boxed_slice(),
+        },
+        node.offset,
+        path,
+    ))
+}
+
+fn principal_element(
+    ck: &mut Checker<'_>,
+    node: &Node,
+    members: &[Member],
+    path: &str,
+) -> Option<(PrincipalSet, bool)> {
+    let get = |k: &str| members.iter().find(|m| m.key == k);
+    let m = match (get("Principal"), get("NotPrincipal")) {
+        (Some(_), Some(m)) => {
+            ck.syntax_error(m.key_offset, &format!("{path}.NotPrincipal"));
+            return None;
+        }
+        (Some(m), None) | (None, Some(m)) => m,
+        (None, None) => {
+            if matches!(ck.kind, PolicyKind::Trust | PolicyKind::Resource) {
+                ck.report(
+                    Stage::Required,
+                    node.offset,
+                    &format!("{path}.Principal"),
+                    messages::PRINCIPAL_REQUIRED,
+                );
+            }
+            return None;
+        }
+    };
+    let negated = m.key == "NotPrincipal";
+    let p = format!("{path}.{}", m.key);
+    if matches!(
+        ck.kind,
+        PolicyKind::Identity
+            | PolicyKind::PermissionsBoundary
+            | PolicyKind::Session
+            | PolicyKind::Scp
+    ) {
+        ck.report(
+            Stage::Principal,
+            m.key_offset,
+            &p,
+            messages::PRINCIPAL_PROHIBITED,
+        );
+    }
+    if negated && ck.kind == PolicyKind::Trust {
+        ck.report(
+            Stage::Principal,
+            m.key_offset,
+            &p,
+            "Has prohibited field NotPrincipal",
+        );
+    }
+    let set = match &m.value.value {
+        Value::String(s) if s == "*" => PrincipalSet::anyone(),
+        Value::Object(kinds) => {
+            ck.no_duplicates(kinds, &p);
+            let mut set = PrincipalSet::default();
+            for k in kinds {
+                let kp = format!("{p}.{}", k.key);
+                let Some(values) = strings(ck, &k.value, &kp) else {
+                    continue;
+                };
+                for (i, (v, offset)) in values.iter().enumerate() {
+                    match set.add(&k.key, v) {
+                        Ok(()) => {}
+                        Err(None) => {
+                            ck.syntax_error(k.key_offset, &kp);
+                            break;
+                        }
+                        Err(Some(bad)) => {
+                            ck.report(
+                                Stage::Principal,
+                                *offset,
+                                &format!("{kp}[{i}]"),
+                                &bad.message,
+                            );
+                        }
+                    }
+                }
+            }
+            set
+        }
+        _ => {
+            ck.syntax_error(m.value.offset, &p);
+            return None;
+        }
+    };
+    Some((set, negated))
+}
+
+fn condition_element(ck: &mut Checker<'_>, node: &Node, path: &str) -> Vec<Condition> {
+    let Value::Object(ops) = &node.value else {
+        ck.syntax_error(node.offset, path);
+        return Vec::new();
+    };
+    ck.no_duplicates(ops, path);
+    let mut out = Vec::new();
+    for op in ops {
+        let op_path = format!("{path}.{}", op.key);
+        let Value::Object(keys) = &op.value.value else {
+            ck.syntax_error(op.value.offset, &op_path);
+            continue;
+        };
+        let Some((set, operator, if_exists)) = condition::parse_operator(&op.key) else {
+            // AWS ignores an unknown operator whose block is empty.
+            if !keys.is_empty() {
+                ck.syntax_error(op.key_offset, &op_path);
+            }
+            continue;
+        };
+        ck.no_duplicates(keys, &op_path);
+        for k in keys {
+            let key_path = format!("{op_path}.{}", k.key);
+            if k.key.is_empty() || k.key.contains(char::is_whitespace) {
+                ck.report(
+                    Stage::Action,
+                    k.key_offset,
+                    &key_path,
+                    messages::CONDITION_KEY,
+                );
+            }
+            let Some(raw) = condition_values(ck, &k.value, &key_path) else {
+                continue;
+            };
+            let offsets: Vec<usize> = raw.iter().map(|(_, o)| *o).collect();
+            let values: Vec<String> = raw.into_iter().map(|(v, _)| v).collect();
+            match Condition::compile(
+                set,
+                operator,
+                if_exists,
+                &k.key,
+                &values,
+                ck.syntax.variables,
+            ) {
+                Ok(c) => out.push(c),
+                Err(condition::BadValue(i)) => {
+                    let offset = offsets.get(i).copied().unwrap_or(k.value.offset);
+                    ck.report(Stage::Legacy, offset, &key_path, messages::LEGACY);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Condition values: strings, numbers or booleans, alone or in an array.
+fn condition_values(ck: &mut Checker<'_>, node: &Node, path: &str) -> Option<Vec<(String, usize)>> {
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+    if let Value::Array(items) = &node.value {
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match scalar(&item.value) {
+                Some(s) => out.push((s, item.offset)),
+                None => {
+                    ck.syntax_error(item.offset, &format!("{path}[{i}]"));
+                    return None;
+                }
+            }
+        }
+        return Some(out);
+    }
+    match scalar(&node.value) {
+        Some(s) => Some(vec![(s, node.offset)]),
+        None => {
+            ck.syntax_error(node.offset, path);
+            None
+        }
+    }
+}
+
+/// An action as IAM accepts it: `*` or `vendor:name`, one colon, a vendor of letters,
+/// digits, `-`, `.`, `_` or wildcards.
+fn check_action(a: &str) -> Result<(), String> {
+    if a == "*" {
+        return Ok(());
+    }
+    let Some((vendor, name)) = a.split_once(':') else {
+        return Err(messages::ACTION_VENDOR.to_owned());
+    };
+    if name.contains(':') {
+        return Err(messages::ACTION_COLON.to_owned());
+    }
+    let vendor_ok = !vendor.is_empty()
+        && vendor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*' | b'?'));
+    if !vendor_ok {
+        return Err(format!("Vendor {vendor} is not valid"));
+    }
+    Ok(())
+}
+
+const IAM_RESOURCE_PREFIXES: &[&str] = &[
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+];
+
+/// A resource as AWS accepts it, with AWS's message and the check's stage otherwise.
+fn check_resource(r: &str) -> Result<(), (Stage, String)> {
+    if r == "*" {
+        return Ok(());
+    }
+    let segs = split_outside_variables(r);
+    if segs.len() < 2 {
+        return Err((
+            Stage::Resource,
+            format!("Resource {r} must be in ARN format or \"*\"."),
+        ));
+    }
+    let partition = segs.get(1).copied().unwrap_or("");
+    let known = PARTITIONS.contains(&partition) || partition.contains(['*', '?', '$']);
+    if !known {
+        // AWS shows the resource as it read it: `arn:` and the segments after the first,
+        // padded to six with `*`.
+        let mut shown: Vec<&str> = vec!["arn"];
+        shown.extend(segs.iter().skip(1));
+        while shown.len() < 6 {
+            shown.push("*");
+        }
+        let shown = shown.join(":");
+        return Err((
+            Stage::Resource,
+            format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
+        ));
+    }
+    match segs.len() {
+        2 => return Err((Stage::Resource, messages::RESOURCE_VENDOR.to_owned())),
+        3 => {}
+        4 | 5 => return Err((Stage::Legacy, messages::LEGACY.to_owned())),
+        _ => {}
+    }
+    let service = segs.get(2).copied().unwrap_or("");
+    if service.is_empty() {
+        return Err((Stage::Legacy, messages::LEGACY.to_owned()));
+    }
+    let region = segs.get(3).copied().unwrap_or("");
+    let resource = segs.get(5).copied().unwrap_or("*");
+    match service {
+        "iam" => {
+            if !region.is_empty() {
+                return Err((
+                    Stage::Resource,
+                    format!("IAM resource {r} cannot contain region information."),
+                ));
+            }
+            if resource != "*"
+                && !IAM_RESOURCE_PREFIXES
+                    .iter()
+                    .any(|p| resource.starts_with(p))
+            {
+                return Err((Stage::Resource, messages::IAM_RESOURCE_PATH.to_owned()));
+            }
+        }
+        "s3" if !region.is_empty() => {
+            return Err((
+                Stage::Resource,
+                format!("Resource {r} can not contain region information."),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str, kind: PolicyKind) -> String {
+        Policy::parse(json, kind).unwrap_err().message().to_owned()
+    }
+
+    fn id_err(json: &str) -> String {
+        err(json, PolicyKind::Identity)
+    }
+
+    const OK: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b"}}"#;
+
+    #[test]
+    fn parses_a_valid_policy() {
+        let p = Policy::parse(OK, PolicyKind::Identity).unwrap();
+        assert_eq!(p.version(), Version::V2012_10_17);
+        assert_eq!(p.statement_count(), 1);
+        assert_eq!(p.statement(0).unwrap().effect, StatementEffect::Allow);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_place() {
+        let e = Policy::parse(
+            "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [}\n",
+            PolicyKind::Identity,
+        )
+        .unwrap_err();
+        assert_eq!(e.message(), messages::SYNTAX);
+        assert_eq!((e.location().line, e.location().column), (3, 17));
+        let e = Policy::parse(
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\n\"Action\":\"s3:x\",\n\"Resource\":[\"arn:aws:s3:::a\", \"bad\"]}]}",
+            PolicyKind::Identity,
+        )
+        .unwrap_err();
+        assert_eq!(e.message(), "Resource bad must be in ARN format or \"*\".");
+        assert_eq!(e.location().line, 3);
+        assert_eq!(e.location().column, 31);
+        assert_eq!(e.location().path, "$.Statement[0].Resource[1]");
+    }
+
+    #[test]
+    fn aws_messages_for_structure() {
+        assert_eq!(id_err("not json"), messages::SYNTAX);
+        assert_eq!(id_err(r#"{"Version":"2012-10-17"}"#), messages::SYNTAX);
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2013-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":["x"]}"#),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Extra":1,"Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*","Extra":1}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Id":[],"Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":{"Action":"s3:x","Resource":"*"}}"#),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"invalid","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"denY","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::LEGACY
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x","NotAction":"s3:y","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*","NotResource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[[]],"Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*","Effect":"Deny"}}"#
+            ),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Sid":{},"Effect":"Allow","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SYNTAX
+        );
+    }
+
+    #[test]
+    fn aws_messages_for_required_and_prohibited_fields() {
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x"}}"#),
+            messages::RESOURCES_REQUIRED
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":[]}}"#
+            ),
+            messages::RESOURCES_REQUIRED
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Resource":"*"}}"#),
+            messages::ACTIONS_REQUIRED
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[],"Resource":"*"}}"#
+            ),
+            messages::ACTIONS_REQUIRED
+        );
+        assert_eq!(
+            id_err(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"invalid"}}"#),
+            messages::ACTION_VENDOR
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::PRINCIPAL_PROHIBITED
+        );
+        let trust = |s: &str| err(s, PolicyKind::Trust);
+        assert_eq!(
+            trust(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole"}}"#
+            ),
+            messages::PRINCIPAL_REQUIRED
+        );
+        assert_eq!(
+            trust(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Resource":"*"}}"#
+            ),
+            "Has prohibited field Resource"
+        );
+        assert!(Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#,
+            PolicyKind::Trust
+        )
+        .is_ok());
+        assert_eq!(
+            trust(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"nope"},"Action":"sts:AssumeRole"}}"#
+            ),
+            "Invalid principal in policy: \"AWS\":\"nope\""
+        );
+    }
+
+    #[test]
+    fn aws_messages_for_actions_and_resources() {
+        let with_action = |a: &str| {
+            id_err(&format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{a}","Resource":"*"}}}}"#
+            ))
+        };
+        assert_eq!(with_action("invalid"), messages::ACTION_VENDOR);
+        assert_eq!(with_action(""), messages::ACTION_VENDOR);
+        assert_eq!(with_action("a a:ListBucket"), "Vendor a a is not valid");
+        assert_eq!(with_action("s3:List:Bucket"), messages::ACTION_COLON);
+        let with_resource = |r: &str| {
+            id_err(&format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:ListBucket","Resource":"{r}"}}}}"#
+            ))
+        };
+        assert_eq!(
+            with_resource("invalid resource"),
+            "Resource invalid resource must be in ARN format or \"*\"."
+        );
+        assert_eq!(
+            with_resource(""),
+            "Resource  must be in ARN format or \"*\"."
+        );
+        assert_eq!(
+            with_resource("a:bsdfdsafsad"),
+            "Partition \"bsdfdsafsad\" is not valid for resource \"arn:bsdfdsafsad:*:*:*:*\"."
+        );
+        assert_eq!(
+            with_resource("a:b:c:d:e:f:g:h"),
+            "Partition \"b\" is not valid for resource \"arn:b:c:d:e:f:g:h\"."
+        );
+        assert_eq!(
+            with_resource("aws:s3:::example_bucket"),
+            "Partition \"s3\" is not valid for resource \"arn:s3:::example_bucket:*\"."
+        );
+        assert_eq!(with_resource("arn:aws"), messages::RESOURCE_VENDOR);
+        assert_eq!(
+            with_resource("arn:aws:s3::example_bucket"),
+            messages::LEGACY
+        );
+        assert_eq!(with_resource("arn:aws::fdsasf"), messages::LEGACY);
+        assert_eq!(
+            with_resource("arn:aws:iam:::example_bucket"),
+            messages::IAM_RESOURCE_PATH
+        );
+        assert_eq!(
+            with_resource("arn:aws:iam:us-east-1::example_bucket"),
+            "IAM resource arn:aws:iam:us-east-1::example_bucket cannot contain region information."
+        );
+        assert_eq!(
+            with_resource("arn:aws:s3:us-east-1::example_bucket"),
+            "Resource arn:aws:s3:us-east-1::example_bucket can not contain region information."
+        );
+        for ok in [
+            "arn:aws:fdsasf",
+            "arn:aws:s33:::b",
+            "arn:aws:iam::*:user/${aws:username}",
+            "arn:aws:ec2:us-east-1::x",
+        ] {
+            assert!(Policy::parse(&format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:x","Resource":"{ok}"}}}}"#), PolicyKind::Identity).is_ok(), "{ok}");
+        }
+        // A resource error wins over an action error (AWS checks resources first).
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s:3:ListBucket","Resource":"sdfsadf"}}"#
+            ),
+            "Resource sdfsadf must be in ARN format or \"*\"."
+        );
+    }
+
+    #[test]
+    fn aws_messages_for_sids_and_conditions() {
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:x","Resource":"*"},{"Sid":"a","Effect":"Allow"}]}"#
+            ),
+            messages::SID_UNIQUE
+        );
+        assert_eq!(
+            id_err(
+                r#"{"Version":"2012-10-17","Statement":{"Sid":"my-sid","Effect":"Allow","Action":"s3:x","Resource":"*"}}"#
+            ),
+            messages::SID_ALPHANUMERIC
+        );
+        assert!(Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Sid":"my sid","Effect":"Allow","Principal":"*","Action":"s3:x","Resource":"*"}}"#,
+            PolicyKind::Resource
+        )
+        .is_ok());
+        let with_cond = |c: &str| {
+            Policy::parse(&format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:x","Resource":"*","Condition":{c}}}}}"#), PolicyKind::Identity).map_err(|e| e.message().to_owned())
+        };
+        assert_eq!(with_cond("[]").unwrap_err(), messages::SYNTAX);
+        assert_eq!(with_cond(r#"{"a":"b"}"#).unwrap_err(), messages::SYNTAX);
+        assert_eq!(
+            with_cond(r#"{"x":{"a":"1"}}"#).unwrap_err(),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            with_cond(r#"{"ForAnyValue::StringEqualsIfExists":{"a":"1"}}"#).unwrap_err(),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            with_cond(r#"{"DateGreaterThan":{"a":{}}}"#).unwrap_err(),
+            messages::SYNTAX
+        );
+        assert_eq!(
+            with_cond(r#"{"DateGreaterThan":{"a":"sdfdsf"}}"#).unwrap_err(),
+            messages::LEGACY
+        );
+        assert_eq!(
+            with_cond(r#"{"IpAddress":{"aws:SourceIp":"300.0.0.0/8"}}"#).unwrap_err(),
+            messages::LEGACY
+        );
+        assert!(with_cond(r#"{"x":{},"y":{}}"#).is_ok());
+        assert!(with_cond(r#"{"DateGreaterThan":{"a":[]}}"#).is_ok());
+        assert!(
+            with_cond(
+                r#"{"NumericLessThan":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":true}}"#
+            )
+            .is_ok()
+        );
+        assert!(with_cond(r#"{"StringEqualsIfExists":{"a":"asf"}}"#).is_ok());
+    }
+
+    #[test]
+    fn version_rules() {
+        let no_version = r#"{"Statement":{"Effect":"Allow","Action":"s3:x","Resource":"*"}}"#;
+        assert_eq!(
+            Policy::parse(no_version, PolicyKind::Identity)
+                .unwrap()
+                .version(),
+            Version::V2008_10_17
+        );
+        let strict = ParseOptions {
+            require_version_2012: true,
+            ..ParseOptions::for_kind(PolicyKind::Identity)
+        };
+        let e = Policy::parse_with(no_version, PolicyKind::Identity, &strict).unwrap_err();
+        assert_eq!(e.message(), messages::VERSION);
+        // The version error comes before legacy-parsing errors.
+        let bad_effect = r#"{"Statement":{"Effect":"denY","Action":"s3:x","Resource":"*"}}"#;
+        assert_eq!(
+            Policy::parse_with(bad_effect, PolicyKind::Identity, &strict)
+                .unwrap_err()
+                .message(),
+            messages::VERSION
+        );
+        let findings = validate(
+            r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:x","Resource":"arn:aws:s3:::${aws:username}"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn size_limits_count_non_whitespace_characters() {
+        let padded = OK.replace(',', &format!(",{}", " ".repeat(10_000)));
+        assert!(Policy::parse(&padded, PolicyKind::Identity).is_ok());
+        let big: Vec<String> = (0..400).map(|i| format!("\"s3:Action{i:05}\"")).collect();
+        let doc = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+            big.join(",")
+        );
+        let e = Policy::parse(&doc, PolicyKind::Identity).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+        assert_eq!(e.message(), "Cannot exceed quota for PolicySize: 6144");
+        let resource = doc.replace(
+            "\"Resource\":\"*\"",
+            "\"Principal\":\"*\",\"Resource\":\"*\"",
+        );
+        assert!(Policy::parse(&resource, PolicyKind::Resource).is_ok());
+        let trust = err(
+            &doc.replace("\"Resource\":\"*\"", "\"Principal\":\"*\""),
+            PolicyKind::Trust,
+        );
+        assert_eq!(trust, "Cannot exceed quota for ACLSizePerRole: 2048");
+    }
+
+    #[test]
+    fn validate_reports_every_error_first_one_as_aws() {
+        let f = validate(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bad","Resource":"bad"},{"Effect":"Allow","Action":"s3:x"}]}"#,
+            PolicyKind::Identity,
+        );
+        let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "Resource bad must be in ARN format or \"*\".",
+                messages::ACTION_VENDOR,
+                messages::RESOURCES_REQUIRED
+            ]
+        );
+    }
+
+    #[test]
+    fn index_groups_by_service() {
+        let p = Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":["s3:Get*","EC2:Describe*"],"Resource":"*"},
+                {"Effect":"Allow","Action":"s3*:Put*","Resource":"*"},
+                {"Effect":"Deny","NotAction":"iam:*","Resource":"*"},
+                {"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert_eq!(
+            p.inner.index.candidates("S3"),
+            (&[0u32][..], &[1u32, 2][..])
+        );
+        assert_eq!(
+            p.inner.index.candidates("ec2"),
+            (&[0u32][..], &[1u32, 2][..])
+        );
+        assert_eq!(
+            p.inner.index.candidates("sqs"),
+            (&[3u32][..], &[1u32, 2][..])
+        );
+        assert_eq!(p.inner.index.candidates("kms").0, &[] as &[u32]);
+    }
+}

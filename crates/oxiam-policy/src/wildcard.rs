@@ -1,0 +1,370 @@
+//! Wildcard patterns (`*` any run of characters, `?` exactly one character) with policy
+//! variables (`${aws:username}`, `${aws:x, 'default'}`, `${*}` `${?}` `${$}`), compiled once
+//! and matched without allocating.
+//!
+//! A pattern is a list of tokens. Variables are resolved while matching, through a lookup
+//! the caller passes, and their values are matched literally: a `*` inside a tag value is
+//! a star character, not a wildcard.
+
+/// One piece of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// Characters matched literally.
+    Literal(Box<str>),
+    /// `*`: any run of characters, including none.
+    Star,
+    /// `?`: exactly one character.
+    One,
+    /// `${key}` or `${key, 'default'}`; `key` is lowercased (keys are case-insensitive).
+    Variable {
+        key: Box<str>,
+        default: Option<Box<str>>,
+    },
+}
+
+/// A compiled pattern with fast paths for the shapes policies use most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pattern {
+    /// `*`: matches everything.
+    Any,
+    /// No wildcard, no variable.
+    Exact(Box<str>),
+    /// `prefix*` without variables.
+    Prefix(Box<str>),
+    /// Anything else.
+    Tokens(Box<[Token]>),
+}
+
+/// How to read a pattern's source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Syntax {
+    /// `*` and `?` are wildcards (false for `StringEquals`, where they are literal).
+    pub wildcards: bool,
+    /// `${…}` are variables (false in version 2008-10-17 policies).
+    pub variables: bool,
+}
+
+impl Pattern {
+    /// Compiles `src`.
+    pub(crate) fn compile(src: &str, syntax: Syntax) -> Self {
+        let tokens = tokenize(src, syntax);
+        match tokens.as_slice() {
+            [Token::Star] => Self::Any,
+            [] => Self::Exact("".into()),
+            [Token::Literal(s)] => Self::Exact(s.clone()),
+            [Token::Literal(s), Token::Star] => Self::Prefix(s.clone()),
+            _ => Self::Tokens(tokens.into_boxed_slice()),
+        }
+    }
+
+    /// True if the pattern has a `${…}` variable.
+    #[cfg(test)]
+    pub(crate) fn has_variables(&self) -> bool {
+        match self {
+            Self::Tokens(t) => t.iter().any(|t| matches!(t, Token::Variable { .. })),
+            _ => false,
+        }
+    }
+
+    /// Matches `text`. `ignore_case` compares ASCII letters case-insensitively (actions).
+    /// `vars` resolves a lowercased variable key; an unresolvable variable without a
+    /// default makes the pattern match nothing, as AWS documents.
+    pub(crate) fn matches<'v>(
+        &self,
+        text: &str,
+        ignore_case: bool,
+        vars: &dyn Fn(&str) -> Option<&'v str>,
+    ) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact(s) => eq(s.as_bytes(), text.as_bytes(), ignore_case),
+            Self::Prefix(p) => text
+                .as_bytes()
+                .get(..p.len())
+                .is_some_and(|head| eq(p.as_bytes(), head, ignore_case)),
+            Self::Tokens(t) => glob(t, text.as_bytes(), ignore_case, vars),
+        }
+    }
+}
+
+fn eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
+    if ignore_case {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
+/// Splits `src` into tokens.
+fn tokenize(src: &str, syntax: Syntax) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut lit = String::new();
+    let mut rest = src;
+    while let Some(c) = rest.chars().next() {
+        if syntax.variables
+            && rest.starts_with("${")
+            && let Some((token, len)) = variable(rest)
+        {
+            rest = rest.get(len..).unwrap_or("");
+            match token {
+                Token::Literal(s) => lit.push_str(&s),
+                other => {
+                    flush(&mut lit, &mut tokens);
+                    tokens.push(other);
+                }
+            }
+            continue;
+        }
+        match c {
+            '*' if syntax.wildcards => {
+                flush(&mut lit, &mut tokens);
+                // Consecutive stars mean the same as one.
+                if tokens.last() != Some(&Token::Star) {
+                    tokens.push(Token::Star);
+                }
+            }
+            '?' if syntax.wildcards => {
+                flush(&mut lit, &mut tokens);
+                tokens.push(Token::One);
+            }
+            _ => lit.push(c),
+        }
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
+    flush(&mut lit, &mut tokens);
+    tokens
+}
+
+fn flush(lit: &mut String, tokens: &mut Vec<Token>) {
+    if !lit.is_empty() {
+        tokens.push(Token::Literal(std::mem::take(lit).into_boxed_str()));
+    }
+}
+
+/// Reads a `${…}` at the start of `s`: the token and its length in bytes. `None` if it is
+/// not a well-formed variable, in which case the text is literal.
+///
+/// Grammar: `${` key [ `,` *SP `'` default `'` *SP ] `}`; the keys `*`, `?`, `$` stand for
+/// the literal character.
+fn variable(s: &str) -> Option<(Token, usize)> {
+    let body = s.get(2..)?;
+    let end = body.find('}')?;
+    let inner = body.get(..end)?;
+    let len = end + 3;
+    let (key, default) = match inner.split_once(',') {
+        None => (inner.trim(), None),
+        Some((key, def)) => {
+            let def = def.trim();
+            let def = def.strip_prefix('\'')?.strip_suffix('\'')?;
+            (key.trim(), Some(def))
+        }
+    };
+    if key.is_empty() || key.contains(char::is_whitespace) {
+        return None;
+    }
+    let token = match key {
+        "*" | "?" | "$" => Token::Literal(key.into()),
+        _ => Token::Variable {
+            key: key.to_ascii_lowercase().into_boxed_str(),
+            default: default.map(Into::into),
+        },
+    };
+    Some((token, len))
+}
+
+/// Byte length of the UTF-8 character that starts with `b`.
+fn char_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Greedy wildcard match with one backtrack point (the last `*`): O(pattern × text) worst
+/// case, no allocation. Literal tokens are walked byte by byte (`lo` is the offset inside
+/// the current literal); `?` consumes one whole UTF-8 character.
+fn glob<'v>(
+    tokens: &[Token],
+    text: &[u8],
+    ignore_case: bool,
+    vars: &dyn Fn(&str) -> Option<&'v str>,
+) -> bool {
+    let (mut ti, mut lo, mut si) = (0usize, 0usize, 0usize);
+    // (token after the star, text position the star currently swallows up to)
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        let advanced = match tokens.get(ti) {
+            Some(Token::Star) => {
+                star = Some((ti + 1, si));
+                ti += 1;
+                lo = 0;
+                continue;
+            }
+            Some(Token::One) => match text.get(si) {
+                Some(&b) => {
+                    si += char_len(b);
+                    ti += 1;
+                    true
+                }
+                None => false,
+            },
+            Some(Token::Literal(s)) => {
+                step(s.as_bytes(), &mut ti, &mut lo, &mut si, text, ignore_case)
+            }
+            Some(Token::Variable { key, default }) => {
+                let Some(value) = vars(key).or(default.as_deref()) else {
+                    return false;
+                };
+                step(
+                    value.as_bytes(),
+                    &mut ti,
+                    &mut lo,
+                    &mut si,
+                    text,
+                    ignore_case,
+                )
+            }
+            None if si >= text.len() => return true,
+            None => false,
+        };
+        if advanced {
+            continue;
+        }
+        match star {
+            Some((after, swallowed)) if swallowed < text.len() => {
+                let next = swallowed + text.get(swallowed).map_or(1, |&b| char_len(b));
+                star = Some((after, next));
+                ti = after;
+                lo = 0;
+                si = next;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Advances through one byte of a literal (or past its end). False on a mismatch.
+fn step(lit: &[u8], ti: &mut usize, lo: &mut usize, si: &mut usize, text: &[u8], ic: bool) -> bool {
+    let Some(&p) = lit.get(*lo) else {
+        *ti += 1;
+        *lo = 0;
+        return true;
+    };
+    match text.get(*si) {
+        Some(&t) if p == t || (ic && p.eq_ignore_ascii_case(&t)) => {
+            *lo += 1;
+            *si += 1;
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GLOB: Syntax = Syntax {
+        wildcards: true,
+        variables: true,
+    };
+
+    fn none(_: &str) -> Option<&'static str> {
+        None
+    }
+
+    fn m(p: &str, t: &str) -> bool {
+        Pattern::compile(p, GLOB).matches(t, false, &none)
+    }
+
+    #[test]
+    fn star_and_question_mark() {
+        assert!(m("*", ""));
+        assert!(m("*", "anything"));
+        assert!(m("a*", "a"));
+        assert!(m("a*", "abc"));
+        assert!(!m("a*", "ba"));
+        assert!(m("*c", "abc"));
+        assert!(m("a*c", "abbbc"));
+        assert!(!m("a*c", "abbbd"));
+        assert!(m("a?c", "abc"));
+        assert!(!m("a?c", "ac"));
+        assert!(!m("a?c", "abbc"));
+        assert!(m("a?c", "aéc"));
+        assert!(m("*a*b*c*", "xxaxxbxxcxx"));
+        assert!(!m("*a*b*c*", "xxaxxcxxbxx"));
+        assert!(m("a**b", "ab"));
+        assert!(m("??", "ab"));
+        assert!(!m("??", "a"));
+        assert!(m("", ""));
+        assert!(!m("", "a"));
+        assert!(m("*ab", "aab"));
+        assert!(m("*?", "x"));
+        assert!(!m("*?", ""));
+    }
+
+    #[test]
+    fn case_sensitivity_is_the_callers_choice() {
+        let p = Pattern::compile("s3:Get*", GLOB);
+        assert!(p.matches("S3:GETOBJECT", true, &none));
+        assert!(!p.matches("S3:GETOBJECT", false, &none));
+        assert!(Pattern::compile("iam:*User?", GLOB).matches("IAM:createuserS", true, &none));
+    }
+
+    #[test]
+    fn literal_mode_treats_wildcards_as_characters() {
+        let syntax = Syntax {
+            wildcards: false,
+            variables: true,
+        };
+        let p = Pattern::compile("a*b", syntax);
+        assert!(p.matches("a*b", false, &none));
+        assert!(!p.matches("axb", false, &none));
+    }
+
+    #[test]
+    fn variables_resolve_and_default() {
+        let vars = |k: &str| match k {
+            "aws:username" => Some("alice"),
+            "aws:principaltag/team" => Some("a*b"),
+            _ => None,
+        };
+        let p = Pattern::compile("home/${aws:username}/*", GLOB);
+        assert!(p.has_variables());
+        assert!(p.matches("home/alice/x", false, &vars));
+        assert!(!p.matches("home/bob/x", false, &vars));
+        // Key names are case-insensitive.
+        assert!(Pattern::compile("${AWS:UserName}", GLOB).matches("alice", false, &vars));
+        // Values are literal: the star in the tag is not a wildcard.
+        let tag = Pattern::compile("${aws:PrincipalTag/team}", GLOB);
+        assert!(tag.matches("a*b", false, &vars));
+        assert!(!tag.matches("axxb", false, &vars));
+        // Unresolvable without default: nothing matches, not even the empty string.
+        let missing = Pattern::compile("x${aws:missing}", GLOB);
+        assert!(!missing.matches("x", false, &vars));
+        let def = Pattern::compile("x${aws:missing, 'dflt'}", GLOB);
+        assert!(def.matches("xdflt", false, &vars));
+        // Escapes for literal special characters.
+        let esc = Pattern::compile("a${*}b${?}c${$}", GLOB);
+        assert_eq!(esc, Pattern::Exact("a*b?c$".into()));
+        assert!(!esc.matches("axb?c$", false, &vars));
+    }
+
+    #[test]
+    fn variables_off_in_2008_policies() {
+        let syntax = Syntax {
+            wildcards: true,
+            variables: false,
+        };
+        let p = Pattern::compile("${aws:username}", syntax);
+        assert!(p.matches("${aws:username}", false, &none));
+    }
+
+    #[test]
+    fn malformed_variables_are_literal() {
+        assert!(m("${aws:username", "${aws:username"));
+        assert!(m("${}", "${}"));
+    }
+}
