@@ -1,0 +1,112 @@
+//! Property tests: no input makes the query parser or the decoders panic.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation should fail the test loudly"
+)]
+
+use oxiam_protocol::query::Params;
+use oxiam_protocol::{iam, sts};
+use proptest::prelude::*;
+
+fn decode_both(params: &Params) {
+    // The result does not matter, only that there is one.
+    let _ = iam::Request::decode(params);
+    let _ = sts::Request::decode(params);
+}
+
+/// Parameter names shaped like real ones: known members, list and map items, nesting.
+fn name() -> impl Strategy<Value = String> {
+    let base = prop::sample::select(vec![
+        "UserName",
+        "Path",
+        "Tags",
+        "TagKeys",
+        "MaxItems",
+        "Marker",
+        "Properties",
+        "ReplacementValues",
+        "PolicyArns",
+        "DurationSeconds",
+        "RequireSymbols",
+        "ContextEntries",
+        "PolicyInputList",
+        "Key",
+        "Value",
+        "Values",
+        "arn",
+        "ContextKeyValues",
+    ]);
+    let part = prop_oneof![
+        base.clone().prop_map(str::to_owned),
+        Just("member".to_owned()),
+        Just("entry".to_owned()),
+        Just("key".to_owned()),
+        Just("value".to_owned()),
+        (0u32..12).prop_map(|n| n.to_string()),
+        Just(u32::MAX.to_string()),
+        Just(String::new()),
+    ];
+    prop::collection::vec(part, 1..6).prop_map(|parts| parts.join("."))
+}
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("true".to_owned()),
+        Just("-1".to_owned()),
+        Just("99999999999999999999".to_owned()),
+        Just("2024-05-01T12:00:00Z".to_owned()),
+        "[a-zA-Z0-9/=+ ._-]{0,20}",
+        any::<String>(),
+    ]
+}
+
+fn action() -> impl Strategy<Value = String> {
+    let names: Vec<&'static str> = iam::Operation::ALL
+        .iter()
+        .map(|o| o.name())
+        .chain(sts::Operation::ALL.iter().map(|o| o.name()))
+        .collect();
+    prop::sample::select(names).prop_map(str::to_owned)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(raw in prop::collection::vec(any::<u8>(), 0..400)) {
+        if let Ok(params) = Params::parse(&raw) {
+            decode_both(&params);
+        }
+    }
+
+    #[test]
+    fn structured_requests_never_panic(
+        action in action(),
+        pairs in prop::collection::vec((name(), value()), 0..24),
+    ) {
+        let mut params: Vec<(&str, &str)> = vec![("Action", action.as_str())];
+        params.extend(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let params: Params = params.into_iter().collect();
+        decode_both(&params);
+    }
+
+    #[test]
+    fn parse_round_trips_encoded_pairs(pairs in prop::collection::vec(("[^&=]{1,8}", ".{0,8}"), 0..8)) {
+        // Percent-encoding every byte and parsing gives the pairs back.
+        let encode = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+        let raw = pairs
+            .iter()
+            .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let params = Params::parse(raw.as_bytes()).unwrap();
+        let got: Vec<(&str, &str)> = params.iter().collect();
+        let want: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        prop_assert_eq!(got, want);
+    }
+}
