@@ -99,6 +99,8 @@ pub(crate) struct LenRule {
 pub(crate) struct Decoder<'a> {
     params: &'a Params,
     violations: Vec<String>,
+    /// The first value that could not be read as its type at all.
+    malformed: Option<ApiError>,
 }
 
 impl<'a> Decoder<'a> {
@@ -106,11 +108,15 @@ impl<'a> Decoder<'a> {
         Self {
             params,
             violations: Vec::new(),
+            malformed: None,
         }
     }
 
-    /// The decoded value, or the aggregated `ValidationError`.
+    /// The decoded value, the first `MalformedInput`, or the aggregated `ValidationError`.
     pub(crate) fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if let Some(malformed) = self.malformed {
+            return Err(malformed);
+        }
         let n = self.violations.len();
         if n == 0 {
             return Ok(value);
@@ -134,7 +140,7 @@ impl<'a> Decoder<'a> {
         decode: DecodeFn<T>,
     ) -> T {
         let key = parent.member(wire, path);
-        if self.params.get(&key.wire).is_some() {
+        if self.scalar_present(&key) {
             decode(self, &key)
         } else {
             self.null(&key);
@@ -151,10 +157,25 @@ impl<'a> Decoder<'a> {
         decode: DecodeFn<T>,
     ) -> Option<T> {
         let key = parent.member(wire, path);
-        self.params
-            .get(&key.wire)
-            .is_some()
-            .then(|| decode(self, &key))
+        self.scalar_present(&key).then(|| decode(self, &key))
+    }
+
+    /// Whether a scalar member is present. Names nested below a scalar (`UserName.1=…`, a
+    /// scalar sent as a list) are `MalformedInput`, as AWS answers them.
+    fn scalar_present(&mut self, key: &Key) -> bool {
+        if self.params.get(&key.wire).is_some() {
+            return true;
+        }
+        if self.params.has_name_or_children(&key.wire) && self.malformed.is_none() {
+            self.malformed = Some(ApiError::new(
+                ErrorCode::MalformedInput,
+                format!(
+                    "Start of list found where not expected for parameter {}",
+                    key.wire
+                ),
+            ));
+        }
+        false
     }
 
     /// A required structure, list or map member (present when its name or a name nested
@@ -257,7 +278,7 @@ impl<'a> Decoder<'a> {
             .ok()
             .filter(|v| (lo..=hi).contains(v))
         else {
-            self.violate(key, Some(text), &format!("Member must be a valid {kind}"));
+            self.malformed(key, text, kind);
             return 0;
         };
         if let Some(min) = rule.min.filter(|&min| value < min) {
@@ -284,7 +305,7 @@ impl<'a> Decoder<'a> {
         } else if text.eq_ignore_ascii_case("false") {
             false
         } else {
-            self.violate(key, Some(text), "Member must be a valid boolean");
+            self.malformed(key, text, "boolean");
             false
         }
     }
@@ -304,7 +325,7 @@ impl<'a> Decoder<'a> {
                 .map(DateTime)
         });
         parsed.unwrap_or_else(|| {
-            self.violate(key, Some(text), "Member must be a valid timestamp");
+            self.malformed(key, text, "timestamp");
             DateTime::default()
         })
     }
@@ -321,7 +342,7 @@ impl<'a> Decoder<'a> {
                 bytes
             }
             Err(_) => {
-                self.violate(key, None, "Member must be valid base64");
+                self.malformed(key, text, "base64 blob");
                 Vec::new()
             }
         }
@@ -401,6 +422,17 @@ impl<'a> Decoder<'a> {
                 shown,
                 &format!("Member must have length less than or equal to {max}"),
             );
+        }
+    }
+
+    /// A value that is not of its member's type: AWS's query deserializer rejects the request
+    /// with `MalformedInput` before any constraint is checked.
+    fn malformed(&mut self, key: &Key, text: &str, kind: &str) {
+        if self.malformed.is_none() {
+            self.malformed = Some(ApiError::new(
+                ErrorCode::MalformedInput,
+                format!("Invalid {kind} value '{text}' for parameter {}", key.wire),
+            ));
         }
     }
 

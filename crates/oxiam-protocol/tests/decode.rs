@@ -222,13 +222,14 @@ fn integer_range_and_syntax() {
         "1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: \
          Member must have value less than or equal to 1000"
     );
+    // A value that is not a number at all fails deserialization, before any constraint:
+    // AWS's query deserializer answers MalformedInput.
     for bad in ["abc", "1.5", "99999999999", ""] {
+        let err = iam(&format!("Action=ListUsers&MaxItems={bad}&Marker=")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::MalformedInput, "{bad}");
         assert_eq!(
-            validation(iam(&format!("Action=ListUsers&MaxItems={bad}"))),
-            format!(
-                "1 validation error detected: Value '{bad}' at 'maxItems' failed to satisfy \
-                 constraint: Member must be a valid integer"
-            )
+            err.message,
+            format!("Invalid integer value '{bad}' for parameter MaxItems")
         );
     }
     let iam::Request::ListUsers(request) = iam("Action=ListUsers&MaxItems=1000&Marker=m").unwrap()
@@ -251,11 +252,25 @@ fn booleans() {
     assert_eq!(request.require_numbers, Some(false));
     assert_eq!(request.max_password_age, Some(90));
     assert_eq!(request.hard_expiry, None);
+    let err = iam("Action=UpdateAccountPasswordPolicy&HardExpiry=yes").unwrap_err();
+    assert_eq!(err.code, ErrorCode::MalformedInput);
     assert_eq!(
-        validation(iam("Action=UpdateAccountPasswordPolicy&HardExpiry=yes")),
-        "1 validation error detected: Value 'yes' at 'hardExpiry' failed to satisfy constraint: \
-         Member must be a valid boolean"
+        err.message,
+        "Invalid boolean value 'yes' for parameter HardExpiry"
     );
+}
+
+#[test]
+fn scalar_sent_as_a_list_is_malformed() {
+    let err = iam("Action=GetUser&UserName.1=alice").unwrap_err();
+    assert_eq!(err.code, ErrorCode::MalformedInput);
+    assert_eq!(
+        err.message,
+        "Start of list found where not expected for parameter UserName"
+    );
+    // Malformed input wins over constraint violations found in the same request.
+    let err = iam("Action=CreateUser&UserName.member.1=a&Path=bad").unwrap_err();
+    assert_eq!(err.code, ErrorCode::MalformedInput);
 }
 
 #[test]

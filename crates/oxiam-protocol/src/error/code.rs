@@ -73,6 +73,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// From `data/models/iam/2010-05-08/service-2.json#MalformedCertificateException`.
     MalformedCertificate,
+    /// From `data/models/common-errors.json`.
+    MalformedInput,
     /// From `data/models/iam/2010-05-08/service-2.json#MalformedPolicyDocumentException`.
     MalformedPolicyDocument,
     /// From `data/models/common-errors.json`.
@@ -186,6 +188,7 @@ impl ErrorCode {
         Self::KeyPairMismatch,
         Self::LimitExceeded,
         Self::MalformedCertificate,
+        Self::MalformedInput,
         Self::MalformedPolicyDocument,
         Self::MalformedQueryString,
         Self::MissingAction,
@@ -264,6 +267,7 @@ impl ErrorCode {
             Self::KeyPairMismatch => "KeyPairMismatch",
             Self::LimitExceeded => "LimitExceeded",
             Self::MalformedCertificate => "MalformedCertificate",
+            Self::MalformedInput => "MalformedInput",
             Self::MalformedPolicyDocument => "MalformedPolicyDocument",
             Self::MalformedQueryString => "MalformedQueryString",
             Self::MissingAction => "MissingAction",
@@ -331,6 +335,7 @@ impl ErrorCode {
             | Self::JWTPayloadSizeExceededException
             | Self::KeyPairMismatch
             | Self::MalformedCertificate
+            | Self::MalformedInput
             | Self::MalformedPolicyDocument
             | Self::MissingAction
             | Self::MissingParameter
@@ -433,6 +438,7 @@ impl ErrorCode {
             "KeyPairMismatch" => Self::KeyPairMismatch,
             "LimitExceeded" => Self::LimitExceeded,
             "MalformedCertificate" => Self::MalformedCertificate,
+            "MalformedInput" => Self::MalformedInput,
             "MalformedPolicyDocument" => Self::MalformedPolicyDocument,
             "MalformedQueryString" => Self::MalformedQueryString,
             "MissingAction" => Self::MissingAction,
