@@ -231,13 +231,25 @@ fn encode_bytes(bytes: &[u8]) -> String {
 }
 
 /// A query name or value in canonical form: borrowed when it already is (the common case for
-/// SDK-built requests), else percent-decoded and encoded again.
+/// SDK-built requests), else decoded and encoded again.
 fn canonical_component(raw: &str) -> Cow<'_, str> {
     if is_canonical(raw.as_bytes()) {
         return Cow::Borrowed(raw);
     }
-    let decoded: Cow<'_, [u8]> = percent_decode_str(raw).into();
-    Cow::Owned(encode_bytes(&decoded))
+    Cow::Owned(encode_bytes(&decode_query_component(raw)))
+}
+
+/// Decodes a query name or value as `application/x-www-form-urlencoded`: `+` is a space.
+/// Client compatibility: botocore sends GET parameters through `urlencode` (space → `+`) but
+/// signs them with the space as `%20`, and AWS accepts that, so `+` must sign as `%20`. A
+/// literal plus arrives as `%2B` from every SDK.
+pub(crate) fn decode_query_component(raw: &str) -> Cow<'_, [u8]> {
+    if raw.contains('+') {
+        let spaced = raw.replace('+', " ");
+        Cow::Owned(percent_decode_str(&spaced).collect())
+    } else {
+        percent_decode_str(raw).into()
+    }
 }
 
 /// True when `raw` is exactly what encoding its decoded form would give.
@@ -320,7 +332,7 @@ mod tests {
         assert_eq!(query("Param1", false), "Param1=");
         assert_eq!(query("ሴ=bar", false), "%E1%88%B4=bar");
         assert_eq!(query("%e1%88%b4=%7E", false), "%E1%88%B4=~");
-        assert_eq!(query("k=a b+c", false), "k=a%20b%2Bc");
+        assert_eq!(query("k=a b+c%2B", false), "k=a%20b%20c%2B");
         assert_eq!(
             query("X-Amz-Signature=abc&X-Amz-Date=1", true),
             "X-Amz-Date=1",

@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use percent_encoding::percent_decode_str;
 use time::OffsetDateTime;
 
 use crate::error::{MissingHeaderParts, MissingQueryParameters, ScopeMismatch};
@@ -386,9 +385,12 @@ fn check_terminator_and_date(terminator: &str, date: &str, amz_date: &str) -> Re
     }
 }
 
-/// Percent-decodes a query value (`+` stays `+`: SigV4 clients encode a space as `%20`).
+/// Decodes a query value as form data (`+` is a space), as the canonical query does.
 fn decode(raw: &str) -> Cow<'_, str> {
-    percent_decode_str(raw).decode_utf8_lossy()
+    match crate::canonical_request::decode_query_component(raw) {
+        Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
+        Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+    }
 }
 
 /// The header for an error message, with the value after `Signature=` replaced: AWS echoes
