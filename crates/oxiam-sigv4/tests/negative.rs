@@ -382,7 +382,9 @@ fn with_authorization(authorization: &str, date: Option<(&str, &str)>) -> Result
 fn malformed_authorization_headers() {
     let date = Some(("X-Amz-Date", "20150830T123600Z"));
     let good_cred = "Credential=AKID/20150830/us-east-1/iam/aws4_request";
-    let cases: Vec<(String, Option<(&str, &str)>, &str, String)> = vec![
+    // (Authorization, date header, expected code, expected message)
+    type Case<'a> = (String, Option<(&'a str, &'a str)>, &'a str, String);
+    let cases: Vec<Case<'_>> = vec![
         (
             "Bearer abc".into(),
             date,
