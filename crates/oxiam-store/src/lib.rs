@@ -231,6 +231,15 @@ mod tests {
     }
 
     #[test]
+    fn errors_and_stores_cross_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<StoreError>();
+        shareable::<crypto::CryptoError>();
+        shareable::<crypto::Kek>();
+        shareable::<SqliteStore>();
+    }
+
+    #[test]
     fn table_names_follow_the_rule() {
         assert!(validate_change(&put("access_key", "AKIA")).is_ok());
         assert!(validate_change(&put("policy.version-2", "k")).is_ok());

@@ -356,6 +356,21 @@ mod tests {
     }
 
     #[test]
+    fn file_connections_are_durable_and_patient() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("x.db")).unwrap();
+        let conn = store.lock_for_test().unwrap();
+        let pragma = |name: &str| -> String {
+            conn.pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+        assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
+        assert_eq!(pragma("busy_timeout"), "Integer(5000)");
+    }
+
+    #[test]
     fn debug_shows_the_path_only() {
         let store = SqliteStore::open_in_memory().unwrap();
         assert_eq!(format!("{store:?}"), "SqliteStore { path: None, .. }");
