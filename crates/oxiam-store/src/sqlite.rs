@@ -1,7 +1,8 @@
 //! The embedded default backend: one SQLite file in WAL mode.
 //!
 //! One connection behind a mutex is enough: the server reads the store only at start-up and
-//! when following the feed, and writes are serialized by the sequence check anyway. Commits
+//! when following the feed, and optimistic concurrency admits one commit per sequence number
+//! anyway, so a pool would only add writers that wait for SQLite's single write lock. Commits
 //! use `BEGIN IMMEDIATE`, so two processes sharing a file (two `oxiam` nodes on one host)
 //! still get the optimistic-concurrency guarantee: the sequence is read under the write lock.
 //!
