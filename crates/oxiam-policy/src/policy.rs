@@ -964,6 +964,8 @@ const IAM_RESOURCE_PREFIXES: &[&str] = &[
     "oidc-provider/",
     "report/",
     "access-report/",
+    // Accepted by AWS though missing from its message: AWS managed policies use them.
+    "role-template/",
 ];
 
 /// A resource as AWS accepts it, with AWS's message and the check's stage otherwise.
@@ -1015,6 +1017,7 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
                 ));
             }
             if resource != "*"
+                && resource != "root"
                 && !IAM_RESOURCE_PREFIXES
                     .iter()
                     .any(|p| resource.starts_with(p))
@@ -1022,7 +1025,9 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
                 return Err((Stage::Resource, messages::IAM_RESOURCE_PATH.to_owned()));
             }
         }
-        "s3" if !region.is_empty() => {
+        // Buckets and objects (no account segment) are global; access points, jobs and
+        // access grants are regional and carry an account.
+        "s3" if !region.is_empty() && segs.get(4).is_some_and(|a| a.is_empty()) => {
             return Err((
                 Stage::Resource,
                 format!("Resource {r} can not contain region information."),
@@ -1439,5 +1444,35 @@ mod tests {
             (&[3u32][..], &[1u32, 2][..])
         );
         assert_eq!(p.inner.index.candidates("kms").0, &[] as &[u32]);
+    }
+
+    #[test]
+    fn accepts_every_aws_managed_policy() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/aws/aws-managed-policies.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let no_limit = ParseOptions {
+            size_limit: None,
+            require_version_2012: false,
+        };
+        let mut failures = Vec::new();
+        let list = all.as_array().unwrap();
+        for p in list {
+            let name = p["PolicyName"].as_str().unwrap();
+            let doc = serde_json::to_string_pretty(&p["Document"]).unwrap();
+            if let Err(e) = Policy::parse_with(&doc, PolicyKind::Identity, &no_limit) {
+                failures.push(format!("{name}: {} at {}", e.message(), e.location()));
+            }
+        }
+        assert!(list.len() > 1000);
+        assert!(
+            failures.is_empty(),
+            "{} rejected:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }
