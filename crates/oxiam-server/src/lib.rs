@@ -1,1 +1,30 @@
-//! oxiam-server (placeholder, filled in by its own work).
+//! oxiam-server: the IAM and STS service.
+//!
+//! Map of the crate, in the order a request meets it:
+//! - [`http`]: the HTTP front (axum): the AWS Query endpoint, health, dev-mode reset.
+//! - [`pipeline`]: `handle` — decode → authenticate → authorize → dispatch → encode → audit.
+//! - [`authn`]: SigV4 verification against keys in the snapshot; [`Caller`](authn::Caller).
+//! - [`authz`] and [`decide`]: the root rule and the policy engine's decision.
+//! - [`operations`]: the list of operations: action, resource ARN and handler of each.
+//! - [`iam`] (`users`, `access_keys`) and [`sts`]: the handlers.
+//! - [`state`]: the in-memory snapshot, entity tables and the write transaction.
+//! - [`app`]: the running service — snapshot publication, the write path, first start.
+//! - [`model`], [`ids`]: entities and AWS identifier formats; [`config`], [`error`].
+
+pub mod app;
+pub mod authn;
+pub mod authz;
+pub mod config;
+pub mod decide;
+pub mod error;
+pub mod http;
+pub mod iam;
+pub mod ids;
+pub mod model;
+pub mod operations;
+pub mod pipeline;
+pub mod state;
+pub mod sts;
+
+pub use app::{App, FirstStart};
+pub use config::Config;

@@ -1,2 +1,177 @@
-//! The `oxiam` binary.
-fn main() {}
+//! The `oxiam` binary: a thin command line over library code.
+//!
+//! - `oxiam serve`: the IAM/STS service (embedded SQLite by default; `--dev` for a local
+//!   emulator that keeps state in memory).
+//! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use oxiam_server::config::DEFAULT_PORT;
+use oxiam_server::{App, Config, FirstStart};
+
+#[derive(Debug, Parser)]
+#[command(name = "oxiam", version, about = "Self-hosted AWS IAM and STS", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the IAM/STS service. Point AWS clients at it with --endpoint-url or AWS_ENDPOINT_URL.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port and prints it).
+    #[arg(long, env = "OXIAM_LISTEN", default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
+    listen: SocketAddr,
+    /// Directory for the SQLite database (oxiam.db) and the key-encryption key (kek).
+    #[arg(long, env = "OXIAM_DATA_DIR", default_value = "oxiam-data")]
+    data_dir: PathBuf,
+    /// Key-encryption key (base64 of 32 bytes) instead of <data-dir>/kek.
+    #[arg(long, env = "OXIAM_KEK", hide_env_values = true)]
+    kek: Option<String>,
+    /// Local emulator mode: state in memory, requests signed with unknown access keys act as
+    /// an account's root (the key's account when the key ID is 12 digits, else the default
+    /// account), POST /_oxiam/reset (and /moto-api/reset) wipes all state.
+    #[arg(long)]
+    dev: bool,
+    /// In --dev mode, keep state in --data-dir instead of in memory.
+    #[arg(long, requires = "dev")]
+    persist: bool,
+    /// ID of the default account created on first start (12 digits; random if not given).
+    #[arg(long, env = "OXIAM_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// Root access key ID of the default account, used on first start only.
+    #[arg(long, env = "OXIAM_ROOT_ACCESS_KEY_ID")]
+    root_access_key_id: Option<String>,
+    /// Root secret access key of the default account, used on first start only (prefer the
+    /// environment variable: command lines are visible to other users).
+    #[arg(long, env = "OXIAM_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
+    root_secret_access_key: Option<String>,
+    /// Log format.
+    #[arg(long, env = "OXIAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    if let Some(id) = &args.account_id
+        && !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        eprintln!("oxiam: --account-id must be 12 digits, got `{id}`");
+        return ExitCode::from(2);
+    }
+    let config = Config {
+        listen: args.listen,
+        data_dir: (!args.dev || args.persist).then(|| args.data_dir.clone()),
+        kek_base64: args.kek,
+        dev: args.dev,
+        default_account: args.account_id,
+        root_access_key_id: args.root_access_key_id,
+        root_secret_access_key: args.root_secret_access_key,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("oxiam: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let (app, first) = match App::open(config.clone()) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("oxiam: cannot open the store: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let listener = match tokio::net::TcpListener::bind(config.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("oxiam: cannot listen on {}: {e}", config.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = listener.local_addr().unwrap_or(config.listen);
+        announce(&config, &app, first.as_ref(), addr);
+        match oxiam_server::http::serve(app, listener).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("oxiam: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// Tells the operator where oxiam listens and, on first start, the root credentials (once:
+/// they are not logged and cannot be shown again).
+fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: SocketAddr) {
+    let mut out = std::io::stdout().lock();
+    let endpoint = format!("http://{addr}");
+    let _ = writeln!(out, "oxiam listening on {endpoint}");
+    match &config.data_dir {
+        Some(dir) => {
+            let _ = writeln!(out, "state: {}", dir.join("oxiam.db").display());
+        }
+        None => {
+            let _ = writeln!(out, "state: in memory (dev mode; lost at exit)");
+        }
+    }
+    if config.dev {
+        let _ = writeln!(
+            out,
+            "dev mode: any access key is accepted as the root of an account (12-digit key IDs \
+             select that account, others the default account {}); POST {endpoint}/_oxiam/reset wipes all state",
+            app.default_account
+        );
+    }
+    if let Some(first) = first {
+        let _ = writeln!(
+            out,
+            "\nCreated account {} on first start. Its root credentials are shown only now:\n\
+             \n  export AWS_ACCESS_KEY_ID={}\n  export AWS_SECRET_ACCESS_KEY={}\n  \
+             export AWS_DEFAULT_REGION=us-east-1\n  export AWS_ENDPOINT_URL={endpoint}\n  \
+             aws sts get-caller-identity\n",
+            first.account,
+            first.access_key_id,
+            first.secret_access_key.expose()
+        );
+    }
+    let _ = out.flush();
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

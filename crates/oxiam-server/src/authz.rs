@@ -1,0 +1,62 @@
+//! Authorization: may this caller perform this action on this resource. The account root
+//! may do everything in its own account; everyone else is decided by the policy engine from
+//! the policies in the snapshot.
+
+use oxiam_policy::Effect;
+use oxiam_protocol::error::ErrorCode;
+
+use crate::authn::{Caller, CallerKind};
+use crate::error::{ServerError, api};
+use crate::operations::Target;
+use crate::state::State;
+
+/// The account a resource ARN belongs to (its fifth field), if it names one.
+fn resource_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+pub fn authorize(caller: &Caller, target: &Target, state: &State) -> Result<(), ServerError> {
+    if target.always_allowed {
+        return Ok(());
+    }
+    let same_account = resource_account(&target.resource).is_none_or(|a| a == caller.account);
+    match &caller.kind {
+        // The root is allowed everything in its own account, and nothing in another.
+        CallerKind::Root if same_account => Ok(()),
+        CallerKind::Root => Err(denied(
+            caller,
+            target,
+            "because no resource-based policy allows the",
+        )),
+        CallerKind::User { .. } => match crate::decide::identity_decision(caller, target, state) {
+            Effect::Allow => Ok(()),
+            Effect::ExplicitDeny => Err(denied(
+                caller,
+                target,
+                "with an explicit deny in an identity-based policy",
+            )),
+            Effect::ImplicitDeny => Err(denied(
+                caller,
+                target,
+                "because no identity-based policy allows the",
+            )),
+        },
+    }
+}
+
+/// AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on resource:
+/// ARN because no identity-based policy allows the ACTION action".
+fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
+    let reason = if why.ends_with(" the") {
+        format!("{why} {} action", target.action)
+    } else {
+        why.to_owned()
+    };
+    api(
+        ErrorCode::AccessDenied,
+        format!(
+            "User: {} is not authorized to perform: {} on resource: {} {reason}",
+            caller.arn, target.action, target.resource
+        ),
+    )
+}

@@ -1,0 +1,38 @@
+//! Server configuration, as the `oxiam serve` command line builds it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The port oxiam listens on by default (documented in the README and `--help`).
+pub const DEFAULT_PORT: u16 = 8461;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Where the SQLite database and the key-encryption key live. `None` with `dev`: memory.
+    pub data_dir: Option<PathBuf>,
+    /// Base64 key-encryption key given by env/config instead of `<data_dir>/kek`.
+    pub kek_base64: Option<String>,
+    /// Local emulator mode: unknown access keys act as an account's root; reset endpoint.
+    pub dev: bool,
+    /// The account unknown keys map to in dev mode, and the ID of the default account
+    /// created on first start (random when not given).
+    pub default_account: Option<String>,
+    /// Root credentials for the default account on first start (random when not given).
+    pub root_access_key_id: Option<String>,
+    pub root_secret_access_key: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            data_dir: None,
+            kek_base64: None,
+            dev: false,
+            default_account: None,
+            root_access_key_id: None,
+            root_secret_access_key: None,
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use oxiam_protocol::error::ErrorCode;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::pipeline::{self, HttpIn, HttpOut};
+
+/// Larger than any valid IAM request (the largest are policy documents of ~128 KB).
+const MAX_BODY_BYTES: usize = 1 << 20;
+/// How often key last-used facts are written to the store.
+const LAST_USED_FLUSH: Duration = Duration::from_secs(10);
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/_oxiam/health", get(|| async { "ok\n" }))
+        .route("/_oxiam/reset", post(reset))
+        .route("/moto-api/reset", post(reset))
+        .fallback(aws)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+async fn aws(
+    State(app): State<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let http = HttpIn {
+        method: method.as_str().to_owned(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: body.to_vec(),
+    };
+    to_response(pipeline::handle(app, http).await)
+}
+
+/// Dev mode only: wipe all state (oxiam's own path and the one moto's server mode uses).
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    if !app.config.dev {
+        return to_response(pipeline::plain_error(
+            ErrorCode::AccessDenied,
+            "reset is only available in dev mode (oxiam serve --dev)",
+        ));
+    }
+    let app2 = Arc::clone(&app);
+    match tokio::task::spawn_blocking(move || app2.reset()).await {
+        Ok(Ok(())) => (StatusCode::OK, "{\"status\": \"ok\"}\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "reset failed");
+            to_response(pipeline::plain_error(
+                ErrorCode::ServiceFailure,
+                "reset failed",
+            ))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reset task failed");
+            to_response(pipeline::plain_error(
+                ErrorCode::ServiceFailure,
+                "reset failed",
+            ))
+        }
+    }
+}
+
+fn to_response(out: HttpOut) -> Response {
+    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, out.body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(&out.request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end.
+pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+    let flusher = {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(LAST_USED_FLUSH);
+            loop {
+                tick.tick().await;
+                let app = Arc::clone(&app);
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || app.flush_last_used()).await
+                {
+                    tracing::warn!(error = %e, "could not persist access key last-used facts");
+                }
+            }
+        })
+    };
+    let result = axum::serve(
+        listener,
+        router(Arc::clone(&app)).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    flusher.abort();
+    if let Err(e) = tokio::task::spawn_blocking(move || app.flush_last_used())
+        .await
+        .unwrap_or(Ok(()))
+    {
+        tracing::warn!(error = %e, "could not persist access key last-used facts at shutdown");
+    }
+    result
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,180 @@
+//! CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser, ListUserTags.
+
+use oxiam_protocol::iam;
+
+use super::{Ctx, merge_tags, paginate, remove_tags, target_user, wire_tags, wire_user};
+use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user};
+use crate::ids::{self, IdPrefix};
+use crate::model::{KeyOwner, User, now_epoch, to_datetime};
+use crate::state::{State, Tx};
+
+/// AWS's default quota of IAM users per account.
+pub const MAX_USERS_PER_ACCOUNT: usize = 5000;
+
+pub fn create(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::CreateUserRequest,
+) -> Result<iam::CreateUserResponse, ServerError> {
+    let account = &ctx.caller.account;
+    if tx.state().user(account, &r.user_name).is_some() {
+        return Err(already_exists(format!(
+            "User with name {} already exists.",
+            r.user_name
+        )));
+    }
+    if tx.state().users_of(account).count() >= MAX_USERS_PER_ACCOUNT {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for UsersPerAccount: {MAX_USERS_PER_ACCOUNT}"
+        )));
+    }
+    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let user = User {
+        account: account.clone(),
+        id: ids::unique_id(IdPrefix::User),
+        name: r.user_name.clone(),
+        path: r.path.clone().unwrap_or_else(|| "/".to_owned()),
+        created: now_epoch(),
+        tags,
+        permissions_boundary: r.permissions_boundary.clone(),
+        password_last_used: None,
+    };
+    let wire = wire_user(&user, true);
+    tx.put(user)?;
+    Ok(iam::CreateUserResponse { user: Some(wire) })
+}
+
+pub fn get(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::GetUserRequest,
+) -> Result<iam::GetUserResponse, ServerError> {
+    let state = tx.state();
+    let user = match target_user(state, ctx.caller, r.user_name.as_deref())? {
+        Some(u) => wire_user(u, true),
+        None => root_user(state, &ctx.caller.account),
+    };
+    Ok(iam::GetUserResponse { user })
+}
+
+/// What GetUser returns for the account root: its ARN and the account ID as user ID.
+fn root_user(state: &State, account: &str) -> iam::User {
+    iam::User {
+        user_id: account.to_owned(),
+        arn: format!("arn:aws:iam::{account}:root"),
+        create_date: to_datetime(
+            state
+                .accounts
+                .get(account)
+                .map(|a| a.created)
+                .unwrap_or_default(),
+        ),
+        ..Default::default()
+    }
+}
+
+pub fn list(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListUsersRequest,
+) -> Result<iam::ListUsersResponse, ServerError> {
+    let prefix = r.path_prefix.as_deref().unwrap_or("/");
+    let users = tx
+        .state()
+        .users_of(&ctx.caller.account)
+        .filter(|u| u.path.starts_with(prefix))
+        .map(|u| (u.name.to_lowercase(), wire_user(u, false)));
+    let page = paginate(users, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListUsersResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        users: page.items,
+    })
+}
+
+pub fn update(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::UpdateUserRequest) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    let old_key = State::user_key(account, &user.name);
+    if let Some(new_name) = &r.new_user_name {
+        let renamed_to_other = !new_name.eq_ignore_ascii_case(&user.name);
+        if renamed_to_other && tx.state().user(account, new_name).is_some() {
+            return Err(already_exists(format!(
+                "User with name {new_name} already exists."
+            )));
+        }
+        user.name = new_name.clone();
+    }
+    if let Some(path) = &r.new_path {
+        user.path = path.clone();
+    }
+    tx.delete::<User>(&old_key);
+    tx.put(user)
+}
+
+pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let user = tx
+        .state()
+        .user(account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let owner = KeyOwner::User(user.id.clone());
+    if tx.state().keys_of(account, &owner).next().is_some() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete access keys first.",
+        ));
+    }
+    let key = State::user_key(account, &user.name);
+    tx.delete::<User>(&key);
+    Ok(())
+}
+
+pub fn tag(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagUserRequest) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    user.tags = merge_tags(&user.tags, &r.tags)?;
+    tx.put(user)
+}
+
+pub fn untag(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::UntagUserRequest) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    user.tags = remove_tags(&user.tags, &r.tag_keys);
+    tx.put(user)
+}
+
+pub fn list_tags(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListUserTagsRequest,
+) -> Result<iam::ListUserTagsResponse, ServerError> {
+    let user = tx
+        .state()
+        .user(&ctx.caller.account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let tags = wire_tags(&user.tags);
+    let page = paginate(
+        tags.into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{i:04}"), t)),
+        r.marker.as_deref(),
+        r.max_items,
+    )?;
+    Ok(iam::ListUserTagsResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        tags: page.items,
+    })
+}

@@ -1,0 +1,166 @@
+//! The request pipeline, one function per step, in the order a request goes through them:
+//! decode → authenticate → authorize → dispatch → encode → audit.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use oxiam_protocol::error::{ApiError, ErrorCode};
+use oxiam_protocol::query::Params;
+use oxiam_protocol::{Service, iam, sts};
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::authn::{self, Caller};
+use crate::authz;
+use crate::error::ServerError;
+use crate::ids;
+use crate::operations::{self, Request, Response, Target};
+
+/// An HTTP request as received, owned so it can cross into the blocking pool.
+#[derive(Debug)]
+pub struct HttpIn {
+    pub method: String,
+    /// Raw path, still percent-encoded.
+    pub path: String,
+    /// Raw query string without '?'.
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct HttpOut {
+    pub status: u16,
+    pub body: String,
+    pub request_id: String,
+}
+
+/// Serves one AWS Query API call.
+pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
+    let request_id = ids::request_id();
+    let started = Instant::now();
+    let mut service = Service::Iam;
+    let mut seen: Option<(Caller, Target)> = None;
+    let result = async {
+        let (svc, request) = decode(&http)?;
+        service = svc;
+        let caller = authenticate(&app, &http)?;
+        let target = authorize(&app, &caller, &request)?;
+        seen = Some((caller.clone(), target));
+        dispatch(&app, caller, request).await
+    }
+    .await;
+    let out = encode(service, &request_id, &result);
+    audit(&request_id, seen.as_ref(), &result, &out, started);
+    out
+}
+
+/// Form body and URL query → typed request of IAM or STS.
+fn decode(http: &HttpIn) -> Result<(Service, Request), ServerError> {
+    let mut params = Params::parse(http.query.as_bytes())?;
+    if http.method.eq_ignore_ascii_case("POST") {
+        params.merge(Params::parse(&http.body)?);
+    }
+    let service = match params.get("Version") {
+        Some(v) if v == Service::Sts.version() => Service::Sts,
+        Some(v) if v == Service::Iam.version() => Service::Iam,
+        // No Version: an action name only STS has selects STS.
+        _ => match params.get("Action") {
+            Some(a)
+                if iam::Operation::from_name(a).is_none()
+                    && sts::Operation::from_name(a).is_some() =>
+            {
+                Service::Sts
+            }
+            _ => Service::Iam,
+        },
+    };
+    let request = match service {
+        Service::Iam => Request::Iam(iam::Request::decode(&params)?),
+        Service::Sts => Request::Sts(sts::Request::decode(&params)?),
+    };
+    Ok((service, request))
+}
+
+fn authenticate(app: &App, http: &HttpIn) -> Result<Caller, ServerError> {
+    let headers: Vec<(&str, &str)> = http
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let req = oxiam_sigv4::HttpRequest {
+        method: &http.method,
+        path: &http.path,
+        query: &http.query,
+        headers: &headers,
+        body: &http.body,
+    };
+    authn::authenticate(app, &req, OffsetDateTime::now_utc())
+}
+
+fn authorize(app: &App, caller: &Caller, request: &Request) -> Result<Target, ServerError> {
+    let state = app.snapshot();
+    let target = request.target(caller, &state);
+    authz::authorize(caller, &target, &state)?;
+    Ok(target)
+}
+
+async fn dispatch(
+    app: &Arc<App>,
+    caller: Caller,
+    request: Request,
+) -> Result<Response, ServerError> {
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || operations::dispatch(&app, &caller, &request))
+        .await
+        .map_err(|e| ServerError::Internal(format!("handler task failed: {e}")))?
+}
+
+fn encode(service: Service, request_id: &str, result: &Result<Response, ServerError>) -> HttpOut {
+    let (status, body) = match result {
+        Ok(Response::Iam(r)) => (200, r.to_xml(request_id)),
+        Ok(Response::Sts(r)) => (200, r.to_xml(request_id)),
+        Err(e) => e.to_api(service).render(service, request_id),
+    };
+    HttpOut {
+        status,
+        body,
+        request_id: request_id.to_owned(),
+    }
+}
+
+/// One event per call: who, what, on what, and how it ended. Never a secret or signature.
+fn audit(
+    request_id: &str,
+    seen: Option<&(Caller, Target)>,
+    result: &Result<Response, ServerError>,
+    out: &HttpOut,
+    started: Instant,
+) {
+    let (principal, action, resource) = match seen {
+        Some((c, t)) => (c.arn.as_str(), t.action.as_str(), t.resource.as_str()),
+        None => ("-", "-", "-"),
+    };
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    match result {
+        Ok(_) => tracing::info!(target: "oxiam::audit", request_id, principal, action, resource,
+            status = out.status, outcome = "ok", elapsed_us),
+        Err(e) if e.is_internal() => tracing::error!(target: "oxiam::audit", request_id, principal,
+            action, resource, status = out.status, outcome = "internal_error", error = %e, elapsed_us),
+        Err(ServerError::Api(ApiError { code, .. })) => tracing::info!(target: "oxiam::audit",
+            request_id, principal, action, resource, status = out.status,
+            outcome = code.code(), elapsed_us),
+        Err(_) => {}
+    }
+}
+
+/// For callers outside the AWS API (reset endpoint): an error in the same envelope.
+pub fn plain_error(code: ErrorCode, message: &str) -> HttpOut {
+    let request_id = ids::request_id();
+    let (status, body) = ApiError::new(code, message).render(Service::Iam, &request_id);
+    HttpOut {
+        status,
+        body,
+        request_id,
+    }
+}

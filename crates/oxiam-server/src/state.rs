@@ -1,0 +1,419 @@
+//! The authorization snapshot: all of oxiam's state in memory, immutable once published,
+//! and the transaction that produces the next one.
+//!
+//! Readers `load()` the current `Arc<State>` and never lock. A write runs its handler
+//! against a [`Tx`] started from the current snapshot; the handler's changes are committed
+//! to the store with the snapshot's sequence number as the expected one, and only then is
+//! the new snapshot published. A failed handler or a failed commit publishes nothing, so a
+//! failed call leaves nothing half-done.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use oxiam_sigv4::SecretAccessKey;
+use oxiam_store::crypto::Kek;
+use oxiam_store::{Change, Record};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ServerError;
+use crate::model::{AccessKey, Account, KeyLastUsed, KeyOwner, KeyStatus, Setting, User};
+
+/// Entities of one kind by store key, in key order (which is the order AWS lists them in).
+pub type Table<T> = BTreeMap<String, Arc<T>>;
+
+/// Everything oxiam knows, at one sequence number of the store.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub seq: u64,
+    pub settings: Table<Setting>,
+    pub accounts: Table<Account>,
+    pub users: Table<User>,
+    pub access_keys: Table<AccessKey>,
+    pub key_last_used: Table<KeyLastUsed>,
+    /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
+    /// maintained by `User`'s hooks below.
+    pub user_ids: BTreeMap<String, String>,
+}
+
+impl State {
+    pub fn user_key(account: &str, name: &str) -> String {
+        format!("{account}/{}", name.to_lowercase())
+    }
+
+    pub fn user(&self, account: &str, name: &str) -> Option<&Arc<User>> {
+        self.users.get(&Self::user_key(account, name))
+    }
+
+    pub fn user_by_id(&self, id: &str) -> Option<&Arc<User>> {
+        self.user_ids.get(id).and_then(|k| self.users.get(k))
+    }
+
+    /// The users of one account in AWS's order (by name, case-insensitively).
+    pub fn users_of<'a>(&'a self, account: &str) -> impl Iterator<Item = &'a Arc<User>> + 'a {
+        let prefix = format!("{account}/");
+        self.users
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, u)| u)
+    }
+
+    pub fn keys_of<'a>(
+        &'a self,
+        account: &'a str,
+        owner: &'a KeyOwner,
+    ) -> impl Iterator<Item = &'a Arc<AccessKey>> + 'a {
+        self.access_keys
+            .values()
+            .filter(move |k| k.account == account && &k.owner == owner)
+    }
+
+    /// Rebuilds a state from every record of the store.
+    pub fn from_records(records: &[Record], seq: u64, kek: &Kek) -> Result<State, ServerError> {
+        let mut state = State {
+            seq,
+            ..State::default()
+        };
+        for r in records {
+            put_record(&mut state, r, kek)?;
+        }
+        Ok(state)
+    }
+
+    fn apply_put<E: Entity>(&mut self, e: E) {
+        let key = e.key();
+        e.on_put(self, &key);
+        E::table_mut(self).insert(key, Arc::new(e));
+    }
+
+    fn apply_delete<E: Entity>(&mut self, key: &str) -> Option<Arc<E>> {
+        let old = E::table_mut(self).remove(key);
+        if let Some(old) = &old {
+            old.on_delete(self);
+        }
+        old
+    }
+}
+
+/// A kind of entity the store persists as one record per entity.
+pub trait Entity: Sized + 'static {
+    const TABLE: &'static str;
+    fn key(&self) -> String;
+    fn table(state: &State) -> &Table<Self>;
+    fn table_mut(state: &mut State) -> &mut Table<Self>;
+    fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError>;
+    fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError>;
+    /// Keeps derived indexes of `State` in step with the table.
+    fn on_put(&self, _state: &mut State, _key: &str) {}
+    fn on_delete(&self, _state: &mut State) {}
+}
+
+fn json_encode<T: Serialize>(v: &T) -> Result<Vec<u8>, ServerError> {
+    serde_json::to_vec(v).map_err(|e| ServerError::Internal(format!("encoding a record: {e}")))
+}
+
+fn json_decode<T: for<'de> Deserialize<'de>>(r: &Record) -> Result<T, ServerError> {
+    serde_json::from_slice(&r.value)
+        .map_err(|e| ServerError::Internal(format!("corrupt record {}/{}: {e}", r.table, r.key)))
+}
+
+/// Entities whose stored form is their serde form.
+macro_rules! plain_entity {
+    ($ty:ident, $table:literal, $field:ident, |$s:ident| $key:expr) => {
+        impl Entity for $ty {
+            const TABLE: &'static str = $table;
+            fn key(&self) -> String {
+                let $s = self;
+                $key
+            }
+            fn table(state: &State) -> &Table<Self> {
+                &state.$field
+            }
+            fn table_mut(state: &mut State) -> &mut Table<Self> {
+                &mut state.$field
+            }
+            fn encode(&self, _kek: &Kek) -> Result<Vec<u8>, ServerError> {
+                json_encode(self)
+            }
+            fn decode(record: &Record, _kek: &Kek) -> Result<Self, ServerError> {
+                json_decode(record)
+            }
+            plain_entity!(@hooks $ty);
+        }
+    };
+    (@hooks User) => {
+        fn on_put(&self, state: &mut State, key: &str) {
+            state.user_ids.insert(self.id.clone(), key.to_owned());
+        }
+        fn on_delete(&self, state: &mut State) {
+            state.user_ids.remove(&self.id);
+        }
+    };
+    (@hooks $ty:ident) => {};
+}
+
+plain_entity!(Setting, "setting", settings, |s| s.name.clone());
+plain_entity!(Account, "account", accounts, |a| a.id.clone());
+plain_entity!(User, "user", users, |u| State::user_key(
+    &u.account, &u.name
+));
+plain_entity!(KeyLastUsed, "access_key_last_used", key_last_used, |k| k
+    .id
+    .clone());
+
+/// The stored form of an access key: the secret sealed under the key-encryption key, bound
+/// to the key's ID so a sealed secret cannot be moved to another key.
+#[derive(Serialize, Deserialize)]
+struct StoredAccessKey {
+    id: String,
+    account: String,
+    owner: KeyOwner,
+    status: KeyStatus,
+    created: i64,
+    sealed_secret: String,
+}
+
+fn secret_aad(id: &str) -> Vec<u8> {
+    format!("access_key/{id}").into_bytes()
+}
+
+impl Entity for AccessKey {
+    const TABLE: &'static str = "access_key";
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn table(state: &State) -> &Table<Self> {
+        &state.access_keys
+    }
+    fn table_mut(state: &mut State) -> &mut Table<Self> {
+        &mut state.access_keys
+    }
+    fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError> {
+        let sealed = kek.seal(self.secret.expose().as_bytes(), &secret_aad(&self.id));
+        json_encode(&StoredAccessKey {
+            id: self.id.clone(),
+            account: self.account.clone(),
+            owner: self.owner.clone(),
+            status: self.status,
+            created: self.created,
+            sealed_secret: B64.encode(sealed),
+        })
+    }
+    fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError> {
+        let s: StoredAccessKey = json_decode(record)?;
+        let sealed = B64.decode(&s.sealed_secret).map_err(|e| {
+            ServerError::Internal(format!("corrupt sealed secret of {}: {e}", s.id))
+        })?;
+        let plain = kek.open(&sealed, &secret_aad(&s.id)).map_err(|e| {
+            ServerError::Internal(format!(
+                "cannot open the secret of {} (wrong key-encryption key?): {e}",
+                s.id
+            ))
+        })?;
+        let secret = String::from_utf8(plain.to_vec())
+            .map_err(|_| ServerError::Internal(format!("secret of {} is not UTF-8", s.id)))?;
+        Ok(AccessKey {
+            id: s.id,
+            account: s.account,
+            owner: s.owner,
+            status: s.status,
+            created: s.created,
+            secret: SecretAccessKey::new(secret),
+        })
+    }
+}
+
+/// A write in progress: the snapshot it started from, the working copy (cloned on first
+/// write) and the changes to persist.
+#[derive(Debug)]
+pub struct Tx {
+    base: Arc<State>,
+    working: Option<State>,
+    changes: Vec<Change>,
+    kek: Arc<Kek>,
+}
+
+impl Tx {
+    pub fn new(base: Arc<State>, kek: Arc<Kek>) -> Tx {
+        Tx {
+            base,
+            working: None,
+            changes: Vec::new(),
+            kek,
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        self.working.as_ref().unwrap_or(&self.base)
+    }
+
+    fn working(&mut self) -> &mut State {
+        let base = &self.base;
+        self.working.get_or_insert_with(|| State::clone(base))
+    }
+
+    pub fn put<E: Entity>(&mut self, e: E) -> Result<(), ServerError> {
+        let value = e.encode(&self.kek)?;
+        self.changes.push(Change::Put(Record {
+            table: E::TABLE.to_owned(),
+            key: e.key(),
+            value,
+        }));
+        self.working().apply_put(e);
+        Ok(())
+    }
+
+    pub fn delete<E: Entity>(&mut self, key: &str) {
+        self.changes.push(Change::Delete {
+            table: E::TABLE.to_owned(),
+            key: key.to_owned(),
+        });
+        self.working().apply_delete::<E>(key);
+    }
+
+    pub fn base_seq(&self) -> u64 {
+        self.base.seq
+    }
+
+    /// The changes and the state they produce; `None` when nothing was written.
+    pub fn finish(self) -> Option<(Vec<Change>, State)> {
+        match self.working {
+            Some(state) if !self.changes.is_empty() => Some((self.changes, state)),
+            _ => None,
+        }
+    }
+}
+
+/// Applies a feed entry written by another node to a state.
+pub fn apply_changes(state: &mut State, changes: &[Change], kek: &Kek) -> Result<(), ServerError> {
+    for c in changes {
+        match c {
+            Change::Put(r) => put_record(state, r, kek)?,
+            Change::Delete { table, key } => delete_record(state, table, key)?,
+        }
+    }
+    Ok(())
+}
+
+fn unknown_table(table: &str) -> ServerError {
+    ServerError::Internal(format!("store holds records of unknown table `{table}`"))
+}
+
+/// The one place that maps a table name to its entity type.
+fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerError> {
+    match r.table.as_str() {
+        Setting::TABLE => state.apply_put(Setting::decode(r, kek)?),
+        Account::TABLE => state.apply_put(Account::decode(r, kek)?),
+        User::TABLE => state.apply_put(User::decode(r, kek)?),
+        AccessKey::TABLE => state.apply_put(AccessKey::decode(r, kek)?),
+        KeyLastUsed::TABLE => state.apply_put(KeyLastUsed::decode(r, kek)?),
+        other => return Err(unknown_table(other)),
+    }
+    Ok(())
+}
+
+fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), ServerError> {
+    match table {
+        Setting::TABLE => drop(state.apply_delete::<Setting>(key)),
+        Account::TABLE => drop(state.apply_delete::<Account>(key)),
+        User::TABLE => drop(state.apply_delete::<User>(key)),
+        AccessKey::TABLE => drop(state.apply_delete::<AccessKey>(key)),
+        KeyLastUsed::TABLE => drop(state.apply_delete::<KeyLastUsed>(key)),
+        other => return Err(unknown_table(other)),
+    }
+    Ok(())
+}
+
+/// The access key secret of a freshly created key, so handlers need not import sigv4.
+pub fn new_secret() -> SecretAccessKey {
+    SecretAccessKey::new(crate::ids::secret_access_key())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tag;
+
+    fn user(name: &str, id: &str) -> User {
+        User {
+            account: "123456789012".into(),
+            id: id.into(),
+            name: name.into(),
+            path: "/".into(),
+            created: 0,
+            tags: vec![Tag {
+                key: "k".into(),
+                value: "v".into(),
+            }],
+            permissions_boundary: None,
+            password_last_used: None,
+        }
+    }
+
+    fn key(id: &str, owner: KeyOwner) -> AccessKey {
+        AccessKey {
+            id: id.into(),
+            account: "123456789012".into(),
+            owner,
+            status: KeyStatus::Active,
+            created: 0,
+            secret: SecretAccessKey::new("s".repeat(40)),
+        }
+    }
+
+    #[test]
+    fn tx_maintains_the_user_id_index_and_records_changes() {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        tx.put(user("Alice", "AIDA1")).unwrap();
+        assert_eq!(tx.state().user_by_id("AIDA1").unwrap().name, "Alice");
+        assert!(
+            tx.state().user("123456789012", "alice").is_some(),
+            "names are case-insensitive"
+        );
+        tx.delete::<User>(&State::user_key("123456789012", "Alice"));
+        assert!(tx.state().user_by_id("AIDA1").is_none());
+        let (changes, _) = tx.finish().unwrap();
+        assert_eq!(changes.len(), 2);
+    }
+
+    #[test]
+    fn a_read_only_tx_has_nothing_to_commit() {
+        let tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
+        assert!(tx.finish().is_none());
+    }
+
+    #[test]
+    fn records_round_trip_and_secrets_are_sealed() {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        tx.put(user("bob", "AIDA2")).unwrap();
+        tx.put(key("AKIA1", KeyOwner::User("AIDA2".into())))
+            .unwrap();
+        let (changes, _) = tx.finish().unwrap();
+        let records: Vec<Record> = changes
+            .into_iter()
+            .map(|c| match c {
+                Change::Put(r) => r,
+                Change::Delete { .. } => unreachable!(),
+            })
+            .collect();
+        let stored = String::from_utf8_lossy(&records[1].value).into_owned();
+        assert!(!stored.contains(&"s".repeat(40)), "secret sealed: {stored}");
+        let state = State::from_records(&records, 7, &kek).unwrap();
+        assert_eq!(state.seq, 7);
+        assert_eq!(state.user_by_id("AIDA2").unwrap().name, "bob");
+        assert_eq!(state.access_keys["AKIA1"].secret.expose(), "s".repeat(40));
+        // Another key-encryption key cannot open it.
+        assert!(State::from_records(&records, 7, &Kek::generate()).is_err());
+        // A sealed secret moved to another key ID does not open (bound by its AAD).
+        let mut moved = records[1].clone();
+        let text = String::from_utf8(moved.value)
+            .unwrap()
+            .replace("\"id\":\"AKIA1\"", "\"id\":\"AKIA2\"");
+        moved.value = text.into_bytes();
+        moved.key = "AKIA2".into();
+        assert!(State::from_records(&[records[0].clone(), moved], 7, &kek).is_err());
+    }
+}

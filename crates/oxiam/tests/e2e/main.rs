@@ -1,0 +1,14 @@
+//! The end-to-end test binary: the real `oxiam` binary driven over HTTP by the real AWS CLI.
+//! (boto3 scenarios live in tests/python, run by the same test command.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed step must fail the test loudly"
+)]
+
+mod support;
+
+mod cli;

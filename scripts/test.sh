@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of oxiam. This is the command the README gives and CI runs (.ci/run).
+# It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3 and
+# pytest; the npm policy oracle) and nothing outside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools: Python venv with awscli, boto3, pytest (target/venv)"
+mkdir -p target && flock target/.venv.lock scripts/python-env.sh
+if [ -x scripts/oracle/install.sh ]; then
+  step "tools: policy oracle (npm, target/oracle)"
+  scripts/oracle/install.sh
+fi
+
+step "format"
+cargo fmt --all --check
+
+step "generated code is up to date (cargo xtask codegen --check)"
+cargo xtask codegen --check
+
+step "lints (clippy, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, spec vectors, policy corpus, store conformance, AWS CLI end to end)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+
+step "boto3 end to end (pytest)"
+cargo build --locked -p oxiam
+OXIAM_BIN="$PWD/target/debug/oxiam" target/venv/bin/python -m pytest -q -p no:cacheprovider tests/python
