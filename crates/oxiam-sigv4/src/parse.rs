@@ -174,20 +174,18 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
 
     let amz_date = req.header("x-amz-date");
     let http_date = req.header("date");
-    let missing = MissingHeaderParts {
+    let mut missing = MissingHeaderParts {
         credential: credential.is_none_or(str::is_empty),
         signature: signature.is_none_or(str::is_empty),
         // An empty `SignedHeaders=` passes here and fails the `host` check below, as on AWS.
         signed_headers: signed_headers.is_none(),
         date: amz_date.is_none() && http_date.is_none(),
-        header: redact_signature(header),
+        header: String::new(),
     };
-    if missing.any() {
-        return Err(Error::IncompleteAuthorizationHeader(missing));
-    }
-    let (Some(credential), Some(signed_headers), Some(signature)) =
-        (credential, signed_headers, signature)
+    let (Some(credential), Some(signed_headers), Some(signature), false) =
+        (credential, signed_headers, signature, missing.any())
     else {
+        missing.header = redact_signature(header);
         return Err(Error::IncompleteAuthorizationHeader(missing));
     };
 
@@ -206,7 +204,10 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
                 DateSource::DateHeader,
             )
         }
-        (None, None) => return Err(Error::IncompleteAuthorizationHeader(missing)),
+        (None, None) => {
+            missing.header = redact_signature(header);
+            return Err(Error::IncompleteAuthorizationHeader(missing));
+        }
     };
 
     check_signed_headers(signed_headers, date_source)?;
