@@ -1,7 +1,9 @@
 //! The view of an HTTP request that SigV4 needs, borrowed from whichever HTTP stack received it.
 
+use std::fmt;
+
 /// The parts of an HTTP request SigV4 covers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// The method, e.g. `POST`.
     pub method: &'a str,
@@ -36,6 +38,43 @@ impl<'a> HttpRequest<'a> {
     }
 }
 
+/// Header values and query parameters that carry credentials: shown redacted in `Debug`.
+const REDACTED_HEADERS: [&str; 2] = ["authorization", "x-amz-security-token"];
+const REDACTED_PARAMS: [&str; 2] = ["X-Amz-Signature", "X-Amz-Security-Token"];
+
+/// Prints no signature or session token, so a request can be logged safely.
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|&(n, v)| {
+                let secret = REDACTED_HEADERS.iter().any(|r| n.eq_ignore_ascii_case(r));
+                (n, if secret { "**redacted**" } else { v })
+            })
+            .collect();
+        let query: Vec<(&str, &str)> = query_pairs(self.query)
+            .map(|(n, v)| {
+                (
+                    n,
+                    if REDACTED_PARAMS.contains(&n) {
+                        "**redacted**"
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 /// The raw `(name, value)` pairs of a query string, skipping empty segments.
 pub(crate) fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
     query
@@ -61,6 +100,29 @@ mod tests {
         assert_eq!(req.header("host"), Some("a"));
         assert_eq!(req.header("X-THING"), Some("1"));
         assert_eq!(req.header("missing"), None);
+    }
+
+    #[test]
+    fn debug_redacts_credentials() {
+        let headers = [
+            ("Authorization", "AWS4-HMAC-SHA256 Signature=abc123"),
+            ("Host", "h"),
+        ];
+        let req = HttpRequest {
+            method: "GET",
+            path: "/",
+            query: "X-Amz-Signature=def456&X-Amz-Security-Token=tok789&Action=X",
+            headers: &headers,
+            body: b"",
+        };
+        let shown = format!("{req:?}");
+        for secret in ["abc123", "def456", "tok789"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("Action") && shown.contains("Host"),
+            "{shown}"
+        );
     }
 
     #[test]
