@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::error::{ApiError, ErrorCode};
-use crate::pattern;
+use crate::pattern::Pattern;
 use crate::query::Params;
 use crate::types::DateTime;
 use crate::xml::XmlWriter;
@@ -74,7 +74,7 @@ pub(crate) type DecodeFn<T> = fn(&mut Decoder<'_>, &Key) -> T;
 pub(crate) struct StrRule {
     pub(crate) min: Option<u64>,
     pub(crate) max: Option<u64>,
-    pub(crate) pattern: Option<&'static str>,
+    pub(crate) pattern: Option<&'static Pattern>,
     pub(crate) values: &'static [&'static str],
     /// Sensitive values are left out of messages, as AWS does.
     pub(crate) sensitive: bool,
@@ -230,12 +230,15 @@ impl<'a> Decoder<'a> {
             );
         }
         if let Some(pattern) = rule.pattern
-            && !pattern::matches(pattern, value)
+            && !pattern.matches(value)
         {
             self.violate(
                 key,
                 shown,
-                &format!("Member must satisfy regular expression pattern: {pattern}"),
+                &format!(
+                    "Member must satisfy regular expression pattern: {}",
+                    pattern.source()
+                ),
             );
         }
         if !rule.values.is_empty() && !rule.values.contains(&value) {

@@ -17,6 +17,7 @@ use crate::codec::StrRule;
 use crate::codec::XmlEncode;
 use crate::codec::{Decoder, Key};
 use crate::error::ApiError;
+use crate::pattern::Pattern;
 use crate::query::Params;
 use crate::types::DateTime;
 use crate::xml::XmlWriter;
@@ -2611,7 +2612,7 @@ fn dec_attachment_name(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -4318,7 +4319,7 @@ fn dec_saml_provider_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w._-]+"),
+            pattern: Some(&PATTERN_1),
             values: &[],
             sensitive: false,
         },
@@ -4942,7 +4943,7 @@ fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(16),
             max: Some(128),
-            pattern: Some("[\\w]+"),
+            pattern: Some(&PATTERN_2),
             values: &[],
             sensitive: false,
         },
@@ -4955,7 +4956,7 @@ fn dec_account_alias_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(3),
             max: Some(63),
-            pattern: Some("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"),
+            pattern: Some(&PATTERN_3),
             values: &[],
             sensitive: false,
         },
@@ -4968,7 +4969,7 @@ fn dec_account_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: None,
-            pattern: Some("\\d{12}"),
+            pattern: Some(&PATTERN_4),
             values: &[],
             sensitive: false,
         },
@@ -4993,7 +4994,7 @@ fn dec_account_property_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(50),
-            pattern: Some("^[A-Za-z][A-Za-z0-9/_-]*$"),
+            pattern: Some(&PATTERN_5),
             values: &[],
             sensitive: false,
         },
@@ -5062,7 +5063,7 @@ fn dec_authentication_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(6),
             max: Some(6),
-            pattern: Some("[\\d]+"),
+            pattern: Some(&PATTERN_6),
             values: &[],
             sensitive: false,
         },
@@ -5083,7 +5084,7 @@ fn dec_certificate_body_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(16384),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: false,
         },
@@ -5096,7 +5097,7 @@ fn dec_certificate_chain_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(2097152),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: false,
         },
@@ -5109,7 +5110,7 @@ fn dec_certificate_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(24),
             max: Some(128),
-            pattern: Some("[\\w]+"),
+            pattern: Some(&PATTERN_2),
             values: &[],
             sensitive: false,
         },
@@ -5156,7 +5157,7 @@ fn dec_custom_suffix_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(64),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5169,7 +5170,7 @@ fn dec_delegation_request_description_type(d: &mut Decoder<'_>, k: &Key) -> Stri
         &StrRule {
             min: None,
             max: Some(1000),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
+            pattern: Some(&PATTERN_8),
             values: &[],
             sensitive: false,
         },
@@ -5182,7 +5183,7 @@ fn dec_delegation_request_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(16),
             max: Some(128),
-            pattern: Some("[\\w-]+"),
+            pattern: Some(&PATTERN_9),
             values: &[],
             sensitive: false,
         },
@@ -5219,7 +5220,7 @@ fn dec_existing_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5245,7 +5246,7 @@ fn dec_group_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5258,7 +5259,7 @@ fn dec_instance_profile_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5322,7 +5323,7 @@ fn dec_marker_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(320),
-            pattern: Some("[\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_10),
             values: &[],
             sensitive: false,
         },
@@ -5375,7 +5376,7 @@ fn dec_notes_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: Some(500),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
+            pattern: Some(&PATTERN_8),
             values: &[],
             sensitive: false,
         },
@@ -5388,7 +5389,7 @@ fn dec_notification_channel_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(2),
             max: Some(400),
-            pattern: Some("^[a-zA-Z0-9:_.-]+$"),
+            pattern: Some(&PATTERN_11),
             values: &[],
             sensitive: false,
         },
@@ -5401,7 +5402,7 @@ fn dec_organizations_entity_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(19),
             max: Some(427),
-            pattern: Some("^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*"),
+            pattern: Some(&PATTERN_12),
             values: &[],
             sensitive: false,
         },
@@ -5414,7 +5415,7 @@ fn dec_organizations_policy_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: None,
-            pattern: Some("^p-[0-9a-zA-Z_]{8,128}$"),
+            pattern: Some(&PATTERN_13),
             values: &[],
             sensitive: false,
         },
@@ -5427,7 +5428,7 @@ fn dec_owner_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(20),
             max: Some(2048),
-            pattern: Some("^[a-zA-Z0-9:/+=,.@_-]+$"),
+            pattern: Some(&PATTERN_14),
             values: &[],
             sensitive: false,
         },
@@ -5450,7 +5451,7 @@ fn dec_password_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: true,
         },
@@ -5463,7 +5464,7 @@ fn dec_path_prefix_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(512),
-            pattern: Some("\\u002F[\\u0021-\\u007F]*"),
+            pattern: Some(&PATTERN_15),
             values: &[],
             sensitive: false,
         },
@@ -5476,7 +5477,7 @@ fn dec_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(512),
-            pattern: Some("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"),
+            pattern: Some(&PATTERN_16),
             values: &[],
             sensitive: false,
         },
@@ -5502,7 +5503,7 @@ fn dec_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(131072),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: false,
         },
@@ -5515,7 +5516,7 @@ fn dec_policy_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5539,7 +5540,7 @@ fn dec_policy_parameter_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(5),
             max: Some(256),
-            pattern: Some("[ -~]+"),
+            pattern: Some(&PATTERN_17),
             values: &[],
             sensitive: false,
         },
@@ -5552,7 +5553,7 @@ fn dec_policy_parameter_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: None,
-            pattern: Some("[ -~]+"),
+            pattern: Some(&PATTERN_17),
             values: &[],
             sensitive: false,
         },
@@ -5576,7 +5577,7 @@ fn dec_policy_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(512),
-            pattern: Some("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"),
+            pattern: Some(&PATTERN_18),
             values: &[],
             sensitive: false,
         },
@@ -5602,7 +5603,7 @@ fn dec_policy_version_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: None,
-            pattern: Some("v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"),
+            pattern: Some(&PATTERN_19),
             values: &[],
             sensitive: false,
         },
@@ -5615,7 +5616,7 @@ fn dec_private_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(22),
             max: Some(64),
-            pattern: Some("[A-Z0-9]+"),
+            pattern: Some(&PATTERN_20),
             values: &[],
             sensitive: false,
         },
@@ -5628,7 +5629,7 @@ fn dec_private_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(16384),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: true,
         },
@@ -5641,7 +5642,7 @@ fn dec_public_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(20),
             max: Some(128),
-            pattern: Some("[\\w]+"),
+            pattern: Some(&PATTERN_2),
             values: &[],
             sensitive: false,
         },
@@ -5654,7 +5655,7 @@ fn dec_public_key_material_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(16384),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: false,
         },
@@ -5667,9 +5668,7 @@ fn dec_redirect_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(255),
-            pattern: Some(
-                "^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$",
-            ),
+            pattern: Some(&PATTERN_21),
             values: &[],
             sensitive: false,
         },
@@ -5693,7 +5692,7 @@ fn dec_request_message_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: Some(200),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
+            pattern: Some(&PATTERN_8),
             values: &[],
             sensitive: false,
         },
@@ -5706,7 +5705,7 @@ fn dec_requestor_workflow_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(5),
             max: Some(400),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+"),
+            pattern: Some(&PATTERN_22),
             values: &[],
             sensitive: false,
         },
@@ -5719,7 +5718,7 @@ fn dec_role_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: None,
             max: Some(1000),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
+            pattern: Some(&PATTERN_8),
             values: &[],
             sensitive: false,
         },
@@ -5742,7 +5741,7 @@ fn dec_role_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(64),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5755,7 +5754,7 @@ fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(9),
             max: Some(256),
-            pattern: Some("[\\w+=/:,.@-]+"),
+            pattern: Some(&PATTERN_23),
             values: &[],
             sensitive: false,
         },
@@ -5768,7 +5767,7 @@ fn dec_server_certificate_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5805,7 +5804,7 @@ fn dec_service_namespace_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(64),
-            pattern: Some("[\\w-]*"),
+            pattern: Some(&PATTERN_24),
             values: &[],
             sensitive: false,
         },
@@ -5818,7 +5817,7 @@ fn dec_service_specific_credential_id(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(20),
             max: Some(128),
-            pattern: Some("[\\w]+"),
+            pattern: Some(&PATTERN_2),
             values: &[],
             sensitive: false,
         },
@@ -5896,7 +5895,7 @@ fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"),
+            pattern: Some(&PATTERN_25),
             values: &[],
             sensitive: false,
         },
@@ -5920,7 +5919,7 @@ fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(0),
             max: Some(256),
-            pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"),
+            pattern: Some(&PATTERN_26),
             values: &[],
             sensitive: false,
         },
@@ -5957,7 +5956,7 @@ fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(64),
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -5970,7 +5969,7 @@ fn dec_virtual_mfa_device_name(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: None,
-            pattern: Some("[\\w+=,.@-]+"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -9944,34 +9943,63 @@ impl Response {
     }
 }
 
+static PATTERN_0: Pattern = Pattern::new("[\\w+=,.@-]+");
+static PATTERN_1: Pattern = Pattern::new("[\\w._-]+");
+static PATTERN_2: Pattern = Pattern::new("[\\w]+");
+static PATTERN_3: Pattern = Pattern::new("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$");
+static PATTERN_4: Pattern = Pattern::new("\\d{12}");
+static PATTERN_5: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9/_-]*$");
+static PATTERN_6: Pattern = Pattern::new("[\\d]+");
+static PATTERN_7: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+static PATTERN_8: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+static PATTERN_9: Pattern = Pattern::new("[\\w-]+");
+static PATTERN_10: Pattern = Pattern::new("[\\u0020-\\u00FF]+");
+static PATTERN_11: Pattern = Pattern::new("^[a-zA-Z0-9:_.-]+$");
+static PATTERN_12: Pattern = Pattern::new("^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*");
+static PATTERN_13: Pattern = Pattern::new("^p-[0-9a-zA-Z_]{8,128}$");
+static PATTERN_14: Pattern = Pattern::new("^[a-zA-Z0-9:/+=,.@_-]+$");
+static PATTERN_15: Pattern = Pattern::new("\\u002F[\\u0021-\\u007F]*");
+static PATTERN_16: Pattern = Pattern::new("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+static PATTERN_17: Pattern = Pattern::new("[ -~]+");
+static PATTERN_18: Pattern = Pattern::new("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+static PATTERN_19: Pattern = Pattern::new("v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
+static PATTERN_20: Pattern = Pattern::new("[A-Z0-9]+");
+static PATTERN_21: Pattern =
+    Pattern::new("^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$");
+static PATTERN_22: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+");
+static PATTERN_23: Pattern = Pattern::new("[\\w+=/:,.@-]+");
+static PATTERN_24: Pattern = Pattern::new("[\\w-]*");
+static PATTERN_25: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+static PATTERN_26: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+
 /// Every `pattern` of the model, for the test that they all parse.
 #[cfg(test)]
-pub(crate) const PATTERNS: &[&str] = &[
-    "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
-    "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
-    "[ -~]+",
-    "[A-Z0-9]+",
-    "[\\d]+",
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
-    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
-    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-    "[\\u0020-\\u00FF]+",
-    "[\\w+=,.@-]+",
-    "[\\w+=/:,.@-]+",
-    "[\\w-]*",
-    "[\\w-]+",
-    "[\\w._-]+",
-    "[\\w]+",
-    "\\d{12}",
-    "\\u002F[\\u0021-\\u007F]*",
-    "^[A-Za-z][A-Za-z0-9/_-]*$",
-    "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
-    "^[a-zA-Z0-9:/+=,.@_-]+$",
-    "^[a-zA-Z0-9:_.-]+$",
-    "^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$",
-    "^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*",
-    "^p-[0-9a-zA-Z_]{8,128}$",
-    "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+pub(crate) const PATTERNS: &[&Pattern] = &[
+    &PATTERN_0,
+    &PATTERN_1,
+    &PATTERN_2,
+    &PATTERN_3,
+    &PATTERN_4,
+    &PATTERN_5,
+    &PATTERN_6,
+    &PATTERN_7,
+    &PATTERN_8,
+    &PATTERN_9,
+    &PATTERN_10,
+    &PATTERN_11,
+    &PATTERN_12,
+    &PATTERN_13,
+    &PATTERN_14,
+    &PATTERN_15,
+    &PATTERN_16,
+    &PATTERN_17,
+    &PATTERN_18,
+    &PATTERN_19,
+    &PATTERN_20,
+    &PATTERN_21,
+    &PATTERN_22,
+    &PATTERN_23,
+    &PATTERN_24,
+    &PATTERN_25,
+    &PATTERN_26,
 ];

@@ -11,19 +11,50 @@
 //! `[\w+=,.@-]+` or a 131072-character policy document) is matched in a loop, not by
 //! recursion, so long inputs cannot exhaust the stack.
 
-/// Whether `pattern` matches the whole of `text`. A pattern this module cannot parse matches
-/// everything: the service then accepts more than AWS rather than rejecting valid input
-/// (a test checks that every pattern of both models parses).
-pub(crate) fn matches(pattern: &str, text: &str) -> bool {
-    match parse(pattern) {
-        Some(alternatives) => {
-            let chars: Vec<char> = text.chars().collect();
-            alternatives
-                .iter()
-                .any(|seq| match_seq(seq, &chars, 0, &mut |end| end == chars.len()))
+use std::sync::OnceLock;
+
+/// A model pattern, compiled on first use. The generated modules hold one `static` per
+/// distinct pattern, so each is parsed once per process.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Option<Vec<Vec<Node>>>>,
+}
+
+impl Pattern {
+    pub(crate) const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            compiled: OnceLock::new(),
         }
-        None => true,
     }
+
+    /// The pattern as written in the model (and quoted in validation messages).
+    pub(crate) fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether the pattern matches the whole of `text`. A pattern this module cannot parse
+    /// matches everything: the service then accepts more than AWS rather than rejecting valid
+    /// input (a test checks that every pattern of both models parses).
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        match self.compiled.get_or_init(|| parse(self.source)) {
+            Some(alternatives) => alternatives
+                .iter()
+                .any(|seq| match_seq(seq, text, 0, &mut |end| end == text.len())),
+            None => true,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn parses(&self) -> bool {
+        self.compiled.get_or_init(|| parse(self.source)).is_some()
+    }
+}
+
+#[cfg(test)]
+fn matches(pattern: &'static str, text: &str) -> bool {
+    Pattern::new(pattern).matches(text)
 }
 
 #[derive(Debug, Clone)]
@@ -91,14 +122,22 @@ impl Atom {
     }
 }
 
-fn match_seq(nodes: &[Node], s: &[char], pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
+/// The character at byte offset `pos`, if any.
+fn char_at(s: &str, pos: usize) -> Option<char> {
+    s.get(pos..)?.chars().next()
+}
+
+/// Matches `nodes` against `s` from byte offset `pos`, calling `k` with each end offset
+/// reached until it returns true (continuation-passing backtracking).
+fn match_seq(nodes: &[Node], s: &str, pos: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
     let Some((first, rest)) = nodes.split_first() else {
         return k(pos);
     };
     match first {
-        Node::Atom(atom) => {
-            s.get(pos).is_some_and(|&c| atom.matches(c)) && match_seq(rest, s, pos + 1, k)
-        }
+        Node::Atom(atom) => match char_at(s, pos) {
+            Some(c) if atom.matches(c) => match_seq(rest, s, pos + c.len_utf8(), k),
+            _ => false,
+        },
         Node::Start => pos == 0 && match_seq(rest, s, pos, k),
         Node::End => pos == s.len() && match_seq(rest, s, pos, k),
         Node::Group(alternatives) => alternatives
@@ -113,15 +152,30 @@ fn match_seq(nodes: &[Node], s: &[char], pos: usize, k: &mut dyn FnMut(usize) ->
         Node::Repeat { node, min, max } => {
             if let Node::Atom(atom) = node.as_ref() {
                 // Greedy loop, then give characters back one at a time.
-                let limit = max.map_or(usize::MAX, |m| m as usize);
-                let mut taken = 0;
-                while taken < limit && s.get(pos + taken).is_some_and(|&c| atom.matches(c)) {
-                    taken += 1;
+                let limit = max.map_or(u32::MAX, |m| m);
+                let (mut taken, mut end) = (0u32, pos);
+                while taken < limit {
+                    match char_at(s, end) {
+                        Some(c) if atom.matches(c) => {
+                            end += c.len_utf8();
+                            taken += 1;
+                        }
+                        _ => break,
+                    }
                 }
-                let min = *min as usize;
-                (min..=taken)
-                    .rev()
-                    .any(|n| taken >= min && match_seq(rest, s, pos + n, k))
+                loop {
+                    if taken < *min {
+                        return false;
+                    }
+                    if match_seq(rest, s, end, k) {
+                        return true;
+                    }
+                    let Some(c) = s.get(pos..end).and_then(|run| run.chars().next_back()) else {
+                        return false;
+                    };
+                    end -= c.len_utf8();
+                    taken -= 1;
+                }
             } else {
                 repeat(node, *min, *max, 0, s, pos, rest, k)
             }
@@ -138,7 +192,7 @@ fn repeat(
     min: u32,
     max: Option<u32>,
     count: u32,
-    s: &[char],
+    s: &str,
     pos: usize,
     rest: &[Node],
     k: &mut dyn FnMut(usize) -> bool,
@@ -449,14 +503,14 @@ mod tests {
 
     #[test]
     fn every_model_pattern_parses() {
-        let all: Vec<&str> = crate::iam::PATTERNS
+        let all: Vec<&Pattern> = crate::iam::PATTERNS
             .iter()
             .chain(crate::sts::PATTERNS)
             .copied()
             .collect();
         assert!(all.len() > 30, "the models have dozens of patterns");
         for p in all {
-            assert!(parse(p).is_some(), "cannot parse model pattern {p}");
+            assert!(p.parses(), "cannot parse model pattern {}", p.source());
         }
     }
 

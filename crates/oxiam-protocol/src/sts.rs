@@ -17,6 +17,7 @@ use crate::codec::StrRule;
 use crate::codec::XmlEncode;
 use crate::codec::{Decoder, Key};
 use crate::error::ApiError;
+use crate::pattern::Pattern;
 use crate::query::Params;
 use crate::types::DateTime;
 use crate::xml::XmlWriter;
@@ -648,7 +649,7 @@ fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(16),
             max: Some(128),
-            pattern: Some("[\\w]*"),
+            pattern: Some(&PATTERN_0),
             values: &[],
             sensitive: false,
         },
@@ -656,7 +657,16 @@ fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule { min: Some(20), max: Some(2048), pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+"), values: &[], sensitive: false })
+    d.string(
+        k,
+        &StrRule {
+            min: Some(20),
+            max: Some(2048),
+            pattern: Some(&PATTERN_1),
+            values: &[],
+            sensitive: false,
+        },
+    )
 }
 
 fn dec_client_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -714,7 +724,7 @@ fn dec_external_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(2),
             max: Some(1224),
-            pattern: Some("[\\w+=,.@:\\/-]*"),
+            pattern: Some(&PATTERN_2),
             values: &[],
             sensitive: false,
         },
@@ -771,7 +781,7 @@ fn dec_role_session_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(2),
             max: Some(64),
-            pattern: Some("[\\w+=,.@-]*"),
+            pattern: Some(&PATTERN_3),
             values: &[],
             sensitive: false,
         },
@@ -784,7 +794,7 @@ fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(9),
             max: Some(256),
-            pattern: Some("[\\w+=/:,.@-]*"),
+            pattern: Some(&PATTERN_4),
             values: &[],
             sensitive: false,
         },
@@ -797,7 +807,7 @@ fn dec_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(2048),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_5),
             values: &[],
             sensitive: false,
         },
@@ -810,7 +820,7 @@ fn dec_source_identity_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(2),
             max: Some(64),
-            pattern: Some("[\\w+=,.@-]*"),
+            pattern: Some(&PATTERN_3),
             values: &[],
             sensitive: false,
         },
@@ -834,7 +844,7 @@ fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(1),
             max: Some(128),
-            pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"),
+            pattern: Some(&PATTERN_6),
             values: &[],
             sensitive: false,
         },
@@ -858,7 +868,7 @@ fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(0),
             max: Some(256),
-            pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"),
+            pattern: Some(&PATTERN_7),
             values: &[],
             sensitive: false,
         },
@@ -871,7 +881,7 @@ fn dec_token_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(6),
             max: Some(6),
-            pattern: Some("[\\d]*"),
+            pattern: Some(&PATTERN_8),
             values: &[],
             sensitive: false,
         },
@@ -897,7 +907,7 @@ fn dec_unrestricted_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -
         &StrRule {
             min: Some(1),
             max: None,
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            pattern: Some(&PATTERN_5),
             values: &[],
             sensitive: false,
         },
@@ -923,7 +933,7 @@ fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
         &StrRule {
             min: Some(2),
             max: Some(32),
-            pattern: Some("[\\w+=,.@-]*"),
+            pattern: Some(&PATTERN_3),
             values: &[],
             sensitive: false,
         },
@@ -1335,16 +1345,21 @@ impl Response {
     }
 }
 
+static PATTERN_0: Pattern = Pattern::new("[\\w]*");
+static PATTERN_1: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
+);
+static PATTERN_2: Pattern = Pattern::new("[\\w+=,.@:\\/-]*");
+static PATTERN_3: Pattern = Pattern::new("[\\w+=,.@-]*");
+static PATTERN_4: Pattern = Pattern::new("[\\w+=/:,.@-]*");
+static PATTERN_5: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+static PATTERN_6: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+static PATTERN_7: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+static PATTERN_8: Pattern = Pattern::new("[\\d]*");
+
 /// Every `pattern` of the model, for the test that they all parse.
 #[cfg(test)]
-pub(crate) const PATTERNS: &[&str] = &[
-    "[\\d]*",
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
-    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
-    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-    "[\\w+=,.@-]*",
-    "[\\w+=,.@:\\/-]*",
-    "[\\w+=/:,.@-]*",
-    "[\\w]*",
+pub(crate) const PATTERNS: &[&Pattern] = &[
+    &PATTERN_0, &PATTERN_1, &PATTERN_2, &PATTERN_3, &PATTERN_4, &PATTERN_5, &PATTERN_6, &PATTERN_7,
+    &PATTERN_8,
 ];

@@ -1,7 +1,6 @@
 //! Hand-written value types the generated code uses.
 
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
 /// A model `timestamp`. On the wire IAM and STS write whole seconds in UTC with a `Z`
@@ -20,11 +19,19 @@ impl DateTime {
 
     /// `YYYY-MM-DDThh:mm:ssZ` in UTC, as IAM and STS print timestamps.
     pub fn to_iso8601(&self) -> String {
-        let utc = self.0.to_offset(UtcOffset::UTC);
-        utc.format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
-        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+        // Written by hand: `time`'s formatting machinery costs several times more, and every
+        // listed entity carries a timestamp. A value whose UTC date is outside `time`'s range
+        // is written in its own offset rather than failing.
+        let utc = self.0.checked_to_offset(UtcOffset::UTC).unwrap_or(self.0);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            utc.year(),
+            u8::from(utc.month()),
+            utc.day(),
+            utc.hour(),
+            utc.minute(),
+            utc.second()
+        )
     }
 
     /// Parses an RFC 3339 timestamp (`Z` or a numeric offset, optional fractional seconds).
@@ -48,6 +55,14 @@ mod tests {
         let t = DateTime::parse_iso8601("2024-05-01T14:00:00.789+02:00").unwrap();
         assert_eq!(t.to_iso8601(), "2024-05-01T12:00:00Z");
         assert_eq!(DateTime::default().to_iso8601(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn pads_every_field() {
+        let t = DateTime(time::macros::datetime!(0999-01-02 03:04:05 UTC));
+        assert_eq!(t.to_iso8601(), "0999-01-02T03:04:05Z");
+        let t = DateTime(time::macros::datetime!(2024-12-31 23:59:59 -01:00));
+        assert_eq!(t.to_iso8601(), "2025-01-01T00:59:59Z");
     }
 
     #[test]

@@ -68,19 +68,25 @@ impl XmlWriter {
 /// normalisation and line-ending translation. Characters XML 1.0 forbids outright (other
 /// C0 controls) cannot be represented and are replaced by U+FFFD.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#xD;"),
-            '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+    // Copy runs of ordinary characters in one go; most text has nothing to escape.
+    let mut run_start = 0;
+    for (i, c) in text.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            '\r' => "&#xD;",
+            '\n' | '\t' => continue,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(text.get(run_start..i).unwrap_or_default());
+        out.push_str(replacement);
+        run_start = i + c.len_utf8();
     }
+    out.push_str(text.get(run_start..).unwrap_or_default());
 }
 
 #[cfg(test)]

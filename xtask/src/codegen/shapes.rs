@@ -5,7 +5,7 @@
 //! `codec::Decoder` primitive of its kind with its constraints. For each structure reachable
 //! from an output: an `XmlEncode` impl. Then `Operation`, `Request` and `Response`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use super::{HEADER, Service, field_ident, lit, snake_case};
@@ -328,7 +328,7 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
     model.snake = snake;
 
     let mut body = String::new();
-    let mut patterns = BTreeSet::new();
+    let mut patterns: BTreeMap<String, usize> = BTreeMap::new();
 
     // Types.
     for &name in &all_shapes {
@@ -357,9 +357,21 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
 
     emit_operations(&model, &ops, &mut body)?;
 
-    body.push_str("\n/// Every `pattern` of the model, for the test that they all parse.\n#[cfg(test)]\npub(crate) const PATTERNS: &[&str] = &[\n");
-    for pattern in &patterns {
-        let _ = writeln!(body, "    {},", lit(pattern));
+    // One static per distinct pattern, numbered in order of first use, so each is compiled
+    // once per process.
+    let mut by_index: Vec<(&usize, &String)> = patterns.iter().map(|(p, i)| (i, p)).collect();
+    by_index.sort();
+    body.push('\n');
+    for (index, pattern) in &by_index {
+        let _ = writeln!(
+            body,
+            "static PATTERN_{index}: Pattern = Pattern::new({});",
+            lit(pattern)
+        );
+    }
+    body.push_str("\n/// Every `pattern` of the model, for the test that they all parse.\n#[cfg(test)]\npub(crate) const PATTERNS: &[&Pattern] = &[\n");
+    for (index, _) in &by_index {
+        let _ = writeln!(body, "    &PATTERN_{index},");
     }
     body.push_str("];\n");
 
@@ -386,6 +398,7 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
         ("XmlEncode", "use crate::codec::XmlEncode;"),
         ("DateTime", "use crate::types::DateTime;"),
         ("XmlWriter", "use crate::xml::XmlWriter;"),
+        ("Pattern::new", "use crate::pattern::Pattern;"),
     ] {
         if body.contains(needle) {
             let _ = writeln!(out, "{import}");
@@ -462,7 +475,7 @@ fn emit_decoder(
     model: &Model<'_>,
     shape: &Shape<'_>,
     out: &mut String,
-    patterns: &mut BTreeSet<String>,
+    patterns: &mut BTreeMap<String, usize>,
 ) -> Result<(), String> {
     let ty = model.rust_type(shape.name)?;
     let fn_name = format!("dec_{}", model.snake(shape.name));
@@ -472,9 +485,14 @@ fn emit_decoder(
     let body = match shape.kind {
         "string" => {
             let pattern = json.get("pattern").and_then(Json::as_str);
-            if let Some(p) = pattern {
-                patterns.insert(p.to_owned());
-            }
+            let pattern_ref = match pattern {
+                Some(p) => {
+                    let next = patterns.len();
+                    let index = *patterns.entry(p.to_owned()).or_insert(next);
+                    format!("Some(&PATTERN_{index})")
+                }
+                None => "None".to_owned(),
+            };
             let values: Vec<String> = json
                 .get("enum")
                 .map(Json::as_array)
@@ -487,7 +505,7 @@ fn emit_decoder(
                 "d.string(k, &StrRule {{ min: {}, max: {}, pattern: {}, values: &[{}], sensitive: {} }})",
                 opt_num(min),
                 opt_num(max),
-                pattern.map_or("None".to_owned(), |p| format!("Some({})", lit(p))),
+                pattern_ref,
                 values.join(", "),
                 model.is_sensitive(shape.name)
             )
