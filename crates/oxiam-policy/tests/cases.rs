@@ -6,7 +6,8 @@
 //! A case marked `"known_failure": "FINDINGS.md#anchor"` records an engine defect: it is
 //! expected to fail, and its anchor must exist in `tests/FINDINGS.md`. If it passes, it is
 //! reported as fixed (and fails the run when `OXIAM_STRICT_KNOWN_FAILURES=1`), so the marker
-//! gets removed. `OXIAM_CASE=<substring>` runs only matching files.
+//! gets removed. `OXIAM_CASE=<substring>` runs only matching files; `OXIAM_CASES_DIR=<dir>`
+//! runs the cases of another directory (e.g. to check a triage of generated cases).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -134,12 +135,17 @@ fn corpus() {
     let filter = std::env::var("OXIAM_CASE").unwrap_or_default();
     let strict = std::env::var("OXIAM_STRICT_KNOWN_FAILURES").is_ok_and(|v| v == "1");
     let mut paths = Vec::new();
-    files(&root.join("cases"), &mut paths);
+    let dir = std::env::var_os("OXIAM_CASES_DIR").map_or_else(|| root.join("cases"), PathBuf::from);
+    files(&dir, &mut paths);
     paths.sort();
     let mut by_area: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     for path in paths {
-        let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         if !rel.contains(&filter) {
             continue;
         }

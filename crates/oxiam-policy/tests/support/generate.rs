@@ -53,6 +53,10 @@ struct ActionSpec {
 
 const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
+        action: "sts:AssumeRole",
+        resources: &["arn:aws:iam::111122223333:role/target"],
+    },
+    ActionSpec {
         action: "s3:GetObject",
         resources: &[
             "arn:aws:s3:::b/k",
@@ -129,6 +133,8 @@ const ACTION_PATTERNS: &[&str] = &[
     "sqs:*",
     "sqs:Send*",
     "ec2:*",
+    "sts:AssumeRole",
+    "sts:*",
 ];
 
 /// Resource patterns, including variables and wildcards in several segments.
@@ -152,6 +158,8 @@ const RESOURCE_PATTERNS: &[&str] = &[
     "arn:aws:dynamodb:*:*:table/${aws:username}",
     "arn:aws:sqs:us-east-1:111122223333:alice-*",
     "arn:aws:sqs:*:111122223333:*",
+    "arn:aws:iam::111122223333:role/*",
+    "arn:aws:iam::*:role/target",
 ];
 
 /// One condition of the pool: operator, key, policy values.
@@ -397,6 +405,11 @@ const CONDITIONS: &[CondSpec] = &[
         key: "aws:PrincipalArn",
         values: &["arn:aws:iam::*:user/${aws:username}"],
     },
+    CondSpec {
+        op: "StringEquals",
+        key: "sts:ExternalId",
+        values: &["ext-1"],
+    },
 ];
 
 /// Context keys the request may carry, with candidate values (one drawn per case).
@@ -439,6 +452,9 @@ const CONTEXT_POOL: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// Keys only some requests carry (`sts:ExternalId` is an `AssumeRole` parameter).
+const OPTIONAL_KEYS: &[(&str, &[&str])] = &[("sts:ExternalId", &["ext-1", "ext-2"])];
 
 const TAG_KEY_SETS: &[&[&str]] = &[
     &[],
@@ -628,6 +644,66 @@ fn policy(
     json!({"name": name, "document": document(stmts)})
 }
 
+/// The statements of a role trust policy: a principal, `sts:AssumeRole`, no `Resource`.
+fn trust_policy(rng: &mut Rng, principals: &[Value]) -> Value {
+    let n = 1 + rng.below(3);
+    let stmts = (0..n)
+        .map(|i| {
+            let mut s = Map::new();
+            s.insert("Sid".into(), json!(format!("T{i}")));
+            let effect = if rng.chance(15) { "Deny" } else { "Allow" };
+            s.insert("Effect".into(), json!(effect));
+            s.insert("Principal".into(), rng.pick(principals).clone());
+            let action = *rng.pick(&[
+                "sts:AssumeRole",
+                "sts:AssumeRole",
+                "sts:*",
+                "sts:TagSession",
+            ]);
+            s.insert("Action".into(), json!(action));
+            if rng.chance(40) {
+                s.insert("Condition".into(), condition(rng));
+            }
+            Value::Object(s)
+        })
+        .collect();
+    json!({"name": "trust", "kind": "trust", "document": document(stmts)})
+}
+
+/// A resource control policy level: the AWS-managed `RCPFullAWSAccess` plus, sometimes, a
+/// customer RCP of `Deny` statements (customer RCPs may only deny, and never `Action: *`).
+fn rcp_level(rng: &mut Rng, level: usize, target: &Target) -> Value {
+    let full = json!({"name": "RCPFullAWSAccess", "document": document(vec![
+        json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+    ])});
+    if rng.chance(40) {
+        return json!([full]);
+    }
+    let stmts = (0..1 + rng.below(2))
+        .map(|i| {
+            let service = target.action.split(':').next().unwrap_or("s3");
+            let action = *rng.pick(&["s3:*", "s3:GetObject", "sqs:*", "sts:*", "sts:AssumeRole"]);
+            let action = if rng.chance(50) && ["s3", "sqs", "sts"].contains(&service) {
+                target.action
+            } else {
+                action
+            };
+            let resource = if rng.chance(60) { target.resource } else { "*" };
+            let mut s = Map::new();
+            s.insert("Sid".into(), json!(format!("R{i}")));
+            s.insert("Effect".into(), json!("Deny"));
+            s.insert("Principal".into(), json!("*"));
+            s.insert("Action".into(), json!(action));
+            s.insert("Resource".into(), json!(resource));
+            if rng.chance(70) {
+                s.insert("Condition".into(), condition(rng));
+            }
+            Value::Object(s)
+        })
+        .collect();
+    json!([full, {"name": format!("rcp{level}"), "document": document(stmts)}])
+}
+
 /// One random case for `seed`'s `index`-th draw.
 pub fn case(rng: &mut Rng) -> Value {
     let who = match rng.below(10) {
@@ -672,10 +748,12 @@ pub fn case(rng: &mut Rng) -> Value {
             json!({"AWS": "arn:aws:iam::111122223333:role/dev"}),
             json!({"AWS": ["arn:aws:iam::111122223333:user/alice", "arn:aws:iam::444455556666:root"]}),
         ];
-        policies.insert(
-            "resource".into(),
-            policy(rng, "resource", 1, 15, Some(&principals), &t),
-        );
+        let resource_policy = if spec.action == "sts:AssumeRole" {
+            trust_policy(rng, &principals)
+        } else {
+            policy(rng, "resource", 1, 15, Some(&principals), &t)
+        };
+        policies.insert("resource".into(), resource_policy);
     }
     if rng.chance(20) {
         let full = json!({"name": "FullAWSAccess", "document": document(vec![json!({"Effect": "Allow", "Action": "*", "Resource": "*"})])});
@@ -691,8 +769,20 @@ pub fn case(rng: &mut Rng) -> Value {
         policies.insert("scps".into(), json!(levels));
     }
 
+    if rng.chance(15) {
+        let levels: Vec<Value> = (0..1 + rng.below(2))
+            .map(|i| rcp_level(rng, i, &t))
+            .collect();
+        policies.insert("rcps".into(), json!(levels));
+    }
+
     let mut ctx = Map::new();
     principal_context(who, &mut ctx);
+    for (key, values) in OPTIONAL_KEYS {
+        if rng.chance(40) {
+            ctx.insert((*key).to_owned(), json!(rng.pick(values)));
+        }
+    }
     for (key, values) in CONTEXT_POOL {
         if rng.chance(55) {
             ctx.insert((*key).to_owned(), json!(rng.pick(values)));
