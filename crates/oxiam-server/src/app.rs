@@ -121,6 +121,7 @@ impl App {
             tx.put(Account {
                 id: acct.clone(),
                 created: now_epoch(),
+                alias: None,
             })?;
             tx.put(AccessKey {
                 id: kid.clone(),
@@ -195,22 +196,7 @@ impl App {
     /// Wipes every record and recreates the default account (dev mode's reset).
     pub fn reset(&self) -> Result<(), ServerError> {
         self.write(|tx| {
-            let state = tx.state().clone();
-            for k in state.key_last_used.keys() {
-                tx.delete::<KeyLastUsed>(k);
-            }
-            for k in state.access_keys.keys() {
-                tx.delete::<AccessKey>(k);
-            }
-            for k in state.users.keys() {
-                tx.delete::<crate::model::User>(k);
-            }
-            for k in state.accounts.keys() {
-                tx.delete::<Account>(k);
-            }
-            for k in state.settings.keys() {
-                tx.delete::<Setting>(k);
-            }
+            tx.delete_all();
             Ok(())
         })?;
         if let Ok(mut m) = self.last_used.lock() {
@@ -230,6 +216,7 @@ impl App {
                 tx.put(Account {
                     id: id.to_owned(),
                     created: now_epoch(),
+                    alias: None,
                 })?;
             }
             Ok(())

@@ -78,3 +78,11 @@ pub fn invalid_input(message: impl Into<String>) -> ServerError {
 pub fn validation(message: impl Into<String>) -> ServerError {
     api(ErrorCode::ValidationError, message)
 }
+
+/// For operations of the model that have no handler yet: a clear answer naming them.
+pub fn not_implemented(operation: &str) -> ServerError {
+    api(
+        ErrorCode::NotImplemented,
+        format!("oxiam does not implement the operation {operation} yet"),
+    )
+}

@@ -1,7 +1,15 @@
-//! IAM operations, one module per kind of entity (`users`, `access_keys`), and what they
-//! share: pagination, tags and the wire forms of entities.
+//! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
+//! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
+//! `account`), and what they share: pagination, tags and the wire forms of entities.
 
 pub mod access_keys;
+pub mod account;
+pub mod attached;
+pub mod groups;
+pub mod inline;
+pub mod instance_profiles;
+pub mod policies;
+pub mod roles;
 pub mod users;
 
 use base64::Engine as _;
@@ -216,5 +224,54 @@ mod tests {
             .collect();
         assert!(merge_tags(&[], &many).is_err());
         assert_eq!(remove_tags(&merged, &["TEAM".into()]), vec![]);
+    }
+}
+
+/// Validates a policy document as AWS does for its kind, with AWS's MalformedPolicyDocument
+/// message; returns the compiled policy.
+pub fn check_policy(
+    document: &str,
+    kind: oxiam_policy::PolicyKind,
+) -> Result<oxiam_policy::Policy, ServerError> {
+    oxiam_policy::Policy::parse(document, kind).map_err(|e| {
+        crate::error::api(
+            oxiam_protocol::error::ErrorCode::MalformedPolicyDocument,
+            e.message().to_owned(),
+        )
+    })
+}
+
+/// Characters AWS leaves unescaped when it returns a policy document: RFC 3986 unreserved.
+const DOCUMENT_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Policy documents go back URL-encoded, as AWS returns them (SDKs decode them).
+pub fn encode_document(document: &str) -> String {
+    percent_encoding::utf8_percent_encode(document, DOCUMENT_ESCAPES).to_string()
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_url_encoded_like_aws() {
+        assert_eq!(
+            encode_document(r#"{"Version": "2012-10-17"}"#),
+            "%7B%22Version%22%3A%20%222012-10-17%22%7D"
+        );
+    }
+
+    #[test]
+    fn malformed_documents_get_aws_code() {
+        let err = check_policy("{", oxiam_policy::PolicyKind::Identity).unwrap_err();
+        let api = err.to_api(oxiam_protocol::Service::Iam);
+        assert_eq!(
+            api.code,
+            oxiam_protocol::error::ErrorCode::MalformedPolicyDocument
+        );
     }
 }

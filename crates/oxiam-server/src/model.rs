@@ -32,7 +32,14 @@ pub struct Setting {
 pub struct Account {
     pub id: String,
     pub created: Epoch,
+    /// The account alias (AWS allows one; unique across all accounts).
+    #[serde(default)]
+    pub alias: Option<String>,
 }
+
+/// Inline policies of a user, group or role: name → document as the caller sent it
+/// (URL-decoded JSON text). Names compare case-sensitively, as in AWS.
+pub type InlinePolicies = std::collections::BTreeMap<String, String>;
 
 impl Account {
     pub fn root_arn(&self) -> String {
@@ -60,6 +67,11 @@ pub struct User {
     pub permissions_boundary: Option<String>,
     #[serde(default)]
     pub password_last_used: Option<Epoch>,
+    #[serde(default)]
+    pub inline_policies: InlinePolicies,
+    /// ARNs of attached managed policies, in attachment order.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
 }
 
 impl User {
@@ -112,4 +124,131 @@ pub struct KeyLastUsed {
     pub date: Epoch,
     pub service: String,
     pub region: String,
+}
+
+/// An IAM group. Members are kept here (by user ID) so membership changes are one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub account: String,
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: InlinePolicies,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+}
+
+impl Group {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub account: String,
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub created: Epoch,
+    /// The trust policy, as the caller sent it (URL-decoded JSON text).
+    pub assume_role_policy: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub max_session_duration: i32,
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub inline_policies: InlinePolicies,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// When the role was last assumed, and in which region.
+    #[serde(default)]
+    pub last_used: Option<(Epoch, String)>,
+}
+
+impl Role {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account, self.path, self.name
+        )
+    }
+}
+
+/// One version of a customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, … never reused within a policy.
+    pub id: String,
+    pub document: String,
+    pub created: Epoch,
+}
+
+/// A customer managed policy (AWS managed policies are a read-only catalogue, not records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub account: String,
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub created: Epoch,
+    pub updated: Epoch,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub default_version: String,
+    pub versions: Vec<PolicyVersion>,
+    /// The number of the next version to create (`v{n}`).
+    pub next_version: u32,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl ManagedPolicy {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account, self.path, self.name
+        )
+    }
+
+    pub fn default_document(&self) -> Option<&str> {
+        self.versions
+            .iter()
+            .find(|v| v.id == self.default_version)
+            .map(|v| v.document.as_str())
+    }
+}
+
+/// An instance profile (holds at most one role, by role ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceProfile {
+    pub account: String,
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub created: Epoch,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl InstanceProfile {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            self.account, self.path, self.name
+        )
+    }
 }

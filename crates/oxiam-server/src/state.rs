@@ -18,7 +18,10 @@ use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServerError;
-use crate::model::{AccessKey, Account, KeyLastUsed, KeyOwner, KeyStatus, Setting, User};
+use crate::model::{
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
+    Role, Setting, User,
+};
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
 pub type Table<T> = BTreeMap<String, Arc<T>>;
@@ -32,6 +35,10 @@ pub struct State {
     pub users: Table<User>,
     pub access_keys: Table<AccessKey>,
     pub key_last_used: Table<KeyLastUsed>,
+    pub groups: Table<Group>,
+    pub roles: Table<Role>,
+    pub policies: Table<ManagedPolicy>,
+    pub instance_profiles: Table<InstanceProfile>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: BTreeMap<String, String>,
@@ -40,6 +47,49 @@ pub struct State {
 impl State {
     pub fn user_key(account: &str, name: &str) -> String {
         format!("{account}/{}", name.to_lowercase())
+    }
+
+    /// The store key of a named entity of an account: names are unique case-insensitively.
+    pub fn name_key(account: &str, name: &str) -> String {
+        Self::user_key(account, name)
+    }
+
+    pub fn group(&self, account: &str, name: &str) -> Option<&Arc<Group>> {
+        self.groups.get(&Self::name_key(account, name))
+    }
+
+    pub fn role(&self, account: &str, name: &str) -> Option<&Arc<Role>> {
+        self.roles.get(&Self::name_key(account, name))
+    }
+
+    pub fn instance_profile(&self, account: &str, name: &str) -> Option<&Arc<InstanceProfile>> {
+        self.instance_profiles.get(&Self::name_key(account, name))
+    }
+
+    /// A customer managed policy by name (names are unique per account whatever the path).
+    pub fn policy(&self, account: &str, name: &str) -> Option<&Arc<ManagedPolicy>> {
+        self.policies.get(&Self::name_key(account, name))
+    }
+
+    /// A customer managed policy by ARN (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`). AWS
+    /// managed policies (`arn:aws:iam::aws:policy/…`) are not records: see the catalogue.
+    pub fn policy_by_arn(&self, arn: &str) -> Option<&Arc<ManagedPolicy>> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, path_name) = rest.split_once(":policy/")?;
+        let name = path_name.rsplit('/').next()?;
+        self.policy(account, name).filter(|p| p.arn() == arn)
+    }
+
+    /// Entities of one table that belong to `account`, in name order.
+    pub fn of_account<'a, T>(
+        table: &'a Table<T>,
+        account: &str,
+    ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
+        let prefix = format!("{account}/");
+        table
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, v)| v)
     }
 
     pub fn user(&self, account: &str, name: &str) -> Option<&Arc<User>> {
@@ -51,12 +101,9 @@ impl State {
     }
 
     /// The users of one account in AWS's order (by name, case-insensitively).
+    /// The users of one account in AWS's order (by name, case-insensitively).
     pub fn users_of<'a>(&'a self, account: &str) -> impl Iterator<Item = &'a Arc<User>> + 'a {
-        let prefix = format!("{account}/");
-        self.users
-            .range(prefix.clone()..)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .map(|(_, u)| u)
+        Self::of_account(&self.users, account)
     }
 
     pub fn keys_of<'a>(
@@ -161,6 +208,21 @@ plain_entity!(User, "user", users, |u| State::user_key(
 plain_entity!(KeyLastUsed, "access_key_last_used", key_last_used, |k| k
     .id
     .clone());
+plain_entity!(Group, "group", groups, |g| State::name_key(
+    &g.account, &g.name
+));
+plain_entity!(Role, "role", roles, |r| State::name_key(
+    &r.account, &r.name
+));
+plain_entity!(ManagedPolicy, "policy", policies, |p| State::name_key(
+    &p.account, &p.name
+));
+plain_entity!(
+    InstanceProfile,
+    "instance_profile",
+    instance_profiles,
+    |p| State::name_key(&p.account, &p.name)
+);
 
 /// The stored form of an access key: the secret sealed under the key-encryption key, bound
 /// to the key's ID so a sealed secret cannot be moved to another key.
@@ -272,6 +334,25 @@ impl Tx {
         self.working().apply_delete::<E>(key);
     }
 
+    /// Deletes every record of every table (dev mode's reset).
+    pub fn delete_all(&mut self) {
+        fn all<E: Entity>(tx: &mut Tx, state: &State) {
+            for k in E::table(state).keys() {
+                tx.delete::<E>(k);
+            }
+        }
+        let state = self.state().clone();
+        all::<Setting>(self, &state);
+        all::<Account>(self, &state);
+        all::<User>(self, &state);
+        all::<AccessKey>(self, &state);
+        all::<KeyLastUsed>(self, &state);
+        all::<Group>(self, &state);
+        all::<Role>(self, &state);
+        all::<ManagedPolicy>(self, &state);
+        all::<InstanceProfile>(self, &state);
+    }
+
     pub fn base_seq(&self) -> u64 {
         self.base.seq
     }
@@ -308,6 +389,10 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         User::TABLE => state.apply_put(User::decode(r, kek)?),
         AccessKey::TABLE => state.apply_put(AccessKey::decode(r, kek)?),
         KeyLastUsed::TABLE => state.apply_put(KeyLastUsed::decode(r, kek)?),
+        Group::TABLE => state.apply_put(Group::decode(r, kek)?),
+        Role::TABLE => state.apply_put(Role::decode(r, kek)?),
+        ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
+        InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -320,6 +405,10 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         User::TABLE => drop(state.apply_delete::<User>(key)),
         AccessKey::TABLE => drop(state.apply_delete::<AccessKey>(key)),
         KeyLastUsed::TABLE => drop(state.apply_delete::<KeyLastUsed>(key)),
+        Group::TABLE => drop(state.apply_delete::<Group>(key)),
+        Role::TABLE => drop(state.apply_delete::<Role>(key)),
+        ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
+        InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -348,6 +437,8 @@ mod tests {
             }],
             permissions_boundary: None,
             password_last_used: None,
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
         }
     }
 

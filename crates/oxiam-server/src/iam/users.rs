@@ -3,7 +3,9 @@
 use oxiam_protocol::iam;
 
 use super::{Ctx, merge_tags, paginate, remove_tags, target_user, wire_tags, wire_user};
-use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user};
+use crate::error::{
+    ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user, not_implemented,
+};
 use crate::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
@@ -38,6 +40,8 @@ pub fn create(
         tags,
         permissions_boundary: r.permissions_boundary.clone(),
         password_last_used: None,
+        inline_policies: Default::default(),
+        attached_policies: Vec::new(),
     };
     let wire = wire_user(&user, true);
     tx.put(user)?;
@@ -177,4 +181,20 @@ pub fn list_tags(
         marker: page.next_marker,
         tags: page.items,
     })
+}
+
+pub fn put_user_permissions_boundary(
+    _ctx: &Ctx<'_>,
+    _tx: &mut Tx,
+    _r: &iam::PutUserPermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    Err(not_implemented("PutUserPermissionsBoundary"))
+}
+
+pub fn delete_user_permissions_boundary(
+    _ctx: &Ctx<'_>,
+    _tx: &mut Tx,
+    _r: &iam::DeleteUserPermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    Err(not_implemented("DeleteUserPermissionsBoundary"))
 }
