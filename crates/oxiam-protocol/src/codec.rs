@@ -354,11 +354,16 @@ impl<'a> Decoder<'a> {
     /// A list: items `Name.member.1`, `Name.member.2`, … in index order.
     pub(crate) fn list<T>(&mut self, key: &Key, rule: &LenRule, item: DecodeFn<T>) -> Vec<T> {
         let indices = self.indices(&format!("{}.member.", key.wire));
-        let items: Vec<T> = indices
-            .into_iter()
-            .map(|n| item(self, &key.item(n)))
-            .collect();
-        self.check_len(key, None, items.len(), rule);
+        let keys: Vec<Key> = indices.into_iter().map(|n| key.item(n)).collect();
+        let items: Vec<T> = keys.iter().map(|k| item(self, k)).collect();
+        if rule.min.is_some() || rule.max.is_some() {
+            // AWS quotes a list as Java prints it, `[a, b]`; that is only meaningful for lists
+            // of scalars, so lists of structures are not quoted.
+            let scalars: Option<Vec<&str>> =
+                keys.iter().map(|k| self.params.get(&k.wire)).collect();
+            let shown = scalars.map(|values| format!("[{}]", values.join(", ")));
+            self.check_len(key, shown.as_deref(), items.len(), rule);
+        }
         items
     }
 

@@ -296,6 +296,32 @@ fn list_length_and_nested_member_paths() {
 }
 
 #[test]
+fn list_minimum_length_quotes_lists_of_strings() {
+    let arn = "Action=ListPoliciesGrantingServiceAccess&Arn=arn:aws:iam::123456789012:user/x";
+    assert_eq!(
+        validation(iam(&format!("{arn}&ServiceNamespaces="))),
+        "1 validation error detected: Value '[]' at 'serviceNamespaces' failed to satisfy \
+         constraint: Member must have length greater than or equal to 1"
+    );
+    let mut query = arn.to_owned();
+    for n in 1..=201 {
+        query.push_str(&format!("&ServiceNamespaces.member.{n}=s{n}"));
+    }
+    let message = validation(iam(&query));
+    assert!(
+        message.starts_with("1 validation error detected: Value '[s1, s2, s3, "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            ", s201]' at 'serviceNamespaces' failed to satisfy constraint: Member \
+         must have length less than or equal to 200"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
 fn several_violations_are_aggregated_in_member_order() {
     assert_eq!(
         validation(iam(
