@@ -33,7 +33,7 @@ function simulation(c) {
   if (session.length > 1) throw new Error('the oracle takes at most one session policy');
   return {
     request: {
-      principal: r.principal.arn,
+      principal: r.principal.type === 'Anonymous' ? sim.anonymousPrincipal : r.principal.arn,
       action: r.action,
       resource: { resource: r.resource, accountId: r.resource_account },
       contextVariables: r.context ?? {},
