@@ -33,17 +33,26 @@ impl Key {
         Self::default()
     }
 
-    /// A structure member: `Parent.Name` on the wire, `parent.name` in messages.
-    fn member(&self, wire: &str, path: &str) -> Self {
+    /// A structure member: `Parent.Name` on the wire, `parent.name` in messages, where AWS
+    /// prints a member name with its first letter in lower case (`UserName` → `userName`,
+    /// `SAMLAssertion` → `sAMLAssertion`).
+    fn member(&self, wire: &str) -> Self {
+        let mut chars = wire.chars();
+        let lower_first: String = chars
+            .next()
+            .map(|c| c.to_ascii_lowercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
         if self.wire.is_empty() {
             Self {
                 wire: wire.to_owned(),
-                path: path.to_owned(),
+                path: lower_first,
             }
         } else {
             Self {
                 wire: format!("{}.{wire}", self.wire),
-                path: format!("{}.{path}", self.path),
+                path: format!("{}.{lower_first}", self.path),
             }
         }
     }
@@ -69,29 +78,73 @@ impl Key {
 /// A decoder of one shape: reads the value at `Key`, records violations in the `Decoder`.
 pub(crate) type DecodeFn<T> = fn(&mut Decoder<'_>, &Key) -> T;
 
-/// Constraints of a `string` shape.
+/// Constraints of a `string` shape, built by the generated code with the `const fn`s below.
 #[derive(Debug)]
 pub(crate) struct StrRule {
-    pub(crate) min: Option<u64>,
-    pub(crate) max: Option<u64>,
-    pub(crate) pattern: Option<&'static Pattern>,
-    pub(crate) values: &'static [&'static str],
+    min: Option<u64>,
+    max: Option<u64>,
+    pattern: Option<&'static Pattern>,
+    values: &'static [&'static str],
     /// Sensitive values are left out of messages, as AWS does.
-    pub(crate) sensitive: bool,
+    sensitive: bool,
+}
+
+impl StrRule {
+    /// Length bounds, in UTF-16 code units.
+    pub(crate) const fn new(min: Option<u64>, max: Option<u64>) -> Self {
+        Self {
+            min,
+            max,
+            pattern: None,
+            values: &[],
+            sensitive: false,
+        }
+    }
+
+    pub(crate) const fn pattern(self, pattern: &'static Pattern) -> Self {
+        Self {
+            pattern: Some(pattern),
+            ..self
+        }
+    }
+
+    /// The values of an `enum` shape.
+    pub(crate) const fn values(self, values: &'static [&'static str]) -> Self {
+        Self { values, ..self }
+    }
+
+    pub(crate) const fn sensitive(self) -> Self {
+        Self {
+            sensitive: true,
+            ..self
+        }
+    }
 }
 
 /// Constraints of an `integer` or `long` shape.
 #[derive(Debug)]
 pub(crate) struct NumRule {
-    pub(crate) min: Option<i64>,
-    pub(crate) max: Option<i64>,
+    min: Option<i64>,
+    max: Option<i64>,
+}
+
+impl NumRule {
+    pub(crate) const fn new(min: Option<i64>, max: Option<i64>) -> Self {
+        Self { min, max }
+    }
 }
 
 /// Length constraints of a `list`, `map` or `blob` shape.
 #[derive(Debug)]
 pub(crate) struct LenRule {
-    pub(crate) min: Option<u64>,
-    pub(crate) max: Option<u64>,
+    min: Option<u64>,
+    max: Option<u64>,
+}
+
+impl LenRule {
+    pub(crate) const fn new(min: Option<u64>, max: Option<u64>) -> Self {
+        Self { min, max }
+    }
 }
 
 /// Decodes one request's parameters, collecting constraint violations.
@@ -132,14 +185,8 @@ impl<'a> Decoder<'a> {
     }
 
     /// A required scalar member (present when its exact name is).
-    pub(crate) fn req<T: Default>(
-        &mut self,
-        parent: &Key,
-        wire: &str,
-        path: &str,
-        decode: DecodeFn<T>,
-    ) -> T {
-        let key = parent.member(wire, path);
+    pub(crate) fn req<T: Default>(&mut self, parent: &Key, wire: &str, decode: DecodeFn<T>) -> T {
+        let key = parent.member(wire);
         if self.scalar_present(&key) {
             decode(self, &key)
         } else {
@@ -149,14 +196,8 @@ impl<'a> Decoder<'a> {
     }
 
     /// An optional scalar member.
-    pub(crate) fn opt<T>(
-        &mut self,
-        parent: &Key,
-        wire: &str,
-        path: &str,
-        decode: DecodeFn<T>,
-    ) -> Option<T> {
-        let key = parent.member(wire, path);
+    pub(crate) fn opt<T>(&mut self, parent: &Key, wire: &str, decode: DecodeFn<T>) -> Option<T> {
+        let key = parent.member(wire);
         self.scalar_present(&key).then(|| decode(self, &key))
     }
 
@@ -184,10 +225,9 @@ impl<'a> Decoder<'a> {
         &mut self,
         parent: &Key,
         wire: &str,
-        path: &str,
         decode: DecodeFn<T>,
     ) -> T {
-        let key = parent.member(wire, path);
+        let key = parent.member(wire);
         if self.params.has_name_or_children(&key.wire) {
             decode(self, &key)
         } else {
@@ -201,10 +241,9 @@ impl<'a> Decoder<'a> {
         &mut self,
         parent: &Key,
         wire: &str,
-        path: &str,
         decode: DecodeFn<T>,
     ) -> Option<T> {
-        let key = parent.member(wire, path);
+        let key = parent.member(wire);
         self.params
             .has_name_or_children(&key.wire)
             .then(|| decode(self, &key))
@@ -662,7 +701,7 @@ mod tests {
     }
 
     fn key(name: &str) -> Key {
-        Key::root().member(name, &name.to_ascii_lowercase())
+        Key::root().member(name)
     }
 
     // The models have no input blobs, longs or timestamps today; these primitives are
@@ -672,10 +711,7 @@ mod tests {
     fn blobs_are_base64() {
         let params = decoder("B=aGVsbG8%3D&Bad=%21%21");
         let mut d = Decoder::new(&params);
-        let rule = LenRule {
-            min: Some(1),
-            max: Some(4),
-        };
+        let rule = LenRule::new(Some(1), Some(4));
         assert_eq!(d.blob(&key("B"), &rule), b"hello");
         let err = d.finish(()).unwrap_err();
         assert_eq!(err.code, ErrorCode::ValidationError);
@@ -695,10 +731,7 @@ mod tests {
     fn longs_and_timestamps() {
         let params = decoder("L=-9000000000&T=2024-05-01T12%3A00%3A00.5Z&E=1714564800&X=soon");
         let mut d = Decoder::new(&params);
-        let rule = NumRule {
-            min: None,
-            max: Some(0),
-        };
+        let rule = NumRule::new(None, Some(0));
         assert_eq!(d.long(&key("L"), &rule), -9_000_000_000);
         assert_eq!(d.timestamp(&key("T")).to_iso8601(), "2024-05-01T12:00:00Z");
         assert_eq!(d.timestamp(&key("E")).to_iso8601(), "2024-05-01T12:00:00Z");

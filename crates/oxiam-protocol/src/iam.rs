@@ -2470,68 +2470,35 @@ fn dec_accept_delegation_request_request(
     k: &Key,
 ) -> AcceptDelegationRequestRequest {
     AcceptDelegationRequestRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
     }
 }
 
 fn dec_access_advisor_usage_granularity_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["SERVICE_LEVEL", "ACTION_LEVEL"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["SERVICE_LEVEL", "ACTION_LEVEL"]),
     )
 }
 
 fn dec_acquire_role_request(d: &mut Decoder<'_>, k: &Key) -> AcquireRoleRequest {
     AcquireRoleRequest {
-        template_arn: d.req(k, "TemplateArn", "templateArn", dec_arn_type),
-        template_minor_version: d.opt(
-            k,
-            "TemplateMinorVersion",
-            "templateMinorVersion",
-            dec_integer_type,
-        ),
+        template_arn: d.req(k, "TemplateArn", dec_arn_type),
+        template_minor_version: d.opt(k, "TemplateMinorVersion", dec_integer_type),
         replacement_values: d.opt_nested(
             k,
             "ReplacementValues",
-            "replacementValues",
             dec_map_string_replacement_value_entry,
         ),
     }
 }
 
 fn dec_action_name_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_action_name_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_action_name_type)
 }
 
 fn dec_action_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(3),
-            max: Some(128),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(3), Some(128)))
 }
 
 fn dec_add_client_id_to_open_id_connect_provider_request(
@@ -2539,13 +2506,8 @@ fn dec_add_client_id_to_open_id_connect_provider_request(
     k: &Key,
 ) -> AddClientIDToOpenIDConnectProviderRequest {
     AddClientIDToOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        client_id: d.req(k, "ClientID", "clientID", dec_client_id_type),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        client_id: d.req(k, "ClientID", dec_client_id_type),
     }
 }
 
@@ -2554,20 +2516,15 @@ fn dec_add_role_to_instance_profile_request(
     k: &Key,
 ) -> AddRoleToInstanceProfileRequest {
     AddRoleToInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
 fn dec_add_user_to_group_request(d: &mut Decoder<'_>, k: &Key) -> AddUserToGroupRequest {
     AddUserToGroupRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
     }
 }
 
@@ -2576,175 +2533,102 @@ fn dec_associate_delegation_request_request(
     k: &Key,
 ) -> AssociateDelegationRequestRequest {
     AssociateDelegationRequestRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
     }
 }
 
 fn dec_attach_group_policy_request(d: &mut Decoder<'_>, k: &Key) -> AttachGroupPolicyRequest {
     AttachGroupPolicyRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_attach_role_policy_request(d: &mut Decoder<'_>, k: &Key) -> AttachRolePolicyRequest {
     AttachRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_attach_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> AttachUserPolicyRequest {
     AttachUserPolicyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_attachment_name(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_attachment_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["user", "group", "role"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["user", "group", "role"]),
     )
 }
 
 fn dec_change_password_request(d: &mut Decoder<'_>, k: &Key) -> ChangePasswordRequest {
     ChangePasswordRequest {
-        old_password: d.req(k, "OldPassword", "oldPassword", dec_password_type),
-        new_password: d.req(k, "NewPassword", "newPassword", dec_password_type),
+        old_password: d.req(k, "OldPassword", dec_password_type),
+        new_password: d.req(k, "NewPassword", dec_password_type),
     }
 }
 
 fn dec_context_entry(d: &mut Decoder<'_>, k: &Key) -> ContextEntry {
     ContextEntry {
-        context_key_name: d.opt(
-            k,
-            "ContextKeyName",
-            "contextKeyName",
-            dec_context_key_name_type,
-        ),
-        context_key_values: d.opt_nested(
-            k,
-            "ContextKeyValues",
-            "contextKeyValues",
-            dec_context_key_value_list_type,
-        ),
-        context_key_type: d.opt(
-            k,
-            "ContextKeyType",
-            "contextKeyType",
-            dec_context_key_type_enum,
-        ),
+        context_key_name: d.opt(k, "ContextKeyName", dec_context_key_name_type),
+        context_key_values: d.opt_nested(k, "ContextKeyValues", dec_context_key_value_list_type),
+        context_key_type: d.opt(k, "ContextKeyType", dec_context_key_type_enum),
     }
 }
 
 fn dec_context_entry_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<ContextEntry> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_context_entry,
-    )
+    d.list(k, &LenRule::new(None, None), dec_context_entry)
 }
 
 fn dec_context_key_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(5),
-            max: Some(256),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(5), Some(256)))
 }
 
 fn dec_context_key_type_enum(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[
-                "string",
-                "stringList",
-                "numeric",
-                "numericList",
-                "boolean",
-                "booleanList",
-                "ip",
-                "ipList",
-                "binary",
-                "binaryList",
-                "date",
-                "dateList",
-            ],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&[
+            "string",
+            "stringList",
+            "numeric",
+            "numericList",
+            "boolean",
+            "booleanList",
+            "ip",
+            "ipList",
+            "binary",
+            "binaryList",
+            "date",
+            "dateList",
+        ]),
     )
 }
 
 fn dec_context_key_value_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_context_key_value_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_context_key_value_type)
 }
 
 fn dec_context_key_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None))
 }
 
 fn dec_create_access_key_request(d: &mut Decoder<'_>, k: &Key) -> CreateAccessKeyRequest {
     CreateAccessKeyRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
     }
 }
 
 fn dec_create_account_alias_request(d: &mut Decoder<'_>, k: &Key) -> CreateAccountAliasRequest {
     CreateAccountAliasRequest {
-        account_alias: d.req(k, "AccountAlias", "accountAlias", dec_account_alias_type),
+        account_alias: d.req(k, "AccountAlias", dec_account_alias_type),
     }
 }
 
@@ -2753,47 +2637,22 @@ fn dec_create_delegation_request_request(
     k: &Key,
 ) -> CreateDelegationRequestRequest {
     CreateDelegationRequestRequest {
-        owner_account_id: d.opt(k, "OwnerAccountId", "ownerAccountId", dec_account_id_type),
-        description: d.req(
-            k,
-            "Description",
-            "description",
-            dec_delegation_request_description_type,
-        ),
-        permissions: d.req_nested(k, "Permissions", "permissions", dec_delegation_permission),
-        request_message: d.opt(
-            k,
-            "RequestMessage",
-            "requestMessage",
-            dec_request_message_type,
-        ),
-        requestor_workflow_id: d.req(
-            k,
-            "RequestorWorkflowId",
-            "requestorWorkflowId",
-            dec_requestor_workflow_id_type,
-        ),
-        redirect_url: d.opt(k, "RedirectUrl", "redirectUrl", dec_redirect_url_type),
-        notification_channel: d.req(
-            k,
-            "NotificationChannel",
-            "notificationChannel",
-            dec_notification_channel_type,
-        ),
-        session_duration: d.req(
-            k,
-            "SessionDuration",
-            "sessionDuration",
-            dec_session_duration_type,
-        ),
-        only_send_by_owner: d.opt(k, "OnlySendByOwner", "onlySendByOwner", dec_boolean_type),
+        owner_account_id: d.opt(k, "OwnerAccountId", dec_account_id_type),
+        description: d.req(k, "Description", dec_delegation_request_description_type),
+        permissions: d.req_nested(k, "Permissions", dec_delegation_permission),
+        request_message: d.opt(k, "RequestMessage", dec_request_message_type),
+        requestor_workflow_id: d.req(k, "RequestorWorkflowId", dec_requestor_workflow_id_type),
+        redirect_url: d.opt(k, "RedirectUrl", dec_redirect_url_type),
+        notification_channel: d.req(k, "NotificationChannel", dec_notification_channel_type),
+        session_duration: d.req(k, "SessionDuration", dec_session_duration_type),
+        only_send_by_owner: d.opt(k, "OnlySendByOwner", dec_boolean_type),
     }
 }
 
 fn dec_create_group_request(d: &mut Decoder<'_>, k: &Key) -> CreateGroupRequest {
     CreateGroupRequest {
-        path: d.opt(k, "Path", "path", dec_path_type),
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
+        path: d.opt(k, "Path", dec_path_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
     }
 }
 
@@ -2802,27 +2661,17 @@ fn dec_create_instance_profile_request(
     k: &Key,
 ) -> CreateInstanceProfileRequest {
     CreateInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        path: d.opt(k, "Path", "path", dec_path_type),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        path: d.opt(k, "Path", dec_path_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_create_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> CreateLoginProfileRequest {
     CreateLoginProfileRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
-        password: d.opt(k, "Password", "password", dec_password_type),
-        password_reset_required: d.opt(
-            k,
-            "PasswordResetRequired",
-            "passwordResetRequired",
-            dec_boolean_type,
-        ),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
+        password: d.opt(k, "Password", dec_password_type),
+        password_reset_required: d.opt(k, "PasswordResetRequired", dec_boolean_type),
     }
 }
 
@@ -2831,90 +2680,54 @@ fn dec_create_open_id_connect_provider_request(
     k: &Key,
 ) -> CreateOpenIDConnectProviderRequest {
     CreateOpenIDConnectProviderRequest {
-        url: d.req(k, "Url", "url", dec_open_id_connect_provider_url_type),
-        client_id_list: d.opt_nested(k, "ClientIDList", "clientIDList", dec_client_id_list_type),
-        thumbprint_list: d.opt_nested(
-            k,
-            "ThumbprintList",
-            "thumbprintList",
-            dec_thumbprint_list_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        url: d.req(k, "Url", dec_open_id_connect_provider_url_type),
+        client_id_list: d.opt_nested(k, "ClientIDList", dec_client_id_list_type),
+        thumbprint_list: d.opt_nested(k, "ThumbprintList", dec_thumbprint_list_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_create_policy_request(d: &mut Decoder<'_>, k: &Key) -> CreatePolicyRequest {
     CreatePolicyRequest {
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
-        path: d.opt(k, "Path", "path", dec_policy_path_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
-        description: d.opt(k, "Description", "description", dec_policy_description_type),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
+        path: d.opt(k, "Path", dec_policy_path_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
+        description: d.opt(k, "Description", dec_policy_description_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_create_policy_version_request(d: &mut Decoder<'_>, k: &Key) -> CreatePolicyVersionRequest {
     CreatePolicyVersionRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
-        set_as_default: d.opt(k, "SetAsDefault", "setAsDefault", dec_boolean_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
+        set_as_default: d.opt(k, "SetAsDefault", dec_boolean_type),
     }
 }
 
 fn dec_create_role_request(d: &mut Decoder<'_>, k: &Key) -> CreateRoleRequest {
     CreateRoleRequest {
-        path: d.opt(k, "Path", "path", dec_path_type),
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        assume_role_policy_document: d.req(
-            k,
-            "AssumeRolePolicyDocument",
-            "assumeRolePolicyDocument",
-            dec_policy_document_type,
-        ),
-        description: d.opt(k, "Description", "description", dec_role_description_type),
-        max_session_duration: d.opt(
-            k,
-            "MaxSessionDuration",
-            "maxSessionDuration",
-            dec_role_max_session_duration_type,
-        ),
-        permissions_boundary: d.opt(
-            k,
-            "PermissionsBoundary",
-            "permissionsBoundary",
-            dec_arn_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        path: d.opt(k, "Path", dec_path_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        assume_role_policy_document: d.req(k, "AssumeRolePolicyDocument", dec_policy_document_type),
+        description: d.opt(k, "Description", dec_role_description_type),
+        max_session_duration: d.opt(k, "MaxSessionDuration", dec_role_max_session_duration_type),
+        permissions_boundary: d.opt(k, "PermissionsBoundary", dec_arn_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_create_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> CreateSAMLProviderRequest {
     CreateSAMLProviderRequest {
-        saml_metadata_document: d.req(
-            k,
-            "SAMLMetadataDocument",
-            "sAMLMetadataDocument",
-            dec_saml_metadata_document_type,
-        ),
-        name: d.req(k, "Name", "name", dec_saml_provider_name_type),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        saml_metadata_document: d.req(k, "SAMLMetadataDocument", dec_saml_metadata_document_type),
+        name: d.req(k, "Name", dec_saml_provider_name_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
         assertion_encryption_mode: d.opt(
             k,
             "AssertionEncryptionMode",
-            "assertionEncryptionMode",
             dec_assertion_encryption_mode_type,
         ),
-        add_private_key: d.opt(k, "AddPrivateKey", "addPrivateKey", dec_private_key_type),
+        add_private_key: d.opt(k, "AddPrivateKey", dec_private_key_type),
     }
 }
 
@@ -2923,9 +2736,9 @@ fn dec_create_service_linked_role_request(
     k: &Key,
 ) -> CreateServiceLinkedRoleRequest {
     CreateServiceLinkedRoleRequest {
-        aws_service_name: d.req(k, "AWSServiceName", "aWSServiceName", dec_group_name_type),
-        description: d.opt(k, "Description", "description", dec_role_description_type),
-        custom_suffix: d.opt(k, "CustomSuffix", "customSuffix", dec_custom_suffix_type),
+        aws_service_name: d.req(k, "AWSServiceName", dec_group_name_type),
+        description: d.opt(k, "Description", dec_role_description_type),
+        custom_suffix: d.opt(k, "CustomSuffix", dec_custom_suffix_type),
     }
 }
 
@@ -2934,28 +2747,18 @@ fn dec_create_service_specific_credential_request(
     k: &Key,
 ) -> CreateServiceSpecificCredentialRequest {
     CreateServiceSpecificCredentialRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        service_name: d.req(k, "ServiceName", "serviceName", dec_service_name),
-        credential_age_days: d.opt(
-            k,
-            "CredentialAgeDays",
-            "credentialAgeDays",
-            dec_credential_age_days,
-        ),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        service_name: d.req(k, "ServiceName", dec_service_name),
+        credential_age_days: d.opt(k, "CredentialAgeDays", dec_credential_age_days),
     }
 }
 
 fn dec_create_user_request(d: &mut Decoder<'_>, k: &Key) -> CreateUserRequest {
     CreateUserRequest {
-        path: d.opt(k, "Path", "path", dec_path_type),
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        permissions_boundary: d.opt(
-            k,
-            "PermissionsBoundary",
-            "permissionsBoundary",
-            dec_arn_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        path: d.opt(k, "Path", dec_path_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        permissions_boundary: d.opt(k, "PermissionsBoundary", dec_arn_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
@@ -2964,59 +2767,49 @@ fn dec_create_virtual_mfa_device_request(
     k: &Key,
 ) -> CreateVirtualMFADeviceRequest {
     CreateVirtualMFADeviceRequest {
-        path: d.opt(k, "Path", "path", dec_path_type),
-        virtual_mfa_device_name: d.req(
-            k,
-            "VirtualMFADeviceName",
-            "virtualMFADeviceName",
-            dec_virtual_mfa_device_name,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        path: d.opt(k, "Path", dec_path_type),
+        virtual_mfa_device_name: d.req(k, "VirtualMFADeviceName", dec_virtual_mfa_device_name),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_deactivate_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> DeactivateMFADeviceRequest {
     DeactivateMFADeviceRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
     }
 }
 
 fn dec_delegation_permission(d: &mut Decoder<'_>, k: &Key) -> DelegationPermission {
     DelegationPermission {
-        policy_template_arn: d.opt(k, "PolicyTemplateArn", "policyTemplateArn", dec_arn_type),
-        parameters: d.opt_nested(
-            k,
-            "Parameters",
-            "parameters",
-            dec_policy_parameter_list_type,
-        ),
+        policy_template_arn: d.opt(k, "PolicyTemplateArn", dec_arn_type),
+        parameters: d.opt_nested(k, "Parameters", dec_policy_parameter_list_type),
     }
 }
 
 fn dec_delete_access_key_request(d: &mut Decoder<'_>, k: &Key) -> DeleteAccessKeyRequest {
     DeleteAccessKeyRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        access_key_id: d.req(k, "AccessKeyId", "accessKeyId", dec_access_key_id_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        access_key_id: d.req(k, "AccessKeyId", dec_access_key_id_type),
     }
 }
 
 fn dec_delete_account_alias_request(d: &mut Decoder<'_>, k: &Key) -> DeleteAccountAliasRequest {
     DeleteAccountAliasRequest {
-        account_alias: d.req(k, "AccountAlias", "accountAlias", dec_account_alias_type),
+        account_alias: d.req(k, "AccountAlias", dec_account_alias_type),
     }
 }
 
 fn dec_delete_group_policy_request(d: &mut Decoder<'_>, k: &Key) -> DeleteGroupPolicyRequest {
     DeleteGroupPolicyRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_delete_group_request(d: &mut Decoder<'_>, k: &Key) -> DeleteGroupRequest {
     DeleteGroupRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
     }
 }
 
@@ -3025,18 +2818,13 @@ fn dec_delete_instance_profile_request(
     k: &Key,
 ) -> DeleteInstanceProfileRequest {
     DeleteInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
     }
 }
 
 fn dec_delete_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> DeleteLoginProfileRequest {
     DeleteLoginProfileRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
     }
 }
 
@@ -3045,25 +2833,20 @@ fn dec_delete_open_id_connect_provider_request(
     k: &Key,
 ) -> DeleteOpenIDConnectProviderRequest {
     DeleteOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
     }
 }
 
 fn dec_delete_policy_request(d: &mut Decoder<'_>, k: &Key) -> DeletePolicyRequest {
     DeletePolicyRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_delete_policy_version_request(d: &mut Decoder<'_>, k: &Key) -> DeletePolicyVersionRequest {
     DeletePolicyVersionRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        version_id: d.req(k, "VersionId", "versionId", dec_policy_version_id_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        version_id: d.req(k, "VersionId", dec_policy_version_id_type),
     }
 }
 
@@ -3072,38 +2855,33 @@ fn dec_delete_role_permissions_boundary_request(
     k: &Key,
 ) -> DeleteRolePermissionsBoundaryRequest {
     DeleteRolePermissionsBoundaryRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
 fn dec_delete_role_policy_request(d: &mut Decoder<'_>, k: &Key) -> DeleteRolePolicyRequest {
     DeleteRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_delete_role_request(d: &mut Decoder<'_>, k: &Key) -> DeleteRoleRequest {
     DeleteRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
 fn dec_delete_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> DeleteSAMLProviderRequest {
     DeleteSAMLProviderRequest {
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
     }
 }
 
 fn dec_delete_ssh_public_key_request(d: &mut Decoder<'_>, k: &Key) -> DeleteSSHPublicKeyRequest {
     DeleteSSHPublicKeyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        ssh_public_key_id: d.req(
-            k,
-            "SSHPublicKeyId",
-            "sSHPublicKeyId",
-            dec_public_key_id_type,
-        ),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        ssh_public_key_id: d.req(k, "SSHPublicKeyId", dec_public_key_id_type),
     }
 }
 
@@ -3115,7 +2893,6 @@ fn dec_delete_server_certificate_request(
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
     }
@@ -3126,7 +2903,7 @@ fn dec_delete_service_linked_role_request(
     k: &Key,
 ) -> DeleteServiceLinkedRoleRequest {
     DeleteServiceLinkedRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
@@ -3135,11 +2912,10 @@ fn dec_delete_service_specific_credential_request(
     k: &Key,
 ) -> DeleteServiceSpecificCredentialRequest {
     DeleteServiceSpecificCredentialRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
         service_specific_credential_id: d.req(
             k,
             "ServiceSpecificCredentialId",
-            "serviceSpecificCredentialId",
             dec_service_specific_credential_id,
         ),
     }
@@ -3150,8 +2926,8 @@ fn dec_delete_signing_certificate_request(
     k: &Key,
 ) -> DeleteSigningCertificateRequest {
     DeleteSigningCertificateRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        certificate_id: d.req(k, "CertificateId", "certificateId", dec_certificate_id_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        certificate_id: d.req(k, "CertificateId", dec_certificate_id_type),
     }
 }
 
@@ -3160,20 +2936,20 @@ fn dec_delete_user_permissions_boundary_request(
     k: &Key,
 ) -> DeleteUserPermissionsBoundaryRequest {
     DeleteUserPermissionsBoundaryRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
     }
 }
 
 fn dec_delete_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> DeleteUserPolicyRequest {
     DeleteUserPolicyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_delete_user_request(d: &mut Decoder<'_>, k: &Key) -> DeleteUserRequest {
     DeleteUserRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
     }
 }
 
@@ -3182,41 +2958,32 @@ fn dec_delete_virtual_mfa_device_request(
     k: &Key,
 ) -> DeleteVirtualMFADeviceRequest {
     DeleteVirtualMFADeviceRequest {
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
     }
 }
 
 fn dec_deletion_task_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(1000),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(1000)))
 }
 
 fn dec_detach_group_policy_request(d: &mut Decoder<'_>, k: &Key) -> DetachGroupPolicyRequest {
     DetachGroupPolicyRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_detach_role_policy_request(d: &mut Decoder<'_>, k: &Key) -> DetachRolePolicyRequest {
     DetachRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_detach_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> DetachUserPolicyRequest {
     DetachUserPolicyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
@@ -3236,20 +3003,10 @@ fn dec_disable_organizations_root_sessions_request(
 
 fn dec_enable_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> EnableMFADeviceRequest {
     EnableMFADeviceRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        authentication_code1: d.req(
-            k,
-            "AuthenticationCode1",
-            "authenticationCode1",
-            dec_authentication_code_type,
-        ),
-        authentication_code2: d.req(
-            k,
-            "AuthenticationCode2",
-            "authenticationCode2",
-            dec_authentication_code_type,
-        ),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        authentication_code1: d.req(k, "AuthenticationCode1", dec_authentication_code_type),
+        authentication_code2: d.req(k, "AuthenticationCode2", dec_authentication_code_type),
     }
 }
 
@@ -3270,19 +3027,13 @@ fn dec_enable_organizations_root_sessions_request(
 fn dec_entity_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[
-                "User",
-                "Role",
-                "Group",
-                "LocalManagedPolicy",
-                "AWSManagedPolicy",
-            ],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&[
+            "User",
+            "Role",
+            "Group",
+            "LocalManagedPolicy",
+            "AWSManagedPolicy",
+        ]),
     )
 }
 
@@ -3291,16 +3042,10 @@ fn dec_generate_organizations_access_report_request(
     k: &Key,
 ) -> GenerateOrganizationsAccessReportRequest {
     GenerateOrganizationsAccessReportRequest {
-        entity_path: d.req(
-            k,
-            "EntityPath",
-            "entityPath",
-            dec_organizations_entity_path_type,
-        ),
+        entity_path: d.req(k, "EntityPath", dec_organizations_entity_path_type),
         organizations_policy_id: d.opt(
             k,
             "OrganizationsPolicyId",
-            "organizationsPolicyId",
             dec_organizations_policy_id_type,
         ),
     }
@@ -3311,13 +3056,8 @@ fn dec_generate_service_last_accessed_details_request(
     k: &Key,
 ) -> GenerateServiceLastAccessedDetailsRequest {
     GenerateServiceLastAccessedDetailsRequest {
-        arn: d.req(k, "Arn", "arn", dec_arn_type),
-        granularity: d.opt(
-            k,
-            "Granularity",
-            "granularity",
-            dec_access_advisor_usage_granularity_type,
-        ),
+        arn: d.req(k, "Arn", dec_arn_type),
+        granularity: d.opt(k, "Granularity", dec_access_advisor_usage_granularity_type),
     }
 }
 
@@ -3326,7 +3066,7 @@ fn dec_get_access_key_last_used_request(
     k: &Key,
 ) -> GetAccessKeyLastUsedRequest {
     GetAccessKeyLastUsedRequest {
-        access_key_id: d.req(k, "AccessKeyId", "accessKeyId", dec_access_key_id_type),
+        access_key_id: d.req(k, "AccessKeyId", dec_access_key_id_type),
     }
 }
 
@@ -3335,9 +3075,9 @@ fn dec_get_account_authorization_details_request(
     k: &Key,
 ) -> GetAccountAuthorizationDetailsRequest {
     GetAccountAuthorizationDetailsRequest {
-        filter: d.opt_nested(k, "Filter", "filter", dec_entity_list_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
+        filter: d.opt_nested(k, "Filter", dec_entity_list_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
     }
 }
 
@@ -3350,12 +3090,7 @@ fn dec_get_context_keys_for_custom_policy_request(
     k: &Key,
 ) -> GetContextKeysForCustomPolicyRequest {
     GetContextKeysForCustomPolicyRequest {
-        policy_input_list: d.req_nested(
-            k,
-            "PolicyInputList",
-            "policyInputList",
-            dec_simulation_policy_list_type,
-        ),
+        policy_input_list: d.req_nested(k, "PolicyInputList", dec_simulation_policy_list_type),
     }
 }
 
@@ -3364,45 +3099,30 @@ fn dec_get_context_keys_for_principal_policy_request(
     k: &Key,
 ) -> GetContextKeysForPrincipalPolicyRequest {
     GetContextKeysForPrincipalPolicyRequest {
-        policy_source_arn: d.req(k, "PolicySourceArn", "policySourceArn", dec_arn_type),
-        policy_input_list: d.opt_nested(
-            k,
-            "PolicyInputList",
-            "policyInputList",
-            dec_simulation_policy_list_type,
-        ),
+        policy_source_arn: d.req(k, "PolicySourceArn", dec_arn_type),
+        policy_input_list: d.opt_nested(k, "PolicyInputList", dec_simulation_policy_list_type),
     }
 }
 
 fn dec_get_delegation_request_request(d: &mut Decoder<'_>, k: &Key) -> GetDelegationRequestRequest {
     GetDelegationRequestRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
-        delegation_permission_check: d.opt(
-            k,
-            "DelegationPermissionCheck",
-            "delegationPermissionCheck",
-            dec_boolean_type,
-        ),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
+        delegation_permission_check: d.opt(k, "DelegationPermissionCheck", dec_boolean_type),
     }
 }
 
 fn dec_get_group_policy_request(d: &mut Decoder<'_>, k: &Key) -> GetGroupPolicyRequest {
     GetGroupPolicyRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_get_group_request(d: &mut Decoder<'_>, k: &Key) -> GetGroupRequest {
     GetGroupRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3411,32 +3131,27 @@ fn dec_get_human_readable_summary_request(
     k: &Key,
 ) -> GetHumanReadableSummaryRequest {
     GetHumanReadableSummaryRequest {
-        entity_arn: d.req(k, "EntityArn", "entityArn", dec_arn_type),
-        locale: d.opt(k, "Locale", "locale", dec_locale_type),
+        entity_arn: d.req(k, "EntityArn", dec_arn_type),
+        locale: d.opt(k, "Locale", dec_locale_type),
     }
 }
 
 fn dec_get_instance_profile_request(d: &mut Decoder<'_>, k: &Key) -> GetInstanceProfileRequest {
     GetInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
     }
 }
 
 fn dec_get_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> GetLoginProfileRequest {
     GetLoginProfileRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
     }
 }
 
 fn dec_get_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> GetMFADeviceRequest {
     GetMFADeviceRequest {
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
     }
 }
 
@@ -3445,12 +3160,7 @@ fn dec_get_open_id_connect_provider_request(
     k: &Key,
 ) -> GetOpenIDConnectProviderRequest {
     GetOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
     }
 }
 
@@ -3459,36 +3169,36 @@ fn dec_get_organizations_access_report_request(
     k: &Key,
 ) -> GetOrganizationsAccessReportRequest {
     GetOrganizationsAccessReportRequest {
-        job_id: d.req(k, "JobId", "jobId", dec_job_id_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        sort_key: d.opt(k, "SortKey", "sortKey", dec_sort_key_type),
+        job_id: d.req(k, "JobId", dec_job_id_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        sort_key: d.opt(k, "SortKey", dec_sort_key_type),
     }
 }
 
 fn dec_get_policy_request(d: &mut Decoder<'_>, k: &Key) -> GetPolicyRequest {
     GetPolicyRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
     }
 }
 
 fn dec_get_policy_version_request(d: &mut Decoder<'_>, k: &Key) -> GetPolicyVersionRequest {
     GetPolicyVersionRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        version_id: d.req(k, "VersionId", "versionId", dec_policy_version_id_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        version_id: d.req(k, "VersionId", dec_policy_version_id_type),
     }
 }
 
 fn dec_get_role_policy_request(d: &mut Decoder<'_>, k: &Key) -> GetRolePolicyRequest {
     GetRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_get_role_request(d: &mut Decoder<'_>, k: &Key) -> GetRoleRequest {
     GetRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
@@ -3497,27 +3207,22 @@ fn dec_get_role_template_version_request(
     k: &Key,
 ) -> GetRoleTemplateVersionRequest {
     GetRoleTemplateVersionRequest {
-        template_arn: d.req(k, "TemplateArn", "templateArn", dec_arn_type),
-        minor_version: d.opt(k, "MinorVersion", "minorVersion", dec_minor_version_type),
+        template_arn: d.req(k, "TemplateArn", dec_arn_type),
+        minor_version: d.opt(k, "MinorVersion", dec_minor_version_type),
     }
 }
 
 fn dec_get_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> GetSAMLProviderRequest {
     GetSAMLProviderRequest {
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
     }
 }
 
 fn dec_get_ssh_public_key_request(d: &mut Decoder<'_>, k: &Key) -> GetSSHPublicKeyRequest {
     GetSSHPublicKeyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        ssh_public_key_id: d.req(
-            k,
-            "SSHPublicKeyId",
-            "sSHPublicKeyId",
-            dec_public_key_id_type,
-        ),
-        encoding: d.req(k, "Encoding", "encoding", dec_encoding_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        ssh_public_key_id: d.req(k, "SSHPublicKeyId", dec_public_key_id_type),
+        encoding: d.req(k, "Encoding", dec_encoding_type),
     }
 }
 
@@ -3526,7 +3231,6 @@ fn dec_get_server_certificate_request(d: &mut Decoder<'_>, k: &Key) -> GetServer
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
     }
@@ -3537,9 +3241,9 @@ fn dec_get_service_last_accessed_details_request(
     k: &Key,
 ) -> GetServiceLastAccessedDetailsRequest {
     GetServiceLastAccessedDetailsRequest {
-        job_id: d.req(k, "JobId", "jobId", dec_job_id_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
+        job_id: d.req(k, "JobId", dec_job_id_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
     }
 }
 
@@ -3548,15 +3252,10 @@ fn dec_get_service_last_accessed_details_with_entities_request(
     k: &Key,
 ) -> GetServiceLastAccessedDetailsWithEntitiesRequest {
     GetServiceLastAccessedDetailsWithEntitiesRequest {
-        job_id: d.req(k, "JobId", "jobId", dec_job_id_type),
-        service_namespace: d.req(
-            k,
-            "ServiceNamespace",
-            "serviceNamespace",
-            dec_service_namespace_type,
-        ),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
+        job_id: d.req(k, "JobId", dec_job_id_type),
+        service_namespace: d.req(k, "ServiceNamespace", dec_service_namespace_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
     }
 }
 
@@ -3565,48 +3264,43 @@ fn dec_get_service_linked_role_deletion_status_request(
     k: &Key,
 ) -> GetServiceLinkedRoleDeletionStatusRequest {
     GetServiceLinkedRoleDeletionStatusRequest {
-        deletion_task_id: d.req(
-            k,
-            "DeletionTaskId",
-            "deletionTaskId",
-            dec_deletion_task_id_type,
-        ),
+        deletion_task_id: d.req(k, "DeletionTaskId", dec_deletion_task_id_type),
     }
 }
 
 fn dec_get_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> GetUserPolicyRequest {
     GetUserPolicyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
     }
 }
 
 fn dec_get_user_request(d: &mut Decoder<'_>, k: &Key) -> GetUserRequest {
     GetUserRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
     }
 }
 
 fn dec_inline_policy_identifier_type(d: &mut Decoder<'_>, k: &Key) -> InlinePolicyIdentifierType {
     InlinePolicyIdentifierType {
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
-        attachment_type: d.req(k, "AttachmentType", "attachmentType", dec_attachment_type),
-        attachment_name: d.req(k, "AttachmentName", "attachmentName", dec_attachment_name),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
+        attachment_type: d.req(k, "AttachmentType", dec_attachment_type),
+        attachment_name: d.req(k, "AttachmentName", dec_attachment_name),
     }
 }
 
 fn dec_list_access_keys_request(d: &mut Decoder<'_>, k: &Key) -> ListAccessKeysRequest {
     ListAccessKeysRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_account_aliases_request(d: &mut Decoder<'_>, k: &Key) -> ListAccountAliasesRequest {
     ListAccountAliasesRequest {
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3615,10 +3309,10 @@ fn dec_list_attached_group_policies_request(
     k: &Key,
 ) -> ListAttachedGroupPoliciesRequest {
     ListAttachedGroupPoliciesRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_policy_path_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_policy_path_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3627,10 +3321,10 @@ fn dec_list_attached_role_policies_request(
     k: &Key,
 ) -> ListAttachedRolePoliciesRequest {
     ListAttachedRolePoliciesRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_policy_path_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_policy_path_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3639,10 +3333,10 @@ fn dec_list_attached_user_policies_request(
     k: &Key,
 ) -> ListAttachedUserPoliciesRequest {
     ListAttachedUserPoliciesRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_policy_path_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_policy_path_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3651,9 +3345,9 @@ fn dec_list_delegation_requests_request(
     k: &Key,
 ) -> ListDelegationRequestsRequest {
     ListDelegationRequestsRequest {
-        owner_id: d.opt(k, "OwnerId", "ownerId", dec_owner_id_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        owner_id: d.opt(k, "OwnerId", dec_owner_id_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3662,41 +3356,36 @@ fn dec_list_entities_for_policy_request(
     k: &Key,
 ) -> ListEntitiesForPolicyRequest {
     ListEntitiesForPolicyRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        entity_filter: d.opt(k, "EntityFilter", "entityFilter", dec_entity_type),
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_type),
-        policy_usage_filter: d.opt(
-            k,
-            "PolicyUsageFilter",
-            "policyUsageFilter",
-            dec_policy_usage_type,
-        ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        entity_filter: d.opt(k, "EntityFilter", dec_entity_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_type),
+        policy_usage_filter: d.opt(k, "PolicyUsageFilter", dec_policy_usage_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_group_policies_request(d: &mut Decoder<'_>, k: &Key) -> ListGroupPoliciesRequest {
     ListGroupPoliciesRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_groups_for_user_request(d: &mut Decoder<'_>, k: &Key) -> ListGroupsForUserRequest {
     ListGroupsForUserRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_groups_request(d: &mut Decoder<'_>, k: &Key) -> ListGroupsRequest {
     ListGroupsRequest {
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_prefix_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_prefix_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3705,14 +3394,9 @@ fn dec_list_instance_profile_tags_request(
     k: &Key,
 ) -> ListInstanceProfileTagsRequest {
     ListInstanceProfileTagsRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3721,33 +3405,33 @@ fn dec_list_instance_profiles_for_role_request(
     k: &Key,
 ) -> ListInstanceProfilesForRoleRequest {
     ListInstanceProfilesForRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_instance_profiles_request(d: &mut Decoder<'_>, k: &Key) -> ListInstanceProfilesRequest {
     ListInstanceProfilesRequest {
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_prefix_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_prefix_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_mfa_device_tags_request(d: &mut Decoder<'_>, k: &Key) -> ListMFADeviceTagsRequest {
     ListMFADeviceTagsRequest {
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_mfa_devices_request(d: &mut Decoder<'_>, k: &Key) -> ListMFADevicesRequest {
     ListMFADevicesRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3756,14 +3440,9 @@ fn dec_list_open_id_connect_provider_tags_request(
     k: &Key,
 ) -> ListOpenIDConnectProviderTagsRequest {
     ListOpenIDConnectProviderTagsRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3786,70 +3465,60 @@ fn dec_list_policies_granting_service_access_request(
     k: &Key,
 ) -> ListPoliciesGrantingServiceAccessRequest {
     ListPoliciesGrantingServiceAccessRequest {
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        arn: d.req(k, "Arn", "arn", dec_arn_type),
-        service_namespaces: d.req_nested(
-            k,
-            "ServiceNamespaces",
-            "serviceNamespaces",
-            dec_service_namespace_list_type,
-        ),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        arn: d.req(k, "Arn", dec_arn_type),
+        service_namespaces: d.req_nested(k, "ServiceNamespaces", dec_service_namespace_list_type),
     }
 }
 
 fn dec_list_policies_request(d: &mut Decoder<'_>, k: &Key) -> ListPoliciesRequest {
     ListPoliciesRequest {
-        scope: d.opt(k, "Scope", "scope", dec_policy_scope_type),
-        only_attached: d.opt(k, "OnlyAttached", "onlyAttached", dec_boolean_type),
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_policy_path_type),
-        policy_usage_filter: d.opt(
-            k,
-            "PolicyUsageFilter",
-            "policyUsageFilter",
-            dec_policy_usage_type,
-        ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        scope: d.opt(k, "Scope", dec_policy_scope_type),
+        only_attached: d.opt(k, "OnlyAttached", dec_boolean_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_policy_path_type),
+        policy_usage_filter: d.opt(k, "PolicyUsageFilter", dec_policy_usage_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_policy_tags_request(d: &mut Decoder<'_>, k: &Key) -> ListPolicyTagsRequest {
     ListPolicyTagsRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_policy_versions_request(d: &mut Decoder<'_>, k: &Key) -> ListPolicyVersionsRequest {
     ListPolicyVersionsRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_role_policies_request(d: &mut Decoder<'_>, k: &Key) -> ListRolePoliciesRequest {
     ListRolePoliciesRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_role_tags_request(d: &mut Decoder<'_>, k: &Key) -> ListRoleTagsRequest {
     ListRoleTagsRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_roles_request(d: &mut Decoder<'_>, k: &Key) -> ListRolesRequest {
     ListRolesRequest {
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_prefix_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_prefix_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3858,9 +3527,9 @@ fn dec_list_saml_provider_tags_request(
     k: &Key,
 ) -> ListSAMLProviderTagsRequest {
     ListSAMLProviderTagsRequest {
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3870,9 +3539,9 @@ fn dec_list_saml_providers_request(_: &mut Decoder<'_>, _: &Key) -> ListSAMLProv
 
 fn dec_list_ssh_public_keys_request(d: &mut Decoder<'_>, k: &Key) -> ListSSHPublicKeysRequest {
     ListSSHPublicKeysRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3884,11 +3553,10 @@ fn dec_list_server_certificate_tags_request(
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3897,9 +3565,9 @@ fn dec_list_server_certificates_request(
     k: &Key,
 ) -> ListServerCertificatesRequest {
     ListServerCertificatesRequest {
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_prefix_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_prefix_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3908,11 +3576,11 @@ fn dec_list_service_specific_credentials_request(
     k: &Key,
 ) -> ListServiceSpecificCredentialsRequest {
     ListServiceSpecificCredentialsRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
-        service_name: d.opt(k, "ServiceName", "serviceName", dec_service_name),
-        all_users: d.opt(k, "AllUsers", "allUsers", dec_all_users),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
+        service_name: d.opt(k, "ServiceName", dec_service_name),
+        all_users: d.opt(k, "AllUsers", dec_all_users),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3921,33 +3589,33 @@ fn dec_list_signing_certificates_request(
     k: &Key,
 ) -> ListSigningCertificatesRequest {
     ListSigningCertificatesRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_user_policies_request(d: &mut Decoder<'_>, k: &Key) -> ListUserPoliciesRequest {
     ListUserPoliciesRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_user_tags_request(d: &mut Decoder<'_>, k: &Key) -> ListUserTagsRequest {
     ListUserTagsRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_list_users_request(d: &mut Decoder<'_>, k: &Key) -> ListUsersRequest {
     ListUsersRequest {
-        path_prefix: d.opt(k, "PathPrefix", "pathPrefix", dec_path_prefix_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_path_prefix_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
@@ -3956,28 +3624,14 @@ fn dec_list_virtual_mfa_devices_request(
     k: &Key,
 ) -> ListVirtualMFADevicesRequest {
     ListVirtualMFADevicesRequest {
-        assignment_status: d.opt(
-            k,
-            "AssignmentStatus",
-            "assignmentStatus",
-            dec_assignment_status_type,
-        ),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
+        assignment_status: d.opt(k, "AssignmentStatus", dec_assignment_status_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
     }
 }
 
 fn dec_open_id_connect_provider_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(255),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(255)))
 }
 
 fn dec_ordered_organization_policy_type(
@@ -3988,7 +3642,6 @@ fn dec_ordered_organization_policy_type(
         service_control_policy_input_list: d.opt_nested(
             k,
             "ServiceControlPolicyInputList",
-            "serviceControlPolicyInputList",
             dec_simulation_policy_list_type,
         ),
     }
@@ -4000,38 +3653,22 @@ fn dec_organization_policy_list_type(
 ) -> Vec<OrderedOrganizationPolicyType> {
     d.list(
         k,
-        &LenRule {
-            min: None,
-            max: Some(7),
-        },
+        &LenRule::new(None, Some(7)),
         dec_ordered_organization_policy_type,
     )
 }
 
 fn dec_policy_exclusions_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<PolicyIdentifier> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(256),
-        },
-        dec_policy_identifier,
-    )
+    d.list(k, &LenRule::new(None, Some(256)), dec_policy_identifier)
 }
 
 fn dec_policy_identifier(d: &mut Decoder<'_>, k: &Key) -> PolicyIdentifier {
     PolicyIdentifier {
-        policy_type: d.opt(
-            k,
-            "PolicyType",
-            "policyType",
-            dec_policy_identifier_policy_type,
-        ),
-        policy_arn: d.opt(k, "PolicyArn", "policyArn", dec_arn_type),
+        policy_type: d.opt(k, "PolicyType", dec_policy_identifier_policy_type),
+        policy_arn: d.opt(k, "PolicyArn", dec_arn_type),
         inline_policy_identifier: d.opt_nested(
             k,
             "InlinePolicyIdentifier",
-            "inlinePolicyIdentifier",
             dec_inline_policy_identifier_type,
         ),
     }
@@ -4040,78 +3677,50 @@ fn dec_policy_identifier(d: &mut Decoder<'_>, k: &Key) -> PolicyIdentifier {
 fn dec_policy_identifier_policy_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[
-                "inline",
-                "aws-managed",
-                "user-managed",
-                "permission-boundary",
-                "scp",
-                "rcp",
-            ],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&[
+            "inline",
+            "aws-managed",
+            "user-managed",
+            "permission-boundary",
+            "scp",
+            "rcp",
+        ]),
     )
 }
 
 fn dec_policy_parameter(d: &mut Decoder<'_>, k: &Key) -> PolicyParameter {
     PolicyParameter {
-        name: d.opt(k, "Name", "name", dec_policy_parameter_name_type),
-        values: d.opt_nested(k, "Values", "values", dec_policy_parameter_values_list_type),
-        r#type: d.opt(k, "Type", "type", dec_policy_parameter_type_enum),
+        name: d.opt(k, "Name", dec_policy_parameter_name_type),
+        values: d.opt_nested(k, "Values", dec_policy_parameter_values_list_type),
+        r#type: d.opt(k, "Type", dec_policy_parameter_type_enum),
     }
 }
 
 fn dec_policy_parameter_type_enum(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["string", "stringList"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["string", "stringList"]),
     )
 }
 
 fn dec_policy_usage_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["PermissionsPolicy", "PermissionsBoundary"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["PermissionsPolicy", "PermissionsBoundary"]),
     )
 }
 
 fn dec_put_account_properties_request(d: &mut Decoder<'_>, k: &Key) -> PutAccountPropertiesRequest {
     PutAccountPropertiesRequest {
-        properties: d.req_nested(
-            k,
-            "Properties",
-            "properties",
-            dec_account_properties_map_type,
-        ),
+        properties: d.req_nested(k, "Properties", dec_account_properties_map_type),
     }
 }
 
 fn dec_put_group_policy_request(d: &mut Decoder<'_>, k: &Key) -> PutGroupPolicyRequest {
     PutGroupPolicyRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
     }
 }
 
@@ -4120,26 +3729,16 @@ fn dec_put_role_permissions_boundary_request(
     k: &Key,
 ) -> PutRolePermissionsBoundaryRequest {
     PutRolePermissionsBoundaryRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        permissions_boundary: d.req(
-            k,
-            "PermissionsBoundary",
-            "permissionsBoundary",
-            dec_arn_type,
-        ),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        permissions_boundary: d.req(k, "PermissionsBoundary", dec_arn_type),
     }
 }
 
 fn dec_put_role_policy_request(d: &mut Decoder<'_>, k: &Key) -> PutRolePolicyRequest {
     PutRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
     }
 }
 
@@ -4148,26 +3747,16 @@ fn dec_put_user_permissions_boundary_request(
     k: &Key,
 ) -> PutUserPermissionsBoundaryRequest {
     PutUserPermissionsBoundaryRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        permissions_boundary: d.req(
-            k,
-            "PermissionsBoundary",
-            "permissionsBoundary",
-            dec_arn_type,
-        ),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        permissions_boundary: d.req(k, "PermissionsBoundary", dec_arn_type),
     }
 }
 
 fn dec_put_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> PutUserPolicyRequest {
     PutUserPolicyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        policy_name: d.req(k, "PolicyName", "policyName", dec_policy_name_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        policy_name: d.req(k, "PolicyName", dec_policy_name_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
     }
 }
 
@@ -4176,13 +3765,8 @@ fn dec_reject_delegation_request_request(
     k: &Key,
 ) -> RejectDelegationRequestRequest {
     RejectDelegationRequestRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
-        notes: d.opt(k, "Notes", "notes", dec_notes_type),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
+        notes: d.opt(k, "Notes", dec_notes_type),
     }
 }
 
@@ -4191,13 +3775,8 @@ fn dec_remove_client_id_from_open_id_connect_provider_request(
     k: &Key,
 ) -> RemoveClientIDFromOpenIDConnectProviderRequest {
     RemoveClientIDFromOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        client_id: d.req(k, "ClientID", "clientID", dec_client_id_type),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        client_id: d.req(k, "ClientID", dec_client_id_type),
     }
 }
 
@@ -4206,26 +3785,21 @@ fn dec_remove_role_from_instance_profile_request(
     k: &Key,
 ) -> RemoveRoleFromInstanceProfileRequest {
     RemoveRoleFromInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
     }
 }
 
 fn dec_remove_user_from_group_request(d: &mut Decoder<'_>, k: &Key) -> RemoveUserFromGroupRequest {
     RemoveUserFromGroupRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
     }
 }
 
 fn dec_replacement_value_entry(d: &mut Decoder<'_>, k: &Key) -> ReplacementValueEntry {
     ReplacementValueEntry {
-        values: d.req_nested(k, "Values", "values", dec_replacement_value_list_type),
+        values: d.req_nested(k, "Values", dec_replacement_value_list_type),
     }
 }
 
@@ -4234,106 +3808,47 @@ fn dec_reset_service_specific_credential_request(
     k: &Key,
 ) -> ResetServiceSpecificCredentialRequest {
     ResetServiceSpecificCredentialRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
         service_specific_credential_id: d.req(
             k,
             "ServiceSpecificCredentialId",
-            "serviceSpecificCredentialId",
             dec_service_specific_credential_id,
         ),
     }
 }
 
 fn dec_resource_handling_option_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(64),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(64)))
 }
 
 fn dec_resource_name_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_resource_name_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_resource_name_type)
 }
 
 fn dec_resource_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(2048),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(2048)))
 }
 
 fn dec_resync_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> ResyncMFADeviceRequest {
     ResyncMFADeviceRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        authentication_code1: d.req(
-            k,
-            "AuthenticationCode1",
-            "authenticationCode1",
-            dec_authentication_code_type,
-        ),
-        authentication_code2: d.req(
-            k,
-            "AuthenticationCode2",
-            "authenticationCode2",
-            dec_authentication_code_type,
-        ),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        authentication_code1: d.req(k, "AuthenticationCode1", dec_authentication_code_type),
+        authentication_code2: d.req(k, "AuthenticationCode2", dec_authentication_code_type),
     }
 }
 
 fn dec_saml_metadata_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1000),
-            max: Some(10000000),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1000), Some(10000000)))
 }
 
 fn dec_saml_provider_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_1),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_1))
 }
 
 fn dec_send_delegation_token_request(d: &mut Decoder<'_>, k: &Key) -> SendDelegationTokenRequest {
     SendDelegationTokenRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
     }
 }
 
@@ -4342,8 +3857,8 @@ fn dec_set_default_policy_version_request(
     k: &Key,
 ) -> SetDefaultPolicyVersionRequest {
     SetDefaultPolicyVersionRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        version_id: d.req(k, "VersionId", "versionId", dec_policy_version_id_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        version_id: d.req(k, "VersionId", dec_policy_version_id_type),
     }
 }
 
@@ -4355,7 +3870,6 @@ fn dec_set_security_token_service_preferences_request(
         global_endpoint_token_version: d.req(
             k,
             "GlobalEndpointTokenVersion",
-            "globalEndpointTokenVersion",
             dec_global_endpoint_token_version,
         ),
     }
@@ -4363,53 +3877,30 @@ fn dec_set_security_token_service_preferences_request(
 
 fn dec_simulate_custom_policy_request(d: &mut Decoder<'_>, k: &Key) -> SimulateCustomPolicyRequest {
     SimulateCustomPolicyRequest {
-        policy_input_list: d.req_nested(
-            k,
-            "PolicyInputList",
-            "policyInputList",
-            dec_simulation_policy_list_type,
-        ),
+        policy_input_list: d.req_nested(k, "PolicyInputList", dec_simulation_policy_list_type),
         permissions_boundary_policy_input_list: d.opt_nested(
             k,
             "PermissionsBoundaryPolicyInputList",
-            "permissionsBoundaryPolicyInputList",
             dec_simulation_policy_list_type,
         ),
         ordered_organization_policy_input_list: d.opt_nested(
             k,
             "OrderedOrganizationPolicyInputList",
-            "orderedOrganizationPolicyInputList",
             dec_organization_policy_list_type,
         ),
-        action_names: d.req_nested(k, "ActionNames", "actionNames", dec_action_name_list_type),
-        resource_arns: d.opt_nested(
-            k,
-            "ResourceArns",
-            "resourceArns",
-            dec_resource_name_list_type,
-        ),
-        resource_policy: d.opt(
-            k,
-            "ResourcePolicy",
-            "resourcePolicy",
-            dec_policy_document_type,
-        ),
-        resource_owner: d.opt(k, "ResourceOwner", "resourceOwner", dec_resource_name_type),
-        caller_arn: d.opt(k, "CallerArn", "callerArn", dec_resource_name_type),
-        context_entries: d.opt_nested(
-            k,
-            "ContextEntries",
-            "contextEntries",
-            dec_context_entry_list_type,
-        ),
+        action_names: d.req_nested(k, "ActionNames", dec_action_name_list_type),
+        resource_arns: d.opt_nested(k, "ResourceArns", dec_resource_name_list_type),
+        resource_policy: d.opt(k, "ResourcePolicy", dec_policy_document_type),
+        resource_owner: d.opt(k, "ResourceOwner", dec_resource_name_type),
+        caller_arn: d.opt(k, "CallerArn", dec_resource_name_type),
+        context_entries: d.opt_nested(k, "ContextEntries", dec_context_entry_list_type),
         resource_handling_option: d.opt(
             k,
             "ResourceHandlingOption",
-            "resourceHandlingOption",
             dec_resource_handling_option_type,
         ),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
     }
 }
 
@@ -4418,91 +3909,56 @@ fn dec_simulate_principal_policy_request(
     k: &Key,
 ) -> SimulatePrincipalPolicyRequest {
     SimulatePrincipalPolicyRequest {
-        policy_source_arn: d.req(k, "PolicySourceArn", "policySourceArn", dec_arn_type),
-        policy_input_list: d.opt_nested(
-            k,
-            "PolicyInputList",
-            "policyInputList",
-            dec_simulation_policy_list_type,
-        ),
+        policy_source_arn: d.req(k, "PolicySourceArn", dec_arn_type),
+        policy_input_list: d.opt_nested(k, "PolicyInputList", dec_simulation_policy_list_type),
         permissions_boundary_policy_input_list: d.opt_nested(
             k,
             "PermissionsBoundaryPolicyInputList",
-            "permissionsBoundaryPolicyInputList",
             dec_simulation_policy_list_type,
         ),
         policy_exclusion_list: d.opt_nested(
             k,
             "PolicyExclusionList",
-            "policyExclusionList",
             dec_policy_exclusions_list_type,
         ),
-        action_names: d.req_nested(k, "ActionNames", "actionNames", dec_action_name_list_type),
-        resource_arns: d.opt_nested(
-            k,
-            "ResourceArns",
-            "resourceArns",
-            dec_resource_name_list_type,
-        ),
-        resource_policy: d.opt(
-            k,
-            "ResourcePolicy",
-            "resourcePolicy",
-            dec_policy_document_type,
-        ),
-        resource_owner: d.opt(k, "ResourceOwner", "resourceOwner", dec_resource_name_type),
-        caller_arn: d.opt(k, "CallerArn", "callerArn", dec_resource_name_type),
-        context_entries: d.opt_nested(
-            k,
-            "ContextEntries",
-            "contextEntries",
-            dec_context_entry_list_type,
-        ),
+        action_names: d.req_nested(k, "ActionNames", dec_action_name_list_type),
+        resource_arns: d.opt_nested(k, "ResourceArns", dec_resource_name_list_type),
+        resource_policy: d.opt(k, "ResourcePolicy", dec_policy_document_type),
+        resource_owner: d.opt(k, "ResourceOwner", dec_resource_name_type),
+        caller_arn: d.opt(k, "CallerArn", dec_resource_name_type),
+        context_entries: d.opt_nested(k, "ContextEntries", dec_context_entry_list_type),
         resource_handling_option: d.opt(
             k,
             "ResourceHandlingOption",
-            "resourceHandlingOption",
             dec_resource_handling_option_type,
         ),
-        max_items: d.opt(k, "MaxItems", "maxItems", dec_max_items_type),
-        marker: d.opt(k, "Marker", "marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
     }
 }
 
 fn dec_simulation_policy_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_policy_document_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_policy_document_type)
 }
 
 fn dec_tag(d: &mut Decoder<'_>, k: &Key) -> Tag {
     Tag {
-        key: d.req(k, "Key", "key", dec_tag_key_type),
-        value: d.req(k, "Value", "value", dec_tag_value_type),
+        key: d.req(k, "Key", dec_tag_key_type),
+        value: d.req(k, "Value", dec_tag_value_type),
     }
 }
 
 fn dec_tag_instance_profile_request(d: &mut Decoder<'_>, k: &Key) -> TagInstanceProfileRequest {
     TagInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_tag_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> TagMFADeviceRequest {
     TagMFADeviceRequest {
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
@@ -4511,34 +3967,29 @@ fn dec_tag_open_id_connect_provider_request(
     k: &Key,
 ) -> TagOpenIDConnectProviderRequest {
     TagOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_tag_policy_request(d: &mut Decoder<'_>, k: &Key) -> TagPolicyRequest {
     TagPolicyRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_tag_role_request(d: &mut Decoder<'_>, k: &Key) -> TagRoleRequest {
     TagRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_tag_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> TagSAMLProviderRequest {
     TagSAMLProviderRequest {
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
@@ -4547,36 +3998,30 @@ fn dec_tag_server_certificate_request(d: &mut Decoder<'_>, k: &Key) -> TagServer
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_tag_user_request(d: &mut Decoder<'_>, k: &Key) -> TagUserRequest {
     TagUserRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        tags: d.req_nested(k, "Tags", "tags", dec_tag_list_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_untag_instance_profile_request(d: &mut Decoder<'_>, k: &Key) -> UntagInstanceProfileRequest {
     UntagInstanceProfileRequest {
-        instance_profile_name: d.req(
-            k,
-            "InstanceProfileName",
-            "instanceProfileName",
-            dec_instance_profile_name_type,
-        ),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_untag_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> UntagMFADeviceRequest {
     UntagMFADeviceRequest {
-        serial_number: d.req(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        serial_number: d.req(k, "SerialNumber", dec_serial_number_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
@@ -4585,34 +4030,29 @@ fn dec_untag_open_id_connect_provider_request(
     k: &Key,
 ) -> UntagOpenIDConnectProviderRequest {
     UntagOpenIDConnectProviderRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_untag_policy_request(d: &mut Decoder<'_>, k: &Key) -> UntagPolicyRequest {
     UntagPolicyRequest {
-        policy_arn: d.req(k, "PolicyArn", "policyArn", dec_arn_type),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        policy_arn: d.req(k, "PolicyArn", dec_arn_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_untag_role_request(d: &mut Decoder<'_>, k: &Key) -> UntagRoleRequest {
     UntagRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_untag_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> UntagSAMLProviderRequest {
     UntagSAMLProviderRequest {
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
@@ -4624,25 +4064,24 @@ fn dec_untag_server_certificate_request(
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_untag_user_request(d: &mut Decoder<'_>, k: &Key) -> UntagUserRequest {
     UntagUserRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        tag_keys: d.req_nested(k, "TagKeys", "tagKeys", dec_tag_key_list_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
 
 fn dec_update_access_key_request(d: &mut Decoder<'_>, k: &Key) -> UpdateAccessKeyRequest {
     UpdateAccessKeyRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        access_key_id: d.req(k, "AccessKeyId", "accessKeyId", dec_access_key_id_type),
-        status: d.req(k, "Status", "status", dec_status_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        access_key_id: d.req(k, "AccessKeyId", dec_access_key_id_type),
+        status: d.req(k, "Status", dec_status_type),
     }
 }
 
@@ -4654,42 +4093,20 @@ fn dec_update_account_password_policy_request(
         minimum_password_length: d.opt(
             k,
             "MinimumPasswordLength",
-            "minimumPasswordLength",
             dec_minimum_password_length_type,
         ),
-        require_symbols: d.opt(k, "RequireSymbols", "requireSymbols", dec_boolean_type),
-        require_numbers: d.opt(k, "RequireNumbers", "requireNumbers", dec_boolean_type),
-        require_uppercase_characters: d.opt(
-            k,
-            "RequireUppercaseCharacters",
-            "requireUppercaseCharacters",
-            dec_boolean_type,
-        ),
-        require_lowercase_characters: d.opt(
-            k,
-            "RequireLowercaseCharacters",
-            "requireLowercaseCharacters",
-            dec_boolean_type,
-        ),
-        allow_users_to_change_password: d.opt(
-            k,
-            "AllowUsersToChangePassword",
-            "allowUsersToChangePassword",
-            dec_boolean_type,
-        ),
-        max_password_age: d.opt(
-            k,
-            "MaxPasswordAge",
-            "maxPasswordAge",
-            dec_max_password_age_type,
-        ),
+        require_symbols: d.opt(k, "RequireSymbols", dec_boolean_type),
+        require_numbers: d.opt(k, "RequireNumbers", dec_boolean_type),
+        require_uppercase_characters: d.opt(k, "RequireUppercaseCharacters", dec_boolean_type),
+        require_lowercase_characters: d.opt(k, "RequireLowercaseCharacters", dec_boolean_type),
+        allow_users_to_change_password: d.opt(k, "AllowUsersToChangePassword", dec_boolean_type),
+        max_password_age: d.opt(k, "MaxPasswordAge", dec_max_password_age_type),
         password_reuse_prevention: d.opt(
             k,
             "PasswordReusePrevention",
-            "passwordReusePrevention",
             dec_password_reuse_prevention_type,
         ),
-        hard_expiry: d.opt(k, "HardExpiry", "hardExpiry", dec_boolean_object_type),
+        hard_expiry: d.opt(k, "HardExpiry", dec_boolean_object_type),
     }
 }
 
@@ -4698,13 +4115,8 @@ fn dec_update_assume_role_policy_request(
     k: &Key,
 ) -> UpdateAssumeRolePolicyRequest {
     UpdateAssumeRolePolicyRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        policy_document: d.req(
-            k,
-            "PolicyDocument",
-            "policyDocument",
-            dec_policy_document_type,
-        ),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
     }
 }
 
@@ -4713,34 +4125,24 @@ fn dec_update_delegation_request_request(
     k: &Key,
 ) -> UpdateDelegationRequestRequest {
     UpdateDelegationRequestRequest {
-        delegation_request_id: d.req(
-            k,
-            "DelegationRequestId",
-            "delegationRequestId",
-            dec_delegation_request_id_type,
-        ),
-        notes: d.opt(k, "Notes", "notes", dec_notes_type),
+        delegation_request_id: d.req(k, "DelegationRequestId", dec_delegation_request_id_type),
+        notes: d.opt(k, "Notes", dec_notes_type),
     }
 }
 
 fn dec_update_group_request(d: &mut Decoder<'_>, k: &Key) -> UpdateGroupRequest {
     UpdateGroupRequest {
-        group_name: d.req(k, "GroupName", "groupName", dec_group_name_type),
-        new_path: d.opt(k, "NewPath", "newPath", dec_path_type),
-        new_group_name: d.opt(k, "NewGroupName", "newGroupName", dec_group_name_type),
+        group_name: d.req(k, "GroupName", dec_group_name_type),
+        new_path: d.opt(k, "NewPath", dec_path_type),
+        new_group_name: d.opt(k, "NewGroupName", dec_group_name_type),
     }
 }
 
 fn dec_update_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> UpdateLoginProfileRequest {
     UpdateLoginProfileRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        password: d.opt(k, "Password", "password", dec_password_type),
-        password_reset_required: d.opt(
-            k,
-            "PasswordResetRequired",
-            "passwordResetRequired",
-            dec_boolean_object_type,
-        ),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        password: d.opt(k, "Password", dec_password_type),
+        password_reset_required: d.opt(k, "PasswordResetRequired", dec_boolean_object_type),
     }
 }
 
@@ -4749,18 +4151,8 @@ fn dec_update_open_id_connect_provider_thumbprint_request(
     k: &Key,
 ) -> UpdateOpenIDConnectProviderThumbprintRequest {
     UpdateOpenIDConnectProviderThumbprintRequest {
-        open_id_connect_provider_arn: d.req(
-            k,
-            "OpenIDConnectProviderArn",
-            "openIDConnectProviderArn",
-            dec_arn_type,
-        ),
-        thumbprint_list: d.req_nested(
-            k,
-            "ThumbprintList",
-            "thumbprintList",
-            dec_thumbprint_list_type,
-        ),
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        thumbprint_list: d.req_nested(k, "ThumbprintList", dec_thumbprint_list_type),
     }
 }
 
@@ -4769,59 +4161,38 @@ fn dec_update_role_description_request(
     k: &Key,
 ) -> UpdateRoleDescriptionRequest {
     UpdateRoleDescriptionRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        description: d.req(k, "Description", "description", dec_role_description_type),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        description: d.req(k, "Description", dec_role_description_type),
     }
 }
 
 fn dec_update_role_request(d: &mut Decoder<'_>, k: &Key) -> UpdateRoleRequest {
     UpdateRoleRequest {
-        role_name: d.req(k, "RoleName", "roleName", dec_role_name_type),
-        description: d.opt(k, "Description", "description", dec_role_description_type),
-        max_session_duration: d.opt(
-            k,
-            "MaxSessionDuration",
-            "maxSessionDuration",
-            dec_role_max_session_duration_type,
-        ),
+        role_name: d.req(k, "RoleName", dec_role_name_type),
+        description: d.opt(k, "Description", dec_role_description_type),
+        max_session_duration: d.opt(k, "MaxSessionDuration", dec_role_max_session_duration_type),
     }
 }
 
 fn dec_update_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> UpdateSAMLProviderRequest {
     UpdateSAMLProviderRequest {
-        saml_metadata_document: d.opt(
-            k,
-            "SAMLMetadataDocument",
-            "sAMLMetadataDocument",
-            dec_saml_metadata_document_type,
-        ),
-        saml_provider_arn: d.req(k, "SAMLProviderArn", "sAMLProviderArn", dec_arn_type),
+        saml_metadata_document: d.opt(k, "SAMLMetadataDocument", dec_saml_metadata_document_type),
+        saml_provider_arn: d.req(k, "SAMLProviderArn", dec_arn_type),
         assertion_encryption_mode: d.opt(
             k,
             "AssertionEncryptionMode",
-            "assertionEncryptionMode",
             dec_assertion_encryption_mode_type,
         ),
-        add_private_key: d.opt(k, "AddPrivateKey", "addPrivateKey", dec_private_key_type),
-        remove_private_key: d.opt(
-            k,
-            "RemovePrivateKey",
-            "removePrivateKey",
-            dec_private_key_id_type,
-        ),
+        add_private_key: d.opt(k, "AddPrivateKey", dec_private_key_type),
+        remove_private_key: d.opt(k, "RemovePrivateKey", dec_private_key_id_type),
     }
 }
 
 fn dec_update_ssh_public_key_request(d: &mut Decoder<'_>, k: &Key) -> UpdateSSHPublicKeyRequest {
     UpdateSSHPublicKeyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        ssh_public_key_id: d.req(
-            k,
-            "SSHPublicKeyId",
-            "sSHPublicKeyId",
-            dec_public_key_id_type,
-        ),
-        status: d.req(k, "Status", "status", dec_status_type),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        ssh_public_key_id: d.req(k, "SSHPublicKeyId", dec_public_key_id_type),
+        status: d.req(k, "Status", dec_status_type),
     }
 }
 
@@ -4833,14 +4204,12 @@ fn dec_update_server_certificate_request(
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
-        new_path: d.opt(k, "NewPath", "newPath", dec_path_type),
+        new_path: d.opt(k, "NewPath", dec_path_type),
         new_server_certificate_name: d.opt(
             k,
             "NewServerCertificateName",
-            "newServerCertificateName",
             dec_server_certificate_name_type,
         ),
     }
@@ -4851,14 +4220,13 @@ fn dec_update_service_specific_credential_request(
     k: &Key,
 ) -> UpdateServiceSpecificCredentialRequest {
     UpdateServiceSpecificCredentialRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_user_name_type),
+        user_name: d.opt(k, "UserName", dec_user_name_type),
         service_specific_credential_id: d.req(
             k,
             "ServiceSpecificCredentialId",
-            "serviceSpecificCredentialId",
             dec_service_specific_credential_id,
         ),
-        status: d.req(k, "Status", "status", dec_status_type),
+        status: d.req(k, "Status", dec_status_type),
     }
 }
 
@@ -4867,29 +4235,24 @@ fn dec_update_signing_certificate_request(
     k: &Key,
 ) -> UpdateSigningCertificateRequest {
     UpdateSigningCertificateRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        certificate_id: d.req(k, "CertificateId", "certificateId", dec_certificate_id_type),
-        status: d.req(k, "Status", "status", dec_status_type),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        certificate_id: d.req(k, "CertificateId", dec_certificate_id_type),
+        status: d.req(k, "Status", dec_status_type),
     }
 }
 
 fn dec_update_user_request(d: &mut Decoder<'_>, k: &Key) -> UpdateUserRequest {
     UpdateUserRequest {
-        user_name: d.req(k, "UserName", "userName", dec_existing_user_name_type),
-        new_path: d.opt(k, "NewPath", "newPath", dec_path_type),
-        new_user_name: d.opt(k, "NewUserName", "newUserName", dec_user_name_type),
+        user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        new_path: d.opt(k, "NewPath", dec_path_type),
+        new_user_name: d.opt(k, "NewUserName", dec_user_name_type),
     }
 }
 
 fn dec_upload_ssh_public_key_request(d: &mut Decoder<'_>, k: &Key) -> UploadSSHPublicKeyRequest {
     UploadSSHPublicKeyRequest {
-        user_name: d.req(k, "UserName", "userName", dec_user_name_type),
-        ssh_public_key_body: d.req(
-            k,
-            "SSHPublicKeyBody",
-            "sSHPublicKeyBody",
-            dec_public_key_material_type,
-        ),
+        user_name: d.req(k, "UserName", dec_user_name_type),
+        ssh_public_key_body: d.req(k, "SSHPublicKeyBody", dec_public_key_material_type),
     }
 }
 
@@ -4898,27 +4261,16 @@ fn dec_upload_server_certificate_request(
     k: &Key,
 ) -> UploadServerCertificateRequest {
     UploadServerCertificateRequest {
-        path: d.opt(k, "Path", "path", dec_path_type),
+        path: d.opt(k, "Path", dec_path_type),
         server_certificate_name: d.req(
             k,
             "ServerCertificateName",
-            "serverCertificateName",
             dec_server_certificate_name_type,
         ),
-        certificate_body: d.req(
-            k,
-            "CertificateBody",
-            "certificateBody",
-            dec_certificate_body_type,
-        ),
-        private_key: d.req(k, "PrivateKey", "privateKey", dec_private_key_type),
-        certificate_chain: d.opt(
-            k,
-            "CertificateChain",
-            "certificateChain",
-            dec_certificate_chain_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        certificate_body: d.req(k, "CertificateBody", dec_certificate_body_type),
+        private_key: d.req(k, "PrivateKey", dec_private_key_type),
+        certificate_chain: d.opt(k, "CertificateChain", dec_certificate_chain_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
@@ -4927,91 +4279,38 @@ fn dec_upload_signing_certificate_request(
     k: &Key,
 ) -> UploadSigningCertificateRequest {
     UploadSigningCertificateRequest {
-        user_name: d.opt(k, "UserName", "userName", dec_existing_user_name_type),
-        certificate_body: d.req(
-            k,
-            "CertificateBody",
-            "certificateBody",
-            dec_certificate_body_type,
-        ),
+        user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+        certificate_body: d.req(k, "CertificateBody", dec_certificate_body_type),
     }
 }
 
 fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(16),
-            max: Some(128),
-            pattern: Some(&PATTERN_2),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_2))
 }
 
 fn dec_account_alias_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(3),
-            max: Some(63),
-            pattern: Some(&PATTERN_3),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(3), Some(63)).pattern(&PATTERN_3))
 }
 
 fn dec_account_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: Some(&PATTERN_4),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_4))
 }
 
 fn dec_account_properties_map_type(d: &mut Decoder<'_>, k: &Key) -> BTreeMap<String, String> {
     d.map(
         k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
+        &LenRule::new(None, None),
         dec_account_property_key_type,
         dec_account_property_value_type,
     )
 }
 
 fn dec_account_property_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(50),
-            pattern: Some(&PATTERN_5),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(50)).pattern(&PATTERN_5))
 }
 
 fn dec_account_property_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(1024),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(1024)))
 }
 
 fn dec_all_users(d: &mut Decoder<'_>, k: &Key) -> bool {
@@ -5019,55 +4318,25 @@ fn dec_all_users(d: &mut Decoder<'_>, k: &Key) -> bool {
 }
 
 fn dec_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(20),
-            max: Some(2048),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(20), Some(2048)))
 }
 
 fn dec_assertion_encryption_mode_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["Required", "Allowed"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["Required", "Allowed"]),
     )
 }
 
 fn dec_assignment_status_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["Assigned", "Unassigned", "Any"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["Assigned", "Unassigned", "Any"]),
     )
 }
 
 fn dec_authentication_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(6),
-            max: Some(6),
-            pattern: Some(&PATTERN_6),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_6))
 }
 
 fn dec_boolean_object_type(d: &mut Decoder<'_>, k: &Key) -> bool {
@@ -5079,227 +4348,75 @@ fn dec_boolean_type(d: &mut Decoder<'_>, k: &Key) -> bool {
 }
 
 fn dec_certificate_body_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(16384),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_7))
 }
 
 fn dec_certificate_chain_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(2097152),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(2097152)).pattern(&PATTERN_7))
 }
 
 fn dec_certificate_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(24),
-            max: Some(128),
-            pattern: Some(&PATTERN_2),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(24), Some(128)).pattern(&PATTERN_2))
 }
 
 fn dec_client_id_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_client_id_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_client_id_type)
 }
 
 fn dec_client_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(255),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(255)))
 }
 
 fn dec_credential_age_days(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(1),
-            max: Some(36600),
-        },
-    )
+    d.int(k, &NumRule::new(Some(1), Some(36600)))
 }
 
 fn dec_custom_suffix_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_0))
 }
 
 fn dec_delegation_request_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: Some(1000),
-            pattern: Some(&PATTERN_8),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_8))
 }
 
 fn dec_delegation_request_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(16),
-            max: Some(128),
-            pattern: Some(&PATTERN_9),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_9))
 }
 
 fn dec_encoding_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["SSH", "PEM"],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).values(&["SSH", "PEM"]))
 }
 
 fn dec_entity_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_entity_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_entity_type)
 }
 
 fn dec_existing_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_global_endpoint_token_version(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["v1Token", "v2Token"],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).values(&["v1Token", "v2Token"]))
 }
 
 fn dec_group_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_instance_profile_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_integer_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: None,
-            max: None,
-        },
-    )
+    d.int(k, &NumRule::new(None, None))
 }
 
 fn dec_job_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(36),
-            max: Some(36),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(36), Some(36)))
 }
 
 fn dec_locale_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(12),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(12)))
 }
 
 fn dec_map_string_replacement_value_entry(
@@ -5308,672 +4425,254 @@ fn dec_map_string_replacement_value_entry(
 ) -> BTreeMap<String, ReplacementValueEntry> {
     d.map(
         k,
-        &LenRule {
-            min: None,
-            max: Some(30),
-        },
+        &LenRule::new(None, Some(30)),
         dec_string_type,
         dec_replacement_value_entry,
     )
 }
 
 fn dec_marker_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(320),
-            pattern: Some(&PATTERN_10),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(320)).pattern(&PATTERN_10))
 }
 
 fn dec_max_items_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(1),
-            max: Some(1000),
-        },
-    )
+    d.int(k, &NumRule::new(Some(1), Some(1000)))
 }
 
 fn dec_max_password_age_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(1),
-            max: Some(1095),
-        },
-    )
+    d.int(k, &NumRule::new(Some(1), Some(1095)))
 }
 
 fn dec_minimum_password_length_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(6),
-            max: Some(128),
-        },
-    )
+    d.int(k, &NumRule::new(Some(6), Some(128)))
 }
 
 fn dec_minor_version_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: None,
-            max: None,
-        },
-    )
+    d.int(k, &NumRule::new(None, None))
 }
 
 fn dec_notes_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: Some(500),
-            pattern: Some(&PATTERN_8),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, Some(500)).pattern(&PATTERN_8))
 }
 
 fn dec_notification_channel_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(400),
-            pattern: Some(&PATTERN_11),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(400)).pattern(&PATTERN_11))
 }
 
 fn dec_organizations_entity_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(19),
-            max: Some(427),
-            pattern: Some(&PATTERN_12),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(19), Some(427)).pattern(&PATTERN_12))
 }
 
 fn dec_organizations_policy_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: Some(&PATTERN_13),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_13))
 }
 
 fn dec_owner_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(20),
-            max: Some(2048),
-            pattern: Some(&PATTERN_14),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_14))
 }
 
 fn dec_password_reuse_prevention_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(1),
-            max: Some(24),
-        },
-    )
+    d.int(k, &NumRule::new(Some(1), Some(24)))
 }
 
 fn dec_password_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: true,
-        },
+        &StrRule::new(Some(1), Some(128))
+            .pattern(&PATTERN_7)
+            .sensitive(),
     )
 }
 
 fn dec_path_prefix_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(512),
-            pattern: Some(&PATTERN_15),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_15))
 }
 
 fn dec_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(512),
-            pattern: Some(&PATTERN_16),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_16))
 }
 
 fn dec_policy_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: Some(1000),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, Some(1000)))
 }
 
 fn dec_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(131072),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(131072)).pattern(&PATTERN_7))
 }
 
 fn dec_policy_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_policy_parameter_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<PolicyParameter> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(50),
-        },
-        dec_policy_parameter,
-    )
+    d.list(k, &LenRule::new(None, Some(50)), dec_policy_parameter)
 }
 
 fn dec_policy_parameter_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(5),
-            max: Some(256),
-            pattern: Some(&PATTERN_17),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(5), Some(256)).pattern(&PATTERN_17))
 }
 
 fn dec_policy_parameter_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: Some(&PATTERN_17),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_17))
 }
 
 fn dec_policy_parameter_values_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
     d.list(
         k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
+        &LenRule::new(None, None),
         dec_policy_parameter_value_type,
     )
 }
 
 fn dec_policy_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(512),
-            pattern: Some(&PATTERN_18),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_18))
 }
 
 fn dec_policy_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["All", "AWS", "Local"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["All", "AWS", "Local"]),
     )
 }
 
 fn dec_policy_version_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: Some(&PATTERN_19),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_19))
 }
 
 fn dec_private_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(22),
-            max: Some(64),
-            pattern: Some(&PATTERN_20),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(22), Some(64)).pattern(&PATTERN_20))
 }
 
 fn dec_private_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: Some(1),
-            max: Some(16384),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: true,
-        },
+        &StrRule::new(Some(1), Some(16384))
+            .pattern(&PATTERN_7)
+            .sensitive(),
     )
 }
 
 fn dec_public_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(20),
-            max: Some(128),
-            pattern: Some(&PATTERN_2),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_2))
 }
 
 fn dec_public_key_material_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(16384),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_7))
 }
 
 fn dec_redirect_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(255),
-            pattern: Some(&PATTERN_21),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(255)).pattern(&PATTERN_21))
 }
 
 fn dec_replacement_value_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: Some(1),
-            max: Some(20),
-        },
-        dec_string_type,
-    )
+    d.list(k, &LenRule::new(Some(1), Some(20)), dec_string_type)
 }
 
 fn dec_request_message_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: Some(200),
-            pattern: Some(&PATTERN_8),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, Some(200)).pattern(&PATTERN_8))
 }
 
 fn dec_requestor_workflow_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(5),
-            max: Some(400),
-            pattern: Some(&PATTERN_22),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(5), Some(400)).pattern(&PATTERN_22))
 }
 
 fn dec_role_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: Some(1000),
-            pattern: Some(&PATTERN_8),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_8))
 }
 
 fn dec_role_max_session_duration_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(3600),
-            max: Some(43200),
-        },
-    )
+    d.int(k, &NumRule::new(Some(3600), Some(43200)))
 }
 
 fn dec_role_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_0))
 }
 
 fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(9),
-            max: Some(256),
-            pattern: Some(&PATTERN_23),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_23))
 }
 
 fn dec_server_certificate_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_service_name(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None))
 }
 
 fn dec_service_namespace_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
     d.list(
         k,
-        &LenRule {
-            min: Some(1),
-            max: Some(200),
-        },
+        &LenRule::new(Some(1), Some(200)),
         dec_service_namespace_type,
     )
 }
 
 fn dec_service_namespace_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some(&PATTERN_24),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_24))
 }
 
 fn dec_service_specific_credential_id(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(20),
-            max: Some(128),
-            pattern: Some(&PATTERN_2),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_2))
 }
 
 fn dec_session_duration_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(300),
-            max: Some(43200),
-        },
-    )
+    d.int(k, &NumRule::new(Some(300), Some(43200)))
 }
 
 fn dec_sort_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[
-                "SERVICE_NAMESPACE_ASCENDING",
-                "SERVICE_NAMESPACE_DESCENDING",
-                "LAST_AUTHENTICATED_TIME_ASCENDING",
-                "LAST_AUTHENTICATED_TIME_DESCENDING",
-            ],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&[
+            "SERVICE_NAMESPACE_ASCENDING",
+            "SERVICE_NAMESPACE_DESCENDING",
+            "LAST_AUTHENTICATED_TIME_ASCENDING",
+            "LAST_AUTHENTICATED_TIME_DESCENDING",
+        ]),
     )
 }
 
 fn dec_status_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &["Active", "Inactive", "Expired"],
-            sensitive: false,
-        },
+        &StrRule::new(None, None).values(&["Active", "Inactive", "Expired"]),
     )
 }
 
 fn dec_string_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(None, None))
 }
 
 fn dec_tag_key_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(50),
-        },
-        dec_tag_key_type,
-    )
+    d.list(k, &LenRule::new(None, Some(50)), dec_tag_key_type)
 }
 
 fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_25),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_25))
 }
 
 fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(50),
-        },
-        dec_tag,
-    )
+    d.list(k, &LenRule::new(None, Some(50)), dec_tag)
 }
 
 fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(0),
-            max: Some(256),
-            pattern: Some(&PATTERN_26),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_26))
 }
 
 fn dec_thumbprint_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_thumbprint_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_thumbprint_type)
 }
 
 fn dec_thumbprint_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(40),
-            max: Some(40),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(40), Some(40)))
 }
 
 fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_0))
 }
 
 fn dec_virtual_mfa_device_name(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: None,
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), None).pattern(&PATTERN_0))
 }
 
 impl XmlEncode for AccessDetail {

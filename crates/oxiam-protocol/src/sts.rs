@@ -316,57 +316,21 @@ pub struct Tag {
 
 fn dec_assume_role_request(d: &mut Decoder<'_>, k: &Key) -> AssumeRoleRequest {
     AssumeRoleRequest {
-        role_arn: d.req(k, "RoleArn", "roleArn", dec_arn_type),
-        role_session_name: d.req(
-            k,
-            "RoleSessionName",
-            "roleSessionName",
-            dec_role_session_name_type,
-        ),
-        policy_arns: d.opt_nested(
-            k,
-            "PolicyArns",
-            "policyArns",
-            dec_policy_descriptor_list_type,
-        ),
-        policy: d.opt(
-            k,
-            "Policy",
-            "policy",
-            dec_unrestricted_session_policy_document_type,
-        ),
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_role_duration_seconds_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
-        transitive_tag_keys: d.opt_nested(
-            k,
-            "TransitiveTagKeys",
-            "transitiveTagKeys",
-            dec_tag_key_list_type,
-        ),
-        external_id: d.opt(k, "ExternalId", "externalId", dec_external_id_type),
-        serial_number: d.opt(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        token_code: d.opt(k, "TokenCode", "tokenCode", dec_token_code_type),
-        source_identity: d.opt(
-            k,
-            "SourceIdentity",
-            "sourceIdentity",
-            dec_source_identity_type,
-        ),
-        provided_contexts: d.opt_nested(
-            k,
-            "ProvidedContexts",
-            "providedContexts",
-            dec_provided_contexts_list_type,
-        ),
+        role_arn: d.req(k, "RoleArn", dec_arn_type),
+        role_session_name: d.req(k, "RoleSessionName", dec_role_session_name_type),
+        policy_arns: d.opt_nested(k, "PolicyArns", dec_policy_descriptor_list_type),
+        policy: d.opt(k, "Policy", dec_unrestricted_session_policy_document_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_role_duration_seconds_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+        transitive_tag_keys: d.opt_nested(k, "TransitiveTagKeys", dec_tag_key_list_type),
+        external_id: d.opt(k, "ExternalId", dec_external_id_type),
+        serial_number: d.opt(k, "SerialNumber", dec_serial_number_type),
+        token_code: d.opt(k, "TokenCode", dec_token_code_type),
+        source_identity: d.opt(k, "SourceIdentity", dec_source_identity_type),
+        provided_contexts: d.opt_nested(k, "ProvidedContexts", dec_provided_contexts_list_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -374,26 +338,15 @@ fn dec_assume_role_request(d: &mut Decoder<'_>, k: &Key) -> AssumeRoleRequest {
 
 fn dec_assume_role_with_saml_request(d: &mut Decoder<'_>, k: &Key) -> AssumeRoleWithSAMLRequest {
     AssumeRoleWithSAMLRequest {
-        role_arn: d.req(k, "RoleArn", "roleArn", dec_arn_type),
-        principal_arn: d.req(k, "PrincipalArn", "principalArn", dec_arn_type),
-        saml_assertion: d.req(k, "SAMLAssertion", "sAMLAssertion", dec_saml_assertion_type),
-        policy_arns: d.opt_nested(
-            k,
-            "PolicyArns",
-            "policyArns",
-            dec_policy_descriptor_list_type,
-        ),
-        policy: d.opt(k, "Policy", "policy", dec_session_policy_document_type),
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_role_duration_seconds_type,
-        ),
+        role_arn: d.req(k, "RoleArn", dec_arn_type),
+        principal_arn: d.req(k, "PrincipalArn", dec_arn_type),
+        saml_assertion: d.req(k, "SAMLAssertion", dec_saml_assertion_type),
+        policy_arns: d.opt_nested(k, "PolicyArns", dec_policy_descriptor_list_type),
+        policy: d.opt(k, "Policy", dec_session_policy_document_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_role_duration_seconds_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -404,37 +357,16 @@ fn dec_assume_role_with_web_identity_request(
     k: &Key,
 ) -> AssumeRoleWithWebIdentityRequest {
     AssumeRoleWithWebIdentityRequest {
-        role_arn: d.req(k, "RoleArn", "roleArn", dec_arn_type),
-        role_session_name: d.req(
-            k,
-            "RoleSessionName",
-            "roleSessionName",
-            dec_role_session_name_type,
-        ),
-        web_identity_token: d.req(
-            k,
-            "WebIdentityToken",
-            "webIdentityToken",
-            dec_client_token_type,
-        ),
-        provider_id: d.opt(k, "ProviderId", "providerId", dec_url_type),
-        policy_arns: d.opt_nested(
-            k,
-            "PolicyArns",
-            "policyArns",
-            dec_policy_descriptor_list_type,
-        ),
-        policy: d.opt(k, "Policy", "policy", dec_session_policy_document_type),
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_role_duration_seconds_type,
-        ),
+        role_arn: d.req(k, "RoleArn", dec_arn_type),
+        role_session_name: d.req(k, "RoleSessionName", dec_role_session_name_type),
+        web_identity_token: d.req(k, "WebIdentityToken", dec_client_token_type),
+        provider_id: d.opt(k, "ProviderId", dec_url_type),
+        policy_arns: d.opt_nested(k, "PolicyArns", dec_policy_descriptor_list_type),
+        policy: d.opt(k, "Policy", dec_session_policy_document_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_role_duration_seconds_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -442,28 +374,12 @@ fn dec_assume_role_with_web_identity_request(
 
 fn dec_assume_root_request(d: &mut Decoder<'_>, k: &Key) -> AssumeRootRequest {
     AssumeRootRequest {
-        target_principal: d.req(
-            k,
-            "TargetPrincipal",
-            "targetPrincipal",
-            dec_target_principal_type,
-        ),
-        task_policy_arn: d.req_nested(
-            k,
-            "TaskPolicyArn",
-            "taskPolicyArn",
-            dec_policy_descriptor_type,
-        ),
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_root_duration_seconds_type,
-        ),
+        target_principal: d.req(k, "TargetPrincipal", dec_target_principal_type),
+        task_policy_arn: d.req_nested(k, "TaskPolicyArn", dec_policy_descriptor_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_root_duration_seconds_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -474,18 +390,13 @@ fn dec_decode_authorization_message_request(
     k: &Key,
 ) -> DecodeAuthorizationMessageRequest {
     DecodeAuthorizationMessageRequest {
-        encoded_message: d.req(
-            k,
-            "EncodedMessage",
-            "encodedMessage",
-            dec_encoded_message_type,
-        ),
+        encoded_message: d.req(k, "EncodedMessage", dec_encoded_message_type),
     }
 }
 
 fn dec_get_access_key_info_request(d: &mut Decoder<'_>, k: &Key) -> GetAccessKeyInfoRequest {
     GetAccessKeyInfoRequest {
-        access_key_id: d.req(k, "AccessKeyId", "accessKeyId", dec_access_key_id_type),
+        access_key_id: d.req(k, "AccessKeyId", dec_access_key_id_type),
     }
 }
 
@@ -498,31 +409,20 @@ fn dec_get_delegated_access_token_request(
     k: &Key,
 ) -> GetDelegatedAccessTokenRequest {
     GetDelegatedAccessTokenRequest {
-        trade_in_token: d.req(k, "TradeInToken", "tradeInToken", dec_trade_in_token_type),
+        trade_in_token: d.req(k, "TradeInToken", dec_trade_in_token_type),
     }
 }
 
 fn dec_get_federation_token_request(d: &mut Decoder<'_>, k: &Key) -> GetFederationTokenRequest {
     GetFederationTokenRequest {
-        name: d.req(k, "Name", "name", dec_user_name_type),
-        policy: d.opt(k, "Policy", "policy", dec_session_policy_document_type),
-        policy_arns: d.opt_nested(
-            k,
-            "PolicyArns",
-            "policyArns",
-            dec_policy_descriptor_list_type,
-        ),
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_duration_seconds_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        name: d.req(k, "Name", dec_user_name_type),
+        policy: d.opt(k, "Policy", dec_session_policy_document_type),
+        policy_arns: d.opt_nested(k, "PolicyArns", dec_policy_descriptor_list_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_duration_seconds_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -530,18 +430,12 @@ fn dec_get_federation_token_request(d: &mut Decoder<'_>, k: &Key) -> GetFederati
 
 fn dec_get_session_token_request(d: &mut Decoder<'_>, k: &Key) -> GetSessionTokenRequest {
     GetSessionTokenRequest {
-        duration_seconds: d.opt(
-            k,
-            "DurationSeconds",
-            "durationSeconds",
-            dec_duration_seconds_type,
-        ),
-        serial_number: d.opt(k, "SerialNumber", "serialNumber", dec_serial_number_type),
-        token_code: d.opt(k, "TokenCode", "tokenCode", dec_token_code_type),
+        duration_seconds: d.opt(k, "DurationSeconds", dec_duration_seconds_type),
+        serial_number: d.opt(k, "SerialNumber", dec_serial_number_type),
+        token_code: d.opt(k, "TokenCode", dec_token_code_type),
         minimum_session_token_size: d.opt(
             k,
             "MinimumSessionTokenSize",
-            "minimumSessionTokenSize",
             dec_minimum_session_token_size_type,
         ),
     }
@@ -549,429 +443,163 @@ fn dec_get_session_token_request(d: &mut Decoder<'_>, k: &Key) -> GetSessionToke
 
 fn dec_get_web_identity_token_request(d: &mut Decoder<'_>, k: &Key) -> GetWebIdentityTokenRequest {
     GetWebIdentityTokenRequest {
-        audience: d.req_nested(
-            k,
-            "Audience",
-            "audience",
-            dec_web_identity_token_audience_list_type,
-        ),
+        audience: d.req_nested(k, "Audience", dec_web_identity_token_audience_list_type),
         duration_seconds: d.opt(
             k,
             "DurationSeconds",
-            "durationSeconds",
             dec_web_identity_token_duration_seconds_type,
         ),
-        signing_algorithm: d.req(
-            k,
-            "SigningAlgorithm",
-            "signingAlgorithm",
-            dec_jwt_algorithm_type,
-        ),
-        tags: d.opt_nested(k, "Tags", "tags", dec_tag_list_type),
+        signing_algorithm: d.req(k, "SigningAlgorithm", dec_jwt_algorithm_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
 }
 
 fn dec_policy_descriptor_type(d: &mut Decoder<'_>, k: &Key) -> PolicyDescriptorType {
     PolicyDescriptorType {
-        arn: d.opt(k, "arn", "arn", dec_arn_type),
+        arn: d.opt(k, "arn", dec_arn_type),
     }
 }
 
 fn dec_provided_context(d: &mut Decoder<'_>, k: &Key) -> ProvidedContext {
     ProvidedContext {
-        provider_arn: d.opt(k, "ProviderArn", "providerArn", dec_arn_type),
-        context_assertion: d.opt(
-            k,
-            "ContextAssertion",
-            "contextAssertion",
-            dec_context_assertion_type,
-        ),
+        provider_arn: d.opt(k, "ProviderArn", dec_arn_type),
+        context_assertion: d.opt(k, "ContextAssertion", dec_context_assertion_type),
     }
 }
 
 fn dec_provided_contexts_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<ProvidedContext> {
-    d.list(
-        k,
-        &LenRule {
-            min: Some(1),
-            max: Some(5),
-        },
-        dec_provided_context,
-    )
+    d.list(k, &LenRule::new(Some(1), Some(5)), dec_provided_context)
 }
 
 fn dec_root_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(0),
-            max: Some(900),
-        },
-    )
+    d.int(k, &NumRule::new(Some(0), Some(900)))
 }
 
 fn dec_saml_assertion_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(4),
-            max: Some(100000),
-            pattern: None,
-            values: &[],
-            sensitive: true,
-        },
-    )
+    d.string(k, &StrRule::new(Some(4), Some(100000)).sensitive())
 }
 
 fn dec_tag(d: &mut Decoder<'_>, k: &Key) -> Tag {
     Tag {
-        key: d.req(k, "Key", "key", dec_tag_key_type),
-        value: d.req(k, "Value", "value", dec_tag_value_type),
+        key: d.req(k, "Key", dec_tag_key_type),
+        value: d.req(k, "Value", dec_tag_value_type),
     }
 }
 
 fn dec_target_principal_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(12),
-            max: Some(2048),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(12), Some(2048)))
 }
 
 fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(16),
-            max: Some(128),
-            pattern: Some(&PATTERN_0),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_0))
 }
 
 fn dec_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(20),
-            max: Some(2048),
-            pattern: Some(&PATTERN_1),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_1))
 }
 
 fn dec_client_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(4),
-            max: Some(20000),
-            pattern: None,
-            values: &[],
-            sensitive: true,
-        },
-    )
+    d.string(k, &StrRule::new(Some(4), Some(20000)).sensitive())
 }
 
 fn dec_context_assertion_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(4),
-            max: Some(2048),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(4), Some(2048)))
 }
 
 fn dec_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(900),
-            max: Some(129600),
-        },
-    )
+    d.int(k, &NumRule::new(Some(900), Some(129600)))
 }
 
 fn dec_encoded_message_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(10240),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(10240)))
 }
 
 fn dec_external_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(1224),
-            pattern: Some(&PATTERN_2),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(1224)).pattern(&PATTERN_2))
 }
 
 fn dec_jwt_algorithm_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(5),
-            max: Some(5),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(5), Some(5)))
 }
 
 fn dec_minimum_session_token_size_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(0),
-            max: Some(4096),
-        },
-    )
+    d.int(k, &NumRule::new(Some(0), Some(4096)))
 }
 
 fn dec_policy_descriptor_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<PolicyDescriptorType> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: None,
-        },
-        dec_policy_descriptor_type,
-    )
+    d.list(k, &LenRule::new(None, None), dec_policy_descriptor_type)
 }
 
 fn dec_role_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(900),
-            max: Some(43200),
-        },
-    )
+    d.int(k, &NumRule::new(Some(900), Some(43200)))
 }
 
 fn dec_role_session_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(64),
-            pattern: Some(&PATTERN_3),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(64)).pattern(&PATTERN_3))
 }
 
 fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(9),
-            max: Some(256),
-            pattern: Some(&PATTERN_4),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_4))
 }
 
 fn dec_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(2048),
-            pattern: Some(&PATTERN_5),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(2048)).pattern(&PATTERN_5))
 }
 
 fn dec_source_identity_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(64),
-            pattern: Some(&PATTERN_3),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(64)).pattern(&PATTERN_3))
 }
 
 fn dec_tag_key_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(50),
-        },
-        dec_tag_key_type,
-    )
+    d.list(k, &LenRule::new(None, Some(50)), dec_tag_key_type)
 }
 
 fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some(&PATTERN_6),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_6))
 }
 
 fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
-    d.list(
-        k,
-        &LenRule {
-            min: None,
-            max: Some(50),
-        },
-        dec_tag,
-    )
+    d.list(k, &LenRule::new(None, Some(50)), dec_tag)
 }
 
 fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(0),
-            max: Some(256),
-            pattern: Some(&PATTERN_7),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_7))
 }
 
 fn dec_token_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(6),
-            max: Some(6),
-            pattern: Some(&PATTERN_8),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_8))
 }
 
 fn dec_trade_in_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: None,
-            max: None,
-            pattern: None,
-            values: &[],
-            sensitive: true,
-        },
-    )
+    d.string(k, &StrRule::new(None, None).sensitive())
 }
 
 fn dec_unrestricted_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: None,
-            pattern: Some(&PATTERN_5),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), None).pattern(&PATTERN_5))
 }
 
 fn dec_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(4),
-            max: Some(2048),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(4), Some(2048)))
 }
 
 fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(2),
-            max: Some(32),
-            pattern: Some(&PATTERN_3),
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(2), Some(32)).pattern(&PATTERN_3))
 }
 
 fn dec_web_identity_token_audience_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
     d.list(
         k,
-        &LenRule {
-            min: Some(1),
-            max: Some(10),
-        },
+        &LenRule::new(Some(1), Some(10)),
         dec_web_identity_token_audience_string_type,
     )
 }
 
 fn dec_web_identity_token_audience_string_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(
-        k,
-        &StrRule {
-            min: Some(1),
-            max: Some(1000),
-            pattern: None,
-            values: &[],
-            sensitive: false,
-        },
-    )
+    d.string(k, &StrRule::new(Some(1), Some(1000)))
 }
 
 fn dec_web_identity_token_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
-    d.int(
-        k,
-        &NumRule {
-            min: Some(60),
-            max: Some(3600),
-        },
-    )
+    d.int(k, &NumRule::new(Some(60), Some(3600)))
 }
 
 impl XmlEncode for AssumeRoleResponse {

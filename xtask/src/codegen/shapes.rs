@@ -211,16 +211,6 @@ fn target<'a>(json: &'a Json, part: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("`{part}` has no shape"))
 }
 
-/// The name AWS prints for a member in validation messages: the member name with its first
-/// letter in lower case (`UserName` → `userName`, `SAMLProviderArn` → `sAMLProviderArn`).
-fn message_name(member: &str) -> String {
-    let mut chars = member.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
-}
-
 fn opt_num<T: std::fmt::Display>(value: Option<T>) -> String {
     match value {
         Some(v) => format!("Some({v})"),
@@ -392,9 +382,9 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
         ("BTreeMap<", "use std::collections::BTreeMap;"),
         ("Redacted", "use crate::codec::Redacted;"),
         ("Decoder<", "use crate::codec::{Decoder, Key};"),
-        ("StrRule {", "use crate::codec::StrRule;"),
-        ("NumRule {", "use crate::codec::NumRule;"),
-        ("LenRule {", "use crate::codec::LenRule;"),
+        ("StrRule::", "use crate::codec::StrRule;"),
+        ("NumRule::", "use crate::codec::NumRule;"),
+        ("LenRule::", "use crate::codec::LenRule;"),
         ("XmlEncode", "use crate::codec::XmlEncode;"),
         ("DateTime", "use crate::types::DateTime;"),
         ("XmlWriter", "use crate::xml::XmlWriter;"),
@@ -465,7 +455,7 @@ fn emit_struct(model: &Model<'_>, shape: &Shape<'_>, out: &mut String) -> Result
 
 fn len_rule(json: &Json) -> String {
     format!(
-        "&LenRule {{ min: {}, max: {} }}",
+        "&LenRule::new({}, {})",
         opt_num(json.get("min").and_then(Json::as_i64)),
         opt_num(json.get("max").and_then(Json::as_i64))
     )
@@ -489,9 +479,9 @@ fn emit_decoder(
                 Some(p) => {
                     let next = patterns.len();
                     let index = *patterns.entry(p.to_owned()).or_insert(next);
-                    format!("Some(&PATTERN_{index})")
+                    format!("&PATTERN_{index}")
                 }
-                None => "None".to_owned(),
+                None => String::new(),
             };
             let values: Vec<String> = json
                 .get("enum")
@@ -501,17 +491,20 @@ fn emit_decoder(
                 .filter_map(Json::as_str)
                 .map(lit)
                 .collect();
-            format!(
-                "d.string(k, &StrRule {{ min: {}, max: {}, pattern: {}, values: &[{}], sensitive: {} }})",
-                opt_num(min),
-                opt_num(max),
-                pattern_ref,
-                values.join(", "),
-                model.is_sensitive(shape.name)
-            )
+            let mut rule = format!("StrRule::new({}, {})", opt_num(min), opt_num(max));
+            if pattern.is_some() {
+                rule.push_str(&format!(".pattern({pattern_ref})"));
+            }
+            if !values.is_empty() {
+                rule.push_str(&format!(".values(&[{}])", values.join(", ")));
+            }
+            if model.is_sensitive(shape.name) {
+                rule.push_str(".sensitive()");
+            }
+            format!("d.string(k, &{rule})")
         }
         "integer" | "long" => format!(
-            "d.{}(k, &NumRule {{ min: {}, max: {} }})",
+            "d.{}(k, &NumRule::new({}, {}))",
             if shape.kind == "integer" {
                 "int"
             } else {
@@ -562,10 +555,9 @@ fn emit_decoder(
                 };
                 let _ = writeln!(
                     fields,
-                    "        {}: d.{method}(k, {}, {}, dec_{}),",
+                    "        {}: d.{method}(k, {}, dec_{}),",
                     m.field,
-                    lit(m.name),
-                    lit(&message_name(m.name)),
+                    lit(m.wire),
                     model.snake(m.target)
                 );
             }
