@@ -21,6 +21,7 @@ pub struct Config {
     /// Root credentials for the default account on first start (random when not given).
     pub root_access_key_id: Option<String>,
     pub root_secret_access_key: Option<String>,
+    pub quotas: crate::quotas::Quotas,
 }
 
 impl Default for Config {
@@ -33,6 +34,7 @@ impl Default for Config {
             default_account: None,
             root_access_key_id: None,
             root_secret_access_key: None,
+            quotas: crate::quotas::Quotas::default(),
         }
     }
 }

@@ -25,11 +25,12 @@ use crate::state::State;
 #[derive(Debug)]
 pub struct Ctx<'a> {
     pub caller: &'a Caller,
+    pub quotas: &'a crate::quotas::Quotas,
 }
 
 /// AWS's default page size for List* operations.
 const DEFAULT_MAX_ITEMS: i32 = 100;
-/// AWS's quota of tags on one IAM entity.
+/// AWS's quota of tags on one IAM entity (not configurable in AWS either).
 pub const MAX_TAGS_PER_ENTITY: usize = 50;
 
 /// One page of a list, with the marker of the next page when truncated.

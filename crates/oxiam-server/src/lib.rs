@@ -9,11 +9,13 @@
 //! - [`iam`] (`users`, `access_keys`) and [`sts`]: the handlers.
 //! - [`state`]: the in-memory snapshot, entity tables and the write transaction.
 //! - [`app`]: the running service — snapshot publication, the write path, first start.
-//! - [`model`], [`ids`]: entities and AWS identifier formats; [`config`], [`error`].
+//! - [`model`], [`ids`]: entities and AWS identifier formats; [`aws_managed`]: the AWS
+//!   managed policy catalogue; [`quotas`]: AWS's quotas; [`config`], [`error`].
 
 pub mod app;
 pub mod authn;
 pub mod authz;
+pub mod aws_managed;
 pub mod config;
 pub mod decide;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod ids;
 pub mod model;
 pub mod operations;
 pub mod pipeline;
+pub mod quotas;
 pub mod state;
 pub mod sts;
 

@@ -112,7 +112,10 @@ fn key_owner_arn(state: &State, account: &str, key_id: &str) -> Option<String> {
 
 /// Runs the handler of `request`. Blocking: writes go to the store before returning.
 pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Response, ServerError> {
-    let ctx = Ctx { caller };
+    let ctx = Ctx {
+        caller,
+        quotas: &app.config.quotas,
+    };
     match request {
         Request::Iam(r) => {
             // Read outside the write closure: the last-used tracker is not part of the snapshot.

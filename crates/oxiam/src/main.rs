@@ -89,6 +89,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         default_account: args.account_id,
         root_access_key_id: args.root_access_key_id,
         root_secret_access_key: args.root_secret_access_key,
+        ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,9 +8,6 @@ use crate::ids::{self, IdPrefix};
 use crate::model::{AccessKey, KeyLastUsed, KeyOwner, KeyStatus, now_epoch, to_datetime};
 use crate::state::{State, Tx, new_secret};
 
-/// AWS's quota of access keys per user (and for the root).
-pub const MAX_KEYS_PER_USER: usize = 2;
-
 /// The owner a request is about, and the user name AWS reports for it.
 fn owner_of(
     ctx: &Ctx<'_>,
@@ -48,9 +45,10 @@ pub fn create(
     r: &iam::CreateAccessKeyRequest,
 ) -> Result<iam::CreateAccessKeyResponse, ServerError> {
     let (owner, user_name) = owner_of(ctx, tx.state(), r.user_name.as_deref())?;
-    if tx.state().keys_of(&ctx.caller.account, &owner).count() >= MAX_KEYS_PER_USER {
+    let max = ctx.quotas.access_keys_per_user;
+    if tx.state().keys_of(&ctx.caller.account, &owner).count() >= max {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}"
+            "Cannot exceed quota for AccessKeysPerUser: {max}"
         )));
     }
     let key = AccessKey {

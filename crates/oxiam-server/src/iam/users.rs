@@ -10,9 +10,6 @@ use crate::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
 
-/// AWS's default quota of IAM users per account.
-pub const MAX_USERS_PER_ACCOUNT: usize = 5000;
-
 pub fn create(
     ctx: &Ctx<'_>,
     tx: &mut Tx,
@@ -25,9 +22,10 @@ pub fn create(
             r.user_name
         )));
     }
-    if tx.state().users_of(account).count() >= MAX_USERS_PER_ACCOUNT {
+    let max = ctx.quotas.users_per_account;
+    if tx.state().users_of(account).count() >= max {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for UsersPerAccount: {MAX_USERS_PER_ACCOUNT}"
+            "Cannot exceed quota for UsersPerAccount: {max}"
         )));
     }
     let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
