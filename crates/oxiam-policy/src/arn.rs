@@ -2,7 +2,7 @@
 //! ARN patterns matched segment by segment (a `*` in one segment never spans a `:` into the
 //! next), as AWS documents for `Resource` and the `Arn*` condition operators.
 
-use crate::wildcard::{Pattern, Syntax};
+use crate::wildcard::{Pattern, Shape, Syntax};
 
 /// The six segments of an ARN; `resource` keeps any further colons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,16 +35,6 @@ impl<'a> Arn<'a> {
             resource: it.next()?,
         })
     }
-
-    fn segments(&self) -> [&'a str; 5] {
-        [
-            self.partition,
-            self.service,
-            self.region,
-            self.account,
-            self.resource,
-        ]
-    }
 }
 
 /// Partitions AWS knows; resource ARNs in any other partition are rejected.
@@ -64,10 +54,21 @@ pub(crate) const PARTITIONS: &[&str] = &[
 pub(crate) enum ArnPattern {
     /// `*`.
     Any,
-    /// The five segments after `arn:`, each its own pattern.
-    Segments(Box<[Pattern; 5]>),
+    /// The five segments after `arn:`, each matched on its own. One allocation (the text)
+    /// unless a segment needs a glob.
+    Segments(Box<ArnSegments>),
     /// Not an ARN: matched as one wildcard string.
     Whole(Pattern),
+}
+
+/// The text of an ARN pattern and how each of its five segments after `arn:` matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArnSegments {
+    text: Box<str>,
+    /// Byte ranges of partition, service, region, account and resource in `text`;
+    /// `None` for segments the pattern leaves out (padded with `*`).
+    ranges: [Option<(usize, usize)>; 5],
+    shapes: [Shape; 5],
 }
 
 impl ArnPattern {
@@ -77,62 +78,127 @@ impl ArnPattern {
         if src == "*" {
             return Self::Any;
         }
-        let segments = split_outside_variables(src);
-        match segments.first() {
-            Some(&"arn") if segments.len() >= 2 => {
-                let seg = |i: usize| {
-                    segments
-                        .get(i)
-                        .map_or(Pattern::Any, |s| Pattern::compile(s, syntax))
-                };
-                Self::Segments(Box::new([seg(1), seg(2), seg(3), seg(4), seg(5)]))
-            }
-            _ => Self::Whole(Pattern::compile(src, syntax)),
+        let segs = Segments::split(src);
+        if segs.get(0) != Some("arn") || segs.len() < 2 {
+            return Self::Whole(Pattern::compile(src, syntax));
         }
+        let mut ranges = [None; 5];
+        let mut shapes = [Shape::Any, Shape::Any, Shape::Any, Shape::Any, Shape::Any];
+        for (i, (range, shape)) in ranges.iter_mut().zip(shapes.iter_mut()).enumerate() {
+            if let Some((start, s)) = segs.span(i + 1) {
+                *range = Some((start, start + s.len()));
+                *shape = Shape::of(s, syntax);
+            }
+        }
+        Self::Segments(Box::new(ArnSegments {
+            text: src.into(),
+            ranges,
+            shapes,
+        }))
     }
 
     /// Matches the request's resource (or a condition's context value).
     pub(crate) fn matches<'v>(&self, text: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {
+            Self::Segments(_) => self.matches_split(text, Arn::parse(text).as_ref(), vars),
+            _ => self.matches_split(text, None, vars),
+        }
+    }
+
+    /// `matches` with the text already split (`arn` is `Arn::parse(text)`), so a request's
+    /// resource is split once for all statements.
+    pub(crate) fn matches_split<'v>(
+        &self,
+        text: &str,
+        arn: Option<&Arn<'_>>,
+        vars: &dyn Fn(&str) -> Option<&'v str>,
+    ) -> bool {
+        match self {
             Self::Any => true,
-            Self::Segments(pats) => match Arn::parse(text) {
-                Some(arn) => pats
-                    .iter()
-                    .zip(arn.segments())
-                    .all(|(p, s)| p.matches(s, false, vars)),
-                None => false,
-            },
+            Self::Segments(p) => {
+                let Some(arn) = arn else {
+                    return false;
+                };
+                let seg = |i: usize, value: &str| {
+                    let (Some(shape), Some(range)) = (p.shapes.get(i), p.ranges.get(i)) else {
+                        return true;
+                    };
+                    let src = range.and_then(|(a, b)| p.text.get(a..b)).unwrap_or("*");
+                    shape.matches(src, value, false, vars)
+                };
+                // Most selective segments first.
+                seg(1, arn.service)
+                    && seg(4, arn.resource)
+                    && seg(3, arn.account)
+                    && seg(2, arn.region)
+                    && seg(0, arn.partition)
+            }
             Self::Whole(p) => p.matches(text, false, vars),
         }
     }
 }
 
-/// Splits at the first five colons that are not inside a `${…}` (a variable's default may
-/// contain a colon, and keys always do: `${aws:username}`).
-pub(crate) fn split_outside_variables(src: &str) -> Vec<&str> {
-    let mut out = Vec::with_capacity(6);
-    let mut depth = 0usize;
-    let mut start = 0usize;
-    let bytes = src.as_bytes();
-    let mut i = 0usize;
-    while i < bytes.len() {
-        if bytes.get(i..i + 2) == Some(b"${") {
-            depth += 1;
-            i += 2;
-            continue;
-        }
-        match bytes.get(i) {
-            Some(b'}') if depth > 0 => depth -= 1,
-            Some(b':') if depth == 0 && out.len() < 5 => {
-                out.push(src.get(start..i).unwrap_or(""));
-                start = i + 1;
+/// The first six colon-separated segments of a pattern (the sixth keeps further colons),
+/// split without allocating; colons inside `${…}` do not split (a variable's key has one).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segments<'a> {
+    src: &'a str,
+    /// Start offsets of the segments; segment i ends where i+1 starts (minus the colon).
+    starts: [usize; 6],
+    len: usize,
+}
+
+impl<'a> Segments<'a> {
+    pub(crate) fn split(src: &'a str) -> Self {
+        let mut starts = [0usize; 6];
+        let mut len = 1;
+        let mut depth = 0usize;
+        let bytes = src.as_bytes();
+        let mut i = 0usize;
+        while i < bytes.len() && len < 6 {
+            if bytes.get(i..i + 2) == Some(b"${") {
+                depth += 1;
+                i += 2;
+                continue;
             }
-            _ => {}
+            match bytes.get(i) {
+                Some(b'}') if depth > 0 => depth -= 1,
+                Some(b':') if depth == 0 => {
+                    if let Some(slot) = starts.get_mut(len) {
+                        *slot = i + 1;
+                    }
+                    len += 1;
+                }
+                _ => {}
+            }
+            i += 1;
         }
-        i += 1;
+        Self { src, starts, len }
     }
-    out.push(src.get(start..).unwrap_or(""));
-    out
+
+    /// Number of segments (1 to 6).
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Segment `i` with its start offset.
+    pub(crate) fn span(&self, i: usize) -> Option<(usize, &'a str)> {
+        if i >= self.len {
+            return None;
+        }
+        let start = *self.starts.get(i)?;
+        let end = if i + 1 < self.len {
+            self.starts.get(i + 1)?.checked_sub(1)?
+        } else {
+            self.src.len()
+        };
+        Some((start, self.src.get(start..end)?))
+    }
+
+    /// Segment `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
+        self.span(i).map(|(_, s)| s)
+    }
 }
 
 #[cfg(test)]

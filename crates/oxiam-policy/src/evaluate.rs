@@ -7,6 +7,7 @@
 //! Hot path: no allocation. Statements are found through each policy's service index, and
 //! reasons go into a fixed inline array.
 
+use crate::arn::Arn;
 use crate::context::{Context, Principal, PrincipalType};
 use crate::policy::{Policy, PolicyKind, Statement, StatementEffect};
 use crate::principal::PrincipalMatch;
@@ -194,6 +195,7 @@ struct Prepared<'r> {
     req: &'r Request<'r>,
     service: &'r str,
     name: &'r str,
+    arn: Option<Arn<'r>>,
 }
 
 fn scan<'p>(
@@ -254,7 +256,7 @@ fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>
     if !st.action_matches(prep.service, prep.name) {
         return None;
     }
-    if !st.resource_matches(req.resource, req.context) {
+    if !st.resource_matches(req.resource, prep.arn.as_ref(), req.context) {
         return None;
     }
     let how = match &st.principal {
@@ -299,6 +301,7 @@ pub fn evaluate<'p>(request: &Request<'_>, policies: &PolicySet<'p>) -> Decision
         req: request,
         service,
         name,
+        arn: Arn::parse(request.resource),
     };
     let facts = gather(&prep, policies);
     decide(&facts)

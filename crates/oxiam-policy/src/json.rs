@@ -4,29 +4,31 @@
 
 /// A JSON value with the byte offset where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+pub(crate) struct Node<'a> {
     pub offset: usize,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// A JSON value. Numbers keep their source text: policy values are compared as strings or
 /// parsed by the operator that uses them.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
-    Number(String),
-    String(String),
-    Array(Vec<Node>),
-    Object(Vec<Member>),
+    /// The number's source text.
+    Number(&'a str),
+    /// Borrowed from the source unless the string has escapes.
+    String(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
+    Object(Vec<Member<'a>>),
 }
 
 /// One `"key": value` pair of an object.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Member {
-    pub key: String,
+pub(crate) struct Member<'a> {
+    pub key: Cow<'a, str>,
     pub key_offset: usize,
-    pub value: Node,
+    pub value: Node<'a>,
 }
 
 /// Where and why the text is not JSON.
@@ -36,11 +38,13 @@ pub(crate) struct SyntaxError {
     pub reason: &'static str,
 }
 
+use std::borrow::Cow;
+
 /// Deeper documents are not policies; the bound keeps recursion safe.
 const MAX_DEPTH: usize = 64;
 
 /// Parses one JSON document (surrounding whitespace allowed).
-pub(crate) fn parse(src: &str) -> Result<Node, SyntaxError> {
+pub(crate) fn parse(src: &str) -> Result<Node<'_>, SyntaxError> {
     let mut p = Parser {
         src: src.as_bytes(),
         text: src,
@@ -61,7 +65,7 @@ struct Parser<'a> {
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, reason: &'static str) -> SyntaxError {
         SyntaxError {
             offset: self.pos,
@@ -88,7 +92,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Node, SyntaxError> {
+    fn value(&mut self, depth: usize) -> Result<Node<'a>, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err("document nested too deeply"));
         }
@@ -107,7 +111,7 @@ impl Parser<'_> {
         Ok(Node { offset, value })
     }
 
-    fn literal(&mut self, word: &'static str, value: Value) -> Result<Value, SyntaxError> {
+    fn literal(&mut self, word: &'static str, value: Value<'a>) -> Result<Value<'a>, SyntaxError> {
         if self.src.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
             self.pos += word.len();
             Ok(value)
@@ -116,7 +120,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, SyntaxError> {
+    fn number(&mut self) -> Result<Value<'a>, SyntaxError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -146,9 +150,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        Ok(Value::Number(
-            self.text.get(start..self.pos).unwrap_or("").to_owned(),
-        ))
+        Ok(Value::Number(self.text.get(start..self.pos).unwrap_or("")))
     }
 
     fn digits(&mut self) {
@@ -157,9 +159,23 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         self.expect(b'"', "expected a string")?;
-        let mut out = String::new();
+        let start = self.pos;
+        // Fast path: no escapes, borrow the source.
+        while let Some(b) = self.peek() {
+            match b {
+                b'"' => {
+                    let s = self.text.get(start..self.pos).unwrap_or("");
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                0..0x20 => return Err(self.err("control character in string")),
+                _ => self.pos += 1,
+            }
+        }
+        let mut out = String::from(self.text.get(start..self.pos).unwrap_or(""));
         loop {
             let run_start = self.pos;
             while let Some(b) = self.peek() {
@@ -173,7 +189,7 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -238,7 +254,7 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         self.expect(b'[', "expected `[`")?;
         let mut items = Vec::new();
         self.skip_ws();
@@ -261,7 +277,7 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, SyntaxError> {
+    fn object(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         self.expect(b'{', "expected `{`")?;
         let mut members = Vec::new();
         self.skip_ws();
@@ -295,6 +311,52 @@ impl Parser<'_> {
     }
 }
 
+/// The JSON path (`$.Statement[1].Resource[0]`) of the value or key that starts at `offset`.
+/// Paths are built only for findings, so compiling valid documents formats nothing.
+pub(crate) fn path_at(root: &Node<'_>, offset: usize) -> String {
+    let mut path = String::from("$");
+    let mut node = root;
+    while node.offset != offset {
+        match &node.value {
+            Value::Object(members) => {
+                // Members are in document order: the last one starting at or before the
+                // offset contains it.
+                let Some(m) = members.iter().rev().find(|m| m.key_offset <= offset) else {
+                    break;
+                };
+                if m.key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && !m.key.is_empty()
+                {
+                    path.push('.');
+                    path.push_str(&m.key);
+                } else {
+                    path.push_str(&format!("[{:?}]", m.key));
+                }
+                if offset < m.value.offset {
+                    break;
+                }
+                node = &m.value;
+            }
+            Value::Array(items) => {
+                let Some((i, item)) = items
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|(_, n)| n.offset <= offset)
+                else {
+                    break;
+                };
+                path.push_str(&format!("[{i}]"));
+                node = item;
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => break,
+        }
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,7 +371,7 @@ mod tests {
         let Value::Array(items) = &m[0].value.value else {
             panic!()
         };
-        assert_eq!(items[0].value, Value::Number("1".into()));
+        assert_eq!(items[0].value, Value::Number("1"));
         assert_eq!(items[1].value, Value::String("xé\n".into()));
         assert_eq!(items[1].offset, 11);
         assert_eq!(items[2].value, Value::Bool(true));
@@ -333,6 +395,18 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse(&"[".repeat(1000)).is_err());
         assert!(parse("\"a\u{1}\"").is_err());
+    }
+
+    #[test]
+    fn paths_from_offsets() {
+        let src = r#"{"Statement": [{"Action": "a"}, {"Resource": ["x", "y"], "a b": 1}]}"#;
+        let root = parse(src).unwrap();
+        let at = |needle: &str| path_at(&root, src.find(needle).unwrap());
+        assert_eq!(at(r#""y""#), "$.Statement[1].Resource[1]");
+        assert_eq!(at(r#""Resource""#), "$.Statement[1].Resource");
+        assert_eq!(at(r#"{"Action""#), "$.Statement[0]");
+        assert_eq!(at("1}"), "$.Statement[1][\"a b\"]");
+        assert_eq!(path_at(&root, 0), "$");
     }
 
     #[test]

@@ -12,12 +12,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::arn::{ArnPattern, PARTITIONS, split_outside_variables};
+use crate::arn::{ArnPattern, PARTITIONS, Segments};
 use crate::condition::{self, Condition};
 use crate::error::{ErrorKind, Finding, Location, PolicyError, Severity, Stage, messages};
 use crate::json::{self, Member, Node, Value};
 use crate::principal::PrincipalSet;
-use crate::wildcard::{Pattern, Syntax};
+use crate::wildcard::{Shape, Syntax};
 
 /// What a policy document is used as; decides which elements are required or prohibited and
 /// the default size limit.
@@ -133,57 +133,64 @@ pub enum StatementEffect {
     Deny,
 }
 
-/// One compiled `Action` entry.
+/// One compiled `Action` entry: one allocation (the text) unless a side needs a glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ActionPattern {
-    Any,
-    /// `service:name`, each side a pattern, matched ignoring ASCII case.
-    Split {
-        service: Pattern,
-        name: Pattern,
-    },
+pub(crate) struct ActionPattern {
+    /// The action as written.
+    text: Box<str>,
+    /// Byte index of the `:` (the text's length if there is none).
+    colon: usize,
+    service: Shape,
+    name: Shape,
 }
+
+/// Actions have wildcards but no variables.
+const ACTION: Syntax = Syntax {
+    wildcards: true,
+    variables: false,
+};
 
 impl ActionPattern {
     fn compile(src: &str) -> Self {
-        let syntax = Syntax {
-            wildcards: true,
-            variables: false,
+        let (colon, service, name) = match src.split_once(':') {
+            _ if src == "*" => (src.len(), Shape::Any, Shape::Any),
+            Some((s, n)) => (s.len(), Shape::of(s, ACTION), Shape::of(n, ACTION)),
+            None => (src.len(), Shape::of(src, ACTION), Shape::Exact),
         };
-        match src.split_once(':') {
-            _ if src == "*" => Self::Any,
-            Some((service, name)) => Self::Split {
-                service: Pattern::compile(service, syntax),
-                name: Pattern::compile(name, syntax),
-            },
-            None => Self::Split {
-                service: Pattern::compile(src, syntax),
-                name: Pattern::Exact("".into()),
-            },
+        Self {
+            text: src.into(),
+            colon,
+            service,
+            name,
         }
+    }
+
+    fn sides(&self) -> (&str, &str) {
+        let service = self.text.get(..self.colon).unwrap_or("");
+        let name = self.text.get(self.colon + 1..).unwrap_or("");
+        (service, name)
     }
 
     fn matches(&self, service: &str, name: &str) -> bool {
+        let (s, n) = self.sides();
         let none = |_: &str| -> Option<&str> { None };
-        match self {
-            Self::Any => true,
-            Self::Split {
-                service: s,
-                name: n,
-            } => s.matches(service, true, &none) && n.matches(name, true, &none),
-        }
+        self.service.matches(s, service, true, &none) && self.name.matches(n, name, true, &none)
     }
 
-    /// The exact service prefix this pattern is limited to, lowercased, if any.
-    fn service_key(&self) -> Option<String> {
-        match self {
-            Self::Split {
-                service: Pattern::Exact(s),
-                ..
-            } => Some(s.to_ascii_lowercase()),
-            _ => None,
+    /// The exact service prefix this pattern is limited to, if any (any case).
+    fn service_key(&self) -> Option<&str> {
+        match self.service {
+            Shape::Exact => Some(self.sides().0),
+            Shape::Any | Shape::Prefix | Shape::Glob(_) => None,
         }
     }
+}
+
+/// Orders `a` and `b` as their ASCII-lowercased forms would order.
+fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// A compiled statement.
@@ -206,12 +213,21 @@ impl Statement {
         self.actions.iter().any(|a| a.matches(service, name)) != self.not_action
     }
 
-    pub(crate) fn resource_matches(&self, resource: &str, ctx: &crate::Context) -> bool {
+    /// `arn` is the request's resource already split (`None` if it is not an ARN).
+    pub(crate) fn resource_matches(
+        &self,
+        resource: &str,
+        arn: Option<&crate::arn::Arn<'_>>,
+        ctx: &crate::Context,
+    ) -> bool {
         let Some(resources) = &self.resources else {
             return true;
         };
         let vars = |k: &str| ctx.variable(k);
-        resources.iter().any(|r| r.matches(resource, &vars)) != self.not_resource
+        resources
+            .iter()
+            .any(|r| r.matches_split(resource, arn, &vars))
+            != self.not_resource
     }
 }
 
@@ -230,30 +246,29 @@ impl ActionIndex {
         let mut always = Vec::new();
         for (i, st) in statements.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            let keys: Option<Vec<String>> = if st.not_action {
-                None
-            } else {
-                st.actions.iter().map(ActionPattern::service_key).collect()
-            };
-            let Some(mut keys) = keys else {
+            let limited = !st.not_action && st.actions.iter().all(|a| a.service_key().is_some());
+            if !limited {
                 always.push(i);
                 continue;
-            };
-            keys.sort();
-            keys.dedup();
-            for k in keys {
-                match by_service.binary_search_by(|(s, _)| (**s).cmp(k.as_str())) {
+            }
+            for key in st.actions.iter().filter_map(ActionPattern::service_key) {
+                match by_service.binary_search_by(|(s, _)| cmp_ignore_case(s, key)) {
                     Ok(pos) => {
-                        if let Some((_, list)) = by_service.get_mut(pos) {
+                        if let Some((_, list)) = by_service.get_mut(pos)
+                            && list.last() != Some(&i)
+                        {
                             list.push(i);
                         }
                     }
-                    Err(pos) => by_service.insert(pos, (k.into_boxed_str(), vec![i])),
+                    Err(pos) => {
+                        by_service
+                            .insert(pos, (key.to_ascii_lowercase().into_boxed_str(), vec![i]));
+                    }
                 }
             }
         }
         // INVARIANT (sorted-services): inserted at binary-search positions; statement
-        // indices pushed in increasing order.
+        // indices pushed in increasing order, each once.
         Self {
             by_service: by_service
                 .into_iter()
@@ -267,10 +282,7 @@ impl ActionIndex {
     pub(crate) fn candidates(&self, service: &str) -> (&[u32], &[u32]) {
         let hit = self
             .by_service
-            .binary_search_by(|(k, _)| {
-                k.bytes()
-                    .cmp(service.bytes().map(|b| b.to_ascii_lowercase()))
-            })
+            .binary_search_by(|(k, _)| cmp_ignore_case(k, service))
             .ok()
             .and_then(|i| self.by_service.get(i))
             .map_or(&[][..], |(_, v)| &v[..]);
@@ -410,21 +422,22 @@ struct Checker<'s> {
 }
 
 impl Checker<'_> {
-    fn report(&mut self, stage: Stage, offset: usize, path: &str, message: &str) {
+    /// Records a finding; its JSON path is filled in from the offset at the end.
+    fn report(&mut self, stage: Stage, offset: usize, message: &str) {
         self.findings
-            .push(finding(self.src, stage, offset, path, message));
+            .push(finding(self.src, stage, offset, "", message));
     }
 
-    fn syntax_error(&mut self, offset: usize, path: &str) {
-        self.report(Stage::Syntax, offset, path, messages::SYNTAX);
+    fn syntax_error(&mut self, offset: usize) {
+        self.report(Stage::Syntax, offset, messages::SYNTAX);
     }
 
     /// Rejects duplicate keys in an object (AWS's parser does not accept them).
-    fn no_duplicates(&mut self, members: &[Member], path: &str) {
-        let mut seen = HashSet::new();
-        for m in members {
-            if !seen.insert(m.key.as_str()) {
-                self.syntax_error(m.key_offset, &format!("{path}.{}", m.key));
+    fn no_duplicates(&mut self, members: &[Member]) {
+        // Objects in policies are small: a quadratic scan beats hashing.
+        for (i, m) in members.iter().enumerate() {
+            if members.iter().take(i).any(|prev| prev.key == m.key) {
+                self.syntax_error(m.key_offset);
             }
         }
     }
@@ -447,44 +460,54 @@ fn compile(
         },
     };
     if let Some(limit) = options.size_limit {
-        let size = src.chars().filter(|c| !c.is_whitespace()).count();
+        // Characters that are not white space: bytes that start a UTF-8 character and are
+        // not ASCII white space (JSON allows no other white space between tokens).
+        let size = src
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (b & 0xC0) != 0x80)
+            .count();
         if size > limit.max_chars {
             let msg = format!(
                 "Cannot exceed quota for {}: {}",
                 limit.quota_name, limit.max_chars
             );
-            ck.report(Stage::Size, 0, "$", &msg);
+            ck.report(Stage::Size, 0, &msg);
+            if let Some(f) = ck.findings.last_mut() {
+                f.location.path = "$".to_owned();
+            }
         }
     }
     let root = match json::parse(src) {
         Ok(n) => n,
         Err(e) => {
-            ck.syntax_error(e.offset, "$");
+            ck.syntax_error(e.offset);
+            if let Some(f) = ck.findings.last_mut() {
+                f.location.path = "$".to_owned();
+            }
             return (None, ck.findings);
         }
     };
     let Value::Object(top) = &root.value else {
-        ck.syntax_error(root.offset, "$");
+        ck.syntax_error(root.offset);
         return (None, ck.findings);
     };
-    ck.no_duplicates(top, "$");
+    ck.no_duplicates(top);
     let mut version = None;
     let mut id = None;
     let mut statement_node = None;
     for m in top {
-        let path = format!("$.{}", m.key);
-        match m.key.as_str() {
+        match m.key.as_ref() {
             "Version" => match &m.value.value {
                 Value::String(v) if v == "2012-10-17" => version = Some(Version::V2012_10_17),
                 Value::String(v) if v == "2008-10-17" => version = Some(Version::V2008_10_17),
-                _ => ck.syntax_error(m.value.offset, &path),
+                _ => ck.syntax_error(m.value.offset),
             },
             "Id" => match &m.value.value {
-                Value::String(v) => id = Some(v.clone().into_boxed_str()),
-                _ => ck.syntax_error(m.value.offset, &path),
+                Value::String(v) => id = Some(v.as_ref().into()),
+                _ => ck.syntax_error(m.value.offset),
             },
             "Statement" => statement_node = Some(&m.value),
-            _ => ck.syntax_error(m.key_offset, &path),
+            _ => ck.syntax_error(m.key_offset),
         }
     }
     let version_given = version.is_some();
@@ -494,53 +517,54 @@ fn compile(
             .iter()
             .find(|m| m.key == "Version")
             .map_or(root.offset, |m| m.value.offset);
-        ck.report(Stage::Version, offset, "$.Version", messages::VERSION);
+        ck.report(Stage::Version, offset, messages::VERSION);
     }
     ck.syntax.variables = version == Version::V2012_10_17;
 
     let mut statements = Vec::new();
     match statement_node.map(|n| (n, &n.value)) {
-        None => ck.syntax_error(root.offset, "$.Statement"),
+        None => ck.syntax_error(root.offset),
         Some((n, Value::Object(_))) => {
-            statements.extend(statement(&mut ck, n, "$.Statement".to_owned()));
+            statements.extend(statement(&mut ck, n));
         }
         Some((n, Value::Array(items))) => {
             if items.is_empty() {
-                ck.syntax_error(n.offset, "$.Statement");
+                ck.syntax_error(n.offset);
             }
-            for (i, item) in items.iter().enumerate() {
-                let path = format!("$.Statement[{i}]");
+            for item in items {
                 if let Value::Object(_) = item.value {
-                    statements.extend(statement(&mut ck, item, path));
+                    statements.extend(statement(&mut ck, item));
                 } else {
-                    ck.syntax_error(item.offset, &path);
+                    ck.syntax_error(item.offset);
                 }
             }
         }
-        Some((n, _)) => ck.syntax_error(n.offset, "$.Statement"),
+        Some((n, _)) => ck.syntax_error(n.offset),
     }
 
     // Sids must be unique within the policy.
     let mut seen = HashSet::new();
-    for (st, offset, path) in &statements {
+    for (st, offset) in &statements {
         if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty())
             && !seen.insert(sid)
         {
-            ck.report(Stage::Sid, *offset, path, messages::SID_UNIQUE);
+            ck.report(Stage::Sid, *offset, messages::SID_UNIQUE);
         }
     }
     if !version_given || version == Version::V2008_10_17 {
         let uses_vars = src.contains("${");
         if uses_vars {
-            ck.report(
-                Stage::Warning,
+            ck.report(Stage::Warning,
                 root.offset,
-                "$.Version",
-                "policy variables are not substituted in version 2008-10-17 policies (the default when `Version` is missing)",
-            );
+                "policy variables are not substituted in version 2008-10-17 policies (the default when `Version` is missing)");
         }
     }
-    let statements: Vec<Statement> = statements.into_iter().map(|(s, _, _)| s).collect();
+    for f in &mut ck.findings {
+        if f.location.path.is_empty() {
+            f.location.path = json::path_at(&root, f.location.offset);
+        }
+    }
+    let statements: Vec<Statement> = statements.into_iter().map(|(s, _)| s).collect();
     let index = ActionIndex::build(&statements);
     let compiled = Compiled {
         kind,
@@ -554,16 +578,16 @@ fn compile(
 
 /// A string or an array of strings, with each string's offset. `None` (after reporting a
 /// syntax error) for any other shape.
-fn strings<'n>(ck: &mut Checker<'_>, node: &'n Node, path: &str) -> Option<Vec<(&'n str, usize)>> {
+fn strings<'n>(ck: &mut Checker<'_>, node: &'n Node<'_>) -> Option<Vec<(&'n str, usize)>> {
     match &node.value {
-        Value::String(s) => Some(vec![(s.as_str(), node.offset)]),
+        Value::String(s) => Some(vec![(s.as_ref(), node.offset)]),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
+            for item in items {
                 match &item.value {
-                    Value::String(s) => out.push((s.as_str(), item.offset)),
+                    Value::String(s) => out.push((s.as_ref(), item.offset)),
                     _ => {
-                        ck.syntax_error(item.offset, &format!("{path}[{i}]"));
+                        ck.syntax_error(item.offset);
                         return None;
                     }
                 }
@@ -571,26 +595,22 @@ fn strings<'n>(ck: &mut Checker<'_>, node: &'n Node, path: &str) -> Option<Vec<(
             Some(out)
         }
         _ => {
-            ck.syntax_error(node.offset, path);
+            ck.syntax_error(node.offset);
             None
         }
     }
 }
 
 /// Validates and compiles one statement object.
-fn statement(
-    ck: &mut Checker<'_>,
-    node: &Node,
-    path: String,
-) -> Option<(Statement, usize, String)> {
+fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)> {
     let Value::Object(members) = &node.value else {
         return None;
     };
-    ck.no_duplicates(members, &path);
+    ck.no_duplicates(members);
     let get = |k: &str| members.iter().find(|m| m.key == k);
     for m in members {
         if !matches!(
-            m.key.as_str(),
+            m.key.as_ref(),
             "Sid"
                 | "Effect"
                 | "Principal"
@@ -601,68 +621,58 @@ fn statement(
                 | "NotResource"
                 | "Condition"
         ) {
-            ck.syntax_error(m.key_offset, &format!("{path}.{}", m.key));
+            ck.syntax_error(m.key_offset);
         }
     }
 
     // Sid
     let mut sid = None;
     if let Some(m) = get("Sid") {
-        let p = format!("{path}.Sid");
         match &m.value.value {
             Value::String(s) => {
                 if ck.kind.is_iam() && !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    ck.report(Stage::Sid, m.value.offset, &p, messages::SID_ALPHANUMERIC);
+                    ck.report(Stage::Sid, m.value.offset, messages::SID_ALPHANUMERIC);
                 }
-                sid = Some(s.clone().into_boxed_str());
+                sid = Some(s.as_ref().into());
             }
-            _ => ck.syntax_error(m.value.offset, &p),
+            _ => ck.syntax_error(m.value.offset),
         }
     }
 
     // Effect
     let mut effect = StatementEffect::Deny;
     match get("Effect") {
-        None => ck.syntax_error(node.offset, &format!("{path}.Effect")),
-        Some(m) => {
-            let p = format!("{path}.Effect");
-            match &m.value.value {
-                Value::String(s) if s == "Allow" => effect = StatementEffect::Allow,
-                Value::String(s) if s == "Deny" => effect = StatementEffect::Deny,
-                Value::String(s)
-                    if s.eq_ignore_ascii_case("allow") || s.eq_ignore_ascii_case("deny") =>
-                {
-                    ck.report(Stage::Legacy, m.value.offset, &p, messages::LEGACY);
-                }
-                _ => ck.syntax_error(m.value.offset, &p),
+        None => ck.syntax_error(node.offset),
+        Some(m) => match &m.value.value {
+            Value::String(s) if s == "Allow" => effect = StatementEffect::Allow,
+            Value::String(s) if s == "Deny" => effect = StatementEffect::Deny,
+            Value::String(s)
+                if s.eq_ignore_ascii_case("allow") || s.eq_ignore_ascii_case("deny") =>
+            {
+                ck.report(Stage::Legacy, m.value.offset, messages::LEGACY);
             }
-        }
+            _ => ck.syntax_error(m.value.offset),
+        },
     }
 
     // Principal / NotPrincipal
-    let principal = principal_element(ck, node, members, &path);
+    let principal = principal_element(ck, node, members);
 
     // Action / NotAction
     let (actions, not_action) = match (get("Action"), get("NotAction")) {
         (Some(_), Some(m)) => {
-            ck.syntax_error(m.key_offset, &format!("{path}.NotAction"));
+            ck.syntax_error(m.key_offset);
             (Vec::new(), false)
         }
         (Some(m), None) | (None, Some(m)) => {
             let not = m.key == "NotAction";
-            let p = format!("{path}.{}", m.key);
-            let list = strings(ck, &m.value, &p).unwrap_or_default();
+            let list = strings(ck, &m.value).unwrap_or_default();
             if list.is_empty() {
-                ck.report(
-                    Stage::Required,
-                    m.value.offset,
-                    &p,
-                    messages::ACTIONS_REQUIRED,
-                );
+                ck.report(Stage::Required, m.value.offset, messages::ACTIONS_REQUIRED);
             }
-            for (i, (a, offset)) in list.iter().enumerate() {
+            for (a, offset) in &list {
                 if let Err(msg) = check_action(a) {
-                    ck.report(Stage::Action, *offset, &format!("{p}[{i}]"), &msg);
+                    ck.report(Stage::Action, *offset, &msg);
                 }
             }
             (
@@ -673,12 +683,7 @@ fn statement(
             )
         }
         (None, None) => {
-            ck.report(
-                Stage::Required,
-                node.offset,
-                &format!("{path}.Action"),
-                messages::ACTIONS_REQUIRED,
-            );
+            ck.report(Stage::Required, node.offset, messages::ACTIONS_REQUIRED);
             (Vec::new(), false)
         }
     };
@@ -686,28 +691,26 @@ fn statement(
     // Resource / NotResource
     let (resources, not_resource) = match (get("Resource"), get("NotResource")) {
         (Some(_), Some(m)) => {
-            ck.syntax_error(m.key_offset, &format!("{path}.NotResource"));
+            ck.syntax_error(m.key_offset);
             (Some(Vec::new()), false)
         }
         (Some(m), None) | (None, Some(m)) => {
             let not = m.key == "NotResource";
-            let p = format!("{path}.{}", m.key);
             if ck.kind == PolicyKind::Trust {
                 let msg = format!("Has prohibited field {}", m.key);
-                ck.report(Stage::Principal, m.key_offset, &p, &msg);
+                ck.report(Stage::Principal, m.key_offset, &msg);
             }
-            let list = strings(ck, &m.value, &p).unwrap_or_default();
+            let list = strings(ck, &m.value).unwrap_or_default();
             if list.is_empty() && ck.kind != PolicyKind::Trust {
                 ck.report(
                     Stage::Required,
                     m.value.offset,
-                    &p,
                     messages::RESOURCES_REQUIRED,
                 );
             }
-            for (i, (r, offset)) in list.iter().enumerate() {
+            for (r, offset) in &list {
                 if let Err((stage, msg)) = check_resource(r) {
-                    ck.report(stage, *offset, &format!("{p}[{i}]"), &msg);
+                    ck.report(stage, *offset, &msg);
                 }
             }
             let syntax = ck.syntax;
@@ -722,12 +725,7 @@ fn statement(
         }
         (None, None) => {
             if ck.kind != PolicyKind::Trust {
-                ck.report(
-                    Stage::Required,
-                    node.offset,
-                    &format!("{path}.Resource"),
-                    messages::RESOURCES_REQUIRED,
-                );
+                ck.report(Stage::Required, node.offset, messages::RESOURCES_REQUIRED);
             }
             (None, false)
         }
@@ -735,7 +733,7 @@ fn statement(
 
     // Condition
     let conditions = match get("Condition") {
-        Some(m) => condition_element(ck, &m.value, &format!("{path}.Condition")),
+        Some(m) => condition_element(ck, &m.value),
         None => Vec::new(),
     };
 
@@ -751,7 +749,6 @@ fn statement(
             conditions: conditions.into_boxed_slice(),
         },
         node.offset,
-        path,
     ))
 }
 
@@ -759,29 +756,22 @@ fn principal_element(
     ck: &mut Checker<'_>,
     node: &Node,
     members: &[Member],
-    path: &str,
 ) -> Option<(PrincipalSet, bool)> {
     let get = |k: &str| members.iter().find(|m| m.key == k);
     let m = match (get("Principal"), get("NotPrincipal")) {
         (Some(_), Some(m)) => {
-            ck.syntax_error(m.key_offset, &format!("{path}.NotPrincipal"));
+            ck.syntax_error(m.key_offset);
             return None;
         }
         (Some(m), None) | (None, Some(m)) => m,
         (None, None) => {
             if matches!(ck.kind, PolicyKind::Trust | PolicyKind::Resource) {
-                ck.report(
-                    Stage::Required,
-                    node.offset,
-                    &format!("{path}.Principal"),
-                    messages::PRINCIPAL_REQUIRED,
-                );
+                ck.report(Stage::Required, node.offset, messages::PRINCIPAL_REQUIRED);
             }
             return None;
         }
     };
     let negated = m.key == "NotPrincipal";
-    let p = format!("{path}.{}", m.key);
     if matches!(
         ck.kind,
         PolicyKind::Identity
@@ -792,7 +782,6 @@ fn principal_element(
         ck.report(
             Stage::Principal,
             m.key_offset,
-            &p,
             messages::PRINCIPAL_PROHIBITED,
         );
     }
@@ -800,34 +789,27 @@ fn principal_element(
         ck.report(
             Stage::Principal,
             m.key_offset,
-            &p,
             "Has prohibited field NotPrincipal",
         );
     }
     let set = match &m.value.value {
         Value::String(s) if s == "*" => PrincipalSet::anyone(),
         Value::Object(kinds) => {
-            ck.no_duplicates(kinds, &p);
+            ck.no_duplicates(kinds);
             let mut set = PrincipalSet::default();
             for k in kinds {
-                let kp = format!("{p}.{}", k.key);
-                let Some(values) = strings(ck, &k.value, &kp) else {
+                let Some(values) = strings(ck, &k.value) else {
                     continue;
                 };
-                for (i, (v, offset)) in values.iter().enumerate() {
+                for (v, offset) in &values {
                     match set.add(&k.key, v) {
                         Ok(()) => {}
                         Err(None) => {
-                            ck.syntax_error(k.key_offset, &kp);
+                            ck.syntax_error(k.key_offset);
                             break;
                         }
                         Err(Some(bad)) => {
-                            ck.report(
-                                Stage::Principal,
-                                *offset,
-                                &format!("{kp}[{i}]"),
-                                &bad.message,
-                            );
+                            ck.report(Stage::Principal, *offset, &bad.message);
                         }
                     }
                 }
@@ -835,45 +817,38 @@ fn principal_element(
             set
         }
         _ => {
-            ck.syntax_error(m.value.offset, &p);
+            ck.syntax_error(m.value.offset);
             return None;
         }
     };
     Some((set, negated))
 }
 
-fn condition_element(ck: &mut Checker<'_>, node: &Node, path: &str) -> Vec<Condition> {
+fn condition_element(ck: &mut Checker<'_>, node: &Node<'_>) -> Vec<Condition> {
     let Value::Object(ops) = &node.value else {
-        ck.syntax_error(node.offset, path);
+        ck.syntax_error(node.offset);
         return Vec::new();
     };
-    ck.no_duplicates(ops, path);
+    ck.no_duplicates(ops);
     let mut out = Vec::new();
     for op in ops {
-        let op_path = format!("{path}.{}", op.key);
         let Value::Object(keys) = &op.value.value else {
-            ck.syntax_error(op.value.offset, &op_path);
+            ck.syntax_error(op.value.offset);
             continue;
         };
         let Some((set, operator, if_exists)) = condition::parse_operator(&op.key) else {
             // AWS ignores an unknown operator whose block is empty.
             if !keys.is_empty() {
-                ck.syntax_error(op.key_offset, &op_path);
+                ck.syntax_error(op.key_offset);
             }
             continue;
         };
-        ck.no_duplicates(keys, &op_path);
+        ck.no_duplicates(keys);
         for k in keys {
-            let key_path = format!("{op_path}.{}", k.key);
             if k.key.is_empty() || k.key.contains(char::is_whitespace) {
-                ck.report(
-                    Stage::Action,
-                    k.key_offset,
-                    &key_path,
-                    messages::CONDITION_KEY,
-                );
+                ck.report(Stage::Action, k.key_offset, messages::CONDITION_KEY);
             }
-            let Some(raw) = condition_values(ck, &k.value, &key_path) else {
+            let Some(raw) = condition_values(ck, &k.value) else {
                 continue;
             };
             let offsets: Vec<usize> = raw.iter().map(|(_, o)| *o).collect();
@@ -889,7 +864,7 @@ fn condition_element(ck: &mut Checker<'_>, node: &Node, path: &str) -> Vec<Condi
                 Ok(c) => out.push(c),
                 Err(condition::BadValue(i)) => {
                     let offset = offsets.get(i).copied().unwrap_or(k.value.offset);
-                    ck.report(Stage::Legacy, offset, &key_path, messages::LEGACY);
+                    ck.report(Stage::Legacy, offset, messages::LEGACY);
                 }
             }
         }
@@ -898,21 +873,22 @@ fn condition_element(ck: &mut Checker<'_>, node: &Node, path: &str) -> Vec<Condi
 }
 
 /// Condition values: strings, numbers or booleans, alone or in an array.
-fn condition_values(ck: &mut Checker<'_>, node: &Node, path: &str) -> Option<Vec<(String, usize)>> {
+fn condition_values(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<Vec<(String, usize)>> {
     fn scalar(v: &Value) -> Option<String> {
         match v {
-            Value::String(s) | Value::Number(s) => Some(s.clone()),
+            Value::String(s) => Some(s.as_ref().to_owned()),
+            Value::Number(s) => Some((*s).to_owned()),
             Value::Bool(b) => Some(b.to_string()),
             Value::Null | Value::Array(_) | Value::Object(_) => None,
         }
     }
     if let Value::Array(items) = &node.value {
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
+        for item in items {
             match scalar(&item.value) {
                 Some(s) => out.push((s, item.offset)),
                 None => {
-                    ck.syntax_error(item.offset, &format!("{path}[{i}]"));
+                    ck.syntax_error(item.offset);
                     return None;
                 }
             }
@@ -922,7 +898,7 @@ fn condition_values(ck: &mut Checker<'_>, node: &Node, path: &str) -> Option<Vec
     match scalar(&node.value) {
         Some(s) => Some(vec![(s, node.offset)]),
         None => {
-            ck.syntax_error(node.offset, path);
+            ck.syntax_error(node.offset);
             None
         }
     }
@@ -973,20 +949,20 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
     if r == "*" {
         return Ok(());
     }
-    let segs = split_outside_variables(r);
+    let segs = Segments::split(r);
     if segs.len() < 2 {
         return Err((
             Stage::Resource,
             format!("Resource {r} must be in ARN format or \"*\"."),
         ));
     }
-    let partition = segs.get(1).copied().unwrap_or("");
+    let partition = segs.get(1).unwrap_or("");
     let known = PARTITIONS.contains(&partition) || partition.contains(['*', '?', '$']);
     if !known {
         // AWS shows the resource as it read it: `arn:` and the segments after the first,
         // padded to six with `*`.
         let mut shown: Vec<&str> = vec!["arn"];
-        shown.extend(segs.iter().skip(1));
+        shown.extend((1..segs.len()).filter_map(|i| segs.get(i)));
         while shown.len() < 6 {
             shown.push("*");
         }
@@ -1002,12 +978,12 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
         4 | 5 => return Err((Stage::Legacy, messages::LEGACY.to_owned())),
         _ => {}
     }
-    let service = segs.get(2).copied().unwrap_or("");
+    let service = segs.get(2).unwrap_or("");
     if service.is_empty() {
         return Err((Stage::Legacy, messages::LEGACY.to_owned()));
     }
-    let region = segs.get(3).copied().unwrap_or("");
-    let resource = segs.get(5).copied().unwrap_or("*");
+    let region = segs.get(3).unwrap_or("");
+    let resource = segs.get(5).unwrap_or("*");
     match service {
         "iam" => {
             if !region.is_empty() {
@@ -1027,7 +1003,7 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
         }
         // Buckets and objects (no account segment) are global; access points, jobs and
         // access grants are regional and carry an account.
-        "s3" if !region.is_empty() && segs.get(4).is_some_and(|a| a.is_empty()) => {
+        "s3" if !region.is_empty() && segs.get(4).is_some_and(str::is_empty) => {
             return Err((
                 Stage::Resource,
                 format!("Resource {r} can not contain region information."),
@@ -1474,5 +1450,37 @@ mod tests {
             failures.len(),
             failures.join("\n")
         );
+    }
+
+    /// Timing probe for profiling parse (run with `--release --ignored --nocapture`).
+    #[test]
+    #[ignore = "timing probe, not a behaviour test"]
+    fn parse_timing_probe() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/aws/aws-managed-policies.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let p = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["PolicyName"] == "AWSPanoramaServiceRolePolicy")
+            .unwrap();
+        let doc = serde_json::to_string_pretty(&p["Document"]).unwrap();
+        let n = 2000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(json::parse(std::hint::black_box(&doc)).unwrap());
+        }
+        eprintln!("json only: {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(
+                Policy::parse(std::hint::black_box(&doc), PolicyKind::Identity).unwrap(),
+            );
+        }
+        eprintln!("parse+compile: {:?} ({} bytes)", t.elapsed() / n, doc.len());
     }
 }

@@ -19,6 +19,8 @@ pub(crate) enum Token {
     Variable {
         key: Box<str>,
         default: Option<Box<str>>,
+        /// Ordinal among the pattern's variables, for the per-match resolution cache.
+        slot: usize,
     },
 }
 
@@ -47,6 +49,23 @@ pub(crate) struct Syntax {
 impl Pattern {
     /// Compiles `src`.
     pub(crate) fn compile(src: &str, syntax: Syntax) -> Self {
+        // Fast paths for the common shapes, without tokenizing.
+        let plain = |s: &str| {
+            !(syntax.wildcards && s.contains(['*', '?'])) && !(syntax.variables && s.contains("${"))
+        };
+        if plain(src) {
+            return Self::Exact(src.into());
+        }
+        if syntax.wildcards
+            && let Some(head) = src.strip_suffix('*')
+            && plain(head)
+        {
+            return if head.is_empty() {
+                Self::Any
+            } else {
+                Self::Prefix(head.into())
+            };
+        }
         let tokens = tokenize(src, syntax);
         match tokens.as_slice() {
             [Token::Star] => Self::Any,
@@ -87,6 +106,63 @@ impl Pattern {
     }
 }
 
+/// How a piece of pattern text matches, with the text kept by the owner (one allocation
+/// for a whole action or ARN instead of one per piece). Only globs and variables compile to
+/// tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `*`.
+    Any,
+    /// The text itself.
+    Exact,
+    /// The text without its final `*`, as a prefix.
+    Prefix,
+    /// Anything else.
+    Glob(Pattern),
+}
+
+impl Shape {
+    /// Classifies `src`.
+    pub(crate) fn of(src: &str, syntax: Syntax) -> Self {
+        let plain = |s: &str| {
+            !(syntax.wildcards && s.contains(['*', '?'])) && !(syntax.variables && s.contains("${"))
+        };
+        if syntax.wildcards && src == "*" {
+            Self::Any
+        } else if plain(src) {
+            Self::Exact
+        } else if syntax.wildcards && src.strip_suffix('*').is_some_and(plain) {
+            Self::Prefix
+        } else {
+            Self::Glob(Pattern::compile(src, syntax))
+        }
+    }
+
+    /// Matches `text` against this shape of `src` (the text it was classified from).
+    pub(crate) fn matches<'v>(
+        &self,
+        src: &str,
+        text: &str,
+        ignore_case: bool,
+        vars: &dyn Fn(&str) -> Option<&'v str>,
+    ) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact => eq(src.as_bytes(), text.as_bytes(), ignore_case),
+            Self::Prefix => {
+                let head = src
+                    .as_bytes()
+                    .get(..src.len().saturating_sub(1))
+                    .unwrap_or(&[]);
+                text.as_bytes()
+                    .get(..head.len())
+                    .is_some_and(|t| eq(head, t, ignore_case))
+            }
+            Self::Glob(p) => p.matches(text, ignore_case, vars),
+        }
+    }
+}
+
 fn eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
     if ignore_case {
         a.eq_ignore_ascii_case(b)
@@ -108,6 +184,14 @@ fn tokenize(src: &str, syntax: Syntax) -> Vec<Token> {
             rest = rest.get(len..).unwrap_or("");
             match token {
                 Token::Literal(s) => lit.push_str(&s),
+                Token::Variable { key, default, .. } => {
+                    flush(&mut lit, &mut tokens);
+                    let slot = tokens
+                        .iter()
+                        .filter(|t| matches!(t, Token::Variable { .. }))
+                        .count();
+                    tokens.push(Token::Variable { key, default, slot });
+                }
                 other => {
                     flush(&mut lit, &mut tokens);
                     tokens.push(other);
@@ -167,6 +251,7 @@ fn variable(s: &str) -> Option<(Token, usize)> {
         _ => Token::Variable {
             key: key.to_ascii_lowercase().into_boxed_str(),
             default: default.map(Into::into),
+            slot: 0,
         },
     };
     Some((token, len))
@@ -192,6 +277,9 @@ fn glob<'v>(
     vars: &dyn Fn(&str) -> Option<&'v str>,
 ) -> bool {
     let (mut ti, mut lo, mut si) = (0usize, 0usize, 0usize);
+    // Resolved variable values: backtracking revisits variables, and each lookup is a
+    // binary search over the context.
+    let mut cache: [Option<Option<&'v str>>; 8] = [None; 8];
     // (token after the star, text position the star currently swallows up to)
     let mut star: Option<(usize, usize)> = None;
     loop {
@@ -213,8 +301,13 @@ fn glob<'v>(
             Some(Token::Literal(s)) => {
                 step(s.as_bytes(), &mut ti, &mut lo, &mut si, text, ignore_case)
             }
-            Some(Token::Variable { key, default }) => {
-                let Some(value) = vars(key).or(default.as_deref()) else {
+            Some(Token::Variable { key, default, slot }) => {
+                let resolved = match cache.get_mut(*slot) {
+                    Some(Some(v)) => *v,
+                    Some(empty) => *empty.insert(vars(key)),
+                    None => vars(key),
+                };
+                let Some(value) = resolved.or(default.as_deref()) else {
                     return false;
                 };
                 step(
