@@ -50,9 +50,7 @@ impl Pattern {
     /// Compiles `src`.
     pub(crate) fn compile(src: &str, syntax: Syntax) -> Self {
         // Fast paths for the common shapes, without tokenizing.
-        let plain = |s: &str| {
-            !(syntax.wildcards && s.contains(['*', '?'])) && !(syntax.variables && s.contains("${"))
-        };
+        let plain = |s: &str| is_plain(s, syntax);
         if plain(src) {
             return Self::Exact(src.into());
         }
@@ -124,9 +122,7 @@ pub(crate) enum Shape {
 impl Shape {
     /// Classifies `src`.
     pub(crate) fn of(src: &str, syntax: Syntax) -> Self {
-        let plain = |s: &str| {
-            !(syntax.wildcards && s.contains(['*', '?'])) && !(syntax.variables && s.contains("${"))
-        };
+        let plain = |s: &str| is_plain(s, syntax);
         if syntax.wildcards && src == "*" {
             Self::Any
         } else if plain(src) {
@@ -161,6 +157,13 @@ impl Shape {
             Self::Glob(p) => p.matches(text, ignore_case, vars),
         }
     }
+}
+
+/// True if `s` has neither wildcards nor variables under `syntax`.
+fn is_plain(s: &str, syntax: Syntax) -> bool {
+    let wild = syntax.wildcards && s.contains(['*', '?']);
+    let vars = syntax.variables && s.contains("${");
+    !wild && !vars
 }
 
 fn eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
