@@ -153,10 +153,7 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
         .unwrap_or((header, ""));
 
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for pair in rest
-        .split(|c: char| c == ',' || c.is_ascii_whitespace())
-        .filter(|p| !p.is_empty())
-    {
+    for pair in components(rest) {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(Error::NotKeyValuePair {
                 pair: pair.to_owned(),
@@ -232,6 +229,12 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
         date_source,
         amz_date,
     })
+}
+
+/// The `key=value` components of an `Authorization` header after the algorithm, split on
+/// commas and ASCII whitespace, empty pieces dropped.
+fn components(rest: &str) -> impl Iterator<Item = &str> {
+    rest.split(',').flat_map(str::split_ascii_whitespace)
 }
 
 fn parse_query<'a>(req: &HttpRequest<'a>) -> Result<Parsed<'a>, Error> {

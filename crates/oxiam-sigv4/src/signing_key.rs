@@ -181,25 +181,46 @@ impl fmt::Debug for SigningKeyCache {
 /// Writes the parts length-prefixed (`4:AKID8:20150830…`, so no choice of parts can collide)
 /// into `buf`, or into `spill` when they do not fit, so the common lookup allocates nothing.
 fn cache_id<'b>(buf: &'b mut [u8; 192], spill: &'b mut String, parts: [&str; 4]) -> &'b str {
-    use std::fmt::Write as _;
-    use std::io::Write as _;
-
-    let capacity = buf.len();
-    let mut cursor: &mut [u8] = buf.as_mut_slice();
-    let fits = parts
-        .iter()
-        .all(|part| write!(cursor, "{}:{part}", part.len()).is_ok());
-    let used = capacity - cursor.len();
+    // Formatting machinery costs more than the rest of a lookup; write the digits by hand.
+    let mut at = 0;
+    let mut fits = true;
+    'parts: for part in parts {
+        let mut digits = [0u8; 20];
+        for piece in [decimal(part.len(), &mut digits), b":", part.as_bytes()] {
+            let Some(dst) = buf.get_mut(at..at + piece.len()) else {
+                fits = false;
+                break 'parts;
+            };
+            dst.copy_from_slice(piece);
+            at += piece.len();
+        }
+    }
     if fits {
         // Whole `&str`s and ASCII digits make valid UTF-8.
-        if let Some(Ok(id)) = buf.get(..used).map(std::str::from_utf8) {
+        if let Some(Ok(id)) = buf.get(..at).map(std::str::from_utf8) {
             return id;
         }
     }
     for part in parts {
-        let _ = write!(spill, "{}:{part}", part.len());
+        spill.push_str(&part.len().to_string());
+        spill.push(':');
+        spill.push_str(part);
     }
     spill
+}
+
+/// `n` in decimal ASCII, written at the end of `out`.
+fn decimal(mut n: usize, out: &mut [u8; 20]) -> &[u8] {
+    let mut start = out.len();
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.get(start..).unwrap_or_default()
 }
 
 #[cfg(test)]
