@@ -107,10 +107,16 @@ fn run_validation(case: &Map<String, Value>) -> Result<(), String> {
     )?;
     let kind = policy_kind(case.get("kind").and_then(Value::as_str).ok_or("no kind")?)?;
     let text = document_text(case.get("document").ok_or("no document")?)?;
-    let want = case
-        .get("expect_error")
-        .and_then(Value::as_str)
-        .ok_or("expect_error is a string")?;
+    // `"expect_error": null` says the document is valid.
+    let want = match case.get("expect_error") {
+        Some(Value::Null) => {
+            return Policy::parse(&text, kind)
+                .map(|_| ())
+                .map_err(|e| format!("expected a valid document, got `{}` ({e})", e.message()));
+        }
+        Some(Value::String(s)) => s.as_str(),
+        _ => return Err("expect_error is a string or null".into()),
+    };
     match Policy::parse(&text, kind) {
         Ok(_) => Err(format!(
             "expected rejection `{want}`, but the document parsed"
