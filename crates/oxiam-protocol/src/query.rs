@@ -9,7 +9,9 @@ use crate::error::{ApiError, ErrorCode};
 
 /// The decoded parameters of one request: ordered `(name, value)` pairs, percent-decoded,
 /// with `+` read as a space.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` prints names only: values include passwords, secret keys and SAML assertions.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Params {
     pairs: Vec<(String, String)>,
     // INVARIANT (sorted-index): `by_name` holds every index of `pairs` exactly once, ordered by
@@ -107,6 +109,14 @@ impl Params {
     }
 }
 
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.pairs.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
 impl<'a> FromIterator<(&'a str, &'a str)> for Params {
     fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(iter: I) -> Self {
         let mut params = Params {
@@ -178,6 +188,12 @@ mod tests {
         assert_eq!(pairs, [("b", "1"), ("a", "2"), ("b", "3"), ("flag", "")]);
         assert_eq!(p.get("b"), Some("1"));
         assert_eq!(p.get("flag"), Some(""));
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let p = Params::parse(b"Action=ChangePassword&NewPassword=hunter2").unwrap();
+        assert_eq!(format!("{p:?}"), r#"["Action", "NewPassword"]"#);
     }
 
     #[test]
