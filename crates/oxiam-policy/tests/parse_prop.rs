@@ -12,7 +12,10 @@
     reason = "test harness: a panic is a failed test"
 )]
 
-use oxiam_policy::{Policy, PolicyKind, Severity, validate};
+use oxiam_policy::{
+    Context, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, PrincipalType, Request,
+    Severity, evaluate, validate,
+};
 use proptest::prelude::*;
 
 const KINDS: [PolicyKind; 7] = [
@@ -175,6 +178,103 @@ proptest! {
     fn random_policy_shaped_json(statements in proptest::collection::vec(json_value(), 0..4), version in proptest::sample::select(VOCAB)) {
         let doc = serde_json::json!({"Version": version, "Statement": statements}).to_string();
         check(&doc);
+    }
+}
+
+const PRINCIPAL_TYPES: [PrincipalType; 8] = [
+    PrincipalType::Account,
+    PrincipalType::User,
+    PrincipalType::AssumedRole,
+    PrincipalType::FederatedUser,
+    PrincipalType::Service,
+    PrincipalType::Anonymous,
+    PrincipalType::WebIdentity,
+    PrincipalType::Saml,
+];
+
+/// `evaluate` is total: whatever parsed, against whatever request, in every policy slot.
+fn evaluate_everywhere(
+    doc: &str,
+    action: &str,
+    resource: &str,
+    arn: &str,
+    kind: PrincipalType,
+    ctx: &[(String, String)],
+) {
+    let principal = Principal {
+        arn,
+        account: arn.split(':').nth(4).unwrap_or(""),
+        kind,
+        role_arn: (kind == PrincipalType::AssumedRole).then_some(arn),
+        user_id: arn,
+    };
+    let mut context = Context::for_principal(&principal, &[]);
+    for (k, v) in ctx {
+        context.insert(k, v.as_str());
+    }
+    let request = Request {
+        principal,
+        action,
+        resource,
+        resource_account: Some("111122223333"),
+        context: &context,
+    };
+    for policy_kind in [
+        PolicyKind::Identity,
+        PolicyKind::Resource,
+        PolicyKind::Trust,
+    ] {
+        let Ok(policy) = Policy::parse(doc, policy_kind) else {
+            continue;
+        };
+        let named = [NamedPolicy {
+            name: "p",
+            policy: &policy,
+        }];
+        let levels: [&[NamedPolicy<'_>]; 2] = [&named, &named];
+        let sets = [
+            PolicySet {
+                identity: &named,
+                ..PolicySet::default()
+            },
+            PolicySet {
+                resource: Some(named[0]),
+                ..PolicySet::default()
+            },
+            PolicySet {
+                identity: &named,
+                permissions_boundary: Some(named[0]),
+                session: &named,
+                resource: Some(named[0]),
+                scps: &levels,
+                rcps: &levels,
+            },
+        ];
+        for set in &sets {
+            let _ = evaluate(&request, set);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn evaluate_is_total(
+        seed in 0..SEEDS.len(),
+        edits in proptest::collection::vec((any::<usize>(), 0usize..6, proptest::sample::select(VOCAB), any::<u8>()), 0..3),
+        action in "(s3|iam|sts|\\PC{0,3}):\\PC{0,12}|\\PC{0,10}",
+        resource in "arn:aws:s3:::\\PC{0,20}|arn:\\PC{0,30}|\\*|\\PC{0,10}",
+        arn in "arn:aws:(iam|sts)::111122223333:(user|role|assumed-role)/\\PC{0,12}|\\PC{0,16}",
+        kind in 0..PRINCIPAL_TYPES.len(),
+        ctx in proptest::collection::vec((proptest::sample::select(&["aws:SourceIp", "aws:CurrentTime", "aws:username", "aws:TagKeys", "aws:MultiFactorAuthAge", "aws:SecureTransport", "aws:SourceArn", "s3:prefix"][..]), "\\PC{0,24}"), 0..6),
+    ) {
+        let mut doc = SEEDS[seed].to_owned();
+        for (at, len, word, op) in edits {
+            doc = edit(&doc, at, len, word, op);
+        }
+        let ctx: Vec<(String, String)> = ctx.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        evaluate_everywhere(&doc, &action, &resource, &arn, PRINCIPAL_TYPES[kind], &ctx);
     }
 }
 
