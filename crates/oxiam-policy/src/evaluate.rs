@@ -387,7 +387,14 @@ fn gather<'p>(prep: &Prepared<'_>, policies: &PolicySet<'p>) -> Facts<'p> {
         }
         facts.boundary = Some(s.allow);
     }
-    if !policies.session.is_empty() {
+    if policies.session.is_empty() {
+        // A `GetFederationToken` session without a session policy has no permissions of its
+        // own ("If there is no session policy, the code checks whether the principal is a
+        // role session… Otherwise, the request is implicitly denied").
+        if p.kind == PrincipalType::FederatedUser {
+            facts.session = Some(None);
+        }
+    } else {
         let s = scan(prep, policies.session, PolicyType::Session, 0);
         if s.deny.is_some() {
             facts.deny = s.deny;
@@ -995,5 +1002,82 @@ mod tests {
         s.context.insert("aws:SecureTransport", true);
         s.context.insert("aws:SourceIp", "10.1.2.3");
         assert_eq!(s.eval(&set).effect, Effect::ImplicitDeny);
+    }
+
+    #[test]
+    fn federated_user_needs_a_session_policy() {
+        let fed = Principal {
+            arn: "arn:aws:sts::111122223333:federated-user/fred",
+            account: ACCT,
+            kind: PrincipalType::FederatedUser,
+            role_arn: None,
+            user_id: "111122223333:fred",
+        };
+        let all = pol(K::Identity, &allow("s3:*", "*"));
+        let sp = pol(K::Session, &allow("s3:GetObject", "*"));
+        let ids = [named("user", &all)];
+        let sessions = [named("sp", &sp)];
+        let without = PolicySet {
+            identity: &ids,
+            ..PolicySet::default()
+        };
+        let d = Case::new(fed, "s3:GetObject", "x").eval(&without);
+        assert_eq!(
+            (d.effect, denied_by(&d)),
+            (Effect::ImplicitDeny, Some(PolicyType::Session))
+        );
+        let with = PolicySet {
+            session: &sessions,
+            ..without
+        };
+        assert_eq!(
+            Case::new(fed, "s3:GetObject", "x").eval(&with).effect,
+            Effect::Allow
+        );
+        // Role sessions without session policies keep the role's permissions.
+        let role = PolicySet {
+            identity: &ids,
+            ..PolicySet::default()
+        };
+        assert_eq!(
+            Case::new(session(), "s3:GetObject", "x").eval(&role).effect,
+            Effect::Allow
+        );
+    }
+
+    #[test]
+    fn unresolvable_variables_invalidate_the_statement() {
+        // A role session has no aws:username.
+        let p = pol(
+            K::Identity,
+            r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}"#,
+        );
+        let ids = [named("p", &p)];
+        let set = PolicySet {
+            identity: &ids,
+            ..PolicySet::default()
+        };
+        let d = Case::new(session(), "s3:GetObject", "arn:aws:s3:::other/x").eval(&set);
+        assert_eq!(d.effect, Effect::ImplicitDeny);
+        // The same statement works for a user, whose name resolves.
+        let d = Case::new(user(), "s3:GetObject", "arn:aws:s3:::other/x").eval(&set);
+        assert_eq!(d.effect, Effect::Allow);
+        // Negated condition with an unresolvable value does not apply either.
+        let deny = pol(
+            K::Identity,
+            r#"{"Effect":"Allow","Action":"*","Resource":"*"},
+               {"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"s3:prefix":"${aws:username}"}}}"#,
+        );
+        let ids = [named("d", &deny)];
+        let set = PolicySet {
+            identity: &ids,
+            ..PolicySet::default()
+        };
+        let mut c = Case::new(session(), "s3:ListBucket", "arn:aws:s3:::b");
+        c.context.insert("s3:prefix", "x");
+        assert_eq!(c.eval(&set).effect, Effect::Allow);
+        let mut c = Case::new(user(), "s3:ListBucket", "arn:aws:s3:::b");
+        c.context.insert("s3:prefix", "x");
+        assert_eq!(c.eval(&set).effect, Effect::ExplicitDeny);
     }
 }

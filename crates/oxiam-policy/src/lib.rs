@@ -60,3 +60,14 @@ pub use policy::{
     validate, validate_with,
 };
 pub use principal::PrincipalMatch;
+
+/// Matches `text` against a wildcard `pattern` (`*` any run, `?` one character) as the
+/// engine does for actions (`case_insensitive`) and resources; no policy variables. For
+/// tools and property tests; the engine compiles patterns once instead.
+pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    let syntax = wildcard::Syntax {
+        wildcards: true,
+        variables: false,
+    };
+    wildcard::Pattern::compile(pattern, syntax).matches(text, case_insensitive, &|_| None)
+}

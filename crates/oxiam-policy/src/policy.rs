@@ -205,6 +205,8 @@ pub(crate) struct Statement {
     /// `None`: no resource element (trust policies): matches any resource.
     pub(crate) resources: Option<Box<[ArnPattern]>>,
     pub(crate) not_resource: bool,
+    /// Some resource pattern has a policy variable.
+    pub(crate) resource_variables: bool,
     pub(crate) conditions: Box<[Condition]>,
 }
 
@@ -224,6 +226,11 @@ impl Statement {
             return true;
         };
         let vars = |k: &str| ctx.variable(k);
+        // An unresolvable variable makes the whole statement invalid: it applies to nothing,
+        // even through `NotResource`.
+        if self.resource_variables && !resources.iter().all(|r| r.resolves(&vars)) {
+            return false;
+        }
         resources
             .iter()
             .any(|r| r.matches_split(resource, arn, &vars))
@@ -744,6 +751,9 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
             principal,
             actions: actions.into_boxed_slice(),
             not_action,
+            resource_variables: resources
+                .as_ref()
+                .is_some_and(|r| r.iter().any(ArnPattern::has_variables)),
             resources: resources.map(Vec::into_boxed_slice),
             not_resource,
             conditions: conditions.into_boxed_slice(),
@@ -926,6 +936,18 @@ fn check_action(a: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// S3 resource types that live in a region (buckets and objects do not).
+const S3_REGIONAL_PREFIXES: &[&str] = &[
+    "accesspoint/",
+    "access-grants/",
+    "async-request/",
+    "job/",
+    "storage-lens/",
+    "storage-lens-group/",
+    "outpost/",
+    "*",
+];
+
 const IAM_RESOURCE_PREFIXES: &[&str] = &[
     "user/",
     "federated-user/",
@@ -1003,7 +1025,9 @@ fn check_resource(r: &str) -> Result<(), (Stage, String)> {
         }
         // Buckets and objects (no account segment) are global; access points, jobs and
         // access grants are regional and carry an account.
-        "s3" if !region.is_empty() && segs.get(4).is_some_and(str::is_empty) => {
+        "s3" if !region.is_empty()
+            && !S3_REGIONAL_PREFIXES.iter().any(|p| resource.starts_with(p)) =>
+        {
             return Err((
                 Stage::Resource,
                 format!("Resource {r} can not contain region information."),
@@ -1200,6 +1224,13 @@ mod tests {
 
     #[test]
     fn aws_messages_for_actions_and_resources() {
+        let with_resource_ok = |r: &str| {
+            Policy::parse(
+                &format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:x","Resource":"{r}"}}}}"#),
+                PolicyKind::Identity,
+            )
+            .is_ok()
+        };
         let with_action = |a: &str| {
             id_err(&format!(
                 r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{a}","Resource":"*"}}}}"#
@@ -1252,6 +1283,13 @@ mod tests {
             with_resource("arn:aws:s3:us-east-1::example_bucket"),
             "Resource arn:aws:s3:us-east-1::example_bucket can not contain region information."
         );
+        assert_eq!(
+            with_resource("arn:aws:s3:us-west-2:123456789012:test/athena"),
+            "Resource arn:aws:s3:us-west-2:123456789012:test/athena can not contain region information."
+        );
+        assert!(with_resource_ok(
+            "arn:aws:s3:us-west-2:123456789012:accesspoint/ap"
+        ));
         for ok in [
             "arn:aws:fdsasf",
             "arn:aws:s33:::b",
