@@ -131,15 +131,20 @@ impl fmt::Debug for Parsed<'_> {
 /// Any of the `IncompleteSignature` family, [`Error::MissingAuthenticationToken`] for a
 /// non-SigV4 `Authorization` header, and the scope checks that need no secret.
 pub fn parse<'a>(req: &HttpRequest<'a>) -> Result<Option<Parsed<'a>>, Error> {
-    let authorization = req.header("authorization");
-    let presigned = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"]
-        .iter()
-        .any(|name| req.query_param(name).is_some());
-    match (authorization, presigned) {
-        (Some(_), true) => Err(Error::HeaderAndQueryAuthentication),
-        (Some(header), false) => parse_header(req, header).map(Some),
-        (None, true) => parse_query(req).map(Some),
-        (None, false) => Ok(None),
+    match req.header("authorization") {
+        // With a header, other `X-Amz-*` parameters are just query, but an algorithm is a
+        // second, conflicting signature.
+        Some(_) if req.query_param("X-Amz-Algorithm").is_some() => {
+            Err(Error::HeaderAndQueryAuthentication)
+        }
+        Some(header) => parse_header(req, header).map(Some),
+        None if ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"]
+            .iter()
+            .any(|name| req.query_param(name).is_some()) =>
+        {
+            parse_query(req).map(Some)
+        }
+        None => Ok(None),
     }
 }
 
@@ -155,8 +160,9 @@ fn parse_header<'a>(req: &HttpRequest<'a>, header: &'a str) -> Result<Parsed<'a>
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for pair in components(rest) {
         let Some((key, value)) = pair.split_once('=') else {
+            // `Signature= 0a1b…` leaves the signature itself as the bare component.
             return Err(Error::NotKeyValuePair {
-                pair: pair.to_owned(),
+                pair: redact_hex_runs(pair),
                 header: redact_signature(header),
             });
         };
@@ -400,16 +406,46 @@ fn decode(raw: &str) -> Cow<'_, str> {
 /// The header for an error message, with the value after `Signature=` replaced: AWS echoes
 /// the header, but a signature must never reach a message or a log.
 fn redact_signature(header: &str) -> String {
-    let Some(at) = header.find("Signature=") else {
-        return header.to_owned();
-    };
-    let (head, tail) = header.split_at(at + "Signature=".len());
-    let end = tail
-        .find(|c: char| c == ',' || c.is_ascii_whitespace())
-        .unwrap_or(tail.len());
-    let rest = tail.get(end..).unwrap_or_default();
-    format!("{head}**redacted**{rest}")
+    const KEY: &str = "Signature=";
+    let mut out = String::with_capacity(header.len());
+    let mut rest = header;
+    while let Some(at) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(at + KEY.len());
+        out.push_str(head);
+        // Skip blanks after `=` too: `Signature= 0a1b…` still presents a signature.
+        let value = tail.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        out.push_str(tail.get(..tail.len() - value.len()).unwrap_or_default());
+        let end = value
+            .find(|c: char| c == ',' || c.is_ascii_whitespace())
+            .unwrap_or(value.len());
+        out.push_str(REDACTED);
+        rest = value.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    redact_hex_runs(&out)
 }
+
+/// Replaces every run of 16 or more hex digits: a signature that lost its `Signature=` (e.g.
+/// `Signature 0a1b…`) must not reach a message either. Nothing else in the header (key id,
+/// 8-digit date, region, service, header names) is that long a hex run.
+fn redact_hex_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(Some('\n')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= 16 { REDACTED } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// What stands in for a signature in messages.
+const REDACTED: &str = "**redacted**";
 
 #[cfg(test)]
 mod tests {
@@ -428,6 +464,14 @@ mod tests {
         assert_eq!(
             redact_signature("AWS4-X Credential=a"),
             "AWS4-X Credential=a"
+        );
+        assert_eq!(
+            redact_signature("AWS4-X Signature= abc, Signature=def"),
+            "AWS4-X Signature= **redacted**, Signature=**redacted**"
+        );
+        assert_eq!(
+            redact_signature("AWS4-X Credential=AKID/20150830, Signature 0123456789abcdef0"),
+            "AWS4-X Credential=AKID/20150830, Signature **redacted**"
         );
     }
 

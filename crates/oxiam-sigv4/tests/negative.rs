@@ -536,6 +536,13 @@ fn header_and_query_authentication_together() {
         err.to_string(),
         "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
     );
+    // Other X-Amz-* parameters are plain query to a header-signed request (and signed as such).
+    let req = HttpRequest {
+        query: "X-Amz-Credential=x",
+        ..post(&r, BODY)
+    };
+    assert_eq!(parse(&req).unwrap().unwrap().kind, SignatureKind::Header);
+    assert_refused(check(&req, T), "SignatureDoesNotMatch", MISMATCH);
 }
 
 #[test]
@@ -612,6 +619,11 @@ fn signatures_never_reach_messages_or_debug_output() {
     for broken in [
         h[2].1.replace("Credential=", "Credential "),
         h[2].1.replace("SignedHeaders=", "Signed="),
+        h[2].1.replace("Signature=", "Signature= "),
+        h[2].1.replace("Signature=", "Signature "),
+        h[2].1
+            .replace("Credential=", "Credential=\u{0}")
+            .replace("SignedHeaders=", "x "),
     ] {
         let headers = [r[0], r[1], ("Authorization", broken.as_str())];
         errors.push(parse(&post(&headers, BODY)).unwrap_err());
