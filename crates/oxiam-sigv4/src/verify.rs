@@ -153,7 +153,34 @@ fn decode_signature(signature: &str) -> Option<[u8; 32]> {
     if signature.len() != 64 || !signature.as_bytes().iter().all(lower_hex) {
         return None;
     }
+    let nibble = |c: u8| {
+        if c.is_ascii_digit() {
+            c - b'0'
+        } else {
+            c - b'a' + 10
+        }
+    };
     let mut out = [0u8; 32];
-    hex::decode_to_slice(signature, &mut out).ok()?;
+    for (byte, pair) in out.iter_mut().zip(signature.as_bytes().chunks_exact(2)) {
+        if let [hi, lo] = *pair {
+            *byte = (nibble(hi) << 4) | nibble(lo);
+        }
+    }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_decoding() {
+        let hex = "00ff7f80a5".repeat(7);
+        let sig = &hex[..64];
+        let decoded = decode_signature(sig).unwrap();
+        assert_eq!(hex::encode(decoded), sig);
+        assert_eq!(decode_signature(&sig.to_uppercase()), None);
+        assert_eq!(decode_signature(&sig[..63]), None);
+        assert_eq!(decode_signature(&format!("{}g", &sig[..63])), None);
+    }
 }
