@@ -75,7 +75,13 @@ enum Node {
 enum Atom {
     Char(char),
     Any,
-    Class { negated: bool, items: Vec<Item> },
+    Class {
+        negated: bool,
+        items: Vec<Item>,
+        /// Membership of the ASCII characters, precomputed: policy documents of up to
+        /// 131072 characters are matched against a class one character at a time.
+        ascii: u128,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,11 +119,32 @@ impl Item {
 }
 
 impl Atom {
+    fn class(negated: bool, items: Vec<Item>) -> Self {
+        let ascii = (0u8..128)
+            .filter(|&b| items.iter().any(|i| i.contains(char::from(b))))
+            .fold(0u128, |bits, b| bits | 1 << b);
+        Self::Class {
+            negated,
+            items,
+            ascii,
+        }
+    }
+
     fn matches(&self, c: char) -> bool {
         match self {
             Self::Char(expected) => *expected == c,
             Self::Any => c != '\n' && c != '\r',
-            Self::Class { negated, items } => items.iter().any(|i| i.contains(c)) != *negated,
+            Self::Class {
+                negated,
+                items,
+                ascii,
+            } => {
+                let member = match u32::from(c) {
+                    code @ 0..128 => ascii >> code & 1 == 1,
+                    _ => items.iter().any(|i| i.contains(c)),
+                };
+                member != *negated
+            }
         }
     }
 }
@@ -292,10 +319,7 @@ impl Parser {
             '[' => Node::Atom(self.class()?),
             '\\' => Node::Atom(match self.escape()? {
                 Escaped::Char(c) => Atom::Char(c),
-                Escaped::Item(item) => Atom::Class {
-                    negated: false,
-                    items: vec![item],
-                },
+                Escaped::Item(item) => Atom::class(false, vec![item]),
             }),
             '*' | '+' | '?' | '{' | ')' | ']' => return None,
             c => Node::Atom(Atom::Char(c)),
@@ -387,7 +411,7 @@ impl Parser {
                 items.push(Item::Range(lo, lo));
             }
         }
-        Some(Atom::Class { negated, items })
+        Some(Atom::class(negated, items))
     }
 
     // After a backslash.

@@ -23,15 +23,34 @@ impl DateTime {
         // listed entity carries a timestamp. A value whose UTC date is outside `time`'s range
         // is written in its own offset rather than failing.
         let utc = self.0.checked_to_offset(UtcOffset::UTC).unwrap_or(self.0);
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            utc.year(),
-            u8::from(utc.month()),
-            utc.day(),
-            utc.hour(),
-            utc.minute(),
-            utc.second()
-        )
+        let year = utc.year();
+        if !(0..=9999).contains(&year) {
+            return format!(
+                "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                u8::from(utc.month()),
+                utc.day(),
+                utc.hour(),
+                utc.minute(),
+                utc.second()
+            );
+        }
+        let mut out = String::with_capacity(20);
+        let mut push = |value: u32, width: u32, separator: Option<char>| {
+            for place in (0..width).rev() {
+                let digit = value / 10u32.pow(place) % 10;
+                out.push(char::from_digit(digit, 10).unwrap_or('0'));
+            }
+            if let Some(separator) = separator {
+                out.push(separator);
+            }
+        };
+        push(year.unsigned_abs(), 4, Some('-'));
+        push(u32::from(u8::from(utc.month())), 2, Some('-'));
+        push(u32::from(utc.day()), 2, Some('T'));
+        push(u32::from(utc.hour()), 2, Some(':'));
+        push(u32::from(utc.minute()), 2, Some(':'));
+        push(u32::from(utc.second()), 2, Some('Z'));
+        out
     }
 
     /// Parses an RFC 3339 timestamp (`Z` or a numeric offset, optional fractional seconds).
@@ -63,6 +82,8 @@ mod tests {
         assert_eq!(t.to_iso8601(), "0999-01-02T03:04:05Z");
         let t = DateTime(time::macros::datetime!(2024-12-31 23:59:59 -01:00));
         assert_eq!(t.to_iso8601(), "2025-01-01T00:59:59Z");
+        let t = DateTime(time::macros::datetime!(-0001-01-01 00:00:00 UTC));
+        assert_eq!(t.to_iso8601(), "-001-01-01T00:00:00Z");
     }
 
     #[test]
