@@ -12,6 +12,12 @@
 //!   reported as AWS reports them) and `Response::to_xml` (result wrappers and RequestId).
 //! - `codec` (private): the decoding and encoding primitives the generated code calls, so the
 //!   generated files stay small.
+//! - `pattern` (private): the Java-regex subset of the models' `pattern` constraints.
+//!
+//! Decoding errors, in the order they are checked: no `Action` → `MissingAction`; an unknown
+//! action or another `Version` → `InvalidAction`; a value that is not of its type (`MaxItems=x`,
+//! `UserName.1=…`) → `MalformedInput`; otherwise every violated constraint (required, length,
+//! pattern, enum, range) in one `ValidationError`, worded as AWS words it.
 //!
 //! The botocore models are the contract; where AWS behaviour is not in them (validation
 //! messages, the common errors), this crate follows AWS's documented or observed behaviour and
