@@ -5,7 +5,7 @@
 //!   HTTPRequestMethod '\n' CanonicalURI '\n' CanonicalQueryString '\n'
 //!   CanonicalHeaders '\n' SignedHeaders '\n' HexEncode(Hash(RequestPayload))
 //! ```
-//! Everything is written into a [`Sink`], so verification streams the canonical request
+//! Everything is written into a `Sink`, so verification streams the canonical request
 //! straight into SHA-256 instead of building it, and tests can still see it as text.
 
 use std::borrow::Cow;

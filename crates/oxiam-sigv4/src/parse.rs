@@ -125,7 +125,7 @@ impl fmt::Debug for Parsed<'_> {
 ///
 /// `Ok(None)` when the request carries no signature at all (anonymous calls such as
 /// `AssumeRoleWithWebIdentity` need that); `Err` for a malformed or incomplete one. Nothing is
-/// verified here: pass the result to [`crate::verify`].
+/// verified here: pass the result to [`crate::verify()`].
 ///
 /// # Errors
 /// Any of the `IncompleteSignature` family, [`Error::MissingAuthenticationToken`] for a

@@ -24,7 +24,7 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// signing; for presigned URLs, not before `X-Amz-Date - 15 min` and not after
 /// `X-Amz-Date + X-Amz-Expires`. `now` is the server's clock.
 ///
-/// The credential scope's date and terminator were checked by [`crate::parse`]; its region
+/// The credential scope's date and terminator were checked by [`crate::parse()`]; its region
 /// and service are the endpoint's to check, with [`Parsed::check_scope`].
 ///
 /// # Errors
