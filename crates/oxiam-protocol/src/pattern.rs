@@ -545,4 +545,49 @@ mod tests {
             assert!(matches(bad, "anything"));
         }
     }
+
+    mod oracle {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn name_char(c: char) -> bool {
+            c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+        }
+
+        /// IAM's path rule spelled out: `/`, or `/` + printable ASCII + `/`.
+        fn is_path(s: &str) -> bool {
+            s == "/"
+                || (s.len() >= 3
+                    && s.starts_with('/')
+                    && s.ends_with('/')
+                    && s.chars().all(|c| ('\u{21}'..='\u{7E}').contains(&c)))
+        }
+
+        proptest! {
+            #[test]
+            fn name_pattern_agrees_with_oracle(s in "[a-c_+=,.@ /é-]{0,12}") {
+                prop_assert_eq!(
+                    matches(r"[\w+=,.@-]+", &s),
+                    !s.is_empty() && s.chars().all(name_char)
+                );
+                prop_assert_eq!(matches(r"[\w+=,.@-]*", &s), s.chars().all(name_char));
+            }
+
+            #[test]
+            fn path_pattern_agrees_with_oracle(s in "[/a ~\u{7f}]{0,10}") {
+                prop_assert_eq!(
+                    matches(r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)", &s),
+                    is_path(&s)
+                );
+            }
+
+            #[test]
+            fn bounded_repeat_agrees_with_oracle(s in "[0-9a]{0,14}") {
+                prop_assert_eq!(
+                    matches(r"\d{12}", &s),
+                    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
+                );
+            }
+        }
+    }
 }
