@@ -123,6 +123,7 @@ fn engine_agrees_with_oracle() {
 
     let (mut agreed, mut refused, mut listed) = (0, 0, 0);
     let mut new = Vec::new();
+    let mut seen = BTreeSet::new();
     let mut decisions = std::collections::BTreeMap::<String, usize>::new();
     for (i, (case, answer)) in cases.iter().zip(&answers).enumerate() {
         let id = format!("diff:{seed}:{i}");
@@ -154,6 +155,7 @@ fn engine_agrees_with_oracle() {
             agreed += 1;
         } else if allowed.contains(&id) {
             listed += 1;
+            seen.insert(id);
         } else {
             new.push(format!("{id}: oracle {want}, engine {got}\n  {case}"));
         }
@@ -163,6 +165,16 @@ fn engine_agrees_with_oracle() {
          {} new disagreements, {refused} refused by the oracle; oracle decisions {decisions:?}",
         new.len()
     );
+    // Listed ids of this seed that agree now: the triage is stale (e.g. the engine was fixed).
+    let prefix = format!("diff:{seed}:");
+    let stale: Vec<&String> = allowed
+        .iter()
+        .filter(|id| id.starts_with(&prefix) && !seen.contains(*id))
+        .filter(|id| id[prefix.len()..].parse::<usize>().is_ok_and(|i| i < n))
+        .collect();
+    if !stale.is_empty() {
+        println!("triaged in DISAGREEMENTS.md but agreeing now (update the file): {stale:?}");
+    }
     assert!(
         refused * 100 <= n * MAX_REFUSED_PERCENT,
         "the oracle refused {refused} of {n} generated cases: the generator drifted from valid input"

@@ -2,9 +2,10 @@
 //! of characters, `?` exactly one, everything else literal; resources are case-sensitive,
 //! actions case-insensitive; ARN segments are matched one by one.
 //!
-//! The matcher itself is crate-private (request in FINDINGS.md#public-wildcard-matcher), so
-//! each property goes through `evaluate` with a one-statement Allow policy: the request is
-//! allowed exactly when the pattern matches.
+//! `oxiam_policy::wildcard_match` is checked directly over a wide alphabet (regex
+//! metacharacters, `$`, `{`, non-ASCII); the other properties go through `evaluate` with a
+//! one-statement Allow policy (allowed exactly when the pattern matches), which also covers
+//! how the engine splits ARNs into segments.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,7 +16,7 @@
 
 use oxiam_policy::{
     Context, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, PrincipalType, Request,
-    evaluate,
+    evaluate, wildcard_match,
 };
 use proptest::prelude::*;
 
@@ -113,8 +114,36 @@ const KEY: &str = "ab/:*?A";
 const ACTION: &str = "abAB*?";
 const REGION: &str = "ue-1*?";
 
+const WIDE: &str = "aAbB*?.+()[]{}$^|\\/:-é日";
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// The public matcher against the regex oracle, case-sensitive, on a wide alphabet.
+    #[test]
+    fn wildcard_match_is_the_glob(
+        pat in pattern(WIDE, 10),
+        other in text(WIDE, 10),
+        seed in proptest::collection::vec(0usize..100, 1..8),
+        positive in any::<bool>(),
+    ) {
+        let text = if positive { matching_text(&pat, &['a', 'B', '.', '日', '$'], &seed) } else { other };
+        let want = glob_regex(&pat, false).is_match(&text);
+        prop_assert_eq!(wildcard_match(&pat, &text, false), want, "{:?} vs {:?}", pat, text);
+    }
+
+    /// Case-insensitive matching (actions) folds ASCII letters.
+    #[test]
+    fn wildcard_match_case_insensitive(
+        pat in pattern("aAbB*?:", 8),
+        other in text("aAbB*?:", 8),
+        seed in proptest::collection::vec(0usize..100, 1..8),
+        positive in any::<bool>(),
+    ) {
+        let text = if positive { matching_text(&pat, &['a', 'B', ':'], &seed) } else { other };
+        let want = glob_regex(&pat, true).is_match(&text);
+        prop_assert_eq!(wildcard_match(&pat, &text, true), want, "{:?} vs {:?}", pat, text);
+    }
 
     /// The resource part of an ARN: case-sensitive glob, `*` spans `/` and `:`.
     #[test]
