@@ -120,3 +120,35 @@ def test_access_key_last_used_and_status(oxiam):
     assert used["AccessKeyLastUsed"]["ServiceName"] == "sts"
     meta = iam.list_access_keys(UserName="gina")["AccessKeyMetadata"]
     assert [m["Status"] for m in meta] == ["Active"]
+
+
+def test_unsigned_request_with_bad_input_is_an_authentication_error(oxiam):
+    # AWS authenticates before it validates: nothing about the input leaks to strangers.
+    req = urllib.request.Request(oxiam.endpoint + "/", data=b"Action=CreateUser&Version=2010-05-08&UserName=bad%20name", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req)
+    assert e.value.code == 403
+    assert b"<Code>MissingAuthenticationToken</Code>" in e.value.read()
+
+
+def test_signature_scoped_to_another_service_is_refused(oxiam):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from conftest import ROOT_KEY, ROOT_SECRET
+
+    def send(service):
+        req = AWSRequest(method="POST", url=oxiam.endpoint + "/", data="Action=ListUsers&Version=2010-05-08",
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), service, "us-east-1").add_auth(req)
+        prepared = req.prepare()
+        r = urllib.request.Request(prepared.url, data=prepared.body.encode(), headers=dict(prepared.headers), method="POST")
+        try:
+            return 200, urllib.request.urlopen(r).read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    assert send("iam")[0] == 200
+    status, body = send("sts")
+    assert status in (400, 403), body
+    assert b"<Code>SignatureDoesNotMatch</Code>" in body or b"<Code>IncompleteSignature</Code>" in body, body

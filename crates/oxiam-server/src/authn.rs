@@ -46,10 +46,12 @@ fn invalid_token() -> ServerError {
     )
 }
 
-/// Verifies the request's signature and returns its caller.
+/// Verifies the request's signature and returns its caller. `service` is the signing name
+/// of the API called (`iam`, `sts`): a signature scoped to another service is refused.
 pub fn authenticate(
     app: &App,
     http: &HttpRequest<'_>,
+    service: &str,
     now: OffsetDateTime,
 ) -> Result<Caller, ServerError> {
     let parsed = match oxiam_sigv4::parse(http) {
@@ -62,6 +64,10 @@ pub fn authenticate(
         }
         Err(e) => return Err(sigv4_error(&e)),
     };
+    // Any region: clients pointed at a custom endpoint sign with the region they are set to.
+    parsed
+        .check_scope(&[], service)
+        .map_err(|e| sigv4_error(&e))?;
     let state = app.snapshot();
     let Some(key) = state.access_keys.get(parsed.access_key_id) else {
         return dev_mode_caller(app, parsed.access_key_id).ok_or_else(invalid_token)?;

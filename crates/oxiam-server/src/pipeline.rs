@@ -1,5 +1,9 @@
 //! The request pipeline, one function per step, in the order a request goes through them:
 //! decode → authenticate → authorize → dispatch → encode → audit.
+//!
+//! Decoding is split around authentication as AWS does it: the form is parsed and the
+//! service chosen first, but the operation's members are validated only for an
+//! authenticated caller, so an unsigned request learns nothing about input validation.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -42,9 +46,10 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     let mut service = Service::Iam;
     let mut seen: Option<(Caller, Target)> = None;
     let result = async {
-        let (svc, request) = decode(&http)?;
-        service = svc;
-        let caller = authenticate(&app, &http)?;
+        let params = parse(&http)?;
+        service = select_service(&params);
+        let caller = authenticate(&app, &http, service)?;
+        let request = decode(service, &params)?;
         let target = authorize(&app, &caller, &request)?;
         seen = Some((caller.clone(), target));
         dispatch(&app, caller, request).await
@@ -55,16 +60,20 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     out
 }
 
-/// Form body and URL query → typed request of IAM or STS.
-fn decode(http: &HttpIn) -> Result<(Service, Request), ServerError> {
+/// Form body and URL query → parameters.
+fn parse(http: &HttpIn) -> Result<Params, ServerError> {
     let mut params = Params::parse(http.query.as_bytes())?;
     if http.method.eq_ignore_ascii_case("POST") {
         params.merge(Params::parse(&http.body)?);
     }
-    let service = match params.get("Version") {
+    Ok(params)
+}
+
+/// IAM or STS: by `Version`, else by an action name only STS has.
+fn select_service(params: &Params) -> Service {
+    match params.get("Version") {
         Some(v) if v == Service::Sts.version() => Service::Sts,
         Some(v) if v == Service::Iam.version() => Service::Iam,
-        // No Version: an action name only STS has selects STS.
         _ => match params.get("Action") {
             Some(a)
                 if iam::Operation::from_name(a).is_none()
@@ -74,15 +83,18 @@ fn decode(http: &HttpIn) -> Result<(Service, Request), ServerError> {
             }
             _ => Service::Iam,
         },
-    };
-    let request = match service {
-        Service::Iam => Request::Iam(iam::Request::decode(&params)?),
-        Service::Sts => Request::Sts(sts::Request::decode(&params)?),
-    };
-    Ok((service, request))
+    }
 }
 
-fn authenticate(app: &App, http: &HttpIn) -> Result<Caller, ServerError> {
+/// Parameters → typed request of the service's operation, validated against the model.
+fn decode(service: Service, params: &Params) -> Result<Request, ServerError> {
+    Ok(match service {
+        Service::Iam => Request::Iam(iam::Request::decode(params)?),
+        Service::Sts => Request::Sts(sts::Request::decode(params)?),
+    })
+}
+
+fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, ServerError> {
     let headers: Vec<(&str, &str)> = http
         .headers
         .iter()
@@ -95,7 +107,11 @@ fn authenticate(app: &App, http: &HttpIn) -> Result<Caller, ServerError> {
         headers: &headers,
         body: &http.body,
     };
-    authn::authenticate(app, &req, OffsetDateTime::now_utc())
+    let signing_name = match service {
+        Service::Iam => "iam",
+        Service::Sts => "sts",
+    };
+    authn::authenticate(app, &req, signing_name, OffsetDateTime::now_utc())
 }
 
 fn authorize(app: &App, caller: &Caller, request: &Request) -> Result<Target, ServerError> {
