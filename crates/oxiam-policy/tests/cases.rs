@@ -40,6 +40,16 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Runs one case; `Ok(())` when the engine does what the case expects.
 fn run(case: &Map<String, Value>) -> Result<(), String> {
+    // Every case says what it checks and which AWS page (or quoted AWS answer) it comes from.
+    for key in ["description", "source"] {
+        if !case
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.trim().is_empty())
+        {
+            return Err(format!("the case has no `{key}`"));
+        }
+    }
     if case.contains_key("expect_error") {
         return run_validation(case);
     }

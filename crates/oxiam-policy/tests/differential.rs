@@ -122,6 +122,14 @@ const CATEGORIES: &[Category] = &[
         rewrite: void_no_value_not_resource,
     },
     Category {
+        tag: "no-value-inverted-operator",
+        rewrite: no_value_inverted_operator_is_true,
+    },
+    Category {
+        tag: "no-value-inverted-operator-voided",
+        rewrite: void_no_value_inverted_operator,
+    },
+    Category {
         tag: "star-principal-role-session",
         rewrite: star_grant_to_role,
     },
@@ -272,6 +280,64 @@ fn drop_no_value_resource_entries(case: &mut Value) -> bool {
         }
     }
     changed
+}
+
+fn is_inverted(op: &str) -> bool {
+    let base = op.rsplit(':').next().unwrap_or(op);
+    base.starts_with("StringNot") || base.starts_with("ArnNot")
+}
+
+/// The condition entries (operator, key) of a statement that are an inverted operator with a
+/// no-value variable in their values.
+fn no_value_inverted(s: &Value, ctx: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(ops) = s.get("Condition").and_then(Value::as_object) else {
+        return out;
+    };
+    for (op, block) in ops {
+        let Some(keys) = block.as_object().filter(|_| is_inverted(op)) else {
+            continue;
+        };
+        for (key, v) in keys {
+            if entries(v).iter().any(|e| has_no_value_variable(e, ctx)) {
+                out.push((op.clone(), key.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The documented reading (which the oracle follows when the key is absent): an inverted
+/// operator whose value has a no-value variable is true, so the rewrite drops that entry.
+fn no_value_inverted_operator_is_true(case: &mut Value) -> bool {
+    let ctx = context_of(case);
+    let mut changed = false;
+    for doc in documents(case) {
+        let Some(list) = statements(doc) else {
+            continue;
+        };
+        for s in list.iter_mut() {
+            for (op, key) in no_value_inverted(s, &ctx) {
+                changed = true;
+                if let Some(ops) = s.get_mut("Condition").and_then(Value::as_object_mut) {
+                    if let Some(block) = ops.get_mut(&op).and_then(Value::as_object_mut) {
+                        block.remove(&key);
+                        if block.is_empty() {
+                            ops.remove(&op);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// The oracle's reading when the key is present: an inverted operator whose value has a
+/// no-value variable voids its statement.
+fn void_no_value_inverted_operator(case: &mut Value) -> bool {
+    let ctx = context_of(case);
+    remove_statements(case, &|s| !no_value_inverted(s, &ctx).is_empty())
 }
 
 /// The oracle's reading: for a role session, a same-account grant to `"*"` is a grant through

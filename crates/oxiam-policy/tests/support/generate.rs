@@ -410,6 +410,16 @@ const CONDITIONS: &[CondSpec] = &[
         key: "sts:ExternalId",
         values: &["ext-1"],
     },
+    CondSpec {
+        op: "StringNotEquals",
+        key: "aws:PrincipalTag/team",
+        values: &["${aws:username}"],
+    },
+    CondSpec {
+        op: "StringEquals",
+        key: "aws:PrincipalTag/team",
+        values: &["${aws:username}"],
+    },
 ];
 
 /// Context keys the request may carry, with candidate values (one drawn per case).
