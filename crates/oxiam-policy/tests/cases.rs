@@ -42,10 +42,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn run(case: &Map<String, Value>) -> Result<(), String> {
     // Every case says what it checks and which AWS page (or quoted AWS answer) it comes from.
     for key in ["description", "source"] {
-        if !case
+        if case
             .get(key)
             .and_then(Value::as_str)
-            .is_some_and(|s| !s.trim().is_empty())
+            .is_none_or(|s| s.trim().is_empty())
         {
             return Err(format!("the case has no `{key}`"));
         }

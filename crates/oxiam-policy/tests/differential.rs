@@ -319,12 +319,12 @@ fn no_value_inverted_operator_is_true(case: &mut Value) -> bool {
         for s in list.iter_mut() {
             for (op, key) in no_value_inverted(s, &ctx) {
                 changed = true;
-                if let Some(ops) = s.get_mut("Condition").and_then(Value::as_object_mut) {
-                    if let Some(block) = ops.get_mut(&op).and_then(Value::as_object_mut) {
-                        block.remove(&key);
-                        if block.is_empty() {
-                            ops.remove(&op);
-                        }
+                if let Some(ops) = s.get_mut("Condition").and_then(Value::as_object_mut)
+                    && let Some(block) = ops.get_mut(&op).and_then(Value::as_object_mut)
+                {
+                    block.remove(&key);
+                    if block.is_empty() {
+                        ops.remove(&op);
                     }
                 }
             }
