@@ -296,13 +296,13 @@ pub fn get_policy(
     })
 }
 
-/// Whether a policy counts as "attached" for ListPolicies' OnlyAttached, given the usage
-/// filter: attached as permissions, used as a boundary, or either.
+/// Whether a policy counts as "attached" for ListPolicies' OnlyAttached: attached to a
+/// user, group or role (AWS's definition), or with PolicyUsageFilter PermissionsBoundary,
+/// used as a permissions boundary.
 fn in_use(u: Usage, filter: Option<&str>) -> bool {
     match filter {
-        Some("PermissionsPolicy") => u.attachments > 0,
         Some("PermissionsBoundary") => u.boundaries > 0,
-        _ => u.attachments > 0 || u.boundaries > 0,
+        _ => u.attachments > 0,
     }
 }
 
@@ -505,6 +505,10 @@ pub fn delete_policy_version(
         ));
     }
     policy.versions.retain(|v| v.id != r.version_id);
+    // UpdateDate is when the newest remaining version was created.
+    if let Some(newest) = policy.versions.iter().map(|v| v.created).max() {
+        policy.updated = newest;
+    }
     tx.put(policy)
 }
 
@@ -1117,7 +1121,7 @@ mod tests {
             only_attached: Some(true),
             ..Default::default()
         });
-        assert_eq!(names(&attached), ["AdministratorAccess", "Bound"]);
+        assert_eq!(names(&attached), ["AdministratorAccess"]);
         let as_boundary = env.list(iam::ListPoliciesRequest {
             only_attached: Some(true),
             policy_usage_filter: Some("PermissionsBoundary".into()),
