@@ -67,9 +67,55 @@ fn version_not_found(arn: &str, version: &str) -> ServerError {
     ))
 }
 
+/// Whether `arn` has the shape of a managed policy ARN:
+/// `arn:PARTITION:iam::ACCOUNT-OR-aws:policy/PATH/NAME`.
+fn is_policy_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let fixed = [
+        parts.next() == Some("arn"),
+        parts.next().is_some_and(|p| !p.is_empty()),
+        parts.next() == Some("iam"),
+        parts.next() == Some(""),
+        parts
+            .next()
+            .is_some_and(|a| a == "aws" || ids::is_account_id(a)),
+    ];
+    let Some(path_name) = parts.next().and_then(|r| r.strip_prefix("policy/")) else {
+        return false;
+    };
+    let name = path_name.rsplit('/').next().unwrap_or_default();
+    fixed.iter().all(|ok| *ok)
+        && !name.is_empty()
+        && path_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+}
+
+/// AWS's InvalidInput for a policy ARN that is not one.
+fn invalid_arn(arn: &str) -> ServerError {
+    invalid_input(format!("ARN {arn} is not valid."))
+}
+
+/// For attaching a policy or setting it as a permissions boundary: the ARN must name an AWS
+/// managed policy or a customer managed policy of `account`, with AWS's errors
+/// (InvalidInput for a malformed ARN, NoSuchEntity "Policy ARN does not exist or is not
+/// attachable." otherwise).
+pub fn check_attachable(state: &State, account: &str, arn: &str) -> Result<(), ServerError> {
+    match find(state, account, arn) {
+        Ok(_) => Ok(()),
+        Err(_) if !is_policy_arn(arn) => Err(invalid_arn(arn)),
+        Err(_) => Err(no_such_entity(format!(
+            "Policy {arn} does not exist or is not attachable."
+        ))),
+    }
+}
+
 /// The policy `arn` names, as the caller's account sees it: AWS managed policies are
 /// visible everywhere, customer managed ones only in their own account.
 fn find<'s>(state: &'s State, account: &str, arn: &str) -> Result<Found<'s>, ServerError> {
+    if !is_policy_arn(arn) {
+        return Err(invalid_arn(arn));
+    }
     if let Some(p) = aws_managed::get(arn) {
         return Ok(Found::Aws(p));
     }
@@ -1215,6 +1261,49 @@ mod tests {
         assert_eq!(e.code, ErrorCode::InvalidInput);
         let missing = "arn:aws:iam::aws:policy/NoSuchPolicy";
         assert_eq!(env.get(missing).unwrap_err().code, ErrorCode::NoSuchEntity);
+    }
+
+    #[test]
+    fn policy_arns_are_validated() {
+        for ok in [
+            ADMIN,
+            "arn:aws:iam::aws:policy/job-function/Billing",
+            "arn:aws:iam::123456789012:policy/a/b/My_Policy+=,.@-",
+        ] {
+            assert!(is_policy_arn(ok), "{ok}");
+        }
+        for bad in [
+            "arn:aws:iam::aws:policy/arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:s3:::bucket/policy/x",
+            "arn:aws:iam::12345:policy/P",
+            "arn:aws:iam::123456789012:policy/",
+            "not an arn at all, really",
+        ] {
+            assert!(!is_policy_arn(bad), "{bad}");
+        }
+        let mut env = Env::new();
+        let e = env.get("arn:aws:iam::123456789012:user/alice").unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert_eq!(
+            e.message,
+            "ARN arn:aws:iam::123456789012:user/alice is not valid."
+        );
+        let state = env.tx.state();
+        assert!(check_attachable(state, ACCOUNT, ADMIN).is_ok());
+        let missing = format!("arn:aws:iam::{ACCOUNT}:policy/Nope");
+        let e = check_attachable(state, ACCOUNT, &missing)
+            .unwrap_err()
+            .to_api(Service::Iam);
+        assert_eq!(e.code, ErrorCode::NoSuchEntity);
+        assert_eq!(
+            e.message,
+            format!("Policy {missing} does not exist or is not attachable.")
+        );
+        let e = check_attachable(state, ACCOUNT, "arn:aws:iam::aws:policy/x:y")
+            .unwrap_err()
+            .to_api(Service::Iam);
+        assert_eq!(e.code, ErrorCode::InvalidInput);
     }
 
     #[test]
