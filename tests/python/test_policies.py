@@ -50,6 +50,9 @@ def test_create_get_and_errors(oxiam):
         iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/Readers")
     assert error_of(e) == ("NoSuchEntity", 404,
                            f"Policy arn:aws:iam::{ACCOUNT}:policy/Readers was not found.")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT}:user/Readers")
+    assert error_of(e) == ("InvalidInput", 400, f"ARN arn:aws:iam::{ACCOUNT}:user/Readers is not valid.")
     # Nothing failed half-way: only the one policy exists.
     assert [x["PolicyName"] for x in iam.list_policies(Scope="Local")["Policies"]] == ["Readers"]
 

@@ -1307,6 +1307,36 @@ mod tests {
     }
 
     #[test]
+    fn policies_survive_a_restart() {
+        let mut env = Env::new();
+        let arn = env.create("Kept", Some("/k/")).arn.unwrap();
+        env.new_version(&arn, true).unwrap();
+        let kek = Kek::generate();
+        let mut records: Vec<oxiam_store::Record> = Vec::new();
+        let (changes, _) = std::mem::replace(
+            &mut env.tx,
+            Tx::new(Arc::new(State::default()), Arc::new(Kek::generate())),
+        )
+        .finish()
+        .unwrap();
+        for c in changes {
+            match c {
+                oxiam_store::Change::Put(r) => {
+                    records.retain(|o| o.key != r.key);
+                    records.push(r);
+                }
+                oxiam_store::Change::Delete { .. } => unreachable!(),
+            }
+        }
+        let state = State::from_records(&records, 1, &kek).unwrap();
+        let p = state.policy_by_arn(&arn).unwrap();
+        assert_eq!(p.default_version, "v2");
+        assert_eq!(p.versions.len(), 2);
+        assert_eq!(p.next_version, 3);
+        assert_eq!(p.tags[0].key, "team");
+    }
+
+    #[test]
     fn tags_merge_remove_and_page() {
         let mut env = Env::new();
         let arn = env.create("P", None).arn.unwrap();
