@@ -12,3 +12,5 @@
 mod support;
 
 mod cli;
+
+mod entities;
