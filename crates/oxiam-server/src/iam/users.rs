@@ -130,6 +130,24 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
             "Cannot delete entity, must delete access keys first.",
         ));
     }
+    if !user.inline_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete policies first.",
+        ));
+    }
+    if !user.attached_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
+    }
+    if super::groups::groups_of_user(tx.state(), account, &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must remove users from group first.",
+        ));
+    }
     let key = State::user_key(account, &user.name);
     tx.delete::<User>(&key);
     Ok(())

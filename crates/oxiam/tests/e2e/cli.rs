@@ -352,8 +352,12 @@ fn bad_credentials_and_bad_input_get_aws_errors() {
         "NoSuchEntity",
     );
     // An operation without a handler names itself.
-    let err = s.fails(&root, &["iam", "list-groups"], "NotImplemented");
-    assert!(err.contains("ListGroups"), "{err}");
+    let err = s.fails(
+        &root,
+        &["iam", "list-open-id-connect-providers"],
+        "NotImplemented",
+    );
+    assert!(err.contains("ListOpenIDConnectProviders"), "{err}");
 }
 
 #[test]
