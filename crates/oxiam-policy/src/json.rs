@@ -163,17 +163,15 @@ impl<'a> Parser<'a> {
         self.expect(b'"', "expected a string")?;
         let start = self.pos;
         // Fast path: no escapes, borrow the source.
-        while let Some(b) = self.peek() {
-            match b {
-                b'"' => {
-                    let s = self.text.get(start..self.pos).unwrap_or("");
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                0..0x20 => return Err(self.err("control character in string")),
-                _ => self.pos += 1,
-            }
+        let rest = self.src.get(start..).unwrap_or(&[]);
+        let stop = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        self.pos = start + stop.unwrap_or(rest.len());
+        if self.peek() == Some(b'"') {
+            let s = self.text.get(start..self.pos).unwrap_or("");
+            self.pos += 1;
+            return Ok(Cow::Borrowed(s));
         }
         let mut out = String::from(self.text.get(start..self.pos).unwrap_or(""));
         loop {
@@ -279,7 +277,8 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         self.expect(b'{', "expected `{`")?;
-        let mut members = Vec::new();
+        // Policy objects have a handful of members: one allocation for most.
+        let mut members = Vec::with_capacity(6);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;

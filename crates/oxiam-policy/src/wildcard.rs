@@ -171,11 +171,14 @@ impl Shape {
     }
 }
 
-/// True if `s` has neither wildcards nor variables under `syntax`.
+/// True if `s` has neither wildcards nor variables under `syntax` (one pass).
 fn is_plain(s: &str, syntax: Syntax) -> bool {
-    let wild = syntax.wildcards && s.contains(['*', '?']);
-    let vars = syntax.variables && s.contains("${");
-    !wild && !vars
+    let b = s.as_bytes();
+    !b.iter().enumerate().any(|(i, &c)| match c {
+        b'*' | b'?' => syntax.wildcards,
+        b'$' => syntax.variables && b.get(i + 1) == Some(&b'{'),
+        _ => false,
+    })
 }
 
 fn eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
