@@ -293,10 +293,23 @@ struct Facts<'p> {
 
 /// Decides `request` against `policies` as AWS does. Pure and total: no I/O, no errors.
 pub fn evaluate<'p>(request: &Request<'_>, policies: &PolicySet<'p>) -> Decision<'p> {
-    let (service, name) = request
-        .action
-        .split_once(':')
-        .unwrap_or((request.action, ""));
+    // Actions are case-insensitive: lowercase the request's once (on the stack; only an
+    // action longer than the buffer allocates), patterns are stored lowercased.
+    let mut buf = [0u8; 128];
+    let long;
+    let action = match buf.get_mut(..request.action.len()) {
+        Some(b) => {
+            b.copy_from_slice(request.action.as_bytes());
+            b.make_ascii_lowercase();
+            // ASCII lowercasing keeps UTF-8 valid.
+            std::str::from_utf8(b).unwrap_or(request.action)
+        }
+        None => {
+            long = request.action.to_ascii_lowercase();
+            long.as_str()
+        }
+    };
+    let (service, name) = action.split_once(':').unwrap_or((action, ""));
     let prep = Prepared {
         req: request,
         service,

@@ -152,6 +152,10 @@ const ACTION: Syntax = Syntax {
 
 impl ActionPattern {
     fn compile(src: &str) -> Self {
+        // INVARIANT (lowercase-actions): patterns are stored lowercased; `matches` takes a
+        // lowercased request action, so comparisons are plain byte comparisons.
+        let lower = src.to_ascii_lowercase();
+        let src = lower.as_str();
         let (colon, service, name) = match src.split_once(':') {
             _ if src == "*" => (src.len(), Shape::Any, Shape::Any),
             Some((s, n)) => (s.len(), Shape::of(s, ACTION), Shape::of(n, ACTION)),
@@ -174,7 +178,7 @@ impl ActionPattern {
     fn matches(&self, service: &str, name: &str) -> bool {
         let (s, n) = self.sides();
         let none = |_: &str| -> Option<&str> { None };
-        self.service.matches(s, service, true, &none) && self.name.matches(n, name, true, &none)
+        self.service.matches(s, service, false, &none) && self.name.matches(n, name, false, &none)
     }
 
     /// The exact service prefix this pattern is limited to, if any (any case).
@@ -285,11 +289,11 @@ impl ActionIndex {
         }
     }
 
-    /// Candidate statements for `service` (any case): the service's list and `always`.
+    /// Candidate statements for `service` (lowercased): the service's list and `always`.
     pub(crate) fn candidates(&self, service: &str) -> (&[u32], &[u32]) {
         let hit = self
             .by_service
-            .binary_search_by(|(k, _)| cmp_ignore_case(k, service))
+            .binary_search_by(|(k, _)| (**k).cmp(service))
             .ok()
             .and_then(|i| self.by_service.get(i))
             .map_or(&[][..], |(_, v)| &v[..]);
@@ -1474,7 +1478,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            p.inner.index.candidates("S3"),
+            p.inner.index.candidates("s3"),
             (&[0u32][..], &[1u32, 2][..])
         );
         assert_eq!(
