@@ -207,6 +207,10 @@ fn scan<'p>(
     let mut out = Scan::default();
     for np in policies {
         let compiled = &*np.policy.inner;
+        // With an allow in hand, only a Deny can change this group's answer.
+        if !compiled.has_deny && out.allow.is_some() && policy_type != PolicyType::Resource {
+            continue;
+        }
         let (by_service, always) = compiled.index.candidates(prep.service);
         for &i in by_service.iter().chain(always) {
             let idx = i as usize;

@@ -308,6 +308,8 @@ pub(crate) struct Compiled {
     pub(crate) id: Option<Box<str>>,
     pub(crate) statements: Box<[Statement]>,
     pub(crate) index: ActionIndex,
+    /// Some statement is a Deny: once an allow is known, policies without one can be skipped.
+    pub(crate) has_deny: bool,
 }
 
 /// A parsed, validated and compiled policy. Cheap to clone (shared), `Send + Sync`.
@@ -577,12 +579,14 @@ fn compile(
     }
     let statements: Vec<Statement> = statements.into_iter().map(|(s, _)| s).collect();
     let index = ActionIndex::build(&statements);
+    let has_deny = statements.iter().any(|s| s.effect == StatementEffect::Deny);
     let compiled = Compiled {
         kind,
         version,
         id,
         statements: statements.into_boxed_slice(),
         index,
+        has_deny,
     };
     (Some(compiled), ck.findings)
 }
