@@ -97,31 +97,6 @@ impl ArnPattern {
         }))
     }
 
-    /// True unless one of the pattern's variables cannot be resolved (see
-    /// `Pattern::resolves`).
-    pub(crate) fn resolves<'v>(&self, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
-        match self {
-            Self::Any => true,
-            Self::Segments(p) => p.shapes.iter().all(|s| match s {
-                Shape::Glob(g) => g.resolves(vars),
-                Shape::Any | Shape::Exact | Shape::Prefix => true,
-            }),
-            Self::Whole(p) => p.resolves(vars),
-        }
-    }
-
-    /// True if the pattern has variables.
-    pub(crate) fn has_variables(&self) -> bool {
-        match self {
-            Self::Any => false,
-            Self::Segments(p) => p
-                .shapes
-                .iter()
-                .any(|s| matches!(s, Shape::Glob(g) if g.has_variables())),
-            Self::Whole(p) => p.has_variables(),
-        }
-    }
-
     /// Matches the request's resource (or a condition's context value).
     pub(crate) fn matches<'v>(&self, text: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
         match self {

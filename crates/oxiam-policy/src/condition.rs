@@ -203,8 +203,6 @@ pub(crate) struct Condition {
     /// INVARIANT (lowercase-key): ASCII-lowercased, for `Context::get_lowercase`.
     key: Box<str>,
     values: Values,
-    /// Some value has a policy variable.
-    variables: bool,
 }
 
 /// A condition value AWS's parser rejects (`The policy failed legacy parsing`); the index
@@ -283,36 +281,19 @@ impl Condition {
             }
             O::Null => Values::Null(raw.iter().map(|v| v.eq_ignore_ascii_case("true")).collect()),
         };
-        let variables = match &values {
-            Values::Strings { patterns, .. } => patterns.iter().any(Pattern::has_variables),
-            Values::Arns(ps) => ps.iter().any(ArnPattern::has_variables),
-            _ => false,
-        };
         Ok(Self {
             op,
             set,
             if_exists,
             key: key.to_ascii_lowercase().into_boxed_str(),
             values,
-            variables,
         })
     }
 
     /// Evaluates the condition against the request context.
     pub(crate) fn evaluate(&self, ctx: &Context) -> bool {
-        // A policy variable that cannot be resolved makes the statement invalid, so the
-        // condition cannot hold (whatever the operator's polarity).
-        if self.variables {
-            let vars = |k: &str| ctx.variable(k);
-            let resolves = match &self.values {
-                Values::Strings { patterns, .. } => patterns.iter().all(|p| p.resolves(&vars)),
-                Values::Arns(ps) => ps.iter().all(|p| p.resolves(&vars)),
-                _ => true,
-            };
-            if !resolves {
-                return false;
-            }
-        }
+        // A policy value whose variable has no value matches nothing: positive operators
+        // are false for it, inverted ones true (AWS "Policy variables with no value").
         let value = ctx.get_lowercase(&self.key);
         // An empty multivalued key counts as missing for every operator.
         let present = value.filter(|v| !v.is_empty());

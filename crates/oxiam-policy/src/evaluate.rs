@@ -1063,38 +1063,44 @@ mod tests {
     }
 
     #[test]
-    fn unresolvable_variables_invalidate_the_statement() {
-        // A role session has no aws:username.
+    fn variables_with_no_value_match_nothing_per_entry() {
+        // A role session has no aws:username: that entry matches no resource.
         let p = pol(
             K::Identity,
-            r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}"#,
+            r#"{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::home/${aws:username}/*","arn:aws:s3:::pub/*"]},
+               {"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}"#,
         );
         let ids = [named("p", &p)];
         let set = PolicySet {
             identity: &ids,
             ..PolicySet::default()
         };
-        let d = Case::new(session(), "s3:GetObject", "arn:aws:s3:::other/x").eval(&set);
-        assert_eq!(d.effect, Effect::ImplicitDeny);
-        // The same statement works for a user, whose name resolves.
-        let d = Case::new(user(), "s3:GetObject", "arn:aws:s3:::other/x").eval(&set);
-        assert_eq!(d.effect, Effect::Allow);
-        // Negated condition with an unresolvable value does not apply either.
+        let d = Case::new(session(), "s3:GetObject", "arn:aws:s3:::pub/x").eval(&set);
+        assert_eq!(
+            (d.effect, d.reasons.iter().next().unwrap().statement),
+            (Effect::Allow, 0)
+        );
+        // Through NotResource the resource is outside the no-value entry: the statement applies.
+        let d = Case::new(session(), "s3:GetObject", "arn:aws:s3:::home/s1/x").eval(&set);
+        assert_eq!(
+            (d.effect, d.reasons.iter().next().unwrap().statement),
+            (Effect::Allow, 1)
+        );
+        // Inverted operators match a no-value variable (AWS's documented Team example).
         let deny = pol(
             K::Identity,
             r#"{"Effect":"Allow","Action":"*","Resource":"*"},
-               {"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"s3:prefix":"${aws:username}"}}}"#,
+               {"Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}}"#,
         );
         let ids = [named("d", &deny)];
         let set = PolicySet {
             identity: &ids,
             ..PolicySet::default()
         };
-        let mut c = Case::new(session(), "s3:ListBucket", "arn:aws:s3:::b");
-        c.context.insert("s3:prefix", "x");
-        assert_eq!(c.eval(&set).effect, Effect::Allow);
-        let mut c = Case::new(user(), "s3:ListBucket", "arn:aws:s3:::b");
-        c.context.insert("s3:prefix", "x");
+        let mut c = Case::new(user(), "s3:GetObject", "arn:aws:s3:::b/k");
+        c.context.insert("s3:ExistingObjectTag/Team", "red");
         assert_eq!(c.eval(&set).effect, Effect::ExplicitDeny);
+        c.context.insert("aws:PrincipalTag/Team", "red");
+        assert_eq!(c.eval(&set).effect, Effect::Allow);
     }
 }

@@ -209,8 +209,6 @@ pub(crate) struct Statement {
     /// `None`: no resource element (trust policies): matches any resource.
     pub(crate) resources: Option<Box<[ArnPattern]>>,
     pub(crate) not_resource: bool,
-    /// Some resource pattern has a policy variable.
-    pub(crate) resource_variables: bool,
     pub(crate) conditions: Box<[Condition]>,
 }
 
@@ -230,11 +228,9 @@ impl Statement {
             return true;
         };
         let vars = |k: &str| ctx.variable(k);
-        // An unresolvable variable makes the whole statement invalid: it applies to nothing,
-        // even through `NotResource`.
-        if self.resource_variables && !resources.iter().all(|r| r.resolves(&vars)) {
-            return false;
-        }
+        // An entry whose variable has no value matches no resource (AWS "Policy variables
+        // with no value"); the other entries still count, and for `NotResource` the
+        // resource is then outside that entry.
         resources
             .iter()
             .any(|r| r.matches_split(resource, arn, &vars))
@@ -787,9 +783,6 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
             principal,
             actions: actions.into_boxed_slice(),
             not_action,
-            resource_variables: resources
-                .as_ref()
-                .is_some_and(|r| r.iter().any(ArnPattern::has_variables)),
             resources: resources.map(Vec::into_boxed_slice),
             not_resource,
             conditions: conditions.into_boxed_slice(),

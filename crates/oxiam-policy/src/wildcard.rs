@@ -74,20 +74,8 @@ impl Pattern {
         }
     }
 
-    /// True unless a variable without a default cannot be resolved. AWS: "If AWS cannot
-    /// resolve a variable, this might cause the entire statement to be invalid", so callers
-    /// make such a statement apply to nothing.
-    pub(crate) fn resolves<'v>(&self, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
-        match self {
-            Self::Tokens(t) => t.iter().all(|t| match t {
-                Token::Variable { key, default, .. } => default.is_some() || vars(key).is_some(),
-                Token::Literal(_) | Token::Star | Token::One => true,
-            }),
-            Self::Any | Self::Exact(_) | Self::Prefix(_) => true,
-        }
-    }
-
-    /// True if the pattern has variables (so `resolves` can fail).
+    /// True if the pattern has variables.
+    #[cfg(test)]
     pub(crate) fn has_variables(&self) -> bool {
         match self {
             Self::Tokens(t) => t.iter().any(|t| matches!(t, Token::Variable { .. })),
