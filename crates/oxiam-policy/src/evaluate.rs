@@ -1103,4 +1103,71 @@ mod tests {
         c.context.insert("aws:PrincipalTag/Team", "red");
         assert_eq!(c.eval(&set).effect, Effect::Allow);
     }
+
+    #[test]
+    fn trust_policies_for_web_identity_and_external_id() {
+        let oidc = pol(
+            K::Trust,
+            r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+                "Action":"sts:AssumeRoleWithWebIdentity",
+                "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},
+                             "StringLike":{"token.actions.githubusercontent.com:sub":"repo:org/app:*"}}}"#,
+        );
+        let gh = Principal {
+            arn: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+            account: "",
+            kind: PrincipalType::WebIdentity,
+            role_arn: None,
+            user_id: "",
+        };
+        let set = PolicySet {
+            resource: Some(named("trust", &oidc)),
+            ..PolicySet::default()
+        };
+        let role = "arn:aws:iam::111122223333:role/deploy";
+        let mut c = Case::new(gh, "sts:AssumeRoleWithWebIdentity", role);
+        c.context.insert(
+            "token.actions.githubusercontent.com:aud",
+            "sts.amazonaws.com",
+        );
+        c.context.insert(
+            "token.actions.githubusercontent.com:sub",
+            "repo:org/app:ref:refs/heads/main",
+        );
+        assert_eq!(c.eval(&set).effect, Effect::Allow);
+        c.context.insert(
+            "token.actions.githubusercontent.com:sub",
+            "repo:evil/app:ref:refs/heads/main",
+        );
+        assert_eq!(c.eval(&set).effect, Effect::ImplicitDeny);
+        // The same trust policy does not allow plain AssumeRole.
+        let c = Case::new(gh, "sts:AssumeRole", role);
+        assert_eq!(c.eval(&set).effect, Effect::ImplicitDeny);
+
+        // Cross-account AssumeRole with sts:ExternalId: trust and identity must both allow.
+        let trust = pol(
+            K::Trust,
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole",
+                "Condition":{"StringEquals":{"sts:ExternalId":"Unique-42"}}}"#,
+        );
+        let id = pol(
+            K::Identity,
+            &allow("sts:AssumeRole", "arn:aws:iam::444455556666:role/*"),
+        );
+        let ids = [named("id", &id)];
+        let set = PolicySet {
+            identity: &ids,
+            resource: Some(named("trust", &trust)),
+            ..PolicySet::default()
+        };
+        let mut c = Case::new(
+            user(),
+            "sts:AssumeRole",
+            "arn:aws:iam::444455556666:role/Vendor",
+        );
+        c.resource_account = Some(OTHER);
+        assert_eq!(c.eval(&set).effect, Effect::ImplicitDeny);
+        c.context.insert("sts:ExternalId", "Unique-42");
+        assert_eq!(c.eval(&set).effect, Effect::Allow);
+    }
 }
