@@ -2,23 +2,30 @@
 //! evaluates it. Pure: no I/O, no async; embeddable by any Rust service.
 //!
 //! # Map
-//! - [`policy`](crate::Policy): documents → validated, compiled [`Policy`] (statements indexed
-//!   by service prefix); [`validate`] lists every problem with AWS's `MalformedPolicyDocument`
-//!   messages; size quotas per [`PolicyKind`] ([`limits`], [`ParseOptions`]).
-//! - `json`: a JSON parser that keeps byte offsets, so errors carry a [`Location`]
-//!   (line, column, JSON path).
+//! - `policy`: documents → validated, compiled [`Policy`] (`Policy::parse`,
+//!   `Policy::parse_with` + [`ParseOptions`]); statements indexed by service prefix so
+//!   evaluation touches only candidates. [`validate`] lists every problem, first the one AWS
+//!   reports, with AWS's `MalformedPolicyDocument` messages ([`messages`]) and a [`Location`];
+//!   size quotas per [`PolicyKind`] ([`limits`], [`SizeLimit`], `LimitExceeded`).
+//! - `json`: a JSON parser that keeps byte offsets (errors carry line, column, JSON path).
 //! - `wildcard`: `*`/`?` patterns and policy variables (`${aws:username}`,
-//!   `${aws:x, 'default'}`, `${*}`), matched without allocation.
+//!   `${aws:x, 'default'}`, `${*}` `${?}` `${$}`), matched without allocation;
+//!   [`wildcard_match`] exposes the matcher.
 //! - [`arn`]: ARN splitting and segment-wise ARN patterns (`Resource`, `Arn*` operators).
-//! - `condition`: every condition operator, `…IfExists`, `ForAllValues:`/`ForAnyValue:`,
-//!   `Null`; values pre-parsed at compile time.
-//! - `principal`: the `Principal`/`NotPrincipal` element and how it names the caller
-//!   ([`PrincipalMatch`]).
-//! - `context`: [`Principal`], [`Context`] (case-insensitive condition keys) and
-//!   [`Context::for_principal`], which fills the global keys a principal implies.
-//! - `evaluate`: [`evaluate`] — the AWS decision flow over a [`PolicySet`], returning a
-//!   [`Decision`] with the deciding statements.
-//! - `error`: [`PolicyError`], [`Finding`], AWS's message texts ([`messages`]).
+//! - `condition`: every [`Operator`], `…IfExists`, [`SetQualifier`]s, `Null`; values
+//!   pre-parsed at compile time (numbers, ISO 8601/epoch dates, CIDRs, base64).
+//! - `principal`: `Principal`/`NotPrincipal` and how a statement names the caller
+//!   ([`PrincipalMatch`]: exact, via the role, via the account).
+//! - `context`: [`Principal`], [`PrincipalType`], [`Context`] (case-insensitive keys,
+//!   [`ContextValue`] single or multi) and [`Context::for_principal`], which fills the global
+//!   keys a principal implies.
+//! - `evaluate`: [`evaluate`]`(&Request, &PolicySet) -> Decision` — explicit deny anywhere;
+//!   SCP and RCP gates per level; same-account resource policies (user/session ARN grants
+//!   alone, role ARN grants within boundary and session policies, account grants delegate);
+//!   cross-account needs both sides; trust policies must allow; identity ∩ boundary ∩
+//!   session. [`Decision`] names the deciding statements ([`Reason`]s, inline, no heap) and
+//!   for denials the policy type that denied or failed to allow ([`DeniedBy`]).
+//! - `error`: [`PolicyError`] (`message()` is AWS's text, `location()` ours), [`Finding`].
 //!
 //! # Use
 //! ```
