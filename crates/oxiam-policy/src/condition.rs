@@ -217,7 +217,7 @@ impl Condition {
         op: Operator,
         if_exists: bool,
         key: &str,
-        raw: &[String],
+        raw: &[&str],
         variables: bool,
     ) -> Result<Self, BadValue> {
         use Operator as O;
@@ -590,7 +590,7 @@ mod tests {
 
     fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
         let (set, op, if_exists) = parse_operator(op).unwrap();
-        let raw: Vec<String> = values.iter().map(|s| (*s).to_owned()).collect();
+        let raw: Vec<&str> = values.to_vec();
         Condition::compile(set, op, if_exists, key, &raw, true).unwrap()
     }
 
@@ -695,7 +695,7 @@ mod tests {
         assert!(!ne.evaluate(&single("k:n", "2")));
         let eq = cond("NumericEquals", "k:n", &["7"]);
         assert!(eq.evaluate(&single("k:n", "7")));
-        let raw = vec!["ten".to_owned()];
+        let raw = vec!["ten"];
         assert_eq!(
             Condition::compile(
                 SetQualifier::None,
@@ -753,7 +753,7 @@ mod tests {
         let bin = cond("BinaryEquals", "k:b", &["QmluYXJ5VmFsdWU="]);
         assert!(bin.evaluate(&single("k:b", "QmluYXJ5VmFsdWU=")));
         assert!(!bin.evaluate(&single("k:b", "QmluYXJ5VmFsdWV=")));
-        let raw = vec!["!!".to_owned()];
+        let raw = vec!["!!"];
         assert!(
             Condition::compile(
                 SetQualifier::None,

@@ -162,7 +162,7 @@ impl ActionPattern {
             None => (src.len(), Shape::of(src, ACTION), Shape::Exact),
         };
         Self {
-            text: src.into(),
+            text: lower.into_boxed_str(),
             colon,
             service,
             name,
@@ -891,7 +891,7 @@ fn condition_element(ck: &mut Checker<'_>, node: &Node<'_>) -> Vec<Condition> {
                 continue;
             };
             let offsets: Vec<usize> = raw.iter().map(|(_, o)| *o).collect();
-            let values: Vec<String> = raw.into_iter().map(|(v, _)| v).collect();
+            let values: Vec<&str> = raw.into_iter().map(|(v, _)| v).collect();
             match Condition::compile(
                 set,
                 operator,
@@ -912,12 +912,13 @@ fn condition_element(ck: &mut Checker<'_>, node: &Node<'_>) -> Vec<Condition> {
 }
 
 /// Condition values: strings, numbers or booleans, alone or in an array.
-fn condition_values(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<Vec<(String, usize)>> {
-    fn scalar(v: &Value) -> Option<String> {
+fn condition_values<'n>(ck: &mut Checker<'_>, node: &'n Node<'_>) -> Option<Vec<(&'n str, usize)>> {
+    fn scalar<'n>(v: &'n Value<'_>) -> Option<&'n str> {
         match v {
-            Value::String(s) => Some(s.as_ref().to_owned()),
-            Value::Number(s) => Some((*s).to_owned()),
-            Value::Bool(b) => Some(b.to_string()),
+            Value::String(s) => Some(s.as_ref()),
+            Value::Number(s) => Some(s),
+            Value::Bool(true) => Some("true"),
+            Value::Bool(false) => Some("false"),
             Value::Null | Value::Array(_) | Value::Object(_) => None,
         }
     }
