@@ -471,10 +471,15 @@ fn compile(
     if let Some(limit) = options.size_limit {
         // Characters that are not white space: bytes that start a UTF-8 character and are
         // not ASCII white space (JSON allows no other white space between tokens).
-        let size = src
+        // Branch-free sum so the loop vectorizes.
+        let size: usize = src
             .bytes()
-            .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (b & 0xC0) != 0x80)
-            .count();
+            .map(|b| {
+                let ws = (b == b' ') | (b == b'\t') | (b == b'\n') | (b == b'\r');
+                let continuation = (b & 0xC0) == 0x80;
+                usize::from(!(ws | continuation))
+            })
+            .sum();
         if size > limit.max_chars {
             let msg = format!(
                 "Cannot exceed quota for {}: {}",
