@@ -254,7 +254,8 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self, depth: usize) -> Result<Value<'a>, SyntaxError> {
         self.expect(b'[', "expected `[`")?;
-        let mut items = Vec::new();
+        // Most policy arrays are short lists of actions or resources.
+        let mut items = Vec::with_capacity(8);
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;

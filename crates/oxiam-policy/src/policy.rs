@@ -1576,5 +1576,26 @@ mod tests {
             ticks * 10_000 / u64::from(n),
             doc.len()
         );
+        let no_limit = ParseOptions {
+            size_limit: None,
+            require_version_2012: false,
+        };
+        let c = cpu();
+        for _ in 0..n {
+            std::hint::black_box(
+                Policy::parse_with(std::hint::black_box(&doc), PolicyKind::Identity, &no_limit)
+                    .unwrap(),
+            );
+        }
+        eprintln!(
+            "parse+compile without size check: cpu {} µs",
+            (cpu() - c) * 10_000 / u64::from(n)
+        );
+        let p = Policy::parse(&doc, PolicyKind::Identity).unwrap();
+        let c = cpu();
+        for _ in 0..n {
+            std::hint::black_box(std::hint::black_box(&p).clone());
+        }
+        eprintln!("clone: cpu {} µs", (cpu() - c) * 10_000 / u64::from(n));
     }
 }
