@@ -1,11 +1,13 @@
 //! Authorization: may this caller perform this action on this resource. The account root
 //! may do everything in its own account; everyone else is decided by the policy engine from
-//! the policies in the snapshot.
+//! the policies in the snapshot. A request with dependent actions (`iam:PassRole` for
+//! `AddRoleToInstanceProfile`) needs each of them allowed too.
 
-use oxiam_policy::Effect;
+use oxiam_policy::PolicyType;
 use oxiam_protocol::error::ErrorCode;
 
 use crate::authn::{Caller, CallerKind};
+use crate::decide::{Outcome, RequestEnv};
 use crate::error::{ServerError, api};
 use crate::operations::Target;
 use crate::state::State;
@@ -15,10 +17,28 @@ fn resource_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-pub fn authorize(caller: &Caller, target: &Target, state: &State) -> Result<(), ServerError> {
+pub fn authorize(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+) -> Result<(), ServerError> {
     if target.always_allowed {
         return Ok(());
     }
+    authorize_one(caller, target, env, state)?;
+    for dependent in &target.dependent {
+        authorize_one(caller, dependent, env, state)?;
+    }
+    Ok(())
+}
+
+fn authorize_one(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+) -> Result<(), ServerError> {
     let same_account = resource_account(&target.resource).is_none_or(|a| a == caller.account);
     match &caller.kind {
         // The root is allowed everything in its own account, and nothing in another.
@@ -28,19 +48,31 @@ pub fn authorize(caller: &Caller, target: &Target, state: &State) -> Result<(), 
             target,
             "because no resource-based policy allows the",
         )),
-        CallerKind::User { .. } => match crate::decide::identity_decision(caller, target, state) {
-            Effect::Allow => Ok(()),
-            Effect::ExplicitDeny => Err(denied(
-                caller,
-                target,
-                "with an explicit deny in an identity-based policy",
-            )),
-            Effect::ImplicitDeny => Err(denied(
-                caller,
-                target,
-                "because no identity-based policy allows the",
-            )),
-        },
+        CallerKind::User { .. } => {
+            match crate::decide::identity_decision(caller, target, env, state) {
+                Outcome::Allow => Ok(()),
+                Outcome::ExplicitDeny(PolicyType::PermissionsBoundary) => Err(denied(
+                    caller,
+                    target,
+                    "with an explicit deny in a permissions boundary",
+                )),
+                Outcome::ExplicitDeny(_) => Err(denied(
+                    caller,
+                    target,
+                    "with an explicit deny in an identity-based policy",
+                )),
+                Outcome::ImplicitDeny(PolicyType::PermissionsBoundary) => Err(denied(
+                    caller,
+                    target,
+                    "because no permissions boundary allows the",
+                )),
+                Outcome::ImplicitDeny(_) => Err(denied(
+                    caller,
+                    target,
+                    "because no identity-based policy allows the",
+                )),
+            }
+        }
     }
 }
 
