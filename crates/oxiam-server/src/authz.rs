@@ -77,7 +77,8 @@ fn authorize_one(
 }
 
 /// AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on resource:
-/// ARN because no identity-based policy allows the ACTION action".
+/// RESOURCE because no identity-based policy allows the ACTION action", the resource named
+/// as IAM names it (`user bob`, `policy arn:…`, or an ARN).
 fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
     let reason = if why.ends_with(" the") {
         format!("{why} {} action", target.action)
@@ -88,7 +89,9 @@ fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
         ErrorCode::AccessDenied,
         format!(
             "User: {} is not authorized to perform: {} on resource: {} {reason}",
-            caller.arn, target.action, target.resource
+            caller.arn,
+            target.action,
+            target.shown_resource()
         ),
     )
 }

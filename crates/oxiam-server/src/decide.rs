@@ -432,6 +432,7 @@ mod tests {
             resource: resource.into(),
             always_allowed: false,
             keys: Vec::new(),
+            display: None,
             dependent: Vec::new(),
         }
     }

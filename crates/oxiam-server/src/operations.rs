@@ -40,6 +40,10 @@ pub struct Target {
     /// The condition keys this request sets (`iam:PolicyARN`, `aws:RequestTag/…`,
     /// `aws:ResourceTag/…`, …), besides the global keys the pipeline adds.
     pub keys: Vec<(String, ContextValue)>,
+    /// How AccessDenied messages name the resource when not by its ARN: IAM names an
+    /// entity the request addresses by name as `user NAME`, `role NAME`, `group NAME`, and
+    /// a managed policy as `policy ARN`; created resources and List* prefixes by ARN.
+    pub display: Option<String>,
     /// Further actions AWS authorizes for this request ("dependent actions": `iam:PassRole`
     /// on the role added to an instance profile); each must be allowed too.
     pub dependent: Vec<Target>,
@@ -52,8 +56,14 @@ impl Target {
             resource,
             always_allowed: false,
             keys: Vec::new(),
+            display: None,
             dependent: Vec::new(),
         }
+    }
+
+    /// The resource as AccessDenied messages show it.
+    pub fn shown_resource(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.resource)
     }
 
     fn key(&mut self, key: &str, value: impl Into<ContextValue>) {
@@ -93,6 +103,8 @@ impl Target {
 /// what conditions can see of it.
 struct Named {
     arn: String,
+    /// `user NAME`, … (see `Target::display`).
+    display: Option<String>,
     tags: Vec<Tag>,
     boundary: Option<String>,
 }
@@ -112,6 +124,7 @@ impl Resolver<'_> {
         match self.state.user(self.account(), name) {
             Some(u) => Named {
                 arn: u.arn(),
+                display: Some(format!("user {name}")),
                 tags: u.tags.clone(),
                 boundary: u.permissions_boundary.clone(),
             },
@@ -126,6 +139,7 @@ impl Resolver<'_> {
             (None, CallerKind::User { name }) => self.user(name),
             (None, CallerKind::Root) => Named {
                 arn: self.caller.arn.clone(),
+                display: None,
                 tags: Vec::new(),
                 boundary: None,
             },
@@ -136,6 +150,7 @@ impl Resolver<'_> {
         match self.state.group(self.account(), name) {
             Some(g) => Named {
                 arn: g.arn(),
+                display: Some(format!("group {name}")),
                 tags: Vec::new(),
                 boundary: None,
             },
@@ -147,6 +162,7 @@ impl Resolver<'_> {
         match self.state.role(self.account(), name) {
             Some(r) => Named {
                 arn: r.arn(),
+                display: Some(format!("role {name}")),
                 tags: r.tags.clone(),
                 boundary: r.permissions_boundary.clone(),
             },
@@ -158,6 +174,7 @@ impl Resolver<'_> {
         match self.state.instance_profile(self.account(), name) {
             Some(p) => Named {
                 arn: p.arn(),
+                display: None,
                 tags: p.tags.clone(),
                 boundary: None,
             },
@@ -169,6 +186,7 @@ impl Resolver<'_> {
     fn policy(&self, arn: &str) -> Named {
         Named {
             arn: arn.to_owned(),
+            display: Some(format!("policy {arn}")),
             tags: self
                 .state
                 .policy_by_arn(arn)
@@ -181,6 +199,7 @@ impl Resolver<'_> {
     fn missing(&self, kind: &str, name: &str) -> Named {
         Named {
             arn: self.new_arn(kind, None, name),
+            display: (kind != "instance-profile").then(|| format!("{kind} {name}")),
             tags: Vec::new(),
             boundary: None,
         }
@@ -226,6 +245,7 @@ impl Request {
 /// On an existing entity: its ARN and `aws:ResourceTag/…`.
 fn on(action: String, e: &Named) -> Target {
     let mut t = Target::new(action, e.arn.clone());
+    t.display.clone_from(&e.display);
     t.resource_tags(&e.tags);
     t
 }
@@ -417,6 +437,8 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
             // "The caller of this operation must be granted the PassRole permission on the
             // IAM role": the role goes to EC2 instances launched with the profile.
             let mut pass = on("iam:PassRole".to_owned(), &x.role(&r.role_name));
+            // PassRole denials name the role by ARN.
+            pass.display = None;
             pass.key("iam:PassedToService", "ec2.amazonaws.com");
             t.dependent.push(pass);
             t
