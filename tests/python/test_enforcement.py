@@ -215,3 +215,13 @@ def test_boundary_denial_message_and_explicit_deny_message(oxiam):
     assert msg.endswith("with an explicit deny in an identity-based policy")
     iam.delete_user_policy(UserName="ola", PolicyName="deny")
     ola.create_user(UserName="x")
+
+
+def test_root_may_use_aws_managed_policies(oxiam):
+    iam = oxiam.client("iam")
+    # Whatever the handler answers, authorization lets the root through: AWS managed
+    # policies are part of every account.
+    try:
+        iam.get_policy(PolicyArn=AWS + "ReadOnlyAccess")
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] != "AccessDenied", e.response

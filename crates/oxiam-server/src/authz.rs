@@ -39,7 +39,9 @@ fn authorize_one(
     env: &RequestEnv,
     state: &State,
 ) -> Result<(), ServerError> {
-    let same_account = resource_account(&target.resource).is_none_or(|a| a == caller.account);
+    // AWS managed policies (`arn:aws:iam::aws:policy/…`) belong to every account.
+    let same_account =
+        resource_account(&target.resource).is_none_or(|a| a == caller.account || a == "aws");
     match &caller.kind {
         // The root is allowed everything in its own account, and nothing in another.
         CallerKind::Root if same_account => Ok(()),

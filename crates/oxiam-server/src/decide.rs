@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::authn::{Caller, CallerKind};
-use crate::model::{Group, InlinePolicies, ManagedPolicy, User};
+use crate::model::{Group, InlinePolicies, ManagedPolicy, Role, User};
 use crate::operations::Target;
 use crate::state::State;
 
@@ -177,51 +177,88 @@ fn managed_policy<'s>(state: &'s State, arn: &str) -> Option<&'s Policy> {
         .managed(&State::name_key(&p.account, &p.name))
 }
 
-/// The identity policies and boundary of one user, materialised from the snapshot.
-/// `None` when one of them is missing or does not compile: the caller is denied (fail
-/// closed) rather than judged on part of its policies.
-fn user_policies<'s>(
+/// A principal's identity policies and permissions boundary, ready for `evaluate`.
+pub type Materialised<'s> = (Vec<NamedPolicy<'s>>, Option<NamedPolicy<'s>>);
+
+/// Adds the inline and attached policies of one user, group or role to `out`; `None` when
+/// one is missing or does not compile.
+fn push_policies<'s>(
     state: &'s State,
-    user: &'s User,
-) -> Option<(Vec<NamedPolicy<'s>>, Option<NamedPolicy<'s>>)> {
-    let mut identity = Vec::new();
-    let user_key = State::user_key(&user.account, &user.name);
-    for (name, policy) in state.compiled.inline("user", &user_key) {
-        identity.push(NamedPolicy {
+    table: &str,
+    key: &str,
+    attached: &'s [String],
+    out: &mut Vec<NamedPolicy<'s>>,
+) -> Option<()> {
+    for (name, policy) in state.compiled.inline(table, key) {
+        out.push(NamedPolicy {
             name,
             policy: policy?,
         });
     }
-    for arn in &user.attached_policies {
-        identity.push(NamedPolicy {
+    for arn in attached {
+        out.push(NamedPolicy {
             name: arn,
             policy: managed_policy(state, arn)?,
         });
     }
+    Some(())
+}
+
+fn boundary<'s>(state: &'s State, arn: Option<&'s String>) -> Option<Option<NamedPolicy<'s>>> {
+    match arn {
+        Some(arn) => Some(Some(NamedPolicy {
+            name: arn,
+            policy: managed_policy(state, arn)?,
+        })),
+        None => Some(None),
+    }
+}
+
+/// The identity policies and boundary of one user (its own and its groups'), materialised
+/// from the snapshot. `None` when one of them is missing or does not compile: the caller is
+/// denied (fail closed) rather than judged on part of its policies.
+pub fn user_policies<'s>(state: &'s State, user: &'s User) -> Option<Materialised<'s>> {
+    let mut identity = Vec::new();
+    let user_key = State::user_key(&user.account, &user.name);
+    push_policies(
+        state,
+        "user",
+        &user_key,
+        &user.attached_policies,
+        &mut identity,
+    )?;
     for group_key in state.compiled.groups_of(&user.id) {
         // INVARIANT (groups-of-user) keeps every key present.
         let group = state.groups.get(group_key)?;
-        for (name, policy) in state.compiled.inline("group", group_key) {
-            identity.push(NamedPolicy {
-                name,
-                policy: policy?,
-            });
-        }
-        for arn in &group.attached_policies {
-            identity.push(NamedPolicy {
-                name: arn,
-                policy: managed_policy(state, arn)?,
-            });
-        }
+        push_policies(
+            state,
+            "group",
+            group_key,
+            &group.attached_policies,
+            &mut identity,
+        )?;
     }
-    let boundary = match &user.permissions_boundary {
-        Some(arn) => Some(NamedPolicy {
-            name: arn,
-            policy: managed_policy(state, arn)?,
-        }),
-        None => None,
-    };
-    Some((identity, boundary))
+    Some((
+        identity,
+        boundary(state, user.permissions_boundary.as_ref())?,
+    ))
+}
+
+/// The identity policies and boundary of one role, for its sessions (same fail-closed rule).
+pub fn role_policies<'s>(state: &'s State, role: &'s Role) -> Option<Materialised<'s>> {
+    let mut identity = Vec::new();
+    let role_key = State::name_key(&role.account, &role.name);
+    push_policies(
+        state,
+        "role",
+        &role_key,
+        &role.attached_policies,
+        &mut identity,
+    )?;
+    Some((
+        identity,
+        boundary(state, role.permissions_boundary.as_ref())?,
+    ))
 }
 
 /// Facts about the request that are not in the operation: when, from where, how.
@@ -552,6 +589,36 @@ mod tests {
             w.decide(&alice, &target("iam:GetUser", BOB_ARN)),
             Outcome::ExplicitDeny(PolicyType::Identity)
         );
+    }
+
+    #[test]
+    fn role_policies_are_its_inline_attached_and_boundary() {
+        let mut w = World::new();
+        let role = Role {
+            account: ACCOUNT.into(),
+            id: "AROAAPP".into(),
+            name: "app".into(),
+            path: "/".into(),
+            created: 0,
+            assume_role_policy: String::new(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: Some("arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()),
+            tags: Vec::new(),
+            inline_policies: [("p".to_owned(), allow("s3:*", "*"))].into(),
+            attached_policies: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            last_used: None,
+        };
+        w.write(|tx| tx.put(role.clone()).unwrap());
+        let (identity, boundary) = role_policies(&w.state, &role).unwrap();
+        let names: Vec<&str> = identity.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["p", "arn:aws:iam::aws:policy/AdministratorAccess"]);
+        assert_eq!(
+            boundary.unwrap().name,
+            "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+        );
+        w.write(|tx| tx.delete::<Role>(&State::name_key(ACCOUNT, "app")));
+        assert!(w.state.compiled.entries.is_empty());
     }
 
     #[test]

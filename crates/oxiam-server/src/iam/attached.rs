@@ -353,3 +353,249 @@ pub fn list_attached_role_policies(
         marker,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authn::Caller;
+    use crate::iam::inline;
+    use oxiam_store::crypto::Kek;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn role(name: &str, path: &str) -> Role {
+        Role {
+            account: ACCOUNT.into(),
+            id: format!("AROA{name}"),
+            name: name.into(),
+            path: path.into(),
+            created: 0,
+            assume_role_policy: String::new(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
+            last_used: None,
+        }
+    }
+
+    fn group(name: &str) -> Group {
+        Group {
+            account: ACCOUNT.into(),
+            id: format!("AGPA{name}"),
+            name: name.into(),
+            path: "/".into(),
+            created: 0,
+            members: Vec::new(),
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
+        }
+    }
+
+    fn world() -> Tx {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        tx.put(group("Devs")).unwrap();
+        tx.put(role("app", "/")).unwrap();
+        tx.put(role(
+            "AWSServiceRoleForSupport",
+            "/aws-service-role/support.amazonaws.com/",
+        ))
+        .unwrap();
+        let (_, state) = tx.finish().unwrap();
+        Tx::new(Arc::new(state), kek)
+    }
+
+    fn aws(name: &str) -> String {
+        format!("arn:aws:iam::aws:policy/{name}")
+    }
+
+    fn code(e: ServerError) -> (ErrorCode, String) {
+        let api = e.to_api(oxiam_protocol::Service::Iam);
+        (api.code, api.message)
+    }
+
+    #[test]
+    fn group_and_role_attachments_with_quota_names() {
+        let caller = Caller::root(ACCOUNT, "AKIAROOT");
+        let quotas = Quotas {
+            managed_policies_per_entity: 1,
+            ..Quotas::default()
+        };
+        let ctx = Ctx {
+            caller: &caller,
+            quotas: &quotas,
+        };
+        let mut tx = world();
+        let attach_g = |tx: &mut Tx, p: &str| {
+            attach_group_policy(
+                &ctx,
+                tx,
+                &iam::AttachGroupPolicyRequest {
+                    group_name: "devs".into(),
+                    policy_arn: aws(p),
+                },
+            )
+        };
+        attach_g(&mut tx, "ReadOnlyAccess").unwrap();
+        attach_g(&mut tx, "ReadOnlyAccess").unwrap();
+        let (c, m) = code(attach_g(&mut tx, "IAMReadOnlyAccess").unwrap_err());
+        assert_eq!(c, ErrorCode::LimitExceeded);
+        assert_eq!(m, "Cannot exceed quota for PoliciesPerGroup: 1");
+        let listed = list_attached_group_policies(
+            &ctx,
+            &mut tx,
+            &iam::ListAttachedGroupPoliciesRequest {
+                group_name: "Devs".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            listed.attached_policies.unwrap()[0].policy_name.as_deref(),
+            Some("ReadOnlyAccess")
+        );
+
+        let attach_r = |tx: &mut Tx, role: &str, p: &str| {
+            attach_role_policy(
+                &ctx,
+                tx,
+                &iam::AttachRolePolicyRequest {
+                    role_name: role.into(),
+                    policy_arn: aws(p),
+                },
+            )
+        };
+        attach_r(&mut tx, "app", "ReadOnlyAccess").unwrap();
+        let (c, m) = code(attach_r(&mut tx, "app", "AdministratorAccess").unwrap_err());
+        assert_eq!(
+            (c, m.as_str()),
+            (
+                ErrorCode::LimitExceeded,
+                "Cannot exceed quota for PoliciesPerRole: 1"
+            )
+        );
+        let (c, m) = code(
+            attach_r(
+                &mut tx,
+                "app",
+                "aws-service-role/AWSSupportServiceRolePolicy",
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(c, ErrorCode::PolicyNotAttachable);
+        assert_eq!(m, "Cannot attach a Service Role Policy to a Customer Role.");
+        let (c, _) =
+            code(attach_r(&mut tx, "AWSServiceRoleForSupport", "ReadOnlyAccess").unwrap_err());
+        assert_eq!(c, ErrorCode::UnmodifiableEntity);
+        detach_role_policy(
+            &ctx,
+            &mut tx,
+            &iam::DetachRolePolicyRequest {
+                role_name: "app".into(),
+                policy_arn: aws("ReadOnlyAccess"),
+            },
+        )
+        .unwrap();
+        assert!(
+            tx.state()
+                .role(ACCOUNT, "app")
+                .unwrap()
+                .attached_policies
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn group_and_role_inline_quotas_and_messages() {
+        let caller = Caller::root(ACCOUNT, "AKIAROOT");
+        let quotas = Quotas::default();
+        let ctx = Ctx {
+            caller: &caller,
+            quotas: &quotas,
+        };
+        let mut tx = world();
+        let doc = |len: usize| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{}"}}}}"#,
+                "x".repeat(len)
+            )
+        };
+        // A role holds 10,240 characters of inline policies, beyond the 6,144 of one
+        // managed policy; a group 5,120.
+        let put_r = |tx: &mut Tx, name: &str, d: String| {
+            inline::put_role_policy(
+                &ctx,
+                tx,
+                &iam::PutRolePolicyRequest {
+                    role_name: "app".into(),
+                    policy_name: name.into(),
+                    policy_document: d,
+                },
+            )
+        };
+        put_r(&mut tx, "big", doc(8000)).unwrap();
+        let (c, m) = code(put_r(&mut tx, "more", doc(3000)).unwrap_err());
+        assert_eq!(c, ErrorCode::LimitExceeded);
+        assert_eq!(
+            m,
+            "Maximum policy size of 10240 bytes exceeded for role app"
+        );
+        let put_g = |tx: &mut Tx, d: String| {
+            inline::put_group_policy(
+                &ctx,
+                tx,
+                &iam::PutGroupPolicyRequest {
+                    group_name: "devs".into(),
+                    policy_name: "g".into(),
+                    policy_document: d,
+                },
+            )
+        };
+        let (_, m) = code(put_g(&mut tx, doc(5100)).unwrap_err());
+        assert_eq!(
+            m,
+            "Maximum policy size of 5120 bytes exceeded for group Devs"
+        );
+        put_g(&mut tx, doc(100)).unwrap();
+        let got = inline::get_group_policy(
+            &ctx,
+            &mut tx,
+            &iam::GetGroupPolicyRequest {
+                group_name: "devs".into(),
+                policy_name: "g".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(got.group_name, "Devs");
+        assert!(got.policy_document.starts_with("%7B%22Version%22"));
+        let (c, m) = code(
+            inline::delete_role_policy(
+                &ctx,
+                &mut tx,
+                &iam::DeleteRolePolicyRequest {
+                    role_name: "app".into(),
+                    policy_name: "nope".into(),
+                },
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(c, ErrorCode::NoSuchEntity);
+        assert_eq!(m, "The role policy with name nope cannot be found.");
+        let (c, _) = code(
+            inline::put_role_policy(
+                &ctx,
+                &mut tx,
+                &iam::PutRolePolicyRequest {
+                    role_name: "AWSServiceRoleForSupport".into(),
+                    policy_name: "p".into(),
+                    policy_document: doc(10),
+                },
+            )
+            .unwrap_err(),
+        );
+        assert_eq!(c, ErrorCode::UnmodifiableEntity);
+    }
+}
