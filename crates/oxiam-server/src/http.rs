@@ -49,7 +49,7 @@ async fn aws(
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect(),
         body: body.to_vec(),
-        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
     };
     to_response(pipeline::handle(app, http).await)
 }

@@ -812,3 +812,65 @@ fn enforcement_policy_operations_with_the_cli() {
         "{err}"
     );
 }
+
+#[test]
+#[ignore = "needs CreateGroup/AddUserToGroup/RemoveUserFromGroup from the groups branch; un-ignore after merge"]
+fn enforcement_group_policies_apply_to_members_and_stop_on_removal() {
+    let (_d, s) = start();
+    let root = Creds::root();
+    let pat = user_with_key(&s, "pat", &[]);
+    s.ok(&root, &["iam", "create-group", "--group-name", "readers"]);
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "attach-group-policy",
+            "--group-name",
+            "readers",
+            "--policy-arn",
+            &aws_policy("IAMReadOnlyAccess"),
+        ],
+    );
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "put-group-policy",
+            "--group-name",
+            "readers",
+            "--policy-name",
+            "no-keys",
+            "--policy-document",
+            &statements(serde_json::json!({
+                "Effect": "Deny", "Action": "iam:ListAccessKeys", "Resource": "*"
+            }))
+            .to_string(),
+        ],
+    );
+    s.fails(&pat, &["iam", "list-users"], "AccessDenied");
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "add-user-to-group",
+            "--group-name",
+            "readers",
+            "--user-name",
+            "pat",
+        ],
+    );
+    s.ok(&pat, &["iam", "list-users"]);
+    s.fails(&pat, &["iam", "list-access-keys"], "AccessDenied");
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "remove-user-from-group",
+            "--group-name",
+            "readers",
+            "--user-name",
+            "pat",
+        ],
+    );
+    s.fails(&pat, &["iam", "list-users"], "AccessDenied");
+}
