@@ -79,7 +79,7 @@ def test_denied_user_gets_aws_message(oxiam):
     code, status, msg = error_of(e)
     assert (code, status) == ("AccessDenied", 403)
     assert msg == (f"User: arn:aws:iam::{ACCOUNT}:user/team/frank is not authorized to perform: "
-                   f"iam:DeleteUser on resource: arn:aws:iam::{ACCOUNT}:user/team/frank because no "
+                   f"iam:DeleteUser on resource: user frank because no "
                    f"identity-based policy allows the iam:DeleteUser action")
     # Nothing was deleted.
     assert iam.get_user(UserName="frank")["User"]["Path"] == "/team/"
@@ -152,3 +152,16 @@ def test_signature_scoped_to_another_service_is_refused(oxiam):
     status, body = send("sts")
     assert status in (400, 403), body
     assert b"<Code>SignatureDoesNotMatch</Code>" in body or b"<Code>IncompleteSignature</Code>" in body, body
+
+
+def test_create_user_boundary_must_exist(oxiam):
+    iam = oxiam.client("iam")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.create_user(UserName="hal", PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/Nope")
+    code, status, msg = error_of(e)
+    assert (code, status) == ("NoSuchEntity", 404)
+    assert "does not exist or is not attachable" in msg
+    with pytest.raises(botocore.exceptions.ClientError):
+        iam.get_user(UserName="hal")
+    u = iam.create_user(UserName="hal", PermissionsBoundary="arn:aws:iam::aws:policy/ReadOnlyAccess")["User"]
+    assert u["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"

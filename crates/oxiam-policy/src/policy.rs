@@ -204,7 +204,12 @@ pub(crate) struct Statement {
     pub(crate) effect: StatementEffect,
     /// `(principals, is NotPrincipal)`.
     pub(crate) principal: Option<(PrincipalSet, bool)>,
+    /// INVARIANT (actions-by-service): patterns without an exact service come first, then
+    /// the others sorted by service, so a request's service is a binary search away (some
+    /// AWS managed policies list 900 actions in one statement).
     pub(crate) actions: Box<[ActionPattern]>,
+    /// Index of the first pattern with an exact service.
+    pub(crate) exact_from: usize,
     pub(crate) not_action: bool,
     /// `None`: no resource element (trust policies): matches any resource.
     pub(crate) resources: Option<Box<[ArnPattern]>>,
@@ -213,8 +218,21 @@ pub(crate) struct Statement {
 }
 
 impl Statement {
+    /// `service` and `name` are lowercased.
     pub(crate) fn action_matches(&self, service: &str, name: &str) -> bool {
-        self.actions.iter().any(|a| a.matches(service, name)) != self.not_action
+        let (wild, exact) = self
+            .actions
+            .split_at_checked(self.exact_from)
+            .unwrap_or((&[], &[]));
+        let start = exact.partition_point(|a| a.sides().0 < service);
+        let hit = wild.iter().any(|a| a.matches(service, name))
+            || exact
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|a| a.sides().0 == service)
+                .any(|a| a.matches(service, name));
+        hit != self.not_action
     }
 
     /// `arn` is the request's resource already split (`None` if it is not an ARN).
@@ -775,6 +793,16 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
         }
     };
 
+    // INVARIANT (actions-by-service): established here.
+    let mut actions = actions;
+    actions.sort_by(|a, b| match (a.service_key(), b.service_key()) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(y),
+    });
+    let exact_from = actions.partition_point(|a| a.service_key().is_none());
+
     // Condition
     let conditions = match get("Condition") {
         Some(m) => condition_element(ck, &m.value),
@@ -786,6 +814,7 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
             sid,
             effect,
             principal,
+            exact_from,
             actions: actions.into_boxed_slice(),
             not_action,
             resources: resources.map(Vec::into_boxed_slice),

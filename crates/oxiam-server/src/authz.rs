@@ -1,11 +1,13 @@
 //! Authorization: may this caller perform this action on this resource. The account root
 //! may do everything in its own account; everyone else is decided by the policy engine from
-//! the policies in the snapshot.
+//! the policies in the snapshot. A request with dependent actions (`iam:PassRole` for
+//! `AddRoleToInstanceProfile`) needs each of them allowed too.
 
-use oxiam_policy::Effect;
+use oxiam_policy::PolicyType;
 use oxiam_protocol::error::ErrorCode;
 
 use crate::authn::{Caller, CallerKind};
+use crate::decide::{Outcome, RequestEnv};
 use crate::error::{ServerError, api};
 use crate::operations::Target;
 use crate::state::State;
@@ -15,11 +17,31 @@ fn resource_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-pub fn authorize(caller: &Caller, target: &Target, state: &State) -> Result<(), ServerError> {
+pub fn authorize(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+) -> Result<(), ServerError> {
     if target.always_allowed {
         return Ok(());
     }
-    let same_account = resource_account(&target.resource).is_none_or(|a| a == caller.account);
+    authorize_one(caller, target, env, state)?;
+    for dependent in &target.dependent {
+        authorize_one(caller, dependent, env, state)?;
+    }
+    Ok(())
+}
+
+fn authorize_one(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+) -> Result<(), ServerError> {
+    // AWS managed policies (`arn:aws:iam::aws:policy/…`) belong to every account.
+    let same_account =
+        resource_account(&target.resource).is_none_or(|a| a == caller.account || a == "aws");
     match &caller.kind {
         // The root is allowed everything in its own account, and nothing in another.
         CallerKind::Root if same_account => Ok(()),
@@ -28,24 +50,37 @@ pub fn authorize(caller: &Caller, target: &Target, state: &State) -> Result<(), 
             target,
             "because no resource-based policy allows the",
         )),
-        CallerKind::User { .. } => match crate::decide::identity_decision(caller, target, state) {
-            Effect::Allow => Ok(()),
-            Effect::ExplicitDeny => Err(denied(
-                caller,
-                target,
-                "with an explicit deny in an identity-based policy",
-            )),
-            Effect::ImplicitDeny => Err(denied(
-                caller,
-                target,
-                "because no identity-based policy allows the",
-            )),
-        },
+        CallerKind::User { .. } => {
+            match crate::decide::identity_decision(caller, target, env, state) {
+                Outcome::Allow => Ok(()),
+                Outcome::ExplicitDeny(PolicyType::PermissionsBoundary) => Err(denied(
+                    caller,
+                    target,
+                    "with an explicit deny in a permissions boundary",
+                )),
+                Outcome::ExplicitDeny(_) => Err(denied(
+                    caller,
+                    target,
+                    "with an explicit deny in an identity-based policy",
+                )),
+                Outcome::ImplicitDeny(PolicyType::PermissionsBoundary) => Err(denied(
+                    caller,
+                    target,
+                    "because no permissions boundary allows the",
+                )),
+                Outcome::ImplicitDeny(_) => Err(denied(
+                    caller,
+                    target,
+                    "because no identity-based policy allows the",
+                )),
+            }
+        }
     }
 }
 
 /// AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on resource:
-/// ARN because no identity-based policy allows the ACTION action".
+/// RESOURCE because no identity-based policy allows the ACTION action", the resource named
+/// as IAM names it (`user bob`, `policy arn:…`, or an ARN).
 fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
     let reason = if why.ends_with(" the") {
         format!("{why} {} action", target.action)
@@ -56,7 +91,9 @@ fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
         ErrorCode::AccessDenied,
         format!(
             "User: {} is not authorized to perform: {} on resource: {} {reason}",
-            caller.arn, target.action, target.resource
+            caller.arn,
+            target.action,
+            target.shown_resource()
         ),
     )
 }

@@ -1,17 +1,337 @@
 //! The bridge from the snapshot to the policy engine: materialises a principal's policies
-//! and the request context, and asks `oxiam_policy::evaluate`.
+//! (its own inline and attached ones, its groups', its permissions boundary) and the request
+//! context, and asks `oxiam_policy::evaluate`.
+//!
+//! Documents are compiled once, when the entity holding them enters the snapshot
+//! ([`CompiledPolicies`], kept in step by the entities' `on_put`/`on_delete` hooks), never
+//! per request. A stored document that no longer compiles (an engine upgrade that rejects
+//! it) fails closed: every request of a principal it applies to is denied.
 
-use oxiam_policy::{Context, Effect, PolicySet, Principal, PrincipalType, Request};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use oxiam_policy::{
+    Context, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, PolicyType, Principal,
+    PrincipalType, Request,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::authn::{Caller, CallerKind};
+use crate::model::{Group, InlinePolicies, ManagedPolicy, Role, User};
 use crate::operations::Target;
 use crate::state::State;
 
-/// The decision of the caller's identity-based policies for `target`.
+/// Separates the parts of a cache key; cannot occur in names or store keys.
+const SEP: char = '\u{1}';
+
+/// The compiled form of every identity policy document in the snapshot: inline policies of
+/// users, groups and roles, and the default version of each customer managed policy. AWS
+/// managed policies compile once in their catalogue.
 ///
-/// Users have no policies until policy management lands (issue 4): the set the engine sees is
-/// empty, so it denies implicitly — exactly what AWS does for a user without policies.
-pub fn identity_decision(caller: &Caller, target: &Target, state: &State) -> Effect {
+/// INVARIANT (compiled-in-step): an entry exists for each inline policy and each customer
+/// managed policy in the snapshot, compiled from its current document; `None` when the
+/// document does not compile. Maintained by the `on_put`/`on_delete` hooks of `User`,
+/// `Group`, `Role` and `ManagedPolicy` (state.rs).
+///
+/// INVARIANT (groups-of-user): `groups_of` maps each user ID to the store keys of the
+/// groups it is a member of; maintained by `Group`'s hooks.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledPolicies {
+    entries: BTreeMap<String, Option<Arc<Policy>>>,
+    groups_of: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn compile(document: &str, what: &str) -> Option<Arc<Policy>> {
+    // Stored documents were validated when written; the size quota was checked then too.
+    let options = oxiam_policy::ParseOptions {
+        size_limit: None,
+        require_version_2012: false,
+    };
+    match Policy::parse_with(document, PolicyKind::Identity, &options) {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            tracing::warn!(
+                policy = what,
+                error = e.message(),
+                "stored policy does not compile; it denies"
+            );
+            None
+        }
+    }
+}
+
+impl CompiledPolicies {
+    fn inline_prefix(table: &str, entity_key: &str) -> String {
+        format!("{table}{SEP}{entity_key}{SEP}")
+    }
+
+    fn managed_key(policy_key: &str) -> String {
+        format!("policy{SEP}{policy_key}")
+    }
+
+    /// Replaces the compiled inline policies of one user, group or role.
+    pub fn put_inline(&mut self, table: &str, entity_key: &str, policies: &InlinePolicies) {
+        self.remove_inline(table, entity_key);
+        let prefix = Self::inline_prefix(table, entity_key);
+        for (name, document) in policies {
+            let key = format!("{prefix}{name}");
+            let compiled = compile(document, &key);
+            self.entries.insert(key, compiled);
+        }
+    }
+
+    pub fn remove_inline(&mut self, table: &str, entity_key: &str) {
+        let prefix = Self::inline_prefix(table, entity_key);
+        let keys: Vec<String> = self
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.entries.remove(&k);
+        }
+    }
+
+    /// A group entered the snapshot (`old`: the version it replaces).
+    pub fn put_group(&mut self, key: &str, old: Option<&Group>, group: &Group) {
+        if let Some(old) = old {
+            self.forget_members(key, old);
+        }
+        for member in &group.members {
+            self.groups_of
+                .entry(member.clone())
+                .or_default()
+                .insert(key.to_owned());
+        }
+        self.put_inline("group", key, &group.inline_policies);
+    }
+
+    pub fn remove_group(&mut self, key: &str, group: &Group) {
+        self.forget_members(key, group);
+        self.remove_inline("group", key);
+    }
+
+    fn forget_members(&mut self, key: &str, group: &Group) {
+        for member in &group.members {
+            if let Some(keys) = self.groups_of.get_mut(member) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.groups_of.remove(member);
+                }
+            }
+        }
+    }
+
+    /// The store keys of the groups a user is a member of.
+    fn groups_of<'a>(&'a self, user_id: &str) -> impl Iterator<Item = &'a String> + 'a {
+        self.groups_of.get(user_id).into_iter().flatten()
+    }
+
+    /// Compiles the default version of a customer managed policy.
+    pub fn put_managed(&mut self, policy_key: &str, policy: &ManagedPolicy) {
+        let compiled = policy
+            .default_document()
+            .and_then(|d| compile(d, &policy.arn()));
+        self.entries.insert(Self::managed_key(policy_key), compiled);
+    }
+
+    pub fn remove_managed(&mut self, policy_key: &str) {
+        self.entries.remove(&Self::managed_key(policy_key));
+    }
+
+    /// The compiled inline policies of one entity, with their names, in name order.
+    fn inline<'a>(
+        &'a self,
+        table: &str,
+        entity_key: &str,
+    ) -> impl Iterator<Item = (&'a str, Option<&'a Policy>)> + 'a {
+        let prefix = Self::inline_prefix(table, entity_key);
+        let len = prefix.len();
+        self.entries
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(move |(k, v)| (k.get(len..).unwrap_or_default(), v.as_deref()))
+    }
+
+    fn managed(&self, policy_key: &str) -> Option<&Policy> {
+        self.entries
+            .get(&Self::managed_key(policy_key))
+            .and_then(|p| p.as_deref())
+    }
+}
+
+/// A managed policy by ARN, compiled: a customer policy of the snapshot or an AWS managed
+/// one. `None`: it does not exist or does not compile.
+fn managed_policy<'s>(state: &'s State, arn: &str) -> Option<&'s Policy> {
+    if arn.starts_with("arn:aws:iam::aws:policy/") {
+        return crate::aws_managed::get(arn)
+            .and_then(|p| p.policy())
+            .map(|p| &**p);
+    }
+    let p = state.policy_by_arn(arn)?;
+    state
+        .compiled
+        .managed(&State::name_key(&p.account, &p.name))
+}
+
+/// A principal's identity policies and permissions boundary, ready for `evaluate`.
+pub type Materialised<'s> = (Vec<NamedPolicy<'s>>, Option<NamedPolicy<'s>>);
+
+/// Adds the inline and attached policies of one user, group or role to `out`; `None` when
+/// one is missing or does not compile.
+fn push_policies<'s>(
+    state: &'s State,
+    table: &str,
+    key: &str,
+    attached: &'s [String],
+    out: &mut Vec<NamedPolicy<'s>>,
+) -> Option<()> {
+    for (name, policy) in state.compiled.inline(table, key) {
+        out.push(NamedPolicy {
+            name,
+            policy: policy?,
+        });
+    }
+    for arn in attached {
+        out.push(NamedPolicy {
+            name: arn,
+            policy: managed_policy(state, arn)?,
+        });
+    }
+    Some(())
+}
+
+fn boundary<'s>(state: &'s State, arn: Option<&'s String>) -> Option<Option<NamedPolicy<'s>>> {
+    match arn {
+        Some(arn) => Some(Some(NamedPolicy {
+            name: arn,
+            policy: managed_policy(state, arn)?,
+        })),
+        None => Some(None),
+    }
+}
+
+/// The identity policies and boundary of one user (its own and its groups'), materialised
+/// from the snapshot. `None` when one of them is missing or does not compile: the caller is
+/// denied (fail closed) rather than judged on part of its policies.
+pub fn user_policies<'s>(state: &'s State, user: &'s User) -> Option<Materialised<'s>> {
+    let mut identity = Vec::new();
+    let user_key = State::user_key(&user.account, &user.name);
+    push_policies(
+        state,
+        "user",
+        &user_key,
+        &user.attached_policies,
+        &mut identity,
+    )?;
+    for group_key in state.compiled.groups_of(&user.id) {
+        // INVARIANT (groups-of-user) keeps every key present.
+        let group = state.groups.get(group_key)?;
+        push_policies(
+            state,
+            "group",
+            group_key,
+            &group.attached_policies,
+            &mut identity,
+        )?;
+    }
+    Some((
+        identity,
+        boundary(state, user.permissions_boundary.as_ref())?,
+    ))
+}
+
+/// The identity policies and boundary of one role, for its sessions (same fail-closed rule).
+pub fn role_policies<'s>(state: &'s State, role: &'s Role) -> Option<Materialised<'s>> {
+    let mut identity = Vec::new();
+    let role_key = State::name_key(&role.account, &role.name);
+    push_policies(
+        state,
+        "role",
+        &role_key,
+        &role.attached_policies,
+        &mut identity,
+    )?;
+    Some((
+        identity,
+        boundary(state, role.permissions_boundary.as_ref())?,
+    ))
+}
+
+/// Facts about the request that are not in the operation: when, from where, how.
+#[derive(Debug, Clone)]
+pub struct RequestEnv {
+    pub now: OffsetDateTime,
+    /// The peer address of the connection (`aws:SourceIp`).
+    pub source_ip: Option<IpAddr>,
+    /// The region the request was signed for (`aws:RequestedRegion`).
+    pub region: Option<String>,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+}
+
+impl RequestEnv {
+    pub fn now() -> RequestEnv {
+        RequestEnv {
+            now: OffsetDateTime::now_utc(),
+            source_ip: None,
+            region: None,
+            secure_transport: false,
+        }
+    }
+}
+
+/// How the policies decided, for AWS's AccessDenied message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Allow,
+    /// A `Deny` statement in a policy of this type.
+    ExplicitDeny(PolicyType),
+    /// No `Allow` in a policy of this type (identity policies or the boundary).
+    ImplicitDeny(PolicyType),
+}
+
+/// The global condition keys of a request, then the operation's own keys.
+fn context(
+    principal: &Principal<'_>,
+    tags: &[(&str, &str)],
+    target: &Target,
+    env: &RequestEnv,
+) -> Context {
+    let mut ctx = Context::for_principal(principal, tags);
+    if let Ok(now) = env
+        .now
+        .replace_nanosecond(0)
+        .unwrap_or(env.now)
+        .format(&Rfc3339)
+    {
+        ctx.insert("aws:CurrentTime", now);
+    }
+    ctx.insert("aws:EpochTime", env.now.unix_timestamp());
+    ctx.insert("aws:SecureTransport", env.secure_transport);
+    if let Some(ip) = env.source_ip {
+        ctx.insert("aws:SourceIp", ip.to_string());
+    }
+    if let Some(region) = &env.region {
+        ctx.insert("aws:RequestedRegion", region.as_str());
+    }
+    for (k, v) in &target.keys {
+        ctx.insert(k, v.clone());
+    }
+    ctx
+}
+
+/// The decision of the caller's identity-based policies and permissions boundary for
+/// `target`. The account root is not decided here (see `authz`).
+pub fn identity_decision(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+) -> Outcome {
     let kind = match caller.kind {
         CallerKind::Root => PrincipalType::Account,
         CallerKind::User { .. } => PrincipalType::User,
@@ -23,16 +343,19 @@ pub fn identity_decision(caller: &Caller, target: &Target, state: &State) -> Eff
         role_arn: None,
         user_id: &caller.user_id,
     };
-    let user = state.user_by_id(&caller.user_id);
+    // A user deleted since authentication has no policies.
+    let Some(user) = state.user_by_id(&caller.user_id) else {
+        return Outcome::ImplicitDeny(PolicyType::Identity);
+    };
+    let Some((identity, boundary)) = user_policies(state, user) else {
+        return Outcome::ImplicitDeny(PolicyType::Identity);
+    };
     let tags: Vec<(&str, &str)> = user
-        .map(|u| {
-            u.tags
-                .iter()
-                .map(|t| (t.key.as_str(), t.value.as_str()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let context: Context = Context::for_principal(&principal, &tags);
+        .tags
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    let context = context(&principal, &tags, target, env);
     let request = Request {
         principal,
         action: &target.action,
@@ -40,5 +363,326 @@ pub fn identity_decision(caller: &Caller, target: &Target, state: &State) -> Eff
         resource_account: Some(&caller.account),
         context: &context,
     };
-    oxiam_policy::evaluate(&request, &PolicySet::default()).effect
+    let policies = PolicySet {
+        identity: &identity,
+        permissions_boundary: boundary,
+        ..PolicySet::default()
+    };
+    let decision = oxiam_policy::evaluate(&request, &policies);
+    let by = decision
+        .denied_by
+        .map_or(PolicyType::Identity, |d| d.policy_type);
+    match decision.effect {
+        Effect::Allow => Outcome::Allow,
+        Effect::ExplicitDeny => Outcome::ExplicitDeny(by),
+        Effect::ImplicitDeny => Outcome::ImplicitDeny(by),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PolicyVersion, Tag};
+    use crate::state::Tx;
+    use oxiam_store::crypto::Kek;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn user(name: &str, id: &str) -> User {
+        User {
+            account: ACCOUNT.into(),
+            id: id.into(),
+            name: name.into(),
+            path: "/".into(),
+            created: 0,
+            tags: vec![Tag {
+                key: "team".into(),
+                value: "red".into(),
+            }],
+            permissions_boundary: None,
+            password_last_used: None,
+            inline_policies: Default::default(),
+            attached_policies: Vec::new(),
+        }
+    }
+
+    fn group(name: &str, members: &[&str], policy: Option<&str>) -> Group {
+        Group {
+            account: ACCOUNT.into(),
+            id: format!("AGPA{name}"),
+            name: name.into(),
+            path: "/".into(),
+            created: 0,
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            inline_policies: policy
+                .map(|p| [("g".to_owned(), p.to_owned())].into())
+                .unwrap_or_default(),
+            attached_policies: Vec::new(),
+        }
+    }
+
+    fn managed(name: &str, document: &str) -> ManagedPolicy {
+        ManagedPolicy {
+            account: ACCOUNT.into(),
+            id: format!("ANPA{name}"),
+            name: name.into(),
+            path: "/".into(),
+            created: 0,
+            updated: 0,
+            description: None,
+            default_version: "v1".into(),
+            versions: vec![PolicyVersion {
+                id: "v1".into(),
+                document: document.into(),
+                created: 0,
+            }],
+            next_version: 2,
+            tags: Vec::new(),
+        }
+    }
+
+    fn allow(action: &str, resource: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{action}","Resource":"{resource}"}}}}"#
+        )
+    }
+
+    fn deny(action: &str, resource: &str) -> String {
+        allow(action, resource).replace("Allow", "Deny")
+    }
+
+    fn caller(u: &User) -> Caller {
+        Caller {
+            account: ACCOUNT.into(),
+            arn: u.arn(),
+            user_id: u.id.clone(),
+            kind: CallerKind::User {
+                name: u.name.clone(),
+            },
+            access_key_id: "AKIATEST".into(),
+        }
+    }
+
+    fn target(action: &str, resource: &str) -> Target {
+        Target {
+            action: action.into(),
+            resource: resource.into(),
+            always_allowed: false,
+            keys: Vec::new(),
+            display: None,
+            dependent: Vec::new(),
+        }
+    }
+
+    struct World {
+        state: Arc<State>,
+        kek: Arc<Kek>,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                state: Arc::new(State::default()),
+                kek: Arc::new(Kek::generate()),
+            }
+        }
+
+        fn write(&mut self, f: impl FnOnce(&mut Tx)) {
+            let mut tx = Tx::new(Arc::clone(&self.state), Arc::clone(&self.kek));
+            f(&mut tx);
+            let (_, state) = tx.finish().unwrap();
+            self.state = Arc::new(state);
+        }
+
+        fn decide(&self, u: &User, t: &Target) -> Outcome {
+            identity_decision(&caller(u), t, &RequestEnv::now(), &self.state)
+        }
+    }
+
+    const ALICE_ARN: &str = "arn:aws:iam::123456789012:user/alice";
+    const BOB_ARN: &str = "arn:aws:iam::123456789012:user/bob";
+
+    #[test]
+    fn inline_policies_allow_and_changes_apply_to_the_next_snapshot() {
+        let mut w = World::new();
+        let alice = user("alice", "AIDAALICE");
+        w.write(|tx| tx.put(alice.clone()).unwrap());
+        let get_self = target("iam:GetUser", ALICE_ARN);
+        assert_eq!(
+            w.decide(&alice, &get_self),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        let mut with_policy = alice.clone();
+        with_policy.inline_policies.insert(
+            "self".into(),
+            allow("iam:*", "arn:aws:iam::*:user/${aws:username}"),
+        );
+        w.write(|tx| tx.put(with_policy.clone()).unwrap());
+        assert_eq!(w.decide(&alice, &get_self), Outcome::Allow);
+        assert_eq!(
+            w.decide(&alice, &target("iam:GetUser", BOB_ARN)),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        // Removing the policy takes effect at once, and leaves no compiled entry behind.
+        w.write(|tx| tx.put(alice.clone()).unwrap());
+        assert_eq!(
+            w.decide(&alice, &get_self),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        assert!(w.state.compiled.entries.is_empty());
+    }
+
+    #[test]
+    fn group_policies_apply_to_members_only_while_members() {
+        let mut w = World::new();
+        let alice = user("alice", "AIDAALICE");
+        let doc = allow("iam:ListUsers", "*");
+        w.write(|tx| {
+            tx.put(alice.clone()).unwrap();
+            tx.put(group("devs", &["AIDAALICE"], Some(&doc))).unwrap();
+        });
+        let list = target("iam:ListUsers", "arn:aws:iam::123456789012:user/");
+        assert_eq!(w.decide(&alice, &list), Outcome::Allow);
+        w.write(|tx| tx.put(group("devs", &[], Some(&doc))).unwrap());
+        assert_eq!(
+            w.decide(&alice, &list),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        assert!(w.state.compiled.groups_of.is_empty());
+        // A group's attached managed policy applies too; deleting the group ends it.
+        let mut g = group("admins", &["AIDAALICE"], None);
+        g.attached_policies
+            .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        w.write(|tx| tx.put(g).unwrap());
+        assert_eq!(w.decide(&alice, &list), Outcome::Allow);
+        w.write(|tx| tx.delete::<Group>(&State::name_key(ACCOUNT, "admins")));
+        assert_eq!(
+            w.decide(&alice, &list),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn a_boundary_caps_administrator_access_and_explicit_deny_wins() {
+        let mut w = World::new();
+        let mut alice = user("alice", "AIDAALICE");
+        alice
+            .attached_policies
+            .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        alice.permissions_boundary = Some("arn:aws:iam::123456789012:policy/GetOnly".into());
+        alice
+            .inline_policies
+            .insert("no-bob".into(), deny("iam:*", BOB_ARN));
+        w.write(|tx| {
+            tx.put(managed("GetOnly", &allow("iam:Get*", "*"))).unwrap();
+            tx.put(alice.clone()).unwrap();
+        });
+        assert_eq!(
+            w.decide(&alice, &target("iam:GetUser", ALICE_ARN)),
+            Outcome::Allow
+        );
+        assert_eq!(
+            w.decide(&alice, &target("iam:CreateUser", ALICE_ARN)),
+            Outcome::ImplicitDeny(PolicyType::PermissionsBoundary)
+        );
+        assert_eq!(
+            w.decide(&alice, &target("iam:GetUser", BOB_ARN)),
+            Outcome::ExplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn role_policies_are_its_inline_attached_and_boundary() {
+        let mut w = World::new();
+        let role = Role {
+            account: ACCOUNT.into(),
+            id: "AROAAPP".into(),
+            name: "app".into(),
+            path: "/".into(),
+            created: 0,
+            assume_role_policy: String::new(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: Some("arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()),
+            tags: Vec::new(),
+            inline_policies: [("p".to_owned(), allow("s3:*", "*"))].into(),
+            attached_policies: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+            last_used: None,
+        };
+        w.write(|tx| tx.put(role.clone()).unwrap());
+        let (identity, boundary) = role_policies(&w.state, &role).unwrap();
+        let names: Vec<&str> = identity.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["p", "arn:aws:iam::aws:policy/AdministratorAccess"]);
+        assert_eq!(
+            boundary.unwrap().name,
+            "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+        );
+        w.write(|tx| tx.delete::<Role>(&State::name_key(ACCOUNT, "app")));
+        assert!(w.state.compiled.entries.is_empty());
+    }
+
+    #[test]
+    fn stored_documents_that_do_not_compile_fail_closed() {
+        let mut w = World::new();
+        let mut alice = user("alice", "AIDAALICE");
+        alice.inline_policies.insert("all".into(), allow("*", "*"));
+        alice
+            .attached_policies
+            .push("arn:aws:iam::123456789012:policy/Broken".into());
+        w.write(|tx| {
+            tx.put(managed("Broken", "{not json")).unwrap();
+            tx.put(alice.clone()).unwrap();
+        });
+        assert_eq!(
+            w.decide(&alice, &target("iam:GetUser", ALICE_ARN)),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        // An attached policy that is gone (or an unknown AWS managed one) fails closed too.
+        let mut bob = user("bob", "AIDABOB");
+        bob.inline_policies.insert("all".into(), allow("*", "*"));
+        bob.attached_policies
+            .push("arn:aws:iam::aws:policy/NoSuchPolicy".into());
+        w.write(|tx| tx.put(bob.clone()).unwrap());
+        assert_eq!(
+            w.decide(&bob, &target("iam:GetUser", BOB_ARN)),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn global_and_operation_keys_reach_conditions() {
+        let mut w = World::new();
+        let mut alice = user("alice", "AIDAALICE");
+        alice.inline_policies.insert(
+            "cond".into(),
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*",
+              "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+                           "StringEquals":{"aws:PrincipalTag/team":"red","aws:RequestedRegion":"us-east-1",
+                                           "aws:ResourceTag/env":"dev"},
+                           "Bool":{"aws:SecureTransport":"false"},
+                           "DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"},
+                           "NumericGreaterThan":{"aws:EpochTime":"1577836800"}}}}"#
+                .into(),
+        );
+        w.write(|tx| tx.put(alice.clone()).unwrap());
+        let mut t = target("iam:GetUser", BOB_ARN);
+        t.keys.push(("aws:ResourceTag/env".into(), "dev".into()));
+        let env = |ip: &str| RequestEnv {
+            source_ip: ip.parse().ok(),
+            region: Some("us-east-1".into()),
+            ..RequestEnv::now()
+        };
+        let decide =
+            |t: &Target, ip: &str| identity_decision(&caller(&alice), t, &env(ip), &w.state);
+        assert_eq!(decide(&t, "10.1.2.3"), Outcome::Allow);
+        assert_eq!(
+            decide(&t, "192.168.0.1"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        let untagged = target("iam:GetUser", BOB_ARN);
+        assert_eq!(
+            decide(&untagged, "10.1.2.3"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! authorized against, and the handler it dispatches to. An operation missing here answers
 //! `NotImplemented` naming itself — never a panic or a silent success.
 
+use oxiam_policy::ContextValue;
 use oxiam_protocol::{iam, sts};
 
 use crate::app::App;
@@ -11,6 +12,7 @@ use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, groups, inline, instance_profiles, policies, roles, users,
 };
+use crate::model::Tag;
 use crate::state::{State, Tx};
 
 /// A decoded request of either service.
@@ -35,6 +37,187 @@ pub struct Target {
     pub resource: String,
     /// Whether the action needs no permission at all (sts:GetCallerIdentity).
     pub always_allowed: bool,
+    /// The condition keys this request sets (`iam:PolicyARN`, `aws:RequestTag/…`,
+    /// `aws:ResourceTag/…`, …), besides the global keys the pipeline adds.
+    pub keys: Vec<(String, ContextValue)>,
+    /// How AccessDenied messages name the resource when not by its ARN: IAM names an
+    /// entity the request addresses by name as `user NAME`, `role NAME`, `group NAME`, and
+    /// a managed policy as `policy ARN`; created resources and List* prefixes by ARN.
+    pub display: Option<String>,
+    /// Further actions AWS authorizes for this request ("dependent actions": `iam:PassRole`
+    /// on the role added to an instance profile); each must be allowed too.
+    pub dependent: Vec<Target>,
+}
+
+impl Target {
+    fn new(action: String, resource: String) -> Target {
+        Target {
+            action,
+            resource,
+            always_allowed: false,
+            keys: Vec::new(),
+            display: None,
+            dependent: Vec::new(),
+        }
+    }
+
+    /// The resource as AccessDenied messages show it.
+    pub fn shown_resource(&self) -> &str {
+        self.display.as_deref().unwrap_or(&self.resource)
+    }
+
+    fn key(&mut self, key: &str, value: impl Into<ContextValue>) {
+        self.keys.push((key.to_owned(), value.into()));
+    }
+
+    /// `aws:ResourceTag/<key>` for each tag of an existing resource.
+    fn resource_tags(&mut self, tags: &[Tag]) {
+        for t in tags {
+            self.key(&format!("aws:ResourceTag/{}", t.key), t.value.as_str());
+        }
+    }
+
+    /// `aws:RequestTag/<key>` for each tag in the request, and `aws:TagKeys` (set even when
+    /// the request has a `Tags` member without entries, absent when it has none).
+    fn request_tags(&mut self, tags: Option<&[iam::Tag]>) {
+        let Some(tags) = tags else { return };
+        for t in tags {
+            self.key(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
+        }
+        self.tag_keys(tags.iter().map(|t| t.key.clone()).collect());
+    }
+
+    fn tag_keys(&mut self, keys: Vec<String>) {
+        self.key("aws:TagKeys", keys);
+    }
+
+    /// `iam:PermissionsBoundary`: the boundary a request sets, or the one the entity has.
+    fn boundary(&mut self, arn: Option<&str>) {
+        if let Some(arn) = arn {
+            self.key("iam:PermissionsBoundary", arn);
+        }
+    }
+}
+
+/// An IAM entity a request names: its ARN (the real path when it exists, else `/`), and
+/// what conditions can see of it.
+struct Named {
+    arn: String,
+    /// `user NAME`, … (see `Target::display`).
+    display: Option<String>,
+    tags: Vec<Tag>,
+    boundary: Option<String>,
+}
+
+/// Resolves the entities requests name, in the caller's account.
+struct Resolver<'a> {
+    state: &'a State,
+    caller: &'a Caller,
+}
+
+impl Resolver<'_> {
+    fn account(&self) -> &str {
+        &self.caller.account
+    }
+
+    fn user(&self, name: &str) -> Named {
+        match self.state.user(self.account(), name) {
+            Some(u) => Named {
+                arn: u.arn(),
+                display: Some(format!("user {name}")),
+                tags: u.tags.clone(),
+                boundary: u.permissions_boundary.clone(),
+            },
+            None => self.missing("user", name),
+        }
+    }
+
+    /// Operations on "the user named, or else the caller itself".
+    fn self_or_user(&self, name: Option<&String>) -> Named {
+        match (name, &self.caller.kind) {
+            (Some(n), _) => self.user(n),
+            (None, CallerKind::User { name }) => self.user(name),
+            (None, CallerKind::Root) => Named {
+                arn: self.caller.arn.clone(),
+                display: None,
+                tags: Vec::new(),
+                boundary: None,
+            },
+        }
+    }
+
+    fn group(&self, name: &str) -> Named {
+        match self.state.group(self.account(), name) {
+            Some(g) => Named {
+                arn: g.arn(),
+                display: Some(format!("group {name}")),
+                tags: Vec::new(),
+                boundary: None,
+            },
+            None => self.missing("group", name),
+        }
+    }
+
+    fn role(&self, name: &str) -> Named {
+        match self.state.role(self.account(), name) {
+            Some(r) => Named {
+                arn: r.arn(),
+                display: Some(format!("role {name}")),
+                tags: r.tags.clone(),
+                boundary: r.permissions_boundary.clone(),
+            },
+            None => self.missing("role", name),
+        }
+    }
+
+    fn instance_profile(&self, name: &str) -> Named {
+        match self.state.instance_profile(self.account(), name) {
+            Some(p) => Named {
+                arn: p.arn(),
+                display: None,
+                tags: p.tags.clone(),
+                boundary: None,
+            },
+            None => self.missing("instance-profile", name),
+        }
+    }
+
+    /// A managed policy by the ARN the request gives (customer policies carry tags).
+    fn policy(&self, arn: &str) -> Named {
+        Named {
+            arn: arn.to_owned(),
+            display: Some(format!("policy {arn}")),
+            tags: self
+                .state
+                .policy_by_arn(arn)
+                .map(|p| p.tags.clone())
+                .unwrap_or_default(),
+            boundary: None,
+        }
+    }
+
+    fn missing(&self, kind: &str, name: &str) -> Named {
+        Named {
+            arn: self.new_arn(kind, None, name),
+            display: (kind != "instance-profile").then(|| format!("{kind} {name}")),
+            tags: Vec::new(),
+            boundary: None,
+        }
+    }
+
+    /// The ARN of an entity a request creates (or names without it existing).
+    fn new_arn(&self, kind: &str, path: Option<&String>, name: &str) -> String {
+        format!(
+            "arn:aws:iam::{}:{kind}{}{name}",
+            self.account(),
+            path.map_or("/", String::as_str)
+        )
+    }
+
+    /// The resource of List* operations: the kind's ARN prefix with the path prefix.
+    fn prefix(&self, kind: &str, path_prefix: Option<&String>) -> String {
+        self.new_arn(kind, path_prefix, "")
+    }
 }
 
 impl Request {
@@ -45,57 +228,233 @@ impl Request {
         }
     }
 
-    /// The action and resource of this request, as AWS's service authorization reference
-    /// gives them for each operation.
+    /// The action, resource and condition keys of this request, as AWS's service
+    /// authorization reference gives them for each operation.
     pub fn target(&self, caller: &Caller, state: &State) -> Target {
-        let account = &caller.account;
-        // The ARN of a named user: its real path when it exists, else the root path.
-        let user_arn = |name: &str| match state.user(account, name) {
-            Some(u) => u.arn(),
-            None => format!("arn:aws:iam::{account}:user/{name}"),
-        };
-        // Operations on "the user named, or else the caller itself".
-        let self_or_user = |name: Option<&String>| match (name, &caller.kind) {
-            (Some(n), _) => user_arn(n),
-            (None, CallerKind::User { .. } | CallerKind::Root) => caller.arn.clone(),
-        };
-        let (service, resource) = match self {
-            Request::Iam(r) => (
-                "iam",
-                match r {
-                    iam::Request::CreateUser(r) => format!(
-                        "arn:aws:iam::{account}:user{}{}",
-                        r.path.as_deref().unwrap_or("/"),
-                        r.user_name
-                    ),
-                    iam::Request::ListUsers(r) => format!(
-                        "arn:aws:iam::{account}:user{}",
-                        r.path_prefix.as_deref().unwrap_or("/")
-                    ),
-                    iam::Request::GetUser(r) => self_or_user(r.user_name.as_ref()),
-                    iam::Request::UpdateUser(r) => user_arn(&r.user_name),
-                    iam::Request::DeleteUser(r) => user_arn(&r.user_name),
-                    iam::Request::TagUser(r) => user_arn(&r.user_name),
-                    iam::Request::UntagUser(r) => user_arn(&r.user_name),
-                    iam::Request::ListUserTags(r) => user_arn(&r.user_name),
-                    iam::Request::CreateAccessKey(r) => self_or_user(r.user_name.as_ref()),
-                    iam::Request::ListAccessKeys(r) => self_or_user(r.user_name.as_ref()),
-                    iam::Request::UpdateAccessKey(r) => self_or_user(r.user_name.as_ref()),
-                    iam::Request::DeleteAccessKey(r) => self_or_user(r.user_name.as_ref()),
-                    iam::Request::GetAccessKeyLastUsed(r) => {
-                        key_owner_arn(state, account, &r.access_key_id)
-                            .unwrap_or_else(|| "*".to_owned())
-                    }
-                    _ => "*".to_owned(),
-                },
-            ),
-            Request::Sts(_) => ("sts", "*".to_owned()),
-        };
-        Target {
-            action: format!("{service}:{}", self.name()),
-            resource,
-            always_allowed: matches!(self, Request::Sts(sts::Request::GetCallerIdentity(..))),
+        match self {
+            Request::Iam(r) => iam_target(r, &Resolver { state, caller }),
+            Request::Sts(r) => {
+                let mut t = Target::new(format!("sts:{}", self.name()), "*".to_owned());
+                t.always_allowed = matches!(r, sts::Request::GetCallerIdentity(..));
+                t
+            }
         }
+    }
+}
+
+/// On an existing entity: its ARN and `aws:ResourceTag/…`.
+fn on(action: String, e: &Named) -> Target {
+    let mut t = Target::new(action, e.arn.clone());
+    t.display.clone_from(&e.display);
+    t.resource_tags(&e.tags);
+    t
+}
+
+/// On an existing user or role whose boundary conditions may test (`iam:PermissionsBoundary`
+/// is the entity's current boundary: AWS's rule for Put*/Attach*/Detach*/Delete* policies).
+fn on_bounded(action: String, e: &Named) -> Target {
+    let mut t = on(action, e);
+    t.boundary(e.boundary.as_deref());
+    t
+}
+
+/// Attaching or detaching a managed policy: the entity, `iam:PolicyARN` and its boundary.
+fn attachment(action: String, e: &Named, policy_arn: &str) -> Target {
+    let mut t = on_bounded(action, e);
+    t.key("iam:PolicyARN", policy_arn);
+    t
+}
+
+fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
+    use iam::Request as Q;
+    let action = format!("iam:{}", r.operation().name());
+    let account = x.account();
+    match r {
+        // Users.
+        Q::CreateUser(r) => {
+            let mut t = Target::new(action, x.new_arn("user", r.path.as_ref(), &r.user_name));
+            t.request_tags(r.tags.as_deref());
+            t.boundary(r.permissions_boundary.as_deref());
+            t
+        }
+        Q::ListUsers(r) => Target::new(action, x.prefix("user", r.path_prefix.as_ref())),
+        Q::GetUser(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateUser(r) => on(action, &x.user(&r.user_name)),
+        Q::DeleteUser(r) => on(action, &x.user(&r.user_name)),
+        Q::ListUserTags(r) => on(action, &x.user(&r.user_name)),
+        Q::ListGroupsForUser(r) => on(action, &x.user(&r.user_name)),
+        Q::TagUser(r) => {
+            let mut t = on(action, &x.user(&r.user_name));
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagUser(r) => {
+            let mut t = on(action, &x.user(&r.user_name));
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        Q::PutUserPermissionsBoundary(r) => {
+            let mut t = on(action, &x.user(&r.user_name));
+            t.boundary(Some(&r.permissions_boundary));
+            t
+        }
+        Q::DeleteUserPermissionsBoundary(r) => on_bounded(action, &x.user(&r.user_name)),
+        // Access keys.
+        Q::CreateAccessKey(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::ListAccessKeys(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateAccessKey(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::DeleteAccessKey(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::GetAccessKeyLastUsed(r) => Target::new(
+            action,
+            key_owner_arn(x.state, account, &r.access_key_id).unwrap_or_else(|| "*".to_owned()),
+        ),
+        // Groups (groups have no tags).
+        Q::CreateGroup(r) => {
+            Target::new(action, x.new_arn("group", r.path.as_ref(), &r.group_name))
+        }
+        Q::ListGroups(r) => Target::new(action, x.prefix("group", r.path_prefix.as_ref())),
+        Q::GetGroup(r) => on(action, &x.group(&r.group_name)),
+        Q::UpdateGroup(r) => on(action, &x.group(&r.group_name)),
+        Q::DeleteGroup(r) => on(action, &x.group(&r.group_name)),
+        Q::AddUserToGroup(r) => on(action, &x.group(&r.group_name)),
+        Q::RemoveUserFromGroup(r) => on(action, &x.group(&r.group_name)),
+        // Roles.
+        Q::CreateRole(r) => {
+            let mut t = Target::new(action, x.new_arn("role", r.path.as_ref(), &r.role_name));
+            t.request_tags(r.tags.as_deref());
+            t.boundary(r.permissions_boundary.as_deref());
+            t
+        }
+        Q::ListRoles(r) => Target::new(action, x.prefix("role", r.path_prefix.as_ref())),
+        Q::GetRole(r) => on(action, &x.role(&r.role_name)),
+        Q::UpdateRole(r) => on(action, &x.role(&r.role_name)),
+        Q::UpdateRoleDescription(r) => on(action, &x.role(&r.role_name)),
+        Q::UpdateAssumeRolePolicy(r) => on(action, &x.role(&r.role_name)),
+        Q::DeleteRole(r) => on(action, &x.role(&r.role_name)),
+        Q::ListRoleTags(r) => on(action, &x.role(&r.role_name)),
+        Q::ListInstanceProfilesForRole(r) => on(action, &x.role(&r.role_name)),
+        Q::TagRole(r) => {
+            let mut t = on(action, &x.role(&r.role_name));
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagRole(r) => {
+            let mut t = on(action, &x.role(&r.role_name));
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        Q::PutRolePermissionsBoundary(r) => {
+            let mut t = on(action, &x.role(&r.role_name));
+            t.boundary(Some(&r.permissions_boundary));
+            t
+        }
+        Q::DeleteRolePermissionsBoundary(r) => on_bounded(action, &x.role(&r.role_name)),
+        Q::CreateServiceLinkedRole(r) => {
+            let mut t = Target::new(
+                action,
+                format!(
+                    "arn:aws:iam::{account}:role/aws-service-role/{}/",
+                    r.aws_service_name
+                ),
+            );
+            t.key("iam:AWSServiceName", r.aws_service_name.as_str());
+            t
+        }
+        Q::DeleteServiceLinkedRole(r) => on(action, &x.role(&r.role_name)),
+        // Managed policies.
+        Q::CreatePolicy(r) => {
+            let mut t = Target::new(action, x.new_arn("policy", r.path.as_ref(), &r.policy_name));
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::ListPolicies(r) => Target::new(action, x.prefix("policy", r.path_prefix.as_ref())),
+        Q::GetPolicy(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::DeletePolicy(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::CreatePolicyVersion(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::GetPolicyVersion(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::ListPolicyVersions(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::DeletePolicyVersion(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::SetDefaultPolicyVersion(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::ListPolicyTags(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::ListEntitiesForPolicy(r) => on(action, &x.policy(&r.policy_arn)),
+        Q::TagPolicy(r) => {
+            let mut t = on(action, &x.policy(&r.policy_arn));
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagPolicy(r) => {
+            let mut t = on(action, &x.policy(&r.policy_arn));
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        // Attached managed policies.
+        Q::AttachUserPolicy(r) => attachment(action, &x.user(&r.user_name), &r.policy_arn),
+        Q::DetachUserPolicy(r) => attachment(action, &x.user(&r.user_name), &r.policy_arn),
+        Q::AttachGroupPolicy(r) => attachment(action, &x.group(&r.group_name), &r.policy_arn),
+        Q::DetachGroupPolicy(r) => attachment(action, &x.group(&r.group_name), &r.policy_arn),
+        Q::AttachRolePolicy(r) => attachment(action, &x.role(&r.role_name), &r.policy_arn),
+        Q::DetachRolePolicy(r) => attachment(action, &x.role(&r.role_name), &r.policy_arn),
+        Q::ListAttachedUserPolicies(r) => on(action, &x.user(&r.user_name)),
+        Q::ListAttachedGroupPolicies(r) => on(action, &x.group(&r.group_name)),
+        Q::ListAttachedRolePolicies(r) => on(action, &x.role(&r.role_name)),
+        // Inline policies.
+        Q::PutUserPolicy(r) => on_bounded(action, &x.user(&r.user_name)),
+        Q::DeleteUserPolicy(r) => on_bounded(action, &x.user(&r.user_name)),
+        Q::GetUserPolicy(r) => on(action, &x.user(&r.user_name)),
+        Q::ListUserPolicies(r) => on(action, &x.user(&r.user_name)),
+        Q::PutGroupPolicy(r) => on(action, &x.group(&r.group_name)),
+        Q::DeleteGroupPolicy(r) => on(action, &x.group(&r.group_name)),
+        Q::GetGroupPolicy(r) => on(action, &x.group(&r.group_name)),
+        Q::ListGroupPolicies(r) => on(action, &x.group(&r.group_name)),
+        Q::PutRolePolicy(r) => on_bounded(action, &x.role(&r.role_name)),
+        Q::DeleteRolePolicy(r) => on_bounded(action, &x.role(&r.role_name)),
+        Q::GetRolePolicy(r) => on(action, &x.role(&r.role_name)),
+        Q::ListRolePolicies(r) => on(action, &x.role(&r.role_name)),
+        // Instance profiles.
+        Q::CreateInstanceProfile(r) => {
+            let mut t = Target::new(
+                action,
+                x.new_arn(
+                    "instance-profile",
+                    r.path.as_ref(),
+                    &r.instance_profile_name,
+                ),
+            );
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::ListInstanceProfiles(r) => {
+            Target::new(action, x.prefix("instance-profile", r.path_prefix.as_ref()))
+        }
+        Q::GetInstanceProfile(r) => on(action, &x.instance_profile(&r.instance_profile_name)),
+        Q::DeleteInstanceProfile(r) => on(action, &x.instance_profile(&r.instance_profile_name)),
+        Q::ListInstanceProfileTags(r) => on(action, &x.instance_profile(&r.instance_profile_name)),
+        Q::RemoveRoleFromInstanceProfile(r) => {
+            on(action, &x.instance_profile(&r.instance_profile_name))
+        }
+        Q::AddRoleToInstanceProfile(r) => {
+            let mut t = on(action, &x.instance_profile(&r.instance_profile_name));
+            // "The caller of this operation must be granted the PassRole permission on the
+            // IAM role": the role goes to EC2 instances launched with the profile.
+            let mut pass = on("iam:PassRole".to_owned(), &x.role(&r.role_name));
+            // PassRole denials name the role by ARN.
+            pass.display = None;
+            pass.key("iam:PassedToService", "ec2.amazonaws.com");
+            t.dependent.push(pass);
+            t
+        }
+        Q::TagInstanceProfile(r) => {
+            let mut t = on(action, &x.instance_profile(&r.instance_profile_name));
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagInstanceProfile(r) => {
+            let mut t = on(action, &x.instance_profile(&r.instance_profile_name));
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        // Account-level operations have no resource-level permissions.
+        _ => Target::new(action, "*".to_owned()),
     }
 }
 

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::authn::{self, Caller};
 use crate::authz;
+use crate::decide::RequestEnv;
 use crate::error::ServerError;
 use crate::ids;
 use crate::operations::{self, Request, Response, Target};
@@ -30,6 +31,8 @@ pub struct HttpIn {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The peer address of the connection, when known (`aws:SourceIp`).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug)]
@@ -50,7 +53,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
         service = select_service(&params);
         let caller = authenticate(&app, &http, service)?;
         let request = decode(service, &params)?;
-        let target = authorize(&app, &caller, &request)?;
+        let target = authorize(&app, &caller, &request, &http)?;
         seen = Some((caller.clone(), target));
         dispatch(&app, caller, request).await
     }
@@ -114,11 +117,43 @@ fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, Se
     authn::authenticate(app, &req, signing_name, OffsetDateTime::now_utc())
 }
 
-fn authorize(app: &App, caller: &Caller, request: &Request) -> Result<Target, ServerError> {
+fn authorize(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+    http: &HttpIn,
+) -> Result<Target, ServerError> {
     let state = app.snapshot();
     let target = request.target(caller, &state);
-    authz::authorize(caller, &target, &state)?;
+    let env = RequestEnv {
+        source_ip: http.peer,
+        region: signed_region(http),
+        ..RequestEnv::now()
+    };
+    authz::authorize(caller, &target, &env, &state)?;
     Ok(target)
+}
+
+/// The region of the request's SigV4 credential scope
+/// (`Credential=AKID/20150830/us-east-1/iam/aws4_request`, header or presigned query).
+fn signed_region(http: &HttpIn) -> Option<String> {
+    let from_header = http
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or_default().to_owned());
+    let scope = from_header.or_else(|| {
+        http.query.split('&').find_map(|kv| {
+            let v = kv.strip_prefix("X-Amz-Credential=")?;
+            Some(
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
+    })?;
+    scope.split('/').nth(2).map(str::to_owned)
 }
 
 async fn dispatch(

@@ -42,6 +42,9 @@ pub struct State {
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: BTreeMap<String, String>,
+    /// Compiled identity policy documents (INVARIANT compiled-in-step, see `decide`);
+    /// maintained by the hooks of `User`, `Group`, `Role` and `ManagedPolicy` below.
+    pub compiled: crate::decide::CompiledPolicies,
 }
 
 impl State {
@@ -192,9 +195,39 @@ macro_rules! plain_entity {
     (@hooks User) => {
         fn on_put(&self, state: &mut State, key: &str) {
             state.user_ids.insert(self.id.clone(), key.to_owned());
+            state.compiled.put_inline(Self::TABLE, key, &self.inline_policies);
         }
         fn on_delete(&self, state: &mut State) {
             state.user_ids.remove(&self.id);
+            state.compiled.remove_inline(Self::TABLE, &self.key());
+        }
+    };
+    (@hooks Group) => {
+        fn on_put(&self, state: &mut State, key: &str) {
+            let old = state.groups.get(key).cloned();
+            state.compiled.put_group(key, old.as_deref(), self);
+        }
+        fn on_delete(&self, state: &mut State) {
+            state.compiled.remove_group(&self.key(), self);
+        }
+    };
+    (@hooks Role) => {
+        plain_entity!(@inline_hooks);
+    };
+    (@inline_hooks) => {
+        fn on_put(&self, state: &mut State, key: &str) {
+            state.compiled.put_inline(Self::TABLE, key, &self.inline_policies);
+        }
+        fn on_delete(&self, state: &mut State) {
+            state.compiled.remove_inline(Self::TABLE, &self.key());
+        }
+    };
+    (@hooks ManagedPolicy) => {
+        fn on_put(&self, state: &mut State, key: &str) {
+            state.compiled.put_managed(key, self);
+        }
+        fn on_delete(&self, state: &mut State) {
+            state.compiled.remove_managed(&self.key());
         }
     };
     (@hooks $ty:ident) => {};

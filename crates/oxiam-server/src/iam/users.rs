@@ -3,9 +3,7 @@
 use oxiam_protocol::iam;
 
 use super::{Ctx, merge_tags, paginate, remove_tags, target_user, wire_tags, wire_user};
-use crate::error::{
-    ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user, not_implemented,
-};
+use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user};
 use crate::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
@@ -27,6 +25,9 @@ pub fn create(
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for UsersPerAccount: {max}"
         )));
+    }
+    if let Some(boundary) = &r.permissions_boundary {
+        super::roles::check_boundary(tx.state(), account, boundary)?;
     }
     let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
     let user = User {
@@ -200,17 +201,35 @@ pub fn list_tags(
 }
 
 pub fn put_user_permissions_boundary(
-    _ctx: &Ctx<'_>,
-    _tx: &mut Tx,
-    _r: &iam::PutUserPermissionsBoundaryRequest,
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::PutUserPermissionsBoundaryRequest,
 ) -> Result<(), ServerError> {
-    Err(not_implemented("PutUserPermissionsBoundary"))
+    let account = &ctx.caller.account;
+    let user = tx
+        .state()
+        .user(account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    super::attached::attachable(tx.state(), account, &r.permissions_boundary, "User")?;
+    let mut user = User::clone(user);
+    user.permissions_boundary = Some(r.permissions_boundary.clone());
+    tx.put(user)
 }
 
 pub fn delete_user_permissions_boundary(
-    _ctx: &Ctx<'_>,
-    _tx: &mut Tx,
-    _r: &iam::DeleteUserPermissionsBoundaryRequest,
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteUserPermissionsBoundaryRequest,
 ) -> Result<(), ServerError> {
-    Err(not_implemented("DeleteUserPermissionsBoundary"))
+    let user = tx
+        .state()
+        .user(&ctx.caller.account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    // A user without a boundary: nothing to delete, and nothing to write.
+    if user.permissions_boundary.is_none() {
+        return Ok(());
+    }
+    let mut user = User::clone(user);
+    user.permissions_boundary = None;
+    tx.put(user)
 }

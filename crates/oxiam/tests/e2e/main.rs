@@ -12,5 +12,6 @@
 mod support;
 
 mod cli;
+mod enforcement;
 mod entities;
 mod policies;
