@@ -13,3 +13,4 @@ mod support;
 
 mod cli;
 mod account;
+mod scenario;
