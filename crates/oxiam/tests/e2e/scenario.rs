@@ -579,6 +579,11 @@ fn scenario_company() {
     );
     s.ok(&ava, &["iam", "get-account-summary"]);
     s.ok(&ava, &["iam", "get-account-authorization-details"]);
+    // Policies, customer and AWS managed, are readable too.
+    for policy in [dev_policy.as_str(), ADMIN, BILLING] {
+        let got = s.ok(&ava, &["iam", "get-policy", "--policy-arn", policy]);
+        assert_eq!(got["Policy"]["Arn"], policy);
+    }
     denied(
         &s,
         &ava,
