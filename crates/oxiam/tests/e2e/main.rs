@@ -11,6 +11,6 @@
 
 mod support;
 
-mod cli;
 mod account;
+mod cli;
 mod scenario;
