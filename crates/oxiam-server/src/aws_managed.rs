@@ -33,6 +33,20 @@ pub struct AwsManagedPolicy {
 }
 
 impl AwsManagedPolicy {
+    /// A stable `ANPA…` ID derived from the ARN: the catalogue does not record AWS's IDs,
+    /// and clients expect every policy to have one that does not change between calls.
+    pub fn id(&self) -> String {
+        use sha2::Digest as _;
+        const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let digest = sha2::Sha256::digest(self.arn.as_bytes());
+        let tail: String = digest
+            .iter()
+            .take(17)
+            .filter_map(|b| BASE32.get(usize::from(b & 31)).copied().map(char::from))
+            .collect();
+        format!("{}{tail}", crate::ids::IdPrefix::Policy.as_str())
+    }
+
     /// The compiled document; `None` if the engine rejects it (then it grants nothing and
     /// the failure is logged once).
     pub fn policy(&self) -> Option<&Arc<Policy>> {

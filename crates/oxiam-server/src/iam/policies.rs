@@ -13,7 +13,6 @@ use std::sync::Arc;
 use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
-use sha2::{Digest as _, Sha256};
 
 use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, wire_tags};
 use crate::aws_managed::{self, AwsManagedPolicy};
@@ -214,19 +213,6 @@ fn usage(state: &State, account: &str, arn: &str) -> Usage {
         .unwrap_or_default()
 }
 
-/// A stable unique ID for an AWS managed policy (the catalogue carries none): `ANPA` and 17
-/// base32 characters derived from its ARN, so every account and node shows the same one.
-fn aws_policy_id(arn: &str) -> String {
-    const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let digest = Sha256::digest(arn.as_bytes());
-    let tail: String = digest
-        .iter()
-        .take(17)
-        .filter_map(|b| BASE32.get(usize::from(b & 31)).copied().map(char::from))
-        .collect();
-    format!("{}{tail}", IdPrefix::Policy.as_str())
-}
-
 /// What a response shows of a policy besides its identity: GetPolicy shows the
 /// description and tags, ListPolicies neither, CreatePolicy the tags.
 #[derive(Debug, Clone, Copy)]
@@ -261,7 +247,7 @@ fn wire_policy(found: Found<'_>, usage: Usage, detail: Detail) -> iam::Policy {
             ..common
         },
         Found::Aws(p) => iam::Policy {
-            policy_id: Some(aws_policy_id(&p.arn)),
+            policy_id: Some(p.id()),
             default_version_id: Some(p.default_version.clone()),
             create_date: Some(oxiam_protocol::types::DateTime(p.created)),
             update_date: Some(oxiam_protocol::types::DateTime(p.updated)),

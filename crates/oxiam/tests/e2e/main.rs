@@ -11,7 +11,9 @@
 
 mod support;
 
+mod account;
 mod cli;
 mod enforcement;
 mod entities;
 mod policies;
+mod scenario;
