@@ -4,6 +4,8 @@
 //!   emulator that keeps state in memory).
 //! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
 
+mod policy_cmd;
+
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,6 +26,9 @@ struct Cli {
 enum Command {
     /// Run the IAM/STS service. Point AWS clients at it with --endpoint-url or AWS_ENDPOINT_URL.
     Serve(ServeArgs),
+    /// Offline policy tools: validate documents, evaluate a request against policies.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Policy(cmd) => policy_cmd::run(cmd),
     }
 }
 
