@@ -162,8 +162,9 @@ impl<const N: usize> From<[&str; N]> for ContextValue {
 /// `AWS:SOURCEIP` are one key); inserting a key again replaces its value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    // INVARIANT (sorted-lowercase): keys are ASCII-lowercased and sorted, so lookups with a
-    // lowercased key are a binary search without allocation.
+    // INVARIANT (sorted-lowercase): keys are ASCII-lowercased and sorted by length then
+    // bytes (`short_first`), so lookups with a lowercased key are a binary search without
+    // allocation.
     entries: Vec<(String, ContextValue)>,
 }
 
@@ -178,7 +179,10 @@ impl Context {
         let key = key.to_ascii_lowercase();
         let value = value.into();
         // INVARIANT (sorted-lowercase): maintained by inserting at the search position.
-        match self.entries.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        match self
+            .entries
+            .binary_search_by(|(k, _)| crate::policy::short_first(k, &key))
+        {
             Ok(i) => {
                 if let Some(slot) = self.entries.get_mut(i) {
                     slot.1 = value;
@@ -219,11 +223,11 @@ impl Context {
 
     fn find(&self, key: &str) -> Option<usize> {
         self.entries
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .binary_search_by(|(k, _)| crate::policy::short_first(k, key))
             .ok()
     }
 
-    /// All entries, keys lowercased, in key order.
+    /// All entries, keys lowercased, shortest key first.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }

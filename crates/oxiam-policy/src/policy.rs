@@ -190,11 +190,10 @@ impl ActionPattern {
     }
 }
 
-/// Orders `a` and `b` as their ASCII-lowercased forms would order.
-fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|b| b.to_ascii_lowercase())
-        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
+/// Orders by length, then bytes: most comparisons of short keys end at the length, without a
+/// `memcmp` call. Used for every sorted search on the hot path.
+pub(crate) fn short_first(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// A compiled statement.
@@ -224,7 +223,7 @@ impl Statement {
             .actions
             .split_at_checked(self.exact_from)
             .unwrap_or((&[], &[]));
-        let start = exact.partition_point(|a| a.sides().0 < service);
+        let start = exact.partition_point(|a| short_first(a.sides().0, service).is_lt());
         let hit = wild.iter().any(|a| a.matches(service, name))
             || exact
                 .get(start..)
@@ -259,7 +258,8 @@ impl Statement {
 /// Statements grouped by the service prefix of their actions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ActionIndex {
-    /// INVARIANT (sorted-services): sorted by lowercased service; each list ascending.
+    /// INVARIANT (sorted-services): sorted by lowercased service (`short_first`); each list
+    /// ascending.
     by_service: Vec<(Box<str>, Box<[u32]>)>,
     /// Statements every request must look at: `NotAction`, `*`, wildcard services.
     always: Box<[u32]>,
@@ -277,7 +277,7 @@ impl ActionIndex {
                 continue;
             }
             for key in st.actions.iter().filter_map(ActionPattern::service_key) {
-                match by_service.binary_search_by(|(s, _)| cmp_ignore_case(s, key)) {
+                match by_service.binary_search_by(|(s, _)| short_first(s, key)) {
                     Ok(pos) => {
                         if let Some((_, list)) = by_service.get_mut(pos)
                             && list.last() != Some(&i)
@@ -307,7 +307,7 @@ impl ActionIndex {
     pub(crate) fn candidates(&self, service: &str) -> (&[u32], &[u32]) {
         let hit = self
             .by_service
-            .binary_search_by(|(k, _)| (**k).cmp(service))
+            .binary_search_by(|(k, _)| short_first(k, service))
             .ok()
             .and_then(|i| self.by_service.get(i))
             .map_or(&[][..], |(_, v)| &v[..]);
@@ -799,7 +799,7 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
         (None, None) => std::cmp::Ordering::Equal,
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => x.cmp(y),
+        (Some(x), Some(y)) => short_first(x, y),
     });
     let exact_from = actions.partition_point(|a| a.service_key().is_none());
 
