@@ -322,3 +322,49 @@ fn run_returns_the_exit_code() {
     let cli = Cli::try_parse_from(["policy", "validate", s(&f)]).unwrap();
     assert_eq!(policy_cmd::run(cli.cmd), std::process::ExitCode::SUCCESS);
 }
+
+/// The real binary, as `main.rs` wires `oxiam policy …`.
+fn oxiam(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+        .arg("policy")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn binary_exit_codes_and_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.json", READ_BUCKET);
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow"}}"#,
+    );
+    let out = oxiam(&["validate", s(&good)]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = oxiam(&["validate", s(&good), s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("error: Policy statement must contain actions."),
+        "{stdout}"
+    );
+    let out = oxiam(&[
+        "eval",
+        "--policy",
+        s(&good),
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::bucket/secret/x",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("DENY (explicit)")
+    );
+    let out = oxiam(&["eval", "--action", "s3:GetObject", "--principal", "nobody"]);
+    assert_eq!(out.status.code(), Some(2));
+}
