@@ -118,6 +118,22 @@ pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
     }
 }
 
+/// One page of an entity's tags (List*Tags), in the order they were added.
+pub fn tag_page(
+    tags: &[Tag],
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<Page<iam::Tag>, ServerError> {
+    paginate(
+        wire_tags(tags)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{i:04}"), t)),
+        marker,
+        max_items,
+    )
+}
+
 pub fn wire_tags(tags: &[Tag]) -> Vec<iam::Tag> {
     tags.iter()
         .map(|t| iam::Tag {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use oxiam_protocol::iam;
 
 use super::roles::{self, Detail, wire_role};
-use super::{Ctx, merge_tags, paginate, remove_tags, wire_tags};
+use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, wire_tags};
 use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_entity};
 use crate::ids::{self, IdPrefix};
 use crate::model::{InstanceProfile, now_epoch, to_datetime};
@@ -244,14 +244,7 @@ pub fn list_instance_profile_tags(
     r: &iam::ListInstanceProfileTagsRequest,
 ) -> Result<iam::ListInstanceProfileTagsResponse, ServerError> {
     let profile = find(tx.state(), &ctx.caller.account, &r.instance_profile_name)?;
-    let page = paginate(
-        wire_tags(&profile.tags)
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| (format!("{i:04}"), t)),
-        r.marker.as_deref(),
-        r.max_items,
-    )?;
+    let page = tag_page(&profile.tags, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListInstanceProfileTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,

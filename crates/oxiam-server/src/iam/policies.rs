@@ -14,7 +14,7 @@ use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, wire_tags};
+use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, tag_page, wire_tags};
 use crate::aws_managed::{self, AwsManagedPolicy};
 use crate::error::{
     ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
@@ -600,14 +600,7 @@ pub fn list_policy_tags(
     r: &iam::ListPolicyTagsRequest,
 ) -> Result<iam::ListPolicyTagsResponse, ServerError> {
     let policy = taggable(ctx, tx.state(), &r.policy_arn)?;
-    let page = paginate(
-        wire_tags(&policy.tags)
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| (format!("{i:04}"), t)),
-        r.marker.as_deref(),
-        r.max_items,
-    )?;
+    let page = tag_page(&policy.tags, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListPolicyTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,

@@ -11,7 +11,7 @@ use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind, SizeLimit};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, wire_tags};
+use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, tag_page, wire_tags};
 use crate::error::{
     ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
     no_such_entity,
@@ -337,14 +337,7 @@ pub fn list_role_tags(
     r: &iam::ListRoleTagsRequest,
 ) -> Result<iam::ListRoleTagsResponse, ServerError> {
     let role = find(tx.state(), &ctx.caller.account, &r.role_name)?;
-    let page = paginate(
-        wire_tags(&role.tags)
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| (format!("{i:04}"), t)),
-        r.marker.as_deref(),
-        r.max_items,
-    )?;
+    let page = tag_page(&role.tags, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListRoleTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,

@@ -2,7 +2,7 @@
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, merge_tags, paginate, remove_tags, target_user, wire_tags, wire_user};
+use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
 use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user};
 use crate::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
@@ -185,14 +185,7 @@ pub fn list_tags(
         .state()
         .user(&ctx.caller.account, &r.user_name)
         .ok_or_else(|| no_such_user(&r.user_name))?;
-    let tags = wire_tags(&user.tags);
-    let page = paginate(
-        tags.into_iter()
-            .enumerate()
-            .map(|(i, t)| (format!("{i:04}"), t)),
-        r.marker.as_deref(),
-        r.max_items,
-    )?;
+    let page = tag_page(&user.tags, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListUserTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,
