@@ -1,12 +1,12 @@
 //! The running service: the published snapshot, the store behind it and the one write path.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
 use oxiam_sigv4::{SecretAccessKey, SigningKeyCache};
 use oxiam_store::crypto::Kek;
-use oxiam_store::{SqliteStore, Store, StoreError};
+use oxiam_store::{Change, SqliteStore, Store, StoreError};
 
 use crate::config::Config;
 use crate::error::ServerError;
@@ -16,6 +16,8 @@ use crate::state::{State, Tx, apply_changes};
 
 /// How often a handler is re-run when another writer committed first.
 const MAX_WRITE_ATTEMPTS: usize = 8;
+/// How many failed batches are remembered for their writers to find.
+const FAILURES_KEPT: usize = 64;
 /// The setting naming the account created on first start. Committed in the same
 /// transaction as that account and its root key, so a crash cannot leave one without the
 /// other (and a restart never creates a second account).
@@ -29,14 +31,41 @@ pub struct FirstStart {
     pub secret_access_key: SecretAccessKey,
 }
 
+/// The state of the write path, under `App::writer`.
+#[derive(Debug)]
+struct Writer {
+    /// The newest state: the published one plus every write queued but not yet durable.
+    head: Arc<State>,
+    /// The store sequence number the next batch commits on top of.
+    durable_seq: u64,
+    /// The changes of the open batch, in the order their handlers ran.
+    batch: Vec<Change>,
+    /// The generation of the open batch; a flush takes it and opens the next.
+    open_gen: u64,
+    /// Every batch up to this generation is durable or failed.
+    settled_gen: u64,
+    /// Recently failed batches: `None` to re-run (conflict), `Some(why)` for an error.
+    failed: VecDeque<(u64, Option<String>)>,
+    /// Whether a writer is committing a batch right now.
+    flushing: bool,
+}
+
+/// How a queued write ended.
+enum Flushed {
+    Durable,
+    Retry,
+}
+
 #[derive(Debug)]
 pub struct App {
     pub config: Config,
     state: ArcSwap<State>,
     store: Arc<dyn Store>,
     kek: Arc<Kek>,
-    /// Serialises commits of this node; readers never take it.
-    write_lock: Mutex<()>,
+    /// The write path (see [`App::write`]); readers never take it.
+    writer: Mutex<Writer>,
+    /// Signalled whenever a batch is settled.
+    flushed: Condvar,
     pub sigv4_cache: SigningKeyCache,
     /// Last use of each access key since the last flush. Not worth a store write per request:
     /// flushed in the background (AWS too reports last use with a delay).
@@ -74,7 +103,7 @@ impl App {
     ) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
         let kek = Arc::new(kek);
         let loaded = store.load_all()?;
-        let state = State::from_records(&loaded.records, loaded.seq, &kek)?;
+        let state = Arc::new(State::from_records(&loaded.records, loaded.seq, &kek)?);
         let existing = state.settings.get(DEFAULT_ACCOUNT).map(|s| s.value.clone());
         let default_account = match (&existing, &config.default_account) {
             (Some(id), _) => id.clone(),
@@ -83,10 +112,19 @@ impl App {
         };
         let app = Arc::new(App {
             config,
-            state: ArcSwap::from_pointee(state),
+            state: ArcSwap::new(Arc::clone(&state)),
             store,
             kek,
-            write_lock: Mutex::new(()),
+            writer: Mutex::new(Writer {
+                head: Arc::clone(&state),
+                durable_seq: state.seq,
+                batch: Vec::new(),
+                open_gen: 1,
+                settled_gen: 0,
+                failed: VecDeque::new(),
+                flushing: false,
+            }),
+            flushed: Condvar::new(),
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
             default_account,
@@ -144,52 +182,141 @@ impl App {
         self.state.load_full()
     }
 
-    /// Runs `f` as one atomic write: against the newest snapshot, persisted before it is
-    /// published, retried when another writer got there first.
+    /// Runs a read against the published snapshot: no lock, and never a state that is not
+    /// durable yet. Should `f` turn out to write, it is run again as a write.
+    pub fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let mut tx = Tx::new(self.snapshot(), Arc::clone(&self.kek));
+        let out = f(&mut tx)?;
+        match tx.finish() {
+            None => Ok(out),
+            Some(_) => self.write(f),
+        }
+    }
+
+    /// Runs `f` as one atomic write and returns once it is durable and published.
+    ///
+    /// Group commit: `f` runs under the writer lock against the newest state, including
+    /// writes queued but not yet durable, and its changes join the open batch. One writer
+    /// at a time flushes a whole batch in one store transaction (one fsync), publishes the
+    /// state it produces and wakes the batch's writers; handlers keep running and queueing
+    /// into the next batch meanwhile. A failed flush fails its batch and the batch built on
+    /// top of it: nothing of either was published, so their writers re-run `f` on the state
+    /// the store really holds (another node may have committed first).
     pub fn write<T>(
         &self,
         mut f: impl FnMut(&mut Tx) -> Result<T, ServerError>,
     ) -> Result<T, ServerError> {
         for _ in 0..MAX_WRITE_ATTEMPTS {
-            let mut tx = Tx::new(self.snapshot(), Arc::clone(&self.kek));
+            let mut w = self.lock_writer()?;
+            let mut tx = Tx::new(Arc::clone(&w.head), Arc::clone(&self.kek));
             let out = f(&mut tx)?;
-            let base = tx.base_seq();
-            let Some((changes, mut next)) = tx.finish() else {
+            let Some((changes, next)) = tx.finish() else {
                 return Ok(out);
             };
-            let _guard = self
-                .write_lock
-                .lock()
-                .map_err(|_| ServerError::Internal("write lock poisoned".into()))?;
-            if self.state.load().seq != base {
-                continue;
-            }
-            match self.store.commit(base, &changes) {
-                Ok(seq) => {
-                    next.seq = seq;
-                    self.state.store(Arc::new(next));
-                    return Ok(out);
-                }
-                Err(StoreError::Conflict { .. }) => self.catch_up_locked()?,
-                Err(e) => return Err(e.into()),
+            w.batch.extend(changes);
+            w.head = Arc::new(next);
+            let generation = w.open_gen;
+            match self.await_flush(w, generation)? {
+                Flushed::Durable => return Ok(out),
+                Flushed::Retry => {}
             }
         }
         Err(ServerError::Conflict)
     }
 
-    /// Applies what other writers committed since our snapshot. Caller holds `write_lock`.
-    fn catch_up_locked(&self) -> Result<(), ServerError> {
-        let current = self.snapshot();
-        let entries = self.store.changes_since(current.seq)?;
-        if entries.is_empty() {
-            return Ok(());
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>, ServerError> {
+        self.writer
+            .lock()
+            .map_err(|_| ServerError::Internal("writer lock poisoned".into()))
+    }
+
+    /// Waits until batch `generation` is settled, flushing it when nobody else is.
+    fn await_flush<'a>(
+        &'a self,
+        mut w: MutexGuard<'a, Writer>,
+        generation: u64,
+    ) -> Result<Flushed, ServerError> {
+        loop {
+            if w.settled_gen >= generation {
+                return match w.failed.iter().find(|(g, _)| *g == generation) {
+                    None => Ok(Flushed::Durable),
+                    Some((_, None)) => Ok(Flushed::Retry),
+                    Some((_, Some(why))) => Err(ServerError::Internal(why.clone())),
+                };
+            }
+            w = if !w.flushing && w.open_gen == generation {
+                self.flush(w)?
+            } else {
+                self.flushed
+                    .wait(w)
+                    .map_err(|_| ServerError::Internal("writer lock poisoned".into()))?
+            };
         }
-        let mut next = State::clone(&current);
-        for (seq, changes) in entries {
+    }
+
+    /// Commits the open batch without holding the lock, then settles it.
+    fn flush<'a>(
+        &'a self,
+        mut w: MutexGuard<'a, Writer>,
+    ) -> Result<MutexGuard<'a, Writer>, ServerError> {
+        let batch = std::mem::take(&mut w.batch);
+        let generation = w.open_gen;
+        w.open_gen += 1;
+        w.flushing = true;
+        let base = w.durable_seq;
+        let produced = Arc::clone(&w.head);
+        drop(w);
+        let committed = self.store.commit(base, &batch);
+        let mut w = self.lock_writer()?;
+        w.flushing = false;
+        let outcome = match committed {
+            Ok(seq) => {
+                let mut published = State::clone(&produced);
+                published.seq = seq;
+                let published = Arc::new(published);
+                if Arc::ptr_eq(&w.head, &produced) {
+                    w.head = Arc::clone(&published);
+                }
+                self.state.store(published);
+                w.durable_seq = seq;
+                w.settled_gen = generation;
+                Ok(())
+            }
+            Err(e) => {
+                // The open batch was built on this one: it fails too, to be re-run.
+                let why = match e {
+                    StoreError::Conflict { .. } => None,
+                    e => Some(format!("committing to the store: {e}")),
+                };
+                w.batch.clear();
+                w.open_gen += 1;
+                w.settled_gen = generation + 1;
+                w.failed.push_back((generation, why));
+                w.failed.push_back((generation + 1, None));
+                while w.failed.len() > FAILURES_KEPT {
+                    w.failed.pop_front();
+                }
+                self.catch_up(&mut w)
+            }
+        };
+        self.flushed.notify_all();
+        outcome.map(|()| w)
+    }
+
+    /// Applies what other writers committed since our durable state and makes it the head.
+    fn catch_up(&self, w: &mut Writer) -> Result<(), ServerError> {
+        let mut next = State::clone(&self.snapshot());
+        for (seq, changes) in self.store.changes_since(w.durable_seq)? {
             apply_changes(&mut next, &changes, &self.kek)?;
             next.seq = seq;
         }
-        self.state.store(Arc::new(next));
+        w.durable_seq = next.seq;
+        let next = Arc::new(next);
+        w.head = Arc::clone(&next);
+        self.state.store(next);
         Ok(())
     }
 
@@ -257,5 +384,208 @@ impl App {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Both nodes of a test share one key-encryption key, as nodes of one deployment do.
+    const KEK: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    fn open(store: Arc<dyn Store>) -> Arc<App> {
+        let kek = Kek::from_base64(KEK).unwrap();
+        App::with_store(Config::default(), store, kek).unwrap().0
+    }
+
+    fn setting(name: &str, value: &str) -> Setting {
+        Setting {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        }
+    }
+
+    /// A store that counts commits, can be made to fail them, and can hold one commit until
+    /// released: the faults a real disk or a second node produce, on demand.
+    #[derive(Debug)]
+    struct Faulty {
+        inner: SqliteStore,
+        commits: AtomicUsize,
+        fail: AtomicBool,
+        hold: AtomicBool,
+        holding: AtomicBool,
+    }
+
+    impl Faulty {
+        fn new(inner: SqliteStore) -> Arc<Faulty> {
+            Arc::new(Faulty {
+                inner,
+                commits: AtomicUsize::new(0),
+                fail: AtomicBool::new(false),
+                hold: AtomicBool::new(false),
+                holding: AtomicBool::new(false),
+            })
+        }
+    }
+
+    impl Store for Faulty {
+        fn load_all(&self) -> Result<oxiam_store::Loaded, StoreError> {
+            self.inner.load_all()
+        }
+        fn commit(&self, expected_seq: u64, changes: &[Change]) -> Result<u64, StoreError> {
+            while self.hold.load(Ordering::SeqCst) {
+                self.holding.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            self.holding.store(false, Ordering::SeqCst);
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(StoreError::Backend {
+                    operation: "committing (injected fault)",
+                    source: "disk full".into(),
+                });
+            }
+            self.commits.fetch_add(1, Ordering::SeqCst);
+            self.inner.commit(expected_seq, changes)
+        }
+        fn changes_since(&self, after: u64) -> Result<Vec<(u64, Vec<Change>)>, StoreError> {
+            self.inner.changes_since(after)
+        }
+        fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.inner.get_meta(key)
+        }
+        fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+            self.inner.put_meta(key, value)
+        }
+    }
+
+    fn wait_for(what: &str, cond: impl Fn() -> bool) {
+        for _ in 0..5000 {
+            if cond() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    #[test]
+    fn concurrent_writes_are_all_durable_and_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let app = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let app = &app;
+                s.spawn(move || {
+                    for i in 0..25 {
+                        app.write(|tx| tx.put(setting(&format!("t{t}-{i}"), "v")))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let published = app.snapshot();
+        let written = published.settings.keys().filter(|k| k.starts_with('t'));
+        assert_eq!(written.count(), 200);
+        // What a restart reads back from disk is exactly what was published.
+        let reopened = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        assert_eq!(reopened.snapshot().seq, published.seq);
+        assert_eq!(reopened.snapshot().settings, published.settings);
+    }
+
+    #[test]
+    fn writes_queued_during_a_flush_share_the_next_commit_and_stay_invisible_until_durable() {
+        let store = Faulty::new(SqliteStore::open_in_memory().unwrap());
+        let app = open(store.clone());
+        let before = store.commits.load(Ordering::SeqCst);
+        store.hold.store(true, Ordering::SeqCst);
+        std::thread::scope(|s| {
+            let first = s.spawn(|| app.write(|tx| tx.put(setting("first", "1"))));
+            wait_for("the first flush", || store.holding.load(Ordering::SeqCst));
+            let queued: Vec<_> = (0..5)
+                .map(|i| {
+                    let app = &app;
+                    s.spawn(move || app.write(|tx| tx.put(setting(&format!("q{i}"), "1"))))
+                })
+                .collect();
+            wait_for("five queued writes", || {
+                app.writer
+                    .lock()
+                    .map(|w| w.batch.len() == 5)
+                    .unwrap_or(false)
+            });
+            // Neither the flushing write nor the queued ones are visible to readers yet.
+            assert!(!app.snapshot().settings.contains_key("first"));
+            let seen = app.read(|tx| Ok(tx.state().settings.contains_key("q0")));
+            assert!(!seen.unwrap(), "a read saw a write that is not durable");
+            store.hold.store(false, Ordering::SeqCst);
+            first.join().unwrap().unwrap();
+            for q in queued {
+                q.join().unwrap().unwrap();
+            }
+        });
+        assert_eq!(
+            store.commits.load(Ordering::SeqCst) - before,
+            2,
+            "one commit per batch"
+        );
+        let state = app.snapshot();
+        assert!(state.settings.contains_key("first") && state.settings.contains_key("q4"));
+    }
+
+    #[test]
+    fn a_failed_commit_publishes_nothing_and_the_next_write_proceeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let store = Faulty::new(SqliteStore::open(&path).unwrap());
+        let app = open(store.clone());
+        let seq = app.snapshot().seq;
+        store.fail.store(true, Ordering::SeqCst);
+        let err = app.write(|tx| tx.put(setting("lost", "1"))).unwrap_err();
+        assert!(err.is_internal(), "{err:?}");
+        assert!(!app.snapshot().settings.contains_key("lost"));
+        assert_eq!(app.snapshot().seq, seq);
+        store.fail.store(false, Ordering::SeqCst);
+        app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
+        let reopened = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let settings = &reopened.snapshot().settings;
+        assert!(settings.contains_key("kept") && !settings.contains_key("lost"));
+    }
+
+    #[test]
+    fn a_handler_error_leaves_nothing_behind() {
+        let app = open(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        let r: Result<(), ServerError> = app.write(|tx| {
+            tx.put(setting("half", "1"))?;
+            Err(ServerError::Conflict)
+        });
+        assert!(r.is_err());
+        assert!(!app.snapshot().settings.contains_key("half"));
+        app.write(|tx| tx.put(setting("whole", "1"))).unwrap();
+        assert!(!app.snapshot().settings.contains_key("half"));
+    }
+
+    #[test]
+    fn a_write_that_lost_the_race_to_another_node_is_rerun_on_that_nodes_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        two.write(|tx| tx.put(setting("from-two", "1"))).unwrap();
+        let runs = AtomicUsize::new(0);
+        one.write(|tx| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let saw = tx.state().settings.contains_key("from-two");
+            tx.put(setting("from-one", &format!("saw-two={saw}")))
+        })
+        .unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "re-run after the conflict");
+        let state = one.snapshot();
+        assert_eq!(state.settings["from-one"].value, "saw-two=true");
+        assert!(state.settings.contains_key("from-two"));
     }
 }

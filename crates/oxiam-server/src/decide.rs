@@ -7,7 +7,7 @@
 //! per request. A stored document that no longer compiles (an engine upgrade that rejects
 //! it) fails closed: every request of a principal it applies to is denied.
 
-use std::collections::{BTreeMap, BTreeSet};
+use imbl::{OrdMap, OrdSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -39,8 +39,8 @@ const SEP: char = '\u{1}';
 /// groups it is a member of; maintained by `Group`'s hooks.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledPolicies {
-    entries: BTreeMap<String, Option<Arc<Policy>>>,
-    groups_of: BTreeMap<String, BTreeSet<String>>,
+    entries: OrdMap<String, Option<Arc<Policy>>>,
+    groups_of: OrdMap<String, OrdSet<String>>,
 }
 
 fn compile(document: &str, what: &str) -> Option<Arc<Policy>> {

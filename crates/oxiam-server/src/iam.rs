@@ -46,6 +46,20 @@ impl<T> Page<T> {
     }
 }
 
+/// The sort key a marker points at (the first item of its page), for lists that can seek
+/// straight to it instead of walking the items before it.
+pub fn marker_start(marker: Option<&str>) -> Result<Option<String>, ServerError> {
+    marker
+        .map(|m| {
+            MARKER
+                .decode(m)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| validation("Invalid Marker."))
+        })
+        .transpose()
+}
+
 /// Pages `items` (already in list order, each with its sort key). The marker is opaque to
 /// clients: the encoded key of the first item of the next page.
 pub fn paginate<T>(
@@ -53,16 +67,7 @@ pub fn paginate<T>(
     marker: Option<&str>,
     max_items: Option<i32>,
 ) -> Result<Page<T>, ServerError> {
-    let start = match marker {
-        Some(m) => Some(
-            MARKER
-                .decode(m)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| validation("Invalid Marker."))?,
-        ),
-        None => None,
-    };
+    let start = marker_start(marker)?;
     let max = usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS).max(1)).unwrap_or(1);
     let mut out = Vec::new();
     let mut next_marker = None;

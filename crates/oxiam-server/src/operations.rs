@@ -28,6 +28,20 @@ pub enum Response {
     Sts(sts::Response),
 }
 
+impl Request {
+    /// Whether the operation only reads (IAM's Get* and List*, sts:GetCallerIdentity): it
+    /// runs on the published snapshot, without the writer lock or a trip to the blocking pool.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Request::Iam(r) => {
+                let name = r.operation().name();
+                name.starts_with("Get") || name.starts_with("List")
+            }
+            Request::Sts(r) => matches!(r, sts::Request::GetCallerIdentity(..)),
+        }
+    }
+}
+
 /// What a request asks to do, as policies see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -482,8 +496,13 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
                 iam::Request::GetAccessKeyLastUsed(q) => app.key_last_used(&q.access_key_id),
                 _ => None,
             };
-            app.write(|tx| dispatch_iam(&ctx, tx, r, used.clone()))
-                .map(Response::Iam)
+            let run = |tx: &mut Tx| dispatch_iam(&ctx, tx, r, used.clone());
+            if request.is_read_only() {
+                app.read(run)
+            } else {
+                app.write(run)
+            }
+            .map(Response::Iam)
         }
         Request::Sts(r) => match r {
             sts::Request::GetCallerIdentity(..) => Ok(Response::Sts(

@@ -161,6 +161,10 @@ async fn dispatch(
     caller: Caller,
     request: Request,
 ) -> Result<Response, ServerError> {
+    if request.is_read_only() {
+        // A read touches only the in-memory snapshot: a thread hop would cost more than it.
+        return operations::dispatch(app, &caller, &request);
+    }
     let app = Arc::clone(app);
     tokio::task::spawn_blocking(move || operations::dispatch(&app, &caller, &request))
         .await

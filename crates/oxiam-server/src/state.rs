@@ -7,7 +7,6 @@
 //! the new snapshot published. A failed handler or a failed commit publishes nothing, so a
 //! failed call leaves nothing half-done.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -24,7 +23,11 @@ use crate::model::{
 };
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
-pub type Table<T> = BTreeMap<String, Arc<T>>;
+///
+/// A persistent map: cloning a `State` to start a write shares every node, and a write
+/// copies only the O(log n) nodes on its path. With a plain `BTreeMap` each write cloned
+/// the whole table, which made writes slower as the account grew.
+pub type Table<T> = imbl::OrdMap<String, Arc<T>>;
 
 /// Everything oxiam knows, at one sequence number of the store.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +44,7 @@ pub struct State {
     pub instance_profiles: Table<InstanceProfile>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
-    pub user_ids: BTreeMap<String, String>,
+    pub user_ids: imbl::OrdMap<String, String>,
     /// Compiled identity policy documents (INVARIANT compiled-in-step, see `decide`);
     /// maintained by the hooks of `User`, `Group`, `Role` and `ManagedPolicy` below.
     pub compiled: crate::decide::CompiledPolicies,
@@ -88,9 +91,21 @@ impl State {
         table: &'a Table<T>,
         account: &str,
     ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
+        Self::of_account_from(table, account, None)
+    }
+
+    /// Like [`State::of_account`], starting at the entity whose lowercased name is `from`
+    /// (a decoded List* marker) or the first after it: a page costs O(log n + page size)
+    /// however deep into the list it is.
+    pub fn of_account_from<'a, T>(
+        table: &'a Table<T>,
+        account: &str,
+        from: Option<&str>,
+    ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
         let prefix = format!("{account}/");
+        let start = format!("{prefix}{}", from.unwrap_or_default());
         table
-            .range(prefix.clone()..)
+            .range(start..)
             .take_while(move |(k, _)| k.starts_with(&prefix))
             .map(|(_, v)| v)
     }
@@ -103,7 +118,6 @@ impl State {
         self.user_ids.get(id).and_then(|k| self.users.get(k))
     }
 
-    /// The users of one account in AWS's order (by name, case-insensitively).
     /// The users of one account in AWS's order (by name, case-insensitively).
     pub fn users_of<'a>(&'a self, account: &str) -> impl Iterator<Item = &'a Arc<User>> + 'a {
         Self::of_account(&self.users, account)
@@ -384,10 +398,6 @@ impl Tx {
         all::<Role>(self, &state);
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
-    }
-
-    pub fn base_seq(&self) -> u64 {
-        self.base.seq
     }
 
     /// The changes and the state they produce; `None` when nothing was written.

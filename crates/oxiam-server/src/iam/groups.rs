@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, paginate, wire_user};
+use super::{Ctx, marker_start, paginate, wire_user};
 use crate::error::{
     ServerError, already_exists, delete_conflict, limit_exceeded, no_such_entity, no_such_user,
 };
@@ -122,7 +122,8 @@ pub fn list_groups(
     r: &iam::ListGroupsRequest,
 ) -> Result<iam::ListGroupsResponse, ServerError> {
     let prefix = r.path_prefix.as_deref().unwrap_or("/");
-    let groups = State::of_account(&tx.state().groups, &ctx.caller.account)
+    let start = marker_start(r.marker.as_deref())?;
+    let groups = State::of_account_from(&tx.state().groups, &ctx.caller.account, start.as_deref())
         .filter(|g| g.path.starts_with(prefix))
         .map(|g| (g.name.to_lowercase(), wire_group(g)));
     let page = paginate(groups, r.marker.as_deref(), r.max_items)?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use oxiam_protocol::iam;
 
 use super::roles::{self, Detail, wire_role};
-use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, wire_tags};
+use super::{Ctx, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags};
 use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_entity};
 use crate::ids::{self, IdPrefix};
 use crate::model::{InstanceProfile, now_epoch, to_datetime};
@@ -118,9 +118,14 @@ pub fn list_instance_profiles(
 ) -> Result<iam::ListInstanceProfilesResponse, ServerError> {
     let state = tx.state();
     let prefix = r.path_prefix.as_deref().unwrap_or("/");
-    let profiles = State::of_account(&state.instance_profiles, &ctx.caller.account)
-        .filter(|p| p.path.starts_with(prefix))
-        .map(|p| (p.name.to_lowercase(), p));
+    let start = marker_start(r.marker.as_deref())?;
+    let profiles = State::of_account_from(
+        &state.instance_profiles,
+        &ctx.caller.account,
+        start.as_deref(),
+    )
+    .filter(|p| p.path.starts_with(prefix))
+    .map(|p| (p.name.to_lowercase(), p));
     let page = paginate(profiles, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListInstanceProfilesResponse {
         is_truncated: Some(page.is_truncated()),

@@ -11,7 +11,9 @@ use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind, SizeLimit};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, tag_page, wire_tags};
+use super::{
+    Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
+};
 use crate::error::{
     ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
     no_such_entity,
@@ -203,7 +205,8 @@ pub fn list_roles(
     r: &iam::ListRolesRequest,
 ) -> Result<iam::ListRolesResponse, ServerError> {
     let prefix = r.path_prefix.as_deref().unwrap_or("/");
-    let roles = State::of_account(&tx.state().roles, &ctx.caller.account)
+    let start = marker_start(r.marker.as_deref())?;
+    let roles = State::of_account_from(&tx.state().roles, &ctx.caller.account, start.as_deref())
         .filter(|role| role.path.starts_with(prefix))
         .map(|role| (role.name.to_lowercase(), wire_role(role, Detail::List)));
     let page = paginate(roles, r.marker.as_deref(), r.max_items)?;

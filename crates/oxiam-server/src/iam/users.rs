@@ -2,7 +2,9 @@
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
+use super::{
+    Ctx, marker_start, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user,
+};
 use crate::error::{ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user};
 use crate::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
@@ -82,9 +84,8 @@ pub fn list(
     r: &iam::ListUsersRequest,
 ) -> Result<iam::ListUsersResponse, ServerError> {
     let prefix = r.path_prefix.as_deref().unwrap_or("/");
-    let users = tx
-        .state()
-        .users_of(&ctx.caller.account)
+    let start = marker_start(r.marker.as_deref())?;
+    let users = State::of_account_from(&tx.state().users, &ctx.caller.account, start.as_deref())
         .filter(|u| u.path.starts_with(prefix))
         .map(|u| (u.name.to_lowercase(), wire_user(u, false)));
     let page = paginate(users, r.marker.as_deref(), r.max_items)?;
