@@ -22,6 +22,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
+use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
 pub type Table<T> = BTreeMap<String, Arc<T>>;
@@ -39,6 +40,8 @@ pub struct State {
     pub roles: Table<Role>,
     pub policies: Table<ManagedPolicy>,
     pub instance_profiles: Table<InstanceProfile>,
+    /// STS token keys by key ID (see `sts::token`).
+    pub sts_keys: Table<TokenKey>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: BTreeMap<String, String>,
@@ -384,6 +387,7 @@ impl Tx {
         all::<Role>(self, &state);
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
+        all::<TokenKey>(self, &state);
     }
 
     pub fn base_seq(&self) -> u64 {
@@ -426,6 +430,7 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         Role::TABLE => state.apply_put(Role::decode(r, kek)?),
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
+        TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -442,6 +447,7 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         Role::TABLE => drop(state.apply_delete::<Role>(key)),
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
+        TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())
