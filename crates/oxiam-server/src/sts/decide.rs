@@ -258,3 +258,177 @@ pub fn decision(
         Effect::ImplicitDeny => Outcome::ImplicitDeny(by),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oxiam_store::crypto::Kek;
+
+    use super::*;
+    use crate::model::{Role, User};
+    use crate::state::Tx;
+    use crate::sts::session::Session;
+    use crate::sts::session::tests::role_session;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn allow(action: &str, condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{action}","Resource":"*"{condition}}}}}"#
+        )
+    }
+
+    fn world() -> State {
+        let role = Role {
+            account: ACCOUNT.into(),
+            id: "AROAEXAMPLE".into(),
+            name: "app".into(),
+            path: "/svc/".into(),
+            created: 0,
+            assume_role_policy: String::new(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: vec![
+                Tag {
+                    key: "Team".into(),
+                    value: "blue".into(),
+                },
+                Tag {
+                    key: "cost".into(),
+                    value: "1".into(),
+                },
+            ],
+            inline_policies: [
+                ("iam".to_owned(), allow("iam:*", "")),
+                (
+                    "tagged".to_owned(),
+                    allow(
+                        "s3:GetObject",
+                        r#","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red","aws:PrincipalTag/cost":"1","aws:MultiFactorAuthPresent":"false"}}"#,
+                    ),
+                ),
+            ]
+            .into(),
+            attached_policies: Vec::new(),
+            last_used: None,
+        };
+        let user = User {
+            account: ACCOUNT.into(),
+            id: "AIDAALICE".into(),
+            name: "alice".into(),
+            path: "/".into(),
+            created: 0,
+            tags: Vec::new(),
+            permissions_boundary: None,
+            password_last_used: None,
+            inline_policies: [("all".to_owned(), allow("*", ""))].into(),
+            attached_policies: Vec::new(),
+        };
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
+        tx.put(role).unwrap();
+        tx.put(user).unwrap();
+        tx.finish().unwrap().1
+    }
+
+    fn caller(session: Session, kind: CallerKind, arn: &str) -> Caller {
+        Caller {
+            account: ACCOUNT.into(),
+            arn: arn.into(),
+            user_id: session.user_id(),
+            kind,
+            access_key_id: session.access_key_id.clone(),
+            region: String::new(),
+            session: Some(Arc::new(OpenedSession::new("token", session))),
+        }
+    }
+
+    fn decide(c: &Caller, state: &State, action: &str) -> Outcome {
+        let target = Target::new(action.to_owned(), "*".to_owned());
+        decision(c, &target, &RequestEnv::now(), state, None)
+    }
+
+    fn role_caller(session: Session) -> Caller {
+        caller(
+            session,
+            CallerKind::AssumedRole {
+                role_name: "app".into(),
+                session_name: "job-1".into(),
+            },
+            "arn:aws:sts::123456789012:assumed-role/app/job-1",
+        )
+    }
+
+    #[test]
+    fn role_sessions_have_the_role_policies_capped_by_session_policies() {
+        let state = world();
+        let plain = role_caller(role_session());
+        assert_eq!(decide(&plain, &state, "iam:ListUsers"), Outcome::Allow);
+        // Session tags override the role's (team=red), the role's other tags stay (cost=1).
+        assert_eq!(decide(&plain, &state, "s3:GetObject"), Outcome::Allow);
+        let mut narrowed = role_session();
+        narrowed.policy = Some(allow("iam:GetRole", ""));
+        let narrowed = role_caller(narrowed);
+        assert_eq!(decide(&narrowed, &state, "iam:GetRole"), Outcome::Allow);
+        assert_eq!(
+            decide(&narrowed, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+        // A session of a role deleted (or replaced under the same name) has nothing.
+        let mut other = role_session();
+        other.principal = SessionPrincipal::AssumedRole {
+            role_id: "AROAOTHER".into(),
+            role_name: "app".into(),
+            role_path: "/svc/".into(),
+            session_name: "job-1".into(),
+        };
+        assert_eq!(
+            decide(&role_caller(other), &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn federated_users_need_a_session_policy() {
+        let state = world();
+        let mut s = role_session();
+        s.principal = SessionPrincipal::FederatedUser {
+            name: "carol".into(),
+            user_id: "AIDAALICE".into(),
+        };
+        let kind = CallerKind::FederatedUser {
+            name: "carol".into(),
+        };
+        let arn = "arn:aws:sts::123456789012:federated-user/carol";
+        let bare = caller(s.clone(), kind.clone(), arn);
+        assert_eq!(
+            decide(&bare, &state, "s3:GetObject"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+        s.policy = Some(allow("s3:*", ""));
+        let with_policy = caller(s, kind, arn);
+        assert_eq!(decide(&with_policy, &state, "s3:GetObject"), Outcome::Allow);
+        assert_eq!(
+            decide(&with_policy, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+    }
+
+    #[test]
+    fn session_keys_describe_the_session() {
+        let mut s = role_session();
+        s.source_identity = Some("alice".into());
+        let opened = OpenedSession::new("t", s);
+        let mut ctx = Context::new();
+        session_keys(&mut ctx, &opened, OffsetDateTime::now_utc());
+        let get = |k: &str| ctx.get(k).and_then(|v| v.single()).map(str::to_owned);
+        assert_eq!(get("aws:MultiFactorAuthPresent").as_deref(), Some("false"));
+        assert_eq!(get("aws:SourceIdentity").as_deref(), Some("alice"));
+        assert_eq!(
+            get("aws:TokenIssueTime").as_deref(),
+            Some("1970-01-01T00:16:40Z")
+        );
+        assert!(get("aws:MultiFactorAuthAge").is_none());
+    }
+}

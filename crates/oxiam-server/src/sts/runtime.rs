@@ -38,7 +38,7 @@ impl PartialEq for OpenedSession {
 impl Eq for OpenedSession {}
 
 impl OpenedSession {
-    fn new(token: &str, session: Session) -> OpenedSession {
+    pub fn new(token: &str, session: Session) -> OpenedSession {
         let policy = match &session.policy {
             None => Ok(None),
             Some(doc) => {
