@@ -71,6 +71,8 @@ pub struct App {
     /// flushed in the background (AWS too reports last use with a delay).
     last_used: Mutex<HashMap<String, KeyLastUsed>>,
     pub default_account: String,
+    /// STS's clock and opened sessions.
+    pub sts: crate::sts::runtime::Runtime,
 }
 
 impl App {
@@ -128,6 +130,7 @@ impl App {
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
             default_account,
+            sts: crate::sts::runtime::Runtime::default(),
         });
         let first = match existing {
             Some(_) => None,
@@ -329,6 +332,8 @@ impl App {
         if let Ok(mut m) = self.last_used.lock() {
             m.clear();
         }
+        self.sts.clear();
+        self.sts.set_clock_offset(0);
         self.create_default_account()?;
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Authentication: who signed this request. SigV4 material is parsed by `oxiam-sigv4`, the
 //! key is looked up in the snapshot (never the database) and the signature verified.
 
+use std::sync::Arc;
+
 use oxiam_protocol::error::{ApiError, ErrorCode};
 use oxiam_sigv4::HttpRequest;
 use time::OffsetDateTime;
@@ -9,6 +11,7 @@ use crate::app::App;
 use crate::error::{ServerError, api};
 use crate::ids;
 use crate::model::{KeyLastUsed, KeyOwner, KeyStatus};
+use crate::sts::runtime::OpenedSession;
 
 /// The authenticated principal of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +22,29 @@ pub struct Caller {
     pub user_id: String,
     pub kind: CallerKind,
     pub access_key_id: String,
+    /// The region of the request's credential scope.
+    pub region: String,
+    /// Temporary credentials: the session they belong to.
+    pub session: Option<Arc<OpenedSession>>,
 }
 
+/// What kind of principal signed. A `GetSessionToken` session is its user or root, with
+/// `session` set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallerKind {
     Root,
-    User { name: String },
+    User {
+        name: String,
+    },
+    /// A role session (`arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`).
+    AssumedRole {
+        role_name: String,
+        session_name: String,
+    },
+    /// A `GetFederationToken` session (`arn:aws:sts::ACCT:federated-user/NAME`).
+    FederatedUser {
+        name: String,
+    },
 }
 
 impl Caller {
@@ -35,11 +55,18 @@ impl Caller {
             user_id: account.to_owned(),
             kind: CallerKind::Root,
             access_key_id: access_key_id.to_owned(),
+            region: String::new(),
+            session: None,
         }
+    }
+
+    /// Whether the caller signed with temporary credentials.
+    pub fn is_session(&self) -> bool {
+        self.session.is_some()
     }
 }
 
-fn invalid_token() -> ServerError {
+pub fn invalid_token() -> ServerError {
     api(
         ErrorCode::InvalidClientTokenId,
         "The security token included in the request is invalid.",
@@ -68,6 +95,13 @@ pub fn authenticate(
     parsed
         .check_scope(&[], service)
         .map_err(|e| sigv4_error(&e))?;
+    if let Some(token) = parsed.session_token.as_deref()
+        && parsed
+            .access_key_id
+            .starts_with(ids::IdPrefix::TemporaryAccessKey.as_str())
+    {
+        return crate::sts::authn::authenticate(app, http, &parsed, token, now);
+    }
     let state = app.snapshot();
     let Some(key) = state.access_keys.get(parsed.access_key_id) else {
         return dev_mode_caller(app, parsed.access_key_id).ok_or_else(invalid_token)?;
@@ -79,7 +113,7 @@ pub fn authenticate(
     }
     oxiam_sigv4::verify(http, &parsed, &key.secret, now, &app.sigv4_cache)
         .map_err(|e| sigv4_error(&e))?;
-    let caller = match &key.owner {
+    let mut caller = match &key.owner {
         KeyOwner::Root => Caller::root(&key.account, &key.id),
         KeyOwner::User(user_id) => {
             let user = state.user_by_id(user_id).ok_or_else(invalid_token)?;
@@ -91,9 +125,12 @@ pub fn authenticate(
                     name: user.name.clone(),
                 },
                 access_key_id: key.id.clone(),
+                region: String::new(),
+                session: None,
             }
         }
     };
+    parsed.region.clone_into(&mut caller.region);
     app.note_key_used(KeyLastUsed {
         id: key.id.clone(),
         date: now.unix_timestamp(),
@@ -120,7 +157,7 @@ fn dev_mode_caller(app: &App, key_id: &str) -> Option<Result<Caller, ServerError
     )
 }
 
-fn sigv4_error(e: &oxiam_sigv4::Error) -> ServerError {
+pub fn sigv4_error(e: &oxiam_sigv4::Error) -> ServerError {
     let code = ErrorCode::from_code(e.aws_code()).unwrap_or(ErrorCode::IncompleteSignature);
     ServerError::Api(ApiError::new(code, e.to_string()))
 }

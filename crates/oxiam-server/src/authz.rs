@@ -23,6 +23,8 @@ pub fn authorize(
     env: &RequestEnv,
     state: &State,
 ) -> Result<(), ServerError> {
+    // What session credentials may not call at all, whatever their policies say.
+    crate::sts::decide::session_limits(caller, target)?;
     if target.always_allowed {
         return Ok(());
     }
@@ -50,13 +52,25 @@ fn authorize_one(
             target,
             "because no resource-based policy allows the",
         )),
-        CallerKind::User { .. } => {
+        CallerKind::User { .. }
+        | CallerKind::AssumedRole { .. }
+        | CallerKind::FederatedUser { .. } => {
             match crate::decide::identity_decision(caller, target, env, state) {
                 Outcome::Allow => Ok(()),
                 Outcome::ExplicitDeny(PolicyType::PermissionsBoundary) => Err(denied(
                     caller,
                     target,
                     "with an explicit deny in a permissions boundary",
+                )),
+                Outcome::ExplicitDeny(PolicyType::Session) => Err(denied(
+                    caller,
+                    target,
+                    "with an explicit deny in a session policy",
+                )),
+                Outcome::ImplicitDeny(PolicyType::Session) => Err(denied(
+                    caller,
+                    target,
+                    "because no session policy allows the",
                 )),
                 Outcome::ExplicitDeny(_) => Err(denied(
                     caller,
@@ -81,7 +95,7 @@ fn authorize_one(
 /// AWS's AccessDenied message: "User: ARN is not authorized to perform: ACTION on resource:
 /// RESOURCE because no identity-based policy allows the ACTION action", the resource named
 /// as IAM names it (`user bob`, `policy arn:…`, or an ARN).
-fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
+pub fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
     let reason = if why.ends_with(" the") {
         format!("{why} {} action", target.action)
     } else {

@@ -165,7 +165,7 @@ impl CompiledPolicies {
 
 /// A managed policy by ARN, compiled: a customer policy of the snapshot or an AWS managed
 /// one. `None`: it does not exist or does not compile.
-fn managed_policy<'s>(state: &'s State, arn: &str) -> Option<&'s Policy> {
+pub(crate) fn managed_policy<'s>(state: &'s State, arn: &str) -> Option<&'s Policy> {
     if arn.starts_with("arn:aws:iam::aws:policy/") {
         return crate::aws_managed::get(arn)
             .and_then(|p| p.policy())
@@ -295,7 +295,7 @@ pub enum Outcome {
 }
 
 /// The global condition keys of a request, then the operation's own keys.
-fn context(
+pub(crate) fn context(
     principal: &Principal<'_>,
     tags: &[(&str, &str)],
     target: &Target,
@@ -332,9 +332,16 @@ pub fn identity_decision(
     env: &RequestEnv,
     state: &State,
 ) -> Outcome {
+    // Temporary credentials: the session's principal, session policies and keys.
+    if caller.session.is_some() {
+        return crate::sts::decide::decision(caller, target, env, state, None);
+    }
     let kind = match caller.kind {
         CallerKind::Root => PrincipalType::Account,
         CallerKind::User { .. } => PrincipalType::User,
+        CallerKind::AssumedRole { .. } | CallerKind::FederatedUser { .. } => {
+            return Outcome::ImplicitDeny(PolicyType::Identity);
+        }
     };
     let principal = Principal {
         arn: &caller.arn,
@@ -460,6 +467,8 @@ mod tests {
                 name: u.name.clone(),
             },
             access_key_id: "AKIATEST".into(),
+            region: String::new(),
+            session: None,
         }
     }
 

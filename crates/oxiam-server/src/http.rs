@@ -27,6 +27,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_oxiam/health", get(|| async { "ok\n" }))
         .route("/_oxiam/reset", post(reset))
         .route("/moto-api/reset", post(reset))
+        .route("/_oxiam/clock", post(clock))
         .fallback(aws)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
@@ -80,6 +81,34 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
             ))
         }
     }
+}
+
+/// Dev mode only: moves the clock STS issues and expires sessions by, so expiry can be
+/// tested without waiting. `?advance=SECONDS` adds to the offset, `?offset=SECONDS` sets
+/// it (0: the system clock again); the answer is the offset in force. SigV4's own clock
+/// window stays on the system clock, so clients keep signing with their real time.
+async fn clock(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    if !app.config.dev {
+        return to_response(pipeline::plain_error(
+            ErrorCode::AccessDenied,
+            "the clock is only adjustable in dev mode (oxiam serve --dev)",
+        ));
+    }
+    for pair in uri.query().unwrap_or_default().split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let Ok(seconds) = value.parse::<i64>() else {
+            continue;
+        };
+        match name {
+            "offset" => app.sts.set_clock_offset(seconds),
+            "advance" => app
+                .sts
+                .set_clock_offset(app.sts.clock_offset().saturating_add(seconds)),
+            _ => {}
+        }
+    }
+    let body = format!("{{\"offset_seconds\": {}}}\n", app.sts.clock_offset());
+    (StatusCode::OK, body).into_response()
 }
 
 fn to_response(out: HttpOut) -> Response {

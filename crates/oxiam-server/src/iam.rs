@@ -98,6 +98,11 @@ pub fn target_user<'s>(
         (Some(name), _) => name,
         (None, CallerKind::User { name }) => name.as_str(),
         (None, CallerKind::Root) => return Ok(None),
+        (None, CallerKind::AssumedRole { .. } | CallerKind::FederatedUser { .. }) => {
+            return Err(validation(
+                "Must specify userName when calling with non-User credentials",
+            ));
+        }
     };
     state
         .user(&caller.account, name)

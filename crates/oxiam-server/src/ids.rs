@@ -60,6 +60,36 @@ pub fn access_key_id(prefix: IdPrefix) -> String {
     format!("{}{}", prefix.as_str(), base32(16))
 }
 
+/// Characters of a temporary key ID that carry its account: 40 bits, enough for any
+/// 12-digit account ID, so `GetAccessKeyInfo` answers for keys no store holds.
+const ACCOUNT_CHARS: usize = 8;
+
+/// A temporary access key ID: `ASIA`, the account in 8 base32 characters, 8 random ones.
+pub fn session_access_key_id(account: &str) -> String {
+    let n: u64 = account.parse().unwrap_or_default();
+    let mut out = String::with_capacity(20);
+    out.push_str(IdPrefix::TemporaryAccessKey.as_str());
+    for i in (0..ACCOUNT_CHARS).rev() {
+        let digit = usize::try_from((n >> (5 * i)) & 31).unwrap_or_default();
+        out.extend(BASE32.get(digit).map(|&b| char::from(b)));
+    }
+    out.push_str(&base32(16 - ACCOUNT_CHARS));
+    out
+}
+
+/// The account a temporary key ID made by [`session_access_key_id`] belongs to.
+pub fn account_of_session_key(id: &str) -> Option<String> {
+    let encoded = id
+        .strip_prefix(IdPrefix::TemporaryAccessKey.as_str())?
+        .get(..ACCOUNT_CHARS)?;
+    let mut n: u64 = 0;
+    for b in encoded.bytes() {
+        let digit = BASE32.iter().position(|&c| c == b)?;
+        n = (n << 5) | u64::try_from(digit).ok()?;
+    }
+    (n < 1_000_000_000_000).then(|| format!("{n:012}"))
+}
+
 /// A 40-character secret access key.
 pub fn secret_access_key() -> String {
     random_string(SECRET_CHARS, 40)
@@ -112,6 +142,19 @@ mod tests {
         let rid = request_id();
         assert_eq!(rid.len(), 36);
         assert_eq!(rid.matches('-').count(), 4);
+    }
+
+    #[test]
+    fn session_key_ids_carry_their_account() {
+        for account in ["123456789012", "000000000001", "999999999999"] {
+            let id = session_access_key_id(account);
+            assert_eq!(id.len(), 20);
+            assert!(id.starts_with("ASIA"));
+            assert!(id.bytes().skip(4).all(|b| BASE32.contains(&b)));
+            assert_eq!(account_of_session_key(&id).as_deref(), Some(account));
+        }
+        assert_eq!(account_of_session_key("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(account_of_session_key("ASIA9"), None);
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! Map of the crate, in the order a request meets it:
 //! - [`http`]: the HTTP front (axum): the AWS Query endpoint, health, dev-mode reset.
 //! - [`pipeline`]: `handle` — decode → authenticate → authorize → dispatch → encode → audit.
-//! - [`authn`]: SigV4 verification against keys in the snapshot; [`Caller`](authn::Caller).
+//! - [`authn`]: SigV4 verification against keys in the snapshot (temporary credentials:
+//!   `sts::authn`, which opens the session token instead); [`Caller`](authn::Caller).
 //! - [`authz`] and [`decide`]: the root rule and the policy engine's decision.
 //! - [`operations`]: the list of operations: action, resource ARN and handler of each.
-//! - [`iam`] (`users`, `access_keys`) and [`sts`]: the handlers.
+//! - [`iam`] (`users`, `access_keys`, …) and [`sts`]: the handlers; `sts` also holds the
+//!   session tokens, their keys and the authorization of session credentials.
 //! - [`state`]: the in-memory snapshot, entity tables and the write transaction.
 //! - [`app`]: the running service — snapshot publication, the write path, first start.
 //! - [`model`], [`ids`]: entities and AWS identifier formats; [`aws_managed`]: the AWS

@@ -64,7 +64,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn new(action: String, resource: String) -> Target {
+    pub fn new(action: String, resource: String) -> Target {
         Target {
             action,
             resource,
@@ -75,12 +75,20 @@ impl Target {
         }
     }
 
+    /// An action that needs no permission (or is decided by its handler).
+    pub fn always(action: String, resource: String) -> Target {
+        Target {
+            always_allowed: true,
+            ..Target::new(action, resource)
+        }
+    }
+
     /// The resource as AccessDenied messages show it.
     pub fn shown_resource(&self) -> &str {
         self.display.as_deref().unwrap_or(&self.resource)
     }
 
-    fn key(&mut self, key: &str, value: impl Into<ContextValue>) {
+    pub fn key(&mut self, key: &str, value: impl Into<ContextValue>) {
         self.keys.push((key.to_owned(), value.into()));
     }
 
@@ -151,7 +159,9 @@ impl Resolver<'_> {
         match (name, &self.caller.kind) {
             (Some(n), _) => self.user(n),
             (None, CallerKind::User { name }) => self.user(name),
-            (None, CallerKind::Root) => Named {
+            // The root, or session credentials that are not a user's (their handlers refuse
+            // the call: "Must specify userName when calling with non-User credentials").
+            (None, _) => Named {
                 arn: self.caller.arn.clone(),
                 display: None,
                 tags: Vec::new(),
@@ -247,11 +257,7 @@ impl Request {
     pub fn target(&self, caller: &Caller, state: &State) -> Target {
         match self {
             Request::Iam(r) => iam_target(r, &Resolver { state, caller }),
-            Request::Sts(r) => {
-                let mut t = Target::new(format!("sts:{}", self.name()), "*".to_owned());
-                t.always_allowed = matches!(r, sts::Request::GetCallerIdentity(..));
-                t
-            }
+            Request::Sts(r) => crate::sts::target(r, caller, state),
         }
     }
 }
@@ -504,12 +510,7 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
             }
             .map(Response::Iam)
         }
-        Request::Sts(r) => match r {
-            sts::Request::GetCallerIdentity(..) => Ok(Response::Sts(
-                sts::Response::GetCallerIdentity(crate::sts::get_caller_identity(caller)),
-            )),
-            other => Err(not_implemented(other.operation().name())),
-        },
+        Request::Sts(r) => crate::sts::dispatch(app, caller, r).map(Response::Sts),
     }
 }
 

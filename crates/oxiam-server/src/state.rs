@@ -21,6 +21,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
+use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
 ///
@@ -42,6 +43,8 @@ pub struct State {
     pub roles: Table<Role>,
     pub policies: Table<ManagedPolicy>,
     pub instance_profiles: Table<InstanceProfile>,
+    /// STS token keys by key ID (see `sts::token`).
+    pub sts_keys: Table<TokenKey>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
@@ -398,6 +401,7 @@ impl Tx {
         all::<Role>(self, &state);
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
+        all::<TokenKey>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -436,6 +440,7 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         Role::TABLE => state.apply_put(Role::decode(r, kek)?),
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
+        TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -452,6 +457,7 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         Role::TABLE => drop(state.apply_delete::<Role>(key)),
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
+        TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())

@@ -17,3 +17,4 @@ mod enforcement;
 mod entities;
 mod policies;
 mod scenario;
+mod sts;

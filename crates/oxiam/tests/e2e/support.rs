@@ -119,8 +119,18 @@ impl Server {
 
     /// Runs `aws <args> --output json` as `creds`; returns (exit code, stdout, stderr).
     pub fn aws(&self, creds: &Creds, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(venv_bin("aws"))
-            .args(args)
+        self.aws_with_token(creds, None, args)
+    }
+
+    /// `aws` with temporary credentials: `creds` and their session token.
+    pub fn aws_with_token(
+        &self,
+        creds: &Creds,
+        session_token: Option<&str>,
+        args: &[&str],
+    ) -> (i32, String, String) {
+        let mut cmd = Command::new(venv_bin("aws"));
+        cmd.args(args)
             .args(["--output", "json", "--endpoint-url", &self.endpoint])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -130,9 +140,11 @@ impl Server {
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .output()
-            .expect("run aws");
+            .env("AWS_MAX_ATTEMPTS", "1");
+        if let Some(token) = session_token {
+            cmd.env("AWS_SESSION_TOKEN", token);
+        }
+        let out = cmd.output().expect("run aws");
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
