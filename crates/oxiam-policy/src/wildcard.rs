@@ -274,15 +274,16 @@ fn char_len(b: u8) -> usize {
 }
 
 /// Greedy wildcard match with one backtrack point (the last `*`): O(pattern × text) worst
-/// case, no allocation. Literal tokens are walked byte by byte (`lo` is the offset inside
-/// the current literal); `?` consumes one whole UTF-8 character.
+/// case, no allocation. Literals (and variable values) are compared whole; after a failure
+/// the last `*` swallows one more character, skipping straight to the next place where the
+/// literal after it can start; `?` consumes one whole UTF-8 character.
 fn glob<'v>(
     tokens: &[Token],
     text: &[u8],
     ignore_case: bool,
     vars: &dyn Fn(&str) -> Option<&'v str>,
 ) -> bool {
-    let (mut ti, mut lo, mut si) = (0usize, 0usize, 0usize);
+    let (mut ti, mut si) = (0usize, 0usize);
     // Resolved variable values: backtracking revisits variables, and each lookup is a
     // binary search over the context.
     let mut cache: [Option<Option<&'v str>>; 8] = [None; 8];
@@ -291,22 +292,22 @@ fn glob<'v>(
     loop {
         let advanced = match tokens.get(ti) {
             Some(Token::Star) => {
+                // A final star swallows whatever is left.
+                if ti + 1 == tokens.len() {
+                    return true;
+                }
                 star = Some((ti + 1, si));
                 ti += 1;
-                lo = 0;
                 continue;
             }
             Some(Token::One) => match text.get(si) {
                 Some(&b) => {
                     si += char_len(b);
-                    ti += 1;
                     true
                 }
                 None => false,
             },
-            Some(Token::Literal(s)) => {
-                step(s.as_bytes(), &mut ti, &mut lo, &mut si, text, ignore_case)
-            }
+            Some(Token::Literal(s)) => eat(s.as_bytes(), text, &mut si, ignore_case),
             Some(Token::Variable { key, default, slot }) => {
                 let resolved = match cache.get_mut(*slot) {
                     Some(Some(v)) => *v,
@@ -316,27 +317,31 @@ fn glob<'v>(
                 let Some(value) = resolved.or(default.as_deref()) else {
                     return false;
                 };
-                step(
-                    value.as_bytes(),
-                    &mut ti,
-                    &mut lo,
-                    &mut si,
-                    text,
-                    ignore_case,
-                )
+                eat(value.as_bytes(), text, &mut si, ignore_case)
             }
             None if si >= text.len() => return true,
             None => false,
         };
         if advanced {
+            ti += 1;
             continue;
         }
         match star {
             Some((after, swallowed)) if swallowed < text.len() => {
-                let next = swallowed + text.get(swallowed).map_or(1, |&b| char_len(b));
+                let mut next = swallowed + text.get(swallowed).map_or(1, |&b| char_len(b));
+                // A literal after the star can only start where its first byte is (a UTF-8
+                // leading byte, so the skip lands on a character boundary).
+                if let Some(Token::Literal(lit)) = tokens.get(after)
+                    && let Some(&first) = lit.as_bytes().first()
+                {
+                    let rest = text.get(next..).unwrap_or(&[]);
+                    match rest.iter().position(|&t| same(first, t, ignore_case)) {
+                        Some(skip) => next += skip,
+                        None => return false,
+                    }
+                }
                 star = Some((after, next));
                 ti = after;
-                lo = 0;
                 si = next;
             }
             _ => return false,
@@ -344,20 +349,21 @@ fn glob<'v>(
     }
 }
 
-/// Advances through one byte of a literal (or past its end). False on a mismatch.
-fn step(lit: &[u8], ti: &mut usize, lo: &mut usize, si: &mut usize, text: &[u8], ic: bool) -> bool {
-    let Some(&p) = lit.get(*lo) else {
-        *ti += 1;
-        *lo = 0;
-        return true;
+/// Byte equality, ASCII case folded if `ic`.
+fn same(p: u8, t: u8, ic: bool) -> bool {
+    p == t || (ic && p.eq_ignore_ascii_case(&t))
+}
+
+/// Consumes `lit` at `text[*si..]` if it is there.
+fn eat(lit: &[u8], text: &[u8], si: &mut usize, ic: bool) -> bool {
+    let Some(head) = text.get(*si..*si + lit.len()) else {
+        return false;
     };
-    match text.get(*si) {
-        Some(&t) if p == t || (ic && p.eq_ignore_ascii_case(&t)) => {
-            *lo += 1;
-            *si += 1;
-            true
-        }
-        _ => false,
+    if eq(lit, head, ic) {
+        *si += lit.len();
+        true
+    } else {
+        false
     }
 }
 
