@@ -23,16 +23,31 @@ impl<'a> Arn<'a> {
     /// Splits `s` into its six segments; `None` unless it starts with `arn:` and has at
     /// least six segments.
     pub fn parse(s: &'a str) -> Option<Self> {
-        let mut it = s.splitn(6, ':');
-        if it.next()? != "arn" {
+        let rest = s.strip_prefix("arn:")?;
+        // The four colons after `arn:` (a byte scan: the text before the resource is short).
+        let mut colons = [0usize; 4];
+        let mut found = 0;
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            if b == b':' {
+                if let Some(slot) = colons.get_mut(found) {
+                    *slot = i;
+                }
+                found += 1;
+                if found == colons.len() {
+                    break;
+                }
+            }
+        }
+        if found < colons.len() {
             return None;
         }
+        let [a, b, c, d] = colons;
         Some(Self {
-            partition: it.next()?,
-            service: it.next()?,
-            region: it.next()?,
-            account: it.next()?,
-            resource: it.next()?,
+            partition: rest.get(..a)?,
+            service: rest.get(a + 1..b)?,
+            region: rest.get(b + 1..c)?,
+            account: rest.get(c + 1..d)?,
+            resource: rest.get(d + 1..)?,
         })
     }
 }
