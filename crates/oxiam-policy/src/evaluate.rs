@@ -7,6 +7,7 @@
 //! Hot path: no allocation. Statements are found through each policy's service index, and
 //! reasons go into a fixed inline array.
 
+use crate::action::RequestAction;
 use crate::arn::Arn;
 use crate::context::{Context, Principal, PrincipalType};
 use crate::policy::{Policy, PolicyKind, Statement, StatementEffect};
@@ -193,8 +194,7 @@ struct Scan<'p> {
 /// The request, pre-split once.
 struct Prepared<'r> {
     req: &'r Request<'r>,
-    service: &'r str,
-    name: &'r str,
+    action: RequestAction<'r>,
     arn: Option<Arn<'r>>,
 }
 
@@ -211,7 +211,7 @@ fn scan<'p>(
         if !compiled.has_deny && out.allow.is_some() && policy_type != PolicyType::Resource {
             continue;
         }
-        let (by_service, always) = compiled.index.candidates(prep.service);
+        let (by_service, always) = compiled.index.candidates(&prep.action);
         for &i in by_service.iter().chain(always) {
             let idx = i as usize;
             let Some(st) = compiled.statements.get(idx) else {
@@ -257,7 +257,7 @@ fn scan<'p>(
 /// statement names no principal).
 fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>> {
     let req = prep.req;
-    if !st.action_matches(prep.service, prep.name) {
+    if !st.action_matches(&prep.action) {
         return None;
     }
     if !st.resource_matches(req.resource, prep.arn.as_ref(), req.context) {
@@ -313,11 +313,9 @@ pub fn evaluate<'p>(request: &Request<'_>, policies: &PolicySet<'p>) -> Decision
             long.as_str()
         }
     };
-    let (service, name) = action.split_once(':').unwrap_or((action, ""));
     let prep = Prepared {
         req: request,
-        service,
-        name,
+        action: RequestAction::new(action),
         arn: Arn::parse(request.resource),
     };
     let facts = gather(&prep, policies);
