@@ -122,15 +122,12 @@ pub(crate) enum Shape {
 impl Shape {
     /// Classifies `src`.
     pub(crate) fn of(src: &str, syntax: Syntax) -> Self {
-        let plain = |s: &str| is_plain(s, syntax);
-        if syntax.wildcards && src == "*" {
-            Self::Any
-        } else if plain(src) {
-            Self::Exact
-        } else if syntax.wildcards && src.strip_suffix('*').is_some_and(plain) {
-            Self::Prefix
-        } else {
-            Self::Glob(Pattern::compile(src, syntax))
+        // One pass: the first wildcard or variable decides (`Prefix` if it is a final `*`).
+        match special_at(src, syntax) {
+            None => Self::Exact,
+            Some(0) if src == "*" => Self::Any,
+            Some(i) if i + 1 == src.len() && src.ends_with('*') => Self::Prefix,
+            Some(_) => Self::Glob(Pattern::compile(src, syntax)),
         }
     }
 
@@ -161,8 +158,13 @@ impl Shape {
 
 /// True if `s` has neither wildcards nor variables under `syntax` (one pass).
 fn is_plain(s: &str, syntax: Syntax) -> bool {
+    special_at(s, syntax).is_none()
+}
+
+/// Byte index of the first wildcard or variable (`${`) in `s` under `syntax`.
+fn special_at(s: &str, syntax: Syntax) -> Option<usize> {
     let b = s.as_bytes();
-    !b.iter().enumerate().any(|(i, &c)| match c {
+    b.iter().enumerate().position(|(i, &c)| match c {
         b'*' | b'?' => syntax.wildcards,
         b'$' => syntax.variables && b.get(i + 1) == Some(&b'{'),
         _ => false,
