@@ -17,6 +17,13 @@ pub(crate) fn key_hash(s: &str) -> u64 {
     })
 }
 
+/// `s.split_once(':')` by a byte scan: actions are short, and a `memchr` call costs more
+/// than the scan.
+pub(crate) fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b':')?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// The request's action, lowercased, split at its first `:` and hashed once per evaluation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestAction<'a> {
@@ -29,7 +36,7 @@ pub(crate) struct RequestAction<'a> {
 impl<'a> RequestAction<'a> {
     /// `action` must be lowercased.
     pub(crate) fn new(action: &'a str) -> Self {
-        let (service, name) = action.split_once(':').unwrap_or((action, ""));
+        let (service, name) = split_colon(action).unwrap_or((action, ""));
         Self {
             service,
             name,
@@ -66,7 +73,7 @@ impl ActionPattern {
         // lowercased request action, so comparisons are plain byte comparisons.
         let lower = src.to_ascii_lowercase();
         let src = lower.as_str();
-        let (colon, service, name) = match src.split_once(':') {
+        let (colon, service, name) = match split_colon(src) {
             _ if src == "*" => (src.len(), Shape::Any, Shape::Any),
             Some((s, n)) => (s.len(), Shape::of(s, ACTION), Shape::of(n, ACTION)),
             None => (src.len(), Shape::of(src, ACTION), Shape::Exact),
@@ -118,22 +125,17 @@ impl ActionPattern {
     }
 
     /// How `ActionSet` orders patterns: wildcard services first, then by service hash,
-    /// wildcard names before exact ones, then by name hash; the texts break ties (almost
-    /// always between duplicates). Integers first: sorting stays cheap for long lists.
-    fn order(&self, other: &Self) -> std::cmp::Ordering {
-        let key = |p: &Self| {
-            let service = matches!(p.service, Shape::Exact);
-            let name = matches!(p.name, Shape::Exact);
-            (
-                service,
-                if service { p.service_hash } else { 0 },
-                name,
-                if name { p.name_hash } else { 0 },
-            )
-        };
-        key(self)
-            .cmp(&key(other))
-            .then_with(|| self.text.cmp(&other.text))
+    /// wildcard names before exact ones, then by name hash. Integers only, so sorting long
+    /// lists is cheap; patterns with equal keys may come in any order (see `ActionSet`).
+    fn order(&self) -> (bool, u64, bool, u64) {
+        let service = matches!(self.service, Shape::Exact);
+        let name = matches!(self.name, Shape::Exact);
+        (
+            service,
+            if service { self.service_hash } else { 0 },
+            name,
+            if name { self.name_hash } else { 0 },
+        )
     }
 }
 
@@ -152,8 +154,9 @@ struct ServiceRun {
 pub(crate) struct ActionSet {
     /// INVARIANT (actions-by-service): sorted by `ActionPattern::order`: the patterns
     /// without an exact service first (`..wild`), then the runs of `runs`. Within one service
-    /// hash, wildcard names come first, then exact names by (hash, text) for each service
-    /// (two services with one hash may interleave in runs of one service each).
+    /// hash, wildcard names come first, then exact names by name hash. Texts are not
+    /// ordered: two services with one hash may interleave (in runs of one service each),
+    /// and names with one hash are all checked.
     patterns: Box<[ActionPattern]>,
     wild: usize,
     /// Maximal runs of patterns of one exact service, sorted by service hash.
@@ -163,7 +166,7 @@ pub(crate) struct ActionSet {
 impl ActionSet {
     pub(crate) fn new(mut patterns: Vec<ActionPattern>) -> Self {
         // INVARIANT (actions-by-service): established here.
-        patterns.sort_unstable_by(ActionPattern::order);
+        patterns.sort_by_cached_key(ActionPattern::order);
         let wild = patterns.partition_point(|a| a.service_key().is_none());
         let mut runs: Vec<ServiceRun> = Vec::new();
         for (i, p) in patterns.iter().enumerate().skip(wild) {
@@ -216,13 +219,12 @@ impl ActionSet {
             if globs.iter().any(|p| p.name_matches(action)) {
                 return true;
             }
-            let at = names.partition_point(|p| {
-                p.name_hash
-                    .cmp(&action.name_hash)
-                    .then_with(|| p.name_text().cmp(action.name))
-                    .is_lt()
-            });
-            if names.get(at).is_some_and(|p| p.name_matches(action)) {
+            let at = names.partition_point(|p| p.name_hash < action.name_hash);
+            let same_hash = names.get(at..).unwrap_or(&[]).iter();
+            if same_hash
+                .take_while(|p| p.name_hash == action.name_hash)
+                .any(|p| p.name_text() == action.name)
+            {
                 return true;
             }
         }

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::action::{ActionIndex, ActionPattern, ActionSet, RequestAction};
+use crate::action::{ActionIndex, ActionPattern, ActionSet, RequestAction, split_colon};
 use crate::arn::{ArnPattern, PARTITIONS, Segments};
 use crate::condition::{self, Condition};
 use crate::error::{ErrorKind, Finding, Location, PolicyError, Severity, Stage, messages};
@@ -848,10 +848,10 @@ fn check_action(a: &str) -> Result<(), String> {
     if a == "*" {
         return Ok(());
     }
-    let Some((vendor, name)) = a.split_once(':') else {
+    let Some((vendor, name)) = split_colon(a) else {
         return Err(messages::ACTION_VENDOR.to_owned());
     };
-    if name.contains(':') {
+    if split_colon(name).is_some() {
         return Err(messages::ACTION_COLON.to_owned());
     }
     let vendor_ok = !vendor.is_empty()
