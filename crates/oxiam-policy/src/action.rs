@@ -110,7 +110,7 @@ impl ActionPattern {
     fn name_matches(&self, action: &RequestAction<'_>) -> bool {
         match &self.name {
             Shape::Exact => self.name_hash == action.name_hash && self.name_text() == action.name,
-            shape => shape.matches(self.name_text(), action.name, false, &|_| None),
+            shape => shape.matches(self.name_text(), action.name, false, &|_, _| None),
         }
     }
 
@@ -119,7 +119,7 @@ impl ActionPattern {
             Shape::Exact => {
                 self.service_hash == action.service_hash && self.service_text() == action.service
             }
-            shape => shape.matches(self.service_text(), action.service, false, &|_| None),
+            shape => shape.matches(self.service_text(), action.service, false, &|_, _| None),
         };
         service && self.name_matches(action)
     }

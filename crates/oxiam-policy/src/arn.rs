@@ -113,7 +113,11 @@ impl ArnPattern {
     }
 
     /// Matches the request's resource (or a condition's context value).
-    pub(crate) fn matches<'v>(&self, text: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
+    pub(crate) fn matches<'v>(
+        &self,
+        text: &str,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
+    ) -> bool {
         match self {
             Self::Segments(_) => self.matches_split(text, Arn::parse(text).as_ref(), vars),
             _ => self.matches_split(text, None, vars),
@@ -126,7 +130,7 @@ impl ArnPattern {
         &self,
         text: &str,
         arn: Option<&Arn<'_>>,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -225,7 +229,7 @@ mod tests {
         variables: true,
     };
 
-    fn none(_: &str) -> Option<&'static str> {
+    fn none(_: &str, _: u64) -> Option<&'static str> {
         None
     }
 
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn variables_may_contain_colons() {
         let p = ArnPattern::compile("arn:aws:iam::*:user/${aws:username}", S);
-        let vars = |k: &str| (k == "aws:username").then_some("bob");
+        let vars = |k: &str, _: u64| (k == "aws:username").then_some("bob");
         assert!(p.matches("arn:aws:iam::123456789012:user/bob", &vars));
         assert!(!p.matches("arn:aws:iam::123456789012:user/eve", &vars));
     }

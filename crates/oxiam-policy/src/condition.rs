@@ -200,8 +200,10 @@ pub(crate) struct Condition {
     pub(crate) op: Operator,
     pub(crate) set: SetQualifier,
     pub(crate) if_exists: bool,
-    /// INVARIANT (lowercase-key): ASCII-lowercased, for `Context::get_lowercase`.
+    /// INVARIANT (lowercase-key): ASCII-lowercased, for `Context::get_hashed`.
     key: Box<str>,
+    /// `key_hash(key)`.
+    key_hash: u64,
     values: Values,
 }
 
@@ -281,11 +283,13 @@ impl Condition {
             }
             O::Null => Values::Null(raw.iter().map(|v| v.eq_ignore_ascii_case("true")).collect()),
         };
+        let key = key.to_ascii_lowercase();
         Ok(Self {
             op,
             set,
             if_exists,
-            key: key.to_ascii_lowercase().into_boxed_str(),
+            key_hash: crate::action::key_hash(&key),
+            key: key.into_boxed_str(),
             values,
         })
     }
@@ -294,7 +298,7 @@ impl Condition {
     pub(crate) fn evaluate(&self, ctx: &Context) -> bool {
         // A policy value whose variable has no value matches nothing: positive operators
         // are false for it, inverted ones true (AWS "Policy variables with no value").
-        let value = ctx.get_lowercase(&self.key);
+        let value = ctx.get_hashed(&self.key, self.key_hash);
         // An empty multivalued key counts as missing for every operator.
         let present = value.filter(|v| !v.is_empty());
         if let Values::Null(wanted) = &self.values {
@@ -310,7 +314,7 @@ impl Condition {
                 SetQualifier::ForAllValues => true,
             };
         };
-        let vars = |k: &str| ctx.variable(k);
+        let vars = |k: &str, hash: u64| ctx.variable(k, hash);
         let holds = |v: &str| self.matches_any(v, &vars) != negated;
         match (self.set, value) {
             (SetQualifier::None, ContextValue::Single(v)) => holds(v),
@@ -327,7 +331,7 @@ impl Condition {
 
     /// True if the context value `v` matches at least one policy value, in the positive
     /// sense of the operator (`StringNotEquals` → equals).
-    fn matches_any<'v>(&self, v: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
+    fn matches_any<'v>(&self, v: &str, vars: &dyn Fn(&str, u64) -> Option<&'v str>) -> bool {
         use Operator as O;
         match &self.values {
             Values::Strings {

@@ -79,5 +79,5 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
         wildcards: true,
         variables: false,
     };
-    wildcard::Pattern::compile(pattern, syntax).matches(text, case_insensitive, &|_| None)
+    wildcard::Pattern::compile(pattern, syntax).matches(text, case_insensitive, &|_, _| None)
 }

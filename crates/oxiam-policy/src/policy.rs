@@ -133,12 +133,6 @@ pub enum StatementEffect {
     Deny,
 }
 
-/// Orders by length, then bytes: most comparisons of short keys end at the length, without a
-/// `memcmp` call. Used for every sorted search on the hot path.
-pub(crate) fn short_first(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
 /// A compiled statement.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
@@ -169,7 +163,7 @@ impl Statement {
         let Some(resources) = &self.resources else {
             return true;
         };
-        let vars = |k: &str| ctx.variable(k);
+        let vars = |k: &str, hash: u64| ctx.variable(k, hash);
         // An entry whose variable has no value matches no resource (AWS "Policy variables
         // with no value"); the other entries still count, and for `NotResource` the
         // resource is then outside that entry.

@@ -18,6 +18,8 @@ pub(crate) enum Token {
     /// `${key}` or `${key, 'default'}`; `key` is lowercased (keys are case-insensitive).
     Variable {
         key: Box<str>,
+        /// `key_hash(key)`, for `Context::get_hashed`.
+        hash: u64,
         default: Option<Box<str>>,
         /// Ordinal among the pattern's variables, for the per-match resolution cache.
         slot: usize,
@@ -90,7 +92,7 @@ impl Pattern {
         &self,
         text: &str,
         ignore_case: bool,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -137,7 +139,7 @@ impl Shape {
         src: &str,
         text: &str,
         ignore_case: bool,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -192,13 +194,20 @@ fn tokenize(src: &str, syntax: Syntax) -> Vec<Token> {
             rest = rest.get(len..).unwrap_or("");
             match token {
                 Token::Literal(s) => lit.push_str(&s),
-                Token::Variable { key, default, .. } => {
+                Token::Variable {
+                    key, hash, default, ..
+                } => {
                     flush(&mut lit, &mut tokens);
                     let slot = tokens
                         .iter()
                         .filter(|t| matches!(t, Token::Variable { .. }))
                         .count();
-                    tokens.push(Token::Variable { key, default, slot });
+                    tokens.push(Token::Variable {
+                        key,
+                        hash,
+                        default,
+                        slot,
+                    });
                 }
                 other => {
                     flush(&mut lit, &mut tokens);
@@ -256,11 +265,15 @@ fn variable(s: &str) -> Option<(Token, usize)> {
     }
     let token = match key {
         "*" | "?" | "$" => Token::Literal(key.into()),
-        _ => Token::Variable {
-            key: key.to_ascii_lowercase().into_boxed_str(),
-            default: default.map(Into::into),
-            slot: 0,
-        },
+        _ => {
+            let key = key.to_ascii_lowercase();
+            Token::Variable {
+                hash: crate::action::key_hash(&key),
+                key: key.into_boxed_str(),
+                default: default.map(Into::into),
+                slot: 0,
+            }
+        }
     };
     Some((token, len))
 }
@@ -283,7 +296,7 @@ fn glob<'v>(
     tokens: &[Token],
     text: &[u8],
     ignore_case: bool,
-    vars: &dyn Fn(&str) -> Option<&'v str>,
+    vars: &dyn Fn(&str, u64) -> Option<&'v str>,
 ) -> bool {
     let (mut ti, mut si) = (0usize, 0usize);
     // Resolved variable values: backtracking revisits variables, and each lookup is a
@@ -310,11 +323,16 @@ fn glob<'v>(
                 None => false,
             },
             Some(Token::Literal(s)) => eat(s.as_bytes(), text, &mut si, ignore_case),
-            Some(Token::Variable { key, default, slot }) => {
+            Some(Token::Variable {
+                key,
+                hash,
+                default,
+                slot,
+            }) => {
                 let resolved = match cache.get_mut(*slot) {
                     Some(Some(v)) => *v,
-                    Some(empty) => *empty.insert(vars(key)),
-                    None => vars(key),
+                    Some(empty) => *empty.insert(vars(key, *hash)),
+                    None => vars(key, *hash),
                 };
                 let Some(value) = resolved.or(default.as_deref()) else {
                     return false;
@@ -378,7 +396,7 @@ mod tests {
         variables: true,
     };
 
-    fn none(_: &str) -> Option<&'static str> {
+    fn none(_: &str, _: u64) -> Option<&'static str> {
         None
     }
 
@@ -433,7 +451,7 @@ mod tests {
 
     #[test]
     fn variables_resolve_and_default() {
-        let vars = |k: &str| match k {
+        let vars = |k: &str, _: u64| match k {
             "aws:username" => Some("alice"),
             "aws:principaltag/team" => Some("a*b"),
             _ => None,
