@@ -116,7 +116,9 @@ pub struct Reason<'p> {
 }
 
 /// Capacity of the inline reason list.
-pub const MAX_REASONS: usize = 8;
+// INVARIANT (reason-capacity): `decide` pushes at most four reasons (resource, identity,
+// boundary, session); a smaller `Decision` is cheaper to build and return on every call.
+pub const MAX_REASONS: usize = 4;
 
 /// The deciding statements, inline (no heap allocation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
