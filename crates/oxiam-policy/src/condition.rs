@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use base64::Engine as _;
 
 use crate::arn::ArnPattern;
-use crate::context::{Context, ContextValue};
+use crate::context::{Context, ContextValue, Variables};
 use crate::wildcard::{Pattern, Syntax};
 
 /// The base operator, without qualifier or `IfExists`.
@@ -295,7 +295,13 @@ impl Condition {
     }
 
     /// Evaluates the condition against the request context.
+    #[cfg(test)]
     pub(crate) fn evaluate(&self, ctx: &Context) -> bool {
+        self.evaluate_with(ctx, &Variables::new(ctx))
+    }
+
+    /// `evaluate` with the evaluation's resolved policy variables.
+    pub(crate) fn evaluate_with(&self, ctx: &Context, variables: &Variables<'_>) -> bool {
         // A policy value whose variable has no value matches nothing: positive operators
         // are false for it, inverted ones true (AWS "Policy variables with no value").
         let value = ctx.get_hashed(&self.key, self.key_hash);
@@ -314,7 +320,7 @@ impl Condition {
                 SetQualifier::ForAllValues => true,
             };
         };
-        let vars = |k: &str, hash: u64| ctx.variable(k, hash);
+        let vars = |k: &str, hash: u64| variables.get(k, hash);
         let holds = |v: &str| self.matches_any(v, &vars) != negated;
         match (self.set, value) {
             (SetQualifier::None, ContextValue::Single(v)) => holds(v),

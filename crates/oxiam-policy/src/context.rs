@@ -1,6 +1,8 @@
 //! The request context: who is asking (`Principal`) and the condition keys of the request
 //! (`Context`), with case-insensitive key lookup that does not allocate.
 
+use std::cell::Cell;
+
 use crate::action::key_hash;
 
 /// The kind of principal making a request, as `aws:PrincipalType` names it.
@@ -233,6 +235,12 @@ impl Context {
         self.get_hashed(key, hash).and_then(ContextValue::single)
     }
 
+    /// `variable` with the context's own copy of the key.
+    fn variable_entry(&self, key: &str, hash: u64) -> Option<(&str, &str)> {
+        let e = self.entries.get(self.search(key, hash).ok()?)?;
+        Some((e.key.as_str(), e.value.single()?))
+    }
+
     /// `Ok(index)` of `key`, or `Err(index)` where it would go. Integers only until the
     /// hit; keys with equal (length, hash) can only be a hash collision, checked in turn.
     fn search(&self, key: &str, hash: u64) -> Result<usize, usize> {
@@ -304,6 +312,41 @@ impl Context {
             ctx.insert(&format!("aws:PrincipalTag/{k}"), *v);
         }
         ctx
+    }
+}
+
+/// The policy variables resolved during one evaluation. A request's statements name the same
+/// few (`aws:username`, a principal tag) again and again: each is looked up in the context
+/// once. No allocation; variables beyond the first few, and missing ones, are looked up
+/// each time.
+pub(crate) struct Variables<'c> {
+    ctx: &'c Context,
+    /// (hash, key, value) of resolved variables, the key being the context's copy.
+    resolved: [Cell<Option<(u64, &'c str, &'c str)>>; 4],
+}
+
+impl<'c> Variables<'c> {
+    pub(crate) fn new(ctx: &'c Context) -> Self {
+        Self {
+            ctx,
+            resolved: Default::default(),
+        }
+    }
+
+    /// The value of the policy variable `key` (lowercased, with its `key_hash`).
+    pub(crate) fn get(&self, key: &str, hash: u64) -> Option<&'c str> {
+        for slot in &self.resolved {
+            match slot.get() {
+                Some((h, k, v)) if h == hash && k == key => return Some(v),
+                Some(_) => {}
+                None => {
+                    let (k, v) = self.ctx.variable_entry(key, hash)?;
+                    slot.set(Some((hash, k, v)));
+                    return Some(v);
+                }
+            }
+        }
+        self.ctx.variable(key, hash)
     }
 }
 

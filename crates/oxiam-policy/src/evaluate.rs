@@ -9,7 +9,7 @@
 
 use crate::action::RequestAction;
 use crate::arn::Arn;
-use crate::context::{Context, Principal, PrincipalType};
+use crate::context::{Context, Principal, PrincipalType, Variables};
 use crate::policy::{Policy, PolicyKind, Statement, StatementEffect};
 use crate::principal::PrincipalMatch;
 
@@ -198,6 +198,7 @@ struct Prepared<'r> {
     req: &'r Request<'r>,
     action: RequestAction<'r>,
     arn: Option<Arn<'r>>,
+    variables: Variables<'r>,
 }
 
 fn scan<'p>(
@@ -262,7 +263,7 @@ fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>
     if !st.action_matches(&prep.action) {
         return None;
     }
-    if !st.resource_matches(req.resource, prep.arn.as_ref(), req.context) {
+    if !st.resource_matches(req.resource, prep.arn.as_ref(), &prep.variables) {
         return None;
     }
     let how = match &st.principal {
@@ -277,7 +278,7 @@ fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>
     };
     st.conditions
         .iter()
-        .all(|c| c.evaluate(req.context))
+        .all(|c| c.evaluate_with(req.context, &prep.variables))
         .then_some(how)
 }
 
@@ -319,6 +320,7 @@ pub fn evaluate<'p>(request: &Request<'_>, policies: &PolicySet<'p>) -> Decision
         req: request,
         action: RequestAction::new(action),
         arn: Arn::parse(request.resource),
+        variables: Variables::new(request.context),
     };
     let facts = gather(&prep, policies);
     decide(&facts)

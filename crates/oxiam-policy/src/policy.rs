@@ -158,12 +158,12 @@ impl Statement {
         &self,
         resource: &str,
         arn: Option<&crate::arn::Arn<'_>>,
-        ctx: &crate::Context,
+        variables: &crate::context::Variables<'_>,
     ) -> bool {
         let Some(resources) = &self.resources else {
             return true;
         };
-        let vars = |k: &str, hash: u64| ctx.variable(k, hash);
+        let vars = |k: &str, hash: u64| variables.get(k, hash);
         // An entry whose variable has no value matches no resource (AWS "Policy variables
         // with no value"); the other entries still count, and for `NotResource` the
         // resource is then outside that entry.
