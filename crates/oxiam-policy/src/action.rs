@@ -12,9 +12,13 @@ use crate::wildcard::{Shape, Syntax};
 /// FNV-1a (64 bits) of a lowercased service or action name: computed once per pattern at
 /// compile time and once per request.
 pub(crate) fn key_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(FNV_OFFSET, fnv_step)
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 /// `s.split_once(':')` by a byte scan: actions are short, and a `memchr` call costs more
@@ -72,23 +76,55 @@ impl ActionPattern {
         // INVARIANT (lowercase-actions): patterns are stored lowercased; matching takes a
         // lowercased request action, so comparisons are plain byte comparisons.
         let lower = src.to_ascii_lowercase();
-        let src = lower.as_str();
-        let (colon, service, name) = match split_colon(src) {
-            _ if src == "*" => (src.len(), Shape::Any, Shape::Any),
-            Some((s, n)) => (s.len(), Shape::of(s, ACTION), Shape::of(n, ACTION)),
-            None => (src.len(), Shape::of(src, ACTION), Shape::Exact),
+        // One pass over the bytes: the colon, each side's first wildcard and hash.
+        let mut colon = None;
+        let mut hashes = [FNV_OFFSET; 2];
+        let mut wildcards = [None; 2];
+        for (i, &b) in lower.as_bytes().iter().enumerate() {
+            let (side, at) = match colon {
+                None if b == b':' => {
+                    colon = Some(i);
+                    continue;
+                }
+                None => (0, i),
+                Some(c) => (1, i - c - 1),
+            };
+            if let Some(h) = hashes.get_mut(side) {
+                *h = fnv_step(*h, b);
+            }
+            if matches!(b, b'*' | b'?')
+                && let Some(w @ None) = wildcards.get_mut(side)
+            {
+                *w = Some(at);
+            }
+        }
+        let [service_hash, name_hash] = hashes;
+        let [service_wild, name_wild] = wildcards;
+        let text = lower.as_str();
+        let (colon, service, name) = match colon {
+            _ if text == "*" => (text.len(), Shape::Any, Shape::Any),
+            Some(c) => {
+                let (s, n) = (text.get(..c).unwrap_or(""), text.get(c + 1..).unwrap_or(""));
+                (
+                    c,
+                    Shape::from_first_special(s, service_wild, ACTION),
+                    Shape::from_first_special(n, name_wild, ACTION),
+                )
+            }
+            None => (
+                text.len(),
+                Shape::from_first_special(text, service_wild, ACTION),
+                Shape::Exact,
+            ),
         };
-        let mut pattern = Self {
+        Self {
             text: lower.into_boxed_str(),
             colon,
             service,
             name,
-            service_hash: 0,
-            name_hash: 0,
-        };
-        pattern.service_hash = key_hash(pattern.service_text());
-        pattern.name_hash = key_hash(pattern.name_text());
-        pattern
+            service_hash,
+            name_hash,
+        }
     }
 
     fn service_text(&self) -> &str {
@@ -357,6 +393,36 @@ mod tests {
         }
         assert!(m(&set(&["*"]), "anything:AtAll"));
         assert!(!m(&set(&[]), "s3:GetObject"));
+    }
+
+    #[test]
+    fn one_pass_compile_agrees_with_separate_passes() {
+        for src in [
+            "s3:GetObject",
+            "S3:Get*",
+            "*",
+            "*:Describe*",
+            "ec2:*",
+            "s3*:Put?bject",
+            "iam",
+            "a:b:c",
+            ":x",
+            "x:",
+            "",
+            "kms:*Key*",
+        ] {
+            let p = ActionPattern::compile(src);
+            let lower = src.to_ascii_lowercase();
+            let (s, n) = split_colon(&lower).unwrap_or((&lower, ""));
+            assert_eq!((p.service_text(), p.name_text()), (s, n), "{src}");
+            assert_eq!((p.service_hash, p.name_hash), (key_hash(s), key_hash(n)), "{src}");
+            if lower != "*" {
+                assert_eq!(p.service, Shape::of(s, ACTION), "{src}");
+                if split_colon(&lower).is_some() {
+                    assert_eq!(p.name, Shape::of(n, ACTION), "{src}");
+                }
+            }
+        }
     }
 
     #[test]

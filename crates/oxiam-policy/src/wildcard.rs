@@ -124,8 +124,13 @@ pub(crate) enum Shape {
 impl Shape {
     /// Classifies `src`.
     pub(crate) fn of(src: &str, syntax: Syntax) -> Self {
-        // One pass: the first wildcard or variable decides (`Prefix` if it is a final `*`).
-        match special_at(src, syntax) {
+        Self::from_first_special(src, special_at(src, syntax), syntax)
+    }
+
+    /// Classifies `src` whose first wildcard or variable under `syntax` is at byte `first`
+    /// (found by the caller's own scan): `Prefix` if it is a final `*`.
+    pub(crate) fn from_first_special(src: &str, first: Option<usize>, syntax: Syntax) -> Self {
+        match first {
             None => Self::Exact,
             Some(0) if src == "*" => Self::Any,
             Some(i) if i + 1 == src.len() && src.ends_with('*') => Self::Prefix,
