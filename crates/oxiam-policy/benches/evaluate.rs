@@ -319,18 +319,17 @@ fn count(spec: &str) {
         }
         return;
     }
-    let (policies, requests): (Vec<(String, Policy)>, &[(&str, &str)]) = match case.split_once('/')
-    {
+    let (policies, requests) = match case.split_once('/') {
         Some(("realistic", _)) => (
             realistic_policies()
                 .into_iter()
                 .enumerate()
                 .map(|(i, p)| (format!("policy{i}"), p))
                 .collect(),
-            &REALISTIC_REQUESTS,
+            &REALISTIC_REQUESTS[..],
         ),
-        Some(("quota_250kb", _)) => (policies_totalling(250_000), &QUOTA_REQUESTS),
-        _ => (Vec::new(), &[]),
+        Some(("quota_250kb", _)) => (policies_totalling(250_000), &QUOTA_REQUESTS[..]),
+        _ => (Vec::new(), &[][..]),
     };
     let named: Vec<NamedPolicy<'_>> = policies
         .iter()

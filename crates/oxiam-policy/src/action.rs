@@ -287,15 +287,23 @@ impl ActionSet {
 pub(crate) struct ActionIndex {
     /// INVARIANT (sorted-services): sorted by (hash, lowercased service), each service once;
     /// each list ascending.
-    by_service: Box<[(u64, Box<str>, Box<[u32]>)]>,
+    by_service: Box<[ServiceStatements<Box<[u32]>>]>,
     /// Statements every request must look at: `NotAction`, `*`, wildcard services.
     always: Box<[u32]>,
+}
+
+/// The statements whose actions name one exact service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ServiceStatements<L> {
+    hash: u64,
+    service: Box<str>,
+    statements: L,
 }
 
 impl ActionIndex {
     /// `statements` yields each statement's actions and whether they are a `NotAction`.
     pub(crate) fn build<'s>(statements: impl Iterator<Item = (&'s ActionSet, bool)>) -> Self {
-        let mut by_service: Vec<(u64, Box<str>, Vec<u32>)> = Vec::new();
+        let mut by_service: Vec<ServiceStatements<Vec<u32>>> = Vec::new();
         let mut always = Vec::new();
         for (i, (actions, not_action)) in statements.enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
@@ -304,15 +312,22 @@ impl ActionIndex {
                 continue;
             }
             for (hash, key) in actions.services() {
-                match by_service.binary_search_by(|(h, s, _)| (*h, &**s).cmp(&(hash, key))) {
+                match by_service.binary_search_by(|e| (e.hash, &*e.service).cmp(&(hash, key))) {
                     Ok(pos) => {
-                        if let Some((_, _, list)) = by_service.get_mut(pos)
-                            && list.last() != Some(&i)
+                        if let Some(e) = by_service.get_mut(pos)
+                            && e.statements.last() != Some(&i)
                         {
-                            list.push(i);
+                            e.statements.push(i);
                         }
                     }
-                    Err(pos) => by_service.insert(pos, (hash, key.into(), vec![i])),
+                    Err(pos) => by_service.insert(
+                        pos,
+                        ServiceStatements {
+                            hash,
+                            service: key.into(),
+                            statements: vec![i],
+                        },
+                    ),
                 }
             }
         }
@@ -321,7 +336,11 @@ impl ActionIndex {
         Self {
             by_service: by_service
                 .into_iter()
-                .map(|(h, k, v)| (h, k, v.into_boxed_slice()))
+                .map(|e| ServiceStatements {
+                    hash: e.hash,
+                    service: e.service,
+                    statements: e.statements.into_boxed_slice(),
+                })
                 .collect(),
             always: always.into_boxed_slice(),
         }
@@ -331,15 +350,15 @@ impl ActionIndex {
     pub(crate) fn candidates(&self, action: &RequestAction<'_>) -> (&[u32], &[u32]) {
         let from = self
             .by_service
-            .partition_point(|(h, _, _)| *h < action.service_hash);
+            .partition_point(|e| e.hash < action.service_hash);
         let hit = self
             .by_service
             .get(from..)
             .unwrap_or(&[])
             .iter()
-            .take_while(|(h, _, _)| *h == action.service_hash)
-            .find(|(_, s, _)| &**s == action.service)
-            .map_or(&[][..], |(_, _, v)| &v[..]);
+            .take_while(|e| e.hash == action.service_hash)
+            .find(|e| &*e.service == action.service)
+            .map_or(&[][..], |e| &e.statements[..]);
         (hit, &self.always)
     }
 }
@@ -415,7 +434,11 @@ mod tests {
             let lower = src.to_ascii_lowercase();
             let (s, n) = split_colon(&lower).unwrap_or((&lower, ""));
             assert_eq!((p.service_text(), p.name_text()), (s, n), "{src}");
-            assert_eq!((p.service_hash, p.name_hash), (key_hash(s), key_hash(n)), "{src}");
+            assert_eq!(
+                (p.service_hash, p.name_hash),
+                (key_hash(s), key_hash(n)),
+                "{src}"
+            );
             if lower != "*" {
                 assert_eq!(p.service, Shape::of(s, ACTION), "{src}");
                 if split_colon(&lower).is_some() {

@@ -321,8 +321,15 @@ impl Context {
 /// each time.
 pub(crate) struct Variables<'c> {
     ctx: &'c Context,
-    /// (hash, key, value) of resolved variables, the key being the context's copy.
-    resolved: [Cell<Option<(u64, &'c str, &'c str)>>; 4],
+    resolved: [Cell<Option<Resolved<'c>>>; 4],
+}
+
+/// A resolved policy variable; `key` is the context's copy.
+#[derive(Debug, Clone, Copy)]
+struct Resolved<'c> {
+    hash: u64,
+    key: &'c str,
+    value: &'c str,
 }
 
 impl<'c> Variables<'c> {
@@ -337,12 +344,12 @@ impl<'c> Variables<'c> {
     pub(crate) fn get(&self, key: &str, hash: u64) -> Option<&'c str> {
         for slot in &self.resolved {
             match slot.get() {
-                Some((h, k, v)) if h == hash && k == key => return Some(v),
+                Some(r) if r.hash == hash && r.key == key => return Some(r.value),
                 Some(_) => {}
                 None => {
-                    let (k, v) = self.ctx.variable_entry(key, hash)?;
-                    slot.set(Some((hash, k, v)));
-                    return Some(v);
+                    let (key, value) = self.ctx.variable_entry(key, hash)?;
+                    slot.set(Some(Resolved { hash, key, value }));
+                    return Some(value);
                 }
             }
         }
