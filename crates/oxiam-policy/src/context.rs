@@ -218,8 +218,12 @@ impl Context {
 
     /// The value of `key` (any case).
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        let key = key.to_ascii_lowercase();
-        self.get_hashed(&key, key_hash(&key))
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            let key = key.to_ascii_lowercase();
+            self.get_hashed(&key, key_hash(&key))
+        } else {
+            self.get_hashed(key, key_hash(key))
+        }
     }
 
     /// Lookup with a lowercased key and its `key_hash`, computed when the policy was
