@@ -9,16 +9,29 @@
 
 use crate::wildcard::{Shape, Syntax};
 
-/// FNV-1a (64 bits) of a lowercased service or action name: computed once per pattern at
-/// compile time and once per request.
+/// A hash of a lowercased service, action name or context key: computed once per pattern
+/// at compile time and once per request. It reads the length and the first and last eight
+/// bytes only (constant time): keys that differ only in their middle collide, which costs a
+/// text comparison, never a wrong answer (every user confirms a hit on the text).
 pub(crate) fn key_hash(s: &str) -> u64 {
-    s.bytes().fold(FNV_OFFSET, fnv_step)
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-fn fnv_step(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    let b = s.as_bytes();
+    let word = |bytes: Option<&[u8]>| {
+        let mut w = [0u8; 8];
+        if let Some(bytes) = bytes {
+            w.copy_from_slice(bytes);
+        }
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = if b.len() >= 8 {
+        (word(b.get(..8)), word(b.get(b.len() - 8..)))
+    } else {
+        // Short keys: all of it, one byte at a time.
+        let all = b.iter().fold(0u64, |w, &x| (w << 8) | u64::from(x));
+        (all, 0)
+    };
+    let len = u64::try_from(b.len()).unwrap_or(u64::MAX);
+    let h = (head ^ tail.rotate_left(23) ^ len.rotate_left(56)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^ (h >> 29)
 }
 
 /// `s.split_once(':')` by a byte scan: actions are short, and a `memchr` call costs more
@@ -76,9 +89,8 @@ impl ActionPattern {
         // INVARIANT (lowercase-actions): patterns are stored lowercased; matching takes a
         // lowercased request action, so comparisons are plain byte comparisons.
         let lower = src.to_ascii_lowercase();
-        // One pass over the bytes: the colon, each side's first wildcard and hash.
+        // One pass over the bytes: the colon and each side's first wildcard.
         let mut colon = None;
-        let mut hashes = [FNV_OFFSET; 2];
         let mut wildcards = [None; 2];
         for (i, &b) in lower.as_bytes().iter().enumerate() {
             let (side, at) = match colon {
@@ -89,16 +101,12 @@ impl ActionPattern {
                 None => (0, i),
                 Some(c) => (1, i - c - 1),
             };
-            if let Some(h) = hashes.get_mut(side) {
-                *h = fnv_step(*h, b);
-            }
             if matches!(b, b'*' | b'?')
                 && let Some(w @ None) = wildcards.get_mut(side)
             {
                 *w = Some(at);
             }
         }
-        let [service_hash, name_hash] = hashes;
         let [service_wild, name_wild] = wildcards;
         let text = lower.as_str();
         let (colon, service, name) = match colon {
@@ -117,14 +125,17 @@ impl ActionPattern {
                 Shape::Exact,
             ),
         };
-        Self {
+        let mut pattern = Self {
             text: lower.into_boxed_str(),
             colon,
             service,
             name,
-            service_hash,
-            name_hash,
-        }
+            service_hash: 0,
+            name_hash: 0,
+        };
+        pattern.service_hash = key_hash(pattern.service_text());
+        pattern.name_hash = key_hash(pattern.name_text());
+        pattern
     }
 
     fn service_text(&self) -> &str {
