@@ -48,6 +48,10 @@ pub struct State {
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
+    /// INVARIANT (counts-in-step): the number of entities of each account in each table
+    /// whose entity has an account (`Entity::account`), keyed `table/account`; maintained
+    /// by `apply_put`/`apply_delete`, so quota checks cost O(log n), not a count of the table.
+    pub counts: imbl::OrdMap<String, usize>,
     /// Compiled identity policy documents (INVARIANT compiled-in-step, see `decide`);
     /// maintained by the hooks of `User`, `Group`, `Role` and `ManagedPolicy` below.
     pub compiled: crate::decide::CompiledPolicies,
@@ -148,16 +152,35 @@ impl State {
         Ok(state)
     }
 
+    /// How many entities of kind `E` belong to `account`.
+    pub fn count_of<E: Entity>(&self, account: &str) -> usize {
+        self.counts
+            .get(&format!("{}/{account}", E::TABLE))
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn apply_put<E: Entity>(&mut self, e: E) {
         let key = e.key();
         e.on_put(self, &key);
-        E::table_mut(self).insert(key, Arc::new(e));
+        let counted = e.account().map(|a| format!("{}/{a}", E::TABLE));
+        let replaced = E::table_mut(self).insert(key, Arc::new(e));
+        if let (Some(counted), None) = (counted, replaced) {
+            *self.counts.entry(counted).or_insert(0) += 1;
+        }
     }
 
     fn apply_delete<E: Entity>(&mut self, key: &str) -> Option<Arc<E>> {
         let old = E::table_mut(self).remove(key);
         if let Some(old) = &old {
             old.on_delete(self);
+            if let Some(account) = old.account() {
+                let counted = format!("{}/{account}", E::TABLE);
+                match self.counts.get(&counted).copied() {
+                    Some(n) if n > 1 => drop(self.counts.insert(counted, n - 1)),
+                    _ => drop(self.counts.remove(&counted)),
+                }
+            }
         }
         old
     }
@@ -171,6 +194,10 @@ pub trait Entity: Sized + 'static {
     fn table_mut(state: &mut State) -> &mut Table<Self>;
     fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError>;
     fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError>;
+    /// The account the entity belongs to, for entities counted against account quotas.
+    fn account(&self) -> Option<&str> {
+        None
+    }
     /// Keeps derived indexes of `State` in step with the table.
     fn on_put(&self, _state: &mut State, _key: &str) {}
     fn on_delete(&self, _state: &mut State) {}
@@ -210,6 +237,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks User) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             state.user_ids.insert(self.id.clone(), key.to_owned());
             state.compiled.put_inline(Self::TABLE, key, &self.inline_policies);
@@ -220,6 +248,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks Group) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             let old = state.groups.get(key).cloned();
             state.compiled.put_group(key, old.as_deref(), self);
@@ -229,7 +258,16 @@ macro_rules! plain_entity {
         }
     };
     (@hooks Role) => {
+        plain_entity!(@counted);
         plain_entity!(@inline_hooks);
+    };
+    (@hooks InstanceProfile) => {
+        plain_entity!(@counted);
+    };
+    (@counted) => {
+        fn account(&self) -> Option<&str> {
+            Some(&self.account)
+        }
     };
     (@inline_hooks) => {
         fn on_put(&self, state: &mut State, key: &str) {
@@ -240,6 +278,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks ManagedPolicy) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             state.compiled.put_managed(key, self);
         }
@@ -516,6 +555,27 @@ mod tests {
         assert!(tx.state().user_by_id("AIDA1").is_none());
         let (changes, _) = tx.finish().unwrap();
         assert_eq!(changes.len(), 2);
+    }
+
+    #[test]
+    fn account_counts_follow_puts_replacements_and_deletes() {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        tx.put(user("a", "AIDA1")).unwrap();
+        tx.put(user("b", "AIDA2")).unwrap();
+        tx.put(user("B", "AIDA2")).unwrap(); // the same key again: a replacement
+        let mut other = user("c", "AIDA3");
+        other.account = "210987654321".into();
+        tx.put(other).unwrap();
+        assert_eq!(tx.state().count_of::<User>("123456789012"), 2);
+        assert_eq!(tx.state().count_of::<User>("210987654321"), 1);
+        assert_eq!(tx.state().count_of::<Group>("123456789012"), 0);
+        tx.delete::<User>(&State::user_key("123456789012", "a"));
+        tx.delete::<User>(&State::user_key("123456789012", "nobody"));
+        assert_eq!(tx.state().count_of::<User>("123456789012"), 1);
+        tx.delete::<User>(&State::user_key("210987654321", "c"));
+        assert_eq!(tx.state().count_of::<User>("210987654321"), 0);
+        assert!(!tx.state().counts.contains_key("user/210987654321"));
     }
 
     #[test]

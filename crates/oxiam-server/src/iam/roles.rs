@@ -136,7 +136,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
 
 fn check_role_quota(ctx: &Ctx<'_>, state: &State) -> Result<(), ServerError> {
     let max = ctx.quotas.roles_per_account;
-    if State::of_account(&state.roles, &ctx.caller.account).count() >= max {
+    if state.count_of::<Role>(&ctx.caller.account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for RolesPerAccount: {max}"
         )));

@@ -23,7 +23,7 @@ pub fn create(
         )));
     }
     let max = ctx.quotas.users_per_account;
-    if tx.state().users_of(account).count() >= max {
+    if tx.state().count_of::<User>(account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for UsersPerAccount: {max}"
         )));
