@@ -130,6 +130,19 @@ pub fn devices_of_user<'s>(
         .map(|d| &**d)
 }
 
+/// The virtual MFA devices of an account, in serial-number order.
+pub fn devices_of_account<'s>(
+    state: &'s State,
+    account: &str,
+) -> impl Iterator<Item = &'s MfaDevice> + 's {
+    let prefix = format!("arn:aws:iam::{account}:mfa/");
+    state
+        .mfa_devices
+        .range(prefix.clone()..)
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(_, d)| &**d)
+}
+
 /// The `otpauth://` URI authenticator apps read from the QR code.
 pub fn otpauth_uri(account: &str, name: &str, seed_b32: &str) -> String {
     let label =
@@ -359,12 +372,7 @@ pub fn list_virtual_mfa_devices(
 ) -> Result<iam::ListVirtualMFADevicesResponse, ServerError> {
     let state = tx.state();
     let status = r.assignment_status.as_deref().unwrap_or("Any");
-    let prefix = format!("arn:aws:iam::{}:mfa/", ctx.caller.account);
-    let items = state
-        .mfa_devices
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, d)| d)
+    let items = devices_of_account(state, &ctx.caller.account)
         .filter(|d| match status {
             "Assigned" => d.user_id.is_some(),
             "Unassigned" => d.user_id.is_none(),
