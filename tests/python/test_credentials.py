@@ -440,3 +440,61 @@ def test_credential_report(dev):
     assert "GenerateCredentialReport" in msg
     assert iam.generate_credential_report()["State"] == "STARTED"
     assert iam.get_credential_report()["Content"].decode().startswith("user,arn,")
+
+
+def test_hard_expiry_needs_an_administrator(dev):
+    iam = dev.client("iam")
+    ak, sk = user(dev, iam, "ivy")
+    iam.create_login_profile(UserName="ivy", Password="Ivy-Pass-11")
+    iam.update_account_password_policy(AllowUsersToChangePassword=True, MaxPasswordAge=1,
+                                       HardExpiry=True)
+    ivy = dev.client("iam", ak, sk)
+    ivy.change_password(OldPassword="Ivy-Pass-11", NewPassword="Ivy-Pass-22")
+    advance_clock(dev, 2 * 86400)
+    raises("EntityTemporarilyUnmodifiable", ivy.change_password, OldPassword="Ivy-Pass-22",
+           NewPassword="Ivy-Pass-33")
+    # Without HardExpiry the user may set a new one.
+    iam.update_account_password_policy(AllowUsersToChangePassword=True, MaxPasswordAge=1)
+    ivy.change_password(OldPassword="Ivy-Pass-22", NewPassword="Ivy-Pass-33")
+
+
+def test_denials_and_pagination_of_devices_and_tags(oxiam):
+    iam = oxiam.client("iam")
+    ak, sk = user(oxiam, iam, "jack")
+    jack = oxiam.client("iam", ak, sk)
+    for fn, kw in ((jack.create_login_profile, {"UserName": "jack", "Password": "Jack-Pass-1"}),
+                   (jack.get_login_profile, {"UserName": "jack"}),
+                   (jack.update_account_password_policy, {}),
+                   (jack.create_virtual_mfa_device, {"VirtualMFADeviceName": "j"}),
+                   (jack.list_virtual_mfa_devices, {}),
+                   (jack.generate_credential_report, {}),
+                   (jack.get_credential_report, {})):
+        msg = raises("AccessDenied", fn, **kw)
+        assert "is not authorized to perform: iam:" in msg
+    msg = raises("AccessDenied", jack.create_virtual_mfa_device, VirtualMFADeviceName="j",
+                 Path="/p/")
+    assert f"arn:aws:iam::{ACCOUNT}:mfa/p/j" in msg
+    # A device's tags reach conditions as aws:ResourceTag.
+    serial, seed, _ = new_device(iam, "jack", Tags=[{"Key": "owner", "Value": "jack"}])
+    iam.put_user_policy(UserName="jack", PolicyName="tags", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:ListMFADeviceTags", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/owner": "jack"}}}))
+    assert jack.list_mfa_device_tags(SerialNumber=serial)["Tags"]
+    other, _, _ = new_device(iam, "other", Tags=[{"Key": "owner", "Value": "kim"}])
+    raises("AccessDenied", jack.list_mfa_device_tags, SerialNumber=other)
+
+    # Pagination: ListMFADevices and ListMFADeviceTags.
+    for i in range(3):
+        s_i, seed_i, _ = new_device(iam, f"jack-{i}")
+        enable(iam, "jack", s_i, seed_i)
+    page = iam.list_mfa_devices(UserName="jack", MaxItems=2)
+    assert page["IsTruncated"] and len(page["MFADevices"]) == 2
+    rest = iam.list_mfa_devices(UserName="jack", Marker=page["Marker"])
+    assert [d["SerialNumber"] for d in page["MFADevices"] + rest["MFADevices"]] == [
+        f"arn:aws:iam::{ACCOUNT}:mfa/jack-{i}" for i in range(3)]
+    iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(4)])
+    tags = iam.list_mfa_device_tags(SerialNumber=serial, MaxItems=3)
+    assert tags["IsTruncated"] and len(tags["Tags"]) == 3
+    more = iam.list_mfa_device_tags(SerialNumber=serial, Marker=tags["Marker"])
+    assert len(more["Tags"]) == 2 and not more["IsTruncated"]
+    raises("ValidationError", iam.list_virtual_mfa_devices, Marker="!!bad")

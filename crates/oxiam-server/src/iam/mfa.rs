@@ -496,6 +496,44 @@ mod tests {
     }
 
     #[test]
+    fn seeds_are_sealed_at_rest_and_bound_to_their_serial() {
+        use oxiam_store::crypto::Kek;
+        use oxiam_store::{Change, Record};
+        use std::sync::Arc;
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        let serial = "arn:aws:iam::123456789012:mfa/a".to_owned();
+        tx.put(MfaDevice {
+            account: "123456789012".into(),
+            serial: serial.clone(),
+            created: 0,
+            seed: Seed(Zeroizing::new(b"0123456789abcdefghij".to_vec())),
+            user_id: None,
+            enabled: None,
+            tags: Vec::new(),
+            last_step: 7,
+            drift: 0,
+        })
+        .unwrap();
+        let (changes, _) = tx.finish().unwrap();
+        let Change::Put(record) = changes.into_iter().next().unwrap() else {
+            unreachable!()
+        };
+        let stored = String::from_utf8_lossy(&record.value).into_owned();
+        assert!(!stored.contains("0123456789abcdefghij"));
+        let state = State::from_records(std::slice::from_ref(&record), 1, &kek).unwrap();
+        let d = &state.mfa_devices[&serial];
+        assert_eq!(&**d.seed.0, b"0123456789abcdefghij");
+        assert_eq!(d.last_step, 7);
+        let moved = Record {
+            value: stored.replace("mfa/a\"", "mfa/b\"").into_bytes(),
+            key: "arn:aws:iam::123456789012:mfa/b".into(),
+            ..record
+        };
+        assert!(State::from_records(&[moved], 1, &kek).is_err());
+    }
+
+    #[test]
     fn the_uri_names_issuer_and_account() {
         let uri = otpauth_uri("123456789012", "alice-phone", "ABC");
         assert_eq!(
