@@ -17,6 +17,9 @@ use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServerError;
+use crate::iam::credential_report::CredentialReport;
+use crate::iam::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
+use crate::iam::passwords::{AccountPasswordPolicy, LoginProfile};
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
@@ -45,6 +48,14 @@ pub struct State {
     pub instance_profiles: Table<InstanceProfile>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
+    /// Account password policies by account ID.
+    pub password_policies: Table<AccountPasswordPolicy>,
+    /// Login profiles (console passwords) by user unique ID.
+    pub login_profiles: Table<LoginProfile>,
+    /// Virtual MFA devices by serial number (`arn:aws:iam::ACCOUNT:mfa/…`).
+    pub mfa_devices: Table<MfaDevice>,
+    /// The latest credential report of each account.
+    pub credential_reports: Table<CredentialReport>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
@@ -313,6 +324,72 @@ plain_entity!(
     |p| State::name_key(&p.account, &p.name)
 );
 
+plain_entity!(
+    AccountPasswordPolicy,
+    "password_policy",
+    password_policies,
+    |p| p.account.clone()
+);
+plain_entity!(LoginProfile, "login_profile", login_profiles, |p| p
+    .user_id
+    .clone());
+plain_entity!(
+    CredentialReport,
+    "credential_report",
+    credential_reports,
+    |r| r.account.clone()
+);
+
+impl Entity for MfaDevice {
+    const TABLE: &'static str = "mfa_device";
+    fn key(&self) -> String {
+        self.serial.clone()
+    }
+    fn table(state: &State) -> &Table<Self> {
+        &state.mfa_devices
+    }
+    fn table_mut(state: &mut State) -> &mut Table<Self> {
+        &mut state.mfa_devices
+    }
+    fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError> {
+        let sealed = kek.seal(&self.seed.0, &seed_aad(&self.serial));
+        json_encode(&StoredMfaDevice {
+            account: self.account.clone(),
+            serial: self.serial.clone(),
+            created: self.created,
+            sealed_seed: B64.encode(sealed),
+            user_id: self.user_id.clone(),
+            enabled: self.enabled,
+            tags: self.tags.clone(),
+            last_step: self.last_step,
+            drift: self.drift,
+        })
+    }
+    fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError> {
+        let s: StoredMfaDevice = json_decode(record)?;
+        let sealed = B64.decode(&s.sealed_seed).map_err(|e| {
+            ServerError::Internal(format!("corrupt sealed seed of {}: {e}", s.serial))
+        })?;
+        let seed = kek.open(&sealed, &seed_aad(&s.serial)).map_err(|e| {
+            ServerError::Internal(format!(
+                "cannot open the seed of {} (wrong key-encryption key?): {e}",
+                s.serial
+            ))
+        })?;
+        Ok(MfaDevice {
+            account: s.account,
+            serial: s.serial,
+            created: s.created,
+            seed: Seed(seed),
+            user_id: s.user_id,
+            enabled: s.enabled,
+            tags: s.tags,
+            last_step: s.last_step,
+            drift: s.drift,
+        })
+    }
+}
+
 /// The stored form of an access key: the secret sealed under the key-encryption key, bound
 /// to the key's ID so a sealed secret cannot be moved to another key.
 #[derive(Serialize, Deserialize)]
@@ -441,6 +518,10 @@ impl Tx {
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
         all::<TokenKey>(self, &state);
+        all::<AccountPasswordPolicy>(self, &state);
+        all::<LoginProfile>(self, &state);
+        all::<MfaDevice>(self, &state);
+        all::<CredentialReport>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -480,6 +561,10 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
+        AccountPasswordPolicy::TABLE => state.apply_put(AccountPasswordPolicy::decode(r, kek)?),
+        LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
+        MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
+        CredentialReport::TABLE => state.apply_put(CredentialReport::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -497,6 +582,10 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
+        AccountPasswordPolicy::TABLE => drop(state.apply_delete::<AccountPasswordPolicy>(key)),
+        LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
+        MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
+        CredentialReport::TABLE => drop(state.apply_delete::<CredentialReport>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())

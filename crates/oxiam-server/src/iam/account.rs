@@ -139,8 +139,18 @@ pub fn get_account_summary(
         ("ServerCertificates", 0),
         ("ServerCertificatesQuota", SERVER_CERTIFICATES_QUOTA),
         ("Providers", 0),
-        ("MFADevices", 0),
-        ("MFADevicesInUse", 0),
+        (
+            "MFADevices",
+            count(super::mfa::devices_of_account(state, account).count()),
+        ),
+        (
+            "MFADevicesInUse",
+            count(
+                super::mfa::devices_of_account(state, account)
+                    .filter(|d| d.user_id.is_some())
+                    .count(),
+            ),
+        ),
         ("AccountMFAEnabled", 0),
         ("AccountAccessKeysPresent", i32::from(root_keys)),
         ("AccountPasswordPresent", 0),

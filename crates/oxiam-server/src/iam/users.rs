@@ -132,6 +132,19 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
             "Cannot delete entity, must delete access keys first.",
         ));
     }
+    if tx.state().login_profiles.contains_key(&user.id) {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete login profile first.",
+        ));
+    }
+    if super::mfa::devices_of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete MFA device first.",
+        ));
+    }
     if !user.inline_policies.is_empty() {
         return Err(delete_conflict(
             "Cannot delete entity, must delete policies first.",
