@@ -10,6 +10,7 @@ pub mod inline;
 pub mod instance_profiles;
 pub mod policies;
 pub mod roles;
+pub mod simulator;
 pub mod users;
 
 use base64::Engine as _;

@@ -10,7 +10,8 @@ use crate::authn::{Caller, CallerKind};
 use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
-    Ctx, access_keys, account, attached, groups, inline, instance_profiles, policies, roles, users,
+    Ctx, access_keys, account, attached, groups, inline, instance_profiles, policies, roles,
+    simulator, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -35,7 +36,7 @@ impl Request {
         match self {
             Request::Iam(r) => {
                 let name = r.operation().name();
-                name.starts_with("Get") || name.starts_with("List")
+                name.starts_with("Get") || name.starts_with("List") || name.starts_with("Simulate")
             }
             Request::Sts(r) => matches!(r, sts::Request::GetCallerIdentity(..)),
         }
@@ -473,6 +474,9 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
             t.tag_keys(r.tag_keys.clone());
             t
         }
+        // The policy simulator: on the principal whose policies are simulated.
+        Q::SimulatePrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
+        Q::GetContextKeysForPrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
         // Account-level operations have no resource-level permissions.
         _ => Target::new(action, "*".to_owned()),
     }
@@ -690,6 +694,18 @@ fn dispatch_iam(
         Q::GetAccountSummary => A::GetAccountSummary(account::get_account_summary(ctx, tx)?),
         Q::GetAccountAuthorizationDetails(r) => A::GetAccountAuthorizationDetails(
             account::get_account_authorization_details(ctx, tx, r)?,
+        ),
+        Q::SimulatePrincipalPolicy(r) => {
+            A::SimulatePrincipalPolicy(simulator::simulate_principal_policy(ctx, tx, r)?)
+        }
+        Q::SimulateCustomPolicy(r) => {
+            A::SimulateCustomPolicy(simulator::simulate_custom_policy(ctx, tx, r)?)
+        }
+        Q::GetContextKeysForPrincipalPolicy(r) => A::GetContextKeysForPrincipalPolicy(
+            simulator::get_context_keys_for_principal_policy(ctx, tx, r)?,
+        ),
+        Q::GetContextKeysForCustomPolicy(r) => A::GetContextKeysForCustomPolicy(
+            simulator::get_context_keys_for_custom_policy(ctx, tx, r)?,
         ),
         other => return Err(not_implemented(other.operation().name())),
     })
