@@ -11,6 +11,7 @@ pub mod instance_profiles;
 pub mod policies;
 pub mod roles;
 pub mod simulator;
+pub mod sts_preferences;
 pub mod users;
 
 use base64::Engine as _;

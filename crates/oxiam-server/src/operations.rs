@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, groups, inline, instance_profiles, policies, roles,
-    simulator, users,
+    simulator, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -707,6 +707,9 @@ fn dispatch_iam(
         Q::GetContextKeysForCustomPolicy(r) => A::GetContextKeysForCustomPolicy(
             simulator::get_context_keys_for_custom_policy(ctx, tx, r)?,
         ),
+        Q::SetSecurityTokenServicePreferences(r) => {
+            sts_preferences::set(ctx, tx, r).map(|()| A::SetSecurityTokenServicePreferences)?
+        }
         other => return Err(not_implemented(other.operation().name())),
     })
 }
