@@ -252,3 +252,48 @@ impl InstanceProfile {
         )
     }
 }
+
+/// An OpenID Connect identity provider, for `AssumeRoleWithWebIdentity`. Keyed by ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub account: String,
+    /// The issuer URL without `https://` (`host[/path]`), as AWS returns it and puts it in
+    /// the ARN.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    /// SHA-1 certificate thumbprints, 40 hex digits each.
+    pub thumbprints: Vec<String>,
+    pub created: Epoch,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl OidcProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+    }
+}
+
+/// A SAML 2.0 identity provider, for `AssumeRoleWithSAML`. Keyed by ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub account: String,
+    pub name: String,
+    /// A random UUID AWS shows as `SAMLProviderUUID`.
+    pub uuid: String,
+    /// The IdP's metadata document (validated SAML 2.0 `EntityDescriptor`).
+    pub metadata: String,
+    /// The metadata's `validUntil`, when it has one.
+    pub valid_until: Option<Epoch>,
+    /// `Allowed` or `Required`; `None` when never set.
+    pub assertion_encryption_mode: Option<String>,
+    pub created: Epoch,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl SamlProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:saml-provider/{}", self.account, self.name)
+    }
+}

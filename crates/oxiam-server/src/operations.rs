@@ -10,8 +10,8 @@ use crate::authn::{Caller, CallerKind};
 use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
-    Ctx, access_keys, account, attached, groups, inline, instance_profiles, policies, roles,
-    simulator, sts_preferences, users,
+    Ctx, access_keys, account, attached, groups, inline, instance_profiles, oidc_providers,
+    policies, roles, saml_providers, simulator, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -477,9 +477,77 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
         // The policy simulator: on the principal whose policies are simulated.
         Q::SimulatePrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
         Q::GetContextKeysForPrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
+        // Identity providers: on the provider's ARN, with its tags.
+        Q::CreateOpenIDConnectProvider(r) => {
+            let url = oidc_providers::issuer(&r.url).unwrap_or_else(|_| r.url.clone());
+            let arn = format!("arn:aws:iam::{account}:oidc-provider/{url}");
+            let mut t = Target::new(action, arn);
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::GetOpenIDConnectProvider(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::DeleteOpenIDConnectProvider(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::AddClientIDToOpenIDConnectProvider(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::RemoveClientIDFromOpenIDConnectProvider(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::UpdateOpenIDConnectProviderThumbprint(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::ListOpenIDConnectProviderTags(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::TagOpenIDConnectProvider(r) => {
+            let mut t = oidc(action, x, &r.open_id_connect_provider_arn);
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagOpenIDConnectProvider(r) => {
+            let mut t = oidc(action, x, &r.open_id_connect_provider_arn);
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        Q::CreateSAMLProvider(r) => {
+            let arn = format!("arn:aws:iam::{account}:saml-provider/{}", r.name);
+            let mut t = Target::new(action, arn);
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::GetSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::UpdateSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::DeleteSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::ListSAMLProviderTags(r) => saml(action, x, &r.saml_provider_arn),
+        Q::TagSAMLProvider(r) => {
+            let mut t = saml(action, x, &r.saml_provider_arn);
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagSAMLProvider(r) => {
+            let mut t = saml(action, x, &r.saml_provider_arn);
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
         // Account-level operations have no resource-level permissions.
         _ => Target::new(action, "*".to_owned()),
     }
+}
+
+/// On an OIDC provider named by ARN, with `aws:ResourceTag/…` when it exists.
+fn oidc(action: String, x: &Resolver<'_>, arn: &str) -> Target {
+    let mut t = Target::new(action, arn.to_owned());
+    if let Some(p) = x.state.oidc_providers.get(arn) {
+        t.resource_tags(&p.tags);
+    }
+    t
+}
+
+/// On a SAML provider named by ARN, with `aws:ResourceTag/…` when it exists.
+fn saml(action: String, x: &Resolver<'_>, arn: &str) -> Target {
+    let mut t = Target::new(action, arn.to_owned());
+    if let Some(p) = x.state.saml_providers.get(arn) {
+        t.resource_tags(&p.tags);
+    }
+    t
 }
 
 fn key_owner_arn(state: &State, account: &str, key_id: &str) -> Option<String> {
@@ -709,6 +777,51 @@ fn dispatch_iam(
         ),
         Q::SetSecurityTokenServicePreferences(r) => {
             sts_preferences::set(ctx, tx, r).map(|()| A::SetSecurityTokenServicePreferences)?
+        }
+        Q::CreateOpenIDConnectProvider(r) => {
+            A::CreateOpenIDConnectProvider(oidc_providers::create(ctx, tx, r)?)
+        }
+        Q::GetOpenIDConnectProvider(r) => {
+            A::GetOpenIDConnectProvider(oidc_providers::get(ctx, tx, r)?)
+        }
+        Q::ListOpenIDConnectProviders(_) => {
+            A::ListOpenIDConnectProviders(oidc_providers::list(ctx, tx)?)
+        }
+        Q::DeleteOpenIDConnectProvider(r) => {
+            oidc_providers::delete(ctx, tx, r).map(|()| A::DeleteOpenIDConnectProvider)?
+        }
+        Q::AddClientIDToOpenIDConnectProvider(r) => oidc_providers::add_client_id(ctx, tx, r)
+            .map(|()| A::AddClientIDToOpenIDConnectProvider)?,
+        Q::RemoveClientIDFromOpenIDConnectProvider(r) => {
+            oidc_providers::remove_client_id(ctx, tx, r)
+                .map(|()| A::RemoveClientIDFromOpenIDConnectProvider)?
+        }
+        Q::UpdateOpenIDConnectProviderThumbprint(r) => {
+            oidc_providers::update_thumbprint(ctx, tx, r)
+                .map(|()| A::UpdateOpenIDConnectProviderThumbprint)?
+        }
+        Q::TagOpenIDConnectProvider(r) => {
+            oidc_providers::tag(ctx, tx, r).map(|()| A::TagOpenIDConnectProvider)?
+        }
+        Q::UntagOpenIDConnectProvider(r) => {
+            oidc_providers::untag(ctx, tx, r).map(|()| A::UntagOpenIDConnectProvider)?
+        }
+        Q::ListOpenIDConnectProviderTags(r) => {
+            A::ListOpenIDConnectProviderTags(oidc_providers::list_tags(ctx, tx, r)?)
+        }
+        Q::CreateSAMLProvider(r) => A::CreateSAMLProvider(saml_providers::create(ctx, tx, r)?),
+        Q::GetSAMLProvider(r) => A::GetSAMLProvider(saml_providers::get(ctx, tx, r)?),
+        Q::ListSAMLProviders(_) => A::ListSAMLProviders(saml_providers::list(ctx, tx)?),
+        Q::UpdateSAMLProvider(r) => A::UpdateSAMLProvider(saml_providers::update(ctx, tx, r)?),
+        Q::DeleteSAMLProvider(r) => {
+            saml_providers::delete(ctx, tx, r).map(|()| A::DeleteSAMLProvider)?
+        }
+        Q::TagSAMLProvider(r) => saml_providers::tag(ctx, tx, r).map(|()| A::TagSAMLProvider)?,
+        Q::UntagSAMLProvider(r) => {
+            saml_providers::untag(ctx, tx, r).map(|()| A::UntagSAMLProvider)?
+        }
+        Q::ListSAMLProviderTags(r) => {
+            A::ListSAMLProviderTags(saml_providers::list_tags(ctx, tx, r)?)
         }
         other => return Err(not_implemented(other.operation().name())),
     })

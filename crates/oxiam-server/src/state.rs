@@ -21,6 +21,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
+use crate::model::{OidcProvider, SamlProvider};
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -43,6 +44,10 @@ pub struct State {
     pub roles: Table<Role>,
     pub policies: Table<ManagedPolicy>,
     pub instance_profiles: Table<InstanceProfile>,
+    /// OpenID Connect providers by ARN.
+    pub oidc_providers: Table<OidcProvider>,
+    /// SAML providers by ARN.
+    pub saml_providers: Table<SamlProvider>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
@@ -273,6 +278,8 @@ plain_entity!(
     instance_profiles,
     |p| State::name_key(&p.account, &p.name)
 );
+plain_entity!(OidcProvider, "oidc_provider", oidc_providers, |p| p.arn());
+plain_entity!(SamlProvider, "saml_provider", saml_providers, |p| p.arn());
 
 /// The stored form of an access key: the secret sealed under the key-encryption key, bound
 /// to the key's ID so a sealed secret cannot be moved to another key.
@@ -402,6 +409,8 @@ impl Tx {
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
         all::<TokenKey>(self, &state);
+        all::<OidcProvider>(self, &state);
+        all::<SamlProvider>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -441,6 +450,8 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
+        OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
+        SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -458,6 +469,8 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
+        OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
+        SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())

@@ -136,7 +136,13 @@ pub fn get_account_summary(
         ),
         ("ServerCertificates", 0),
         ("ServerCertificatesQuota", SERVER_CERTIFICATES_QUOTA),
-        ("Providers", 0),
+        (
+            "Providers",
+            count(
+                super::oidc_providers::of_account(state, account).count()
+                    + super::saml_providers::of_account(state, account).count(),
+            ),
+        ),
         ("MFADevices", 0),
         ("MFADevicesInUse", 0),
         ("AccountMFAEnabled", 0),
