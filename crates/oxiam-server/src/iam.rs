@@ -13,6 +13,7 @@ pub mod policies;
 pub mod roles;
 pub mod saml_providers;
 pub mod simulator;
+pub mod ssh_public_keys;
 pub mod sts_preferences;
 pub mod users;
 

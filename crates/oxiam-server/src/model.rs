@@ -297,3 +297,26 @@ impl SamlProvider {
         format!("arn:aws:iam::{}:saml-provider/{}", self.account, self.name)
     }
 }
+
+/// An SSH public key of an IAM user (for CodeCommit). Keyed by owner and key ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshPublicKey {
+    pub account: String,
+    /// The owning user's unique ID (renaming the user keeps its keys).
+    pub user_id: String,
+    /// `APKA…`.
+    pub id: String,
+    /// The key in SSH wire format (RFC 4253 §6.6), base64: the fingerprint's input and the
+    /// source of both encodings `GetSSHPublicKey` returns.
+    pub blob: String,
+    /// The OpenSSH line as uploaded, when it was uploaded as one (returned for `SSH`).
+    pub body: String,
+    pub active: bool,
+    pub uploaded: Epoch,
+}
+
+impl SshPublicKey {
+    pub fn store_key(user_id: &str, id: &str) -> String {
+        format!("{user_id}/{id}")
+    }
+}

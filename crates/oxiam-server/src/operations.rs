@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, groups, inline, instance_profiles, oidc_providers,
-    policies, roles, saml_providers, simulator, sts_preferences, users,
+    policies, roles, saml_providers, simulator, ssh_public_keys, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -477,6 +477,12 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
         // The policy simulator: on the principal whose policies are simulated.
         Q::SimulatePrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
         Q::GetContextKeysForPrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
+        // SSH public keys: on their user.
+        Q::UploadSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::GetSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::UpdateSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::DeleteSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::ListSSHPublicKeys(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
         // Identity providers: on the provider's ARN, with its tags.
         Q::CreateOpenIDConnectProvider(r) => {
             let url = oidc_providers::issuer(&r.url).unwrap_or_else(|_| r.url.clone());
@@ -822,6 +828,15 @@ fn dispatch_iam(
         }
         Q::ListSAMLProviderTags(r) => {
             A::ListSAMLProviderTags(saml_providers::list_tags(ctx, tx, r)?)
+        }
+        Q::UploadSSHPublicKey(r) => A::UploadSSHPublicKey(ssh_public_keys::upload(ctx, tx, r)?),
+        Q::GetSSHPublicKey(r) => A::GetSSHPublicKey(ssh_public_keys::get(ctx, tx, r)?),
+        Q::ListSSHPublicKeys(r) => A::ListSSHPublicKeys(ssh_public_keys::list(ctx, tx, r)?),
+        Q::UpdateSSHPublicKey(r) => {
+            ssh_public_keys::update(ctx, tx, r).map(|()| A::UpdateSSHPublicKey)?
+        }
+        Q::DeleteSSHPublicKey(r) => {
+            ssh_public_keys::delete(ctx, tx, r).map(|()| A::DeleteSSHPublicKey)?
         }
         other => return Err(not_implemented(other.operation().name())),
     })

@@ -21,7 +21,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
-use crate::model::{OidcProvider, SamlProvider};
+use crate::model::{OidcProvider, SamlProvider, SshPublicKey};
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -48,6 +48,8 @@ pub struct State {
     pub oidc_providers: Table<OidcProvider>,
     /// SAML providers by ARN.
     pub saml_providers: Table<SamlProvider>,
+    /// SSH public keys by `user ID/key ID`.
+    pub ssh_public_keys: Table<SshPublicKey>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
@@ -280,6 +282,9 @@ plain_entity!(
 );
 plain_entity!(OidcProvider, "oidc_provider", oidc_providers, |p| p.arn());
 plain_entity!(SamlProvider, "saml_provider", saml_providers, |p| p.arn());
+plain_entity!(SshPublicKey, "ssh_public_key", ssh_public_keys, |k| {
+    SshPublicKey::store_key(&k.user_id, &k.id)
+});
 
 /// The stored form of an access key: the secret sealed under the key-encryption key, bound
 /// to the key's ID so a sealed secret cannot be moved to another key.
@@ -411,6 +416,7 @@ impl Tx {
         all::<TokenKey>(self, &state);
         all::<OidcProvider>(self, &state);
         all::<SamlProvider>(self, &state);
+        all::<SshPublicKey>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -452,6 +458,7 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
         OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
         SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
+        SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -471,6 +478,7 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
         OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
         SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
+        SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())
