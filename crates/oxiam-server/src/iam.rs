@@ -12,6 +12,7 @@ pub mod oidc_providers;
 pub mod policies;
 pub mod roles;
 pub mod saml_providers;
+pub mod service_credentials;
 pub mod simulator;
 pub mod ssh_public_keys;
 pub mod sts_preferences;

@@ -320,3 +320,57 @@ impl SshPublicKey {
         format!("{user_id}/{id}")
     }
 }
+
+/// The password of a service-specific credential: zeroized on drop, a placeholder in
+/// `Debug`, compared in constant time. Stored sealed under the KEK (see
+/// `iam::service_credentials`), shown only when created or reset.
+#[derive(Clone)]
+pub struct ServicePassword(zeroize::Zeroizing<String>);
+
+impl ServicePassword {
+    pub fn new(password: String) -> Self {
+        ServicePassword(zeroize::Zeroizing::new(password))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ServicePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServicePassword(<redacted>)")
+    }
+}
+
+impl PartialEq for ServicePassword {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq as _;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for ServicePassword {}
+
+/// A service-specific credential of an IAM user (CodeCommit HTTPS Git, Amazon Keyspaces).
+/// Keyed by owner and credential ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSpecificCredential {
+    pub account: String,
+    pub user_id: String,
+    /// `ACCA…`.
+    pub id: String,
+    /// `codecommit.amazonaws.com` or `cassandra.amazonaws.com`.
+    pub service_name: String,
+    /// `<user>-at-<account>`, fixed at creation.
+    pub service_user_name: String,
+    pub password: ServicePassword,
+    pub active: bool,
+    pub created: Epoch,
+}
+
+impl ServiceSpecificCredential {
+    pub fn store_key(user_id: &str, id: &str) -> String {
+        format!("{user_id}/{id}")
+    }
+}

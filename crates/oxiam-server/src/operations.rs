@@ -11,7 +11,8 @@ use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, groups, inline, instance_profiles, oidc_providers,
-    policies, roles, saml_providers, simulator, ssh_public_keys, sts_preferences, users,
+    policies, roles, saml_providers, service_credentials, simulator, ssh_public_keys,
+    sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -483,6 +484,12 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
         Q::UpdateSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
         Q::DeleteSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
         Q::ListSSHPublicKeys(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // Service-specific credentials: on their user.
+        Q::CreateServiceSpecificCredential(r) => on(action, &x.user(&r.user_name)),
+        Q::ListServiceSpecificCredentials(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::ResetServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::DeleteServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
         // Identity providers: on the provider's ARN, with its tags.
         Q::CreateOpenIDConnectProvider(r) => {
             let url = oidc_providers::issuer(&r.url).unwrap_or_else(|_| r.url.clone());
@@ -837,6 +844,21 @@ fn dispatch_iam(
         }
         Q::DeleteSSHPublicKey(r) => {
             ssh_public_keys::delete(ctx, tx, r).map(|()| A::DeleteSSHPublicKey)?
+        }
+        Q::CreateServiceSpecificCredential(r) => {
+            A::CreateServiceSpecificCredential(service_credentials::create(ctx, tx, r)?)
+        }
+        Q::ListServiceSpecificCredentials(r) => {
+            A::ListServiceSpecificCredentials(service_credentials::list(ctx, tx, r)?)
+        }
+        Q::ResetServiceSpecificCredential(r) => {
+            A::ResetServiceSpecificCredential(service_credentials::reset(ctx, tx, r)?)
+        }
+        Q::UpdateServiceSpecificCredential(r) => {
+            service_credentials::update(ctx, tx, r).map(|()| A::UpdateServiceSpecificCredential)?
+        }
+        Q::DeleteServiceSpecificCredential(r) => {
+            service_credentials::delete(ctx, tx, r).map(|()| A::DeleteServiceSpecificCredential)?
         }
         other => return Err(not_implemented(other.operation().name())),
     })

@@ -21,7 +21,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
-use crate::model::{OidcProvider, SamlProvider, SshPublicKey};
+use crate::model::{OidcProvider, SamlProvider, ServiceSpecificCredential, SshPublicKey};
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -50,6 +50,9 @@ pub struct State {
     pub saml_providers: Table<SamlProvider>,
     /// SSH public keys by `user ID/key ID`.
     pub ssh_public_keys: Table<SshPublicKey>,
+    /// Service-specific credentials by `user ID/credential ID` (Entity impl in
+    /// `iam::service_credentials`: the password is sealed at rest).
+    pub service_credentials: Table<ServiceSpecificCredential>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
@@ -417,6 +420,7 @@ impl Tx {
         all::<OidcProvider>(self, &state);
         all::<SamlProvider>(self, &state);
         all::<SshPublicKey>(self, &state);
+        all::<ServiceSpecificCredential>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -459,6 +463,9 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
         SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
         SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
+        ServiceSpecificCredential::TABLE => {
+            state.apply_put(ServiceSpecificCredential::decode(r, kek)?);
+        }
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -479,6 +486,9 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
         SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
         SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),
+        ServiceSpecificCredential::TABLE => {
+            drop(state.apply_delete::<ServiceSpecificCredential>(key));
+        }
         other => return Err(unknown_table(other)),
     }
     Ok(())
