@@ -15,7 +15,8 @@ cd "$(dirname "$0")/../.."
 scale=1
 [[ "${1:-}" == "--quick" ]] && scale=10
 
-cargo build --release --locked -p oxiam -p oxiam-server --example iam_load
+cargo build --release --locked -p oxiam --bin oxiam
+cargo build --release --locked -p oxiam-server --example iam_load
 bin=target/release/oxiam
 load=target/release/examples/iam_load
 
@@ -24,6 +25,7 @@ port=${OXIAM_BENCH_PORT:-18461}
 key=AKIAOXIAMBENCHROOT01
 secret=benchbenchbenchbenchbenchbenchbenchbench
 "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" \
+    --quota users_per_account=50000,groups_per_account=5000,roles_per_account=10000,customer_managed_policies_per_account=50000 \
     --root-access-key-id "$key" --root-secret-access-key "$secret" >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT

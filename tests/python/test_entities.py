@@ -173,6 +173,15 @@ def test_service_linked_role_errors_and_status(oxiam):
     assert role["RoleName"] == "AWSServiceRoleForElasticLoadBalancing"
     assert role["Path"] == "/aws-service-role/elasticloadbalancing.amazonaws.com/"
     name = role["RoleName"]
+    # AWS attaches the service's own managed policy, and it cannot be detached by the account.
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert attached == [{
+        "PolicyName": "AWSElasticLoadBalancingServiceRolePolicy",
+        "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy",
+    }]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.detach_role_policy(RoleName=name, PolicyArn=attached[0]["PolicyArn"])
+    assert error_of(e)[0] == "UnmodifiableEntity"
     for call in (lambda: iam.delete_role(RoleName=name),
                  lambda: iam.update_assume_role_policy(RoleName=name, PolicyDocument=TRUST),
                  lambda: iam.put_role_permissions_boundary(

@@ -134,7 +134,7 @@ def test_assume_role_denials(oxiam):
     raises("AccessDenied", sts.assume_role, RoleArn=role_arn("ext"), RoleSessionName="x1",
            ExternalId="abc-123")
     sts.assume_role(RoleArn=role_arn("ext"), RoleSessionName="ci-1", ExternalId="abc-123")
-    # The root may not assume roles; MFA cannot be verified yet.
+    # The root may not assume roles; a code of a device that does not exist is refused.
     msg = raises("AccessDenied", oxiam.client("sts").assume_role, RoleArn=role_arn("acct"),
                  RoleSessionName="s1")
     assert msg == "Roles may not be assumed by root accounts."

@@ -6,11 +6,15 @@
 //! - `parse/managed_6kb`: parse + compile a ~6 KB real AWS managed policy: ≤ 50 µs.
 //!
 //! The managed policies come from `data/aws/aws-managed-policies.json` in the repository.
+//!
+//! Instruction counts (repeatable on a loaded machine): `OXIAM_BENCH_COUNT=<case>:<n>` runs
+//! one case `n` times without criterion, for `valgrind --tool=callgrind`; `<case>` is a
+//! bench name (`realistic/s3:GetObject`, `quota_250kb/iam:PassRole`, `parse/managed_6kb`).
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use oxiam_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, PrincipalType, Request,
     evaluate,
@@ -143,6 +147,35 @@ fn realistic_context() -> Context {
     ctx
 }
 
+/// The realistic principal's requests: (action, resource).
+const REALISTIC_REQUESTS: [(&str, &str); 5] = [
+    (
+        "s3:GetObject",
+        "arn:aws:s3:::corp-home/home/alice/notes.txt",
+    ),
+    (
+        "ec2:StartInstances",
+        "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc",
+    ),
+    (
+        "dynamodb:Query",
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders-2026",
+    ),
+    ("iam:CreateUser", "arn:aws:iam::111122223333:user/bob"),
+    ("kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/1234"),
+];
+
+/// Requests against the 250 KB of managed policies.
+const QUOTA_REQUESTS: [(&str, &str); 4] = [
+    (
+        "s3:GetObject",
+        "arn:aws:s3:::corp-home/home/alice/notes.txt",
+    ),
+    ("ec2:DescribeInstances", "*"),
+    ("iam:PassRole", "arn:aws:iam::111122223333:role/app"),
+    ("nosuchservice:DoThing", "*"),
+];
+
 fn bench_realistic(c: &mut Criterion) {
     let policies = realistic_policies();
     assert_eq!(policies.len(), 10, "every realistic policy parses");
@@ -157,24 +190,8 @@ fn bench_realistic(c: &mut Criterion) {
         ..PolicySet::default()
     };
     let ctx = realistic_context();
-    let requests = [
-        (
-            "s3:GetObject",
-            "arn:aws:s3:::corp-home/home/alice/notes.txt",
-        ),
-        (
-            "ec2:StartInstances",
-            "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc",
-        ),
-        (
-            "dynamodb:Query",
-            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders-2026",
-        ),
-        ("iam:CreateUser", "arn:aws:iam::111122223333:user/bob"),
-        ("kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/1234"),
-    ];
     let mut group = c.benchmark_group("evaluate");
-    for (action, resource) in requests {
+    for &(action, resource) in &REALISTIC_REQUESTS {
         let req = Request {
             principal: PRINCIPAL,
             action,
@@ -227,17 +244,8 @@ fn bench_quota(c: &mut Criterion) {
         ..PolicySet::default()
     };
     let ctx = realistic_context();
-    let requests = [
-        (
-            "s3:GetObject",
-            "arn:aws:s3:::corp-home/home/alice/notes.txt",
-        ),
-        ("ec2:DescribeInstances", "*"),
-        ("iam:PassRole", "arn:aws:iam::111122223333:role/app"),
-        ("nosuchservice:DoThing", "*"),
-    ];
     let mut group = c.benchmark_group("evaluate");
-    for (action, resource) in requests {
+    for &(action, resource) in &QUOTA_REQUESTS {
         let req = Request {
             principal: PRINCIPAL,
             action,
@@ -271,13 +279,16 @@ fn bench_quota(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_parse(c: &mut Criterion) {
-    // The managed policy closest to the 6,144-character quota.
-    let Some((name, doc)) = managed_policies()
+/// The managed policy closest to the 6,144-character quota: (name, document).
+fn managed_6kb() -> Option<(String, String)> {
+    managed_policies()
         .into_iter()
         .filter(|(_, d)| non_ws(d) <= 6_144)
         .max_by_key(|(_, d)| non_ws(d))
-    else {
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let Some((name, doc)) = managed_6kb() else {
         return;
     };
     let cpu = cpu_mean_ns(5_000, || {
@@ -292,5 +303,68 @@ fn bench_parse(c: &mut Criterion) {
     });
 }
 
+/// `OXIAM_BENCH_COUNT=<case>:<n>`: runs one case `n` times (see the crate comment).
+fn count(spec: &str) {
+    let Some((case, n)) = spec.rsplit_once(':') else {
+        eprintln!("OXIAM_BENCH_COUNT: expected <case>:<n>");
+        return;
+    };
+    let n: u32 = n.parse().unwrap_or(1);
+    if case == "parse/managed_6kb" {
+        let Some((_, doc)) = managed_6kb() else {
+            return;
+        };
+        for _ in 0..n {
+            black_box(Policy::parse(black_box(&doc), PolicyKind::Identity).ok());
+        }
+        return;
+    }
+    let (policies, requests) = match case.split_once('/') {
+        Some(("realistic", _)) => (
+            realistic_policies()
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (format!("policy{i}"), p))
+                .collect(),
+            &REALISTIC_REQUESTS[..],
+        ),
+        Some(("quota_250kb", _)) => (policies_totalling(250_000), &QUOTA_REQUESTS[..]),
+        _ => (Vec::new(), &[][..]),
+    };
+    let named: Vec<NamedPolicy<'_>> = policies
+        .iter()
+        .map(|(name, policy)| NamedPolicy { name, policy })
+        .collect();
+    let set = PolicySet {
+        identity: &named,
+        ..PolicySet::default()
+    };
+    let ctx = realistic_context();
+    let action = case.split_once('/').map_or("", |(_, a)| a);
+    let Some(&(action, resource)) = requests.iter().find(|(a, _)| *a == action) else {
+        eprintln!("OXIAM_BENCH_COUNT: unknown case {case}");
+        return;
+    };
+    let req = Request {
+        principal: PRINCIPAL,
+        action,
+        resource,
+        resource_account: Some("111122223333"),
+        context: &ctx,
+    };
+    for _ in 0..n {
+        black_box(evaluate(black_box(&req), black_box(&set)));
+    }
+}
+
 criterion_group!(benches, bench_realistic, bench_quota, bench_parse);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("OXIAM_BENCH_COUNT") {
+        count(&spec);
+        return;
+    }
+    // What `criterion_main!` expands to.
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

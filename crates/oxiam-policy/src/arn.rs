@@ -23,16 +23,31 @@ impl<'a> Arn<'a> {
     /// Splits `s` into its six segments; `None` unless it starts with `arn:` and has at
     /// least six segments.
     pub fn parse(s: &'a str) -> Option<Self> {
-        let mut it = s.splitn(6, ':');
-        if it.next()? != "arn" {
+        let rest = s.strip_prefix("arn:")?;
+        // The four colons after `arn:` (a byte scan: the text before the resource is short).
+        let mut colons = [0usize; 4];
+        let mut found = 0;
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            if b == b':' {
+                if let Some(slot) = colons.get_mut(found) {
+                    *slot = i;
+                }
+                found += 1;
+                if found == colons.len() {
+                    break;
+                }
+            }
+        }
+        if found < colons.len() {
             return None;
         }
+        let [a, b, c, d] = colons;
         Some(Self {
-            partition: it.next()?,
-            service: it.next()?,
-            region: it.next()?,
-            account: it.next()?,
-            resource: it.next()?,
+            partition: rest.get(..a)?,
+            service: rest.get(a + 1..b)?,
+            region: rest.get(b + 1..c)?,
+            account: rest.get(c + 1..d)?,
+            resource: rest.get(d + 1..)?,
         })
     }
 }
@@ -98,7 +113,11 @@ impl ArnPattern {
     }
 
     /// Matches the request's resource (or a condition's context value).
-    pub(crate) fn matches<'v>(&self, text: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
+    pub(crate) fn matches<'v>(
+        &self,
+        text: &str,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
+    ) -> bool {
         match self {
             Self::Segments(_) => self.matches_split(text, Arn::parse(text).as_ref(), vars),
             _ => self.matches_split(text, None, vars),
@@ -111,7 +130,7 @@ impl ArnPattern {
         &self,
         text: &str,
         arn: Option<&Arn<'_>>,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -210,7 +229,7 @@ mod tests {
         variables: true,
     };
 
-    fn none(_: &str) -> Option<&'static str> {
+    fn none(_: &str, _: u64) -> Option<&'static str> {
         None
     }
 
@@ -258,7 +277,7 @@ mod tests {
     #[test]
     fn variables_may_contain_colons() {
         let p = ArnPattern::compile("arn:aws:iam::*:user/${aws:username}", S);
-        let vars = |k: &str| (k == "aws:username").then_some("bob");
+        let vars = |k: &str, _: u64| (k == "aws:username").then_some("bob");
         assert!(p.matches("arn:aws:iam::123456789012:user/bob", &vars));
         assert!(!p.matches("arn:aws:iam::123456789012:user/eve", &vars));
     }

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use base64::Engine as _;
 
 use crate::arn::ArnPattern;
-use crate::context::{Context, ContextValue};
+use crate::context::{Context, ContextValue, Variables};
 use crate::wildcard::{Pattern, Syntax};
 
 /// The base operator, without qualifier or `IfExists`.
@@ -200,8 +200,10 @@ pub(crate) struct Condition {
     pub(crate) op: Operator,
     pub(crate) set: SetQualifier,
     pub(crate) if_exists: bool,
-    /// INVARIANT (lowercase-key): ASCII-lowercased, for `Context::get_lowercase`.
+    /// INVARIANT (lowercase-key): ASCII-lowercased, for `Context::get_hashed`.
     key: Box<str>,
+    /// `key_hash(key)`.
+    key_hash: u64,
     values: Values,
 }
 
@@ -281,20 +283,28 @@ impl Condition {
             }
             O::Null => Values::Null(raw.iter().map(|v| v.eq_ignore_ascii_case("true")).collect()),
         };
+        let key = key.to_ascii_lowercase();
         Ok(Self {
             op,
             set,
             if_exists,
-            key: key.to_ascii_lowercase().into_boxed_str(),
+            key_hash: crate::action::key_hash(&key),
+            key: key.into_boxed_str(),
             values,
         })
     }
 
     /// Evaluates the condition against the request context.
+    #[cfg(test)]
     pub(crate) fn evaluate(&self, ctx: &Context) -> bool {
+        self.evaluate_with(ctx, &Variables::new(ctx))
+    }
+
+    /// `evaluate` with the evaluation's resolved policy variables.
+    pub(crate) fn evaluate_with(&self, ctx: &Context, variables: &Variables<'_>) -> bool {
         // A policy value whose variable has no value matches nothing: positive operators
         // are false for it, inverted ones true (AWS "Policy variables with no value").
-        let value = ctx.get_lowercase(&self.key);
+        let value = ctx.get_hashed(&self.key, self.key_hash);
         // An empty multivalued key counts as missing for every operator.
         let present = value.filter(|v| !v.is_empty());
         if let Values::Null(wanted) = &self.values {
@@ -310,7 +320,7 @@ impl Condition {
                 SetQualifier::ForAllValues => true,
             };
         };
-        let vars = |k: &str| ctx.variable(k);
+        let vars = |k: &str, hash: u64| variables.get(k, hash);
         let holds = |v: &str| self.matches_any(v, &vars) != negated;
         match (self.set, value) {
             (SetQualifier::None, ContextValue::Single(v)) => holds(v),
@@ -327,7 +337,7 @@ impl Condition {
 
     /// True if the context value `v` matches at least one policy value, in the positive
     /// sense of the operator (`StringNotEquals` → equals).
-    fn matches_any<'v>(&self, v: &str, vars: &dyn Fn(&str) -> Option<&'v str>) -> bool {
+    fn matches_any<'v>(&self, v: &str, vars: &dyn Fn(&str, u64) -> Option<&'v str>) -> bool {
         use Operator as O;
         match &self.values {
             Values::Strings {
@@ -574,8 +584,17 @@ impl Cidr {
 
 /// A request's source IP (an address, or an address with a prefix length, which is ignored).
 fn parse_ip(s: &str) -> Option<(u128, bool)> {
-    let addr = s.split_once('/').map_or(s, |(a, _)| a);
-    match addr.trim().parse::<IpAddr>().ok()? {
+    let addr = s
+        .bytes()
+        .position(|b| b == b'/')
+        .and_then(|i| s.get(..i))
+        .unwrap_or(s)
+        .trim();
+    // The common case without the generic parser (which tries several forms).
+    if let Some(v4) = parse_ipv4(addr) {
+        return Some((u128::from(v4), true));
+    }
+    match addr.parse::<IpAddr>().ok()? {
         IpAddr::V4(a) => Some((u128::from(u32::from(a)), true)),
         IpAddr::V6(a) => match a.to_ipv4_mapped() {
             Some(v4) => Some((u128::from(u32::from(v4)), true)),
@@ -584,9 +603,67 @@ fn parse_ip(s: &str) -> Option<(u128, bool)> {
     }
 }
 
+/// A dotted-quad IPv4 address exactly as `Ipv4Addr::from_str` accepts it (four decimal
+/// octets of one to three digits, no leading zero, each at most 255), read in one pass.
+fn parse_ipv4(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut value = 0u32;
+    for n in 0..4 {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut octet = 0u32;
+        while let Some(&d) = b.get(i) {
+            if !d.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            octet = octet * 10 + u32::from(d - b'0');
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || octet > 255 || (digits > 1 && b.get(start) == Some(&b'0')) {
+            return None;
+        }
+        value = (value << 8) | octet;
+    }
+    (i == b.len()).then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_fast_path_agrees_with_std() {
+        for s in [
+            "203.0.113.25",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.0",
+            "1234.1.1.1",
+            "1..2.3",
+            "1.2.3.4 ",
+            "",
+            "::1",
+            "a.b.c.d",
+            "1.2.3.-4",
+            "+1.2.3.4",
+            "10.000.0.1",
+        ] {
+            let std = s.parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(parse_ipv4(s), std, "{s:?}");
+        }
+    }
 
     fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
         let (set, op, if_exists) = parse_operator(op).unwrap();

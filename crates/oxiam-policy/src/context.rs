@@ -1,6 +1,10 @@
 //! The request context: who is asking (`Principal`) and the condition keys of the request
 //! (`Context`), with case-insensitive key lookup that does not allocate.
 
+use std::cell::Cell;
+
+use crate::action::key_hash;
+
 /// The kind of principal making a request, as `aws:PrincipalType` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrincipalType {
@@ -162,10 +166,18 @@ impl<const N: usize> From<[&str; N]> for ContextValue {
 /// `AWS:SOURCEIP` are one key); inserting a key again replaces its value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    // INVARIANT (sorted-lowercase): keys are ASCII-lowercased and sorted by length then
-    // bytes (`short_first`), so lookups with a lowercased key are a binary search without
-    // allocation.
-    entries: Vec<(String, ContextValue)>,
+    // INVARIANT (sorted-lowercase): keys are ASCII-lowercased and sorted by (length,
+    // `key_hash`), so a lookup with a lowercased key and its hash is a binary search without
+    // allocation that compares integers, and the text once, at the hit.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    /// (length of `key`, `key_hash(key)`): the search key.
+    order: (usize, u64),
+    key: String,
+    value: ContextValue,
 }
 
 impl Context {
@@ -177,59 +189,78 @@ impl Context {
     /// Sets `key` to `value`, replacing any earlier value.
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
         let key = key.to_ascii_lowercase();
+        let hash = key_hash(&key);
         let value = value.into();
         // INVARIANT (sorted-lowercase): maintained by inserting at the search position.
-        match self
-            .entries
-            .binary_search_by(|(k, _)| crate::policy::short_first(k, &key))
-        {
+        match self.search(&key, hash) {
             Ok(i) => {
                 if let Some(slot) = self.entries.get_mut(i) {
-                    slot.1 = value;
+                    slot.value = value;
                 }
             }
-            Err(i) => self.entries.insert(i, (key, value)),
+            Err(i) => self.entries.insert(
+                i,
+                Entry {
+                    order: (key.len(), hash),
+                    key,
+                    value,
+                },
+            ),
         }
     }
 
     /// Removes `key`.
     pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
         let key = key.to_ascii_lowercase();
-        let i = self.find(&key)?;
-        Some(self.entries.remove(i).1)
+        let i = self.search(&key, key_hash(&key)).ok()?;
+        Some(self.entries.remove(i).value)
     }
 
     /// The value of `key` (any case).
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
         if key.bytes().any(|b| b.is_ascii_uppercase()) {
             let key = key.to_ascii_lowercase();
-            self.get_lowercase(&key)
+            self.get_hashed(&key, key_hash(&key))
         } else {
-            self.get_lowercase(key)
+            self.get_hashed(key, key_hash(key))
         }
     }
 
-    /// Lookup with an already lowercased key: the hot path.
-    pub(crate) fn get_lowercase(&self, key: &str) -> Option<&ContextValue> {
-        self.find(key)
-            .and_then(|i| self.entries.get(i))
-            .map(|(_, v)| v)
+    /// Lookup with a lowercased key and its `key_hash`, computed when the policy was
+    /// compiled: the hot path.
+    pub(crate) fn get_hashed(&self, key: &str, hash: u64) -> Option<&ContextValue> {
+        let i = self.search(key, hash).ok()?;
+        self.entries.get(i).map(|e| &e.value)
     }
 
-    /// A single-valued key's value (lowercased key), for policy variables.
-    pub(crate) fn variable(&self, key: &str) -> Option<&str> {
-        self.get_lowercase(key).and_then(ContextValue::single)
+    /// A single-valued key's value (lowercased key and its `key_hash`), for policy
+    /// variables.
+    pub(crate) fn variable(&self, key: &str, hash: u64) -> Option<&str> {
+        self.get_hashed(key, hash).and_then(ContextValue::single)
     }
 
-    fn find(&self, key: &str) -> Option<usize> {
-        self.entries
-            .binary_search_by(|(k, _)| crate::policy::short_first(k, key))
-            .ok()
+    /// `variable` with the context's own copy of the key.
+    fn variable_entry(&self, key: &str, hash: u64) -> Option<(&str, &str)> {
+        let e = self.entries.get(self.search(key, hash).ok()?)?;
+        Some((e.key.as_str(), e.value.single()?))
+    }
+
+    /// `Ok(index)` of `key`, or `Err(index)` where it would go. Integers only until the
+    /// hit; keys with equal (length, hash) can only be a hash collision, checked in turn.
+    fn search(&self, key: &str, hash: u64) -> Result<usize, usize> {
+        let order = (key.len(), hash);
+        let from = self.entries.partition_point(|e| e.order < order);
+        let same = self.entries.get(from..).unwrap_or(&[]);
+        same.iter()
+            .take_while(|e| e.order == order)
+            .position(|e| e.key == key)
+            .map(|i| from + i)
+            .ok_or(from)
     }
 
     /// All entries, keys lowercased, shortest key first.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
     }
 
     /// Number of keys.
@@ -285,6 +316,48 @@ impl Context {
             ctx.insert(&format!("aws:PrincipalTag/{k}"), *v);
         }
         ctx
+    }
+}
+
+/// The policy variables resolved during one evaluation. A request's statements name the same
+/// few (`aws:username`, a principal tag) again and again: each is looked up in the context
+/// once. No allocation; variables beyond the first few, and missing ones, are looked up
+/// each time.
+pub(crate) struct Variables<'c> {
+    ctx: &'c Context,
+    resolved: [Cell<Option<Resolved<'c>>>; 4],
+}
+
+/// A resolved policy variable; `key` is the context's copy.
+#[derive(Debug, Clone, Copy)]
+struct Resolved<'c> {
+    hash: u64,
+    key: &'c str,
+    value: &'c str,
+}
+
+impl<'c> Variables<'c> {
+    pub(crate) fn new(ctx: &'c Context) -> Self {
+        Self {
+            ctx,
+            resolved: Default::default(),
+        }
+    }
+
+    /// The value of the policy variable `key` (lowercased, with its `key_hash`).
+    pub(crate) fn get(&self, key: &str, hash: u64) -> Option<&'c str> {
+        for slot in &self.resolved {
+            match slot.get() {
+                Some(r) if r.hash == hash && r.key == key => return Some(r.value),
+                Some(_) => {}
+                None => {
+                    let (key, value) = self.ctx.variable_entry(key, hash)?;
+                    slot.set(Some(Resolved { hash, key, value }));
+                    return Some(value);
+                }
+            }
+        }
+        self.ctx.variable(key, hash)
     }
 }
 

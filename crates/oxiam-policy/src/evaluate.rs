@@ -7,8 +7,9 @@
 //! Hot path: no allocation. Statements are found through each policy's service index, and
 //! reasons go into a fixed inline array.
 
+use crate::action::RequestAction;
 use crate::arn::Arn;
-use crate::context::{Context, Principal, PrincipalType};
+use crate::context::{Context, Principal, PrincipalType, Variables};
 use crate::policy::{Policy, PolicyKind, Statement, StatementEffect};
 use crate::principal::PrincipalMatch;
 
@@ -115,7 +116,9 @@ pub struct Reason<'p> {
 }
 
 /// Capacity of the inline reason list.
-pub const MAX_REASONS: usize = 8;
+// INVARIANT (reason-capacity): `decide` pushes at most four reasons (resource, identity,
+// boundary, session); a smaller `Decision` is cheaper to build and return on every call.
+pub const MAX_REASONS: usize = 4;
 
 /// The deciding statements, inline (no heap allocation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,9 +196,9 @@ struct Scan<'p> {
 /// The request, pre-split once.
 struct Prepared<'r> {
     req: &'r Request<'r>,
-    service: &'r str,
-    name: &'r str,
+    action: RequestAction<'r>,
     arn: Option<Arn<'r>>,
+    variables: Variables<'r>,
 }
 
 fn scan<'p>(
@@ -211,7 +214,7 @@ fn scan<'p>(
         if !compiled.has_deny && out.allow.is_some() && policy_type != PolicyType::Resource {
             continue;
         }
-        let (by_service, always) = compiled.index.candidates(prep.service);
+        let (by_service, always) = compiled.index.candidates(&prep.action);
         for &i in by_service.iter().chain(always) {
             let idx = i as usize;
             let Some(st) = compiled.statements.get(idx) else {
@@ -257,10 +260,10 @@ fn scan<'p>(
 /// statement names no principal).
 fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>> {
     let req = prep.req;
-    if !st.action_matches(prep.service, prep.name) {
+    if !st.action_matches(&prep.action) {
         return None;
     }
-    if !st.resource_matches(req.resource, prep.arn.as_ref(), req.context) {
+    if !st.resource_matches(req.resource, prep.arn.as_ref(), &prep.variables) {
         return None;
     }
     let how = match &st.principal {
@@ -275,7 +278,7 @@ fn applies(st: &Statement, prep: &Prepared<'_>) -> Option<Option<PrincipalMatch>
     };
     st.conditions
         .iter()
-        .all(|c| c.evaluate(req.context))
+        .all(|c| c.evaluate_with(req.context, &prep.variables))
         .then_some(how)
 }
 
@@ -313,12 +316,11 @@ pub fn evaluate<'p>(request: &Request<'_>, policies: &PolicySet<'p>) -> Decision
             long.as_str()
         }
     };
-    let (service, name) = action.split_once(':').unwrap_or((action, ""));
     let prep = Prepared {
         req: request,
-        service,
-        name,
+        action: RequestAction::new(action),
         arn: Arn::parse(request.resource),
+        variables: Variables::new(request.context),
     };
     let facts = gather(&prep, policies);
     decide(&facts)

@@ -164,10 +164,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         // Fast path: no escapes, borrow the source.
         let rest = self.src.get(start..).unwrap_or(&[]);
-        let stop = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        self.pos = start + stop.unwrap_or(rest.len());
+        self.pos = start + plain_run(rest);
         if self.peek() == Some(b'"') {
             let s = self.text.get(start..self.pos).unwrap_or("");
             self.pos += 1;
@@ -311,6 +308,35 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Length of the run of string bytes at the start of `bytes` that need no attention: up to
+/// the first `"`, `\\` or control character. Eight bytes at a time (SWAR): policy strings
+/// are ARNs and action names tens of bytes long.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is below `n` (n ≤ 128): the classic "has less" bit trick; exact for
+    // "is there such a byte", which is all that is asked here.
+    let has_less = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let mut done = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let stop = has_less(w ^ (ONES * u64::from(b'"')), 1)
+            || has_less(w ^ (ONES * u64::from(b'\\')), 1)
+            || has_less(w, 0x20);
+        if stop {
+            break;
+        }
+        done += 8;
+    }
+    let tail = bytes.get(done..).unwrap_or(&[]);
+    done + tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(tail.len())
+}
+
 /// The JSON path (`$.Statement[1].Resource[0]`) of the value or key that starts at `offset`.
 /// Paths are built only for findings, so compiling valid documents formats nothing.
 pub(crate) fn path_at(root: &Node<'_>, offset: usize) -> String {
@@ -360,6 +386,29 @@ pub(crate) fn path_at(root: &Node<'_>, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_run_stops_where_a_byte_scan_does() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        let stops: [u8; 8] = [b'"', b'\\', 0, 0x1f, b'\n', 0x20, 0x7f, 0xff];
+        for len in 0..40 {
+            for at in 0..=len {
+                for &stop in &stops {
+                    let mut text: Vec<u8> = (0..len)
+                        .map(|i| b"arn:aws:s3:::b/\xc3\xa9"[i % 17])
+                        .collect();
+                    if let Some(c) = text.get_mut(at) {
+                        *c = stop;
+                    }
+                    assert_eq!(plain_run(&text), naive(&text), "{text:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn parses_nested_values_with_offsets() {

@@ -7,6 +7,8 @@
 //!   evaluation touches only candidates. [`validate`] lists every problem, first the one AWS
 //!   reports, with AWS's `MalformedPolicyDocument` messages ([`messages`]) and a [`Location`];
 //!   size quotas per [`PolicyKind`] ([`limits`], [`SizeLimit`], `LimitExceeded`).
+//! - `action`: `Action`/`NotAction` patterns grouped by exact service and each policy's
+//!   statements indexed by service, searched by hashes of the lowercased service and name.
 //! - `json`: a JSON parser that keeps byte offsets (errors carry line, column, JSON path).
 //! - `wildcard`: `*`/`?` patterns and policy variables (`${aws:username}`,
 //!   `${aws:x, 'default'}`, `${*}` `${?}` `${$}`), matched without allocation;
@@ -48,6 +50,7 @@
 //! assert_eq!(decision.effect, Effect::Allow);
 //! ```
 
+mod action;
 pub mod arn;
 mod condition;
 mod context;
@@ -81,5 +84,5 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
         wildcards: true,
         variables: false,
     };
-    wildcard::Pattern::compile(pattern, syntax).matches(text, case_insensitive, &|_| None)
+    wildcard::Pattern::compile(pattern, syntax).matches(text, case_insensitive, &|_, _| None)
 }

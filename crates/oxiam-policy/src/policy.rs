@@ -9,15 +9,15 @@
 //!               <resource_block>? <condition_block>? }
 //! ```
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::action::{ActionIndex, ActionPattern, ActionSet, RequestAction, split_colon};
 use crate::arn::{ArnPattern, PARTITIONS, Segments};
 use crate::condition::{self, Condition};
 use crate::error::{ErrorKind, Finding, Location, PolicyError, Severity, Stage, messages};
 use crate::json::{self, Member, Node, Value};
 use crate::principal::PrincipalSet;
-use crate::wildcard::{Shape, Syntax};
+use crate::wildcard::Syntax;
 
 /// What a policy document is used as; decides which elements are required or prohibited and
 /// the default size limit.
@@ -133,69 +133,6 @@ pub enum StatementEffect {
     Deny,
 }
 
-/// One compiled `Action` entry: one allocation (the text) unless a side needs a glob.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ActionPattern {
-    /// The action as written.
-    text: Box<str>,
-    /// Byte index of the `:` (the text's length if there is none).
-    colon: usize,
-    service: Shape,
-    name: Shape,
-}
-
-/// Actions have wildcards but no variables.
-const ACTION: Syntax = Syntax {
-    wildcards: true,
-    variables: false,
-};
-
-impl ActionPattern {
-    fn compile(src: &str) -> Self {
-        // INVARIANT (lowercase-actions): patterns are stored lowercased; `matches` takes a
-        // lowercased request action, so comparisons are plain byte comparisons.
-        let lower = src.to_ascii_lowercase();
-        let src = lower.as_str();
-        let (colon, service, name) = match src.split_once(':') {
-            _ if src == "*" => (src.len(), Shape::Any, Shape::Any),
-            Some((s, n)) => (s.len(), Shape::of(s, ACTION), Shape::of(n, ACTION)),
-            None => (src.len(), Shape::of(src, ACTION), Shape::Exact),
-        };
-        Self {
-            text: lower.into_boxed_str(),
-            colon,
-            service,
-            name,
-        }
-    }
-
-    fn sides(&self) -> (&str, &str) {
-        let service = self.text.get(..self.colon).unwrap_or("");
-        let name = self.text.get(self.colon + 1..).unwrap_or("");
-        (service, name)
-    }
-
-    fn matches(&self, service: &str, name: &str) -> bool {
-        let (s, n) = self.sides();
-        let none = |_: &str| -> Option<&str> { None };
-        self.service.matches(s, service, false, &none) && self.name.matches(n, name, false, &none)
-    }
-
-    /// The exact service prefix this pattern is limited to, if any (any case).
-    fn service_key(&self) -> Option<&str> {
-        match self.service {
-            Shape::Exact => Some(self.sides().0),
-            Shape::Any | Shape::Prefix | Shape::Glob(_) => None,
-        }
-    }
-}
-
-/// Orders by length, then bytes: most comparisons of short keys end at the length, without a
-/// `memcmp` call. Used for every sorted search on the hot path.
-pub(crate) fn short_first(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
 /// A compiled statement.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
@@ -203,12 +140,7 @@ pub(crate) struct Statement {
     pub(crate) effect: StatementEffect,
     /// `(principals, is NotPrincipal)`.
     pub(crate) principal: Option<(PrincipalSet, bool)>,
-    /// INVARIANT (actions-by-service): patterns without an exact service come first, then
-    /// the others sorted by service, so a request's service is a binary search away (some
-    /// AWS managed policies list 900 actions in one statement).
-    pub(crate) actions: Box<[ActionPattern]>,
-    /// Index of the first pattern with an exact service.
-    pub(crate) exact_from: usize,
+    pub(crate) actions: ActionSet,
     pub(crate) not_action: bool,
     /// `None`: no resource element (trust policies): matches any resource.
     pub(crate) resources: Option<Box<[ArnPattern]>>,
@@ -217,21 +149,8 @@ pub(crate) struct Statement {
 }
 
 impl Statement {
-    /// `service` and `name` are lowercased.
-    pub(crate) fn action_matches(&self, service: &str, name: &str) -> bool {
-        let (wild, exact) = self
-            .actions
-            .split_at_checked(self.exact_from)
-            .unwrap_or((&[], &[]));
-        let start = exact.partition_point(|a| short_first(a.sides().0, service).is_lt());
-        let hit = wild.iter().any(|a| a.matches(service, name))
-            || exact
-                .get(start..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|a| a.sides().0 == service)
-                .any(|a| a.matches(service, name));
-        hit != self.not_action
+    pub(crate) fn action_matches(&self, action: &RequestAction<'_>) -> bool {
+        self.actions.matches(action) != self.not_action
     }
 
     /// `arn` is the request's resource already split (`None` if it is not an ARN).
@@ -239,12 +158,12 @@ impl Statement {
         &self,
         resource: &str,
         arn: Option<&crate::arn::Arn<'_>>,
-        ctx: &crate::Context,
+        variables: &crate::context::Variables<'_>,
     ) -> bool {
         let Some(resources) = &self.resources else {
             return true;
         };
-        let vars = |k: &str| ctx.variable(k);
+        let vars = |k: &str, hash: u64| variables.get(k, hash);
         // An entry whose variable has no value matches no resource (AWS "Policy variables
         // with no value"); the other entries still count, and for `NotResource` the
         // resource is then outside that entry.
@@ -252,66 +171,6 @@ impl Statement {
             .iter()
             .any(|r| r.matches_split(resource, arn, &vars))
             != self.not_resource
-    }
-}
-
-/// Statements grouped by the service prefix of their actions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ActionIndex {
-    /// INVARIANT (sorted-services): sorted by lowercased service (`short_first`); each list
-    /// ascending.
-    by_service: Vec<(Box<str>, Box<[u32]>)>,
-    /// Statements every request must look at: `NotAction`, `*`, wildcard services.
-    always: Box<[u32]>,
-}
-
-impl ActionIndex {
-    fn build(statements: &[Statement]) -> Self {
-        let mut by_service: Vec<(Box<str>, Vec<u32>)> = Vec::new();
-        let mut always = Vec::new();
-        for (i, st) in statements.iter().enumerate() {
-            let i = u32::try_from(i).unwrap_or(u32::MAX);
-            let limited = !st.not_action && st.actions.iter().all(|a| a.service_key().is_some());
-            if !limited {
-                always.push(i);
-                continue;
-            }
-            for key in st.actions.iter().filter_map(ActionPattern::service_key) {
-                match by_service.binary_search_by(|(s, _)| short_first(s, key)) {
-                    Ok(pos) => {
-                        if let Some((_, list)) = by_service.get_mut(pos)
-                            && list.last() != Some(&i)
-                        {
-                            list.push(i);
-                        }
-                    }
-                    Err(pos) => {
-                        by_service
-                            .insert(pos, (key.to_ascii_lowercase().into_boxed_str(), vec![i]));
-                    }
-                }
-            }
-        }
-        // INVARIANT (sorted-services): inserted at binary-search positions; statement
-        // indices pushed in increasing order, each once.
-        Self {
-            by_service: by_service
-                .into_iter()
-                .map(|(k, v)| (k, v.into_boxed_slice()))
-                .collect(),
-            always: always.into_boxed_slice(),
-        }
-    }
-
-    /// Candidate statements for `service` (lowercased): the service's list and `always`.
-    pub(crate) fn candidates(&self, service: &str) -> (&[u32], &[u32]) {
-        let hit = self
-            .by_service
-            .binary_search_by(|(k, _)| short_first(k, service))
-            .ok()
-            .and_then(|i| self.by_service.get(i))
-            .map_or(&[][..], |(_, v)| &v[..]);
-        (hit, &self.always)
     }
 }
 
@@ -470,6 +329,24 @@ impl Checker<'_> {
     }
 }
 
+/// Characters that are not white space, as AWS counts policy size: bytes that start a UTF-8
+/// character and are not ASCII white space (JSON allows no other white space between
+/// tokens). Branch-free byte counters over blocks of at most 255 bytes, so the loop
+/// vectorizes (a `usize` sum per byte does not).
+fn non_white_space_chars(src: &str) -> usize {
+    src.as_bytes()
+        .chunks(255)
+        .map(|block| {
+            let kept = block.iter().fold(0u8, |n, &b| {
+                let ws = (b == b' ') | (b == b'\t') | (b == b'\n') | (b == b'\r');
+                let continuation = (b & 0xC0) == 0x80;
+                n.wrapping_add(u8::from(!(ws | continuation)))
+            });
+            usize::from(kept)
+        })
+        .sum()
+}
+
 /// Parses, validates and compiles. Returns the compiled policy unless the document could not
 /// be read at all, and every finding.
 fn compile(
@@ -487,17 +364,7 @@ fn compile(
         },
     };
     if let Some(limit) = options.size_limit {
-        // Characters that are not white space: bytes that start a UTF-8 character and are
-        // not ASCII white space (JSON allows no other white space between tokens).
-        // Branch-free sum so the loop vectorizes.
-        let size: usize = src
-            .bytes()
-            .map(|b| {
-                let ws = (b == b' ') | (b == b'\t') | (b == b'\n') | (b == b'\r');
-                let continuation = (b & 0xC0) == 0x80;
-                usize::from(!(ws | continuation))
-            })
-            .sum();
+        let size = non_white_space_chars(src);
         if size > limit.max_chars {
             let msg = format!(
                 "Cannot exceed quota for {}: {}",
@@ -574,13 +441,15 @@ fn compile(
         Some((n, _)) => ck.syntax_error(n.offset),
     }
 
-    // Sids must be unique within the policy.
-    let mut seen = HashSet::new();
+    // Sids must be unique within the policy. A sorted list: policies have tens of
+    // statements, and hashing each Sid costs more than a few comparisons.
+    let mut seen: Vec<&str> = Vec::with_capacity(statements.len());
     for (st, offset) in &statements {
-        if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty())
-            && !seen.insert(sid)
-        {
-            ck.report(Stage::Sid, *offset, messages::SID_UNIQUE);
+        if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
+            match seen.binary_search(&sid) {
+                Ok(_) => ck.report(Stage::Sid, *offset, messages::SID_UNIQUE),
+                Err(at) => seen.insert(at, sid),
+            }
         }
     }
     if !version_given || version == Version::V2008_10_17 {
@@ -597,7 +466,7 @@ fn compile(
         }
     }
     let statements: Vec<Statement> = statements.into_iter().map(|(s, _)| s).collect();
-    let index = ActionIndex::build(&statements);
+    let index = ActionIndex::build(statements.iter().map(|s| (&s.actions, s.not_action)));
     let has_deny = statements.iter().any(|s| s.effect == StatementEffect::Deny);
     let compiled = Compiled {
         kind,
@@ -793,16 +662,6 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
         }
     };
 
-    // INVARIANT (actions-by-service): established here.
-    let mut actions = actions;
-    actions.sort_by(|a, b| match (a.service_key(), b.service_key()) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => short_first(x, y),
-    });
-    let exact_from = actions.partition_point(|a| a.service_key().is_none());
-
     // Condition
     let conditions = match get("Condition") {
         Some(m) => condition_element(ck, &m.value),
@@ -814,8 +673,7 @@ fn statement(ck: &mut Checker<'_>, node: &Node<'_>) -> Option<(Statement, usize)
             sid,
             effect,
             principal,
-            exact_from,
-            actions: actions.into_boxed_slice(),
+            actions: ActionSet::new(actions),
             not_action,
             resources: resources.map(Vec::into_boxed_slice),
             not_resource,
@@ -984,10 +842,10 @@ fn check_action(a: &str) -> Result<(), String> {
     if a == "*" {
         return Ok(());
     }
-    let Some((vendor, name)) = a.split_once(':') else {
+    let Some((vendor, name)) = split_colon(a) else {
         return Err(messages::ACTION_VENDOR.to_owned());
     };
-    if name.contains(':') {
+    if split_colon(name).is_some() {
         return Err(messages::ACTION_COLON.to_owned());
     }
     let vendor_ok = !vendor.is_empty()
@@ -1458,6 +1316,18 @@ mod tests {
     }
 
     #[test]
+    fn non_white_space_chars_counts_characters_across_blocks() {
+        let text = "a é\t€\n😀\r".repeat(300);
+        let naive = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+            .count();
+        assert_eq!(non_white_space_chars(&text), naive);
+        assert_eq!(non_white_space_chars(&"x".repeat(1000)), 1000);
+        assert_eq!(non_white_space_chars(""), 0);
+    }
+
+    #[test]
     fn size_limits_count_non_whitespace_characters() {
         let padded = OK.replace(',', &format!(",{}", " ".repeat(10_000)));
         assert!(Policy::parse(&padded, PolicyKind::Identity).is_ok());
@@ -1509,19 +1379,11 @@ mod tests {
             PolicyKind::Identity,
         )
         .unwrap();
-        assert_eq!(
-            p.inner.index.candidates("s3"),
-            (&[0u32][..], &[1u32, 2][..])
-        );
-        assert_eq!(
-            p.inner.index.candidates("ec2"),
-            (&[0u32][..], &[1u32, 2][..])
-        );
-        assert_eq!(
-            p.inner.index.candidates("sqs"),
-            (&[3u32][..], &[1u32, 2][..])
-        );
-        assert_eq!(p.inner.index.candidates("kms").0, &[] as &[u32]);
+        let candidates = |action: &str| p.inner.index.candidates(&RequestAction::new(action));
+        assert_eq!(candidates("s3:x"), (&[0u32][..], &[1u32, 2][..]));
+        assert_eq!(candidates("ec2:x"), (&[0u32][..], &[1u32, 2][..]));
+        assert_eq!(candidates("sqs:x"), (&[3u32][..], &[1u32, 2][..]));
+        assert_eq!(candidates("kms:x").0, &[] as &[u32]);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! does. The walk uses the same offset-keeping JSON parser, so positions agree with the
 //! locations of validation findings.
 
+use crate::action::RequestAction;
 use crate::arn::Arn;
+use crate::context::Variables;
 use crate::error::Location;
 use crate::evaluate::Request;
 use crate::json::{self, Node, Value};
@@ -176,11 +178,10 @@ impl Policy {
     /// Whether statement `index` names `action` (any case) in its `Action`/`NotAction`.
     pub fn statement_matches_action(&self, index: usize, action: &str) -> bool {
         let action = action.to_ascii_lowercase();
-        let (service, name) = action.split_once(':').unwrap_or((&action, ""));
         self.inner
             .statements
             .get(index)
-            .is_some_and(|st| st.action_matches(service, name))
+            .is_some_and(|st| st.action_matches(&RequestAction::new(&action)))
     }
 
     /// Whether statement `index` reaches `request` by its action and resource, whatever its
@@ -191,12 +192,11 @@ impl Policy {
             return false;
         };
         let action = request.action.to_ascii_lowercase();
-        let (service, name) = action.split_once(':').unwrap_or((&action, ""));
-        st.action_matches(service, name)
+        st.action_matches(&RequestAction::new(&action))
             && st.resource_matches(
                 request.resource,
                 Arn::parse(request.resource).as_ref(),
-                request.context,
+                &Variables::new(request.context),
             )
     }
 }

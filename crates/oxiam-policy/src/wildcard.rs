@@ -18,6 +18,8 @@ pub(crate) enum Token {
     /// `${key}` or `${key, 'default'}`; `key` is lowercased (keys are case-insensitive).
     Variable {
         key: Box<str>,
+        /// `key_hash(key)`, for `Context::get_hashed`.
+        hash: u64,
         default: Option<Box<str>>,
         /// Ordinal among the pattern's variables, for the per-match resolution cache.
         slot: usize,
@@ -90,7 +92,7 @@ impl Pattern {
         &self,
         text: &str,
         ignore_case: bool,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -122,15 +124,17 @@ pub(crate) enum Shape {
 impl Shape {
     /// Classifies `src`.
     pub(crate) fn of(src: &str, syntax: Syntax) -> Self {
-        let plain = |s: &str| is_plain(s, syntax);
-        if syntax.wildcards && src == "*" {
-            Self::Any
-        } else if plain(src) {
-            Self::Exact
-        } else if syntax.wildcards && src.strip_suffix('*').is_some_and(plain) {
-            Self::Prefix
-        } else {
-            Self::Glob(Pattern::compile(src, syntax))
+        Self::from_first_special(src, special_at(src, syntax), syntax)
+    }
+
+    /// Classifies `src` whose first wildcard or variable under `syntax` is at byte `first`
+    /// (found by the caller's own scan): `Prefix` if it is a final `*`.
+    pub(crate) fn from_first_special(src: &str, first: Option<usize>, syntax: Syntax) -> Self {
+        match first {
+            None => Self::Exact,
+            Some(0) if src == "*" => Self::Any,
+            Some(i) if i + 1 == src.len() && src.ends_with('*') => Self::Prefix,
+            Some(_) => Self::Glob(Pattern::compile(src, syntax)),
         }
     }
 
@@ -140,7 +144,7 @@ impl Shape {
         src: &str,
         text: &str,
         ignore_case: bool,
-        vars: &dyn Fn(&str) -> Option<&'v str>,
+        vars: &dyn Fn(&str, u64) -> Option<&'v str>,
     ) -> bool {
         match self {
             Self::Any => true,
@@ -161,8 +165,13 @@ impl Shape {
 
 /// True if `s` has neither wildcards nor variables under `syntax` (one pass).
 fn is_plain(s: &str, syntax: Syntax) -> bool {
+    special_at(s, syntax).is_none()
+}
+
+/// Byte index of the first wildcard or variable (`${`) in `s` under `syntax`.
+fn special_at(s: &str, syntax: Syntax) -> Option<usize> {
     let b = s.as_bytes();
-    !b.iter().enumerate().any(|(i, &c)| match c {
+    b.iter().enumerate().position(|(i, &c)| match c {
         b'*' | b'?' => syntax.wildcards,
         b'$' => syntax.variables && b.get(i + 1) == Some(&b'{'),
         _ => false,
@@ -190,13 +199,20 @@ fn tokenize(src: &str, syntax: Syntax) -> Vec<Token> {
             rest = rest.get(len..).unwrap_or("");
             match token {
                 Token::Literal(s) => lit.push_str(&s),
-                Token::Variable { key, default, .. } => {
+                Token::Variable {
+                    key, hash, default, ..
+                } => {
                     flush(&mut lit, &mut tokens);
                     let slot = tokens
                         .iter()
                         .filter(|t| matches!(t, Token::Variable { .. }))
                         .count();
-                    tokens.push(Token::Variable { key, default, slot });
+                    tokens.push(Token::Variable {
+                        key,
+                        hash,
+                        default,
+                        slot,
+                    });
                 }
                 other => {
                     flush(&mut lit, &mut tokens);
@@ -254,11 +270,15 @@ fn variable(s: &str) -> Option<(Token, usize)> {
     }
     let token = match key {
         "*" | "?" | "$" => Token::Literal(key.into()),
-        _ => Token::Variable {
-            key: key.to_ascii_lowercase().into_boxed_str(),
-            default: default.map(Into::into),
-            slot: 0,
-        },
+        _ => {
+            let key = key.to_ascii_lowercase();
+            Token::Variable {
+                hash: crate::action::key_hash(&key),
+                key: key.into_boxed_str(),
+                default: default.map(Into::into),
+                slot: 0,
+            }
+        }
     };
     Some((token, len))
 }
@@ -274,15 +294,16 @@ fn char_len(b: u8) -> usize {
 }
 
 /// Greedy wildcard match with one backtrack point (the last `*`): O(pattern × text) worst
-/// case, no allocation. Literal tokens are walked byte by byte (`lo` is the offset inside
-/// the current literal); `?` consumes one whole UTF-8 character.
+/// case, no allocation. Literals (and variable values) are compared whole; after a failure
+/// the last `*` swallows one more character, skipping straight to the next place where the
+/// literal after it can start; `?` consumes one whole UTF-8 character.
 fn glob<'v>(
     tokens: &[Token],
     text: &[u8],
     ignore_case: bool,
-    vars: &dyn Fn(&str) -> Option<&'v str>,
+    vars: &dyn Fn(&str, u64) -> Option<&'v str>,
 ) -> bool {
-    let (mut ti, mut lo, mut si) = (0usize, 0usize, 0usize);
+    let (mut ti, mut si) = (0usize, 0usize);
     // Resolved variable values: backtracking revisits variables, and each lookup is a
     // binary search over the context.
     let mut cache: [Option<Option<&'v str>>; 8] = [None; 8];
@@ -291,52 +312,61 @@ fn glob<'v>(
     loop {
         let advanced = match tokens.get(ti) {
             Some(Token::Star) => {
+                // A final star swallows whatever is left.
+                if ti + 1 == tokens.len() {
+                    return true;
+                }
                 star = Some((ti + 1, si));
                 ti += 1;
-                lo = 0;
                 continue;
             }
             Some(Token::One) => match text.get(si) {
                 Some(&b) => {
                     si += char_len(b);
-                    ti += 1;
                     true
                 }
                 None => false,
             },
-            Some(Token::Literal(s)) => {
-                step(s.as_bytes(), &mut ti, &mut lo, &mut si, text, ignore_case)
-            }
-            Some(Token::Variable { key, default, slot }) => {
+            Some(Token::Literal(s)) => eat(s.as_bytes(), text, &mut si, ignore_case),
+            Some(Token::Variable {
+                key,
+                hash,
+                default,
+                slot,
+            }) => {
                 let resolved = match cache.get_mut(*slot) {
                     Some(Some(v)) => *v,
-                    Some(empty) => *empty.insert(vars(key)),
-                    None => vars(key),
+                    Some(empty) => *empty.insert(vars(key, *hash)),
+                    None => vars(key, *hash),
                 };
                 let Some(value) = resolved.or(default.as_deref()) else {
                     return false;
                 };
-                step(
-                    value.as_bytes(),
-                    &mut ti,
-                    &mut lo,
-                    &mut si,
-                    text,
-                    ignore_case,
-                )
+                eat(value.as_bytes(), text, &mut si, ignore_case)
             }
             None if si >= text.len() => return true,
             None => false,
         };
         if advanced {
+            ti += 1;
             continue;
         }
         match star {
             Some((after, swallowed)) if swallowed < text.len() => {
-                let next = swallowed + text.get(swallowed).map_or(1, |&b| char_len(b));
+                let mut next = swallowed + text.get(swallowed).map_or(1, |&b| char_len(b));
+                // A literal after the star can only start where its first byte is (a UTF-8
+                // leading byte, so the skip lands on a character boundary).
+                if let Some(Token::Literal(lit)) = tokens.get(after)
+                    && let Some(&first) = lit.as_bytes().first()
+                {
+                    let rest = text.get(next..).unwrap_or(&[]);
+                    match rest.iter().position(|&t| same(first, t, ignore_case)) {
+                        Some(skip) => next += skip,
+                        None => return false,
+                    }
+                }
                 star = Some((after, next));
                 ti = after;
-                lo = 0;
                 si = next;
             }
             _ => return false,
@@ -344,20 +374,21 @@ fn glob<'v>(
     }
 }
 
-/// Advances through one byte of a literal (or past its end). False on a mismatch.
-fn step(lit: &[u8], ti: &mut usize, lo: &mut usize, si: &mut usize, text: &[u8], ic: bool) -> bool {
-    let Some(&p) = lit.get(*lo) else {
-        *ti += 1;
-        *lo = 0;
-        return true;
+/// Byte equality, ASCII case folded if `ic`.
+fn same(p: u8, t: u8, ic: bool) -> bool {
+    p == t || (ic && p.eq_ignore_ascii_case(&t))
+}
+
+/// Consumes `lit` at `text[*si..]` if it is there.
+fn eat(lit: &[u8], text: &[u8], si: &mut usize, ic: bool) -> bool {
+    let Some(head) = text.get(*si..*si + lit.len()) else {
+        return false;
     };
-    match text.get(*si) {
-        Some(&t) if p == t || (ic && p.eq_ignore_ascii_case(&t)) => {
-            *lo += 1;
-            *si += 1;
-            true
-        }
-        _ => false,
+    if eq(lit, head, ic) {
+        *si += lit.len();
+        true
+    } else {
+        false
     }
 }
 
@@ -370,7 +401,7 @@ mod tests {
         variables: true,
     };
 
-    fn none(_: &str) -> Option<&'static str> {
+    fn none(_: &str, _: u64) -> Option<&'static str> {
         None
     }
 
@@ -425,7 +456,7 @@ mod tests {
 
     #[test]
     fn variables_resolve_and_default() {
-        let vars = |k: &str| match k {
+        let vars = |k: &str, _: u64| match k {
             "aws:username" => Some("alice"),
             "aws:principaltag/team" => Some("a*b"),
             _ => None,

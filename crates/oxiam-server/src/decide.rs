@@ -126,7 +126,7 @@ impl CompiledPolicies {
     }
 
     /// The store keys of the groups a user is a member of.
-    fn groups_of<'a>(&'a self, user_id: &str) -> impl Iterator<Item = &'a String> + 'a {
+    pub(crate) fn groups_of<'a>(&'a self, user_id: &str) -> impl Iterator<Item = &'a String> + 'a {
         self.groups_of.get(user_id).into_iter().flatten()
     }
 

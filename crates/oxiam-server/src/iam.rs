@@ -5,10 +5,13 @@
 pub mod access_keys;
 pub mod account;
 pub mod attached;
+pub mod credential_report;
 pub mod groups;
 pub mod inline;
 pub mod instance_profiles;
+pub mod mfa;
 pub mod oidc_providers;
+pub mod passwords;
 pub mod policies;
 pub mod roles;
 pub mod saml_providers;

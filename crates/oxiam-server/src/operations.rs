@@ -10,9 +10,9 @@ use crate::authn::{Caller, CallerKind};
 use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
-    Ctx, access_keys, account, attached, groups, inline, instance_profiles, oidc_providers,
-    policies, roles, saml_providers, service_credentials, simulator, ssh_public_keys,
-    sts_preferences, users,
+    Ctx, access_keys, account, attached, credential_report, groups, inline, instance_profiles, mfa,
+    oidc_providers, passwords, policies, roles, saml_providers, service_credentials, simulator,
+    ssh_public_keys, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -475,6 +475,48 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
             t.tag_keys(r.tag_keys.clone());
             t
         }
+        // Login profiles and passwords.
+        Q::CreateLoginProfile(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::GetLoginProfile(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::DeleteLoginProfile(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateLoginProfile(r) => on(action, &x.user(&r.user_name)),
+        Q::ChangePassword(_) => {
+            let own = x.self_or_user(None);
+            // `AllowUsersToChangePassword` lets every user change their own password
+            // without a policy granting iam:ChangePassword.
+            if passwords::users_may_change_password(x.state, account) {
+                Target::always(action, own.arn)
+            } else {
+                on(action, &own)
+            }
+        }
+        // MFA devices: the device's ARN for the device's own operations, the user's for
+        // assigning devices to users.
+        Q::CreateVirtualMFADevice(r) => {
+            let mut t = Target::new(
+                action,
+                x.new_arn("mfa", r.path.as_ref(), &r.virtual_mfa_device_name),
+            );
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::DeleteVirtualMFADevice(r) => mfa_target(action, x, &r.serial_number),
+        Q::ListMFADeviceTags(r) => mfa_target(action, x, &r.serial_number),
+        Q::TagMFADevice(r) => {
+            let mut t = mfa_target(action, x, &r.serial_number);
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagMFADevice(r) => {
+            let mut t = mfa_target(action, x, &r.serial_number);
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        Q::EnableMFADevice(r) => on(action, &x.user(&r.user_name)),
+        Q::ResyncMFADevice(r) => on(action, &x.user(&r.user_name)),
+        Q::DeactivateMFADevice(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::GetMFADevice(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::ListMFADevices(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
         // The policy simulator: on the principal whose policies are simulated.
         Q::SimulatePrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
         Q::GetContextKeysForPrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
@@ -545,6 +587,20 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
     }
 }
 
+/// On a virtual MFA device by serial number (its ARN), with its tags when it exists.
+fn mfa_target(action: String, x: &Resolver<'_>, serial: &str) -> Target {
+    let mut t = Target::new(action, serial.to_owned());
+    if let Some(d) = x
+        .state
+        .mfa_devices
+        .get(serial)
+        .filter(|d| d.account == x.account())
+    {
+        t.resource_tags(&d.tags);
+    }
+    t
+}
+
 /// On an OIDC provider named by ARN, with `aws:ResourceTag/…` when it exists.
 fn oidc(action: String, x: &Resolver<'_>, arn: &str) -> Target {
     let mut t = Target::new(action, arn.to_owned());
@@ -581,7 +637,13 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
         quotas: &app.config.quotas,
     };
     match request {
+        // Operations that do slow or outside-the-snapshot work before they write.
         Request::Iam(r) => {
+            if let Some(out) = passwords::dispatch(app, &ctx, r)
+                .or_else(|| credential_report::dispatch(app, &ctx, r))
+            {
+                return out.map(Response::Iam);
+            }
             // Read outside the write closure: the last-used tracker is not part of the snapshot.
             let used = match r {
                 iam::Request::GetAccessKeyLastUsed(q) => app.key_last_used(&q.access_key_id),
@@ -776,6 +838,36 @@ fn dispatch_iam(
         Q::GetAccountAuthorizationDetails(r) => A::GetAccountAuthorizationDetails(
             account::get_account_authorization_details(ctx, tx, r)?,
         ),
+        Q::UpdateAccountPasswordPolicy(r) => passwords::update_account_password_policy(ctx, tx, r)
+            .map(|()| A::UpdateAccountPasswordPolicy)?,
+        Q::GetAccountPasswordPolicy => {
+            A::GetAccountPasswordPolicy(passwords::get_account_password_policy(ctx, tx)?)
+        }
+        Q::DeleteAccountPasswordPolicy => passwords::delete_account_password_policy(ctx, tx)
+            .map(|()| A::DeleteAccountPasswordPolicy)?,
+        Q::GetLoginProfile(r) => A::GetLoginProfile(passwords::get_login_profile(ctx, tx, r)?),
+        Q::DeleteLoginProfile(r) => {
+            passwords::delete_login_profile(ctx, tx, r).map(|()| A::DeleteLoginProfile)?
+        }
+        Q::CreateVirtualMFADevice(r) => {
+            A::CreateVirtualMFADevice(mfa::create_virtual_mfa_device(ctx, tx, r)?)
+        }
+        Q::EnableMFADevice(r) => mfa::enable_mfa_device(ctx, tx, r).map(|()| A::EnableMFADevice)?,
+        Q::ResyncMFADevice(r) => mfa::resync_mfa_device(ctx, tx, r).map(|()| A::ResyncMFADevice)?,
+        Q::DeactivateMFADevice(r) => {
+            mfa::deactivate_mfa_device(ctx, tx, r).map(|()| A::DeactivateMFADevice)?
+        }
+        Q::DeleteVirtualMFADevice(r) => {
+            mfa::delete_virtual_mfa_device(ctx, tx, r).map(|()| A::DeleteVirtualMFADevice)?
+        }
+        Q::GetMFADevice(r) => A::GetMFADevice(mfa::get_mfa_device(ctx, tx, r)?),
+        Q::ListMFADevices(r) => A::ListMFADevices(mfa::list_mfa_devices(ctx, tx, r)?),
+        Q::ListVirtualMFADevices(r) => {
+            A::ListVirtualMFADevices(mfa::list_virtual_mfa_devices(ctx, tx, r)?)
+        }
+        Q::TagMFADevice(r) => mfa::tag_mfa_device(ctx, tx, r).map(|()| A::TagMFADevice)?,
+        Q::UntagMFADevice(r) => mfa::untag_mfa_device(ctx, tx, r).map(|()| A::UntagMFADevice)?,
+        Q::ListMFADeviceTags(r) => A::ListMFADeviceTags(mfa::list_mfa_device_tags(ctx, tx, r)?),
         Q::SimulatePrincipalPolicy(r) => {
             A::SimulatePrincipalPolicy(simulator::simulate_principal_policy(ctx, tx, r)?)
         }

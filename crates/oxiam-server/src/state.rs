@@ -17,6 +17,9 @@ use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServerError;
+use crate::iam::credential_report::CredentialReport;
+use crate::iam::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
+use crate::iam::passwords::{AccountPasswordPolicy, LoginProfile};
 use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
@@ -55,9 +58,21 @@ pub struct State {
     pub service_credentials: Table<ServiceSpecificCredential>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
+    /// Account password policies by account ID.
+    pub password_policies: Table<AccountPasswordPolicy>,
+    /// Login profiles (console passwords) by user unique ID.
+    pub login_profiles: Table<LoginProfile>,
+    /// Virtual MFA devices by serial number (`arn:aws:iam::ACCOUNT:mfa/…`).
+    pub mfa_devices: Table<MfaDevice>,
+    /// The latest credential report of each account.
+    pub credential_reports: Table<CredentialReport>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
+    /// INVARIANT (counts-in-step): the number of entities of each account in each table
+    /// whose entity has an account (`Entity::account`), keyed `table/account`; maintained
+    /// by `apply_put`/`apply_delete`, so quota checks cost O(log n), not a count of the table.
+    pub counts: imbl::OrdMap<String, usize>,
     /// Compiled identity policy documents (INVARIANT compiled-in-step, see `decide`);
     /// maintained by the hooks of `User`, `Group`, `Role` and `ManagedPolicy` below.
     pub compiled: crate::decide::CompiledPolicies,
@@ -158,16 +173,35 @@ impl State {
         Ok(state)
     }
 
+    /// How many entities of kind `E` belong to `account`.
+    pub fn count_of<E: Entity>(&self, account: &str) -> usize {
+        self.counts
+            .get(&format!("{}/{account}", E::TABLE))
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn apply_put<E: Entity>(&mut self, e: E) {
         let key = e.key();
         e.on_put(self, &key);
-        E::table_mut(self).insert(key, Arc::new(e));
+        let counted = e.account().map(|a| format!("{}/{a}", E::TABLE));
+        let replaced = E::table_mut(self).insert(key, Arc::new(e));
+        if let (Some(counted), None) = (counted, replaced) {
+            *self.counts.entry(counted).or_insert(0) += 1;
+        }
     }
 
     fn apply_delete<E: Entity>(&mut self, key: &str) -> Option<Arc<E>> {
         let old = E::table_mut(self).remove(key);
         if let Some(old) = &old {
             old.on_delete(self);
+            if let Some(account) = old.account() {
+                let counted = format!("{}/{account}", E::TABLE);
+                match self.counts.get(&counted).copied() {
+                    Some(n) if n > 1 => drop(self.counts.insert(counted, n - 1)),
+                    _ => drop(self.counts.remove(&counted)),
+                }
+            }
         }
         old
     }
@@ -181,6 +215,10 @@ pub trait Entity: Sized + 'static {
     fn table_mut(state: &mut State) -> &mut Table<Self>;
     fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError>;
     fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError>;
+    /// The account the entity belongs to, for entities counted against account quotas.
+    fn account(&self) -> Option<&str> {
+        None
+    }
     /// Keeps derived indexes of `State` in step with the table.
     fn on_put(&self, _state: &mut State, _key: &str) {}
     fn on_delete(&self, _state: &mut State) {}
@@ -220,6 +258,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks User) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             state.user_ids.insert(self.id.clone(), key.to_owned());
             state.compiled.put_inline(Self::TABLE, key, &self.inline_policies);
@@ -230,6 +269,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks Group) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             let old = state.groups.get(key).cloned();
             state.compiled.put_group(key, old.as_deref(), self);
@@ -239,7 +279,16 @@ macro_rules! plain_entity {
         }
     };
     (@hooks Role) => {
+        plain_entity!(@counted);
         plain_entity!(@inline_hooks);
+    };
+    (@hooks InstanceProfile) => {
+        plain_entity!(@counted);
+    };
+    (@counted) => {
+        fn account(&self) -> Option<&str> {
+            Some(&self.account)
+        }
     };
     (@inline_hooks) => {
         fn on_put(&self, state: &mut State, key: &str) {
@@ -250,6 +299,7 @@ macro_rules! plain_entity {
         }
     };
     (@hooks ManagedPolicy) => {
+        plain_entity!(@counted);
         fn on_put(&self, state: &mut State, key: &str) {
             state.compiled.put_managed(key, self);
         }
@@ -288,6 +338,72 @@ plain_entity!(SamlProvider, "saml_provider", saml_providers, |p| p.arn());
 plain_entity!(SshPublicKey, "ssh_public_key", ssh_public_keys, |k| {
     SshPublicKey::store_key(&k.user_id, &k.id)
 });
+
+plain_entity!(
+    AccountPasswordPolicy,
+    "password_policy",
+    password_policies,
+    |p| p.account.clone()
+);
+plain_entity!(LoginProfile, "login_profile", login_profiles, |p| p
+    .user_id
+    .clone());
+plain_entity!(
+    CredentialReport,
+    "credential_report",
+    credential_reports,
+    |r| r.account.clone()
+);
+
+impl Entity for MfaDevice {
+    const TABLE: &'static str = "mfa_device";
+    fn key(&self) -> String {
+        self.serial.clone()
+    }
+    fn table(state: &State) -> &Table<Self> {
+        &state.mfa_devices
+    }
+    fn table_mut(state: &mut State) -> &mut Table<Self> {
+        &mut state.mfa_devices
+    }
+    fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError> {
+        let sealed = kek.seal(&self.seed.0, &seed_aad(&self.serial));
+        json_encode(&StoredMfaDevice {
+            account: self.account.clone(),
+            serial: self.serial.clone(),
+            created: self.created,
+            sealed_seed: B64.encode(sealed),
+            user_id: self.user_id.clone(),
+            enabled: self.enabled,
+            tags: self.tags.clone(),
+            last_step: self.last_step,
+            drift: self.drift,
+        })
+    }
+    fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError> {
+        let s: StoredMfaDevice = json_decode(record)?;
+        let sealed = B64.decode(&s.sealed_seed).map_err(|e| {
+            ServerError::Internal(format!("corrupt sealed seed of {}: {e}", s.serial))
+        })?;
+        let seed = kek.open(&sealed, &seed_aad(&s.serial)).map_err(|e| {
+            ServerError::Internal(format!(
+                "cannot open the seed of {} (wrong key-encryption key?): {e}",
+                s.serial
+            ))
+        })?;
+        Ok(MfaDevice {
+            account: s.account,
+            serial: s.serial,
+            created: s.created,
+            seed: Seed(seed),
+            user_id: s.user_id,
+            enabled: s.enabled,
+            tags: s.tags,
+            last_step: s.last_step,
+            drift: s.drift,
+        })
+    }
+}
 
 /// The stored form of an access key: the secret sealed under the key-encryption key, bound
 /// to the key's ID so a sealed secret cannot be moved to another key.
@@ -417,6 +533,10 @@ impl Tx {
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
         all::<TokenKey>(self, &state);
+        all::<AccountPasswordPolicy>(self, &state);
+        all::<LoginProfile>(self, &state);
+        all::<MfaDevice>(self, &state);
+        all::<CredentialReport>(self, &state);
         all::<OidcProvider>(self, &state);
         all::<SamlProvider>(self, &state);
         all::<SshPublicKey>(self, &state);
@@ -460,6 +580,10 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
+        AccountPasswordPolicy::TABLE => state.apply_put(AccountPasswordPolicy::decode(r, kek)?),
+        LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
+        MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
+        CredentialReport::TABLE => state.apply_put(CredentialReport::decode(r, kek)?),
         OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
         SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
         SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
@@ -483,6 +607,10 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
+        AccountPasswordPolicy::TABLE => drop(state.apply_delete::<AccountPasswordPolicy>(key)),
+        LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
+        MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
+        CredentialReport::TABLE => drop(state.apply_delete::<CredentialReport>(key)),
         OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
         SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
         SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),
@@ -547,6 +675,27 @@ mod tests {
         assert!(tx.state().user_by_id("AIDA1").is_none());
         let (changes, _) = tx.finish().unwrap();
         assert_eq!(changes.len(), 2);
+    }
+
+    #[test]
+    fn account_counts_follow_puts_replacements_and_deletes() {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        tx.put(user("a", "AIDA1")).unwrap();
+        tx.put(user("b", "AIDA2")).unwrap();
+        tx.put(user("B", "AIDA2")).unwrap(); // the same key again: a replacement
+        let mut other = user("c", "AIDA3");
+        other.account = "210987654321".into();
+        tx.put(other).unwrap();
+        assert_eq!(tx.state().count_of::<User>("123456789012"), 2);
+        assert_eq!(tx.state().count_of::<User>("210987654321"), 1);
+        assert_eq!(tx.state().count_of::<Group>("123456789012"), 0);
+        tx.delete::<User>(&State::user_key("123456789012", "a"));
+        tx.delete::<User>(&State::user_key("123456789012", "nobody"));
+        assert_eq!(tx.state().count_of::<User>("123456789012"), 1);
+        tx.delete::<User>(&State::user_key("210987654321", "c"));
+        assert_eq!(tx.state().count_of::<User>("210987654321"), 0);
+        assert!(!tx.state().counts.contains_key("user/210987654321"));
     }
 
     #[test]

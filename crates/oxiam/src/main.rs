@@ -60,6 +60,21 @@ struct ServeArgs {
     /// environment variable: command lines are visible to other users).
     #[arg(long, env = "OXIAM_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
     root_secret_access_key: Option<String>,
+    /// Raise or lower an IAM quota, as AWS lets customers adjust theirs: NAME=VALUE, repeatable
+    /// or comma-separated (e.g. users_per_account=20000). Names: users_per_account,
+    /// groups_per_account, roles_per_account, customer_managed_policies_per_account,
+    /// instance_profiles_per_account, groups_per_user, managed_policies_per_entity,
+    /// versions_per_managed_policy, access_keys_per_user, tags_per_entity,
+    /// roles_per_instance_profile, aliases_per_account, user_inline_policy_size,
+    /// group_inline_policy_size, role_inline_policy_size, managed_policy_size,
+    /// role_trust_policy_size. Defaults are AWS's.
+    #[arg(
+        long = "quota",
+        env = "OXIAM_QUOTAS",
+        value_delimiter = ',',
+        value_name = "NAME=VALUE"
+    )]
+    quotas: Vec<String>,
     /// Log format.
     #[arg(long, env = "OXIAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -87,7 +102,15 @@ fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("oxiam: --account-id must be 12 digits, got `{id}`");
         return ExitCode::from(2);
     }
+    let mut quotas = oxiam_server::quotas::Quotas::default();
+    for setting in &args.quotas {
+        if let Err(e) = quotas.set(setting) {
+            eprintln!("oxiam: --quota: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let config = Config {
+        quotas,
         listen: args.listen,
         data_dir: (!args.dev || args.persist).then(|| args.data_dir.clone()),
         kek_base64: args.kek,
@@ -95,7 +118,6 @@ fn serve(args: ServeArgs) -> ExitCode {
         default_account: args.account_id,
         root_access_key_id: args.root_access_key_id,
         root_secret_access_key: args.root_secret_access_key,
-        ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

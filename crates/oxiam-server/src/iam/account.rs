@@ -143,8 +143,18 @@ pub fn get_account_summary(
                     + super::saml_providers::of_account(state, account).count(),
             ),
         ),
-        ("MFADevices", 0),
-        ("MFADevicesInUse", 0),
+        (
+            "MFADevices",
+            count(super::mfa::devices_of_account(state, account).count()),
+        ),
+        (
+            "MFADevicesInUse",
+            count(
+                super::mfa::devices_of_account(state, account)
+                    .filter(|d| d.user_id.is_some())
+                    .count(),
+            ),
+        ),
         ("AccountMFAEnabled", 0),
         ("AccountAccessKeysPresent", i32::from(root_keys)),
         ("AccountPasswordPresent", 0),

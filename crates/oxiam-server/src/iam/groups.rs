@@ -48,8 +48,14 @@ pub fn groups_of_user<'s>(
     account: &str,
     user_id: &'s str,
 ) -> impl Iterator<Item = &'s Arc<Group>> + 's {
-    State::of_account(&state.groups, account)
-        .filter(move |g| g.members.iter().any(|m| m == user_id))
+    // Through the snapshot's user → groups index (kept in step by `Group`'s hooks): a user's
+    // groups cost O(its groups), not a walk over every group of the account.
+    let prefix = format!("{account}/");
+    state
+        .compiled
+        .groups_of(user_id)
+        .filter(move |key| key.starts_with(&prefix))
+        .filter_map(|key| state.groups.get(key))
 }
 
 pub fn create_group(
@@ -66,7 +72,7 @@ pub fn create_group(
         )));
     }
     let max = ctx.quotas.groups_per_account;
-    if State::of_account(&state.groups, account).count() >= max {
+    if state.count_of::<Group>(account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for GroupsPerAccount: {max}"
         )));

@@ -77,7 +77,7 @@ pub fn create_instance_profile(
         )));
     }
     let max = ctx.quotas.instance_profiles_per_account;
-    if State::of_account(&state.instance_profiles, account).count() >= max {
+    if state.count_of::<InstanceProfile>(account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for InstanceProfilesPerAccount: {max}"
         )));

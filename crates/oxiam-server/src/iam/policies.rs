@@ -270,7 +270,7 @@ pub fn create_policy(
         )));
     }
     let max = ctx.quotas.customer_managed_policies_per_account;
-    if State::of_account(&tx.state().policies, account).count() >= max {
+    if tx.state().count_of::<ManagedPolicy>(account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for PoliciesPerAccount: {max}"
         )));

@@ -136,7 +136,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
 
 fn check_role_quota(ctx: &Ctx<'_>, state: &State) -> Result<(), ServerError> {
     let max = ctx.quotas.roles_per_account;
-    if State::of_account(&state.roles, &ctx.caller.account).count() >= max {
+    if state.count_of::<Role>(&ctx.caller.account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for RolesPerAccount: {max}"
         )));
@@ -432,6 +432,96 @@ const SERVICE_LINKED_ROLES: &[(&str, &str, bool)] = &[
     ),
 ];
 
+/// The AWS managed policy AWS attaches to a service's service-linked role (all under
+/// `/aws-service-role/` in the catalogue; a test checks each one is there).
+const SERVICE_LINKED_ROLE_POLICIES: &[(&str, &str)] = &[
+    ("autoscaling.amazonaws.com", "AutoScalingServiceRolePolicy"),
+    (
+        "elasticbeanstalk.amazonaws.com",
+        "AWSElasticBeanstalkServiceRolePolicy",
+    ),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "AWSElasticLoadBalancingServiceRolePolicy",
+    ),
+    ("ecs.amazonaws.com", "AmazonECSServiceRolePolicy"),
+    ("eks.amazonaws.com", "AmazonEKSServiceRolePolicy"),
+    (
+        "eks-nodegroup.amazonaws.com",
+        "AWSServiceRoleForAmazonEKSNodegroup",
+    ),
+    ("rds.amazonaws.com", "AmazonRDSServiceRolePolicy"),
+    ("spot.amazonaws.com", "AWSEC2SpotServiceRolePolicy"),
+    (
+        "spotfleet.amazonaws.com",
+        "AWSEC2SpotFleetServiceRolePolicy",
+    ),
+    (
+        "organizations.amazonaws.com",
+        "AWSOrganizationsServiceTrustPolicy",
+    ),
+    ("support.amazonaws.com", "AWSSupportServiceRolePolicy"),
+    (
+        "trustedadvisor.amazonaws.com",
+        "AWSTrustedAdvisorServiceRolePolicy",
+    ),
+    ("cloudtrail.amazonaws.com", "CloudTrailServiceRolePolicy"),
+    ("config.amazonaws.com", "AWSConfigServiceRolePolicy"),
+    (
+        "redshift.amazonaws.com",
+        "AmazonRedshiftServiceLinkedRolePolicy",
+    ),
+    ("es.amazonaws.com", "AmazonElasticsearchServiceRolePolicy"),
+    (
+        "opensearchservice.amazonaws.com",
+        "AmazonOpenSearchServiceRolePolicy",
+    ),
+    ("elasticache.amazonaws.com", "ElastiCacheServiceRolePolicy"),
+    (
+        "guardduty.amazonaws.com",
+        "AmazonGuardDutyServiceRolePolicy",
+    ),
+    (
+        "securityhub.amazonaws.com",
+        "AWSSecurityHubServiceRolePolicy",
+    ),
+    ("sso.amazonaws.com", "AWSSSOServiceRolePolicy"),
+    ("ssm.amazonaws.com", "AmazonSSMServiceRolePolicy"),
+    (
+        "ops.apigateway.amazonaws.com",
+        "APIGatewayServiceRolePolicy",
+    ),
+    ("cloud9.amazonaws.com", "AWSCloud9ServiceRolePolicy"),
+    ("batch.amazonaws.com", "BatchServiceRolePolicy"),
+    (
+        "backup.amazonaws.com",
+        "AWSBackupServiceLinkedRolePolicyForBackup",
+    ),
+    ("kafka.amazonaws.com", "KafkaServiceRolePolicy"),
+    (
+        "globalaccelerator.amazonaws.com",
+        "AWSGlobalAcceleratorSLRPolicy",
+    ),
+    ("acm.amazonaws.com", "CertificateManagerServiceRolePolicy"),
+    (
+        "dynamodb.application-autoscaling.amazonaws.com",
+        "AWSApplicationAutoscalingDynamoDBTablePolicy",
+    ),
+    (
+        "ecs.application-autoscaling.amazonaws.com",
+        "AWSApplicationAutoscalingECSServicePolicy",
+    ),
+];
+
+/// The ARN of the managed policy attached to a service's service-linked role, if AWS
+/// attaches a known one.
+fn service_linked_role_policy(service: &str) -> Option<String> {
+    SERVICE_LINKED_ROLE_POLICIES
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map(|(_, name)| format!("arn:aws:iam::aws:policy/aws-service-role/{name}"))
+}
+
 /// The base role name of a service's service-linked role and whether it takes a custom
 /// suffix. Services not in the table get a name made from their principal
 /// (`foo-bar.amazonaws.com` → `AWSServiceRoleForFooBar`) and accept a suffix.
@@ -509,7 +599,7 @@ pub fn create_service_linked_role(
         permissions_boundary: None,
         tags: Vec::new(),
         inline_policies: Default::default(),
-        attached_policies: Vec::new(),
+        attached_policies: service_linked_role_policy(service).into_iter().collect(),
         last_used: None,
     };
     let wire = wire_role(&role, Detail::Create);
@@ -537,7 +627,13 @@ pub fn delete_service_linked_role(
             role.name
         )));
     }
-    check_deletable(state, role)?;
+    // The service's own policy goes with the role, as in AWS (the account cannot attach
+    // or detach anything on it).
+    let without_own_policy = Role {
+        attached_policies: Vec::new(),
+        ..Role::clone(role)
+    };
+    check_deletable(state, &without_own_policy)?;
     // task/aws-service-role/<service>/<role name>/<task ID>, as AWS forms them.
     let task_id = format!("task{}{}/{}", role.path, role.name, uuid_like());
     let key = State::name_key(account, &role.name);
@@ -577,6 +673,25 @@ pub fn get_service_linked_role_deletion_status(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_linked_roles_get_a_catalogue_policy() {
+        let catalogue = crate::aws_managed::catalogue();
+        for (service, _) in SERVICE_LINKED_ROLE_POLICIES {
+            let arn = service_linked_role_policy(service).unwrap();
+            assert!(
+                catalogue.get(&arn).is_some(),
+                "{arn} is not in the catalogue"
+            );
+        }
+        assert!(
+            SERVICE_LINKED_ROLES
+                .iter()
+                .all(|(s, _, _)| service_linked_role_policy(s).is_some()),
+            "every known service-linked role has its policy"
+        );
+        assert_eq!(service_linked_role_policy("example.amazonaws.com"), None);
+    }
 
     #[test]
     fn service_linked_role_names_follow_aws() {

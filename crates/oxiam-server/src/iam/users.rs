@@ -23,7 +23,7 @@ pub fn create(
         )));
     }
     let max = ctx.quotas.users_per_account;
-    if tx.state().users_of(account).count() >= max {
+    if tx.state().count_of::<User>(account) >= max {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for UsersPerAccount: {max}"
         )));
@@ -130,6 +130,19 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
     if tx.state().keys_of(account, &owner).next().is_some() {
         return Err(delete_conflict(
             "Cannot delete entity, must delete access keys first.",
+        ));
+    }
+    if tx.state().login_profiles.contains_key(&user.id) {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete login profile first.",
+        ));
+    }
+    if super::mfa::devices_of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete MFA device first.",
         ));
     }
     if super::ssh_public_keys::of_user(tx.state(), &user.id)

@@ -12,7 +12,7 @@ use oxiam_policy::{NamedPolicy, ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::sts;
 
-use super::limits::{check_tags, refuse_mfa, session_input};
+use super::limits::{check_mfa, check_tags, session_input};
 use super::session::{Session, SessionPrincipal};
 use crate::app::App;
 use crate::authn::{Caller, CallerKind};
@@ -153,7 +153,7 @@ pub fn assume_role(
         CallerKind::AssumedRole { .. } => true,
         CallerKind::User { .. } | CallerKind::FederatedUser { .. } => false,
     };
-    refuse_mfa(r.serial_number.as_ref(), r.token_code.as_ref())?;
+    let new_mfa = check_mfa(app, caller, r.serial_number.as_ref(), r.token_code.as_ref())?;
     let state = app.snapshot();
     let denied = |action: &str| not_authorized(caller, action, &r.role_arn);
     // A role that does not exist is denied like one that does not trust the caller: the
@@ -179,6 +179,12 @@ pub fn assume_role(
         ..RequestEnv::now()
     };
     let mut target = trust_target(r, &r.role_arn, source_identity.as_ref());
+    // A code given with this request authenticates it: trust policies see MFA as present.
+    // (A caller whose own session used MFA has the keys from its session.)
+    if new_mfa.is_some() {
+        target.key("aws:MultiFactorAuthPresent", true);
+        target.key("aws:MultiFactorAuthAge", 0i64);
+    }
     let mut actions = vec!["sts:AssumeRole"];
     if !tags.is_empty() {
         actions.push("sts:TagSession");
@@ -237,8 +243,8 @@ pub fn assume_role(
         tags: input.tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
-        // MFA is not carried into role sessions (and not verifiable yet: `refuse_mfa`).
-        mfa: None,
+        // A code given now, or else the MFA of the caller's own session, carries over.
+        mfa: new_mfa.or_else(|| parent.and_then(|p| p.mfa.clone())),
         chained,
     };
     let (credentials, session) = super::issue(app, session)?;

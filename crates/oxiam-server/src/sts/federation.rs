@@ -5,7 +5,7 @@
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::sts;
 
-use super::limits::{check_tags, refuse_mfa, session_input};
+use super::limits::{check_mfa, check_tags, session_input};
 use super::session::{Session, SessionPrincipal};
 use crate::app::App;
 use crate::authn::{Caller, CallerKind};
@@ -71,7 +71,7 @@ pub fn get_session_token(
             "Cannot call GetSessionToken with session credentials",
         ));
     }
-    refuse_mfa(r.serial_number.as_ref(), r.token_code.as_ref())?;
+    let mfa = check_mfa(app, caller, r.serial_number.as_ref(), r.token_code.as_ref())?;
     let (principal, seconds) = match &caller.kind {
         // A root session lasts at most an hour; longer requests get the hour.
         CallerKind::Root => (
@@ -93,7 +93,9 @@ pub fn get_session_token(
             ));
         }
     };
-    let (credentials, _) = super::issue(app, session_of(app, caller, principal, seconds))?;
+    let mut session = session_of(app, caller, principal, seconds);
+    session.mfa = mfa;
+    let (credentials, _) = super::issue(app, session)?;
     Ok(sts::GetSessionTokenResponse {
         credentials: Some(credentials),
         ..Default::default()

@@ -28,18 +28,37 @@ pub struct SessionInput {
     pub packed_percent: Option<i32>,
 }
 
-/// An MFA code cannot be checked until oxiam has MFA devices: refuse rather than pretend.
-pub fn refuse_mfa(
+/// The MFA facts of a session asked for with `SerialNumber` and `TokenCode`: the code is
+/// checked against the caller's enabled device (and cannot be used again). `None` when the
+/// request has neither. Only IAM users have MFA devices oxiam can check; anyone else, a
+/// half-given pair and a wrong code are all refused alike.
+pub fn check_mfa(
+    app: &crate::app::App,
+    caller: &crate::authn::Caller,
     serial_number: Option<&String>,
     token_code: Option<&String>,
-) -> Result<(), ServerError> {
-    if serial_number.is_some() || token_code.is_some() {
-        return Err(api(
+) -> Result<Option<super::session::Mfa>, ServerError> {
+    let failed = || {
+        api(
             ErrorCode::AccessDenied,
             "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-        ));
+        )
+    };
+    match (serial_number, token_code) {
+        (None, None) => Ok(None),
+        (Some(serial), Some(code)) => {
+            let is_user = matches!(caller.kind, crate::authn::CallerKind::User { .. });
+            if !is_user {
+                return Err(failed());
+            }
+            crate::iam::mfa::verify_code(app, &caller.account, &caller.user_id, serial, code)?;
+            Ok(Some(super::session::Mfa {
+                serial_number: serial.clone(),
+                authenticated_at: app.sts.now().unix_timestamp(),
+            }))
+        }
+        _ => Err(failed()),
     }
-    Ok(())
 }
 
 /// Validates the inline session policy as AWS does (`MalformedPolicyDocument`).

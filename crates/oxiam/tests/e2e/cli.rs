@@ -494,3 +494,40 @@ fn reset_is_refused_outside_dev_mode() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "403");
     s.ok(&Creds::root(), &["sts", "get-caller-identity"]);
 }
+
+#[test]
+fn quotas_are_configurable_and_bad_quota_settings_are_refused() {
+    let s = Server::start_with(
+        &[
+            "--dev",
+            "--quota",
+            "users_per_account=2,access_keys_per_user=1",
+        ],
+        true,
+        None,
+    );
+    let root = Creds::root();
+    s.ok(&root, &["iam", "create-user", "--user-name", "a"]);
+    s.ok(&root, &["iam", "create-user", "--user-name", "b"]);
+    let msg = s.fails(
+        &root,
+        &["iam", "create-user", "--user-name", "c"],
+        "LimitExceeded",
+    );
+    assert!(msg.contains("UsersPerAccount: 2"), "{msg}");
+    s.ok(&root, &["iam", "create-access-key", "--user-name", "a"]);
+    s.fails(
+        &root,
+        &["iam", "create-access-key", "--user-name", "a"],
+        "LimitExceeded",
+    );
+    s.stop();
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+        .args(["serve", "--dev", "--quota", "users_per_acount=3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown quota `users_per_acount`"), "{err}");
+}

@@ -13,6 +13,7 @@ mod support;
 
 mod account;
 mod cli;
+mod credentials;
 mod credentials5;
 mod enforcement;
 mod entities;
