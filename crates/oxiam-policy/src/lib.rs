@@ -27,6 +27,9 @@
 //!   cross-account needs both sides; trust policies must allow; identity ∩ boundary ∩
 //!   session. [`Decision`] names the deciding statements ([`Reason`]s, inline, no heap) and
 //!   for denials the policy type that denied or failed to allow ([`DeniedBy`]).
+//! - `report`: for tools (the policy simulator): [`statement_sources`] (each statement's
+//!   start and end in the document, its context keys), [`context_keys`], and
+//!   `Policy::statement_reaches` (action and resource match, before conditions).
 //! - `error`: [`PolicyError`] (`message()` is AWS's text, `location()` ours), [`Finding`].
 //!
 //! # Use
@@ -56,6 +59,7 @@ mod evaluate;
 mod json;
 mod policy;
 mod principal;
+mod report;
 mod wildcard;
 
 pub use condition::{Operator, SetQualifier};
@@ -70,6 +74,7 @@ pub use policy::{
     validate, validate_with,
 };
 pub use principal::PrincipalMatch;
+pub use report::{StatementSource, context_keys, statement_sources};
 
 /// Matches `text` against a wildcard `pattern` (`*` any run, `?` one character) as the
 /// engine does for actions (`case_insensitive`) and resources; no policy variables. For

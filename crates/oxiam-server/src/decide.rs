@@ -180,28 +180,70 @@ pub(crate) fn managed_policy<'s>(state: &'s State, arn: &str) -> Option<&'s Poli
 /// A principal's identity policies and permissions boundary, ready for `evaluate`.
 pub type Materialised<'s> = (Vec<NamedPolicy<'s>>, Option<NamedPolicy<'s>>);
 
-/// Adds the inline and attached policies of one user, group or role to `out`; `None` when
-/// one is missing or does not compile.
+/// Where one materialised identity policy comes from: what the policy simulator reports
+/// for a matched statement (`SourcePolicyId`, `SourcePolicyType`, positions in `document`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin<'s> {
+    /// `user`, `group` or `role` for inline policies; `aws-managed` or `user-managed`.
+    pub source_type: &'static str,
+    /// The inline policy's name or the managed policy's name.
+    pub id: &'s str,
+    /// The document as stored (the default version of a managed policy).
+    pub document: &'s str,
+}
+
+/// Adds the inline and attached policies of one user, group or role to `out` (and, for the
+/// simulator, where each came from to `origins`); `None` when one is missing or does not
+/// compile.
 fn push_policies<'s>(
     state: &'s State,
-    table: &str,
+    table: &'static str,
     key: &str,
-    attached: &'s [String],
+    (inline, attached): (&'s InlinePolicies, &'s [String]),
     out: &mut Vec<NamedPolicy<'s>>,
+    mut origins: Option<&mut Vec<Origin<'s>>>,
 ) -> Option<()> {
     for (name, policy) in state.compiled.inline(table, key) {
         out.push(NamedPolicy {
             name,
             policy: policy?,
         });
+        if let Some(o) = origins.as_deref_mut() {
+            o.push(Origin {
+                source_type: table,
+                id: name,
+                document: inline.get(name).map_or("", String::as_str),
+            });
+        }
     }
     for arn in attached {
         out.push(NamedPolicy {
             name: arn,
             policy: managed_policy(state, arn)?,
         });
+        if let Some(o) = origins.as_deref_mut() {
+            o.push(managed_origin(state, arn)?);
+        }
     }
     Some(())
+}
+
+/// The origin of a managed policy by ARN (AWS managed or customer managed).
+pub(crate) fn managed_origin<'s>(state: &'s State, arn: &str) -> Option<Origin<'s>> {
+    if arn.starts_with("arn:aws:iam::aws:policy/") {
+        let p = crate::aws_managed::get(arn)?;
+        return Some(Origin {
+            source_type: "aws-managed",
+            id: &p.name,
+            document: &p.document,
+        });
+    }
+    let p = state.policy_by_arn(arn)?;
+    Some(Origin {
+        source_type: "user-managed",
+        id: &p.name,
+        document: p.default_document()?,
+    })
 }
 
 fn boundary<'s>(state: &'s State, arn: Option<&'s String>) -> Option<Option<NamedPolicy<'s>>> {
@@ -218,14 +260,25 @@ fn boundary<'s>(state: &'s State, arn: Option<&'s String>) -> Option<Option<Name
 /// from the snapshot. `None` when one of them is missing or does not compile: the caller is
 /// denied (fail closed) rather than judged on part of its policies.
 pub fn user_policies<'s>(state: &'s State, user: &'s User) -> Option<Materialised<'s>> {
+    user_policies_traced(state, user, None)
+}
+
+/// `user_policies`, recording in `origins` where each identity policy comes from (in the
+/// same order). The simulator calls this, so it judges on exactly what enforcement uses.
+pub fn user_policies_traced<'s>(
+    state: &'s State,
+    user: &'s User,
+    mut origins: Option<&mut Vec<Origin<'s>>>,
+) -> Option<Materialised<'s>> {
     let mut identity = Vec::new();
     let user_key = State::user_key(&user.account, &user.name);
     push_policies(
         state,
         "user",
         &user_key,
-        &user.attached_policies,
+        (&user.inline_policies, &user.attached_policies),
         &mut identity,
+        origins.as_deref_mut(),
     )?;
     for group_key in state.compiled.groups_of(&user.id) {
         // INVARIANT (groups-of-user) keeps every key present.
@@ -234,8 +287,9 @@ pub fn user_policies<'s>(state: &'s State, user: &'s User) -> Option<Materialise
             state,
             "group",
             group_key,
-            &group.attached_policies,
+            (&group.inline_policies, &group.attached_policies),
             &mut identity,
+            origins.as_deref_mut(),
         )?;
     }
     Some((
@@ -244,16 +298,46 @@ pub fn user_policies<'s>(state: &'s State, user: &'s User) -> Option<Materialise
     ))
 }
 
+/// The policies of one group alone (the simulator's `PolicySourceArn` may name a group;
+/// groups have no boundary), with their origins.
+pub fn group_policies_traced<'s>(
+    state: &'s State,
+    group: &'s Group,
+    origins: Option<&mut Vec<Origin<'s>>>,
+) -> Option<Materialised<'s>> {
+    let mut identity = Vec::new();
+    let key = State::name_key(&group.account, &group.name);
+    push_policies(
+        state,
+        "group",
+        &key,
+        (&group.inline_policies, &group.attached_policies),
+        &mut identity,
+        origins,
+    )?;
+    Some((identity, None))
+}
+
 /// The identity policies and boundary of one role, for its sessions (same fail-closed rule).
 pub fn role_policies<'s>(state: &'s State, role: &'s Role) -> Option<Materialised<'s>> {
+    role_policies_traced(state, role, None)
+}
+
+/// `role_policies`, recording origins (see `user_policies_traced`).
+pub fn role_policies_traced<'s>(
+    state: &'s State,
+    role: &'s Role,
+    origins: Option<&mut Vec<Origin<'s>>>,
+) -> Option<Materialised<'s>> {
     let mut identity = Vec::new();
     let role_key = State::name_key(&role.account, &role.name);
     push_policies(
         state,
         "role",
         &role_key,
-        &role.attached_policies,
+        (&role.inline_policies, &role.attached_policies),
         &mut identity,
+        origins,
     )?;
     Some((
         identity,

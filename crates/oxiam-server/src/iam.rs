@@ -10,9 +10,15 @@ pub mod groups;
 pub mod inline;
 pub mod instance_profiles;
 pub mod mfa;
+pub mod oidc_providers;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod saml_providers;
+pub mod service_credentials;
+pub mod simulator;
+pub mod ssh_public_keys;
+pub mod sts_preferences;
 pub mod users;
 
 use base64::Engine as _;

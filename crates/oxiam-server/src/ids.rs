@@ -22,6 +22,8 @@ pub enum IdPrefix {
     InstanceProfile,
     AccessKey,
     TemporaryAccessKey,
+    SshPublicKey,
+    ServiceSpecificCredential,
 }
 
 impl IdPrefix {
@@ -34,6 +36,8 @@ impl IdPrefix {
             IdPrefix::InstanceProfile => "AIPA",
             IdPrefix::AccessKey => "AKIA",
             IdPrefix::TemporaryAccessKey => "ASIA",
+            IdPrefix::SshPublicKey => "APKA",
+            IdPrefix::ServiceSpecificCredential => "ACCA",
         }
     }
 }

@@ -252,3 +252,125 @@ impl InstanceProfile {
         )
     }
 }
+
+/// An OpenID Connect identity provider, for `AssumeRoleWithWebIdentity`. Keyed by ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub account: String,
+    /// The issuer URL without `https://` (`host[/path]`), as AWS returns it and puts it in
+    /// the ARN.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    /// SHA-1 certificate thumbprints, 40 hex digits each.
+    pub thumbprints: Vec<String>,
+    pub created: Epoch,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl OidcProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:oidc-provider/{}", self.account, self.url)
+    }
+}
+
+/// A SAML 2.0 identity provider, for `AssumeRoleWithSAML`. Keyed by ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub account: String,
+    pub name: String,
+    /// A random UUID AWS shows as `SAMLProviderUUID`.
+    pub uuid: String,
+    /// The IdP's metadata document (validated SAML 2.0 `EntityDescriptor`).
+    pub metadata: String,
+    /// The metadata's `validUntil`, when it has one.
+    pub valid_until: Option<Epoch>,
+    /// `Allowed` or `Required`; `None` when never set.
+    pub assertion_encryption_mode: Option<String>,
+    pub created: Epoch,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl SamlProvider {
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:saml-provider/{}", self.account, self.name)
+    }
+}
+
+/// An SSH public key of an IAM user (for CodeCommit). Keyed by owner and key ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshPublicKey {
+    pub account: String,
+    /// The owning user's unique ID (renaming the user keeps its keys).
+    pub user_id: String,
+    /// `APKA…`.
+    pub id: String,
+    /// The key in SSH wire format (RFC 4253 §6.6), base64: the fingerprint's input and the
+    /// source of both encodings `GetSSHPublicKey` returns.
+    pub blob: String,
+    /// The OpenSSH line as uploaded, when it was uploaded as one (returned for `SSH`).
+    pub body: String,
+    pub active: bool,
+    pub uploaded: Epoch,
+}
+
+impl SshPublicKey {
+    pub fn store_key(user_id: &str, id: &str) -> String {
+        format!("{user_id}/{id}")
+    }
+}
+
+/// The password of a service-specific credential: zeroized on drop, a placeholder in
+/// `Debug`, compared in constant time. Stored sealed under the KEK (see
+/// `iam::service_credentials`), shown only when created or reset.
+#[derive(Clone)]
+pub struct ServicePassword(zeroize::Zeroizing<String>);
+
+impl ServicePassword {
+    pub fn new(password: String) -> Self {
+        ServicePassword(zeroize::Zeroizing::new(password))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ServicePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServicePassword(<redacted>)")
+    }
+}
+
+impl PartialEq for ServicePassword {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq as _;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for ServicePassword {}
+
+/// A service-specific credential of an IAM user (CodeCommit HTTPS Git, Amazon Keyspaces).
+/// Keyed by owner and credential ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSpecificCredential {
+    pub account: String,
+    pub user_id: String,
+    /// `ACCA…`.
+    pub id: String,
+    /// `codecommit.amazonaws.com` or `cassandra.amazonaws.com`.
+    pub service_name: String,
+    /// `<user>-at-<account>`, fixed at creation.
+    pub service_user_name: String,
+    pub password: ServicePassword,
+    pub active: bool,
+    pub created: Epoch,
+}
+
+impl ServiceSpecificCredential {
+    pub fn store_key(user_id: &str, id: &str) -> String {
+        format!("{user_id}/{id}")
+    }
+}

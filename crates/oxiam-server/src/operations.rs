@@ -11,7 +11,8 @@ use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, credential_report, groups, inline, instance_profiles, mfa,
-    passwords, policies, roles, users,
+    oidc_providers, passwords, policies, roles, saml_providers, service_credentials, simulator,
+    ssh_public_keys, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -36,7 +37,7 @@ impl Request {
         match self {
             Request::Iam(r) => {
                 let name = r.operation().name();
-                name.starts_with("Get") || name.starts_with("List")
+                name.starts_with("Get") || name.starts_with("List") || name.starts_with("Simulate")
             }
             Request::Sts(r) => matches!(r, sts::Request::GetCallerIdentity(..)),
         }
@@ -516,6 +517,71 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
         Q::DeactivateMFADevice(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
         Q::GetMFADevice(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
         Q::ListMFADevices(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // The policy simulator: on the principal whose policies are simulated.
+        Q::SimulatePrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
+        Q::GetContextKeysForPrincipalPolicy(r) => Target::new(action, r.policy_source_arn.clone()),
+        // SSH public keys: on their user.
+        Q::UploadSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::GetSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::UpdateSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::DeleteSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
+        Q::ListSSHPublicKeys(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // Service-specific credentials: on their user.
+        Q::CreateServiceSpecificCredential(r) => on(action, &x.user(&r.user_name)),
+        Q::ListServiceSpecificCredentials(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::ResetServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::DeleteServiceSpecificCredential(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // Identity providers: on the provider's ARN, with its tags.
+        Q::CreateOpenIDConnectProvider(r) => {
+            let url = oidc_providers::issuer(&r.url).unwrap_or_else(|_| r.url.clone());
+            let arn = format!("arn:aws:iam::{account}:oidc-provider/{url}");
+            let mut t = Target::new(action, arn);
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::GetOpenIDConnectProvider(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::DeleteOpenIDConnectProvider(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::AddClientIDToOpenIDConnectProvider(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::RemoveClientIDFromOpenIDConnectProvider(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::UpdateOpenIDConnectProviderThumbprint(r) => {
+            oidc(action, x, &r.open_id_connect_provider_arn)
+        }
+        Q::ListOpenIDConnectProviderTags(r) => oidc(action, x, &r.open_id_connect_provider_arn),
+        Q::TagOpenIDConnectProvider(r) => {
+            let mut t = oidc(action, x, &r.open_id_connect_provider_arn);
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagOpenIDConnectProvider(r) => {
+            let mut t = oidc(action, x, &r.open_id_connect_provider_arn);
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
+        Q::CreateSAMLProvider(r) => {
+            let arn = format!("arn:aws:iam::{account}:saml-provider/{}", r.name);
+            let mut t = Target::new(action, arn);
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::GetSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::UpdateSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::DeleteSAMLProvider(r) => saml(action, x, &r.saml_provider_arn),
+        Q::ListSAMLProviderTags(r) => saml(action, x, &r.saml_provider_arn),
+        Q::TagSAMLProvider(r) => {
+            let mut t = saml(action, x, &r.saml_provider_arn);
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagSAMLProvider(r) => {
+            let mut t = saml(action, x, &r.saml_provider_arn);
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
         // Account-level operations have no resource-level permissions.
         _ => Target::new(action, "*".to_owned()),
     }
@@ -531,6 +597,24 @@ fn mfa_target(action: String, x: &Resolver<'_>, serial: &str) -> Target {
         .filter(|d| d.account == x.account())
     {
         t.resource_tags(&d.tags);
+    }
+    t
+}
+
+/// On an OIDC provider named by ARN, with `aws:ResourceTag/…` when it exists.
+fn oidc(action: String, x: &Resolver<'_>, arn: &str) -> Target {
+    let mut t = Target::new(action, arn.to_owned());
+    if let Some(p) = x.state.oidc_providers.get(arn) {
+        t.resource_tags(&p.tags);
+    }
+    t
+}
+
+/// On a SAML provider named by ARN, with `aws:ResourceTag/…` when it exists.
+fn saml(action: String, x: &Resolver<'_>, arn: &str) -> Target {
+    let mut t = Target::new(action, arn.to_owned());
+    if let Some(p) = x.state.saml_providers.get(arn) {
+        t.resource_tags(&p.tags);
     }
     t
 }
@@ -784,6 +868,90 @@ fn dispatch_iam(
         Q::TagMFADevice(r) => mfa::tag_mfa_device(ctx, tx, r).map(|()| A::TagMFADevice)?,
         Q::UntagMFADevice(r) => mfa::untag_mfa_device(ctx, tx, r).map(|()| A::UntagMFADevice)?,
         Q::ListMFADeviceTags(r) => A::ListMFADeviceTags(mfa::list_mfa_device_tags(ctx, tx, r)?),
+        Q::SimulatePrincipalPolicy(r) => {
+            A::SimulatePrincipalPolicy(simulator::simulate_principal_policy(ctx, tx, r)?)
+        }
+        Q::SimulateCustomPolicy(r) => {
+            A::SimulateCustomPolicy(simulator::simulate_custom_policy(ctx, tx, r)?)
+        }
+        Q::GetContextKeysForPrincipalPolicy(r) => A::GetContextKeysForPrincipalPolicy(
+            simulator::get_context_keys_for_principal_policy(ctx, tx, r)?,
+        ),
+        Q::GetContextKeysForCustomPolicy(r) => A::GetContextKeysForCustomPolicy(
+            simulator::get_context_keys_for_custom_policy(ctx, tx, r)?,
+        ),
+        Q::SetSecurityTokenServicePreferences(r) => {
+            sts_preferences::set(ctx, tx, r).map(|()| A::SetSecurityTokenServicePreferences)?
+        }
+        Q::CreateOpenIDConnectProvider(r) => {
+            A::CreateOpenIDConnectProvider(oidc_providers::create(ctx, tx, r)?)
+        }
+        Q::GetOpenIDConnectProvider(r) => {
+            A::GetOpenIDConnectProvider(oidc_providers::get(ctx, tx, r)?)
+        }
+        Q::ListOpenIDConnectProviders(_) => {
+            A::ListOpenIDConnectProviders(oidc_providers::list(ctx, tx)?)
+        }
+        Q::DeleteOpenIDConnectProvider(r) => {
+            oidc_providers::delete(ctx, tx, r).map(|()| A::DeleteOpenIDConnectProvider)?
+        }
+        Q::AddClientIDToOpenIDConnectProvider(r) => oidc_providers::add_client_id(ctx, tx, r)
+            .map(|()| A::AddClientIDToOpenIDConnectProvider)?,
+        Q::RemoveClientIDFromOpenIDConnectProvider(r) => {
+            oidc_providers::remove_client_id(ctx, tx, r)
+                .map(|()| A::RemoveClientIDFromOpenIDConnectProvider)?
+        }
+        Q::UpdateOpenIDConnectProviderThumbprint(r) => {
+            oidc_providers::update_thumbprint(ctx, tx, r)
+                .map(|()| A::UpdateOpenIDConnectProviderThumbprint)?
+        }
+        Q::TagOpenIDConnectProvider(r) => {
+            oidc_providers::tag(ctx, tx, r).map(|()| A::TagOpenIDConnectProvider)?
+        }
+        Q::UntagOpenIDConnectProvider(r) => {
+            oidc_providers::untag(ctx, tx, r).map(|()| A::UntagOpenIDConnectProvider)?
+        }
+        Q::ListOpenIDConnectProviderTags(r) => {
+            A::ListOpenIDConnectProviderTags(oidc_providers::list_tags(ctx, tx, r)?)
+        }
+        Q::CreateSAMLProvider(r) => A::CreateSAMLProvider(saml_providers::create(ctx, tx, r)?),
+        Q::GetSAMLProvider(r) => A::GetSAMLProvider(saml_providers::get(ctx, tx, r)?),
+        Q::ListSAMLProviders(_) => A::ListSAMLProviders(saml_providers::list(ctx, tx)?),
+        Q::UpdateSAMLProvider(r) => A::UpdateSAMLProvider(saml_providers::update(ctx, tx, r)?),
+        Q::DeleteSAMLProvider(r) => {
+            saml_providers::delete(ctx, tx, r).map(|()| A::DeleteSAMLProvider)?
+        }
+        Q::TagSAMLProvider(r) => saml_providers::tag(ctx, tx, r).map(|()| A::TagSAMLProvider)?,
+        Q::UntagSAMLProvider(r) => {
+            saml_providers::untag(ctx, tx, r).map(|()| A::UntagSAMLProvider)?
+        }
+        Q::ListSAMLProviderTags(r) => {
+            A::ListSAMLProviderTags(saml_providers::list_tags(ctx, tx, r)?)
+        }
+        Q::UploadSSHPublicKey(r) => A::UploadSSHPublicKey(ssh_public_keys::upload(ctx, tx, r)?),
+        Q::GetSSHPublicKey(r) => A::GetSSHPublicKey(ssh_public_keys::get(ctx, tx, r)?),
+        Q::ListSSHPublicKeys(r) => A::ListSSHPublicKeys(ssh_public_keys::list(ctx, tx, r)?),
+        Q::UpdateSSHPublicKey(r) => {
+            ssh_public_keys::update(ctx, tx, r).map(|()| A::UpdateSSHPublicKey)?
+        }
+        Q::DeleteSSHPublicKey(r) => {
+            ssh_public_keys::delete(ctx, tx, r).map(|()| A::DeleteSSHPublicKey)?
+        }
+        Q::CreateServiceSpecificCredential(r) => {
+            A::CreateServiceSpecificCredential(service_credentials::create(ctx, tx, r)?)
+        }
+        Q::ListServiceSpecificCredentials(r) => {
+            A::ListServiceSpecificCredentials(service_credentials::list(ctx, tx, r)?)
+        }
+        Q::ResetServiceSpecificCredential(r) => {
+            A::ResetServiceSpecificCredential(service_credentials::reset(ctx, tx, r)?)
+        }
+        Q::UpdateServiceSpecificCredential(r) => {
+            service_credentials::update(ctx, tx, r).map(|()| A::UpdateServiceSpecificCredential)?
+        }
+        Q::DeleteServiceSpecificCredential(r) => {
+            service_credentials::delete(ctx, tx, r).map(|()| A::DeleteServiceSpecificCredential)?
+        }
         other => return Err(not_implemented(other.operation().name())),
     })
 }

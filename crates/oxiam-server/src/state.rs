@@ -24,6 +24,7 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
+use crate::model::{OidcProvider, SamlProvider, ServiceSpecificCredential, SshPublicKey};
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -46,6 +47,15 @@ pub struct State {
     pub roles: Table<Role>,
     pub policies: Table<ManagedPolicy>,
     pub instance_profiles: Table<InstanceProfile>,
+    /// OpenID Connect providers by ARN.
+    pub oidc_providers: Table<OidcProvider>,
+    /// SAML providers by ARN.
+    pub saml_providers: Table<SamlProvider>,
+    /// SSH public keys by `user ID/key ID`.
+    pub ssh_public_keys: Table<SshPublicKey>,
+    /// Service-specific credentials by `user ID/credential ID` (Entity impl in
+    /// `iam::service_credentials`: the password is sealed at rest).
+    pub service_credentials: Table<ServiceSpecificCredential>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
     /// Account password policies by account ID.
@@ -323,6 +333,11 @@ plain_entity!(
     instance_profiles,
     |p| State::name_key(&p.account, &p.name)
 );
+plain_entity!(OidcProvider, "oidc_provider", oidc_providers, |p| p.arn());
+plain_entity!(SamlProvider, "saml_provider", saml_providers, |p| p.arn());
+plain_entity!(SshPublicKey, "ssh_public_key", ssh_public_keys, |k| {
+    SshPublicKey::store_key(&k.user_id, &k.id)
+});
 
 plain_entity!(
     AccountPasswordPolicy,
@@ -522,6 +537,10 @@ impl Tx {
         all::<LoginProfile>(self, &state);
         all::<MfaDevice>(self, &state);
         all::<CredentialReport>(self, &state);
+        all::<OidcProvider>(self, &state);
+        all::<SamlProvider>(self, &state);
+        all::<SshPublicKey>(self, &state);
+        all::<ServiceSpecificCredential>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -565,6 +584,12 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
         MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
         CredentialReport::TABLE => state.apply_put(CredentialReport::decode(r, kek)?),
+        OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
+        SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
+        SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
+        ServiceSpecificCredential::TABLE => {
+            state.apply_put(ServiceSpecificCredential::decode(r, kek)?);
+        }
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -586,6 +611,12 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
         MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
         CredentialReport::TABLE => drop(state.apply_delete::<CredentialReport>(key)),
+        OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
+        SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
+        SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),
+        ServiceSpecificCredential::TABLE => {
+            drop(state.apply_delete::<ServiceSpecificCredential>(key));
+        }
         other => return Err(unknown_table(other)),
     }
     Ok(())

@@ -87,8 +87,6 @@ fn own_account(state: &State, id: &str) -> Result<Account, ServerError> {
 const POLICY_VERSIONS_IN_USE_QUOTA: i32 = 10_000;
 const SERVER_CERTIFICATES_QUOTA: i32 = 20;
 const SIGNING_CERTIFICATES_PER_USER_QUOTA: i32 = 2;
-/// `GlobalEndpointTokenVersion`: STS global endpoint tokens are valid in all Regions (v1).
-const GLOBAL_ENDPOINT_TOKEN_VERSION: i32 = 1;
 
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -138,7 +136,13 @@ pub fn get_account_summary(
         ),
         ("ServerCertificates", 0),
         ("ServerCertificatesQuota", SERVER_CERTIFICATES_QUOTA),
-        ("Providers", 0),
+        (
+            "Providers",
+            count(
+                super::oidc_providers::of_account(state, account).count()
+                    + super::saml_providers::of_account(state, account).count(),
+            ),
+        ),
         (
             "MFADevices",
             count(super::mfa::devices_of_account(state, account).count()),
@@ -182,7 +186,10 @@ pub fn get_account_summary(
             "VersionsPerPolicyQuota",
             count(q.versions_per_managed_policy),
         ),
-        ("GlobalEndpointTokenVersion", GLOBAL_ENDPOINT_TOKEN_VERSION),
+        (
+            "GlobalEndpointTokenVersion",
+            super::sts_preferences::global_endpoint_token_version(state, account),
+        ),
     ];
     let summary: BTreeMap<String, i32> = entries
         .into_iter()

@@ -145,6 +145,22 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
             "Cannot delete entity, must delete MFA device first.",
         ));
     }
+    if super::ssh_public_keys::of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete SSH public keys first.",
+        ));
+    }
+    if super::service_credentials::of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete service specific credentials first.",
+        ));
+    }
     if !user.inline_policies.is_empty() {
         return Err(delete_conflict(
             "Cannot delete entity, must delete policies first.",

@@ -354,10 +354,15 @@ fn bad_credentials_and_bad_input_get_aws_errors() {
     // An operation without a handler names itself.
     let err = s.fails(
         &root,
-        &["iam", "list-open-id-connect-providers"],
+        &[
+            "iam",
+            "generate-service-last-accessed-details",
+            "--arn",
+            "arn:aws:iam::123456789012:user/nobody",
+        ],
         "NotImplemented",
     );
-    assert!(err.contains("ListOpenIDConnectProviders"), "{err}");
+    assert!(err.contains("GenerateServiceLastAccessedDetails"), "{err}");
 }
 
 #[test]

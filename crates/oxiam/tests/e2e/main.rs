@@ -14,6 +14,7 @@ mod support;
 mod account;
 mod cli;
 mod credentials;
+mod credentials5;
 mod enforcement;
 mod entities;
 mod policies;

@@ -1,0 +1,182 @@
+//! Issue 5 surfaces through the real AWS CLI: the policy simulator, identity providers,
+//! SSH public keys and service-specific credentials.
+
+use crate::support::{ACCOUNT, Creds, Server};
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn simulator_through_the_cli_agrees_with_enforcement() {
+    let dir = tmp();
+    let s = Server::start(dir.path());
+    let root = Creds::root();
+    s.ok(&root, &["iam", "create-user", "--user-name", "sim"]);
+    let doc = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": "iam:List*", "Resource": "*"},
+    {"Effect": "Deny", "Action": "iam:ListRoles", "Resource": "*"}
+  ]
+}"#;
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "sim",
+            "--policy-name",
+            "p",
+            "--policy-document",
+            doc,
+        ],
+    );
+    let out = s.ok(
+        &root,
+        &[
+            "iam",
+            "simulate-principal-policy",
+            "--policy-source-arn",
+            &format!("arn:aws:iam::{ACCOUNT}:user/sim"),
+            "--action-names",
+            "iam:ListUsers",
+            "iam:ListRoles",
+            "iam:GetUser",
+        ],
+    );
+    let results = out["EvaluationResults"].as_array().unwrap();
+    let decisions: Vec<&str> = results
+        .iter()
+        .map(|r| r["EvalDecision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["allowed", "explicitDeny", "implicitDeny"]);
+    let deny = &results[1]["MatchedStatements"][0];
+    assert_eq!(deny["SourcePolicyId"], "p");
+    assert_eq!(deny["StartPosition"]["Line"], 5);
+    assert_eq!(deny["StartPosition"]["Column"], 5);
+    // Enforcement agrees.
+    let key = s.ok(&root, &["iam", "create-access-key", "--user-name", "sim"]);
+    let sim = Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
+        secret: key["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    s.ok(&sim, &["iam", "list-users"]);
+    s.fails(&sim, &["iam", "list-roles"], "AccessDenied");
+    s.fails(
+        &sim,
+        &["iam", "get-user", "--user-name", "sim"],
+        "AccessDenied",
+    );
+    let keys = s.ok(
+        &root,
+        &["iam", "get-context-keys-for-custom-policy", "--policy-input-list",
+          r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}}"#],
+    );
+    assert_eq!(keys["ContextKeyNames"][0], "aws:SecureTransport");
+}
+
+#[test]
+fn providers_keys_and_service_credentials_through_the_cli() {
+    let dir = tmp();
+    let s = Server::start(dir.path());
+    let root = Creds::root();
+    let arn = s.ok(
+        &root,
+        &[
+            "iam",
+            "create-open-id-connect-provider",
+            "--url",
+            "https://token.example.com",
+            "--client-id-list",
+            "app",
+            "--thumbprint-list",
+            "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+        ],
+    )["OpenIDConnectProviderArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        arn,
+        format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.example.com")
+    );
+    let got = s.ok(
+        &root,
+        &[
+            "iam",
+            "get-open-id-connect-provider",
+            "--open-id-connect-provider-arn",
+            &arn,
+        ],
+    );
+    assert_eq!(got["Url"], "token.example.com");
+    s.ok(&root, &["iam", "create-user", "--user-name", "git"]);
+    let ssh =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm/RAlphM3+hUG6wWfcO5bIUIaqMLa2ywxcOK1wMWbh alice";
+    let key = s.ok(
+        &root,
+        &[
+            "iam",
+            "upload-ssh-public-key",
+            "--user-name",
+            "git",
+            "--ssh-public-key-body",
+            ssh,
+        ],
+    );
+    let id = key["SSHPublicKey"]["SSHPublicKeyId"].as_str().unwrap();
+    let pem = s.ok(
+        &root,
+        &[
+            "iam",
+            "get-ssh-public-key",
+            "--user-name",
+            "git",
+            "--ssh-public-key-id",
+            id,
+            "--encoding",
+            "PEM",
+        ],
+    );
+    assert!(
+        pem["SSHPublicKey"]["SSHPublicKeyBody"]
+            .as_str()
+            .unwrap()
+            .contains("MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=")
+    );
+    let c = s.ok(
+        &root,
+        &[
+            "iam",
+            "create-service-specific-credential",
+            "--user-name",
+            "git",
+            "--service-name",
+            "codecommit.amazonaws.com",
+        ],
+    );
+    assert_eq!(
+        c["ServiceSpecificCredential"]["ServiceUserName"],
+        format!("git-at-{ACCOUNT}")
+    );
+    // The password is not in the database file.
+    let password = c["ServiceSpecificCredential"]["ServicePassword"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.stop();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes()),
+            "password found in the data directory"
+        );
+    }
+}
