@@ -378,6 +378,20 @@ pub enum Outcome {
     ImplicitDeny(PolicyType),
 }
 
+impl Outcome {
+    /// The engine's decision, reduced to what the AccessDenied message needs.
+    pub fn of(decision: &oxiam_policy::Decision) -> Outcome {
+        let by = decision
+            .denied_by
+            .map_or(PolicyType::Identity, |d| d.policy_type);
+        match decision.effect {
+            Effect::Allow => Outcome::Allow,
+            Effect::ExplicitDeny => Outcome::ExplicitDeny(by),
+            Effect::ImplicitDeny => Outcome::ImplicitDeny(by),
+        }
+    }
+}
+
 /// The global condition keys of a request, then the operation's own keys.
 pub(crate) fn context(
     principal: &Principal<'_>,
@@ -459,15 +473,7 @@ pub fn identity_decision(
         permissions_boundary: boundary,
         ..PolicySet::default()
     };
-    let decision = oxiam_policy::evaluate(&request, &policies);
-    let by = decision
-        .denied_by
-        .map_or(PolicyType::Identity, |d| d.policy_type);
-    match decision.effect {
-        Effect::Allow => Outcome::Allow,
-        Effect::ExplicitDeny => Outcome::ExplicitDeny(by),
-        Effect::ImplicitDeny => Outcome::ImplicitDeny(by),
-    }
+    Outcome::of(&oxiam_policy::evaluate(&request, &policies))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! from the principal's tags overlaid by the session tags.
 
 use oxiam_policy::{
-    Context, Effect, NamedPolicy, PolicySet, PolicyType, Principal, PrincipalType, Request,
+    Context, NamedPolicy, PolicySet, PolicyType, Principal, PrincipalType, Request,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -248,15 +248,7 @@ pub fn decision(
         resource: resource.map(|(r, _)| r),
         ..PolicySet::default()
     };
-    let decision = oxiam_policy::evaluate(&request, &policies);
-    let by = decision
-        .denied_by
-        .map_or(PolicyType::Identity, |d| d.policy_type);
-    match decision.effect {
-        Effect::Allow => Outcome::Allow,
-        Effect::ExplicitDeny => Outcome::ExplicitDeny(by),
-        Effect::ImplicitDeny => Outcome::ImplicitDeny(by),
-    }
+    Outcome::of(&oxiam_policy::evaluate(&request, &policies))
 }
 
 #[cfg(test)]
