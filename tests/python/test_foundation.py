@@ -46,6 +46,22 @@ def test_list_users_marker_pagination(oxiam):
     assert names == seen
 
 
+def test_list_markers_survive_deletes_and_bad_markers_are_refused(oxiam):
+    iam = oxiam.client("iam")
+    for i in range(5):
+        iam.create_user(UserName=f"m{i}")
+    first = iam.list_users(MaxItems=2)
+    # The page the marker points at starts with m2; deleting m2 moves it to the next user.
+    iam.delete_user(UserName="m2")
+    rest = iam.list_users(Marker=first["Marker"])
+    assert [u["UserName"] for u in rest["Users"]] == ["m3", "m4"]
+    for call in (lambda m: iam.list_users(Marker=m), lambda m: iam.list_roles(Marker=m),
+                 lambda m: iam.list_groups(Marker=m), lambda m: iam.list_instance_profiles(Marker=m)):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call("not a marker!")
+        assert error_of(e) == ("ValidationError", 400, "Invalid Marker.")
+
+
 def test_errors_have_aws_codes_and_statuses(oxiam):
     iam = oxiam.client("iam")
     iam.create_user(UserName="erin")
