@@ -73,6 +73,8 @@ pub struct App {
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::sts::runtime::Runtime,
+    /// The decision log of the authorization API.
+    pub audit: crate::authorization::audit::AuditLog,
 }
 
 impl App {
@@ -112,6 +114,11 @@ impl App {
             (None, Some(id)) => id.clone(),
             (None, None) => ids::account_id(),
         };
+        let audit = match &config.data_dir {
+            Some(dir) => crate::authorization::audit::AuditLog::open(dir)
+                .map_err(|e| ServerError::Internal(format!("cannot open the audit log: {e}")))?,
+            None => crate::authorization::audit::AuditLog::disabled(),
+        };
         let app = Arc::new(App {
             config,
             state: ArcSwap::new(Arc::clone(&state)),
@@ -131,6 +138,7 @@ impl App {
             last_used: Mutex::new(HashMap::new()),
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
+            audit,
         });
         let first = match existing {
             Some(_) => None,

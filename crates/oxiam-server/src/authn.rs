@@ -81,6 +81,18 @@ pub fn authenticate(
     service: &str,
     now: OffsetDateTime,
 ) -> Result<Caller, ServerError> {
+    authenticate_with(app, http, service, now, None)
+}
+
+/// [`authenticate`] a request someone else received (the authorization API): with
+/// `body_sha256`, the hash of the body that service received stands for `http.body`.
+pub fn authenticate_with(
+    app: &App,
+    http: &HttpRequest<'_>,
+    service: &str,
+    now: OffsetDateTime,
+    body_sha256: Option<&[u8; 32]>,
+) -> Result<Caller, ServerError> {
     let parsed = match oxiam_sigv4::parse(http) {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -100,7 +112,7 @@ pub fn authenticate(
             .access_key_id
             .starts_with(ids::IdPrefix::TemporaryAccessKey.as_str())
     {
-        return crate::sts::authn::authenticate(app, http, &parsed, token, now);
+        return crate::sts::authn::authenticate(app, http, &parsed, token, now, body_sha256);
     }
     let state = app.snapshot();
     let Some(key) = state.access_keys.get(parsed.access_key_id) else {
@@ -111,8 +123,7 @@ pub fn authenticate(
         // long-term key is invalid in AWS too.
         return Err(invalid_token());
     }
-    oxiam_sigv4::verify(http, &parsed, &key.secret, now, &app.sigv4_cache)
-        .map_err(|e| sigv4_error(&e))?;
+    verify(app, http, &parsed, &key.secret, now, body_sha256)?;
     let mut caller = match &key.owner {
         KeyOwner::Root => Caller::root(&key.account, &key.id),
         KeyOwner::User(user_id) => {
@@ -155,6 +166,22 @@ fn dev_mode_caller(app: &App, key_id: &str) -> Option<Result<Caller, ServerError
         app.ensure_account(&account)
             .map(|()| Caller::root(&account, key_id)),
     )
+}
+
+/// Checks the signature over the request's body, or over `body_sha256` when given.
+pub(crate) fn verify(
+    app: &App,
+    http: &HttpRequest<'_>,
+    parsed: &oxiam_sigv4::Parsed<'_>,
+    secret: &oxiam_sigv4::SecretAccessKey,
+    now: OffsetDateTime,
+    body_sha256: Option<&[u8; 32]>,
+) -> Result<(), ServerError> {
+    match body_sha256 {
+        None => oxiam_sigv4::verify(http, parsed, secret, now, &app.sigv4_cache),
+        Some(h) => oxiam_sigv4::verify_forwarded(http, parsed, secret, now, &app.sigv4_cache, h),
+    }
+    .map_err(|e| sigv4_error(&e))
 }
 
 pub fn sigv4_error(e: &oxiam_sigv4::Error) -> ServerError {

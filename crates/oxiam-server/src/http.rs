@@ -28,6 +28,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_oxiam/reset", post(reset))
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
+        .route(crate::authorization::PATH, post(decisions))
         .fallback(aws)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
@@ -53,6 +54,41 @@ async fn aws(
         peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
     };
     to_response(pipeline::handle(app, http).await)
+}
+
+/// The authorization API for other services (see [`crate::authorization`]). Decisions
+/// read only the snapshot, so they run on the async worker without a thread hop.
+async fn decisions(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let http = HttpIn {
+        method: method.as_str().to_owned(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: body.to_vec(),
+        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
+    };
+    let answer = crate::authorization::handle(&app, &http);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, answer.body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&answer.request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
 }
 
 /// Dev mode only: wipe all state (oxiam's own path and the one moto's server mode uses).

@@ -6,6 +6,8 @@
 //! - [`authn`]: SigV4 verification against keys in the snapshot (temporary credentials:
 //!   `sts::authn`, which opens the session token instead); [`Caller`](authn::Caller).
 //! - [`authz`] and [`decide`]: the root rule and the policy engine's decision.
+//! - [`authorization`]: the decision API for other services (`/authorization/v1/decisions`),
+//!   its encoded denial messages and its audit log.
 //! - [`operations`]: the list of operations: action, resource ARN and handler of each.
 //! - [`iam`] (`users`, `access_keys`, …) and [`sts`]: the handlers; `sts` also holds the
 //!   session tokens, their keys and the authorization of session credentials.
@@ -16,6 +18,7 @@
 
 pub mod app;
 pub mod authn;
+pub mod authorization;
 pub mod authz;
 pub mod aws_managed;
 pub mod config;

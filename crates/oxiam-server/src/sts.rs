@@ -8,7 +8,8 @@
 //! - [`decide`]: authorizing it: the session's principal's policies ∩ session policies, and
 //!   the session's condition keys; what session credentials may not call at all.
 //! - Handlers: [`assume_role`], [`federation`] (`GetSessionToken`, `GetFederationToken`), and
-//!   `GetCallerIdentity`, `GetAccessKeyInfo` below.
+//!   `GetCallerIdentity`, `GetAccessKeyInfo` below; `DecodeAuthorizationMessage` opens the
+//!   messages of the authorization API (`crate::authorization::message`).
 
 pub mod assume_role;
 pub mod authn;
@@ -59,6 +60,14 @@ pub fn dispatch(
         Q::GetSessionToken(r) => A::GetSessionToken(federation::get_session_token(app, caller, r)?),
         Q::GetFederationToken(r) => {
             A::GetFederationToken(federation::get_federation_token(app, caller, r)?)
+        }
+        Q::DecodeAuthorizationMessage(r) => {
+            A::DecodeAuthorizationMessage(sts::DecodeAuthorizationMessageResponse {
+                decoded_message: Some(crate::authorization::message::decode(
+                    &app.snapshot(),
+                    &r.encoded_message,
+                )?),
+            })
         }
         other => return Err(not_implemented(other.operation().name())),
     })

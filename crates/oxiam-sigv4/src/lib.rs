@@ -65,4 +65,4 @@ pub use request::HttpRequest;
 pub use secret::SecretAccessKey;
 pub use sign::{SigningParams, presign, sign};
 pub use signing_key::{SigningKey, SigningKeyCache};
-pub use verify::verify;
+pub use verify::{verify, verify_forwarded};

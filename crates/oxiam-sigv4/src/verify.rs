@@ -20,6 +20,12 @@ pub const CLOCK_SKEW: Duration = Duration::minutes(15);
 /// The payload hash a presigned URL may name instead of a SHA-256.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
+/// SHA-256 of the empty string.
+pub const EMPTY_SHA256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
 /// Checks the signature (in constant time) and the clock window: ±15 min for header
 /// signing; for presigned URLs, not before `X-Amz-Date - 15 min` and not after
 /// `X-Amz-Date + X-Amz-Expires`. `now` is the server's clock.
@@ -38,19 +44,37 @@ pub fn verify(
     now: OffsetDateTime,
     cache: &SigningKeyCache,
 ) -> Result<(), Error> {
+    let body_sha256: [u8; 32] = Sha256::digest(req.body).into();
+    verify_forwarded(req, parsed, secret, now, cache, &body_sha256)
+}
+
+/// [`verify`] for a request received by someone else: a service that forwards its client's
+/// request to an authorizer sends the SHA-256 of the body it received, not the body.
+/// `req.body` is ignored.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_forwarded(
+    req: &HttpRequest<'_>,
+    parsed: &Parsed<'_>,
+    secret: &SecretAccessKey,
+    now: OffsetDateTime,
+    cache: &SigningKeyCache,
+    body_sha256: &[u8; 32],
+) -> Result<(), Error> {
     check_clock(parsed, now)?;
 
     let presigned = matches!(parsed.kind, SignatureKind::Presigned { .. });
-    let body_sha256: [u8; 32] = Sha256::digest(req.body).into();
     let mut body_hex = [0u8; 64];
     // 32 bytes always fit 64 hex digits.
     let _ = hex::encode_to_slice(body_sha256, &mut body_hex);
+    let body_empty = body_sha256 == &EMPTY_SHA256;
     let payload = payload_hash(
         req.header("x-amz-content-sha256"),
-        &body_sha256,
+        body_sha256,
         &body_hex,
         presigned,
-        req.body.is_empty(),
+        body_empty,
     )?;
 
     let mut hasher = Sha256::new();
@@ -172,6 +196,12 @@ fn decode_signature(signature: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_sha256_is_the_hash_of_nothing() {
+        let h: [u8; 32] = Sha256::digest(b"").into();
+        assert_eq!(h, EMPTY_SHA256);
+    }
 
     #[test]
     fn signature_decoding() {

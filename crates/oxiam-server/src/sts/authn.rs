@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::session::SessionPrincipal;
 use crate::app::App;
-use crate::authn::{Caller, CallerKind, invalid_token, sigv4_error};
+use crate::authn::{Caller, CallerKind, invalid_token};
 use crate::error::{ServerError, api};
 
 fn expired_token() -> ServerError {
@@ -28,6 +28,7 @@ pub fn authenticate(
     parsed: &Parsed<'_>,
     token: &str,
     now: OffsetDateTime,
+    body_sha256: Option<&[u8; 32]>,
 ) -> Result<Caller, ServerError> {
     let state = app.snapshot();
     let opened = app
@@ -46,8 +47,7 @@ pub fn authenticate(
     if app.sts.now().unix_timestamp() >= session.expires {
         return Err(expired_token());
     }
-    oxiam_sigv4::verify(http, parsed, &session.secret, now, &app.sigv4_cache)
-        .map_err(|e| sigv4_error(&e))?;
+    crate::authn::verify(app, http, parsed, &session.secret, now, body_sha256)?;
     let account = &session.account;
     let (arn, kind) = match &session.principal {
         SessionPrincipal::AssumedRole {

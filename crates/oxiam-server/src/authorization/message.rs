@@ -1,0 +1,183 @@
+//! The encoded authorization message of a denial, and `sts:DecodeAuthorizationMessage`.
+//!
+//! AWS hides why a request was denied from the caller (the reason can reveal policy
+//! contents) and gives an opaque message that only a principal allowed
+//! `sts:DecodeAuthorizationMessage` can read. Here the message is AWS's `DecodedMessage`
+//! JSON sealed with the STS token keys (AES-256-GCM, [`TokenKey::seal_bytes`]) under its own
+//! purpose, so it opens on every node, is tamper-evident, and never opens as a session
+//! token (nor a token as a message). It stays decodable as long as the key that sealed it
+//! is kept (`token::RETAIN`, about 2.5 days).
+//!
+//! The decoded JSON has AWS's shape:
+//! ```json
+//! {"allowed":false,"explicitDeny":true,
+//!  "matchedStatements":{"items":[{"statementId":"NoUploads","effect":"DENY",
+//!     "sourcePolicyType":"identity-based policy","sourcePolicyName":"limits"}]},
+//!  "failures":{"items":[]},
+//!  "context":{"principal":{"id":"AIDA…","arn":"arn:aws:iam::123456789012:user/bob"},
+//!   "action":"myapp:PutFile","resource":"arn:aws:myapp:::file/a.mp3",
+//!   "conditions":{"items":[{"key":"aws:SourceIp","values":{"items":[{"value":"10.0.0.1"}]}}]}}}
+//! ```
+
+use oxiam_policy::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::{ServerError, api};
+use crate::state::State;
+use crate::sts::token::{self, TokenKey};
+use oxiam_protocol::error::ErrorCode;
+
+/// Associated data of encoded messages: distinct from session tokens'.
+const PURPOSE: &[u8] = b"oxiam/authz-message";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DecodedMessage {
+    pub allowed: bool,
+    pub explicit_deny: bool,
+    pub matched_statements: Items<MatchedStatement>,
+    pub failures: Items<String>,
+    pub context: MessageContext,
+}
+
+/// AWS wraps every list of the decoded message in `{"items": [...]}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items { items: Vec::new() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchedStatement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_id: Option<String>,
+    /// `ALLOW` or `DENY`, as AWS writes it.
+    pub effect: String,
+    pub source_policy_type: String,
+    pub source_policy_name: String,
+    pub statement_index: usize,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageContext {
+    pub principal: MessagePrincipal,
+    pub action: String,
+    pub resource: String,
+    pub conditions: Items<Condition>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct MessagePrincipal {
+    pub id: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Condition {
+    pub key: String,
+    pub values: Items<ConditionValue>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ConditionValue {
+    pub value: String,
+}
+
+/// The request context as AWS lists it in the message: every key with its values.
+pub fn conditions(ctx: &Context) -> Items<Condition> {
+    Items {
+        items: ctx
+            .iter()
+            .map(|(key, v)| Condition {
+                key: key.to_owned(),
+                values: Items {
+                    items: v
+                        .values()
+                        .map(|value| ConditionValue {
+                            value: value.to_owned(),
+                        })
+                        .collect(),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// Seals `message` with the current STS token key.
+pub fn encode(app: &App, message: &DecodedMessage) -> Result<String, ServerError> {
+    let key = token::signing_key(app)?;
+    encode_with(&key, message)
+}
+
+pub fn encode_with(key: &TokenKey, message: &DecodedMessage) -> Result<String, ServerError> {
+    let json = serde_json::to_vec(message)
+        .map_err(|e| ServerError::Internal(format!("encoding a decision message: {e}")))?;
+    key.seal_bytes(PURPOSE, &json)
+}
+
+/// `sts:DecodeAuthorizationMessage`: the decoded JSON, as it was sealed.
+pub fn decode(state: &State, encoded: &str) -> Result<String, ServerError> {
+    let invalid = || {
+        api(
+            ErrorCode::InvalidAuthorizationMessageException,
+            "The authorization message is invalid or was not issued by this service.",
+        )
+    };
+    let plain = token::open_bytes(state, PURPOSE, encoded).map_err(|_| invalid())?;
+    String::from_utf8(plain.to_vec()).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oxiam_store::crypto::Kek;
+
+    use super::*;
+    use crate::state::Tx;
+
+    #[test]
+    fn messages_round_trip_and_garbage_is_invalid() {
+        let key = TokenKey::generate(0);
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
+        tx.put(key.clone()).unwrap();
+        let state = tx.finish().unwrap().1;
+        let mut ctx = Context::new();
+        ctx.insert("aws:SourceIp", "10.0.0.1");
+        let message = DecodedMessage {
+            explicit_deny: true,
+            context: MessageContext {
+                action: "myapp:GetFile".into(),
+                resource: "arn:aws:myapp:::file/a".into(),
+                conditions: conditions(&ctx),
+                ..MessageContext::default()
+            },
+            ..DecodedMessage::default()
+        };
+        let sealed = encode_with(&key, &message).unwrap();
+        let json = decode(&state, &sealed).unwrap();
+        let back: DecodedMessage = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, message);
+        assert!(
+            json.contains(r#""matchedStatements":{"items":[]}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#"{"key":"aws:SourceIp","values":{"items":[{"value":"10.0.0.1"}]}}"#)
+        );
+        for bad in ["", "garbage", &sealed[..sealed.len() - 4]] {
+            let Err(ServerError::Api(e)) = decode(&state, bad) else {
+                panic!("{bad} decoded");
+            };
+            assert_eq!(e.code, ErrorCode::InvalidAuthorizationMessageException);
+        }
+    }
+}

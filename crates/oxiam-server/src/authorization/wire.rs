@@ -1,0 +1,150 @@
+//! The JSON of the authorization API, version 1 (`POST /authorization/v1/decisions`).
+//! Member names are camelCase, as in AWS's JSON APIs; docs/authorization-api.md shows
+//! complete examples. Unknown members are ignored, so a newer client can talk to an
+//! older server.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The body of a call: one or more decisions, answered in the same order.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionsRequest {
+    pub decisions: Vec<DecisionRequest>,
+}
+
+/// One question: may the client who sent `request` perform `action` on `resource`?
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionRequest {
+    /// The client's request as the service received it.
+    pub request: ClientRequest,
+    /// `service:Action`.
+    pub action: String,
+    /// The resource ARN (`*` for actions without a resource).
+    pub resource: String,
+    /// The account owning the resource. Default: the ARN's account field, else the
+    /// account of the service principal that asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_account: Option<String>,
+    /// The resource's resource-based policy, as a JSON document (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    /// The resource's tags (`aws:ResourceTag/<key>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_tags: BTreeMap<String, String>,
+    /// Further condition keys (`myapp:Quality`, `aws:RequestTag/…`): a string, a boolean,
+    /// an integer or a list of strings each.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, serde_json::Value>,
+    /// The address the client connected from (`aws:SourceIp`), as the service saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    /// Whether the client's connection used TLS (`aws:SecureTransport`).
+    #[serde(default)]
+    pub secure_transport: bool,
+    /// The service name the client must have signed for (its credential scope). Default:
+    /// the action's prefix (`myapp` for `myapp:GetFile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_name: Option<String>,
+}
+
+/// The SigV4 material of the client's request. The body is not sent: its SHA-256 is.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRequest {
+    pub method: String,
+    /// The path as received, still percent-encoded.
+    pub path: String,
+    /// The query string as received, without `?` (presigned URLs carry their signature
+    /// here).
+    #[serde(default)]
+    pub query: String,
+    /// Every header as received, `[name, value]`, repeated names as separate pairs. Only
+    /// the signed ones (and `Authorization`, `X-Amz-Date`, `X-Amz-Security-Token`) matter.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Hex SHA-256 of the body received; absent: an empty body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+}
+
+/// The answer: one result per decision asked, in order.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionsResponse {
+    pub decisions: Vec<DecisionResult>,
+}
+
+/// One decision.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionResult {
+    pub allowed: bool,
+    /// `Allow`, `ExplicitDeny`, `ImplicitDeny`, or `AuthenticationFailed` when the client's
+    /// signature did not verify (then `principal` is absent).
+    pub decision: String,
+    /// Who signed the client's request, when the signature verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<DecisionPrincipal>,
+    /// The statements that decided: for an allow, the allowing statement of each policy
+    /// type that had to allow; for an explicit deny, the deny statement.
+    #[serde(default)]
+    pub reasons: Vec<DecisionReason>,
+    /// For denials: AWS's message (`User: … is not authorized to perform: …`), or the
+    /// authentication error's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For authentication failures: AWS's error code (`SignatureDoesNotMatch`,
+    /// `ExpiredToken`, `InvalidClientTokenId`, `SignatureExpired`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// For policy denials: an opaque message that `sts:DecodeAuthorizationMessage` opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoded_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionPrincipal {
+    pub arn: String,
+    pub account: String,
+    /// `aws:userid`.
+    pub user_id: String,
+    /// `aws:PrincipalTag/…`: the principal's tags, overlaid by session tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionReason {
+    /// `Allow` or `Deny`.
+    pub effect: String,
+    /// `identity-based policy`, `permissions boundary`, `session policy`,
+    /// `resource-based policy`, …
+    pub policy_type: String,
+    /// The policy's name (inline), ARN (managed) or `resource-based policy`.
+    pub policy: String,
+    /// The statement's position in its policy, from 0.
+    pub statement: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// The body of an error that concerns the whole call (the service principal's own
+/// authentication or permission, a malformed body).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+}
