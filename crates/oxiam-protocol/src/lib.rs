@@ -10,6 +10,8 @@
 //! - [`iam`], [`sts`]: generated from `data/models/` by `cargo xtask codegen`: one struct per
 //!   model structure, `Operation`, `Request::decode` (decoding plus the model's constraints,
 //!   reported as AWS reports them) and `Response::to_xml` (result wrappers and RequestId).
+//! - [`authorization`]: the JSON of oxiam's own authorization API for other services
+//!   (`POST /authorization/v1/decisions`), shared by the server and `oxiam-client`.
 //! - `codec` (private): the decoding and encoding primitives the generated code calls, so the
 //!   generated files stay small.
 //! - `pattern` (private): the Java-regex subset of the models' `pattern` constraints.
@@ -23,6 +25,7 @@
 //! messages, the common errors), this crate follows AWS's documented or observed behaviour and
 //! says so where it does.
 
+pub mod authorization;
 pub mod error;
 pub mod iam;
 pub mod query;

@@ -13,7 +13,7 @@
 //! The call itself is signed by the service with its own oxiam credentials, for the
 //! signing name `oxiam`, and needs `oxiam:Authorize` (resource `*`): the account root has
 //! it, any other principal needs a policy that allows it. A call carries up to
-//! [`MAX_BATCH`] decisions. Request and response JSON: [`wire`] and
+//! [`MAX_BATCH`] decisions. Request and response JSON: `oxiam_protocol::authorization` and
 //! docs/authorization-api.md.
 //!
 //! Replays: a forwarded signature is accepted only inside SigV4's window (±15 minutes for
@@ -29,12 +29,11 @@
 //! engine requires both an identity policy in the client's account and the resource policy
 //! to allow, as AWS does.
 //!
-//! Map: [`wire`] (JSON), [`message`] (encoded messages and their decoding), [`audit`] (the
+//! Map: `oxiam_protocol::authorization` (the JSON), [`message`] (encoded messages and their decoding), [`audit`] (the
 //! decision log).
 
 pub mod audit;
 pub mod message;
-pub mod wire;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -55,19 +54,12 @@ use crate::ids;
 use crate::operations::Target;
 use crate::pipeline::HttpIn;
 use crate::state::State;
-use wire::{
+pub use oxiam_protocol::authorization::{ACTION, MAX_BATCH, PATH, SIGNING_NAME};
+use oxiam_protocol::authorization::{
     DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult, DecisionsRequest,
     DecisionsResponse, ErrorBody, ErrorDetail,
 };
 
-/// The versioned path of the decision endpoint.
-pub const PATH: &str = "/authorization/v1/decisions";
-/// The signing name (credential scope service) of calls to the API.
-pub const SIGNING_NAME: &str = "oxiam";
-/// The action a service principal needs to ask.
-pub const ACTION: &str = "oxiam:Authorize";
-/// Decisions per call.
-pub const MAX_BATCH: usize = 100;
 /// Largest resource policy accepted (AWS's largest resource policies, S3's, are 20 KB).
 const MAX_RESOURCE_POLICY: usize = 20 * 1024;
 

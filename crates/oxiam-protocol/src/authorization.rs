@@ -1,4 +1,7 @@
-//! The JSON of the authorization API, version 1 (`POST /authorization/v1/decisions`).
+//! The JSON of oxiam's authorization API, version 1 (`POST /authorization/v1/decisions`):
+//! not an AWS protocol, but oxiam's own wire format for services that delegate their
+//! authorization to it (the server in `oxiam_server::authorization`, the client in
+//! `oxiam-client`).
 //! Member names are camelCase, as in AWS's JSON APIs; docs/authorization-api.md shows
 //! complete examples. Unknown members are ignored, so a newer client can talk to an
 //! older server.
@@ -6,6 +9,15 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// The versioned path of the decision endpoint.
+pub const PATH: &str = "/authorization/v1/decisions";
+/// The signing name (credential scope service) of calls to the API.
+pub const SIGNING_NAME: &str = "oxiam";
+/// The action a service principal needs to ask.
+pub const ACTION: &str = "oxiam:Authorize";
+/// Decisions per call.
+pub const MAX_BATCH: usize = 100;
 
 /// The body of a call: one or more decisions, answered in the same order.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
