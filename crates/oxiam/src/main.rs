@@ -3,7 +3,11 @@
 //! - `oxiam serve`: the IAM/STS service (embedded SQLite by default; `--dev` for a local
 //!   emulator that keeps state in memory).
 //! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
+//! - `oxiam guard …`: a reverse proxy (or nginx `auth_request` endpoint) that authorizes
+//!   requests to another service with oxiam's decision API (see `guard`).
+//! - `oxiam audit …`: queries the decision log of the authorization API.
 
+mod guard;
 mod policy_cmd;
 
 use std::io::Write as _;
@@ -29,6 +33,29 @@ enum Command {
     /// Offline policy tools: validate documents, evaluate a request against policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Protect an HTTP service: authorize each SigV4-signed request with oxiam, then proxy it.
+    Guard(guard::GuardArgs),
+    /// Query the authorization API's decision log (JSON lines, oldest first).
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// The server's data directory (the log is <data-dir>/audit/decisions.jsonl).
+    #[arg(long, env = "OXIAM_DATA_DIR", default_value = "oxiam-data")]
+    data_dir: PathBuf,
+    /// Only decisions about this principal ARN.
+    #[arg(long)]
+    principal: Option<String>,
+    /// Only decisions for this action (`myapp:GetFile`).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only decisions at or after this time (RFC 3339, e.g. 2026-11-23T14:00:00Z).
+    #[arg(long)]
+    since: Option<String>,
+    /// `allow`, `deny` (every denial) or a decision name (`ExplicitDeny`…).
+    #[arg(long)]
+    decision: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +118,35 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Guard(args) => {
+            init_logging(LogFormat::Text);
+            guard::run(args)
+        }
+        Command::Audit(args) => audit(&args),
+    }
+}
+
+fn audit(args: &AuditArgs) -> ExitCode {
+    use oxiam_server::authorization::audit;
+    let filter = audit::Filter {
+        principal: args.principal.clone(),
+        action: args.action.clone(),
+        since: args.since.clone(),
+        decision: args.decision.clone(),
+    };
+    let file = audit::path(&args.data_dir);
+    let mut out = std::io::stdout().lock();
+    let result = audit::query(&file, &filter, |r| {
+        if let Ok(line) = serde_json::to_string(r) {
+            let _ = writeln!(out, "{line}");
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("oxiam audit: {}: {e}", file.display());
+            ExitCode::FAILURE
+        }
     }
 }
 

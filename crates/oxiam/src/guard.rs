@@ -1,0 +1,440 @@
+//! `oxiam guard`: a reverse proxy that puts oxiam's authorization in front of any HTTP
+//! service.
+//!
+//! Each request is matched against the rules ([`rules`]: method + path pattern → action
+//! and resource ARN), then its SigV4 material (method, path, query, headers, SHA-256 of
+//! the body) goes to oxiam's decision API through `oxiam-client`, signed with the guard's
+//! own credentials (which need `oxiam:Authorize`). Allowed requests are forwarded to the
+//! upstream with the principal in `X-Oxiam-Principal-Arn`, `X-Oxiam-Principal-Account` and
+//! `X-Oxiam-Principal-User-Id` (any such headers sent by the client are removed first, so
+//! the upstream can trust them); the others get an AWS-style `AccessDenied` (403, XML),
+//! whose message carries the encoded authorization message for
+//! `aws sts decode-authorization-message`.
+//!
+//! With `--auth-request` there is no upstream: the guard answers nginx's `auth_request`
+//! subrequests with 200 (and the principal headers) or 403. nginx passes the original
+//! method and URI in `X-Original-Method` and `X-Original-URI` (see the README); the
+//! subrequest has no body, so the body hash is the client's `x-amz-content-sha256` header
+//! when present (the signature then binds that hash, not the bytes nginx forwards).
+//!
+//! Clients sign for the service name given by `--service-prefix` (awscurl `--service
+//! myapp`, botocore `SigV4Auth(credentials, "myapp", region)`). Bodies are buffered
+//! (up to `--max-body-bytes`) because their hash is part of the signature.
+
+pub mod rules;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::Full;
+use oxiam_client::{Client, ClientRequest, Credentials, DecisionRequest, DecisionResult, Pool};
+
+/// `oxiam guard` options.
+#[derive(Debug, clap::Args)]
+pub struct GuardArgs {
+    /// Address to listen on (port 0 picks a free port and prints it).
+    #[arg(long, env = "OXIAM_GUARD_LISTEN", default_value = "127.0.0.1:8462")]
+    listen: SocketAddr,
+    /// The service to protect, `http://host:port`. Required unless --auth-request.
+    #[arg(
+        long,
+        env = "OXIAM_GUARD_UPSTREAM",
+        required_unless_present = "auth_request"
+    )]
+    upstream: Option<String>,
+    /// Answer nginx `auth_request` subrequests (200/403) instead of proxying.
+    #[arg(long)]
+    auth_request: bool,
+    /// The service prefix of actions (`myapp` → `myapp:GetFile`), and the service name
+    /// clients sign for.
+    #[arg(long, env = "OXIAM_GUARD_SERVICE_PREFIX")]
+    service_prefix: String,
+    /// The rules file (method + path pattern → action + resource).
+    #[arg(long, env = "OXIAM_GUARD_RULES")]
+    rules: PathBuf,
+    /// Where oxiam listens.
+    #[arg(long, env = "OXIAM_URL", default_value = "http://127.0.0.1:8461")]
+    oxiam_url: String,
+    /// The guard's own access key ID (default: AWS_ACCESS_KEY_ID).
+    #[arg(long, env = "OXIAM_GUARD_ACCESS_KEY_ID")]
+    access_key_id: Option<String>,
+    /// The guard's own secret access key (default: AWS_SECRET_ACCESS_KEY; prefer the
+    /// environment: command lines are visible to other users).
+    #[arg(long, env = "OXIAM_GUARD_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    /// Region the guard signs its calls for.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Take `aws:SourceIp` from the first `X-Forwarded-For` address (only behind a proxy
+    /// that sets it) instead of the connection's peer.
+    #[arg(long)]
+    trust_forwarded_for: bool,
+    /// Seconds a decision is reused for the very same signed request (0: off).
+    #[arg(long, default_value_t = 5)]
+    cache_ttl: u64,
+    /// Largest request body accepted.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_body_bytes: usize,
+}
+
+/// The principal headers set on forwarded requests (and auth_request answers).
+const PRINCIPAL_ARN: &str = "x-oxiam-principal-arn";
+const PRINCIPAL_ACCOUNT: &str = "x-oxiam-principal-account";
+const PRINCIPAL_USER_ID: &str = "x-oxiam-principal-user-id";
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+#[derive(Debug)]
+struct Guard {
+    rules: Vec<rules::Rule>,
+    service_prefix: String,
+    client: Client,
+    upstream: Option<Pool>,
+    trust_forwarded_for: bool,
+}
+
+pub fn run(args: GuardArgs) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let text = match std::fs::read_to_string(&args.rules) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oxiam guard: cannot read {}: {e}", args.rules.display());
+            return ExitCode::from(2);
+        }
+    };
+    let rules = match rules::parse(&text, &args.service_prefix) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("oxiam guard: {}: {e}", args.rules.display());
+            return ExitCode::from(2);
+        }
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let (Some(key), Some(secret)) = (
+        args.access_key_id
+            .clone()
+            .or_else(|| env("AWS_ACCESS_KEY_ID")),
+        args.secret_access_key
+            .clone()
+            .or_else(|| env("AWS_SECRET_ACCESS_KEY")),
+    ) else {
+        eprintln!(
+            "oxiam guard: no credentials: set OXIAM_GUARD_ACCESS_KEY_ID and \
+             OXIAM_GUARD_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        );
+        return ExitCode::from(2);
+    };
+    let token = env("AWS_SESSION_TOKEN");
+    let client = match Client::new(
+        &args.oxiam_url,
+        Credentials::new(&key, &secret, token.as_deref()),
+        &args.region,
+    ) {
+        Ok(c) => c.with_cache_ttl(Duration::from_secs(args.cache_ttl)),
+        Err(e) => {
+            eprintln!("oxiam guard: --oxiam-url: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let upstream = match (&args.upstream, args.auth_request) {
+        (_, true) => None,
+        (Some(u), false) => match oxiam_client::pool::split_http_url(u) {
+            Ok((authority, _)) => Some(Pool::new(&authority)),
+            Err(e) => {
+                eprintln!("oxiam guard: --upstream: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, false) => {
+            eprintln!("oxiam guard: --upstream or --auth-request is required");
+            return ExitCode::from(2);
+        }
+    };
+    let guard = Arc::new(Guard {
+        rules,
+        service_prefix: args.service_prefix.clone(),
+        client,
+        upstream,
+        trust_forwarded_for: args.trust_forwarded_for,
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("oxiam guard: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("oxiam guard: cannot listen on {}: {e}", args.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = listener.local_addr().unwrap_or(args.listen);
+        println!("oxiam guard listening on http://{addr}");
+        let app = Router::new()
+            .fallback(handle)
+            .layer(DefaultBodyLimit::max(args.max_body_bytes))
+            .with_state(guard);
+        match axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("oxiam guard: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn handle(
+    State(guard): State<Arc<Guard>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical());
+    let request_id = oxiam_server::ids::request_id();
+    // nginx auth_request: the original request is described by headers.
+    let (method_s, path_and_query) = if guard.upstream.is_none() {
+        let m = header_str(&headers, "x-original-method").unwrap_or(method.as_str());
+        let u = header_str(&headers, "x-original-uri")
+            .map_or_else(|| path_and_query(&uri), str::to_owned);
+        (m.to_owned(), u)
+    } else {
+        (method.as_str().to_owned(), path_and_query(&uri))
+    };
+    let (path, query) = path_and_query
+        .split_once('?')
+        .map_or((path_and_query.as_str(), ""), |(p, q)| (p, q));
+    let Some(matched) = rules::find(&guard.rules, &method_s, path) else {
+        return access_denied(
+            "AccessDenied",
+            "No rule of the guard matches this request.",
+            &request_id,
+        );
+    };
+    let body_sha256 = if guard.upstream.is_none() {
+        header_str(&headers, "x-amz-content-sha256")
+            .filter(|h| h.len() == 64)
+            .map(str::to_owned)
+    } else {
+        Some(oxiam_client::body_sha256(&body))
+    };
+    let source_ip = source_ip(&headers, peer, guard.trust_forwarded_for);
+    let question = DecisionRequest {
+        request: ClientRequest {
+            method: method_s.clone(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers: headers
+                .iter()
+                .filter(|(k, _)| !k.as_str().starts_with("x-original-"))
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body_sha256,
+        },
+        action: matched.action,
+        resource: matched.resource,
+        source_ip: source_ip.map(|ip| ip.to_string()),
+        signing_name: Some(guard.service_prefix.clone()),
+        ..DecisionRequest::default()
+    };
+    let decision = match guard.client.decide(vec![question]).await {
+        Ok(mut d) if d.len() == 1 => d.remove(0),
+        Ok(_) => return unavailable(&request_id, "the authorizer answered no decision"),
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "the authorization API call failed");
+            return unavailable(&request_id, "the authorizer is unavailable");
+        }
+    };
+    if !decision.allowed {
+        return denied(&decision, &request_id);
+    }
+    match &guard.upstream {
+        None => {
+            let mut resp = StatusCode::OK.into_response();
+            set_principal(resp.headers_mut(), &decision);
+            resp
+        }
+        Some(pool) => {
+            forward(
+                pool,
+                method,
+                &path_and_query,
+                headers,
+                body,
+                &decision,
+                &request_id,
+            )
+            .await
+        }
+    }
+}
+
+fn path_and_query(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn source_ip(headers: &HeaderMap, peer: Option<IpAddr>, trust_xff: bool) -> Option<IpAddr> {
+    if trust_xff
+        && let Some(ip) = header_str(headers, "x-forwarded-for")
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    peer
+}
+
+fn set_principal(h: &mut HeaderMap, d: &DecisionResult) {
+    let Some(p) = &d.principal else {
+        return;
+    };
+    for (name, value) in [
+        (PRINCIPAL_ARN, &p.arn),
+        (PRINCIPAL_ACCOUNT, &p.account),
+        (PRINCIPAL_USER_ID, &p.user_id),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+async fn forward(
+    pool: &Pool,
+    method: Method,
+    path_and_query: &str,
+    headers: HeaderMap,
+    body: Bytes,
+    decision: &DecisionResult,
+    request_id: &str,
+) -> Response {
+    let mut builder = axum::http::Request::builder()
+        .method(method)
+        .uri(path_and_query);
+    let mut out = HeaderMap::new();
+    for (k, v) in &headers {
+        let name = k.as_str();
+        // The principal headers are the guard's to set: never pass a client's through.
+        if HOP_BY_HOP.contains(&name) || name.starts_with("x-oxiam-") || name == "host" {
+            continue;
+        }
+        out.append(k.clone(), v.clone());
+    }
+    if let Ok(h) = HeaderValue::from_str(pool.authority()) {
+        out.insert(header::HOST, h);
+    }
+    set_principal(&mut out, decision);
+    if let Some(h) = builder.headers_mut() {
+        *h = out;
+    }
+    let req = match builder.body(Full::new(body)) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "cannot build the upstream request");
+            return unavailable(request_id, "the request cannot be forwarded");
+        }
+    };
+    match pool.send(req).await {
+        Ok(resp) => {
+            let (mut parts, body) = resp.into_parts();
+            for h in HOP_BY_HOP {
+                parts.headers.remove(*h);
+            }
+            Response::from_parts(parts, Body::from(body))
+        }
+        Err(e) => {
+            tracing::error!(request_id, error = %e, "the upstream did not answer");
+            let mut r = unavailable(request_id, "the upstream service did not answer");
+            *r.status_mut() = StatusCode::BAD_GATEWAY;
+            r
+        }
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// AWS's REST XML error, as S3 writes it.
+fn error_xml(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
+        xml_escape(code),
+        xml_escape(message),
+        xml_escape(request_id)
+    );
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+fn access_denied(code: &str, message: &str, request_id: &str) -> Response {
+    error_xml(StatusCode::FORBIDDEN, code, message, request_id)
+}
+
+/// A denial: AccessDenied with AWS's message and, as EC2 does, the encoded message; an
+/// authentication failure keeps its own code (`SignatureDoesNotMatch`, `ExpiredToken`…).
+fn denied(d: &DecisionResult, request_id: &str) -> Response {
+    let code = d.error_code.as_deref().unwrap_or("AccessDenied");
+    let mut message = d.message.clone().unwrap_or_else(|| "Access Denied".into());
+    if let Some(m) = &d.encoded_message {
+        message.push_str(". Encoded authorization failure message: ");
+        message.push_str(m);
+    }
+    access_denied(code, &message, request_id)
+}
+
+fn unavailable(request_id: &str, message: &str) -> Response {
+    error_xml(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        message,
+        request_id,
+    )
+}
