@@ -433,6 +433,11 @@ fn evaluate(
         return result;
     }
     result.message = Some(denial_message(client, target, Some(&decision)));
+    let tag_keys: Vec<String> = p
+        .tags
+        .iter()
+        .map(|(k, _)| format!("aws:PrincipalTag/{k}"))
+        .collect();
     let decoded = message::DecodedMessage {
         allowed: false,
         explicit_deny: decision.effect == Effect::ExplicitDeny,
@@ -461,7 +466,14 @@ fn evaluate(
             },
             action: target.action.clone(),
             resource: target.resource.clone(),
-            conditions: message::conditions(&ctx),
+            conditions: message::conditions(
+                &ctx,
+                target
+                    .keys
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .chain(tag_keys.iter().map(String::as_str)),
+            ),
         },
     };
     match message::encode(app, &decoded) {

@@ -91,13 +91,47 @@ pub struct ConditionValue {
     pub value: String,
 }
 
-/// The request context as AWS lists it in the message: every key with its values.
-pub fn conditions(ctx: &Context) -> Items<Condition> {
+/// Global keys as AWS spells them (the context keeps keys lowercased).
+const KNOWN_KEYS: &[&str] = &[
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:MultiFactorAuthAge",
+    "aws:MultiFactorAuthPresent",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalIsAWSService",
+    "aws:PrincipalType",
+    "aws:RequestedRegion",
+    "aws:ResourceAccount",
+    "aws:SecureTransport",
+    "aws:SourceIdentity",
+    "aws:SourceIp",
+    "aws:TokenIssueTime",
+    "aws:userid",
+    "aws:username",
+];
+
+/// The request context as AWS lists it in the message: every key with its values. Keys
+/// are spelled as AWS spells them, or as `spelled` (the request's own keys and tags)
+/// gives them.
+pub fn conditions<'a>(
+    ctx: &Context,
+    spelled: impl Iterator<Item = &'a str> + Clone,
+) -> Items<Condition> {
+    let name = |key: &str| -> String {
+        KNOWN_KEYS
+            .iter()
+            .copied()
+            .chain(spelled.clone())
+            .find(|k| k.eq_ignore_ascii_case(key))
+            .unwrap_or(key)
+            .to_owned()
+    };
     Items {
         items: ctx
             .iter()
             .map(|(key, v)| Condition {
-                key: key.to_owned(),
+                key: name(key),
                 values: Items {
                     items: v
                         .values()
@@ -157,7 +191,7 @@ mod tests {
             context: MessageContext {
                 action: "myapp:GetFile".into(),
                 resource: "arn:aws:myapp:::file/a".into(),
-                conditions: conditions(&ctx),
+                conditions: conditions(&ctx, std::iter::empty()),
                 ..MessageContext::default()
             },
             ..DecodedMessage::default()

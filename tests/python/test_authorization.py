@@ -1,0 +1,406 @@
+"""Issue 9 end to end: the music-files example behind `oxiam guard`, and the decision API.
+
+Real SigV4-signed requests (botocore's signer, sent with urllib) go through the guard to
+the example file service (examples/music-files/file_service.py); the guard asks oxiam's
+decision API. Users: a subscriber (reads audio), a copyright holder (reads, uploads its own
+files, reads its label's catalogue by principal tag), an employee (everything, but deletes
+need MFA), a role (trusting the employee) for temporary credentials. Resource policies, cross-account, resource
+tags and batches are asked of the decision API directly, as a service embedding
+oxiam-client would.
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from unittest import mock
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(HERE, "../../examples/music-files")
+OTHER_ACCOUNT = "999999999999"
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource, **extra):
+    return dict({"Effect": "Allow", "Action": action, "Resource": resource}, **extra)
+
+
+def sign(method, url, creds, body=b"", headers=None, service="myapp", at=None):
+    """A botocore-signed request (AWSRequest); `at` signs with another clock."""
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    signer = SigV4Auth(Credentials(*creds), service, "us-east-1")
+    if at is None:
+        signer.add_auth(req)
+    else:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=at):
+            signer.add_auth(req)
+    return req
+
+
+def send(req):
+    """Sends a signed AWSRequest; returns (status, headers, body)."""
+    body = req.body if req.body else None
+    r = urllib.request.Request(req.url, data=body, method=req.method, headers=dict(req.headers))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def start(cmd, env, prefix):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(prefix):
+            return proc, line.split()[-1]
+    proc.kill()
+    raise AssertionError(f"{cmd[0]} did not start")
+
+
+class Music:
+    """oxiam + the file service + the guard, with the example's users."""
+
+    def __init__(self):
+        self.oxiam = Oxiam([])
+        iam = self.oxiam.client("iam")
+        self.iam = iam
+        self.creds = {}
+
+        def user(name, document, tags=()):
+            iam.create_user(UserName=name, Tags=[{"Key": k, "Value": v} for k, v in tags])
+            if document:
+                iam.put_user_policy(UserName=name, PolicyName="music", PolicyDocument=document)
+            key = iam.create_access_key(UserName=name)["AccessKey"]
+            self.creds[name] = (key["AccessKeyId"], key["SecretAccessKey"])
+
+        # The guard's own identity: it may ask for decisions, nothing else.
+        user("music-guard", policy(allow("oxiam:Authorize", "*")))
+        user("sam", policy(
+            allow("myapp:GetFile", "arn:aws:myapp:::file/audio/*",
+                  Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}),
+            allow("myapp:GetFile", "arn:aws:myapp:::file/shared/*",
+                  Condition={"StringEquals": {"aws:ResourceTag/visibility": "public"}})))
+        user("holly", policy(
+            allow("myapp:GetFile", "arn:aws:myapp:::file/audio/*"),
+            allow("myapp:PutFile", "arn:aws:myapp:::file/audio/${aws:username}/*"),
+            allow("myapp:GetFile", "arn:aws:myapp:::file/labels/${aws:PrincipalTag/label}/*")),
+            tags=[("label", "indie")])
+        user("emma", policy(
+            allow("myapp:*", "*"),
+            {"Sid": "DeletesNeedMFA", "Effect": "Deny", "Action": "myapp:DeleteFile",
+             "Resource": "*",
+             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}))
+        user("nora", None)
+        iam.create_role(
+            RoleName="listener",
+            AssumeRolePolicyDocument=policy({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                             "Principal": {"AWS": arn("emma")}}))
+        iam.put_role_policy(RoleName="listener", PolicyName="listen",
+                            PolicyDocument=policy(allow("myapp:GetFile", "arn:aws:myapp:::file/audio/*")))
+
+        self.files = tempfile.TemporaryDirectory()
+        self.service, self.service_url = start(
+            [sys.executable, os.path.join(EXAMPLE, "file_service.py"), "--port", "0",
+             "--root", self.files.name], dict(os.environ), "file service listening on ")
+        guard_key, guard_secret = self.creds["music-guard"]
+        env = dict(os.environ, OXIAM_GUARD_ACCESS_KEY_ID=guard_key,
+                   OXIAM_GUARD_SECRET_ACCESS_KEY=guard_secret, RUST_LOG="warn")
+        binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+        self.guard, self.url = start(
+            [binary, "guard", "--listen", "127.0.0.1:0", "--upstream", self.service_url,
+             "--service-prefix", "myapp", "--rules", os.path.join(EXAMPLE, "rules.toml"),
+             "--oxiam-url", self.oxiam.endpoint, "--trust-forwarded-for"],
+            env, "oxiam guard listening on ")
+
+    def stop(self):
+        for p in (self.guard, self.service):
+            p.terminate()
+            p.wait(timeout=30)
+        self.oxiam.stop()
+        self.files.cleanup()
+
+    def call(self, who, method, path, body=b"", headers=None, **kw):
+        creds = self.creds[who] if isinstance(who, str) else who
+        return send(sign(method, self.url + path, creds, body, headers, **kw))
+
+    def decide(self, questions, creds=None):
+        """Calls the decision API directly, signed as the guard (or `creds`)."""
+        body = json.dumps({"decisions": questions}).encode()
+        req = sign("POST", self.oxiam.endpoint + "/authorization/v1/decisions",
+                   creds or self.creds["music-guard"], body,
+                   {"Content-Type": "application/json"}, service="oxiam")
+        status, _, out = send(req)
+        return status, json.loads(out)
+
+    def question(self, who, action, resource, **extra):
+        """A decision about a GET the client `who` signed (never sent anywhere)."""
+        creds = self.creds[who] if isinstance(who, str) else who
+        url = "http://files.example:9000/files/x"
+        req = sign("GET", url, creds)
+        headers = [[k.lower(), v] for k, v in req.headers.items()]
+        headers.append(["host", "files.example:9000"])
+        q = {"request": {"method": "GET", "path": "/files/x", "headers": headers},
+             "action": action, "resource": resource, "sourceIp": "127.0.0.1"}
+        q.update(extra)
+        return q
+
+
+@pytest.fixture(scope="module")
+def music():
+    m = Music()
+    yield m
+    m.stop()
+
+
+def arn(name):
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+
+def error_code(body):
+    text = body.decode()
+    return text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in text else text
+
+
+def test_holders_upload_their_own_files_and_subscribers_read(music):
+    status, headers, _ = music.call("holly", "PUT", "/files/audio/holly/song.mp3", b"la la la")
+    assert status == 201
+    assert headers["X-Served-For"] == arn("holly")
+    status, headers, body = music.call("sam", "GET", "/files/audio/holly/song.mp3")
+    assert (status, body) == (200, b"la la la")
+    # The file service sees the principal the guard put in X-Oxiam-Principal-Arn.
+    assert headers["X-Served-For"] == arn("sam")
+
+
+def test_denials_are_access_denied_with_a_decodable_message(music):
+    status, _, body = music.call("sam", "PUT", "/files/audio/sam/mine.mp3", b"x")
+    assert status == 403 and error_code(body) == "AccessDenied"
+    text = body.decode()
+    assert f"User: {arn('sam')} is not authorized to perform: myapp:PutFile" in text
+    encoded = text.split("Encoded authorization failure message: ")[1].split("</Message>")[0]
+    # The AWS CLI decodes it, as root.
+    cli = os.path.join(os.path.dirname(sys.executable), "aws")
+    out = subprocess.run(
+        [cli, "sts", "decode-authorization-message", "--encoded-message", encoded,
+         "--endpoint-url", music.oxiam.endpoint, "--output", "json"],
+        env=dict(os.environ, AWS_ACCESS_KEY_ID=ROOT_KEY, AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
+                 AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                 AWS_SHARED_CREDENTIALS_FILE="/dev/null"),
+        capture_output=True, text=True, check=True)
+    decoded = json.loads(json.loads(out.stdout)["DecodedMessage"])
+    assert decoded["allowed"] is False and decoded["explicitDeny"] is False
+    assert decoded["context"]["action"] == "myapp:PutFile"
+    assert decoded["context"]["resource"] == "arn:aws:myapp:::file/audio/sam/mine.mp3"
+    assert decoded["context"]["principal"]["arn"] == arn("sam")
+    keys = {c["key"]: c["values"]["items"] for c in decoded["context"]["conditions"]["items"]}
+    assert keys["aws:SourceIp"] == [{"value": "127.0.0.1"}]
+    # Holders upload only under their own name.
+    status, _, _ = music.call("holly", "PUT", "/files/audio/sam/x.mp3", b"x")
+    assert status == 403
+
+
+def test_decoding_needs_permission_and_a_real_message(music):
+    sts_sam = music.oxiam.client("sts", *music.creds["sam"])
+    with pytest.raises(sts_sam.exceptions.ClientError) as e:
+        sts_sam.decode_authorization_message(EncodedMessage="anything")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    sts_root = music.oxiam.client("sts")
+    with pytest.raises(sts_root.exceptions.ClientError) as e:
+        sts_root.decode_authorization_message(EncodedMessage="bm90IGEgbWVzc2FnZQ==")
+    assert e.value.response["Error"]["Code"] == "InvalidAuthorizationMessageException"
+
+
+def test_employees_do_everything_but_delete_without_mfa(music):
+    status, _, _ = music.call("emma", "PUT", "/files/labels/indie/catalogue.txt", b"indie")
+    assert status == 201
+    status, _, body = music.call("emma", "DELETE", "/files/labels/indie/catalogue.txt")
+    assert status == 403 and error_code(body) == "AccessDenied"
+    assert "with an explicit deny in a identity-based policy" in body.decode() or \
+        "explicit deny" in body.decode()
+
+
+def test_principal_tags_select_the_holders_label(music):
+    music.call("emma", "PUT", "/files/labels/indie/catalogue.txt", b"indie")
+    music.call("emma", "PUT", "/files/labels/major/catalogue.txt", b"major")
+    status, _, body = music.call("holly", "GET", "/files/labels/indie/catalogue.txt")
+    assert (status, body) == (200, b"indie")
+    status, _, _ = music.call("holly", "GET", "/files/labels/major/catalogue.txt")
+    assert status == 403
+
+
+def test_source_ip_conditions(music):
+    music.call("holly", "PUT", "/files/audio/holly/ip.mp3", b"x")
+    status, _, _ = music.call("sam", "GET", "/files/audio/holly/ip.mp3",
+                              headers={"X-Forwarded-For": "127.0.0.9"})
+    assert status == 200
+    status, _, _ = music.call("sam", "GET", "/files/audio/holly/ip.mp3",
+                              headers={"X-Forwarded-For": "203.0.113.7"})
+    assert status == 403
+
+
+def test_temporary_credentials_of_a_role(music):
+    music.call("holly", "PUT", "/files/audio/holly/role.mp3", b"r")
+    sts = music.oxiam.client("sts", *music.creds["emma"])
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/listener",
+                        RoleSessionName="player-1")["Credentials"]
+    creds = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    status, headers, body = music.call(creds, "GET", "/files/audio/holly/role.mp3")
+    assert (status, body) == (200, b"r")
+    assert headers["X-Served-For"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/listener/player-1"
+    status, _, _ = music.call(creds, "PUT", "/files/audio/holly/role.mp3", b"no")
+    assert status == 403
+    # A session token that was tampered with is not accepted.
+    bad = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-8] + "AAAAAAA=")
+    status, _, body = music.call(bad, "GET", "/files/audio/holly/role.mp3")
+    assert status == 403 and error_code(body) == "InvalidClientTokenId"
+
+
+def test_bad_signatures_replays_and_unsigned_requests_are_rejected(music):
+    music.call("holly", "PUT", "/files/audio/holly/sig.mp3", b"s")
+    req = sign("GET", music.url + "/files/audio/holly/sig.mp3", music.creds["sam"])
+    auth = req.headers["Authorization"]
+    req.headers.replace_header("Authorization", auth[:-1] + ("0" if auth[-1] != "0" else "1"))
+    status, _, body = send(req)
+    assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+    # A wrong secret.
+    status, _, body = music.call((music.creds["sam"][0], "x" * 40), "GET",
+                                 "/files/audio/holly/sig.mp3")
+    assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+    # A request signed 20 minutes ago (a replay after the SigV4 window) is refused.
+    old = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - \
+        datetime.timedelta(minutes=20)
+    status, _, body = music.call("sam", "GET", "/files/audio/holly/sig.mp3", at=old)
+    assert status == 403 and "expired" in body.decode().lower()
+    # The same signed request replayed within the window is what SigV4 allows.
+    req = sign("GET", music.url + "/files/audio/holly/sig.mp3", music.creds["sam"])
+    assert send(req)[0] == 200 and send(req)[0] == 200
+    # A body changed after signing.
+    req = sign("PUT", music.url + "/files/audio/holly/sig.mp3", music.creds["holly"], b"one")
+    req.data = b"two"
+    status, _, body = send(req)
+    assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+    # Unsigned, and signed for another service.
+    status, _, body = send(AWSRequest(method="GET", url=music.url + "/files/audio/holly/sig.mp3"))
+    assert status == 403 and error_code(body) == "MissingAuthenticationToken"
+    status, _, _ = music.call("sam", "GET", "/files/audio/holly/sig.mp3", service="s3")
+    assert status == 403
+    # A path no rule covers.
+    assert music.call("emma", "GET", "/admin")[0] == 403
+
+
+def test_the_decision_api_needs_oxiam_authorize(music):
+    status, body = music.decide([music.question("sam", "myapp:GetFile", "*")],
+                                creds=music.creds["sam"])
+    assert status == 403 and body["error"]["code"] == "AccessDenied"
+    status, body = music.decide([music.question("sam", "myapp:GetFile", "*")],
+                                creds=(music.creds["sam"][0], "x" * 40))
+    assert status == 403 and body["error"]["code"] == "SignatureDoesNotMatch"
+    status, body = music.decide([])
+    assert status == 400 and body["error"]["code"] == "ValidationError"
+
+
+def test_batches_answer_in_order_with_principal_and_reasons(music):
+    status, body = music.decide([
+        music.question("holly", "myapp:GetFile", "arn:aws:myapp:::file/audio/a.mp3"),
+        music.question("holly", "myapp:PutFile", "arn:aws:myapp:::file/audio/x/a.mp3"),
+        music.question("emma", "myapp:DeleteFile", "arn:aws:myapp:::file/a"),
+    ])
+    assert status == 200
+    a, b, c = body["decisions"]
+    assert a["allowed"] and a["decision"] == "Allow"
+    assert a["principal"] == {"arn": arn("holly"), "account": ACCOUNT,
+                              "userId": a["principal"]["userId"], "tags": {"label": "indie"}}
+    assert a["principal"]["userId"].startswith("AIDA")
+    assert a["reasons"] == [{"effect": "Allow", "policyType": "identity-based policy",
+                             "policy": "music", "statement": 0}]
+    assert not b["allowed"] and b["decision"] == "ImplicitDeny" and b["encodedMessage"]
+    assert c["decision"] == "ExplicitDeny"
+    assert c["reasons"][0]["sid"] == "DeletesNeedMFA"
+
+
+def test_resource_policies_and_cross_account(music):
+    grant_nora = policy({"Effect": "Allow", "Principal": {"AWS": arn("nora")},
+                         "Action": "myapp:GetFile", "Resource": "*"})
+    trust_account = policy({"Effect": "Allow", "Principal": {"AWS": ACCOUNT},
+                            "Action": "myapp:*", "Resource": "*"})
+    deny_all = policy({"Effect": "Deny", "Principal": "*", "Action": "myapp:*", "Resource": "*"})
+    res = "arn:aws:myapp:::file/audio/a.mp3"
+    other = f"arn:aws:myapp::{OTHER_ACCOUNT}:file/audio/a.mp3"
+    status, body = music.decide([
+        # Same account: a resource policy naming the user is enough (nora has no policy).
+        music.question("nora", "myapp:GetFile", res, resourcePolicy=grant_nora),
+        music.question("nora", "myapp:GetFile", res),
+        # Another account's resource: emma's identity policy alone is not enough...
+        music.question("emma", "myapp:GetFile", other),
+        # ...with the resource policy trusting emma's account it is...
+        music.question("emma", "myapp:GetFile", other, resourcePolicy=trust_account),
+        # ...but the resource policy alone is not: nora has no identity policy.
+        music.question("nora", "myapp:GetFile", other, resourcePolicy=trust_account),
+        # A deny in the resource policy wins over every allow.
+        music.question("emma", "myapp:GetFile", res, resourcePolicy=deny_all),
+        # resourceAccount names the owner when the ARN has no account field.
+        music.question("emma", "myapp:GetFile", res, resourceAccount=OTHER_ACCOUNT),
+    ])
+    assert status == 200
+    got = [d["decision"] for d in body["decisions"]]
+    assert got == ["Allow", "ImplicitDeny", "ImplicitDeny", "Allow", "ImplicitDeny",
+                   "ExplicitDeny", "ImplicitDeny"]
+    assert body["decisions"][3]["reasons"][0]["policyType"] == "resource-based policy"
+    status, body = music.decide([music.question("nora", "myapp:GetFile", res,
+                                                resourcePolicy="{not json")])
+    assert status == 400 and body["error"]["code"] == "ValidationError"
+
+
+def test_resource_tags_and_extra_context(music):
+    shared = "arn:aws:myapp:::file/shared/a.txt"
+    status, body = music.decide([
+        music.question("sam", "myapp:GetFile", shared, resourceTags={"visibility": "public"}),
+        music.question("sam", "myapp:GetFile", shared, resourceTags={"visibility": "private"}),
+        music.question("sam", "myapp:GetFile", shared),
+        # aws:SourceIp comes from the field the service forwards.
+        music.question("sam", "myapp:GetFile", "arn:aws:myapp:::file/audio/a",
+                       sourceIp="198.51.100.1"),
+    ])
+    assert status == 200
+    assert [d["allowed"] for d in body["decisions"]] == [True, False, False, False]
+
+
+def test_every_decision_is_audited(music):
+    music.call("sam", "PUT", "/files/audio/sam/audited.mp3", b"x")
+    binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+    deadline = time.time() + 30
+    while True:
+        out = subprocess.run(
+            [binary, "audit", "--data-dir", music.oxiam.data.name, "--principal", arn("sam"),
+             "--action", "myapp:PutFile", "--decision", "deny"],
+            capture_output=True, text=True, check=True).stdout
+        records = [json.loads(line) for line in out.splitlines()]
+        if any(r["resource"].endswith("sam/audited.mp3") for r in records) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    r = next(r for r in records if r["resource"].endswith("sam/audited.mp3"))
+    assert r["decision"] == "ImplicitDeny"
+    assert r["caller"] == arn("music-guard")
+    assert r["sourceIp"] == "127.0.0.1"
+    allowed = subprocess.run(
+        [binary, "audit", "--data-dir", music.oxiam.data.name, "--decision", "allow",
+         "--principal", arn("holly")], capture_output=True, text=True, check=True).stdout
+    assert all(json.loads(line)["decision"] == "Allow" for line in allowed.splitlines())
+    assert "music#0" in allowed
