@@ -40,8 +40,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use oxiam_policy::{
-    ContextValue, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, Request,
-    StatementEffect,
+    ContextValue, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, PolicyType, Principal,
+    Request, StatementEffect,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -490,6 +490,9 @@ fn denial_message(
     decision: Option<&oxiam_policy::Decision<'_>>,
 ) -> String {
     let why = match decision.map(|d| (d.effect, d.denied_by.map(|b| b.policy_type))) {
+        Some((Effect::ExplicitDeny, Some(PolicyType::Identity))) => {
+            "with an explicit deny in an identity-based policy".to_owned()
+        }
         Some((Effect::ExplicitDeny, Some(t))) => {
             format!("with an explicit deny in a {}", t.as_str())
         }
