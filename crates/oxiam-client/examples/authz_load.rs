@@ -1,0 +1,279 @@
+//! Load generator for the authorization API and the guard (scripts/bench/authz.sh runs it).
+//!
+//! ```text
+//! authz_load decisions URL SERVICE_KEY SERVICE_SECRET CLIENT_KEY CLIENT_SECRET
+//!            [--seconds 10] [--connections 16] [--batch 50]
+//!     Decisions per second of POST /authorization/v1/decisions (keep-alive, batches of
+//!     --batch decisions about distinct client requests signed beforehand).
+//! authz_load upstream PORT
+//!     A minimal HTTP/1.1 upstream answering every request with 200 "ok".
+//! authz_load latency URL CLIENT_KEY CLIENT_SECRET [--requests 2000]
+//!     Sequential GETs of URL/files/audio/a, each freshly signed for `myapp` (signing is
+//!     outside the timed part); prints the median and p99 in microseconds.
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark tool: failing loudly is the right behaviour"
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use oxiam_client::{ClientRequest, Credentials, DecisionRequest, DecisionsRequest, Pool};
+use oxiam_sigv4::{HttpRequest, SecretAccessKey, SigningParams};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+fn flag(args: &[String], name: &str, default: u64) -> u64 {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |v| v.parse().expect("a number"))
+}
+
+/// A GET of `path` on `host` signed for `myapp` by `key`: its headers, as a service
+/// would forward them.
+fn signed_get(
+    host: &str,
+    path: &str,
+    key: &str,
+    secret: &SecretAccessKey,
+) -> Vec<(String, String)> {
+    let unsigned = [("host", host)];
+    let req = HttpRequest {
+        method: "GET",
+        path,
+        query: "",
+        headers: &unsigned,
+        body: b"",
+    };
+    let params = SigningParams {
+        access_key_id: key,
+        secret,
+        region: "us-east-1",
+        service: "myapp",
+        timestamp: OffsetDateTime::now_utc(),
+        session_token: None,
+    };
+    let added = oxiam_sigv4::sign(&req, &params).unwrap();
+    let mut headers = vec![("host".to_owned(), host.to_owned())];
+    headers.extend(added.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    headers
+}
+
+async fn decisions(args: Vec<String>) {
+    let url = &args[2];
+    let service = Credentials::new(&args[3], &args[4], None);
+    let client_secret = SecretAccessKey::new(args[6].clone());
+    let seconds = flag(&args, "--seconds", 10);
+    let connections = flag(&args, "--connections", 16);
+    let batch = usize::try_from(flag(&args, "--batch", 50)).unwrap();
+    // Distinct client requests (distinct signatures), signed once: the server has no replay
+    // cache, so each verifies again every time it is asked.
+    let questions: Vec<DecisionRequest> = (0..batch * 4)
+        .map(|i| {
+            let path = format!("/files/audio/track-{i}.mp3");
+            DecisionRequest {
+                request: ClientRequest {
+                    method: "GET".into(),
+                    path: path.clone(),
+                    headers: signed_get("files.example", &path, &args[5], &client_secret),
+                    ..ClientRequest::default()
+                },
+                action: "myapp:GetFile".into(),
+                resource: format!("arn:aws:myapp:::file/audio/track-{i}.mp3"),
+                source_ip: Some("127.0.0.1".into()),
+                ..DecisionRequest::default()
+            }
+        })
+        .collect();
+    let bodies: Vec<Bytes> = questions
+        .chunks(batch)
+        .map(|c| {
+            Bytes::from(
+                serde_json::to_vec(&DecisionsRequest {
+                    decisions: c.to_vec(),
+                })
+                .unwrap(),
+            )
+        })
+        .collect();
+    let (authority, prefix) = oxiam_client::pool::split_http_url(url).unwrap();
+    let path = format!("{prefix}{}", oxiam_client::PATH);
+    let done = Arc::new(AtomicU64::new(0));
+    let denied = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for t in 0..connections {
+        let (bodies, done, denied, stop) = (
+            bodies.clone(),
+            Arc::clone(&done),
+            Arc::clone(&denied),
+            Arc::clone(&stop),
+        );
+        let (authority, path, service) = (authority.clone(), path.clone(), service.clone());
+        tasks.push(tokio::spawn(async move {
+            let pool = Pool::new(&authority);
+            let mut i = usize::try_from(t).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let body = &bodies[i % bodies.len()];
+                i += 1;
+                let unsigned = [
+                    ("host", authority.as_str()),
+                    ("content-type", "application/json"),
+                ];
+                let view = HttpRequest {
+                    method: "POST",
+                    path: &path,
+                    query: "",
+                    headers: &unsigned,
+                    body,
+                };
+                let params = SigningParams {
+                    access_key_id: &service.access_key_id,
+                    secret: &service.secret,
+                    region: "us-east-1",
+                    service: "oxiam",
+                    timestamp: OffsetDateTime::now_utc(),
+                    session_token: None,
+                };
+                let added = oxiam_sigv4::sign(&view, &params).unwrap();
+                let mut b = hyper::Request::builder().method("POST").uri(path.as_str());
+                for (k, v) in unsigned {
+                    b = b.header(k, v);
+                }
+                for (k, v) in &added {
+                    b = b.header(*k, v.as_str());
+                }
+                let resp = pool
+                    .send(b.body(Full::new(body.clone())).unwrap())
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200, "{:?}", resp.body());
+                let answer: oxiam_client::DecisionsResponse =
+                    serde_json::from_slice(resp.body()).unwrap();
+                let n = answer.decisions.len() as u64;
+                let no = answer.decisions.iter().filter(|d| !d.allowed).count() as u64;
+                done.fetch_add(n, Ordering::Relaxed);
+                denied.fetch_add(no, Ordering::Relaxed);
+            }
+        }));
+    }
+    // Warm up for a second, then measure.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let start_count = done.load(Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let n = done.load(Ordering::Relaxed) - start_count;
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    println!(
+        "decisions: {n} in {elapsed:.1} s = {:.0} decisions/s ({connections} connections, batches of {batch}; denied: {})",
+        n as f64 / elapsed,
+        denied.load(Ordering::Relaxed)
+    );
+}
+
+async fn upstream(args: Vec<String>) {
+    let port: u16 = args[2].parse().unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    println!(
+        "upstream listening on http://{}",
+        listener.local_addr().unwrap()
+    );
+    loop {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.set_nodelay(true).unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut have = 0;
+            loop {
+                let Ok(n) = s.read(&mut buf[have..]).await else {
+                    return;
+                };
+                if n == 0 {
+                    return;
+                }
+                have += n;
+                // Requests without bodies: one response per header block.
+                while let Some(end) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
+                    if s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    buf.copy_within(end + 4..have, 0);
+                    have -= end + 4;
+                }
+                if have == buf.len() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+async fn latency(args: Vec<String>) {
+    let url = &args[2];
+    let secret = SecretAccessKey::new(args[4].clone());
+    let n = flag(&args, "--requests", 2000);
+    let (authority, _) = oxiam_client::pool::split_http_url(url).unwrap();
+    let pool = Pool::new(&authority);
+    let mut times = Vec::with_capacity(usize::try_from(n).unwrap());
+    for i in 0..n + 100 {
+        let path = "/files/audio/a";
+        let headers = signed_get(&authority, path, &args[3], &secret);
+        let mut b = hyper::Request::builder().method("GET").uri(path);
+        for (k, v) in &headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        let req = b.body(Full::new(Bytes::new())).unwrap();
+        let t = Instant::now();
+        let resp = pool.send(req).await.unwrap();
+        let took = t.elapsed();
+        assert_eq!(resp.status(), 200, "{:?}", resp.body());
+        if i >= 100 {
+            times.push(took.as_micros());
+        }
+    }
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!("latency {url}: median {median} µs, p99 {p99} µs over {n} requests");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let threads = match args.get(1).map(String::as_str) {
+        Some("latency") => 1,
+        _ => 2,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        match args.get(1).map(String::as_str) {
+            Some("decisions") => decisions(args).await,
+            Some("upstream") => upstream(args).await,
+            Some("latency") => latency(args).await,
+            _ => eprintln!(
+                "usage: see the doc comment of crates/oxiam-client/examples/authz_load.rs"
+            ),
+        }
+    });
+}
