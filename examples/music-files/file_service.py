@@ -1,4 +1,4 @@
-"""A tiny file service for the oxiam guard example: GET and PUT files under a directory.
+"""A tiny file service for the oxiam guard example: GET, PUT and DELETE files under a directory.
 
 It does no authentication of its own: it runs behind `oxiam guard`, which lets through only
 requests oxiam allowed and tells it who the caller is in X-Oxiam-Principal-Arn (echoed back
@@ -50,6 +50,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(target, "wb") as f:
             f.write(body)
         self._send(201, b"stored\n")
+
+    def do_DELETE(self):
+        target = self._target()
+        if target is None or not os.path.isfile(target):
+            return self._send(404, b"not found\n")
+        os.remove(target)
+        self._send(204)
 
     def log_message(self, *args):
         pass

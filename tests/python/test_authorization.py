@@ -8,9 +8,13 @@ need MFA), a role (trusting the employee) for temporary credentials. Resource po
 tags and batches are asked of the decision API directly, as a service embedding
 oxiam-client would.
 """
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -403,3 +407,65 @@ def test_every_decision_is_audited(music):
          "--principal", arn("holly")], capture_output=True, text=True, check=True).stdout
     assert all(json.loads(line)["decision"] == "Allow" for line in allowed.splitlines())
     assert "music#0" in allowed
+
+
+def totp(seed_b32, step):
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    word = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return "%06d" % (word % 1_000_000)
+
+
+def test_employees_delete_with_an_mfa_session(music):
+    music.call("emma", "PUT", "/files/audio/emma/old.mp3", b"old")
+    dev = music.iam.create_virtual_mfa_device(VirtualMFADeviceName="emma")["VirtualMFADevice"]
+    serial, seed = dev["SerialNumber"], dev["Base32StringSeed"].decode()
+    step = int(time.time()) // 30
+    music.iam.enable_mfa_device(UserName="emma", SerialNumber=serial,
+                                AuthenticationCode1=totp(seed, step - 2),
+                                AuthenticationCode2=totp(seed, step - 1))
+    sts = music.oxiam.client("sts", *music.creds["emma"])
+    plain = sts.get_session_token()["Credentials"]
+    plain = (plain["AccessKeyId"], plain["SecretAccessKey"], plain["SessionToken"])
+    assert music.call(plain, "DELETE", "/files/audio/emma/old.mp3")[0] == 403
+    c = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, step))["Credentials"]
+    mfa = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    status, headers, _ = music.call(mfa, "DELETE", "/files/audio/emma/old.mp3")
+    assert status == 204
+    assert headers["X-Served-For"] == arn("emma")
+
+
+def test_nginx_auth_request_mode(music):
+    guard_key, guard_secret = music.creds["music-guard"]
+    env = dict(os.environ, OXIAM_GUARD_ACCESS_KEY_ID=guard_key,
+               OXIAM_GUARD_SECRET_ACCESS_KEY=guard_secret, RUST_LOG="warn")
+    binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+    proc, url = start(
+        [binary, "guard", "--listen", "127.0.0.1:0", "--auth-request",
+         "--service-prefix", "myapp", "--rules", os.path.join(EXAMPLE, "rules.toml"),
+         "--oxiam-url", music.oxiam.endpoint], env, "oxiam guard listening on ")
+    try:
+        def ask(who, method, uri):
+            # The client signed its request to nginx (host music.example); nginx passes the
+            # headers, the original method and URI to the auth subrequest.
+            req = sign(method, "http://music.example" + uri, music.creds[who])
+            headers = dict(req.headers)
+            headers.update({"Host": "music.example", "X-Original-Method": method,
+                            "X-Original-URI": uri})
+            r = urllib.request.Request(url + "/_oxiam_auth", headers=headers)
+            try:
+                with urllib.request.urlopen(r, timeout=30) as resp:
+                    return resp.status, resp.headers
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers
+
+        status, headers = ask("sam", "GET", "/files/audio/holly/a%20b.mp3")
+        assert status == 200
+        assert headers["X-Oxiam-Principal-Arn"] == arn("sam")
+        assert headers["X-Oxiam-Principal-Account"] == ACCOUNT
+        assert headers["X-Oxiam-Principal-User-Id"].startswith("AIDA")
+        assert ask("sam", "DELETE", "/files/audio/holly/a.mp3")[0] == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
