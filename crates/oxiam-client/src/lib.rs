@@ -224,19 +224,27 @@ impl Client {
             session_token: self.credentials.session_token.as_deref(),
         };
         let added = oxiam_sigv4::sign(&view, &params)?;
-        let mut builder = hyper::Request::builder()
-            .method("POST")
-            .uri(self.path.as_str());
-        for (k, v) in unsigned {
-            builder = builder.header(k, v);
-        }
-        for (k, v) in &added {
-            builder = builder.header(*k, v.as_str());
-        }
-        let req = builder
-            .body(Full::new(Bytes::from(json)))
-            .map_err(|e| Error::Request(e.to_string()))?;
-        let resp = self.pool.send(req).await?;
+        let body = Bytes::from(json);
+        let request = || {
+            let mut builder = hyper::Request::builder()
+                .method("POST")
+                .uri(self.path.as_str());
+            for (k, v) in unsigned {
+                builder = builder.header(k, v);
+            }
+            for (k, v) in &added {
+                builder = builder.header(*k, v.as_str());
+            }
+            builder
+                .body(Full::new(body.clone()))
+                .map_err(|e| Error::Request(e.to_string()))
+        };
+        // A kept-alive connection the server closed meanwhile fails the first send; asking
+        // again is safe (a decision changes nothing) and goes out on a fresh connection.
+        let resp = match self.pool.send(request()?).await {
+            Err(Error::Http(_) | Error::Io(_)) => self.pool.send(request()?).await?,
+            other => other?,
+        };
         let status = resp.status().as_u16();
         let body = resp.into_body();
         if status != 200 {

@@ -12,6 +12,7 @@
 mod support;
 
 mod account;
+mod authorization;
 mod cli;
 mod credentials;
 mod credentials5;
