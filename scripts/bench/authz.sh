@@ -11,7 +11,8 @@ SECONDS_RUN=${1:-10}
 CONNECTIONS=${2:-16}
 BATCH=${3:-50}
 
-cargo build --release -q -p oxiam -p oxiam-client --example authz_load
+cargo build --release -q -p oxiam --bin oxiam
+cargo build --release -q -p oxiam-client --example authz_load
 BIN=$PWD/target/release/oxiam
 LOAD=$PWD/target/release/examples/authz_load
 AWS_CLI=$PWD/target/venv/bin/aws
