@@ -17,9 +17,11 @@ BIN=$PWD/target/release/oxiam
 LOAD=$PWD/target/release/examples/authz_load
 AWS_CLI=$PWD/target/venv/bin/aws
 WORK=$(mktemp -d)
-PIDS=()
+# Servers are started inside $(…) subshells: their PIDs go to a file, not a variable.
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$WORK/pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$WORK/pids"
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -28,7 +30,7 @@ trap cleanup EXIT
 start() {
   local out=$1 prefix=$2; shift 2
   "$@" > "$out" 2>"$out.err" &
-  PIDS+=($!)
+  echo $! >> "$WORK/pids"
   for _ in $(seq 600); do
     if grep -q "^$prefix" "$out"; then grep "^$prefix" "$out" | head -1 | awk '{print $NF}'; return; fi
     sleep 0.1
