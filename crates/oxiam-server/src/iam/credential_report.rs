@@ -107,6 +107,25 @@ fn key_columns(
     out
 }
 
+/// `cert_1_active`, `cert_1_last_rotated`, `cert_2_active`, `cert_2_last_rotated`: one
+/// owner's (at most two) signing certificates, oldest first; "last rotated" is the upload.
+fn cert_columns(state: &State, account: &str, user_id: Option<&str>) -> Vec<String> {
+    let mut certs: Vec<_> =
+        super::signing_certificates::of_owner(state, account, user_id).collect();
+    certs.sort_by_key(|c| (c.uploaded, c.id.clone()));
+    let mut out = Vec::with_capacity(4);
+    for i in 0..2 {
+        match certs.get(i) {
+            Some(c) => {
+                out.push(c.active.to_string());
+                out.push(iso(c.uploaded));
+            }
+            None => out.extend(["false", NA].map(str::to_owned)),
+        }
+    }
+    out
+}
+
 /// The report's CSV for `account`.
 pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>) -> String {
     let policy: Option<&AccountPasswordPolicy> = state.password_policies.get(account).map(|p| &**p);
@@ -127,7 +146,7 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
         "false".to_owned(),
     ];
     root.extend(key_columns(state, account, &KeyOwner::Root, used));
-    root.extend(["false", NA, "false", NA].map(str::to_owned));
+    root.extend(cert_columns(state, account, None));
     rows.push(root.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
     for user in state.users_of(account) {
         let profile = state.login_profiles.get(&user.id);
@@ -156,7 +175,7 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
             &KeyOwner::User(user.id.clone()),
             used,
         ));
-        row.extend(["false", NA, "false", NA].map(str::to_owned));
+        row.extend(cert_columns(state, account, Some(&user.id)));
         rows.push(row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
     }
     let mut csv = rows.join("\n");
