@@ -70,6 +70,9 @@ pub struct App {
     /// Last use of each access key since the last flush. Not worth a store write per request:
     /// flushed in the background (AWS too reports last use with a delay).
     last_used: Mutex<HashMap<String, KeyLastUsed>>,
+    /// Console sign-ins since the last flush: user ID → when (`PasswordLastUsed`), batched
+    /// and flushed with the access keys' last use.
+    password_used: Mutex<HashMap<String, crate::model::Epoch>>,
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::sts::runtime::Runtime,
@@ -129,6 +132,7 @@ impl App {
             flushed: Condvar::new(),
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
+            password_used: Mutex::new(HashMap::new()),
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
         });
@@ -332,6 +336,9 @@ impl App {
         if let Ok(mut m) = self.last_used.lock() {
             m.clear();
         }
+        if let Ok(mut m) = self.password_used.lock() {
+            m.clear();
+        }
         self.sts.clear();
         self.sts.set_clock_offset(0);
         self.create_default_account()?;
@@ -372,13 +379,39 @@ impl App {
         })
     }
 
-    /// Persists the pending last-used records of keys that still exist.
+    /// Records a console sign-in of a user (its `PasswordLastUsed`).
+    pub fn note_password_used(&self, user_id: &str, at: crate::model::Epoch) {
+        if let Ok(mut m) = self.password_used.lock() {
+            m.insert(user_id.to_owned(), at);
+        }
+    }
+
+    /// When a user last signed in with its password: the unflushed sign-in if any, else the
+    /// stored one.
+    pub fn password_last_used(&self, user_id: &str) -> Option<crate::model::Epoch> {
+        let pending = self
+            .password_used
+            .lock()
+            .ok()
+            .and_then(|m| m.get(user_id).copied());
+        pending.or_else(|| {
+            self.snapshot()
+                .user_by_id(user_id)
+                .and_then(|u| u.password_last_used)
+        })
+    }
+
+    /// Persists the pending last-used records of keys and users that still exist.
     pub fn flush_last_used(&self) -> Result<(), ServerError> {
         let pending: Vec<KeyLastUsed> = match self.last_used.lock() {
             Ok(mut m) => m.drain().map(|(_, v)| v).collect(),
             Err(_) => return Err(ServerError::Internal("last-used map poisoned".into())),
         };
-        if pending.is_empty() {
+        let signed_in: Vec<(String, crate::model::Epoch)> = match self.password_used.lock() {
+            Ok(mut m) => m.drain().collect(),
+            Err(_) => return Err(ServerError::Internal("password-used map poisoned".into())),
+        };
+        if pending.is_empty() && signed_in.is_empty() {
             return Ok(());
         }
         self.write(|tx| {
@@ -386,6 +419,17 @@ impl App {
                 if tx.state().access_keys.contains_key(&u.id) {
                     tx.put(u.clone())?;
                 }
+            }
+            for (user_id, at) in &signed_in {
+                let Some(user) = tx.state().user_by_id(user_id) else {
+                    continue;
+                };
+                if user.password_last_used.is_some_and(|t| t >= *at) {
+                    continue;
+                }
+                let mut user = crate::model::User::clone(user);
+                user.password_last_used = Some(*at);
+                tx.put(user)?;
             }
             Ok(())
         })

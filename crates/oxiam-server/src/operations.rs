@@ -735,9 +735,31 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
             } else {
                 app.write(run)
             }
+            .map(|response| with_password_last_used(app, response))
             .map(Response::Iam)
         }
         Request::Sts(r) => crate::sts::dispatch(app, caller, r).map(Response::Sts),
+    }
+}
+
+/// `PasswordLastUsed` of users in a response, including sign-ins not yet flushed to the
+/// snapshot (see `App::note_password_used`).
+fn with_password_last_used(app: &App, response: iam::Response) -> iam::Response {
+    let patch = |u: &mut iam::User| {
+        if let Some(at) = app.password_last_used(&u.user_id) {
+            u.password_last_used = Some(crate::model::to_datetime(at));
+        }
+    };
+    match response {
+        iam::Response::GetUser(mut r) => {
+            patch(&mut r.user);
+            iam::Response::GetUser(r)
+        }
+        iam::Response::ListUsers(mut r) => {
+            r.users.iter_mut().for_each(patch);
+            iam::Response::ListUsers(r)
+        }
+        other => other,
     }
 }
 

@@ -127,7 +127,15 @@ fn cert_columns(state: &State, account: &str, user_id: Option<&str>) -> Vec<Stri
 }
 
 /// The report's CSV for `account`.
-pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>) -> String {
+///
+/// `used` holds the access keys' last use and `signed_in` the users' last console sign-in
+/// (user ID → when), both including what is not yet flushed to the snapshot.
+pub fn render(
+    state: &State,
+    account: &str,
+    used: &HashMap<String, KeyLastUsed>,
+    signed_in: &HashMap<String, Epoch>,
+) -> String {
     let policy: Option<&AccountPasswordPolicy> = state.password_policies.get(account).map(|p| &**p);
     let mut rows = vec![COLUMNS.join(",")];
     let created = state
@@ -155,7 +163,10 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
             user.arn(),
             iso(user.created),
             profile.is_some().to_string(),
-            match (profile, user.password_last_used) {
+            match (
+                profile,
+                signed_in.get(&user.id).copied().or(user.password_last_used),
+            ) {
                 (None, _) => NA.to_owned(),
                 (Some(_), Some(at)) => iso(at),
                 (Some(_), None) => "no_information".to_owned(),
@@ -188,6 +199,7 @@ fn generate(
     tx: &mut Tx,
     now: Epoch,
     used: &HashMap<String, KeyLastUsed>,
+    signed_in: &HashMap<String, Epoch>,
 ) -> Result<iam::GenerateCredentialReportResponse, ServerError> {
     let account = &ctx.caller.account;
     let current = tx
@@ -204,7 +216,7 @@ fn generate(
     let report = CredentialReport {
         account: account.clone(),
         generated: now,
-        content: render(tx.state(), account, used),
+        content: render(tx.state(), account, used, signed_in),
     };
     tx.put(report)?;
     Ok(iam::GenerateCredentialReportResponse {
@@ -259,7 +271,11 @@ pub fn dispatch(
                 .filter(|k| k.account == ctx.caller.account)
                 .filter_map(|k| app.key_last_used(&k.id).map(|u| (k.id.clone(), u)))
                 .collect();
-            app.write(|tx| generate(ctx, tx, now, &used))
+            let signed_in: HashMap<String, Epoch> = state
+                .users_of(&ctx.caller.account)
+                .filter_map(|u| app.password_last_used(&u.id).map(|t| (u.id.clone(), t)))
+                .collect();
+            app.write(|tx| generate(ctx, tx, now, &used, &signed_in))
                 .map(A::GenerateCredentialReport)
         }
         Q::GetCredentialReport => app

@@ -524,7 +524,9 @@ impl Throttle {
     }
 }
 
-static CHANGE_PASSWORD_THROTTLE: LazyLock<Throttle> = LazyLock::new(Throttle::default);
+/// One guard for every path that checks a user's password (`ChangePassword` and console
+/// sign-in, `crate::signin`): guesses on one path count against the other.
+pub static PASSWORD_THROTTLE: LazyLock<Throttle> = LazyLock::new(Throttle::default);
 
 fn change_password(
     app: &App,
@@ -546,7 +548,7 @@ fn change_password(
         .get(&user.id)
         .ok_or_else(|| no_login_profile(&user.name))?;
     let now = now_epoch();
-    let throttle = &*CHANGE_PASSWORD_THROTTLE;
+    let throttle = &*PASSWORD_THROTTLE;
     if let Some(left) = throttle.locked_for(&user.id, now) {
         return Err(api(
             ErrorCode::LimitExceeded,
