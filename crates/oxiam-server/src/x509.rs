@@ -453,9 +453,11 @@ pub fn match_private_key(pem: &str, public: &PublicKey) -> Result<KeyMatch, Cert
             Ok(same(kp.public().as_ref(), expected))
         }
         ("PRIVATE KEY", PublicKey::Rsa { der: expected, .. }) => {
-            let kp =
-                signature::RsaKeyPair::from_pkcs8(&der).map_err(|_| CertError::MalformedKey)?;
-            Ok(same(kp.public().as_ref(), expected))
+            match signature::RsaKeyPair::from_pkcs8(&der) {
+                Ok(kp) => Ok(same(kp.public().as_ref(), expected)),
+                Err(_) if is_pkcs8(&der) => Ok(KeyMatch::Mismatch),
+                Err(_) => Err(CertError::MalformedKey),
+            }
         }
         ("PRIVATE KEY", PublicKey::P256(expected) | PublicKey::P384(expected)) => {
             let alg = ec_alg(public);
