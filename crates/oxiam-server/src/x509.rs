@@ -610,6 +610,92 @@ mod tests {
         assert_eq!(read_time(&mut &bad_month[..]), None);
     }
 
+    /// Test-only certificates and keys made with the `openssl` CLI, valid for 100 years:
+    /// an RSA root signs a P-256 intermediate, which signs an RSA leaf.
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_str!(concat!("../tests/data/x509/", $name))
+        };
+    }
+    const ROOT: &str = fixture!("root.pem");
+    const INTER: &str = fixture!("inter.pem");
+    const LEAF: &str = fixture!("leaf.pem");
+
+    #[test]
+    fn a_real_chain_parses_and_verifies_link_by_link() {
+        let root = Certificate::one_from_pem(ROOT).unwrap();
+        let inter = Certificate::one_from_pem(INTER).unwrap();
+        let leaf = Certificate::one_from_pem(LEAF).unwrap();
+        assert!(matches!(leaf.key, PublicKey::Rsa { bits: 2048, .. }));
+        assert!(matches!(inter.key, PublicKey::P256(_)));
+        assert!(leaf.not_before < leaf.not_after);
+        leaf.check_validity(leaf.not_before).unwrap();
+        assert!(matches!(
+            leaf.check_validity(leaf.not_after + 1),
+            Err(CertError::Expired(_))
+        ));
+        assert!(matches!(
+            leaf.check_validity(leaf.not_before - 1),
+            Err(CertError::NotYetValid(_))
+        ));
+        // ECDSA signs the leaf, RSA the intermediate; the root signs itself.
+        assert!(leaf.is_issued_by(&inter));
+        assert!(inter.is_issued_by(&root));
+        assert!(root.is_issued_by(&root));
+        assert!(!leaf.is_issued_by(&root));
+        assert!(!inter.is_issued_by(&leaf));
+        check_chain(&leaf, &[inter.clone(), root.clone()]).unwrap();
+        check_chain(&leaf, std::slice::from_ref(&inter)).unwrap();
+        check_chain(&leaf, &[]).unwrap();
+        assert_eq!(
+            check_chain(&leaf, std::slice::from_ref(&root)),
+            Err(CertError::BrokenChain(0))
+        );
+        assert_eq!(
+            check_chain(&leaf, &[inter.clone(), leaf.clone()]),
+            Err(CertError::BrokenChain(1))
+        );
+        // Both certificates of a bundle, in order.
+        let both = Certificate::from_pem(&format!("{INTER}{ROOT}")).unwrap();
+        assert_eq!(both, vec![inter, root]);
+        assert_eq!(
+            Certificate::one_from_pem(&format!("{INTER}{ROOT}")),
+            Err(CertError::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_tampered_signature_does_not_verify() {
+        let inter = Certificate::one_from_pem(INTER).unwrap();
+        let mut leaf = Certificate::one_from_pem(LEAF).unwrap();
+        if let Some(b) = leaf.tbs.last_mut() {
+            *b ^= 1;
+        }
+        assert!(!leaf.is_issued_by(&inter));
+    }
+
+    #[test]
+    fn private_keys_in_every_form_match_their_certificate_only() {
+        let inter = Certificate::one_from_pem(INTER).unwrap();
+        let leaf = Certificate::one_from_pem(LEAF).unwrap();
+        let m = |pem: &str, c: &Certificate| match_private_key(pem, &c.key);
+        assert_eq!(m(fixture!("leaf.key"), &leaf), Ok(KeyMatch::Matches));
+        assert_eq!(m(fixture!("leaf.pkcs1.key"), &leaf), Ok(KeyMatch::Matches));
+        assert_eq!(m(fixture!("inter.key"), &inter), Ok(KeyMatch::Matches));
+        assert_eq!(m(fixture!("inter.sec1.key"), &inter), Ok(KeyMatch::Matches));
+        // Each key against the other certificate: well-formed, but not its key.
+        assert_eq!(m(fixture!("leaf.key"), &inter), Ok(KeyMatch::Mismatch));
+        assert_eq!(
+            m(fixture!("leaf.pkcs1.key"), &inter),
+            Ok(KeyMatch::Mismatch)
+        );
+        assert_eq!(m(fixture!("inter.key"), &leaf), Ok(KeyMatch::Mismatch));
+        assert_eq!(m(fixture!("inter.sec1.key"), &leaf), Ok(KeyMatch::Mismatch));
+        let encrypted =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert_eq!(m(encrypted, &leaf), Err(CertError::MalformedKey));
+    }
+
     #[test]
     fn garbage_is_malformed() {
         assert_eq!(Certificate::from_der(b"hello"), Err(CertError::Malformed));
