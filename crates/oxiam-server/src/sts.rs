@@ -7,17 +7,22 @@
 //! - [`authn`]: authenticating a request signed with temporary credentials.
 //! - [`decide`]: authorizing it: the session's principal's policies ∩ session policies, and
 //!   the session's condition keys; what session credentials may not call at all.
-//! - Handlers: [`assume_role`], [`federation`] (`GetSessionToken`, `GetFederationToken`), and
-//!   `GetCallerIdentity`, `GetAccessKeyInfo` below.
+//! - [`jwt`], [`oidc`]: web identity tokens (RS256/ES256 JWTs) and their issuers' keys.
+//! - Handlers: [`assume_role`], [`federation`] (`GetSessionToken`, `GetFederationToken`),
+//!   [`web_identity`] (`AssumeRoleWithWebIdentity`, unsigned), and `GetCallerIdentity`,
+//!   `GetAccessKeyInfo` below.
 
 pub mod assume_role;
 pub mod authn;
 pub mod decide;
 pub mod federation;
+pub mod jwt;
 pub mod limits;
+pub mod oidc;
 pub mod runtime;
 pub mod session;
 pub mod token;
+pub mod web_identity;
 
 use oxiam_protocol::sts;
 
@@ -60,6 +65,31 @@ pub fn dispatch(
         Q::GetFederationToken(r) => {
             A::GetFederationToken(federation::get_federation_token(app, caller, r)?)
         }
+        other => return Err(not_implemented(other.operation().name())),
+    })
+}
+
+/// The operations AWS serves without a signature: their token or assertion is the
+/// credential, and their handler decides with the role's trust policy alone.
+pub fn is_unsigned(action: Option<&str>) -> bool {
+    matches!(
+        action,
+        Some("AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+    )
+}
+
+/// Runs an unsigned operation (see [`is_unsigned`]). Blocking: it may fetch an issuer's
+/// keys and rotate the token key.
+pub fn dispatch_unsigned(
+    app: &App,
+    request: &sts::Request,
+    env: &crate::decide::RequestEnv,
+) -> Result<sts::Response, ServerError> {
+    use sts::{Request as Q, Response as A};
+    Ok(match request {
+        Q::AssumeRoleWithWebIdentity(r) => A::AssumeRoleWithWebIdentity(
+            web_identity::assume_role_with_web_identity(app, r, env)?,
+        ),
         other => return Err(not_implemented(other.operation().name())),
     })
 }
