@@ -73,9 +73,22 @@ pub struct App {
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::sts::runtime::Runtime,
+    /// The address the listener is bound to (set once serving; port 0 resolved).
+    pub bound: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl App {
+    /// The URL clients reach this server at: `--public-url`, else the bound address.
+    pub fn public_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!(
+                "http://{}",
+                self.bound.get().copied().unwrap_or(self.config.listen)
+            ),
+        }
+    }
+
     /// Opens the store (creating it and the default account on first start).
     pub fn open(config: Config) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
         let (store, kek): (Arc<dyn Store>, Kek) = match &config.data_dir {
@@ -131,6 +144,7 @@ impl App {
             last_used: Mutex::new(HashMap::new()),
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
+            bound: std::sync::OnceLock::new(),
         });
         let first = match existing {
             Some(_) => None,

@@ -22,6 +22,9 @@ pub struct Config {
     pub root_access_key_id: Option<String>,
     pub root_secret_access_key: Option<String>,
     pub quotas: crate::quotas::Quotas,
+    /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
+    /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -35,6 +38,7 @@ impl Default for Config {
             root_access_key_id: None,
             root_secret_access_key: None,
             quotas: crate::quotas::Quotas::default(),
+            public_url: None,
         }
     }
 }

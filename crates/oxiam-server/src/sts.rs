@@ -8,6 +8,8 @@
 //! - [`decide`]: authorizing it: the session's principal's policies ∩ session policies, and
 //!   the session's condition keys; what session credentials may not call at all.
 //! - [`jwt`], [`oidc`]: web identity tokens (RS256/ES256 JWTs) and their issuers' keys.
+//! - [`outbound`]: oxiam as an OIDC issuer (`GetWebIdentityToken` and the IAM operations
+//!   that enable it per account).
 //! - Handlers: [`assume_role`], [`federation`] (`GetSessionToken`, `GetFederationToken`),
 //!   [`web_identity`] (`AssumeRoleWithWebIdentity`, unsigned), and `GetCallerIdentity`,
 //!   `GetAccessKeyInfo` below.
@@ -19,6 +21,7 @@ pub mod federation;
 pub mod jwt;
 pub mod limits;
 pub mod oidc;
+pub mod outbound;
 pub mod runtime;
 pub mod session;
 pub mod token;
@@ -46,6 +49,25 @@ pub fn target(r: &sts::Request, caller: &Caller, state: &State) -> Target {
         }
         sts::Request::AssumeRole(q) => Target::always(action, q.role_arn.clone()),
         sts::Request::GetFederationToken(q) => federation::target(q, caller, state),
+        sts::Request::GetWebIdentityToken(q) => {
+            let mut t = Target::new(action, "*".to_owned());
+            t.key("sts:IdentityTokenAudience", q.audience.clone());
+            t.key(
+                "sts:DurationSeconds",
+                i64::from(q.duration_seconds.unwrap_or(300)),
+            );
+            t.key("sts:SigningAlgorithm", q.signing_algorithm.as_str());
+            if let Some(tags) = &q.tags {
+                for tag in tags {
+                    t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
+                }
+                t.key(
+                    "aws:TagKeys",
+                    tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
+                );
+            }
+            t
+        }
         _ => Target::new(action, "*".to_owned()),
     }
 }
@@ -64,6 +86,9 @@ pub fn dispatch(
         Q::GetSessionToken(r) => A::GetSessionToken(federation::get_session_token(app, caller, r)?),
         Q::GetFederationToken(r) => {
             A::GetFederationToken(federation::get_federation_token(app, caller, r)?)
+        }
+        Q::GetWebIdentityToken(r) => {
+            A::GetWebIdentityToken(outbound::get_web_identity_token(app, caller, r)?)
         }
         other => return Err(not_implemented(other.operation().name())),
     })

@@ -207,25 +207,38 @@ impl Unverified {
     }
 }
 
-/// The public JWK of a P-256 key pair (`kty` EC), named `kid`.
-pub fn es256_jwk(key: &EcdsaKeyPair, kid: &str) -> Jwk {
+/// The curve and coordinate length of the ECDSA algorithms this module signs with.
+fn curve(alg: &str) -> Option<(&'static str, usize)> {
+    match alg {
+        "ES256" => Some(("P-256", 32)),
+        "ES384" => Some(("P-384", 48)),
+        _ => None,
+    }
+}
+
+/// The public JWK of an ECDSA key pair for `alg` (`ES256`: P-256, `ES384`: P-384), named
+/// `kid`.
+pub fn ec_jwk(key: &EcdsaKeyPair, alg: &str, kid: &str) -> Jwk {
     use ring::signature::KeyPair as _;
     let point = key.public_key().as_ref();
+    let (crv, len) = curve(alg).unwrap_or(("", 0));
+    // SEC 1 uncompressed point: 0x04 || X || Y.
     Jwk {
         kty: "EC".to_owned(),
         kid: Some(kid.to_owned()),
         use_: Some("sig".to_owned()),
-        alg: Some("ES256".to_owned()),
-        crv: Some("P-256".to_owned()),
-        x: point.get(1..33).map(|x| URL_SAFE_NO_PAD.encode(x)),
-        y: point.get(33..65).map(|y| URL_SAFE_NO_PAD.encode(y)),
+        alg: Some(alg.to_owned()),
+        crv: Some(crv.to_owned()),
+        x: point.get(1..=len).map(|x| URL_SAFE_NO_PAD.encode(x)),
+        y: point.get(len + 1..=2 * len).map(|y| URL_SAFE_NO_PAD.encode(y)),
         ..Jwk::default()
     }
 }
 
-/// Signs `claims` as an ES256 JWT with `key`, naming it `kid` in the header.
-pub fn sign_es256(key: &EcdsaKeyPair, kid: &str, claims: &Value) -> Result<String, JwtError> {
-    let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": kid});
+/// Signs `claims` as a JWT with the ECDSA key `key` of algorithm `alg` (`ES256` or
+/// `ES384`, matching the key's curve), naming it `kid` in the header.
+pub fn sign_ec(key: &EcdsaKeyPair, alg: &str, kid: &str, claims: &Value) -> Result<String, JwtError> {
+    let header = serde_json::json!({"alg": alg, "typ": "JWT", "kid": kid});
     let header = URL_SAFE_NO_PAD.encode(header.to_string());
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     let input = format!("{header}.{payload}");
@@ -254,15 +267,15 @@ mod tests {
     #[test]
     fn es256_round_trip_and_tampering() {
         let key = key_pair();
-        let jwk = es256_jwk(&key, "k1");
-        let token = sign_es256(&key, "k1", &serde_json::json!({"sub": "alice"})).unwrap();
+        let jwk = ec_jwk(&key, "ES256", "k1");
+        let token = sign_ec(&key, "ES256", "k1", &serde_json::json!({"sub": "alice"})).unwrap();
         let parsed = parse(&token).unwrap();
         assert_eq!(parsed.kid.as_deref(), Some("k1"));
         let claims = parsed.verify(&jwk).unwrap();
         assert_eq!(claims["sub"], "alice");
 
         // Another key, or claims changed after signing, do not verify.
-        let other = es256_jwk(&key_pair(), "k1");
+        let other = ec_jwk(&key_pair(), "ES256", "k1");
         assert_eq!(
             parse(&token).unwrap().verify(&other).unwrap_err(),
             JwtError::BadSignature

@@ -515,3 +515,219 @@ print(json.dumps({"arn": me["Arn"], "denied": denied}))
     assert_eq!(result["denied"], "AccessDenied");
     s.stop();
 }
+
+fn get(url: &str) -> Option<Value> {
+    let out = std::process::Command::new("curl")
+        .args(["-sf", url])
+        .output()
+        .expect("run curl");
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// Outbound federation: oxiam issues ES384 JWTs for the caller, publishes discovery and
+/// JWKS under the account's issuer URL, and the token verifies with the published key.
+#[test]
+fn outbound_web_identity_tokens() {
+    let s = Server::start_dev();
+    let root = Creds::root();
+    // (The CLI v1 fetches parameter values that are http(s) URLs: audiences here are URNs.)
+    let audience = "urn:example:api";
+    let token_args = |aud: &str, seconds: &str, alg: &str| -> Vec<String> {
+        [
+            "sts",
+            "get-web-identity-token",
+            "--audience",
+            aud,
+            "--duration-seconds",
+            seconds,
+            "--signing-algorithm",
+            alg,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let args = token_args(audience, "300", "ES384");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    // Off until enabled.
+    s.fails(
+        &root,
+        &args,
+        "OutboundWebIdentityFederationDisabledException",
+    );
+    s.fails(
+        &root,
+        &["iam", "get-outbound-web-identity-federation-info"],
+        "FeatureDisabled",
+    );
+    s.fails(
+        &root,
+        &["iam", "disable-outbound-web-identity-federation"],
+        "FeatureDisabled",
+    );
+    let issuer = s.ok(&root, &["iam", "enable-outbound-web-identity-federation"])
+        ["IssuerIdentifier"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        issuer.starts_with(&format!("{}/oidc/", s.endpoint)),
+        "{issuer}"
+    );
+    s.fails(
+        &root,
+        &["iam", "enable-outbound-web-identity-federation"],
+        "FeatureEnabled",
+    );
+    let info = s.ok(&root, &["iam", "get-outbound-web-identity-federation-info"]);
+    assert_eq!(info["IssuerIdentifier"], issuer.as_str());
+    assert_eq!(info["JwtVendingEnabled"], true);
+
+    // A tagged user allowed tokens for one audience, five minutes at most.
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "create-user",
+            "--user-name",
+            "builder",
+            "--tags",
+            "Key=team,Value=blue",
+        ],
+    );
+    let policy = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+        "Action": "sts:GetWebIdentityToken", "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"sts:IdentityTokenAudience": audience},
+                      "NumericLessThanEquals": {"sts:DurationSeconds": 300}}}});
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "builder",
+            "--policy-name",
+            "tokens",
+            "--policy-document",
+            &policy.to_string(),
+        ],
+    );
+    let k = s.ok(&root, &["iam", "create-access-key", "--user-name", "builder"]);
+    let builder = Creds {
+        key: k["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+    };
+    let mut tagged: Vec<&str> = args.clone();
+    tagged.extend(["--tags", "Key=job,Value=42"]);
+    let answer = s.ok(&builder, &tagged);
+    let token = answer["WebIdentityToken"].as_str().unwrap();
+    assert!(answer["Expiration"].is_string());
+
+    // Verify it as an external service would: discovery → JWKS → signature → claims.
+    let discovery = get(&format!("{issuer}/.well-known/openid-configuration")).unwrap();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    let jwks = get(discovery["jwks_uri"].as_str().unwrap()).unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header: Value = serde_json::from_slice(&B64.decode(parts[0]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "ES384");
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the token's key is published");
+    assert_eq!(jwk["crv"], "P-384");
+    let point = [
+        vec![4u8],
+        B64.decode(jwk["x"].as_str().unwrap()).unwrap(),
+        B64.decode(jwk["y"].as_str().unwrap()).unwrap(),
+    ]
+    .concat();
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P384_SHA384_FIXED, point)
+        .verify(
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &B64.decode(parts[2]).unwrap(),
+        )
+        .expect("the signature verifies with the published key");
+    let claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(claims["iss"], issuer.as_str());
+    assert_eq!(claims["aud"], audience);
+    assert_eq!(claims["sub"], format!("arn:aws:iam::{ACCOUNT}:user/builder"));
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        300
+    );
+    let aws = &claims["https://sts.amazonaws.com/"];
+    assert_eq!(aws["aws_account"], ACCOUNT);
+    assert_eq!(aws["principal_tags"]["team"], "blue");
+    assert_eq!(aws["request_tags"]["job"], "42");
+
+    // The policy's audience and duration limits hold; RS256 is not offered.
+    let other = token_args("urn:example:elsewhere", "300", "ES384");
+    s.fails(
+        &builder,
+        &other.iter().map(String::as_str).collect::<Vec<_>>(),
+        "AccessDenied",
+    );
+    let long = token_args(audience, "600", "ES384");
+    s.fails(
+        &builder,
+        &long.iter().map(String::as_str).collect::<Vec<_>>(),
+        "AccessDenied",
+    );
+    let rs = token_args(audience, "300", "RS256");
+    s.fails(
+        &root,
+        &rs.iter().map(String::as_str).collect::<Vec<_>>(),
+        "ValidationError",
+    );
+
+    // As in AWS, oxiam's own tokens do not federate back in through
+    // AssumeRoleWithWebIdentity, even with a provider and role trusting the issuer.
+    let provider_url = issuer.replacen("http://", "https://", 1);
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "create-open-id-connect-provider",
+            "--url",
+            &provider_url,
+            "--client-id-list",
+            audience,
+        ],
+    );
+    let host = provider_url.trim_start_matches("https://");
+    let trust = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+        "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/{host}")},
+        "Action": "sts:AssumeRoleWithWebIdentity"}});
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "loop",
+            "--assume-role-policy-document",
+            &trust.to_string(),
+        ],
+    );
+    let err = assume_fails(
+        &s,
+        &format!("arn:aws:iam::{ACCOUNT}:role/loop"),
+        token,
+        "InvalidIdentityToken",
+    );
+    assert!(err.contains("ES384"), "{err}");
+
+    // Disabled again: no tokens, no published issuer.
+    s.ok(&root, &["iam", "disable-outbound-web-identity-federation"]);
+    s.fails(
+        &builder,
+        &args,
+        "OutboundWebIdentityFederationDisabledException",
+    );
+    assert!(get(&format!("{issuer}/.well-known/jwks.json")).is_none());
+    s.stop();
+}
