@@ -31,7 +31,9 @@ use oxiam_protocol::sts;
 
 use crate::app::App;
 use crate::authn::Caller;
-use crate::error::{ServerError, not_implemented, validation};
+use oxiam_protocol::error::ErrorCode;
+
+use crate::error::{ServerError, api, not_implemented, validation};
 use crate::ids;
 use crate::model::to_datetime;
 use crate::operations::Target;
@@ -115,6 +117,16 @@ pub fn dispatch_unsigned(
         Q::AssumeRoleWithWebIdentity(r) => A::AssumeRoleWithWebIdentity(
             web_identity::assume_role_with_web_identity(app, r, env)?,
         ),
+        // No crate we could vet verifies XML signatures soundly and leanly: samael (0.0.x)
+        // binds libxmlsec1 through unsafe FFI and leaves signature-wrapping defence to its
+        // caller; hand-rolled canonicalization is how SAML bypasses happen. Refusing
+        // clearly beats half-verifying an assertion that grants a role.
+        Q::AssumeRoleWithSAML(_) => {
+            return Err(api(
+                ErrorCode::NotImplemented,
+                "oxiam does not implement AssumeRoleWithSAML: it has no vetted XML signature verifier, and it does not accept SAML assertions it cannot verify",
+            ));
+        }
         other => return Err(not_implemented(other.operation().name())),
     })
 }

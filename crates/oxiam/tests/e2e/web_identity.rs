@@ -731,3 +731,26 @@ fn outbound_web_identity_tokens() {
     assert!(get(&format!("{issuer}/.well-known/jwks.json")).is_none());
     s.stop();
 }
+
+/// AssumeRoleWithSAML is refused with a clear NotImplemented rather than half-verified.
+#[test]
+fn assume_role_with_saml_is_refused_clearly() {
+    let s = Server::start_dev();
+    let (code, out, err) = s.aws(
+        &Creds::root(),
+        &[
+            "sts",
+            "assume-role-with-saml",
+            "--role-arn",
+            &format!("arn:aws:iam::{ACCOUNT}:role/any"),
+            "--principal-arn",
+            &format!("arn:aws:iam::{ACCOUNT}:saml-provider/idp"),
+            "--saml-assertion",
+            &B64.encode("<samlp:Response/>"),
+        ],
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("(NotImplemented)"), "{err}");
+    assert!(err.contains("XML signature"), "{err}");
+    s.stop();
+}
