@@ -146,6 +146,15 @@ impl App {
             sts: crate::sts::runtime::Runtime::default(),
             bound: std::sync::OnceLock::new(),
         });
+        if let Some(path) = &app.config.oidc_ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                ServerError::Internal(format!("cannot read {}: {e}", path.display()))
+            })?;
+            app.sts
+                .oidc_keys
+                .trust_pem(&pem)
+                .map_err(|e| ServerError::Internal(format!("{}: {e}", path.display())))?;
+        }
         let first = match existing {
             Some(_) => None,
             None => Some(app.create_default_account()?),

@@ -25,6 +25,9 @@ pub struct Config {
     /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
     /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
     pub public_url: Option<String>,
+    /// PEM certificates trusted (besides the Mozilla roots) when fetching OIDC issuers'
+    /// keys over HTTPS: for issuers with a private CA.
+    pub oidc_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             root_secret_access_key: None,
             quotas: crate::quotas::Quotas::default(),
             public_url: None,
+            oidc_ca_file: None,
         }
     }
 }

@@ -7,17 +7,20 @@
 //! with made-up `kid`s cannot turn oxiam into a load generator against the issuer. Times
 //! are read from the STS clock, so tests move them with the dev-mode clock.
 //!
-//! Fetches are bounded by [`TIMEOUT`] and [`MAX_DOCUMENT_BYTES`]. Only plain HTTP is spoken,
-//! and only to loopback issuers (local and test issuers, which have no certificate):
-//! HTTPS issuers are reported as unreachable until a TLS client is added.
+//! Fetches are bounded by [`TIMEOUT`] and [`MAX_DOCUMENT_BYTES`]. Issuers are fetched over
+//! HTTPS (rustls, certificates checked against the Mozilla roots plus any the operator adds
+//! with `--oidc-ca-file`); plain HTTP only to loopback issuers (local and test issuers).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 
 use super::jwt::{Jwk, Jwks};
 
@@ -33,7 +36,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 /// Why an issuer's keys could not be had (`IDPCommunicationError`). Messages are for logs.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("issuer URL `{0}` is not one oxiam can fetch (plain HTTP to loopback only)")]
+    #[error("issuer URL `{0}` is not one oxiam can fetch (https, or plain http to loopback)")]
     Unsupported(String),
     #[error("fetching `{url}` failed: {reason}")]
     Http { url: String, reason: String },
@@ -60,9 +63,19 @@ struct Cached {
 }
 
 /// Key sets by issuer URL.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct KeyCache {
     issuers: Mutex<HashMap<String, Cached>>,
+    /// Roots trusted besides the Mozilla ones (`--oidc-ca-file`), set once at start-up.
+    extra_roots: OnceLock<Vec<CertificateDer<'static>>>,
+    /// Built on first use.
+    tls: OnceLock<Result<Arc<ClientConfig>, String>>,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache").finish_non_exhaustive()
+    }
 }
 
 impl KeyCache {
@@ -86,7 +99,7 @@ impl KeyCache {
                 }
             }
         }
-        let keys = Arc::new(fetch_blocking(issuer_url)?);
+        let keys = Arc::new(fetch_blocking(issuer_url, self.tls())?);
         if let Ok(mut m) = self.issuers.lock() {
             m.insert(
                 issuer_url.to_owned(),
@@ -102,6 +115,27 @@ impl KeyCache {
         })
     }
 
+    /// Trusts the certificates of the PEM bundle `pem` too, for issuers with a private CA.
+    /// Call before the first fetch.
+    pub fn trust_pem(&self, pem: &[u8]) -> Result<usize, String> {
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+        let n = certs.len();
+        tls_config(&certs)?;
+        self.extra_roots
+            .set(certs)
+            .map_err(|_| "the extra roots are already set".to_owned())?;
+        Ok(n)
+    }
+
+    fn tls(&self) -> Option<&Arc<ClientConfig>> {
+        self.tls
+            .get_or_init(|| tls_config(self.extra_roots.get().map_or(&[], Vec::as_slice)))
+            .as_ref()
+            .ok()
+    }
+
     /// Forgets every cached key set (dev-mode reset).
     pub fn clear(&self) {
         if let Ok(mut m) = self.issuers.lock() {
@@ -110,18 +144,18 @@ impl KeyCache {
     }
 }
 
-fn fetch_blocking(issuer_url: &str) -> Result<Jwks, FetchError> {
+fn fetch_blocking(issuer_url: &str, tls: Option<&Arc<ClientConfig>>) -> Result<Jwks, FetchError> {
     let handle = tokio::runtime::Handle::try_current().map_err(|_| FetchError::NoRuntime)?;
-    handle.block_on(fetch_keys(issuer_url))
+    handle.block_on(fetch_keys(issuer_url, tls))
 }
 
 /// Discovery document, then the key set it points to.
-async fn fetch_keys(issuer_url: &str) -> Result<Jwks, FetchError> {
+async fn fetch_keys(issuer_url: &str, tls: Option<&Arc<ClientConfig>>) -> Result<Jwks, FetchError> {
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
         issuer_url.trim_end_matches('/')
     );
-    let discovery = get(&discovery_url).await?;
+    let discovery = get(&discovery_url, tls).await?;
     let document = |reason: String| FetchError::Document {
         url: discovery_url.clone(),
         reason,
@@ -132,7 +166,7 @@ async fn fetch_keys(issuer_url: &str) -> Result<Jwks, FetchError> {
         .get("jwks_uri")
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| document("no `jwks_uri`".to_owned()))?;
-    let body = get(jwks_uri).await?;
+    let body = get(jwks_uri, tls).await?;
     serde_json::from_slice(&body).map_err(|e| FetchError::Document {
         url: jwks_uri.to_owned(),
         reason: e.to_string(),
@@ -148,16 +182,37 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// One HTTP/1.1 GET, bounded in time and size.
-async fn get(url: &str) -> Result<Bytes, FetchError> {
+/// The TLS client settings: the Mozilla roots (webpki-roots) plus the operator's extra
+/// roots (`--oidc-ca-file`), ring as the crypto provider.
+fn tls_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in extra {
+        roots.add(cert.clone()).map_err(|e| e.to_string())?;
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// One HTTP/1.1 GET, bounded in time and size: `https://` to any host (certificate
+/// verified against the trusted roots), plain `http://` to loopback hosts only.
+async fn get(url: &str, tls: Option<&Arc<ClientConfig>>) -> Result<Bytes, FetchError> {
     let uri: hyper::Uri = url
         .parse()
         .map_err(|_| FetchError::Unsupported(url.to_owned()))?;
     let host = uri.host().unwrap_or_default().to_owned();
-    if uri.scheme_str() != Some("http") || !is_loopback(&host) {
-        return Err(FetchError::Unsupported(url.to_owned()));
-    }
-    let port = uri.port_u16().unwrap_or(80);
+    let secure = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") if is_loopback(&host) => false,
+        _ => return Err(FetchError::Unsupported(url.to_owned())),
+    };
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
     let authority = uri
         .authority()
         .map(|a| a.as_str().to_owned())
@@ -175,39 +230,67 @@ async fn get(url: &str) -> Result<Bytes, FetchError> {
         let stream = tokio::net::TcpStream::connect((connect_host, port))
             .await
             .map_err(|e| http(e.to_string()))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| http(e.to_string()))?;
-        let driver = tokio::spawn(connection);
         let request = hyper::Request::get(path)
             .header(hyper::header::HOST, authority)
             .header(hyper::header::ACCEPT, "application/json")
             .header(hyper::header::USER_AGENT, "oxiam")
             .body(Empty::<Bytes>::new())
             .map_err(|e| http(e.to_string()))?;
+        if !secure {
+            return exchange(TokioIo::new(stream), request, url).await;
+        }
+        let config = tls.ok_or_else(|| http("no TLS client configuration".to_owned()))?;
+        let name = ServerName::try_from(connect_host.to_owned())
+            .map_err(|e| http(e.to_string()))?;
+        let stream = tokio_rustls::TlsConnector::from(Arc::clone(config))
+            .connect(name, stream)
+            .await
+            .map_err(|e| http(format!("TLS: {e}")))?;
+        exchange(TokioIo::new(stream), request, url).await
+    };
+    tokio::time::timeout(TIMEOUT, exchange)
+        .await
+        .map_err(|_| http("timed out".to_owned()))?
+}
+
+/// Sends `request` on a fresh connection over `io` and reads a 200 answer's body.
+async fn exchange<T>(
+    io: TokioIo<T>,
+    request: hyper::Request<Empty<Bytes>>,
+    url: &str,
+) -> Result<Bytes, FetchError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let http = |reason: String| FetchError::Http {
+        url: url.to_owned(),
+        reason,
+    };
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| http(e.to_string()))?;
+    let driver = tokio::spawn(connection);
+    let result = async {
         let response = sender
             .send_request(request)
             .await
             .map_err(|e| http(e.to_string()))?;
         let status = response.status().as_u16();
         if status != 200 {
-            driver.abort();
             return Err(FetchError::Status {
                 url: url.to_owned(),
                 status,
             });
         }
-        let body = Limited::new(response.into_body(), MAX_DOCUMENT_BYTES)
+        Ok(Limited::new(response.into_body(), MAX_DOCUMENT_BYTES)
             .collect()
             .await
             .map_err(|e| http(e.to_string()))?
-            .to_bytes();
-        driver.abort();
-        Ok(body)
-    };
-    tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .map_err(|_| http("timed out".to_owned()))?
+            .to_bytes())
+    }
+    .await;
+    driver.abort();
+    result
 }
 
 #[cfg(test)]
@@ -225,14 +308,14 @@ mod tests {
     }
 
     #[test]
-    fn https_and_remote_issuers_are_not_fetched() {
+    fn remote_plain_http_issuers_are_not_fetched() {
         let cache = KeyCache::default();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let _guard = rt.enter();
-        for url in ["https://127.0.0.1:1", "http://example.com"] {
+        for url in ["http://example.com", "ftp://127.0.0.1"] {
             assert!(matches!(
                 cache.key(url, None, 0),
                 Err(FetchError::Unsupported(_))

@@ -754,3 +754,123 @@ fn assume_role_with_saml_is_refused_clearly() {
     assert!(err.contains("XML signature"), "{err}");
     s.stop();
 }
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An HTTPS issuer (`openssl s_server -WWW` serving discovery and JWKS files) with a
+/// certificate from a private CA: trusted with `--oidc-ca-file`, refused without.
+#[test]
+fn web_identity_over_https_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem", "-days", "1"]);
+    ca.extend(["-subj", "/CN=oxiam-test-ca"]);
+    openssl(d, &ca);
+    let mut csr = vec!["req"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1"]);
+    openssl(d, &csr);
+    std::fs::write(
+        d.join("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        d,
+        &[
+            "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "srv.pem", "-days", "1", "-extfile", "ext",
+        ],
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
+    let key = Key::ec();
+    let www = d.join("www");
+    std::fs::create_dir_all(www.join(".well-known")).unwrap();
+    std::fs::write(
+        www.join(".well-known/openid-configuration"),
+        json!({"issuer": url, "jwks_uri": format!("{url}/jwks")}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        www.join("jwks"),
+        json!({"keys": [key.jwk("tls-1")]}).to_string(),
+    )
+    .unwrap();
+    let mut server = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
+        .args(["-cert", "../srv.pem", "-key", "../srv.key"])
+        .current_dir(&www)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run openssl s_server");
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let now = now();
+    let token = key.sign(
+        "tls-1",
+        &json!({"iss": url, "sub": "alice", "aud": CLIENT_ID, "iat": now, "exp": now + 600}),
+    );
+    let trusted = Server::start_with(
+        &["--dev", "--oidc-ca-file", d.join("ca.pem").to_str().unwrap()],
+        true,
+        None,
+    );
+    let untrusted = Server::start_dev();
+    for s in [&trusted, &untrusted] {
+        let root = Creds::root();
+        s.ok(
+            &root,
+            &[
+                "iam",
+                "create-open-id-connect-provider",
+                "--url",
+                &url,
+                "--client-id-list",
+                CLIENT_ID,
+            ],
+        );
+        let trust = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"Federated": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/127.0.0.1:{port}")},
+            "Action": "sts:AssumeRoleWithWebIdentity"}});
+        s.ok(
+            &root,
+            &[
+                "iam",
+                "create-role",
+                "--role-name",
+                "tls",
+                "--assume-role-policy-document",
+                &trust.to_string(),
+            ],
+        );
+    }
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/tls");
+    let answer = assume_ok(&trusted, &role, &token);
+    assert_eq!(answer["SubjectFromWebIdentityToken"], "alice");
+    // Without the private CA the certificate does not verify: the issuer is unreachable.
+    assume_fails(&untrusted, &role, &token, "IDPCommunicationError");
+    let _ = server.kill();
+    let _ = server.wait();
+}
