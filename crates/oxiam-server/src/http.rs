@@ -117,10 +117,7 @@ async fn clock(State(app): State<Arc<App>>, uri: Uri) -> Response {
 }
 
 /// The OIDC discovery document of an account's outbound issuer (404 unless enabled).
-async fn outbound_discovery(
-    State(app): State<Arc<App>>,
-    Path(issuer): Path<String>,
-) -> Response {
+async fn outbound_discovery(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
     if !crate::sts::outbound::is_enabled_issuer(&app.snapshot(), &issuer) {
         return StatusCode::NOT_FOUND.into_response();
     }

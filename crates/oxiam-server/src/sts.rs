@@ -114,9 +114,9 @@ pub fn dispatch_unsigned(
 ) -> Result<sts::Response, ServerError> {
     use sts::{Request as Q, Response as A};
     Ok(match request {
-        Q::AssumeRoleWithWebIdentity(r) => A::AssumeRoleWithWebIdentity(
-            web_identity::assume_role_with_web_identity(app, r, env)?,
-        ),
+        Q::AssumeRoleWithWebIdentity(r) => {
+            A::AssumeRoleWithWebIdentity(web_identity::assume_role_with_web_identity(app, r, env)?)
+        }
         // No crate we could vet verifies XML signatures soundly and leanly: samael (0.0.x)
         // binds libxmlsec1 through unsafe FFI and leaves signature-wrapping defence to its
         // caller; hand-rolled canonicalization is how SAML bypasses happen. Refusing

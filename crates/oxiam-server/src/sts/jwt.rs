@@ -230,14 +230,21 @@ pub fn ec_jwk(key: &EcdsaKeyPair, alg: &str, kid: &str) -> Jwk {
         alg: Some(alg.to_owned()),
         crv: Some(crv.to_owned()),
         x: point.get(1..=len).map(|x| URL_SAFE_NO_PAD.encode(x)),
-        y: point.get(len + 1..=2 * len).map(|y| URL_SAFE_NO_PAD.encode(y)),
+        y: point
+            .get(len + 1..=2 * len)
+            .map(|y| URL_SAFE_NO_PAD.encode(y)),
         ..Jwk::default()
     }
 }
 
 /// Signs `claims` as a JWT with the ECDSA key `key` of algorithm `alg` (`ES256` or
 /// `ES384`, matching the key's curve), naming it `kid` in the header.
-pub fn sign_ec(key: &EcdsaKeyPair, alg: &str, kid: &str, claims: &Value) -> Result<String, JwtError> {
+pub fn sign_ec(
+    key: &EcdsaKeyPair,
+    alg: &str,
+    kid: &str,
+    claims: &Value,
+) -> Result<String, JwtError> {
     let header = serde_json::json!({"alg": alg, "typ": "JWT", "kid": kid});
     let header = URL_SAFE_NO_PAD.encode(header.to_string());
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());

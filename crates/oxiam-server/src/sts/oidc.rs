@@ -190,13 +190,12 @@ fn tls_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, St
     for cert in extra {
         roots.add(cert.clone()).map_err(|e| e.to_string())?;
     }
-    let config = ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
@@ -240,8 +239,8 @@ async fn get(url: &str, tls: Option<&Arc<ClientConfig>>) -> Result<Bytes, FetchE
             return exchange(TokioIo::new(stream), request, url).await;
         }
         let config = tls.ok_or_else(|| http("no TLS client configuration".to_owned()))?;
-        let name = ServerName::try_from(connect_host.to_owned())
-            .map_err(|e| http(e.to_string()))?;
+        let name =
+            ServerName::try_from(connect_host.to_owned()).map_err(|e| http(e.to_string()))?;
         let stream = tokio_rustls::TlsConnector::from(Arc::clone(config))
             .connect(name, stream)
             .await

@@ -78,7 +78,11 @@ fn key_error(what: &str) -> ServerError {
 }
 
 impl OutboundKey {
-    fn from_pkcs8(id: String, created: Epoch, pkcs8: Zeroizing<Vec<u8>>) -> Result<Self, ServerError> {
+    fn from_pkcs8(
+        id: String,
+        created: Epoch,
+        pkcs8: Zeroizing<Vec<u8>>,
+    ) -> Result<Self, ServerError> {
         let rng = ring::rand::SystemRandom::new();
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &pkcs8, &rng)
             .map_err(|_| key_error("not a P-384 PKCS#8 key"))?;
@@ -96,7 +100,11 @@ impl OutboundKey {
             .map_err(|_| key_error("generation failed"))?;
         let mut id = [0u8; 8];
         rand::rng().fill_bytes(&mut id);
-        Self::from_pkcs8(hex::encode(id), created, Zeroizing::new(doc.as_ref().to_vec()))
+        Self::from_pkcs8(
+            hex::encode(id),
+            created,
+            Zeroizing::new(doc.as_ref().to_vec()),
+        )
     }
 
     pub fn jwk(&self) -> jwt::Jwk {
@@ -331,7 +339,9 @@ fn subject(caller: &Caller) -> String {
 }
 
 fn tag_object(tags: impl IntoIterator<Item = (String, String)>) -> Map<String, Value> {
-    tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
+    tags.into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
 }
 
 pub fn get_web_identity_token(

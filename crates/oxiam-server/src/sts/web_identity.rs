@@ -140,7 +140,11 @@ fn token_tags(claims: &Map<String, Value>) -> Result<(Vec<Tag>, Vec<String>), Se
     let Some(claim) = claims.get(TAGS_CLAIM) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let bad = || invalid(format!("The {TAGS_CLAIM} claim of the web identity token is malformed."));
+    let bad = || {
+        invalid(format!(
+            "The {TAGS_CLAIM} claim of the web identity token is malformed."
+        ))
+    };
     let mut wire = Vec::new();
     if let Some(principal_tags) = claim.get("principal_tags") {
         let map = principal_tags.as_object().ok_or_else(bad)?;
@@ -199,7 +203,11 @@ fn verify_token(app: &App, account: &str, token: &str, now: i64) -> Result<Verif
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let not_found = || invalid(format!("No OpenIDConnect provider found in your account for {iss}"));
+    let not_found = || {
+        invalid(format!(
+            "No OpenIDConnect provider found in your account for {iss}"
+        ))
+    };
     let (url, fetch_url) = issuer_of(&iss).ok_or_else(not_found)?;
     let state = app.snapshot();
     let provider = state
@@ -439,7 +447,10 @@ mod tests {
                 "http://127.0.0.1:8080/realm".to_owned()
             )
         );
-        assert!(issuer_of("http://example.com").is_none(), "plain http only on loopback");
+        assert!(
+            issuer_of("http://example.com").is_none(),
+            "plain http only on loopback"
+        );
         assert!(issuer_of("").is_none());
     }
 
@@ -450,7 +461,10 @@ mod tests {
         assert!(check_times(&c, 1001 + CLOCK_SKEW).is_err());
         assert!(check_times(&c, 500 - CLOCK_SKEW).is_ok());
         assert!(check_times(&c, 499 - CLOCK_SKEW).is_err());
-        assert!(check_times(&claims(serde_json::json!({})), 0).is_err(), "exp required");
+        assert!(
+            check_times(&claims(serde_json::json!({})), 0).is_err(),
+            "exp required"
+        );
     }
 
     #[test]

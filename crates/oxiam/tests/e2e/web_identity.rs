@@ -352,7 +352,12 @@ fn web_identity_denials() {
     // Audience not among the provider's client IDs.
     let mut wrong_aud = good.clone();
     wrong_aud["aud"] = json!("someone-else");
-    let err = assume_fails(&s, &role, &ec.sign("ec-1", &wrong_aud), "InvalidIdentityToken");
+    let err = assume_fails(
+        &s,
+        &role,
+        &ec.sign("ec-1", &wrong_aud),
+        "InvalidIdentityToken",
+    );
     assert!(err.contains("Incorrect token audience"), "{err}");
     // Expired (beyond the clock skew).
     let mut expired = good.clone();
@@ -567,11 +572,11 @@ fn outbound_web_identity_tokens() {
         &["iam", "disable-outbound-web-identity-federation"],
         "FeatureDisabled",
     );
-    let issuer = s.ok(&root, &["iam", "enable-outbound-web-identity-federation"])
-        ["IssuerIdentifier"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let issuer =
+        s.ok(&root, &["iam", "enable-outbound-web-identity-federation"])["IssuerIdentifier"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     assert!(
         issuer.starts_with(&format!("{}/oidc/", s.endpoint)),
         "{issuer}"
@@ -614,7 +619,10 @@ fn outbound_web_identity_tokens() {
             &policy.to_string(),
         ],
     );
-    let k = s.ok(&root, &["iam", "create-access-key", "--user-name", "builder"]);
+    let k = s.ok(
+        &root,
+        &["iam", "create-access-key", "--user-name", "builder"],
+    );
     let builder = Creds {
         key: k["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
         secret: k["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
@@ -654,7 +662,10 @@ fn outbound_web_identity_tokens() {
     let claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
     assert_eq!(claims["iss"], issuer.as_str());
     assert_eq!(claims["aud"], audience);
-    assert_eq!(claims["sub"], format!("arn:aws:iam::{ACCOUNT}:user/builder"));
+    assert_eq!(
+        claims["sub"],
+        format!("arn:aws:iam::{ACCOUNT}:user/builder")
+    );
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
         300
@@ -774,7 +785,13 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 fn web_identity_over_https_with_a_private_ca() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
     let mut ca = vec!["req", "-x509"];
     ca.extend(ec);
     ca.extend(["-keyout", "ca.key", "-out", "ca.pem", "-days", "1"]);
@@ -782,7 +799,14 @@ fn web_identity_over_https_with_a_private_ca() {
     openssl(d, &ca);
     let mut csr = vec!["req"];
     csr.extend(ec);
-    csr.extend(["-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1"]);
+    csr.extend([
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
     openssl(d, &csr);
     std::fs::write(
         d.join("ext"),
@@ -792,8 +816,21 @@ fn web_identity_over_https_with_a_private_ca() {
     openssl(
         d,
         &[
-            "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "srv.pem", "-days", "1", "-extfile", "ext",
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "srv.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "ext",
         ],
     );
     let port = TcpListener::bind("127.0.0.1:0")
@@ -833,7 +870,11 @@ fn web_identity_over_https_with_a_private_ca() {
         &json!({"iss": url, "sub": "alice", "aud": CLIENT_ID, "iat": now, "exp": now + 600}),
     );
     let trusted = Server::start_with(
-        &["--dev", "--oidc-ca-file", d.join("ca.pem").to_str().unwrap()],
+        &[
+            "--dev",
+            "--oidc-ca-file",
+            d.join("ca.pem").to_str().unwrap(),
+        ],
         true,
         None,
     );
