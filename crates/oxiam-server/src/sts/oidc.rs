@@ -4,7 +4,8 @@
 //!
 //! A cached key set is used for [`TTL`]; a token naming a key the set lacks (the issuer
 //! rotated) refetches it, but at most once per [`REFETCH_INTERVAL`] per issuer, so tokens
-//! with made-up `kid`s cannot turn oxiam into a load generator against the issuer. Times
+//! with made-up `kid`s cannot turn oxiam into a load generator against the issuer; an issuer
+//! that failed to answer is not asked again for [`FAILURE_BACKOFF`]. Times
 //! are read from the STS clock, so tests move them with the dev-mode clock.
 //!
 //! Fetches are bounded by [`TIMEOUT`] and [`MAX_DOCUMENT_BYTES`]. Issuers are fetched over
@@ -28,6 +29,9 @@ use super::jwt::{Jwk, Jwks};
 pub const TTL: i64 = 3600;
 /// The least time between two fetches of one issuer's keys for an unknown `kid`.
 pub const REFETCH_INTERVAL: i64 = 60;
+/// After a failed fetch, requests naming the issuer fail at once for this long rather than
+/// each waiting out the timeout against an issuer that is down.
+pub const FAILURE_BACKOFF: i64 = 10;
 /// Connect + request + response, per document.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// Discovery documents and key sets are a few KB; a larger answer is not one.
@@ -44,6 +48,8 @@ pub enum FetchError {
     Status { url: String, status: u16 },
     #[error("`{url}` is not the expected JSON document: {reason}")]
     Document { url: String, reason: String },
+    #[error("`{0}` failed moments ago; not asked again yet")]
+    Backoff(String),
     #[error("the fetch was not run on the server runtime")]
     NoRuntime,
 }
@@ -66,6 +72,8 @@ struct Cached {
 #[derive(Default)]
 pub struct KeyCache {
     issuers: Mutex<HashMap<String, Cached>>,
+    /// When each issuer last failed to answer: no new attempt for [`FAILURE_BACKOFF`].
+    failures: Mutex<HashMap<String, i64>>,
     /// Roots trusted besides the Mozilla ones (`--oidc-ca-file`), set once at start-up.
     extra_roots: OnceLock<Vec<CertificateDer<'static>>>,
     /// Built on first use.
@@ -99,7 +107,25 @@ impl KeyCache {
                 }
             }
         }
-        let keys = Arc::new(fetch_blocking(issuer_url, self.tls())?);
+        let failed_at = self
+            .failures
+            .lock()
+            .ok()
+            .and_then(|m| m.get(issuer_url).copied());
+        if let Some(at) = failed_at
+            && (0..FAILURE_BACKOFF).contains(&now.saturating_sub(at))
+        {
+            return Err(FetchError::Backoff(issuer_url.to_owned()));
+        }
+        let keys = match fetch_blocking(issuer_url, self.tls()) {
+            Ok(keys) => Arc::new(keys),
+            Err(e) => {
+                if let Ok(mut m) = self.failures.lock() {
+                    m.insert(issuer_url.to_owned(), now);
+                }
+                return Err(e);
+            }
+        };
         if let Ok(mut m) = self.issuers.lock() {
             m.insert(
                 issuer_url.to_owned(),
@@ -139,6 +165,9 @@ impl KeyCache {
     /// Forgets every cached key set (dev-mode reset).
     pub fn clear(&self) {
         if let Ok(mut m) = self.issuers.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.failures.lock() {
             m.clear();
         }
     }
@@ -304,6 +333,29 @@ mod tests {
         for h in ["example.com", "10.0.0.1", "[2001:db8::1]"] {
             assert!(!is_loopback(h), "{h}");
         }
+    }
+
+    #[test]
+    fn a_failed_issuer_is_not_asked_again_at_once() {
+        let cache = KeyCache::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        let url = "http://example.com";
+        assert!(matches!(
+            cache.key(url, None, 100),
+            Err(FetchError::Unsupported(_))
+        ));
+        assert!(matches!(
+            cache.key(url, None, 100 + FAILURE_BACKOFF - 1),
+            Err(FetchError::Backoff(_))
+        ));
+        assert!(matches!(
+            cache.key(url, None, 100 + FAILURE_BACKOFF),
+            Err(FetchError::Unsupported(_))
+        ));
     }
 
     #[test]
