@@ -76,9 +76,22 @@ pub struct App {
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::sts::runtime::Runtime,
+    /// The address the listener is bound to (set once serving; port 0 resolved).
+    pub bound: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl App {
+    /// The URL clients reach this server at: `--public-url`, else the bound address.
+    pub fn public_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!(
+                "http://{}",
+                self.bound.get().copied().unwrap_or(self.config.listen)
+            ),
+        }
+    }
+
     /// Opens the store (creating it and the default account on first start).
     pub fn open(config: Config) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
         let (store, kek): (Arc<dyn Store>, Kek) = match &config.data_dir {
@@ -135,7 +148,17 @@ impl App {
             password_used: Mutex::new(HashMap::new()),
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
+            bound: std::sync::OnceLock::new(),
         });
+        if let Some(path) = &app.config.oidc_ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                ServerError::Internal(format!("cannot read {}: {e}", path.display()))
+            })?;
+            app.sts
+                .oidc_keys
+                .trust_pem(&pem)
+                .map_err(|e| ServerError::Internal(format!("{}: {e}", path.display())))?;
+        }
         let first = match existing {
             Some(_) => None,
             None => Some(app.create_default_account()?),

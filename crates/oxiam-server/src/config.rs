@@ -22,6 +22,12 @@ pub struct Config {
     pub root_access_key_id: Option<String>,
     pub root_secret_access_key: Option<String>,
     pub quotas: crate::quotas::Quotas,
+    /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
+    /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
+    pub public_url: Option<String>,
+    /// PEM certificates trusted (besides the Mozilla roots) when fetching OIDC issuers'
+    /// keys over HTTPS: for issuers with a private CA.
+    pub oidc_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -35,6 +41,8 @@ impl Default for Config {
             root_access_key_id: None,
             root_secret_access_key: None,
             quotas: crate::quotas::Quotas::default(),
+            public_url: None,
+            oidc_ca_file: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +28,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_oxiam/reset", post(reset))
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
+        .route(
+            "/oidc/{issuer}/.well-known/openid-configuration",
+            get(outbound_discovery),
+        )
+        .route("/oidc/{issuer}/.well-known/jwks.json", get(outbound_jwks))
         .fallback(aws)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
@@ -111,6 +116,36 @@ async fn clock(State(app): State<Arc<App>>, uri: Uri) -> Response {
     (StatusCode::OK, body).into_response()
 }
 
+/// The OIDC discovery document of an account's outbound issuer (404 unless enabled).
+async fn outbound_discovery(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
+    if !crate::sts::outbound::is_enabled_issuer(&app.snapshot(), &issuer) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let url = crate::sts::outbound::issuer_url(&app, &issuer);
+    json(crate::sts::outbound::discovery(&url).to_string())
+}
+
+/// The key set outbound tokens verify with (404 unless the issuer is enabled).
+async fn outbound_jwks(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
+    let state = app.snapshot();
+    if !crate::sts::outbound::is_enabled_issuer(&state, &issuer) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match serde_json::to_string(&crate::sts::outbound::jwks(&state)) {
+        Ok(body) => json(body),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn json(body: String) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 fn to_response(out: HttpOut) -> Response {
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, out.body).into_response();
@@ -124,6 +159,9 @@ fn to_response(out: HttpOut) -> Response {
 
 /// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end.
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let _ = app.bound.set(addr);
+    }
     let flusher = {
         let app = Arc::clone(&app);
         tokio::spawn(async move {

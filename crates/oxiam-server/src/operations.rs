@@ -721,6 +721,7 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
         Request::Iam(r) => {
             if let Some(out) = passwords::dispatch(app, &ctx, r)
                 .or_else(|| credential_report::dispatch(app, &ctx, r))
+                .or_else(|| crate::sts::outbound::dispatch_iam(app, &ctx, r))
             {
                 return out.map(Response::Iam);
             }

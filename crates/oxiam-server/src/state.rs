@@ -28,6 +28,7 @@ use crate::model::{
     OidcProvider, SamlProvider, ServerCertificate, ServiceSpecificCredential, SigningCertificate,
     SshPublicKey,
 };
+use crate::sts::outbound::OutboundKey;
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -67,6 +68,8 @@ pub struct State {
     pub server_certificates: Table<ServerCertificate>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
+    /// Outbound web identity token signing keys by key ID (see `sts::outbound`).
+    pub outbound_keys: Table<OutboundKey>,
     /// Account password policies by account ID.
     pub password_policies: Table<AccountPasswordPolicy>,
     /// Login profiles (console passwords) by user unique ID.
@@ -584,6 +587,7 @@ impl Tx {
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
         all::<TokenKey>(self, &state);
+        all::<OutboundKey>(self, &state);
         all::<AccountPasswordPolicy>(self, &state);
         all::<LoginProfile>(self, &state);
         all::<MfaDevice>(self, &state);
@@ -633,6 +637,7 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
+        OutboundKey::TABLE => state.apply_put(OutboundKey::decode(r, kek)?),
         AccountPasswordPolicy::TABLE => state.apply_put(AccountPasswordPolicy::decode(r, kek)?),
         LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
         MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
@@ -662,6 +667,7 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
+        OutboundKey::TABLE => drop(state.apply_delete::<OutboundKey>(key)),
         AccountPasswordPolicy::TABLE => drop(state.apply_delete::<AccountPasswordPolicy>(key)),
         LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
         MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),

@@ -75,6 +75,14 @@ struct ServeArgs {
         value_name = "NAME=VALUE"
     )]
     quotas: Vec<String>,
+    /// The URL clients reach this server at (e.g. https://iam.example.com): the base of the
+    /// issuer URLs of outbound web identity tokens. Default: http://<listen address>.
+    #[arg(long, env = "OXIAM_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// PEM file of CA certificates to trust, besides the Mozilla roots, when fetching OIDC
+    /// issuers' keys over HTTPS (AssumeRoleWithWebIdentity with a private-CA issuer).
+    #[arg(long, env = "OXIAM_OIDC_CA_FILE")]
+    oidc_ca_file: Option<PathBuf>,
     /// Log format.
     #[arg(long, env = "OXIAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -118,6 +126,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         default_account: args.account_id,
         root_access_key_id: args.root_access_key_id,
         root_secret_access_key: args.root_secret_access_key,
+        public_url: args.public_url,
+        oidc_ca_file: args.oidc_ca_file,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
