@@ -97,6 +97,17 @@ impl ConsoleRequest {
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
     }
 
+    /// `http(s)://host` of this request.
+    pub fn base(&self) -> String {
+        let host = self
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if self.secure() { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
     /// The Origin check of every POST: a browser sends `Origin` on cross-site POSTs, and a
     /// foreign one is refused. (SameSite=Strict already keeps the cookie off them.)
     pub fn same_origin(&self) -> bool {
@@ -142,6 +153,9 @@ pub struct Console {
     pub session: ConsoleSession,
     pub caller: Caller,
     pub peer: Option<IpAddr>,
+    /// `http(s)://host` as the browser addressed this server, for absolute links shown
+    /// to be copied (the sign-in URL, the CSV's console login link).
+    pub base: String,
 }
 
 impl Console {
@@ -321,6 +335,7 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         session,
         caller,
         peer: r.peer,
+        base: r.base(),
     };
     if post && !bool::from(r.f("_csrf").as_bytes().ct_eq(c.csrf().as_bytes())) {
         return html::forbidden("The form is missing its security token. Reload the page.");
@@ -344,6 +359,8 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         (["users", name, "access-keys", id], _, true) => users::update_key(&c, name, id, r),
         (["users", name, "mfa"], _, true) => users::mfa_start(&c, name),
         (["users", name, "mfa", "enable"], _, true) => users::mfa_enable(&c, name, r),
+        (["users", name, "mfa", "remove"], _, true) => users::mfa_remove(&c, name, r),
+        (["users", name, "console-access"], _, true) => users::console_access(&c, name, r),
         (["users", name, "groups"], _, true) => users::add_to_group(&c, name, r),
         (["users", name, "policies"], _, true) => users::attach_policy(&c, name, r),
         (["groups"], true, _) => entities::groups(&c, r, None),

@@ -61,8 +61,19 @@ pub fn dashboard(c: &Console) -> Reply {
 /// not used for 90 days. Counted from what the signed-in principal may list.
 fn recommendations(c: &Console, root_mfa: i32, root_keys: i32) -> String {
     let mut items: Vec<(bool, String)> = vec![
-        (root_mfa > 0, "Add MFA for the root user".into()),
-        (root_keys == 0, "Root user has no active access keys".into()),
+        if root_mfa > 0 {
+            (true, "The root user has MFA".into())
+        } else {
+            (false, "Add MFA for the root user".into())
+        },
+        if root_keys == 0 {
+            (true, "The root user has no access keys".into())
+        } else {
+            (
+                false,
+                "Delete the root user's access keys: use IAM users or roles instead".into(),
+            )
+        },
     ];
     let users = call_as!(
         c,
