@@ -81,10 +81,10 @@ pub enum SignInError {
     MfaInvalid,
     /// The password was right but an administrator requires a new one first.
     #[error("the password must be changed before signing in")]
-    PasswordResetRequired(SignedIn),
+    PasswordResetRequired(Box<SignedIn>),
     /// The password was right but has expired (`MaxPasswordAge`); the user must change it.
     #[error("the password has expired and must be changed")]
-    PasswordExpired(SignedIn),
+    PasswordExpired(Box<SignedIn>),
     /// The password has expired and the policy's `HardExpiry` lets only an administrator
     /// reset it.
     #[error("the password has expired; an administrator must reset it")]
@@ -174,10 +174,10 @@ pub fn sign_in(app: &App, r: &SignInRequest<'_>) -> Result<SignedIn, SignInError
     // The password signed the user in (to the change-password step, if it must change).
     app.note_password_used(&user.id, now);
     if expired {
-        return Err(SignInError::PasswordExpired(signed_in));
+        return Err(SignInError::PasswordExpired(Box::new(signed_in)));
     }
     if profile.reset_required {
-        return Err(SignInError::PasswordResetRequired(signed_in));
+        return Err(SignInError::PasswordResetRequired(Box::new(signed_in)));
     }
     Ok(signed_in)
 }

@@ -112,7 +112,7 @@ pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
     };
     let (signed_in, must_change) = match sign_in(app, &request) {
         Ok(s) => (s, false),
-        Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => (s, true),
+        Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => (*s, true),
         Err(SignInError::MfaRequired) => return mfa_page(account, r, None),
         Err(e @ SignInError::MfaInvalid) => return mfa_page(account, r, Some(&e.to_string())),
         Err(SignInError::Server(e)) => {
