@@ -189,3 +189,18 @@ pub fn not_found(c: &Console) -> Reply {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_text_and_attributes() {
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(esc("plain"), "plain");
+        assert_eq!(url("a b/c"), "a%20b%2Fc");
+    }
+}

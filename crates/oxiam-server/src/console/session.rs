@@ -149,3 +149,87 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
     }
     Some(caller)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    use oxiam_protocol::query::Params;
+
+    fn app() -> Arc<App> {
+        let config = Config {
+            default_account: Some("123456789012".into()),
+            root_password: Some("Root-Pa55word!".into()),
+            ..Config::default()
+        };
+        App::open(config).unwrap().0
+    }
+
+    fn request(cookie: &str) -> ConsoleRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE}={cookie}")).unwrap(),
+        );
+        ConsoleRequest {
+            method: Method::GET,
+            segments: Vec::new(),
+            query: Params::default(),
+            form: Params::default(),
+            headers,
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn a_sealed_session_opens_and_a_tampered_one_does_not() {
+        let app = app();
+        let s = ConsoleSession::new("123456789012", None, None, app.sts.now().unix_timestamp());
+        let sealed = s.seal(&app).unwrap();
+        assert_eq!(from_request(&app, &request(&sealed)), Some(s.clone()));
+        let mut bytes = sealed.into_bytes();
+        let i = bytes.len() / 2;
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert_eq!(from_request(&app, &request(&tampered)), None);
+        assert_eq!(from_request(&app, &request("garbage")), None);
+    }
+
+    #[test]
+    fn a_session_cookie_is_no_session_token_and_expires() {
+        let app = app();
+        let now = app.sts.now().unix_timestamp();
+        let s = ConsoleSession::new("123456789012", None, None, now);
+        let sealed = s.seal(&app).unwrap();
+        // Same keys, other purpose: the STS token opener refuses it.
+        assert!(token::open(&app.snapshot(), &sealed).is_err());
+        let mut old = ConsoleSession::new("123456789012", None, None, now - LIFETIME - 1);
+        old.expires = now - 1;
+        assert_eq!(from_request(&app, &request(&old.seal(&app).unwrap())), None);
+    }
+
+    #[test]
+    fn csrf_tokens_differ_per_session_and_the_caller_is_the_root() {
+        let app = app();
+        let a = ConsoleSession::new("123456789012", None, None, 0);
+        let b = ConsoleSession::new("123456789012", None, None, 0);
+        assert_ne!(a.csrf, b.csrf);
+        assert_eq!(a.csrf.len(), 32);
+        let root = caller(&app, &a).unwrap();
+        assert_eq!(root.arn, "arn:aws:iam::123456789012:root");
+        assert!(root.session.is_none());
+        let unknown = ConsoleSession::new("999999999999", None, None, 0);
+        assert!(caller(&app, &unknown).is_none());
+    }
+
+    #[test]
+    fn cookie_flags() {
+        assert_eq!(
+            cookie("v", false),
+            "oxiam-console=v; Path=/console; HttpOnly; SameSite=Strict; Max-Age=43200"
+        );
+        assert!(cookie("v", true).ends_with("; Secure"));
+        assert!(cookie("", false).contains("Max-Age=0"));
+    }
+}

@@ -1031,3 +1031,27 @@ pub fn console_access(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn generated_passwords_have_every_class() {
+        for _ in 0..50 {
+            let p = crate::iam::passwords::generate_password();
+            assert_eq!(p.chars().count(), 20);
+            assert!(p.chars().any(|c| c.is_ascii_uppercase()));
+            assert!(p.chars().any(|c| c.is_ascii_lowercase()));
+            assert!(p.chars().any(|c| c.is_ascii_digit()));
+            assert!(p.chars().any(|c| !c.is_ascii_alphanumeric()));
+        }
+    }
+}
