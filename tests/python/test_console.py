@@ -389,3 +389,33 @@ def test_access_keys_console_access_and_delete_conflict(server, browser):
     page.wait_for_selector("text=User deleted")
     assert "temp" not in [u["UserName"] for u in iam.list_users()["Users"]]
     ctx.close()
+
+
+def test_first_start_prints_a_root_password_that_signs_in(browser):
+    """Without OXIAM_ROOT_PASSWORD the first start makes one, prints it once, and keeps only
+    its argon2id hash."""
+    saved = os.environ.pop("OXIAM_ROOT_PASSWORD", None)
+    try:
+        s = Oxiam([])
+    finally:
+        if saved is not None:
+            os.environ["OXIAM_ROOT_PASSWORD"] = saved
+    try:
+        line = ""
+        while "Console:" not in line:
+            line = s.proc.stdout.readline()
+            assert line, "no Console line in the first-start output"
+        password = line.rstrip().rstrip(")").split("root password ")[1]
+        assert len(password) == 20
+        ctx, page = new_page(browser, s)
+        page.goto("/console/root")
+        page.fill("#account", ACCOUNT)
+        page.fill("#password", password)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_selector("h1:has-text('IAM dashboard')")
+        ctx.close()
+        for name in os.listdir(s.data.name):
+            with open(os.path.join(s.data.name, name), "rb") as f:
+                assert password.encode() not in f.read(), name
+    finally:
+        s.stop()
