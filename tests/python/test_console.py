@@ -73,8 +73,11 @@ def shot(page, name):
 
 
 def small(page):
-    """Each page stays under 50 KB (the issue's budget)."""
-    assert len(page.content().encode()) < 50_000, page.url
+    """Each page stays under 50 KB (the issue's budget); sizes are noted in the artefacts."""
+    size = len(page.content().encode())
+    with open(os.path.join(ARTIFACTS, "page-sizes.txt"), "a") as f:
+        f.write(f"{size}\t{page.url}\n")
+    assert size < 50_000, page.url
 
 
 def sign_in_root(page):
@@ -139,6 +142,7 @@ def test_new_administrator_flow(server, browser):
     page.click("button:has-text('Create user')")
     page.wait_for_selector("text=This is the only time")
     shot(page, "05-credentials")
+    small(page)
     with page.expect_download() as dl:
         page.click("text=Download .csv")
     download = dl.value
@@ -180,6 +184,7 @@ def test_new_administrator_flow(server, browser):
     page.click("button:has-text('Add user')")
     page.wait_for_selector("text=User added")
     shot(page, "06-group")
+    small(page)
     assert [u["UserName"] for u in iam.get_group(GroupName="readers")["Users"]] == ["dev"]
     assert [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName="readers")[
         "AttachedPolicies"]] == ["ReadOnlyAccess"]
@@ -202,7 +207,12 @@ def test_new_administrator_flow(server, browser):
     assert '"Service": "lambda.amazonaws.com"' in page.input_value("#trust")
     page.select_option("#service", "ec2")
     assert '"Service": "ec2.amazonaws.com"' in page.input_value("#trust")
+    page.check("#trusted-account")
+    page.fill("#account", "111122223333")
+    assert '"AWS": "arn:aws:iam::111122223333:root"' in page.input_value("#trust")
+    page.check("#trusted-service")
     page.select_option("#service", "lambda")
+    assert '"Service": "lambda.amazonaws.com"' in page.input_value("#trust")
     page.check("input[name=policy][value=AmazonEC2ReadOnlyAccess]")
     page.fill("#name", "lambda-ec2-reader")
     shot(page, "08-create-role")
@@ -210,6 +220,7 @@ def test_new_administrator_flow(server, browser):
     page.wait_for_selector("text=Role created")
     assert "AWS Service: lambda" in page.content()
     shot(page, "09-role")
+    small(page)
     role = iam.get_role(RoleName="lambda-ec2-reader")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "lambda.amazonaws.com"}
@@ -239,6 +250,7 @@ def test_new_administrator_flow(server, browser):
     page.wait_for_selector("text=Policy created")
     assert "ec2:List*" in page.content()
     shot(page, "12-policy")
+    small(page)
     arn = f"arn:aws:iam::{ACCOUNT}:policy/ec2-list-only"
     version = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
     assert version["Document"]["Statement"][0]["Action"] == "ec2:List*"
@@ -250,6 +262,7 @@ def test_new_administrator_flow(server, browser):
     assert qr.startswith("data:image/png;base64,iVBOR")
     seed = page.inner_text("#mfa-seed")
     shot(page, "13-mfa")
+    small(page)
     step = int(time.time()) // 30
     page.fill("#code1", totp(seed, step - 1))
     page.fill("#code2", totp(seed, step))
