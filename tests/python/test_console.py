@@ -167,9 +167,18 @@ def test_new_administrator_flow(server, browser):
     assert "admin" in out.stdout.split()
     assert iam.list_user_tags(UserName="admin")["Tags"] == [{"Key": "team", "Value": "platform"}]
 
-    # The admin signs in with the console password.
+    # An account alias: the sign-in URL names it, and users sign in by it.
+    page.click("nav >> text=Dashboard")
+    page.fill("#alias", "example-corp")
+    page.click("button:has-text('Create alias')")
+    page.wait_for_selector("text=Account alias updated")
+    assert page.inner_text("#signin-url") == f"{server.endpoint}/console/example-corp"
+    assert iam.list_account_aliases()["AccountAliases"] == ["example-corp"]
+    shot(page, "02b-dashboard-alias")
+
+    # The admin signs in with the console password, at the alias's URL.
     sign_out(page)
-    sign_in_user(page, "admin", ADMIN_PASSWORD)
+    sign_in_user(page, "admin", ADMIN_PASSWORD, account="example-corp")
     page.wait_for_selector("h1:has-text('IAM dashboard')")
     assert "admin @ " + ACCOUNT in page.inner_text("header")
 

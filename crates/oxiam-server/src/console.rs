@@ -346,7 +346,8 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
     }
     match (segs.as_slice(), get, post) {
         ([account], true, _) if !is_page(account) => Reply::Redirect("/console/home".into()),
-        (["home"], true, _) => home::dashboard(&c),
+        (["home"], true, _) => home::dashboard(&c, r),
+        (["account-alias"], _, true) => home::set_alias(&c, r),
         (["security-credentials"], true, _) => home::my_credentials(&c, r),
         (["change-password"], true, _) => signin::change_password_page(&c, None),
         (["change-password"], _, true) => signin::change_password(&c, r),
@@ -397,6 +398,7 @@ fn is_page(segment: &str) -> bool {
             | "validate-policy"
             | "security-credentials"
             | "change-password"
+            | "account-alias"
             | "signout"
             | "static"
     )

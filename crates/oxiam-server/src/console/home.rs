@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use super::html::{self, csrf, error_box, esc, notice, page, table, url};
 use super::{Console, ConsoleRequest, Reply};
 
-pub fn dashboard(c: &Console) -> Reply {
-    let mut body = String::new();
+pub fn dashboard(c: &Console, r: &ConsoleRequest) -> Reply {
+    let mut body = notice(r.q("notice"));
     match call_as!(c, GetAccountSummary, [("Action", "GetAccountSummary")]) {
         Ok(s) => {
             let map = s.summary_map.unwrap_or_default();
@@ -40,9 +40,24 @@ pub fn dashboard(c: &Console) -> Reply {
     }
     let aliases = call_as!(c, ListAccountAliases, [("Action", "ListAccountAliases")])
         .map(|a| a.account_aliases);
-    let alias = match &aliases {
-        Ok(a) => a.first().map_or_else(|| "None".to_owned(), |a| esc(a)),
-        Err(e) => esc(e.code.code()),
+    let current = aliases.as_ref().ok().and_then(|a| a.first().cloned());
+    let alias = match (&aliases, &current) {
+        (Ok(_), Some(a)) => format!(
+            "{} <form method=\"post\" action=\"/console/account-alias\" class=\"inline\">{}\
+             <input type=\"hidden\" name=\"delete\" value=\"{}\">\
+             <button type=\"submit\" class=\"link-button\">Delete</button></form>",
+            esc(a),
+            csrf(c),
+            esc(a)
+        ),
+        (Ok(_), None) => format!(
+            "<form method=\"post\" action=\"/console/account-alias\" class=\"row tight\">{}\
+             <label for=\"alias\" class=\"sr-only\">Account alias</label>\
+             <input id=\"alias\" name=\"alias\" placeholder=\"my-company\" required maxlength=\"63\">\
+             <button type=\"submit\">Create alias</button></form>",
+            csrf(c)
+        ),
+        (Err(e), _) => esc(e.code.code()),
     };
     let link = super::users::sign_in_link(c);
     let _ = write!(
@@ -55,6 +70,25 @@ pub fn dashboard(c: &Console) -> Reply {
         l = esc(&link),
     );
     Reply::ok(page(c, "Dashboard", "IAM dashboard", &body))
+}
+
+/// Creates the account alias (the sign-in URL then names it) or deletes it.
+pub fn set_alias(c: &Console, r: &ConsoleRequest) -> Reply {
+    let result = if r.f("delete").is_empty() {
+        c.call(&[
+            ("Action", "CreateAccountAlias"),
+            ("AccountAlias", r.f("alias").trim()),
+        ])
+    } else {
+        c.call(&[
+            ("Action", "DeleteAccountAlias"),
+            ("AccountAlias", r.f("delete")),
+        ])
+    };
+    match result {
+        Ok(_) => Reply::Redirect("/console/home?notice=Account+alias+updated".into()),
+        Err(e) => html::failed(c, "Dashboard", "Account alias", &e, "/console/home"),
+    }
 }
 
 /// AWS's security recommendations: root MFA, root access keys, users without MFA, keys

@@ -29,9 +29,16 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// What links leave unescaped: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a path segment or query value for a link.
 pub fn url(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// A page without the navigation (sign-in, errors before sign-in).
@@ -202,5 +209,6 @@ mod tests {
         );
         assert_eq!(esc("plain"), "plain");
         assert_eq!(url("a b/c"), "a%20b%2Fc");
+        assert_eq!(url("my-corp_1.x~"), "my-corp_1.x~");
     }
 }
