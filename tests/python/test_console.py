@@ -441,3 +441,19 @@ def test_first_start_prints_a_root_password_that_signs_in(browser):
                 assert password.encode() not in f.read(), name
     finally:
         s.stop()
+
+
+def test_long_lists_are_paged(server, browser):
+    iam = server.client("iam")
+    for i in range(55):
+        iam.create_user(UserName=f"bulk{i:02d}")
+    ctx, page = new_page(browser, server)
+    sign_in_root(page)
+    page.goto("/console/users?q=bulk")
+    assert page.locator("tbody tr").count() == 50
+    assert "Showing 1–50 of 55" in page.inner_text(".pager")
+    small(page)
+    page.click(".pager >> text=Next")
+    assert page.locator("tbody tr").count() == 5
+    assert "bulk54" in page.inner_text("tbody")
+    ctx.close()

@@ -69,8 +69,10 @@ pub fn groups(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
             ]
         })
         .collect();
+    let total = rows.len();
+    let (rows, pager) = html::paginate(rows, r.q("page"), "/console/groups", "");
     let body = format!(
-        "{}{}{}<section class=\"card\"><h2>Create group</h2>\
+        "{}{}{}{pager}<section class=\"card\"><h2>Create group</h2>\
          <form method=\"post\" action=\"/console/groups\">{}\
          <label for=\"group\">User group name</label><input id=\"group\" name=\"group\" required maxlength=\"128\">\
          <h3>Attach permissions policies</h3>{}\
@@ -80,7 +82,7 @@ pub fn groups(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
         notice(r.q("notice")),
         error.map(error_box).unwrap_or_default(),
         table(
-            &format!("User groups ({})", rows.len()),
+            &format!("User groups ({total})"),
             &["Group name", "Created"],
             &rows,
             "No groups."
@@ -227,11 +229,13 @@ pub fn roles(c: &Console, r: &ConsoleRequest) -> Reply {
             ]
         })
         .collect();
+    let total = rows.len();
+    let (rows, pager) = html::paginate(rows, r.q("page"), "/console/roles", "");
     let body = format!(
-        "{}<div class=\"toolbar\"><span></span><a class=\"button primary\" href=\"/console/create-role\">Create role</a></div>{}",
+        "{}<div class=\"toolbar\"><span></span><a class=\"button primary\" href=\"/console/create-role\">Create role</a></div>{}{pager}",
         notice(r.q("notice")),
         table(
-            &format!("Roles ({})", rows.len()),
+            &format!("Roles ({total})"),
             &["Role name", "Trusted entities", "Created"],
             &rows,
             "No roles."
@@ -484,11 +488,9 @@ pub fn policies(c: &Console, r: &ConsoleRequest) -> Reply {
                     .is_some_and(|n| n.to_lowercase().contains(&q))
         })
         .collect();
-    // Keeps the page small: AWS's catalogue has over 1,500 policies.
-    const SHOWN: usize = 100;
+    // Paged: AWS's catalogue alone has over 1,500 policies.
     let rows: Vec<Vec<String>> = matching
         .iter()
-        .take(SHOWN)
         .map(|p| {
             let arn = p.arn.clone().unwrap_or_default();
             vec![
@@ -511,14 +513,12 @@ pub fn policies(c: &Console, r: &ConsoleRequest) -> Reply {
         let sel = if v == scope { " selected" } else { "" };
         let _ = write!(scopes, "<option value=\"{v}\"{sel}>{label}</option>");
     }
-    let more = if matching.len() > SHOWN {
-        format!(
-            "<p class=\"hint\">Showing {SHOWN} of {} policies; narrow the search.</p>",
-            matching.len()
-        )
-    } else {
-        String::new()
-    };
+    let (rows, more) = html::paginate(
+        rows,
+        r.q("page"),
+        "/console/policies",
+        &format!("q={}&amp;scope={scope}", url(r.q("q"))),
+    );
     let body = format!(
         "{}<div class=\"toolbar\"><form method=\"get\" action=\"/console/policies\" role=\"search\">\
          <label for=\"q\" class=\"sr-only\">Search policies</label>\

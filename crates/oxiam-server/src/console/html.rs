@@ -161,6 +161,44 @@ pub fn table(caption: &str, head: &[&str], rows: &[Vec<String>], empty: &str) ->
     out
 }
 
+/// Rows per page of a list: keeps every page well under the 50 KB budget.
+pub const PAGE_ROWS: usize = 50;
+
+/// One page (`?page=N`, from 1) of `rows`, and the "Showing a–b of n" line with previous
+/// and next links that keep the other query parameters (`query`, already URL-encoded).
+pub fn paginate(
+    rows: Vec<Vec<String>>,
+    page: &str,
+    path: &str,
+    query: &str,
+) -> (Vec<Vec<String>>, String) {
+    let total = rows.len();
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let n = page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let start = (n - 1) * PAGE_ROWS;
+    let shown: Vec<Vec<String>> = rows.into_iter().skip(start).take(PAGE_ROWS).collect();
+    if pages == 1 {
+        return (shown, String::new());
+    }
+    let link = |to: usize, label: &str, rel: &str| {
+        format!("<a href=\"{path}?{query}&amp;page={to}\" rel=\"{rel}\">{label}</a>")
+    };
+    let mut nav = format!(
+        "<nav class=\"pager\" aria-label=\"Pages\">Showing {}–{} of {total} ",
+        start + 1,
+        start + shown.len()
+    );
+    if n > 1 {
+        nav.push_str(&link(n - 1, "Previous", "prev"));
+    }
+    if n < pages {
+        nav.push(' ');
+        nav.push_str(&link(n + 1, "Next", "next"));
+    }
+    nav.push_str("</nav>");
+    (shown, nav)
+}
+
 /// A date as the console shows it.
 pub fn date(d: Option<&oxiam_protocol::types::DateTime>) -> String {
     d.and_then(|d| {

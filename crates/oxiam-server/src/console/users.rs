@@ -46,16 +46,23 @@ pub fn list(c: &Console, r: &ConsoleRequest) -> Reply {
             ]
         })
         .collect();
+    let total = rows.len();
+    let (rows, pager) = html::paginate(
+        rows,
+        r.q("page"),
+        "/console/users",
+        &format!("q={}", url(r.q("q"))),
+    );
     let body = format!(
         "{}<div class=\"toolbar\"><form method=\"get\" action=\"/console/users\" role=\"search\">\
          <label for=\"q\" class=\"sr-only\">Search users</label>\
          <input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Find users by name\" value=\"{}\">\
          <button type=\"submit\">Search</button></form>\
-         <a class=\"button primary\" href=\"/console/create-user\">Create user</a></div>{}",
+         <a class=\"button primary\" href=\"/console/create-user\">Create user</a></div>{}{pager}",
         notice(r.q("notice")),
         esc(r.q("q")),
         table(
-            &format!("Users ({})", rows.len()),
+            &format!("Users ({total})"),
             &["User name", "Path", "Console last sign-in", "Created"],
             &rows,
             "No users.",
