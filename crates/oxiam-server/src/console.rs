@@ -364,19 +364,29 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         (["users", name, "console-access"], _, true) => users::console_access(&c, name, r),
         (["users", name, "groups"], _, true) => users::add_to_group(&c, name, r),
         (["users", name, "policies"], _, true) => users::attach_policy(&c, name, r),
+        (["users", name, "policies", "detach"], _, true) => users::detach_policy(&c, name, r),
+        (["users", name, "groups", "remove"], _, true) => users::remove_from_group(&c, name, r),
         (["groups"], true, _) => entities::groups(&c, r, None),
         (["groups"], _, true) => entities::create_group(&c, r),
         (["groups", name], true, _) => entities::group(&c, name, r),
         (["groups", name, "users"], _, true) => entities::group_add_user(&c, name, r),
         (["groups", name, "policies"], _, true) => entities::group_attach(&c, name, r),
+        (["groups", name, "policies", "detach"], _, true) => entities::group_detach(&c, name, r),
+        (["groups", name, "users", "remove"], _, true) => entities::group_remove_user(&c, name, r),
+        (["groups", name, "delete"], _, true) => entities::delete_group(&c, name),
         (["roles"], true, _) => entities::roles(&c, r),
         (["create-role"], true, _) => entities::role_wizard(&c, r, None),
         (["create-role"], _, true) => entities::create_role(&c, r),
         (["roles", name], true, _) => entities::role(&c, name, r),
+        (["roles", name, "policies"], _, true) => entities::role_attach(&c, name, r),
+        (["roles", name, "policies", "detach"], _, true) => entities::role_detach(&c, name, r),
+        (["roles", name, "delete"], _, true) => entities::delete_role(&c, name),
         (["policies"], true, _) => entities::policies(&c, r),
         (["policy"], true, _) => entities::policy(&c, r),
         (["create-policy"], true, _) => entities::policy_editor(&c, r, None),
         (["create-policy"], _, true) => entities::create_policy(&c, r),
+        (["edit-policy"], true, _) => entities::policy_edit(&c, r, None),
+        (["edit-policy"], _, true) => entities::create_policy_version(&c, r),
         (["validate-policy"], _, true) => entities::validate(r),
         _ => html::not_found(&c),
     }
@@ -395,6 +405,7 @@ fn is_page(segment: &str) -> bool {
             | "create-user"
             | "create-role"
             | "create-policy"
+            | "edit-policy"
             | "validate-policy"
             | "security-credentials"
             | "change-password"

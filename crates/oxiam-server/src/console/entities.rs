@@ -135,27 +135,24 @@ pub fn group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         .users
         .iter()
         .map(|u| {
-            vec![format!(
-                "<a href=\"/console/users/{}\">{}</a>",
-                url(&u.user_name),
-                esc(&u.user_name)
-            )]
+            vec![
+                format!(
+                    "<a href=\"/console/users/{}\">{}</a>",
+                    url(&u.user_name),
+                    esc(&u.user_name)
+                ),
+                html::button(
+                    c,
+                    &format!("/console/groups/{}/users/remove", url(name)),
+                    &[("user", &u.user_name)],
+                    "Remove",
+                    &format!("Remove {}", u.user_name),
+                ),
+            ]
         })
         .collect();
     let policies_html = match &policies {
-        Ok(p) => table(
-            "Permissions policies",
-            &["Policy name"],
-            &p.iter()
-                .map(|a| {
-                    vec![policy_link(
-                        a.policy_arn.as_deref().unwrap_or_default(),
-                        a.policy_name.as_deref().unwrap_or_default(),
-                    )]
-                })
-                .collect::<Vec<_>>(),
-            "No policies.",
-        ),
+        Ok(p) => attached_table(c, &format!("/console/groups/{}", url(name)), p),
         Err(e) => error_box(e),
     };
     let n = url(name);
@@ -170,11 +167,17 @@ pub fn group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
          <form method=\"post\" action=\"/console/groups/{n}/policies\" class=\"row\">{csrf}\
          <label for=\"policy\">Attach policy (name or ARN)</label>\
          <input id=\"policy\" name=\"policy\" list=\"common-policies\" required>{dl}\
-         <button type=\"submit\">Attach policy</button></form></section>",
+         <button type=\"submit\">Attach policy</button></form></section>{delete}",
+        delete = delete_card(c, "group", &format!("/console/groups/{n}/delete")),
         notice = notice(r.q("notice")),
         arn = esc(&g.group.arn),
         created = html::date(Some(&g.group.create_date)),
-        users = table("Users in this group", &["User name"], &users, "No users."),
+        users = table(
+            "Users in this group",
+            &["User name", "Actions"],
+            &users,
+            "No users."
+        ),
         csrf = csrf(c),
         dl = policy_datalist(),
     );
@@ -198,6 +201,118 @@ pub fn group_attach(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         ("PolicyArn", &arn),
     ]);
     back_to_group(c, name, result.map(|_| ()), "Policy attached")
+}
+
+/// Attached managed policies with a Detach button each; `base` is the entity's page.
+fn attached_table(
+    c: &Console,
+    base: &str,
+    policies: &[oxiam_protocol::iam::AttachedPolicy],
+) -> String {
+    let rows: Vec<Vec<String>> = policies
+        .iter()
+        .map(|a| {
+            let arn = a.policy_arn.as_deref().unwrap_or_default();
+            let name = a.policy_name.as_deref().unwrap_or_default();
+            vec![
+                policy_link(arn, name),
+                html::button(
+                    c,
+                    &format!("{base}/policies/detach"),
+                    &[("arn", arn)],
+                    "Detach",
+                    &format!("Detach {name}"),
+                ),
+            ]
+        })
+        .collect();
+    table(
+        "Permissions policies",
+        &["Policy name", "Actions"],
+        &rows,
+        "No policies.",
+    )
+}
+
+fn delete_card(c: &Console, what: &str, action: &str) -> String {
+    format!(
+        "<section class=\"card danger\"><h2>Delete {what}</h2>\
+         <p>AWS refuses to delete a {what} that still has members or attached policies; the error says which.</p>\
+         <form method=\"post\" action=\"{}\">{}<button type=\"submit\" class=\"danger\">Delete {what}</button></form></section>",
+        esc(action),
+        csrf(c)
+    )
+}
+
+pub fn group_detach(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let result = c.call(&[
+        ("Action", "DetachGroupPolicy"),
+        ("GroupName", name),
+        ("PolicyArn", r.f("arn")),
+    ]);
+    back_to_group(c, name, result.map(|_| ()), "Policy detached")
+}
+
+pub fn group_remove_user(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let result = c.call(&[
+        ("Action", "RemoveUserFromGroup"),
+        ("GroupName", name),
+        ("UserName", r.f("user")),
+    ]);
+    back_to_group(c, name, result.map(|_| ()), "User removed")
+}
+
+pub fn delete_group(c: &Console, name: &str) -> Reply {
+    match done(c.call(&[("Action", "DeleteGroup"), ("GroupName", name)])) {
+        Ok(()) => Reply::Redirect("/console/groups?notice=Group+deleted".into()),
+        Err(e) => html::failed(
+            c,
+            "User groups",
+            name,
+            &e,
+            &format!("/console/groups/{}", url(name)),
+        ),
+    }
+}
+
+pub fn role_attach(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let arn = policy_arn(c, r.f("policy"));
+    let result = c.call(&[
+        ("Action", "AttachRolePolicy"),
+        ("RoleName", name),
+        ("PolicyArn", &arn),
+    ]);
+    back_to_role(c, name, result.map(|_| ()), "Policy attached")
+}
+
+pub fn role_detach(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let result = c.call(&[
+        ("Action", "DetachRolePolicy"),
+        ("RoleName", name),
+        ("PolicyArn", r.f("arn")),
+    ]);
+    back_to_role(c, name, result.map(|_| ()), "Policy detached")
+}
+
+pub fn delete_role(c: &Console, name: &str) -> Reply {
+    match done(c.call(&[("Action", "DeleteRole"), ("RoleName", name)])) {
+        Ok(()) => Reply::Redirect("/console/roles?notice=Role+deleted".into()),
+        Err(e) => html::failed(
+            c,
+            "Roles",
+            name,
+            &e,
+            &format!("/console/roles/{}", url(name)),
+        ),
+    }
+}
+
+fn back_to_role(c: &Console, name: &str, result: Result<(), ApiError>, ok: &str) -> Reply {
+    let to = format!("/console/roles/{}", url(name));
+    match result {
+        Ok(()) => Reply::Redirect(format!("{to}?notice={}", url(ok))),
+        Err(e) => html::failed(c, "Roles", name, &e, &to),
+    }
 }
 
 fn back_to_group(c: &Console, name: &str, result: Result<(), ApiError>, ok: &str) -> Reply {
@@ -413,22 +528,22 @@ pub fn role(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         ListAttachedRolePolicies,
         [("Action", "ListAttachedRolePolicies"), ("RoleName", name)]
     ) {
-        Ok(p) => table(
-            "Permissions policies",
-            &["Policy name"],
-            &attached(p.attached_policies)
-                .iter()
-                .map(|a| {
-                    vec![policy_link(
-                        a.policy_arn.as_deref().unwrap_or_default(),
-                        a.policy_name.as_deref().unwrap_or_default(),
-                    )]
-                })
-                .collect::<Vec<_>>(),
-            "No policies.",
+        Ok(p) => attached_table(
+            c,
+            &format!("/console/roles/{}", url(name)),
+            &attached(p.attached_policies),
         ),
         Err(e) => error_box(&e),
     };
+    let attach = format!(
+        "<form method=\"post\" action=\"/console/roles/{}/policies\" class=\"row\">{}\
+         <label for=\"policy\">Attach policy (name or ARN)</label>\
+         <input id=\"policy\" name=\"policy\" list=\"common-policies\" required>{}\
+         <button type=\"submit\">Attach policy</button></form>",
+        url(name),
+        csrf(c),
+        policy_datalist()
+    );
     let trust = role
         .assume_role_policy_document
         .as_deref()
@@ -437,16 +552,18 @@ pub fn role(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
     let body = format!(
         "{}<section class=\"card\"><h2>Summary</h2><dl class=\"summary\"><dt>ARN</dt><dd><code>{}</code></dd>\
          <dt>Description</dt><dd>{}</dd><dt>Created</dt><dd>{}</dd><dt>Maximum session duration</dt><dd>{} s</dd></dl></section>\
-         <section class=\"card\"><h2>Permissions</h2>{}</section>\
-         <section class=\"card\"><h2>Trust relationships</h2><p>{}</p><pre class=\"code\">{}</pre></section>",
+         <section class=\"card\"><h2>Permissions</h2>{}{}</section>\
+         <section class=\"card\"><h2>Trust relationships</h2><p>{}</p><pre class=\"code\">{}</pre></section>{}",
         notice(r.q("notice")),
         esc(&role.arn),
         esc(role.description.as_deref().unwrap_or("-")),
         html::date(Some(&role.create_date)),
         role.max_session_duration.unwrap_or(3600),
         policies,
+        attach,
         trusted_entities(role.assume_role_policy_document.as_deref()),
         esc(&trust),
+        delete_card(c, "role", &format!("/console/roles/{}/delete", url(name))),
     );
     Reply::ok(page(c, "Roles", name, &body))
 }
@@ -591,7 +708,7 @@ pub fn policy(c: &Console, r: &ConsoleRequest) -> Reply {
         "{}<section class=\"card\"><h2>Policy details</h2><dl class=\"summary\">\
          <dt>ARN</dt><dd><code>{}</code></dd><dt>Type</dt><dd>{}</dd><dt>Description</dt><dd>{}</dd>\
          <dt>Attached entities</dt><dd>{}</dd></dl></section>\
-         <section class=\"card\"><h2>Permissions defined in this policy ({})</h2><pre class=\"code\">{}</pre></section>\
+         <section class=\"card\"><h2>Permissions defined in this policy ({})</h2><pre class=\"code\">{}</pre>{}</section>\
          <section class=\"card\"><h2>Policy versions</h2>{}</section>",
         notice(r.q("notice")),
         esc(arn),
@@ -604,6 +721,14 @@ pub fn policy(c: &Console, r: &ConsoleRequest) -> Reply {
         p.attachment_count.unwrap_or(0),
         esc(&default),
         esc(&document),
+        if arn.starts_with("arn:aws:iam::aws:") {
+            String::new()
+        } else {
+            format!(
+                "<p><a class=\"button\" href=\"/console/edit-policy?arn={}\">Edit policy (new version)</a></p>",
+                url(arn)
+            )
+        },
         versions,
     );
     Reply::ok(page(c, "Policies", &name, &body))
@@ -658,6 +783,74 @@ pub fn create_policy(c: &Console, r: &ConsoleRequest) -> Reply {
             ))
         }
         Err(e) => policy_editor(c, r, Some(&e)),
+    }
+}
+
+/// The editor for a new default version of a customer managed policy.
+pub fn policy_edit(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Reply {
+    let arn = if r.f("arn").is_empty() {
+        r.q("arn")
+    } else {
+        r.f("arn")
+    };
+    let doc = if r.f("document").is_empty() {
+        let p = call_as!(c, GetPolicy, [("Action", "GetPolicy"), ("PolicyArn", arn)]);
+        let version = p
+            .ok()
+            .and_then(|p| p.policy)
+            .and_then(|p| p.default_version_id)
+            .unwrap_or_default();
+        call_as!(
+            c,
+            GetPolicyVersion,
+            [
+                ("Action", "GetPolicyVersion"),
+                ("PolicyArn", arn),
+                ("VersionId", &version)
+            ]
+        )
+        .ok()
+        .and_then(|v| v.policy_version)
+        .and_then(|v| v.document)
+        .map(|d| pretty(&percent_encoding::percent_decode_str(&d).decode_utf8_lossy()))
+        .unwrap_or_default()
+    } else {
+        r.f("document").to_owned()
+    };
+    let body = format!(
+        "{err}<form method=\"post\" action=\"/console/edit-policy\" class=\"wizard\" id=\"policy-form\">{csrf}\
+         <input type=\"hidden\" name=\"arn\" value=\"{arn}\">\
+         <fieldset class=\"card\"><legend>Policy editor</legend><p><code>{arn}</code></p>\
+         <label for=\"document\">Policy document (JSON)</label>\
+         <textarea id=\"document\" name=\"document\" rows=\"16\" class=\"code\" spellcheck=\"false\" \
+          data-validate=\"/console/validate-policy\" aria-describedby=\"validation\">{doc}</textarea>\
+         <div id=\"validation\" class=\"validation\" role=\"status\" aria-live=\"polite\"></div>\
+         <p class=\"hint\">Saving creates a new version and makes it the default (at most 5 versions).</p></fieldset>\
+         <div class=\"actions\"><a class=\"button\" href=\"/console/policy?arn={arn_url}\">Cancel</a>\
+         <button type=\"submit\" class=\"primary\">Save changes</button></div></form>",
+        err = error.map(error_box).unwrap_or_default(),
+        csrf = csrf(c),
+        arn = esc(arn),
+        arn_url = url(arn),
+        doc = esc(&doc),
+    );
+    let status = error.map_or(StatusCode::OK, status_of);
+    Reply::Html(status, page(c, "Policies", "Edit policy", &body))
+}
+
+pub fn create_policy_version(c: &Console, r: &ConsoleRequest) -> Reply {
+    let arn = r.f("arn");
+    match c.call(&[
+        ("Action", "CreatePolicyVersion"),
+        ("PolicyArn", arn),
+        ("PolicyDocument", r.f("document")),
+        ("SetAsDefault", "true"),
+    ]) {
+        Ok(_) => Reply::Redirect(format!(
+            "/console/policy?arn={}&notice=New+version+saved",
+            url(arn)
+        )),
+        Err(e) => policy_edit(c, r, Some(&e)),
     }
 }
 

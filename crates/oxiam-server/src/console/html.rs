@@ -102,6 +102,36 @@ pub fn csrf(c: &Console) -> String {
     )
 }
 
+/// A one-button form posting `hidden` fields to `action` (row actions: detach, remove).
+pub fn button(
+    c: &Console,
+    action: &str,
+    hidden: &[(&str, &str)],
+    label: &str,
+    aria: &str,
+) -> String {
+    let mut out = format!(
+        "<form method=\"post\" action=\"{}\" class=\"inline\">{}",
+        esc(action),
+        csrf(c)
+    );
+    for (k, v) in hidden {
+        let _ = write!(
+            out,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            esc(k),
+            esc(v)
+        );
+    }
+    let _ = write!(
+        out,
+        "<button type=\"submit\" class=\"danger\" aria-label=\"{}\">{}</button></form>",
+        esc(aria),
+        esc(label)
+    );
+    out
+}
+
 /// An AWS error as a page shows it: its code and message.
 pub fn error_box(e: &ApiError) -> String {
     format!(

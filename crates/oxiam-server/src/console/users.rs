@@ -172,13 +172,23 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
                             esc(a.policy_name.as_deref().unwrap_or_default())
                         ),
                         kind_of(&arn).into(),
+                        html::button(
+                            c,
+                            &format!("/console/users/{}/policies/detach", url(n)),
+                            &[("arn", &arn)],
+                            "Detach",
+                            &format!("Detach {}", a.policy_name.as_deref().unwrap_or_default()),
+                        ),
                     ]
                 })
                 .collect();
-            rows.extend(i.iter().map(|n| vec![esc(n), "Customer inline".into()]));
+            rows.extend(
+                i.iter()
+                    .map(|n| vec![esc(n), "Customer inline".into(), String::new()]),
+            );
             body.push_str(&table(
                 "Attached directly",
-                &["Policy name", "Type"],
+                &["Policy name", "Type", "Actions"],
                 &rows,
                 "No policies.",
             ));
@@ -203,16 +213,25 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
             let rows: Vec<Vec<String>> = g
                 .iter()
                 .map(|g| {
-                    vec![format!(
-                        "<a href=\"/console/groups/{}\">{}</a>",
-                        url(&g.group_name),
-                        esc(&g.group_name)
-                    )]
+                    vec![
+                        format!(
+                            "<a href=\"/console/groups/{}\">{}</a>",
+                            url(&g.group_name),
+                            esc(&g.group_name)
+                        ),
+                        html::button(
+                            c,
+                            &format!("/console/users/{}/groups/remove", url(n)),
+                            &[("group", &g.group_name)],
+                            "Remove",
+                            &format!("Remove from {}", g.group_name),
+                        ),
+                    ]
                 })
                 .collect();
             body.push_str(&table(
                 "Group memberships",
-                &["Group name"],
+                &["Group name", "Actions"],
                 &rows,
                 "Not in any group.",
             ));
@@ -840,6 +859,24 @@ pub fn attach_policy(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         ("PolicyArn", &arn),
     ]);
     back_to_user(c, name, result, "Policy attached")
+}
+
+pub fn detach_policy(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let result = c.call(&[
+        ("Action", "DetachUserPolicy"),
+        ("UserName", name),
+        ("PolicyArn", r.f("arn")),
+    ]);
+    back_to_user(c, name, result, "Policy detached")
+}
+
+pub fn remove_from_group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
+    let result = c.call(&[
+        ("Action", "RemoveUserFromGroup"),
+        ("UserName", name),
+        ("GroupName", r.f("group")),
+    ]);
+    back_to_user(c, name, result, "User removed from group")
 }
 
 fn back_to_user(
