@@ -287,6 +287,10 @@ def test_new_administrator_flow(server, browser):
     page.fill("#mfa", totp(seed, int(time.time()) // 30 + 1))
     page.click("button:has-text('Submit')")
     page.wait_for_selector("h1:has-text('IAM dashboard')")
+    # The MFA session acts with the user's permissions (and MultiFactorAuthPresent).
+    assert "AccessDenied" not in page.content()
+    page.click("nav >> text=Users")
+    assert "admin" in page.inner_text("tbody")
     ctx.close()
 
 
@@ -547,4 +551,39 @@ def test_detach_remove_edit_and_delete(server, browser):
     page.wait_for_selector("text=New version saved")
     assert "v2" in page.inner_text("table")
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v2"
+    ctx.close()
+
+
+def test_mfa_sign_in_satisfies_policies_that_require_mfa(server, browser):
+    iam = server.client("iam")
+    needs_mfa = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers",'
+                 '"Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}')
+    for name in ["with-mfa", "without-mfa"]:
+        iam.create_user(UserName=name)
+        iam.create_login_profile(UserName=name, Password="Mfa-Test-Pa55word!")
+        iam.put_user_policy(UserName=name, PolicyName="needs-mfa", PolicyDocument=needs_mfa)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="with-mfa")["VirtualMFADevice"]
+    seed = device["Base32StringSeed"].decode()
+    step = int(time.time()) // 30
+    iam.enable_mfa_device(UserName="with-mfa", SerialNumber=device["SerialNumber"],
+                          AuthenticationCode1=totp(seed, step - 1),
+                          AuthenticationCode2=totp(seed, step))
+
+    ctx, page = new_page(browser, server)
+    sign_in_user(page, "without-mfa", "Mfa-Test-Pa55word!")
+    page.wait_for_selector("h1:has-text('IAM dashboard')")
+    page.goto("/console/users")
+    assert page.inner_text("[role=alert]").startswith("AccessDenied")
+    ctx.close()
+
+    ctx, page = new_page(browser, server)
+    sign_in_user(page, "with-mfa", "Mfa-Test-Pa55word!")
+    page.fill("#mfa", "000000" if totp(seed, step + 1) != "000000" else "111111")
+    page.click("button:has-text('Submit')")
+    assert "MFA code is not valid" in page.inner_text("[role=alert]")
+    page.fill("#mfa", totp(seed, step + 1))
+    page.click("button:has-text('Submit')")
+    page.wait_for_selector("h1:has-text('IAM dashboard')")
+    page.goto("/console/users")
+    assert "with-mfa" in page.inner_text("tbody")
     ctx.close()

@@ -114,7 +114,9 @@ pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
         Ok(s) => (s, false),
         Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => (*s, true),
         Err(SignInError::MfaRequired) => return mfa_page(account, r, None),
-        Err(e @ SignInError::MfaInvalid) => return mfa_page(account, r, Some(&e.to_string())),
+        Err(e @ SignInError::MfaInvalid) => {
+            return mfa_page(account, r, Some(&sentence(&e.to_string())));
+        }
         Err(SignInError::Server(e)) => {
             tracing::error!(error = %e, "console sign-in failed");
             return page(app, account, Some("Sign-in failed; try again later."), r);
