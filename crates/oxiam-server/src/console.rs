@@ -325,7 +325,7 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         session::from_request(app, r).and_then(|s| session::caller(app, &s).map(|c| (s, c)))
     else {
         return match segs.as_slice() {
-            [account] if !is_page(account) && get => signin::page(app, account, None, r),
+            [account] if !is_page(account) && get => signin::page(account, None, r),
             [account] if !is_page(account) && post => signin::submit(app, account, r),
             _ => Reply::Redirect(format!("/console/{}", app.default_account)),
         };

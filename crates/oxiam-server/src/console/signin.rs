@@ -23,11 +23,10 @@ use crate::signin::{SignInError, SignInRequest, sign_in};
 use crate::sts::session::Mfa;
 
 /// The sign-in page of `account` (or of the root, for `root`).
-pub fn page(app: &App, account: &str, error: Option<&str>, r: &ConsoleRequest) -> Reply {
+pub fn page(account: &str, error: Option<&str>, r: &ConsoleRequest) -> Reply {
     let error_html = error.map_or_else(String::new, |e| {
         format!("<div class=\"alert error\" role=\"alert\">{}</div>", esc(e))
     });
-    let _ = app;
     let body = if account == "root" {
         format!(
             "<h1>Root user sign in</h1>{error_html}\
@@ -119,9 +118,9 @@ pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
         }
         Err(SignInError::Server(e)) => {
             tracing::error!(error = %e, "console sign-in failed");
-            return page(app, account, Some("Sign-in failed; try again later."), r);
+            return page(account, Some("Sign-in failed; try again later."), r);
         }
-        Err(e) => return page(app, account, Some(&sentence(&e.to_string())), r),
+        Err(e) => return page(account, Some(&sentence(&e.to_string())), r),
     };
     let mfa = signed_in.mfa_serial.map(|serial_number| Mfa {
         serial_number,
@@ -150,13 +149,12 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
         if let Ok(decoy) = PasswordHash::new("oxiam decoy root password") {
             let _spent = decoy.verify(r.f("password"));
         }
-        return page(app, "root", Some(BAD_ROOT), r);
+        return page("root", Some(BAD_ROOT), r);
     };
     let key = format!("root:{account}");
     let now = now_epoch();
     if let Some(retry_after) = PASSWORD_THROTTLE.locked_for(&key, now) {
         return page(
-            app,
             "root",
             Some(&format!(
                 "Too many failed sign-in attempts; try again in {retry_after} seconds."
@@ -172,11 +170,11 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
         }
         Ok(false) => {
             PASSWORD_THROTTLE.failed(&key, now);
-            page(app, "root", Some(BAD_ROOT), r)
+            page("root", Some(BAD_ROOT), r)
         }
         Err(e) => {
             tracing::error!(error = %e, "root password verification failed");
-            page(app, "root", Some("Sign-in failed; try again later."), r)
+            page("root", Some("Sign-in failed; try again later."), r)
         }
     }
 }
@@ -204,7 +202,7 @@ fn start(app: &App, session: &ConsoleSession, account: &str, r: &ConsoleRequest)
         }
         Err(e) => {
             tracing::error!(error = %e, "sealing a console session failed");
-            page(app, account, Some("Sign-in failed; try again later."), r)
+            page(account, Some("Sign-in failed; try again later."), r)
         }
     }
 }
