@@ -180,8 +180,11 @@ pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
     let mut body = notice(r.q("notice"));
     let crate::authn::CallerKind::User { name } = &c.caller.kind else {
         body.push_str(
-            "<section class=\"card\"><p>The root user's password is set when oxiam first starts \
-             (<code>OXIAM_ROOT_PASSWORD</code>). Manage root access keys with the API.</p></section>",
+            "<section class=\"card\"><h2>Console password</h2>\
+             <p>The root password is set when oxiam first starts (printed once, or \
+             <code>OXIAM_ROOT_PASSWORD</code>).</p>\
+             <p><a class=\"button\" href=\"/console/change-password\">Change password</a></p>\
+             <p class=\"hint\">Manage the root's access keys with the API.</p></section>",
         );
         return Reply::ok(page(
             c,

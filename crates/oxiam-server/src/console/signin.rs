@@ -179,6 +179,72 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
     }
 }
 
+/// The root's own password change: no IAM operation exists for it (AWS's is console-only),
+/// so it is written here, after the old password is verified (under the root's lockout)
+/// and the new one meets AWS's root password rules: 8 to 128 characters, at least three
+/// of upper case, lower case, digits and symbols.
+fn change_root_password(c: &Console, old: &str, new: &str) -> Result<(), ApiError> {
+    use oxiam_protocol::error::ErrorCode;
+    let internal = |e: crate::error::ServerError| e.to_api(oxiam_protocol::Service::Iam);
+    let account = c.caller.account.clone();
+    let key = format!("root:{account}");
+    let now = now_epoch();
+    if let Some(left) = PASSWORD_THROTTLE.locked_for(&key, now) {
+        return Err(ApiError::new(
+            ErrorCode::LimitExceeded,
+            format!("Too many invalid passwords. Try again in {left} seconds."),
+        ));
+    }
+    let current = c
+        .app
+        .snapshot()
+        .accounts
+        .get(&account)
+        .and_then(|a| a.root_password.clone());
+    let Some(current) = current else {
+        return Err(ApiError::new(
+            ErrorCode::NoSuchEntity,
+            "The root user has no console password.",
+        ));
+    };
+    if !current.verify(old).map_err(internal)? {
+        PASSWORD_THROTTLE.failed(&key, now);
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "The old password is incorrect.",
+        ));
+    }
+    PASSWORD_THROTTLE.succeeded(&key);
+    let classes = [
+        new.chars().any(|ch| ch.is_ascii_uppercase()),
+        new.chars().any(|ch| ch.is_ascii_lowercase()),
+        new.chars().any(|ch| ch.is_ascii_digit()),
+        new.chars().any(|ch| !ch.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let len = new.chars().count();
+    if !(8..=128).contains(&len) || classes < 3 {
+        return Err(ApiError::new(
+            ErrorCode::PasswordPolicyViolation,
+            "The root password must be 8 to 128 characters with at least three of upper case, \
+             lower case, digits and symbols.",
+        ));
+    }
+    let hash = PasswordHash::new(new).map_err(internal)?;
+    c.app
+        .write(|tx| {
+            let Some(a) = tx.state().accounts.get(&account) else {
+                return Ok(());
+            };
+            let mut a = crate::model::Account::clone(a);
+            a.root_password = Some(hash.clone());
+            tx.put(a)
+        })
+        .map_err(internal)
+}
+
 const BAD_ROOT: &str = "The account ID or alias or the password is incorrect.";
 
 fn sentence(s: &str) -> String {
@@ -245,6 +311,14 @@ pub fn change_password(c: &Console, r: &ConsoleRequest) -> Reply {
             "The new passwords do not match.",
         );
         return change_password_page(c, Some(&e));
+    }
+    if c.is_root() {
+        return match change_root_password(c, r.f("old"), r.f("new")) {
+            Ok(()) => {
+                Reply::Redirect("/console/security-credentials?notice=Password+changed".into())
+            }
+            Err(e) => change_password_page(c, Some(&e)),
+        };
     }
     if let Err(e) = c.call(&[
         ("Action", "ChangePassword"),
