@@ -29,6 +29,8 @@ pub struct FirstStart {
     pub account: String,
     pub access_key_id: String,
     pub secret_access_key: SecretAccessKey,
+    /// The root's console password (a secret type so it never prints by accident).
+    pub root_password: SecretAccessKey,
 }
 
 /// The state of the write path, under `App::writer`.
@@ -180,6 +182,13 @@ impl App {
                 .unwrap_or_else(ids::secret_access_key),
         );
         let secret_for_tx = secret.clone();
+        let root_password = SecretAccessKey::new(
+            self.config
+                .root_password
+                .clone()
+                .unwrap_or_else(crate::iam::passwords::generate_root_password),
+        );
+        let root_hash = crate::iam::passwords::PasswordHash::new(root_password.expose())?;
         let (acct, kid) = (account.clone(), key_id.clone());
         self.write(move |tx| {
             tx.put(Setting {
@@ -190,6 +199,7 @@ impl App {
                 id: acct.clone(),
                 created: now_epoch(),
                 alias: None,
+                root_password: Some(root_hash.clone()),
             })?;
             tx.put(AccessKey {
                 id: kid.clone(),
@@ -204,6 +214,7 @@ impl App {
             account,
             access_key_id: key_id,
             secret_access_key: secret,
+            root_password,
         })
     }
 
@@ -379,6 +390,7 @@ impl App {
                     id: id.to_owned(),
                     created: now_epoch(),
                     alias: None,
+                    root_password: None,
                 })?;
             }
             Ok(())

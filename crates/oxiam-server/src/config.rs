@@ -21,6 +21,8 @@ pub struct Config {
     /// Root credentials for the default account on first start (random when not given).
     pub root_access_key_id: Option<String>,
     pub root_secret_access_key: Option<String>,
+    /// The root's console password on first start (random, and printed, when not given).
+    pub root_password: Option<String>,
     pub quotas: crate::quotas::Quotas,
     /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
     /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
@@ -40,6 +42,7 @@ impl Default for Config {
             default_account: None,
             root_access_key_id: None,
             root_secret_access_key: None,
+            root_password: None,
             quotas: crate::quotas::Quotas::default(),
             public_url: None,
             oidc_ca_file: None,

@@ -1,4 +1,5 @@
-//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints.
+//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints and the
+//! web console under `/console`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use oxiam_protocol::error::ErrorCode;
 use tokio::net::TcpListener;
 
@@ -33,6 +34,9 @@ pub fn router(app: Arc<App>) -> Router {
             get(outbound_discovery),
         )
         .route("/oidc/{issuer}/.well-known/jwks.json", get(outbound_jwks))
+        .route("/console", any(console))
+        .route("/console/", any(console))
+        .route("/console/{*rest}", any(console))
         .fallback(aws)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
@@ -58,6 +62,19 @@ async fn aws(
         peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
     };
     to_response(pipeline::handle(app, http).await)
+}
+
+/// The web console: every `/console` path (see [`crate::console`]).
+async fn console(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical());
+    crate::console::handle(app, peer, method, uri, headers, body).await
 }
 
 /// Dev mode only: wipe all state (oxiam's own path and the one moto's server mode uses).

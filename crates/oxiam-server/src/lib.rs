@@ -15,12 +15,14 @@
 //!   managed policy catalogue; [`quotas`]: AWS's quotas; [`config`], [`error`].
 //! - [`x509`]: certificates and private keys for the certificate operations.
 //! - [`signin`]: console sign-in (password, lockout, MFA), for the console to call.
+//! - [`console`]: the web console under `/console/…`, acting through the same operations.
 
 pub mod app;
 pub mod authn;
 pub mod authz;
 pub mod aws_managed;
 pub mod config;
+pub mod console;
 pub mod decide;
 pub mod error;
 pub mod http;

@@ -35,6 +35,10 @@ pub struct Account {
     /// The account alias (AWS allows one; unique across all accounts).
     #[serde(default)]
     pub alias: Option<String>,
+    /// The root's console password (argon2id), set on first start; accounts made otherwise
+    /// (dev mode) have none and their root cannot sign in to the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_password: Option<crate::iam::passwords::PasswordHash>,
 }
 
 /// Inline policies of a user, group or role: name → document as the caller sent it

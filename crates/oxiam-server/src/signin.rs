@@ -18,8 +18,10 @@
 //!   also when the password must now be changed (the user is signed in to change it), but
 //!   not under `HardExpiry`. Batched like access keys' last use
 //!   (`App::note_password_used`, durable on the next flush).
-//! - The account root signs in by email; oxiam's root has no email or password yet (it is
-//!   created with access keys only), so root sign-in answers [`SignInError::RootNotSupported`].
+//! - This is IAM users' sign-in. The account root signs in through the console's own root
+//!   page (account ID or alias + `Account::root_password`, console/signin.rs); a user name
+//!   that looks like an email address (AWS's root sign-in) answers
+//!   [`SignInError::RootNotSupported`] here.
 
 use std::sync::LazyLock;
 
@@ -89,7 +91,7 @@ pub enum SignInError {
     /// reset it.
     #[error("the password has expired; an administrator must reset it")]
     PasswordHardExpired,
-    /// Root sign-in by email: the root has no console password in oxiam yet.
+    /// Root sign-in by email: the root uses the console's root page instead.
     #[error("root sign-in is not supported: the account root has no console password")]
     RootNotSupported,
     #[error(transparent)]

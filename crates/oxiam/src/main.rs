@@ -60,6 +60,10 @@ struct ServeArgs {
     /// environment variable: command lines are visible to other users).
     #[arg(long, env = "OXIAM_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
     root_secret_access_key: Option<String>,
+    /// The root's console password (sign-in at /console/root), used on first start only;
+    /// random and printed once when not given.
+    #[arg(long, env = "OXIAM_ROOT_PASSWORD", hide_env_values = true)]
+    root_password: Option<String>,
     /// Raise or lower an IAM quota, as AWS lets customers adjust theirs: NAME=VALUE, repeatable
     /// or comma-separated (e.g. users_per_account=20000). Names: users_per_account,
     /// groups_per_account, roles_per_account, customer_managed_policies_per_account,
@@ -128,6 +132,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         root_secret_access_key: args.root_secret_access_key,
         public_url: args.public_url,
         oidc_ca_file: args.oidc_ca_file,
+        root_password: args.root_password,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -194,10 +199,13 @@ fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: Socket
             "\nCreated account {} on first start. Its root credentials are shown only now:\n\
              \n  export AWS_ACCESS_KEY_ID={}\n  export AWS_SECRET_ACCESS_KEY={}\n  \
              export AWS_DEFAULT_REGION=us-east-1\n  export AWS_ENDPOINT_URL={endpoint}\n  \
-             aws sts get-caller-identity\n",
+             aws sts get-caller-identity\n\n\
+             Console: {endpoint}/console/root (account {} and root password {})\n",
             first.account,
             first.access_key_id,
-            first.secret_access_key.expose()
+            first.secret_access_key.expose(),
+            first.account,
+            first.root_password.expose()
         );
     }
     let _ = out.flush();

@@ -542,6 +542,7 @@ mod tests {
                 id: id.into(),
                 created: 0,
                 alias: None,
+                root_password: None,
             })
             .unwrap();
         }

@@ -96,17 +96,25 @@ impl TokenKey {
 
     /// Seals `session` into a token.
     pub fn seal(&self, session: &Session) -> Result<String, ServerError> {
-        let mut body = Zeroizing::new(
+        let body = Zeroizing::new(
             serde_json::to_vec(session)
                 .map_err(|e| ServerError::Internal(format!("encoding a session: {e}")))?,
         );
+        self.seal_bytes(AAD_PREFIX, &body)
+    }
+
+    /// Seals `plain` in the token format, bound by the associated data to `purpose`: a
+    /// blob sealed for one purpose (a console cookie) never opens as another (a session
+    /// token).
+    pub fn seal_bytes(&self, purpose: &[u8], plain: &[u8]) -> Result<String, ServerError> {
+        let mut body = Zeroizing::new(plain.to_vec());
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         let tag = self
             .cipher
             .encrypt_in_place_detached(
                 &Nonce::from(nonce),
-                &aad(&self.id_bytes),
+                &aad(purpose, &self.id_bytes),
                 body.as_mut_slice(),
             )
             .map_err(|_| ServerError::Internal("sealing a session token failed".into()))?;
@@ -120,19 +128,27 @@ impl TokenKey {
     }
 }
 
-fn aad(key_id: &[u8; KEY_ID_LEN]) -> [u8; AAD_PREFIX.len() + 1 + KEY_ID_LEN] {
-    let mut out = [0u8; AAD_PREFIX.len() + 1 + KEY_ID_LEN];
-    let (prefix, rest) = out.split_at_mut(AAD_PREFIX.len());
-    prefix.copy_from_slice(AAD_PREFIX);
-    if let Some((v, id)) = rest.split_first_mut() {
-        *v = VERSION;
-        id.copy_from_slice(key_id);
-    }
+fn aad(purpose: &[u8], key_id: &[u8; KEY_ID_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(purpose.len() + 1 + KEY_ID_LEN);
+    out.extend_from_slice(purpose);
+    out.push(VERSION);
+    out.extend_from_slice(key_id);
     out
 }
 
 /// Opens a token with the keys of `state`.
 pub fn open(state: &State, token: &str) -> Result<Session, TokenError> {
+    let plain = open_bytes(state, AAD_PREFIX, token)?;
+    // Authenticated bytes that do not decode were sealed by another version of oxiam.
+    serde_json::from_slice(&plain).map_err(|_| TokenError::Malformed)
+}
+
+/// Opens a blob [`TokenKey::seal_bytes`] sealed for `purpose`.
+pub fn open_bytes(
+    state: &State,
+    purpose: &[u8],
+    token: &str,
+) -> Result<Zeroizing<Vec<u8>>, TokenError> {
     let bytes = B64.decode(token).map_err(|_| TokenError::Malformed)?;
     let (&version, rest) = bytes.split_first().ok_or(TokenError::Malformed)?;
     if version != VERSION {
@@ -160,13 +176,12 @@ pub fn open(state: &State, token: &str) -> Result<Session, TokenError> {
     key.cipher
         .decrypt_in_place_detached(
             Nonce::from_slice(nonce),
-            &aad(&id),
+            &aad(purpose, &id),
             plain.as_mut_slice(),
             Tag::from_slice(tag),
         )
         .map_err(|_| TokenError::Tampered)?;
-    // Authenticated bytes that do not decode were sealed by another version of oxiam.
-    serde_json::from_slice(&plain).map_err(|_| TokenError::Malformed)
+    Ok(plain)
 }
 
 /// The key that seals new tokens at `now`, if one is young enough.
