@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the IAM/STS service. Point AWS clients at it with --endpoint-url or AWS_ENDPOINT_URL.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Offline policy tools: validate documents, evaluate a request against policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -101,7 +101,7 @@ enum LogFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
     }
 }
