@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates target/venv with the AWS CLI, boto3 and pytest pinned in scripts/requirements.txt.
+# Creates target/venv with the AWS CLI, boto3, pytest and playwright pinned in
+# scripts/requirements.txt (playwright drives Debian's chromium; it downloads no browser).
 # Idempotent: does nothing when the venv already matches the requirements.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

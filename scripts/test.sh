@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of oxiam. This is the command the README gives and CI runs (.ci/run).
-# It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3 and
-# pytest; the npm policy oracle) and nothing outside the repository.
+# It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3,
+# pytest and playwright; the npm policy oracle) and, as root, Debian's chromium package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -13,6 +13,9 @@ if [ -x scripts/oracle/install.sh ]; then
   step "tools: policy oracle (npm, target/oracle)"
   scripts/oracle/install.sh
 fi
+
+step "tools: chromium for the console's browser tests (Debian package)"
+scripts/chromium.sh
 
 step "format"
 cargo fmt --all --check

@@ -7,6 +7,7 @@
 #   CreateUser  — targets >= 1,000 requests/s
 #   GetUser     — targets >= 10,000 requests/s
 #   ListUsers   — pages of 100 following Marker; target <= 5 ms per page
+#   AssumeRole  — STS, issue 6's target: >= 2,000 requests/s
 # Figures are printed, not asserted: speed is a benchmark, not a test.
 # Usage: scripts/bench/iam-load.sh [--quick]   (--quick: a tenth of the population)
 set -euo pipefail
@@ -47,3 +48,7 @@ run create-users --count $((10000 / scale)) --connections 32
 run get-user --users $((10000 / scale)) --seconds 15 --connections 16
 run list-users --seconds 10 --connections 1
 run list-users --seconds 10 --connections 8
+# STS (issue 6's target: AssumeRole >= 2,000 requests/s): the same caller assumes a role
+# whose trust policy names it; every call verifies SigV4, decides the trust policy and the
+# caller's policies, seals a session token and answers fresh credentials.
+run assume-role --seconds 15 --connections 16

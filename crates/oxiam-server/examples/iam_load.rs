@@ -1,4 +1,4 @@
-//! A load generator for oxiam's IAM API: real SigV4-signed HTTP/1.1 requests over
+//! A load generator for oxiam's IAM and STS APIs: real SigV4-signed HTTP/1.1 requests over
 //! keep-alive connections on loopback, one thread per connection. Used by
 //! `scripts/bench/iam-load.sh`, which starts the server, seeds it and reports the figures.
 //!
@@ -11,6 +11,9 @@
 //!   list-users    --seconds S                                   ListUsers pages of 100, following Marker
 //!   make-caller   --prefix NAME                                 an IAM user with IAMFullAccess and
 //!                                                               seeded policies; prints "KEY SECRET"
+//!   assume-role   --seconds S                                   STS AssumeRole of a role trusting the
+//!                                                               caller (created if missing), new
+//!                                                               session name each call
 //! options: --connections C (default 16)
 //! ```
 //!
@@ -94,6 +97,8 @@ fn parse_args() -> Result<Args, String> {
 /// One keep-alive connection that signs and sends IAM calls.
 struct Conn {
     host: String,
+    /// The signing name `call` signs for: `iam`, or `sts` in the STS modes.
+    service: &'static str,
     access_key: String,
     secret: SecretAccessKey,
     reader: BufReader<TcpStream>,
@@ -106,6 +111,11 @@ impl Conn {
         stream.set_nodelay(true)?;
         Ok(Conn {
             host: args.endpoint.clone(),
+            service: if args.mode == "assume-role" {
+                "sts"
+            } else {
+                "iam"
+            },
             access_key: args.access_key.clone(),
             secret: SecretAccessKey::new(args.secret.clone()),
             reader: BufReader::new(stream.try_clone()?),
@@ -113,9 +123,20 @@ impl Conn {
         })
     }
 
-    /// Sends one form-encoded IAM call; returns the status and body.
+    /// Sends one form-encoded call to this connection's service; returns status and body.
     fn call(&mut self, form: &str) -> Result<(u16, String), String> {
-        let body = format!("{form}&Version=2010-05-08");
+        let service = self.service;
+        self.call_service(form, service)
+    }
+
+    /// Sends one form-encoded call to `service` (`iam` or `sts`).
+    fn call_service(&mut self, form: &str, service: &str) -> Result<(u16, String), String> {
+        let version = if service == "sts" {
+            "2011-06-15"
+        } else {
+            "2010-05-08"
+        };
+        let body = format!("{form}&Version={version}");
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
         let headers = [("host", self.host.as_str()), ("content-type", content_type)];
         let req = HttpRequest {
@@ -129,7 +150,7 @@ impl Conn {
             access_key_id: &self.access_key,
             secret: &self.secret,
             region: "us-east-1",
-            service: "iam",
+            service,
             timestamp: OffsetDateTime::now_utc(),
             session_token: None,
         };
@@ -397,6 +418,38 @@ fn make_caller(conn: &mut Conn, name: &str) -> Result<(), String> {
     }
 }
 
+/// A role whose trust policy names `caller` (so the same-account AssumeRole needs no
+/// identity policy), with one inline policy; created unless it exists. Returns its ARN.
+fn assume_role_target(conn: &mut Conn, caller: &str) -> Result<String, String> {
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{caller}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let (status, body) = conn.call_service(
+        &format!(
+            "Action=CreateRole&RoleName=bench-assume&AssumeRolePolicyDocument={}",
+            encode(&trust)
+        ),
+        "iam",
+    )?;
+    if status != 200 && !body.contains("EntityAlreadyExists") {
+        return Err(format!("CreateRole: HTTP {status}: {body}"));
+    }
+    let (status, body) = conn.call_service(
+        &format!(
+            "Action=PutRolePolicy&RoleName=bench-assume&PolicyName=read&PolicyDocument={}",
+            encode(POLICY)
+        ),
+        "iam",
+    )?;
+    if status != 200 {
+        return Err(format!("PutRolePolicy: HTTP {status}: {body}"));
+    }
+    Ok(format!(
+        "arn:aws:iam::{}:role/bench-assume",
+        account_of_key()
+    ))
+}
+
 /// The account ID, from the caller's identity (fetched once by `main`).
 fn account_of_key() -> &'static str {
     ACCOUNT.get().map(String::as_str).unwrap_or("000000000000")
@@ -426,7 +479,7 @@ fn main() {
 
 fn go(args: &Args) -> Result<(), String> {
     let mut conn = Conn::open(args).map_err(|e| format!("connecting to {}: {e}", args.endpoint))?;
-    let (status, body) = conn.call("Action=GetUser")?;
+    let (status, body) = conn.call_service("Action=GetUser", "iam")?;
     let account = between(&body, "<Arn>arn:aws:iam::", ":")
         .filter(|_| status == 200)
         .ok_or_else(|| format!("GetUser as the caller failed: HTTP {status}: {body}"))?;
@@ -434,6 +487,22 @@ fn go(args: &Args) -> Result<(), String> {
     match args.mode.as_str() {
         "seed" => seed(args),
         "make-caller" => make_caller(&mut conn, &args.prefix),
+        "assume-role" => {
+            let caller = between(&body, "<Arn>", "</Arn>").unwrap_or_default();
+            let role_arn = assume_role_target(&mut conn, caller)?;
+            let role = encode(&role_arn);
+            run(
+                args,
+                "AssumeRole",
+                for_seconds(args.seconds, 1_000_000_000),
+                |_, n| format!("Action=AssumeRole&RoleArn={role}&RoleSessionName=bench-{n}"),
+                |_, body| {
+                    body.contains("<AccessKeyId>ASIA")
+                        .then_some(())
+                        .ok_or_else(|| format!("unexpected AssumeRole answer: {body}"))
+                },
+            )
+        }
         "create-users" => {
             let prefix = args.prefix.clone();
             run(

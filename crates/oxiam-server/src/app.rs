@@ -29,6 +29,8 @@ pub struct FirstStart {
     pub account: String,
     pub access_key_id: String,
     pub secret_access_key: SecretAccessKey,
+    /// The root's console password (a secret type so it never prints by accident).
+    pub root_password: SecretAccessKey,
 }
 
 /// The state of the write path, under `App::writer`.
@@ -70,14 +72,30 @@ pub struct App {
     /// Last use of each access key since the last flush. Not worth a store write per request:
     /// flushed in the background (AWS too reports last use with a delay).
     last_used: Mutex<HashMap<String, KeyLastUsed>>,
+    /// Console sign-ins since the last flush: user ID → when (`PasswordLastUsed`), batched
+    /// and flushed with the access keys' last use.
+    password_used: Mutex<HashMap<String, crate::model::Epoch>>,
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::sts::runtime::Runtime,
     /// The decision log of the authorization API.
     pub audit: crate::authorization::audit::AuditLog,
+    /// The address the listener is bound to (set once serving; port 0 resolved).
+    pub bound: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl App {
+    /// The URL clients reach this server at: `--public-url`, else the bound address.
+    pub fn public_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!(
+                "http://{}",
+                self.bound.get().copied().unwrap_or(self.config.listen)
+            ),
+        }
+    }
+
     /// Opens the store (creating it and the default account on first start).
     pub fn open(config: Config) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
         let (store, kek): (Arc<dyn Store>, Kek) = match &config.data_dir {
@@ -136,10 +154,21 @@ impl App {
             flushed: Condvar::new(),
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
+            password_used: Mutex::new(HashMap::new()),
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
             audit,
+            bound: std::sync::OnceLock::new(),
         });
+        if let Some(path) = &app.config.oidc_ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                ServerError::Internal(format!("cannot read {}: {e}", path.display()))
+            })?;
+            app.sts
+                .oidc_keys
+                .trust_pem(&pem)
+                .map_err(|e| ServerError::Internal(format!("{}: {e}", path.display())))?;
+        }
         let first = match existing {
             Some(_) => None,
             None => Some(app.create_default_account()?),
@@ -161,6 +190,13 @@ impl App {
                 .unwrap_or_else(ids::secret_access_key),
         );
         let secret_for_tx = secret.clone();
+        let root_password = SecretAccessKey::new(
+            self.config
+                .root_password
+                .clone()
+                .unwrap_or_else(crate::iam::passwords::generate_root_password),
+        );
+        let root_hash = crate::iam::passwords::PasswordHash::new(root_password.expose())?;
         let (acct, kid) = (account.clone(), key_id.clone());
         self.write(move |tx| {
             tx.put(Setting {
@@ -171,6 +207,7 @@ impl App {
                 id: acct.clone(),
                 created: now_epoch(),
                 alias: None,
+                root_password: Some(root_hash.clone()),
             })?;
             tx.put(AccessKey {
                 id: kid.clone(),
@@ -185,6 +222,7 @@ impl App {
             account,
             access_key_id: key_id,
             secret_access_key: secret,
+            root_password,
         })
     }
 
@@ -340,6 +378,9 @@ impl App {
         if let Ok(mut m) = self.last_used.lock() {
             m.clear();
         }
+        if let Ok(mut m) = self.password_used.lock() {
+            m.clear();
+        }
         self.sts.clear();
         self.sts.set_clock_offset(0);
         self.create_default_account()?;
@@ -357,6 +398,7 @@ impl App {
                     id: id.to_owned(),
                     created: now_epoch(),
                     alias: None,
+                    root_password: None,
                 })?;
             }
             Ok(())
@@ -380,13 +422,39 @@ impl App {
         })
     }
 
-    /// Persists the pending last-used records of keys that still exist.
+    /// Records a console sign-in of a user (its `PasswordLastUsed`).
+    pub fn note_password_used(&self, user_id: &str, at: crate::model::Epoch) {
+        if let Ok(mut m) = self.password_used.lock() {
+            m.insert(user_id.to_owned(), at);
+        }
+    }
+
+    /// When a user last signed in with its password: the unflushed sign-in if any, else the
+    /// stored one.
+    pub fn password_last_used(&self, user_id: &str) -> Option<crate::model::Epoch> {
+        let pending = self
+            .password_used
+            .lock()
+            .ok()
+            .and_then(|m| m.get(user_id).copied());
+        pending.or_else(|| {
+            self.snapshot()
+                .user_by_id(user_id)
+                .and_then(|u| u.password_last_used)
+        })
+    }
+
+    /// Persists the pending last-used records of keys and users that still exist.
     pub fn flush_last_used(&self) -> Result<(), ServerError> {
         let pending: Vec<KeyLastUsed> = match self.last_used.lock() {
             Ok(mut m) => m.drain().map(|(_, v)| v).collect(),
             Err(_) => return Err(ServerError::Internal("last-used map poisoned".into())),
         };
-        if pending.is_empty() {
+        let signed_in: Vec<(String, crate::model::Epoch)> = match self.password_used.lock() {
+            Ok(mut m) => m.drain().collect(),
+            Err(_) => return Err(ServerError::Internal("password-used map poisoned".into())),
+        };
+        if pending.is_empty() && signed_in.is_empty() {
             return Ok(());
         }
         self.write(|tx| {
@@ -394,6 +462,17 @@ impl App {
                 if tx.state().access_keys.contains_key(&u.id) {
                     tx.put(u.clone())?;
                 }
+            }
+            for (user_id, at) in &signed_in {
+                let Some(user) = tx.state().user_by_id(user_id) else {
+                    continue;
+                };
+                if user.password_last_used.is_some_and(|t| t >= *at) {
+                    continue;
+                }
+                let mut user = crate::model::User::clone(user);
+                user.password_last_used = Some(*at);
+                tx.put(user)?;
             }
             Ok(())
         })

@@ -21,7 +21,15 @@ pub struct Config {
     /// Root credentials for the default account on first start (random when not given).
     pub root_access_key_id: Option<String>,
     pub root_secret_access_key: Option<String>,
+    /// The root's console password on first start (random, and printed, when not given).
+    pub root_password: Option<String>,
     pub quotas: crate::quotas::Quotas,
+    /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
+    /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
+    pub public_url: Option<String>,
+    /// PEM certificates trusted (besides the Mozilla roots) when fetching OIDC issuers'
+    /// keys over HTTPS: for issuers with a private CA.
+    pub oidc_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -34,7 +42,10 @@ impl Default for Config {
             default_account: None,
             root_access_key_id: None,
             root_secret_access_key: None,
+            root_password: None,
             quotas: crate::quotas::Quotas::default(),
+            public_url: None,
+            oidc_ca_file: None,
         }
     }
 }

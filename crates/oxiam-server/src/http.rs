@@ -1,4 +1,5 @@
-//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints.
+//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints and the
+//! web console under `/console`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,10 +8,10 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use oxiam_protocol::error::ErrorCode;
 use tokio::net::TcpListener;
 
@@ -29,6 +30,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
         .route(crate::authorization::PATH, post(decisions))
+        .route(
+            "/oidc/{issuer}/.well-known/openid-configuration",
+            get(outbound_discovery),
+        )
+        .route("/oidc/{issuer}/.well-known/jwks.json", get(outbound_jwks))
+        .route("/console", any(console))
+        .route("/console/", any(console))
+        .route("/console/{*rest}", any(console))
         .fallback(aws)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
@@ -91,6 +100,19 @@ async fn decisions(
     resp
 }
 
+/// The web console: every `/console` path (see [`crate::console`]).
+async fn console(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical());
+    crate::console::handle(app, peer, method, uri, headers, body).await
+}
+
 /// Dev mode only: wipe all state (oxiam's own path and the one moto's server mode uses).
 async fn reset(State(app): State<Arc<App>>) -> Response {
     if !app.config.dev {
@@ -147,6 +169,36 @@ async fn clock(State(app): State<Arc<App>>, uri: Uri) -> Response {
     (StatusCode::OK, body).into_response()
 }
 
+/// The OIDC discovery document of an account's outbound issuer (404 unless enabled).
+async fn outbound_discovery(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
+    if !crate::sts::outbound::is_enabled_issuer(&app.snapshot(), &issuer) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let url = crate::sts::outbound::issuer_url(&app, &issuer);
+    json(crate::sts::outbound::discovery(&url).to_string())
+}
+
+/// The key set outbound tokens verify with (404 unless the issuer is enabled).
+async fn outbound_jwks(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
+    let state = app.snapshot();
+    if !crate::sts::outbound::is_enabled_issuer(&state, &issuer) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match serde_json::to_string(&crate::sts::outbound::jwks(&state)) {
+        Ok(body) => json(body),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn json(body: String) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
 fn to_response(out: HttpOut) -> Response {
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, out.body).into_response();
@@ -160,6 +212,9 @@ fn to_response(out: HttpOut) -> Response {
 
 /// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end.
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let _ = app.bound.set(addr);
+    }
     let flusher = {
         let app = Arc::clone(&app);
         tokio::spawn(async move {

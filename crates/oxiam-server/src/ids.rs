@@ -24,6 +24,7 @@ pub enum IdPrefix {
     TemporaryAccessKey,
     SshPublicKey,
     ServiceSpecificCredential,
+    ServerCertificate,
 }
 
 impl IdPrefix {
@@ -38,6 +39,7 @@ impl IdPrefix {
             IdPrefix::TemporaryAccessKey => "ASIA",
             IdPrefix::SshPublicKey => "APKA",
             IdPrefix::ServiceSpecificCredential => "ACCA",
+            IdPrefix::ServerCertificate => "ASCA",
         }
     }
 }
@@ -62,6 +64,12 @@ pub fn unique_id(prefix: IdPrefix) -> String {
 /// An access key ID: `AKIA` (or `ASIA`) + 16 base32 characters (20 in all).
 pub fn access_key_id(prefix: IdPrefix) -> String {
     format!("{}{}", prefix.as_str(), base32(16))
+}
+
+/// A signing certificate ID: 32 base32 characters. AWS documents only `[\w]{24,128}`;
+/// the IDs it issues are upper-case alphanumerics of this length.
+pub fn signing_certificate_id() -> String {
+    base32(32)
 }
 
 /// Characters of a temporary key ID that carry its account: 40 bits, enough for any

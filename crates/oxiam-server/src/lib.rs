@@ -15,6 +15,9 @@
 //! - [`app`]: the running service — snapshot publication, the write path, first start.
 //! - [`model`], [`ids`]: entities and AWS identifier formats; [`aws_managed`]: the AWS
 //!   managed policy catalogue; [`quotas`]: AWS's quotas; [`config`], [`error`].
+//! - [`x509`]: certificates and private keys for the certificate operations.
+//! - [`signin`]: console sign-in (password, lockout, MFA), for the console to call.
+//! - [`console`]: the web console under `/console/…`, acting through the same operations.
 
 pub mod app;
 pub mod authn;
@@ -22,6 +25,7 @@ pub mod authorization;
 pub mod authz;
 pub mod aws_managed;
 pub mod config;
+pub mod console;
 pub mod decide;
 pub mod error;
 pub mod http;
@@ -31,8 +35,10 @@ pub mod model;
 pub mod operations;
 pub mod pipeline;
 pub mod quotas;
+pub mod signin;
 pub mod state;
 pub mod sts;
+pub mod x509;
 
 pub use app::{App, FirstStart};
 pub use config::Config;

@@ -35,6 +35,10 @@ pub struct Account {
     /// The account alias (AWS allows one; unique across all accounts).
     #[serde(default)]
     pub alias: Option<String>,
+    /// The root's console password (argon2id), set on first start; accounts made otherwise
+    /// (dev mode) have none and their root cannot sign in to the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_password: Option<crate::iam::passwords::PasswordHash>,
 }
 
 /// Inline policies of a user, group or role: name → document as the caller sent it
@@ -372,5 +376,61 @@ pub struct ServiceSpecificCredential {
 impl ServiceSpecificCredential {
     pub fn store_key(user_id: &str, id: &str) -> String {
         format!("{user_id}/{id}")
+    }
+}
+
+/// An X.509 signing certificate of an IAM user or of the account root. Keyed by
+/// [`SigningCertificate::store_key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningCertificate {
+    pub account: String,
+    /// The owning user's unique ID; `None` for the account root.
+    pub user_id: Option<String>,
+    /// 32 base32 characters (AWS's IDs are `[\w]{24,128}`).
+    pub id: String,
+    /// The PEM as uploaded (AWS returns it as given).
+    pub body: String,
+    /// SHA-256 of the DER certificate, hex: how a duplicate upload is recognised.
+    pub sha256: String,
+    pub active: bool,
+    pub uploaded: Epoch,
+}
+
+impl SigningCertificate {
+    /// `account/owner/id`, owner being the user's ID or `~root` (sorts after user IDs),
+    /// so one owner's certificates are one range.
+    pub fn store_key(account: &str, user_id: Option<&str>, id: &str) -> String {
+        format!("{}{id}", Self::owner_prefix(account, user_id))
+    }
+
+    pub fn owner_prefix(account: &str, user_id: Option<&str>) -> String {
+        format!("{account}/{}/", user_id.unwrap_or("~root"))
+    }
+}
+
+/// A server certificate (for TLS termination). The private key is sealed under the
+/// key-encryption key at rest (see `iam::server_certificates`) and never returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerCertificate {
+    pub account: String,
+    /// `ASCA…`.
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub body: String,
+    pub chain: Option<String>,
+    pub private_key: ServicePassword,
+    /// The certificate's `notAfter`.
+    pub expiration: Epoch,
+    pub uploaded: Epoch,
+    pub tags: Vec<Tag>,
+}
+
+impl ServerCertificate {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:server-certificate{}{}",
+            self.account, self.path, self.name
+        )
     }
 }

@@ -11,8 +11,8 @@ use crate::error::ServerError;
 use crate::error::not_implemented;
 use crate::iam::{
     Ctx, access_keys, account, attached, credential_report, groups, inline, instance_profiles, mfa,
-    oidc_providers, passwords, policies, roles, saml_providers, service_credentials, simulator,
-    ssh_public_keys, sts_preferences, users,
+    oidc_providers, passwords, policies, roles, saml_providers, server_certificates,
+    service_credentials, signing_certificates, simulator, ssh_public_keys, sts_preferences, users,
 };
 use crate::model::Tag;
 use crate::state::{State, Tx};
@@ -205,6 +205,27 @@ impl Resolver<'_> {
                 boundary: None,
             },
             None => self.missing("instance-profile", name),
+        }
+    }
+
+    fn server_certificate(&self, name: &str) -> Named {
+        match self
+            .state
+            .server_certificates
+            .get(&State::name_key(self.account(), name))
+        {
+            Some(c) => Named {
+                arn: c.arn(),
+                display: None,
+                tags: c.tags.clone(),
+                boundary: None,
+            },
+            None => Named {
+                arn: self.new_arn("server-certificate", None, name),
+                display: None,
+                tags: Vec::new(),
+                boundary: None,
+            },
         }
     }
 
@@ -526,6 +547,65 @@ fn iam_target(r: &iam::Request, x: &Resolver<'_>) -> Target {
         Q::UpdateSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
         Q::DeleteSSHPublicKey(r) => on(action, &x.user(&r.user_name)),
         Q::ListSSHPublicKeys(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // Signing certificates: on their user (or the root, when the caller names none).
+        Q::UploadSigningCertificate(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::ListSigningCertificates(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::UpdateSigningCertificate(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        Q::DeleteSigningCertificate(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
+        // Server certificates: on the certificate's ARN, with its tags.
+        Q::UploadServerCertificate(r) => {
+            let mut t = Target::new(
+                action,
+                x.new_arn(
+                    "server-certificate",
+                    r.path.as_ref(),
+                    &r.server_certificate_name,
+                ),
+            );
+            t.request_tags(r.tags.as_deref());
+            t
+        }
+        Q::ListServerCertificates(r) => Target::new(
+            action,
+            x.prefix("server-certificate", r.path_prefix.as_ref()),
+        ),
+        Q::GetServerCertificate(r) => on(action, &x.server_certificate(&r.server_certificate_name)),
+        Q::DeleteServerCertificate(r) => {
+            on(action, &x.server_certificate(&r.server_certificate_name))
+        }
+        Q::ListServerCertificateTags(r) => {
+            on(action, &x.server_certificate(&r.server_certificate_name))
+        }
+        Q::UpdateServerCertificate(r) => {
+            let old = x.server_certificate(&r.server_certificate_name);
+            let mut t = on(action.clone(), &old);
+            // AWS: the caller needs the permission on the old and on the new name.
+            if r.new_server_certificate_name.is_some() || r.new_path.is_some() {
+                let (path, name) = old
+                    .arn
+                    .split_once(":server-certificate")
+                    .and_then(|(_, rest)| rest.rsplit_once('/'))
+                    .map(|(p, n)| (format!("{p}/"), n.to_owned()))
+                    .unwrap_or_else(|| ("/".to_owned(), r.server_certificate_name.clone()));
+                let new_arn = x.new_arn(
+                    "server-certificate",
+                    Some(r.new_path.as_ref().unwrap_or(&path)),
+                    r.new_server_certificate_name.as_ref().unwrap_or(&name),
+                );
+                t.dependent.push(Target::new(action, new_arn));
+            }
+            t
+        }
+        Q::TagServerCertificate(r) => {
+            let mut t = on(action, &x.server_certificate(&r.server_certificate_name));
+            t.request_tags(Some(&r.tags));
+            t
+        }
+        Q::UntagServerCertificate(r) => {
+            let mut t = on(action, &x.server_certificate(&r.server_certificate_name));
+            t.tag_keys(r.tag_keys.clone());
+            t
+        }
         // Service-specific credentials: on their user.
         Q::CreateServiceSpecificCredential(r) => on(action, &x.user(&r.user_name)),
         Q::ListServiceSpecificCredentials(r) => on(action, &x.self_or_user(r.user_name.as_ref())),
@@ -641,6 +721,7 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
         Request::Iam(r) => {
             if let Some(out) = passwords::dispatch(app, &ctx, r)
                 .or_else(|| credential_report::dispatch(app, &ctx, r))
+                .or_else(|| crate::sts::outbound::dispatch_iam(app, &ctx, r))
             {
                 return out.map(Response::Iam);
             }
@@ -655,9 +736,31 @@ pub fn dispatch(app: &App, caller: &Caller, request: &Request) -> Result<Respons
             } else {
                 app.write(run)
             }
+            .map(|response| with_password_last_used(app, response))
             .map(Response::Iam)
         }
         Request::Sts(r) => crate::sts::dispatch(app, caller, r).map(Response::Sts),
+    }
+}
+
+/// `PasswordLastUsed` of users in a response, including sign-ins not yet flushed to the
+/// snapshot (see `App::note_password_used`).
+fn with_password_last_used(app: &App, response: iam::Response) -> iam::Response {
+    let patch = |u: &mut iam::User| {
+        if let Some(at) = app.password_last_used(&u.user_id) {
+            u.password_last_used = Some(crate::model::to_datetime(at));
+        }
+    };
+    match response {
+        iam::Response::GetUser(mut r) => {
+            patch(&mut r.user);
+            iam::Response::GetUser(r)
+        }
+        iam::Response::ListUsers(mut r) => {
+            r.users.iter_mut().for_each(patch);
+            iam::Response::ListUsers(r)
+        }
+        other => other,
     }
 }
 
@@ -951,6 +1054,42 @@ fn dispatch_iam(
         }
         Q::DeleteServiceSpecificCredential(r) => {
             service_credentials::delete(ctx, tx, r).map(|()| A::DeleteServiceSpecificCredential)?
+        }
+        Q::UploadSigningCertificate(r) => {
+            A::UploadSigningCertificate(signing_certificates::upload(ctx, tx, r)?)
+        }
+        Q::ListSigningCertificates(r) => {
+            A::ListSigningCertificates(signing_certificates::list(ctx, tx, r)?)
+        }
+        Q::UpdateSigningCertificate(r) => {
+            signing_certificates::update(ctx, tx, r).map(|()| A::UpdateSigningCertificate)?
+        }
+        Q::DeleteSigningCertificate(r) => {
+            signing_certificates::delete(ctx, tx, r).map(|()| A::DeleteSigningCertificate)?
+        }
+        Q::UploadServerCertificate(r) => {
+            A::UploadServerCertificate(server_certificates::upload(ctx, tx, r)?)
+        }
+        Q::GetServerCertificate(r) => {
+            A::GetServerCertificate(server_certificates::get(ctx, tx, r)?)
+        }
+        Q::ListServerCertificates(r) => {
+            A::ListServerCertificates(server_certificates::list(ctx, tx, r)?)
+        }
+        Q::UpdateServerCertificate(r) => {
+            server_certificates::update(ctx, tx, r).map(|()| A::UpdateServerCertificate)?
+        }
+        Q::DeleteServerCertificate(r) => {
+            server_certificates::delete(ctx, tx, r).map(|()| A::DeleteServerCertificate)?
+        }
+        Q::TagServerCertificate(r) => {
+            server_certificates::tag(ctx, tx, r).map(|()| A::TagServerCertificate)?
+        }
+        Q::UntagServerCertificate(r) => {
+            server_certificates::untag(ctx, tx, r).map(|()| A::UntagServerCertificate)?
+        }
+        Q::ListServerCertificateTags(r) => {
+            A::ListServerCertificateTags(server_certificates::list_tags(ctx, tx, r)?)
         }
         other => return Err(not_implemented(other.operation().name())),
     })

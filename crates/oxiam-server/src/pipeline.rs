@@ -51,6 +51,10 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     let result = async {
         let params = parse(&http)?;
         service = select_service(&params);
+        if service == Service::Sts && crate::sts::is_unsigned(params.get("Action")) {
+            let request = decode(service, &params)?;
+            return dispatch_unsigned(&app, request, &http).await;
+        }
         let caller = authenticate(&app, &http, service)?;
         let request = decode(service, &params)?;
         let target = authorize(&app, &caller, &request, &http)?;
@@ -169,6 +173,27 @@ async fn dispatch(
     tokio::task::spawn_blocking(move || operations::dispatch(&app, &caller, &request))
         .await
         .map_err(|e| ServerError::Internal(format!("handler task failed: {e}")))?
+}
+
+/// An operation that needs no signature (`AssumeRoleWithWebIdentity`): no caller, no
+/// identity-side authorization; the handler decides with the role's trust policy.
+async fn dispatch_unsigned(
+    app: &Arc<App>,
+    request: Request,
+    http: &HttpIn,
+) -> Result<Response, ServerError> {
+    let Request::Sts(request) = request else {
+        return Err(ServerError::Internal("unsigned IAM request".to_owned()));
+    };
+    let env = RequestEnv {
+        source_ip: http.peer,
+        ..RequestEnv::now()
+    };
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || crate::sts::dispatch_unsigned(&app, &request, &env))
+        .await
+        .map_err(|e| ServerError::Internal(format!("handler task failed: {e}")))?
+        .map(Response::Sts)
 }
 
 fn encode(service: Service, request_id: &str, result: &Result<Response, ServerError>) -> HttpOut {

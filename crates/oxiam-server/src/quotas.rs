@@ -25,6 +25,20 @@ pub struct Quotas {
     pub managed_policy_size: usize,
     /// Role trust policy size (non-whitespace characters).
     pub role_trust_policy_size: usize,
+    /// OpenID Connect providers per account.
+    pub oidc_providers_per_account: usize,
+    /// SAML providers per account.
+    pub saml_providers_per_account: usize,
+    /// SSH public keys per user.
+    pub ssh_public_keys_per_user: usize,
+    /// Service-specific credentials per user, for each service.
+    pub service_credentials_per_user_per_service: usize,
+    /// MFA devices assigned to one user.
+    pub mfa_devices_per_user: usize,
+    /// Signing certificates per user (and for the account root).
+    pub signing_certificates_per_user: usize,
+    /// Server certificates per account.
+    pub server_certificates_per_account: usize,
 }
 
 impl Default for Quotas {
@@ -47,6 +61,13 @@ impl Default for Quotas {
             role_inline_policy_size: 10240,
             managed_policy_size: 6144,
             role_trust_policy_size: 2048,
+            oidc_providers_per_account: 100,
+            saml_providers_per_account: 100,
+            ssh_public_keys_per_user: 5,
+            service_credentials_per_user_per_service: 2,
+            mfa_devices_per_user: 8,
+            signing_certificates_per_user: 2,
+            server_certificates_per_account: 20,
         }
     }
 }
@@ -82,6 +103,13 @@ impl Quotas {
         "role_inline_policy_size",
         "managed_policy_size",
         "role_trust_policy_size",
+        "oidc_providers_per_account",
+        "saml_providers_per_account",
+        "ssh_public_keys_per_user",
+        "service_credentials_per_user_per_service",
+        "mfa_devices_per_user",
+        "signing_certificates_per_user",
+        "server_certificates_per_account",
     ];
 
     fn field(&mut self, name: &str) -> Option<&mut usize> {
@@ -105,6 +133,15 @@ impl Quotas {
             "role_inline_policy_size" => &mut self.role_inline_policy_size,
             "managed_policy_size" => &mut self.managed_policy_size,
             "role_trust_policy_size" => &mut self.role_trust_policy_size,
+            "oidc_providers_per_account" => &mut self.oidc_providers_per_account,
+            "saml_providers_per_account" => &mut self.saml_providers_per_account,
+            "ssh_public_keys_per_user" => &mut self.ssh_public_keys_per_user,
+            "service_credentials_per_user_per_service" => {
+                &mut self.service_credentials_per_user_per_service
+            }
+            "mfa_devices_per_user" => &mut self.mfa_devices_per_user,
+            "signing_certificates_per_user" => &mut self.signing_certificates_per_user,
+            "server_certificates_per_account" => &mut self.server_certificates_per_account,
             _ => return None,
         })
     }

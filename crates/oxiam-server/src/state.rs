@@ -24,7 +24,11 @@ use crate::model::{
     AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
     Role, Setting, User,
 };
-use crate::model::{OidcProvider, SamlProvider, ServiceSpecificCredential, SshPublicKey};
+use crate::model::{
+    OidcProvider, SamlProvider, ServerCertificate, ServiceSpecificCredential, SigningCertificate,
+    SshPublicKey,
+};
+use crate::sts::outbound::OutboundKey;
 use crate::sts::token::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
@@ -56,8 +60,16 @@ pub struct State {
     /// Service-specific credentials by `user ID/credential ID` (Entity impl in
     /// `iam::service_credentials`: the password is sealed at rest).
     pub service_credentials: Table<ServiceSpecificCredential>,
+    /// Signing certificates by `account/owner/certificate ID` (see
+    /// `SigningCertificate::store_key`).
+    pub signing_certificates: Table<SigningCertificate>,
+    /// Server certificates by `account/lowercased name` (Entity impl in
+    /// `iam::server_certificates`: the private key is sealed at rest).
+    pub server_certificates: Table<ServerCertificate>,
     /// STS token keys by key ID (see `sts::token`).
     pub sts_keys: Table<TokenKey>,
+    /// Outbound web identity token signing keys by key ID (see `sts::outbound`).
+    pub outbound_keys: Table<OutboundKey>,
     /// Account password policies by account ID.
     pub password_policies: Table<AccountPasswordPolicy>,
     /// Login profiles (console passwords) by user unique ID.
@@ -69,6 +81,10 @@ pub struct State {
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
+    /// INVARIANT (keys-by-owner): holds `account/owner/key ID` for every access key (see
+    /// [`State::owner_prefix`]); maintained by `AccessKey`'s hooks, so listing one owner's
+    /// keys is a range, not a scan of every key of the deployment.
+    pub keys_by_owner: imbl::OrdSet<String>,
     /// INVARIANT (counts-in-step): the number of entities of each account in each table
     /// whose entity has an account (`Entity::account`), keyed `table/account`; maintained
     /// by `apply_put`/`apply_delete`, so quota checks cost O(log n), not a count of the table.
@@ -151,14 +167,26 @@ impl State {
         Self::of_account(&self.users, account)
     }
 
+    /// The index prefix of one owner's access keys (see INVARIANT keys-by-owner).
+    fn owner_prefix(account: &str, owner: &KeyOwner) -> String {
+        match owner {
+            KeyOwner::Root => format!("{account}/~root/"),
+            KeyOwner::User(id) => format!("{account}/{id}/"),
+        }
+    }
+
+    /// The access keys of one owner, in key ID order.
     pub fn keys_of<'a>(
         &'a self,
         account: &'a str,
         owner: &'a KeyOwner,
     ) -> impl Iterator<Item = &'a Arc<AccessKey>> + 'a {
-        self.access_keys
-            .values()
-            .filter(move |k| k.account == account && &k.owner == owner)
+        let prefix = Self::owner_prefix(account, owner);
+        self.keys_by_owner
+            .range(prefix.clone()..)
+            .take_while(move |k| k.starts_with(&prefix))
+            .filter_map(|k| k.rsplit('/').next())
+            .filter_map(|id| self.access_keys.get(id))
     }
 
     /// Rebuilds a state from every record of the store.
@@ -340,6 +368,13 @@ plain_entity!(SshPublicKey, "ssh_public_key", ssh_public_keys, |k| {
 });
 
 plain_entity!(
+    SigningCertificate,
+    "signing_certificate",
+    signing_certificates,
+    |c| SigningCertificate::store_key(&c.account, c.user_id.as_deref(), &c.id)
+);
+
+plain_entity!(
     AccountPasswordPolicy,
     "password_policy",
     password_policies,
@@ -425,6 +460,25 @@ impl Entity for AccessKey {
     const TABLE: &'static str = "access_key";
     fn key(&self) -> String {
         self.id.clone()
+    }
+    fn on_put(&self, state: &mut State, key: &str) {
+        if let Some(old) = state.access_keys.get(key).cloned() {
+            old.on_delete(state);
+        }
+        let indexed = format!(
+            "{}{}",
+            State::owner_prefix(&self.account, &self.owner),
+            self.id
+        );
+        state.keys_by_owner.insert(indexed);
+    }
+    fn on_delete(&self, state: &mut State) {
+        let indexed = format!(
+            "{}{}",
+            State::owner_prefix(&self.account, &self.owner),
+            self.id
+        );
+        state.keys_by_owner.remove(&indexed);
     }
     fn table(state: &State) -> &Table<Self> {
         &state.access_keys
@@ -533,6 +587,7 @@ impl Tx {
         all::<ManagedPolicy>(self, &state);
         all::<InstanceProfile>(self, &state);
         all::<TokenKey>(self, &state);
+        all::<OutboundKey>(self, &state);
         all::<AccountPasswordPolicy>(self, &state);
         all::<LoginProfile>(self, &state);
         all::<MfaDevice>(self, &state);
@@ -541,6 +596,8 @@ impl Tx {
         all::<SamlProvider>(self, &state);
         all::<SshPublicKey>(self, &state);
         all::<ServiceSpecificCredential>(self, &state);
+        all::<SigningCertificate>(self, &state);
+        all::<ServerCertificate>(self, &state);
     }
 
     /// The changes and the state they produce; `None` when nothing was written.
@@ -580,6 +637,7 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
         InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
         TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
+        OutboundKey::TABLE => state.apply_put(OutboundKey::decode(r, kek)?),
         AccountPasswordPolicy::TABLE => state.apply_put(AccountPasswordPolicy::decode(r, kek)?),
         LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
         MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
@@ -590,6 +648,8 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         ServiceSpecificCredential::TABLE => {
             state.apply_put(ServiceSpecificCredential::decode(r, kek)?);
         }
+        SigningCertificate::TABLE => state.apply_put(SigningCertificate::decode(r, kek)?),
+        ServerCertificate::TABLE => state.apply_put(ServerCertificate::decode(r, kek)?),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -607,6 +667,7 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
         InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
         TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
+        OutboundKey::TABLE => drop(state.apply_delete::<OutboundKey>(key)),
         AccountPasswordPolicy::TABLE => drop(state.apply_delete::<AccountPasswordPolicy>(key)),
         LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
         MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
@@ -617,6 +678,8 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         ServiceSpecificCredential::TABLE => {
             drop(state.apply_delete::<ServiceSpecificCredential>(key));
         }
+        SigningCertificate::TABLE => drop(state.apply_delete::<SigningCertificate>(key)),
+        ServerCertificate::TABLE => drop(state.apply_delete::<ServerCertificate>(key)),
         other => return Err(unknown_table(other)),
     }
     Ok(())
@@ -696,6 +759,30 @@ mod tests {
         tx.delete::<User>(&State::user_key("210987654321", "c"));
         assert_eq!(tx.state().count_of::<User>("210987654321"), 0);
         assert!(!tx.state().counts.contains_key("user/210987654321"));
+    }
+
+    #[test]
+    fn keys_of_follows_puts_and_deletes_per_owner() {
+        let kek = Arc::new(Kek::generate());
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::clone(&kek));
+        let alice = KeyOwner::User("AIDA1".into());
+        tx.put(key("AKIA2", alice.clone())).unwrap();
+        tx.put(key("AKIA1", alice.clone())).unwrap();
+        tx.put(key("AKIA3", KeyOwner::Root)).unwrap();
+        tx.put(key("AKIA4", KeyOwner::User("AIDA12".into())))
+            .unwrap();
+        let ids = |tx: &Tx, owner: &KeyOwner| {
+            tx.state()
+                .keys_of("123456789012", owner)
+                .map(|k| k.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&tx, &alice), ["AKIA1", "AKIA2"], "AIDA12 is not AIDA1");
+        assert_eq!(ids(&tx, &KeyOwner::Root), ["AKIA3"]);
+        assert!(tx.state().keys_of("210987654321", &alice).next().is_none());
+        tx.delete::<AccessKey>("AKIA1");
+        assert_eq!(ids(&tx, &alice), ["AKIA2"]);
+        assert_eq!(tx.state().keys_by_owner.len(), 3);
     }
 
     #[test]

@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the IAM/STS service. Point AWS clients at it with --endpoint-url or AWS_ENDPOINT_URL.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Offline policy tools: validate documents, evaluate a request against policies.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
@@ -87,6 +87,10 @@ struct ServeArgs {
     /// environment variable: command lines are visible to other users).
     #[arg(long, env = "OXIAM_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
     root_secret_access_key: Option<String>,
+    /// The root's console password (sign-in at /console/root), used on first start only;
+    /// random and printed once when not given.
+    #[arg(long, env = "OXIAM_ROOT_PASSWORD", hide_env_values = true)]
+    root_password: Option<String>,
     /// Raise or lower an IAM quota, as AWS lets customers adjust theirs: NAME=VALUE, repeatable
     /// or comma-separated (e.g. users_per_account=20000). Names: users_per_account,
     /// groups_per_account, roles_per_account, customer_managed_policies_per_account,
@@ -102,6 +106,14 @@ struct ServeArgs {
         value_name = "NAME=VALUE"
     )]
     quotas: Vec<String>,
+    /// The URL clients reach this server at (e.g. https://iam.example.com): the base of the
+    /// issuer URLs of outbound web identity tokens. Default: http://<listen address>.
+    #[arg(long, env = "OXIAM_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// PEM file of CA certificates to trust, besides the Mozilla roots, when fetching OIDC
+    /// issuers' keys over HTTPS (AssumeRoleWithWebIdentity with a private-CA issuer).
+    #[arg(long, env = "OXIAM_OIDC_CA_FILE")]
+    oidc_ca_file: Option<PathBuf>,
     /// Log format.
     #[arg(long, env = "OXIAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -116,7 +128,7 @@ enum LogFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Guard(args) => {
             init_logging(LogFormat::Text);
@@ -174,6 +186,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         default_account: args.account_id,
         root_access_key_id: args.root_access_key_id,
         root_secret_access_key: args.root_secret_access_key,
+        public_url: args.public_url,
+        oidc_ca_file: args.oidc_ca_file,
+        root_password: args.root_password,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -240,10 +255,13 @@ fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: Socket
             "\nCreated account {} on first start. Its root credentials are shown only now:\n\
              \n  export AWS_ACCESS_KEY_ID={}\n  export AWS_SECRET_ACCESS_KEY={}\n  \
              export AWS_DEFAULT_REGION=us-east-1\n  export AWS_ENDPOINT_URL={endpoint}\n  \
-             aws sts get-caller-identity\n",
+             aws sts get-caller-identity\n\n\
+             Console: {endpoint}/console/root (account {} and root password {})\n",
             first.account,
             first.access_key_id,
-            first.secret_access_key.expose()
+            first.secret_access_key.expose(),
+            first.account,
+            first.root_password.expose()
         );
     }
     let _ = out.flush();

@@ -82,11 +82,8 @@ fn own_account(state: &State, id: &str) -> Result<Account, ServerError> {
         .ok_or_else(|| ServerError::Internal(format!("the caller's account {id} has no record")))
 }
 
-/// Quotas AWS reports that oxiam has no entity for yet (server certificates, signing
-/// certificates) or does not make configurable: AWS's documented defaults.
+/// A quota AWS reports that oxiam does not make configurable: AWS's documented default.
 const POLICY_VERSIONS_IN_USE_QUOTA: i32 = 10_000;
-const SERVER_CERTIFICATES_QUOTA: i32 = 20;
-const SIGNING_CERTIFICATES_PER_USER_QUOTA: i32 = 2;
 
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -134,8 +131,14 @@ pub fn get_account_summary(
             "InstanceProfilesQuota",
             count(q.instance_profiles_per_account),
         ),
-        ("ServerCertificates", 0),
-        ("ServerCertificatesQuota", SERVER_CERTIFICATES_QUOTA),
+        (
+            "ServerCertificates",
+            count(state.count_of::<crate::model::ServerCertificate>(account)),
+        ),
+        (
+            "ServerCertificatesQuota",
+            count(q.server_certificates_per_account),
+        ),
         (
             "Providers",
             count(
@@ -158,11 +161,18 @@ pub fn get_account_summary(
         ("AccountMFAEnabled", 0),
         ("AccountAccessKeysPresent", i32::from(root_keys)),
         ("AccountPasswordPresent", 0),
-        ("AccountSigningCertificatesPresent", 0),
+        (
+            "AccountSigningCertificatesPresent",
+            i32::from(
+                super::signing_certificates::of_owner(state, account, None)
+                    .next()
+                    .is_some(),
+            ),
+        ),
         ("AccessKeysPerUserQuota", count(q.access_keys_per_user)),
         (
             "SigningCertificatesPerUserQuota",
-            SIGNING_CERTIFICATES_PER_USER_QUOTA,
+            count(q.signing_certificates_per_user),
         ),
         ("GroupsPerUserQuota", count(q.groups_per_user)),
         (
@@ -532,6 +542,7 @@ mod tests {
                 id: id.into(),
                 created: 0,
                 alias: None,
+                root_password: None,
             })
             .unwrap();
         }

@@ -107,8 +107,35 @@ fn key_columns(
     out
 }
 
+/// `cert_1_active`, `cert_1_last_rotated`, `cert_2_active`, `cert_2_last_rotated`: one
+/// owner's (at most two) signing certificates, oldest first; "last rotated" is the upload.
+fn cert_columns(state: &State, account: &str, user_id: Option<&str>) -> Vec<String> {
+    let mut certs: Vec<_> =
+        super::signing_certificates::of_owner(state, account, user_id).collect();
+    certs.sort_by_key(|c| (c.uploaded, c.id.clone()));
+    let mut out = Vec::with_capacity(4);
+    for i in 0..2 {
+        match certs.get(i) {
+            Some(c) => {
+                out.push(c.active.to_string());
+                out.push(iso(c.uploaded));
+            }
+            None => out.extend(["false", NA].map(str::to_owned)),
+        }
+    }
+    out
+}
+
 /// The report's CSV for `account`.
-pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>) -> String {
+///
+/// `used` holds the access keys' last use and `signed_in` the users' last console sign-in
+/// (user ID → when), both including what is not yet flushed to the snapshot.
+pub fn render(
+    state: &State,
+    account: &str,
+    used: &HashMap<String, KeyLastUsed>,
+    signed_in: &HashMap<String, Epoch>,
+) -> String {
     let policy: Option<&AccountPasswordPolicy> = state.password_policies.get(account).map(|p| &**p);
     let mut rows = vec![COLUMNS.join(",")];
     let created = state
@@ -127,7 +154,7 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
         "false".to_owned(),
     ];
     root.extend(key_columns(state, account, &KeyOwner::Root, used));
-    root.extend(["false", NA, "false", NA].map(str::to_owned));
+    root.extend(cert_columns(state, account, None));
     rows.push(root.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
     for user in state.users_of(account) {
         let profile = state.login_profiles.get(&user.id);
@@ -136,7 +163,10 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
             user.arn(),
             iso(user.created),
             profile.is_some().to_string(),
-            match (profile, user.password_last_used) {
+            match (
+                profile,
+                signed_in.get(&user.id).copied().or(user.password_last_used),
+            ) {
                 (None, _) => NA.to_owned(),
                 (Some(_), Some(at)) => iso(at),
                 (Some(_), None) => "no_information".to_owned(),
@@ -156,7 +186,7 @@ pub fn render(state: &State, account: &str, used: &HashMap<String, KeyLastUsed>)
             &KeyOwner::User(user.id.clone()),
             used,
         ));
-        row.extend(["false", NA, "false", NA].map(str::to_owned));
+        row.extend(cert_columns(state, account, Some(&user.id)));
         rows.push(row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
     }
     let mut csv = rows.join("\n");
@@ -169,6 +199,7 @@ fn generate(
     tx: &mut Tx,
     now: Epoch,
     used: &HashMap<String, KeyLastUsed>,
+    signed_in: &HashMap<String, Epoch>,
 ) -> Result<iam::GenerateCredentialReportResponse, ServerError> {
     let account = &ctx.caller.account;
     let current = tx
@@ -185,7 +216,7 @@ fn generate(
     let report = CredentialReport {
         account: account.clone(),
         generated: now,
-        content: render(tx.state(), account, used),
+        content: render(tx.state(), account, used, signed_in),
     };
     tx.put(report)?;
     Ok(iam::GenerateCredentialReportResponse {
@@ -240,7 +271,11 @@ pub fn dispatch(
                 .filter(|k| k.account == ctx.caller.account)
                 .filter_map(|k| app.key_last_used(&k.id).map(|u| (k.id.clone(), u)))
                 .collect();
-            app.write(|tx| generate(ctx, tx, now, &used))
+            let signed_in: HashMap<String, Epoch> = state
+                .users_of(&ctx.caller.account)
+                .filter_map(|u| app.password_last_used(&u.id).map(|t| (u.id.clone(), t)))
+                .collect();
+            app.write(|tx| generate(ctx, tx, now, &used, &signed_in))
                 .map(A::GenerateCredentialReport)
         }
         Q::GetCredentialReport => app

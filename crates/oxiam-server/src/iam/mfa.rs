@@ -30,8 +30,6 @@ use crate::state::{State, Tx};
 
 /// Bytes of a device seed: 40, a 64-character base32 seed as AWS hands out.
 const SEED_BYTES: usize = 40;
-/// AWS's quota of MFA devices per user.
-pub const MFA_DEVICES_PER_USER: usize = 8;
 /// Steps before the current one a first code may be from at `EnableMFADevice` (the user
 /// reads two codes in a row, 30 seconds apart, and may be slow to type them).
 const ENABLE_WINDOW: i64 = 10;
@@ -227,9 +225,10 @@ pub fn enable_mfa_device(
     if d.user_id.is_some() {
         return Err(already_exists("MFA Device is already in use."));
     }
-    if devices_of_user(state, &user.id).count() >= MFA_DEVICES_PER_USER {
+    if devices_of_user(state, &user.id).count() >= ctx.quotas.mfa_devices_per_user {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}"
+            "Cannot exceed quota for MFADevicesPerUser: {}",
+            ctx.quotas.mfa_devices_per_user
         )));
     }
     let now = totp::step_of(now_epoch());

@@ -20,8 +20,6 @@ use crate::state::{State, Tx};
 pub const MAX_CLIENT_IDS: usize = 100;
 /// AWS's quota: thumbprints per provider.
 pub const MAX_THUMBPRINTS: usize = 5;
-/// AWS's default quota of OIDC providers per account.
-pub const MAX_PROVIDERS_PER_ACCOUNT: usize = 100;
 
 /// `https://host[:port][/path]` → `host[:port][/path]`: the form AWS stores, returns and
 /// puts in the ARN. Query strings and fragments are not part of an issuer.
@@ -130,9 +128,10 @@ pub fn create(
             provider.url
         )));
     }
-    if of_account(state, account).count() >= MAX_PROVIDERS_PER_ACCOUNT {
+    if of_account(state, account).count() >= ctx.quotas.oidc_providers_per_account {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
+            "Cannot exceed quota for OpenIdConnectProvidersPerAccount: {}",
+            ctx.quotas.oidc_providers_per_account
         )));
     }
     let tags = (!provider.tags.is_empty()).then(|| wire_tags(&provider.tags));

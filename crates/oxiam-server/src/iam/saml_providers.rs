@@ -21,8 +21,6 @@ use crate::state::{State, Tx};
 const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 /// The SAML 2.0 protocol, which an IdP descriptor must list in `protocolSupportEnumeration`.
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-/// AWS's default quota of SAML providers per account.
-pub const MAX_PROVIDERS_PER_ACCOUNT: usize = 100;
 
 /// Why a metadata document is not IdP metadata (for the log-free error message).
 fn bad_metadata(why: &str) -> ServerError {
@@ -162,9 +160,10 @@ pub fn create(
             r.name
         )));
     }
-    if of_account(state, account).count() >= MAX_PROVIDERS_PER_ACCOUNT {
+    if of_account(state, account).count() >= ctx.quotas.saml_providers_per_account {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for SamlProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
+            "Cannot exceed quota for SamlProvidersPerAccount: {}",
+            ctx.quotas.saml_providers_per_account
         )));
     }
     let tags = (!provider.tags.is_empty()).then(|| wire_tags(&provider.tags));

@@ -24,8 +24,6 @@ use crate::state::{Entity, State, Table, Tx};
 
 /// The services AWS issues these credentials for.
 pub const SERVICES: [&str; 2] = ["codecommit.amazonaws.com", "cassandra.amazonaws.com"];
-/// AWS's quota: credentials per user per service.
-pub const MAX_PER_USER_PER_SERVICE: usize = 2;
 /// Password length and alphabet: 44 characters of base64's alphabet without `/`, as the
 /// passwords AWS issues look (about 260 bits).
 const PASSWORD_LEN: usize = 44;
@@ -210,9 +208,10 @@ pub fn create(
     let existing = of_user(state, &u.id)
         .filter(|c| c.service_name == r.service_name)
         .count();
-    if existing >= MAX_PER_USER_PER_SERVICE {
+    if existing >= ctx.quotas.service_credentials_per_user_per_service {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: {MAX_PER_USER_PER_SERVICE}"
+            "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: {}",
+            ctx.quotas.service_credentials_per_user_per_service
         )));
     }
     let credential = ServiceSpecificCredential {

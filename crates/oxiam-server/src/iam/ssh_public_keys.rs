@@ -21,8 +21,6 @@ use crate::ids::{self, IdPrefix};
 use crate::model::{SshPublicKey, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
 
-/// AWS's quota of SSH public keys per user.
-pub const MAX_KEYS_PER_USER: usize = 5;
 /// The smallest RSA modulus accepted, in bits.
 const MIN_RSA_BITS: usize = 2048;
 
@@ -369,9 +367,10 @@ pub fn upload(
             "The request was rejected because the SSH public key is already associated with the specified IAM user.",
         ));
     }
-    if of_user(state, &u.id).count() >= MAX_KEYS_PER_USER {
+    if of_user(state, &u.id).count() >= ctx.quotas.ssh_public_keys_per_user {
         return Err(limit_exceeded(format!(
-            "Cannot exceed quota for PublicKeysPerUser: {MAX_KEYS_PER_USER}"
+            "Cannot exceed quota for PublicKeysPerUser: {}",
+            ctx.quotas.ssh_public_keys_per_user
         )));
     }
     let record = SshPublicKey {

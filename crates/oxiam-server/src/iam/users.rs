@@ -153,6 +153,14 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
             "Cannot delete entity, must delete SSH public keys first.",
         ));
     }
+    if super::signing_certificates::of_owner(tx.state(), account, Some(&user.id))
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete signing certificates first.",
+        ));
+    }
     if super::service_credentials::of_user(tx.state(), &user.id)
         .next()
         .is_some()

@@ -41,7 +41,7 @@ fn not_authorized(caller: &Caller, action: &str, role_arn: &str) -> ServerError 
 }
 
 /// The role a role ARN names (`arn:aws:iam::ACCT:role/PATH/NAME`), path included.
-fn find_role<'s>(state: &'s State, arn: &str) -> Option<&'s std::sync::Arc<Role>> {
+pub(crate) fn find_role<'s>(state: &'s State, arn: &str) -> Option<&'s std::sync::Arc<Role>> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
     let (account, path_name) = rest.split_once(":role/")?;
     let name = path_name.rsplit('/').next()?;

@@ -67,6 +67,8 @@ pub struct Runtime {
     clock_offset: AtomicI64,
     /// Opened sessions by access key ID.
     opened: RwLock<HashMap<String, Arc<OpenedSession>>>,
+    /// OIDC issuers' signing keys (`AssumeRoleWithWebIdentity`).
+    pub oidc_keys: super::oidc::KeyCache,
 }
 
 impl Runtime {
@@ -91,6 +93,7 @@ impl Runtime {
         if let Ok(mut m) = self.opened.write() {
             m.clear();
         }
+        self.oidc_keys.clear();
     }
 
     /// Opens `token` (from the cache when this node opened the same bytes before).

@@ -103,9 +103,9 @@ impl TokenKey {
         self.seal_bytes(AAD_PREFIX, &body)
     }
 
-    /// Seals any bytes in the token format, bound to `purpose` (part of the associated
-    /// data), so a blob sealed for one purpose never opens as another: the authorization
-    /// API's encoded messages use this with their own purpose.
+    /// Seals `plain` in the token format, bound by the associated data to `purpose`: a
+    /// blob sealed for one purpose (a console cookie) never opens as another (a session
+    /// token).
     pub fn seal_bytes(&self, purpose: &[u8], plain: &[u8]) -> Result<String, ServerError> {
         let mut body = Zeroizing::new(plain.to_vec());
         let mut nonce = [0u8; NONCE_LEN];
@@ -143,15 +143,13 @@ pub fn open(state: &State, token: &str) -> Result<Session, TokenError> {
     serde_json::from_slice(&plain).map_err(|_| TokenError::Malformed)
 }
 
-/// Opens what [`TokenKey::seal_bytes`] sealed for `purpose`.
+/// Opens a blob [`TokenKey::seal_bytes`] sealed for `purpose`.
 pub fn open_bytes(
     state: &State,
     purpose: &[u8],
     token: &str,
 ) -> Result<Zeroizing<Vec<u8>>, TokenError> {
-    let bytes = B64
-        .decode(token.trim())
-        .map_err(|_| TokenError::Malformed)?;
+    let bytes = B64.decode(token).map_err(|_| TokenError::Malformed)?;
     let (&version, rest) = bytes.split_first().ok_or(TokenError::Malformed)?;
     if version != VERSION {
         return Err(TokenError::Malformed);

@@ -21,3 +21,4 @@ mod entities;
 mod policies;
 mod scenario;
 mod sts;
+mod web_identity;

@@ -1,0 +1,235 @@
+//! The console session: a [`ConsoleSession`] sealed with the STS token keys (AES-256-GCM,
+//! bound to its own purpose so it never opens as a session token, nor a token as it) and
+//! sent as the `oxiam-console` cookie, so every node opens it without a lookup.
+//!
+//! The cookie is `HttpOnly`, `SameSite=Strict`, `Path=/console`, lives [`LIFETIME`] (and
+//! the sealed expiry is checked, whatever the browser keeps), and is `Secure` when the page
+//! came over TLS. The CSRF token is a random value sealed inside the cookie: forms carry it,
+//! every POST must present it (compared in constant time), and a page on another site can
+//! neither read the cookie nor the token.
+//!
+//! Sign-out clears the cookie. A copied cookie stays valid until its expiry: sessions are
+//! not recorded anywhere (a revocation list would need shared state).
+
+use std::sync::Arc;
+
+use oxiam_sigv4::SecretAccessKey;
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+
+use super::ConsoleRequest;
+use crate::app::App;
+use crate::authn::{Caller, CallerKind};
+use crate::error::ServerError;
+use crate::model::Epoch;
+use crate::sts::runtime::OpenedSession;
+use crate::sts::session::{Mfa, Session, SessionPrincipal};
+use crate::sts::token;
+
+pub const COOKIE: &str = "oxiam-console";
+const PURPOSE: &[u8] = b"oxiam/console-session";
+/// How long a console session lasts (AWS: 12 hours for IAM users).
+pub const LIFETIME: Epoch = 12 * 3600;
+
+/// What the cookie carries. Short field names: it travels with every console request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSession {
+    #[serde(rename = "a")]
+    pub account: String,
+    /// The signed-in IAM user's unique ID; `None` for the account root.
+    #[serde(rename = "u", default)]
+    pub user_id: Option<String>,
+    /// The MFA device the sign-in checked a code against.
+    #[serde(rename = "m", default)]
+    pub mfa: Option<Mfa>,
+    #[serde(rename = "i")]
+    pub issued: Epoch,
+    #[serde(rename = "e")]
+    pub expires: Epoch,
+    /// The CSRF token of this session (hex of 16 random bytes).
+    #[serde(rename = "x")]
+    pub csrf: String,
+    /// The password must be changed before anything else (reset required or expired).
+    #[serde(rename = "r", default)]
+    pub must_change_password: bool,
+}
+
+impl ConsoleSession {
+    pub fn new(account: &str, user_id: Option<String>, mfa: Option<Mfa>, now: Epoch) -> Self {
+        let mut csrf = [0u8; 16];
+        rand::rng().fill_bytes(&mut csrf);
+        ConsoleSession {
+            account: account.to_owned(),
+            user_id,
+            mfa,
+            issued: now,
+            expires: now + LIFETIME,
+            csrf: hex::encode(csrf),
+            must_change_password: false,
+        }
+    }
+
+    /// The cookie value.
+    pub fn seal(&self, app: &App) -> Result<String, ServerError> {
+        let plain = serde_json::to_vec(self)
+            .map_err(|e| ServerError::Internal(format!("encoding a console session: {e}")))?;
+        token::signing_key(app)?.seal_bytes(PURPOSE, &plain)
+    }
+}
+
+/// The session of a request's cookie, if it opens and has not expired.
+pub fn from_request(app: &App, r: &ConsoleRequest) -> Option<ConsoleSession> {
+    let value = r
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='))?;
+    let plain = token::open_bytes(&app.snapshot(), PURPOSE, value).ok()?;
+    let session: ConsoleSession = serde_json::from_slice(&plain).ok()?;
+    (session.expires > app.sts.now().unix_timestamp()).then_some(session)
+}
+
+/// The `Set-Cookie` value for `value` (empty: the cookie is cleared).
+pub fn cookie(value: &str, secure: bool) -> String {
+    let max_age = if value.is_empty() { 0 } else { LIFETIME };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+/// The caller a session acts as: the root, or the IAM user (gone: no caller, the session
+/// ends). With MFA the caller carries a `GetSessionToken`-like session holding the MFA
+/// facts, so policies see `aws:MultiFactorAuthPresent` true; without, it is the user as
+/// with long-term keys (the key absent, where AWS's console would say false).
+pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
+    let state = app.snapshot();
+    state.accounts.get(&s.account)?;
+    let mut caller = match &s.user_id {
+        None => Caller::root(&s.account, ""),
+        Some(id) => {
+            let user = state.user_by_id(id)?;
+            Caller {
+                account: user.account.clone(),
+                arn: user.arn(),
+                user_id: user.id.clone(),
+                kind: CallerKind::User {
+                    name: user.name.clone(),
+                },
+                access_key_id: String::new(),
+                region: String::new(),
+                session: None,
+            }
+        }
+    };
+    if let Some(mfa) = &s.mfa {
+        let principal = match &s.user_id {
+            None => SessionPrincipal::Root,
+            Some(id) => SessionPrincipal::User {
+                user_id: id.clone(),
+            },
+        };
+        let session = Session {
+            account: s.account.clone(),
+            principal,
+            // Not an access key ID: nothing can sign with this session.
+            access_key_id: "console".into(),
+            secret: SecretAccessKey::new(String::new()),
+            issued: s.issued,
+            expires: s.expires,
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            mfa: Some(mfa.clone()),
+            chained: false,
+        };
+        caller.session = Some(Arc::new(OpenedSession::new("", session)));
+    }
+    Some(caller)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    use oxiam_protocol::query::Params;
+
+    fn app() -> Arc<App> {
+        let config = Config {
+            default_account: Some("123456789012".into()),
+            root_password: Some("Root-Pa55word!".into()),
+            ..Config::default()
+        };
+        App::open(config).unwrap().0
+    }
+
+    fn request(cookie: &str) -> ConsoleRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE}={cookie}")).unwrap(),
+        );
+        ConsoleRequest {
+            method: Method::GET,
+            segments: Vec::new(),
+            query: Params::default(),
+            form: Params::default(),
+            headers,
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn a_sealed_session_opens_and_a_tampered_one_does_not() {
+        let app = app();
+        let s = ConsoleSession::new("123456789012", None, None, app.sts.now().unix_timestamp());
+        let sealed = s.seal(&app).unwrap();
+        assert_eq!(from_request(&app, &request(&sealed)), Some(s.clone()));
+        let mut bytes = sealed.into_bytes();
+        let i = bytes.len() / 2;
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert_eq!(from_request(&app, &request(&tampered)), None);
+        assert_eq!(from_request(&app, &request("garbage")), None);
+    }
+
+    #[test]
+    fn a_session_cookie_is_no_session_token_and_expires() {
+        let app = app();
+        let now = app.sts.now().unix_timestamp();
+        let s = ConsoleSession::new("123456789012", None, None, now);
+        let sealed = s.seal(&app).unwrap();
+        // Same keys, other purpose: the STS token opener refuses it.
+        assert!(token::open(&app.snapshot(), &sealed).is_err());
+        let mut old = ConsoleSession::new("123456789012", None, None, now - LIFETIME - 1);
+        old.expires = now - 1;
+        assert_eq!(from_request(&app, &request(&old.seal(&app).unwrap())), None);
+    }
+
+    #[test]
+    fn csrf_tokens_differ_per_session_and_the_caller_is_the_root() {
+        let app = app();
+        let a = ConsoleSession::new("123456789012", None, None, 0);
+        let b = ConsoleSession::new("123456789012", None, None, 0);
+        assert_ne!(a.csrf, b.csrf);
+        assert_eq!(a.csrf.len(), 32);
+        let root = caller(&app, &a).unwrap();
+        assert_eq!(root.arn, "arn:aws:iam::123456789012:root");
+        assert!(root.session.is_none());
+        let unknown = ConsoleSession::new("999999999999", None, None, 0);
+        assert!(caller(&app, &unknown).is_none());
+    }
+
+    #[test]
+    fn cookie_flags() {
+        assert_eq!(
+            cookie("v", false),
+            "oxiam-console=v; Path=/console; HttpOnly; SameSite=Strict; Max-Age=43200"
+        );
+        assert!(cookie("v", true).ends_with("; Secure"));
+        assert!(cookie("", false).contains("Max-Age=0"));
+    }
+}
