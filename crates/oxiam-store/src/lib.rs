@@ -114,6 +114,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Sets (inserts or replaces) one metadata value. Not part of the feed, no sequence bump.
     fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
 
+    /// Every metadata entry, sorted by key (for copying a store, `oxiam migrate`).
+    fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError>;
+
     /// Blocks until the store may hold feed entries after `after`, or at most `timeout`.
     /// Followers call [`Store::changes_since`] after every return, so returning early or
     /// spuriously is always correct; a backend that can notify (PostgreSQL) returns as soon

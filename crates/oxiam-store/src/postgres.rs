@@ -96,6 +96,24 @@ pub enum UrlError {
     Url(String),
 }
 
+/// Why [`PostgresStore::import`] copied nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    #[error(
+        "the target store is not empty (sequence {seq}, {records} records): migrate only into a new schema"
+    )]
+    NotEmpty { seq: u64, records: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<crate::InvalidChange> for ImportError {
+    fn from(e: crate::InvalidChange) -> Self {
+        ImportError::Store(e.into())
+    }
+}
+
 /// The PostgreSQL [`Store`].
 pub struct PostgresStore {
     config: ::postgres::Config,
@@ -218,6 +236,74 @@ impl PostgresStore {
         self.with_conn("dropping the schema", |c| {
             c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
         })
+    }
+
+    /// Copies a whole store into this one, which must be empty (no record, no feed entry, no
+    /// metadata), in one transaction: every record as it is (sealed secrets stay sealed
+    /// under the source's key-encryption key, which the nodes must then use), every
+    /// metadata entry, and the source's sequence, so the copy continues the numbering.
+    ///
+    /// INVARIANT (seq-is-feed-head) holds in the copy: the feed gets one entry at the
+    /// source's sequence that puts every record; a follower that was at an older sequence
+    /// of the source finds the gap and reloads.
+    pub fn import(&self, from: &Loaded, meta: &[(String, String)]) -> Result<(), ImportError> {
+        let puts: Vec<Change> = from.records.iter().cloned().map(Change::Put).collect();
+        let entry = feed::encode(&puts).map_err(|err| StoreError::Backend {
+            operation: "encoding the feed entry",
+            source: Box::new(err),
+        })?;
+        let seq = to_sql_seq(from.seq)?;
+        let mut client = self.connect()?;
+        let mut tx = client.transaction().map_err(backend("importing"))?;
+        let head: i64 = tx
+            .query_one("SELECT seq FROM head WHERE id = 1 FOR UPDATE", &[])
+            .map_err(backend("importing"))?
+            .get(0);
+        let count = |tx: &mut ::postgres::Transaction<'_>, table: &str| -> Result<i64, StoreError> {
+            Ok(tx
+                .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .map_err(backend("importing"))?
+                .get(0))
+        };
+        let (records, entries, metas) = (
+            count(&mut tx, "records")?,
+            count(&mut tx, "feed")?,
+            count(&mut tx, "meta")?,
+        );
+        if head != 0 || records + entries + metas != 0 {
+            return Err(ImportError::NotEmpty {
+                seq: from_sql_seq(head)?,
+                records: u64::try_from(records).unwrap_or(0),
+            });
+        }
+        if from.seq == 0 && !from.records.is_empty() {
+            return Err(StoreError::Corrupt("records at sequence 0".into()).into());
+        }
+        let put = tx
+            .prepare("INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3)")
+            .map_err(backend("importing"))?;
+        for change in &puts {
+            validate_change(change)?;
+            if let Change::Put(r) = change {
+                tx.execute(&put, &[&r.table, &r.key, &r.value])
+                    .map_err(backend("importing"))?;
+            }
+        }
+        for (key, value) in meta {
+            validate_meta_key(key)?;
+            tx.execute("INSERT INTO meta (key, value) VALUES ($1, $2)", &[key, value])
+                .map_err(backend("importing"))?;
+        }
+        if seq > 0 {
+            tx.execute("INSERT INTO feed (seq, changes) VALUES ($1, $2)", &[&seq, &entry])
+                .map_err(backend("importing"))?;
+            tx.execute("UPDATE head SET seq = $1 WHERE id = 1", &[&seq])
+                .map_err(backend("importing"))?;
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.schema])
+                .map_err(backend("importing"))?;
+        }
+        tx.commit().map_err(backend("importing"))?;
+        Ok(())
     }
 
     /// A new connection with `search_path` set to the schema.
@@ -542,6 +628,15 @@ impl Store for PostgresStore {
                 &[&key, &value],
             )
             .map(drop)
+        })
+    }
+
+    fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.with_conn("reading metadata", |c| {
+            Ok(c.query("SELECT key, value FROM meta ORDER BY key COLLATE \"C\"", &[])?
+                .into_iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect())
         })
     }
 
