@@ -17,6 +17,7 @@ mod credentials;
 mod credentials5;
 mod enforcement;
 mod entities;
+mod multinode;
 mod policies;
 mod scenario;
 mod sts;
