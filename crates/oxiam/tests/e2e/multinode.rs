@@ -479,3 +479,66 @@ fn a_node_that_loses_postgresql_keeps_authorizing_fails_writes_and_recovers() {
         "the write that failed on B left nothing behind"
     );
 }
+
+fn migrate(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+        .arg("migrate")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn migrate_copies_a_sqlite_installation_and_refuses_a_used_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Creds::root();
+    let (alice, alice_id, created) = {
+        let s = Server::start(dir.path());
+        let user = s.ok(&root, &["iam", "create-user", "--user-name", "alice"]);
+        s.ok(
+            &root,
+            &[
+                "iam",
+                "put-user-policy",
+                "--user-name",
+                "alice",
+                "--policy-name",
+                "list",
+                "--policy-document",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#,
+            ],
+        );
+        let key = user_key(&s, "alice");
+        s.stop();
+        (
+            key,
+            user["User"]["UserId"].as_str().unwrap().to_owned(),
+            user["User"]["CreateDate"].as_str().unwrap().to_owned(),
+        )
+    };
+    let schema = Schema::new();
+    let db = dir.path().join("oxiam.db");
+    let from = format!("sqlite:{}", db.display());
+    let to = format!("{}?schema={}", pg_url(), schema.name);
+    let out = migrate(&["--from", &from, "--to", &to]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The node runs with the source's KEK: the sealed secret still verifies.
+    let kek = std::fs::read_to_string(dir.path().join("kek")).unwrap();
+    let node = Server::start_with(&["--store", &to, "--kek", kek.trim()], true, None);
+    let user = node.ok(&root, &["iam", "get-user", "--user-name", "alice"]);
+    assert_eq!(user["User"]["UserId"], alice_id.as_str());
+    assert_eq!(user["User"]["CreateDate"], created.as_str());
+    node.ok(&alice, LIST_USERS);
+    node.ok(&root, &["iam", "create-user", "--user-name", "after-migration"]);
+
+    let again = migrate(&["--from", &from, "--to", &to]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let missing = migrate(&["--from", "sqlite:/nonexistent/oxiam.db", "--to", &to]);
+    assert!(!missing.status.success());
+}
