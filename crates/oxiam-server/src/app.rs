@@ -248,7 +248,11 @@ impl App {
             Ok(true)
         })?;
         if !created {
-            let theirs = self.snapshot().settings.get(DEFAULT_ACCOUNT).map(|s| s.value.clone());
+            let theirs = self
+                .snapshot()
+                .settings
+                .get(DEFAULT_ACCOUNT)
+                .map(|s| s.value.clone());
             return match theirs {
                 Some(id) if id == account => Ok(None),
                 _ => Err(ServerError::Internal(
@@ -487,7 +491,8 @@ impl App {
                         Ok(()) => backoff = Duration::ZERO,
                         Err(e) => {
                             tracing::debug!(error = %e, "following the store failed; retrying");
-                            backoff = (backoff * 2).clamp(Duration::from_millis(50), MAX_FOLLOW_BACKOFF);
+                            backoff =
+                                (backoff * 2).clamp(Duration::from_millis(50), MAX_FOLLOW_BACKOFF);
                             std::thread::sleep(backoff);
                         }
                     }
@@ -502,7 +507,10 @@ impl App {
 
     /// The shared store's address without secrets (`None` for SQLite).
     pub fn store_description(&self) -> Option<String> {
-        self.config.store_url.as_ref().map(|_| format!("{:?}", self.store))
+        self.config
+            .store_url
+            .as_ref()
+            .map(|_| format!("{:?}", self.store))
     }
 
     /// Whether the store is reachable, and the sequence this node serves.

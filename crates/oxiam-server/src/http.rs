@@ -63,7 +63,11 @@ async fn health(State(app): State<Arc<App>>) -> String {
     format!(
         "{}\nstore: {}\nseq: {}\n",
         if status.reachable { "ok" } else { "degraded" },
-        if status.reachable { "reachable" } else { "unreachable" },
+        if status.reachable {
+            "reachable"
+        } else {
+            "unreachable"
+        },
         status.seq
     )
 }

@@ -259,12 +259,13 @@ impl PostgresStore {
             .query_one("SELECT seq FROM head WHERE id = 1 FOR UPDATE", &[])
             .map_err(backend("importing"))?
             .get(0);
-        let count = |tx: &mut ::postgres::Transaction<'_>, table: &str| -> Result<i64, StoreError> {
-            Ok(tx
-                .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-                .map_err(backend("importing"))?
-                .get(0))
-        };
+        let count =
+            |tx: &mut ::postgres::Transaction<'_>, table: &str| -> Result<i64, StoreError> {
+                Ok(tx
+                    .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                    .map_err(backend("importing"))?
+                    .get(0))
+            };
         let (records, entries, metas) = (
             count(&mut tx, "records")?,
             count(&mut tx, "feed")?,
@@ -291,12 +292,18 @@ impl PostgresStore {
         }
         for (key, value) in meta {
             validate_meta_key(key)?;
-            tx.execute("INSERT INTO meta (key, value) VALUES ($1, $2)", &[key, value])
-                .map_err(backend("importing"))?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)",
+                &[key, value],
+            )
+            .map_err(backend("importing"))?;
         }
         if seq > 0 {
-            tx.execute("INSERT INTO feed (seq, changes) VALUES ($1, $2)", &[&seq, &entry])
-                .map_err(backend("importing"))?;
+            tx.execute(
+                "INSERT INTO feed (seq, changes) VALUES ($1, $2)",
+                &[&seq, &entry],
+            )
+            .map_err(backend("importing"))?;
             tx.execute("UPDATE head SET seq = $1 WHERE id = 1", &[&seq])
                 .map_err(backend("importing"))?;
             tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.schema])
@@ -480,7 +487,10 @@ fn migrate(client: &mut Client, schema: &str) -> Result<(), StoreError> {
         }
         .into());
     }
-    for (version, sql) in (1..).zip(MIGRATIONS.iter()).skip_while(|(v, _)| *v <= found) {
+    for (version, sql) in (1..)
+        .zip(MIGRATIONS.iter())
+        .skip_while(|(v, _)| *v <= found)
+    {
         tx.batch_execute(sql).map_err(step(version))?;
         tx.execute(
             "INSERT INTO schema_version (id, version) VALUES (1, $1)
@@ -509,7 +519,9 @@ impl Store for PostgresStore {
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()?;
-            let seq: i64 = tx.query_one("SELECT seq FROM head WHERE id = 1", &[])?.get(0);
+            let seq: i64 = tx
+                .query_one("SELECT seq FROM head WHERE id = 1", &[])?
+                .get(0);
             let records = tx
                 .query("SELECT tbl, key, value FROM records", &[])?
                 .into_iter()
@@ -614,8 +626,10 @@ impl Store for PostgresStore {
 
     fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.with_conn("reading metadata", |c| {
-            Ok(c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
-                .map(|row| row.get(0)))
+            Ok(
+                c.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+                    .map(|row| row.get(0)),
+            )
         })
     }
 
@@ -633,10 +647,13 @@ impl Store for PostgresStore {
 
     fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.with_conn("reading metadata", |c| {
-            Ok(c.query("SELECT key, value FROM meta ORDER BY key COLLATE \"C\"", &[])?
-                .into_iter()
-                .map(|row| (row.get(0), row.get(1)))
-                .collect())
+            Ok(c.query(
+                "SELECT key, value FROM meta ORDER BY key COLLATE \"C\"",
+                &[],
+            )?
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
         })
     }
 
@@ -666,7 +683,11 @@ impl Store for PostgresStore {
 /// Slack for telling a timeout from an iterator that ended because its connection did.
 const EARLY: Duration = Duration::from_millis(20);
 
-fn await_notification(client: &mut Client, schema: &str, timeout: Duration) -> Result<(), StoreError> {
+fn await_notification(
+    client: &mut Client,
+    schema: &str,
+    timeout: Duration,
+) -> Result<(), StoreError> {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -722,10 +743,7 @@ mod tests {
         assert!(matches!(parse_url("sqlite:x.db"), Err(UrlError::Scheme)));
         for bad in ["Upper", "1st", "a-b", "a\"b", ""] {
             let url = format!("postgres://h/db?schema={bad}");
-            assert!(
-                matches!(parse_url(&url), Err(UrlError::Schema(_))),
-                "{bad}"
-            );
+            assert!(matches!(parse_url(&url), Err(UrlError::Schema(_))), "{bad}");
         }
         let long = "s".repeat(64);
         assert!(parse_url(&format!("postgres://h/db?schema={long}")).is_err());

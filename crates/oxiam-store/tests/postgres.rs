@@ -103,8 +103,8 @@ fn conformance() {
 #[test]
 fn the_unreachable_server_is_an_error_not_a_hang() {
     // Port 1 on loopback: nothing listens there.
-    let err = PostgresStore::open("postgres://postgres@127.0.0.1:1/test?schema=t_nobody")
-        .unwrap_err();
+    let err =
+        PostgresStore::open("postgres://postgres@127.0.0.1:1/test?schema=t_nobody").unwrap_err();
     assert!(
         matches!(err, StoreError::Backend { .. }),
         "{}",
@@ -236,13 +236,17 @@ fn a_commit_on_another_store_wakes_a_waiter() {
     let schema = Schema::new();
     let (writer, follower) = (schema.open(), schema.open());
     // The first call connects the listener and returns: the caller polls then.
-    follower.wait_for_changes(0, Duration::from_secs(1)).unwrap();
+    follower
+        .wait_for_changes(0, Duration::from_secs(1))
+        .unwrap();
     std::thread::scope(|s| {
         let waiter = s.spawn(|| {
             // Wait until woken by a notification for this schema: a timeout alone would not
             // make the change visible before the commit below, so loop on the feed.
             loop {
-                follower.wait_for_changes(0, Duration::from_secs(30)).unwrap();
+                follower
+                    .wait_for_changes(0, Duration::from_secs(30))
+                    .unwrap();
                 if !follower.changes_since(0).unwrap().is_empty() {
                     return;
                 }
@@ -279,6 +283,8 @@ fn killed_connections_are_replaced_and_the_listener_reconnects() {
     assert_eq!(store.commit(1, &[put("user", "AIDA2", b"bob")]).unwrap(), 2);
     // The listener reports its loss (or returns), and the next wait reconnects it.
     let _ = store.wait_for_changes(2, Duration::from_millis(100));
-    store.wait_for_changes(2, Duration::from_millis(100)).unwrap();
+    store
+        .wait_for_changes(2, Duration::from_millis(100))
+        .unwrap();
     assert_eq!(store.changes_since(1).unwrap().len(), 1);
 }

@@ -116,7 +116,10 @@ fn outcome(node: &Server, creds: &Creds, args: &[&str]) -> Result<(), String> {
 }
 
 fn user_key(node: &Server, user: &str) -> Creds {
-    let k = node.ok(&Creds::root(), &["iam", "create-access-key", "--user-name", user]);
+    let k = node.ok(
+        &Creds::root(),
+        &["iam", "create-access-key", "--user-name", user],
+    );
     Creds {
         key: k["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
         secret: k["AccessKey"]["SecretAccessKey"]
@@ -149,7 +152,14 @@ fn writes_through_one_node_are_enforced_on_the_others() {
     a.ok(&root, &["iam", "create-user", "--user-name", "bob"]);
     a.ok(
         &root,
-        &["iam", "attach-user-policy", "--user-name", "bob", "--policy-arn", &policy_arn],
+        &[
+            "iam",
+            "attach-user-policy",
+            "--user-name",
+            "bob",
+            "--policy-arn",
+            &policy_arn,
+        ],
     );
     let bob = user_key(&a, "bob");
 
@@ -161,7 +171,14 @@ fn writes_through_one_node_are_enforced_on_the_others() {
 
     a.ok(
         &root,
-        &["iam", "detach-user-policy", "--user-name", "bob", "--policy-arn", &policy_arn],
+        &[
+            "iam",
+            "detach-user-policy",
+            "--user-name",
+            "bob",
+            "--policy-arn",
+            &policy_arn,
+        ],
     );
     for node in [&b, &c] {
         eventually("the detached policy on another node", || {
@@ -171,7 +188,14 @@ fn writes_through_one_node_are_enforced_on_the_others() {
 
     a.ok(
         &root,
-        &["iam", "attach-user-policy", "--user-name", "bob", "--policy-arn", &policy_arn],
+        &[
+            "iam",
+            "attach-user-policy",
+            "--user-name",
+            "bob",
+            "--policy-arn",
+            &policy_arn,
+        ],
     );
     eventually("the re-attached policy on B", || {
         outcome(&b, &bob, LIST_USERS).is_ok()
@@ -198,16 +222,29 @@ fn writes_through_one_node_are_enforced_on_the_others() {
     // Deleting the user (after its key and attachment, as IAM requires) on A.
     a.ok(
         &root,
-        &["iam", "delete-access-key", "--user-name", "bob", "--access-key-id", &bob.key],
+        &[
+            "iam",
+            "delete-access-key",
+            "--user-name",
+            "bob",
+            "--access-key-id",
+            &bob.key,
+        ],
     );
     a.ok(
         &root,
-        &["iam", "detach-user-policy", "--user-name", "bob", "--policy-arn", &policy_arn],
+        &[
+            "iam",
+            "detach-user-policy",
+            "--user-name",
+            "bob",
+            "--policy-arn",
+            &policy_arn,
+        ],
     );
     a.ok(&root, &["iam", "delete-user", "--user-name", "bob"]);
     eventually("the deleted user on C", || {
-        outcome(&c, &root, &["iam", "get-user", "--user-name", "bob"])
-            == Err("NoSuchEntity".into())
+        outcome(&c, &root, &["iam", "get-user", "--user-name", "bob"]) == Err("NoSuchEntity".into())
     });
 }
 
@@ -226,7 +263,9 @@ fn racing_writes_on_different_nodes_keep_iams_invariants() {
                 .iter()
                 .map(|node| {
                     let (root, name) = (&root, &name);
-                    s.spawn(move || outcome(node, root, &["iam", "create-user", "--user-name", name]))
+                    s.spawn(move || {
+                        outcome(node, root, &["iam", "create-user", "--user-name", name])
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -252,7 +291,11 @@ fn racing_writes_on_different_nodes_keep_iams_invariants() {
             .map(|node| {
                 let root = &root;
                 s.spawn(move || {
-                    outcome(node, root, &["iam", "create-access-key", "--user-name", "carol"])
+                    outcome(
+                        node,
+                        root,
+                        &["iam", "create-access-key", "--user-name", "carol"],
+                    )
                 })
             })
             .collect();
@@ -283,16 +326,23 @@ fn a_restarted_node_catches_up_and_sts_tokens_work_on_every_node() {
     // A session token issued by A verifies on B (same KEK, STS keys in the store).
     let session = a.ok(&dave, &["sts", "get-session-token"]);
     let temp = Creds {
-        key: session["Credentials"]["AccessKeyId"].as_str().unwrap().to_owned(),
+        key: session["Credentials"]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         secret: session["Credentials"]["SecretAccessKey"]
             .as_str()
             .unwrap()
             .to_owned(),
     };
-    let token = session["Credentials"]["SessionToken"].as_str().unwrap().to_owned();
+    let token = session["Credentials"]["SessionToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut who = serde_json::Value::Null;
     eventually("A's session token accepted on B", || {
-        let (status, out, _) = b.aws_with_token(&temp, Some(&token), &["sts", "get-caller-identity"]);
+        let (status, out, _) =
+            b.aws_with_token(&temp, Some(&token), &["sts", "get-caller-identity"]);
         if status == 0 {
             who = serde_json::from_str(&out).unwrap();
         }
@@ -331,13 +381,15 @@ fn terminated_database_connections_are_replaced() {
     // Reads come from the snapshot; the first write retries on a fresh connection (or, if
     // it raced the termination, fails with ServiceFailure and the next one goes through).
     b.ok(&root, &["iam", "get-user", "--user-name", "gina"]);
-    eventually("a write through B after the termination", || {
-        match outcome(&b, &root, &["iam", "create-user", "--user-name", "hank"]) {
-            Ok(()) => true,
-            Err(code) => {
-                assert_eq!(code, "ServiceFailure");
-                false
-            }
+    eventually("a write through B after the termination", || match outcome(
+        &b,
+        &root,
+        &["iam", "create-user", "--user-name", "hank"],
+    ) {
+        Ok(()) => true,
+        Err(code) => {
+            assert_eq!(code, "ServiceFailure");
+            false
         }
     });
     // B's listener reconnected: A sees B's write, B sees A's.
@@ -372,7 +424,9 @@ impl Relay {
                     drop(client);
                     continue;
                 }
-                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
                 let mut open = open2.lock().unwrap();
                 open.push(client.try_clone().unwrap());
                 open.push(server.try_clone().unwrap());
@@ -464,10 +518,22 @@ fn a_node_that_loses_postgresql_keeps_authorizing_fails_writes_and_recovers() {
     );
     // A, still connected, changes things meanwhile.
     a.ok(&root, &["iam", "create-user", "--user-name", "kim"]);
-    a.ok(&root, &["iam", "delete-user-policy", "--user-name", "jo", "--policy-name", "list"]);
+    a.ok(
+        &root,
+        &[
+            "iam",
+            "delete-user-policy",
+            "--user-name",
+            "jo",
+            "--policy-name",
+            "list",
+        ],
+    );
 
     relay.restore();
-    eventually("B reachable again", || health(&b).contains("store: reachable"));
+    eventually("B reachable again", || {
+        health(&b).contains("store: reachable")
+    });
     eventually("A's changes made during the outage on B", || {
         outcome(&b, &jo, LIST_USERS) == Err("AccessDenied".into())
             && outcome(&b, &root, &["iam", "get-user", "--user-name", "kim"]).is_ok()
@@ -521,7 +587,11 @@ fn migrate_copies_a_sqlite_installation_and_refuses_a_used_target() {
     let from = format!("sqlite:{}", db.display());
     let to = format!("{}?schema={}", pg_url(), schema.name);
     let out = migrate(&["--from", &from, "--to", &to]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The node runs with the source's KEK: the sealed secret still verifies.
     let kek = std::fs::read_to_string(dir.path().join("kek")).unwrap();
@@ -530,7 +600,10 @@ fn migrate_copies_a_sqlite_installation_and_refuses_a_used_target() {
     assert_eq!(user["User"]["UserId"], alice_id.as_str());
     assert_eq!(user["User"]["CreateDate"], created.as_str());
     node.ok(&alice, LIST_USERS);
-    node.ok(&root, &["iam", "create-user", "--user-name", "after-migration"]);
+    node.ok(
+        &root,
+        &["iam", "create-user", "--user-name", "after-migration"],
+    );
 
     let again = migrate(&["--from", &from, "--to", &to]);
     assert!(!again.status.success());
