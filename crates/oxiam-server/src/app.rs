@@ -824,4 +824,36 @@ mod tests {
         assert_eq!(state.settings["from-one"].value, "saw-two=true");
         assert!(state.settings.contains_key("from-two"));
     }
+
+    #[test]
+    fn a_follower_applies_another_nodes_commits_without_a_write_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let follower = two.spawn_follower().unwrap();
+        one.write(|tx| tx.put(setting("from-one", "1"))).unwrap();
+        wait_for("the follower to apply one's commit", || {
+            two.snapshot().settings.contains_key("from-one")
+        });
+        assert_eq!(two.snapshot().seq, one.snapshot().seq);
+        assert!(two.store_status().reachable);
+        follower.stop();
+        // After the follower stopped, two's own write still lands on top of everything.
+        two.write(|tx| tx.put(setting("from-two", "1"))).unwrap();
+        one.follow().unwrap();
+        assert!(one.snapshot().settings.contains_key("from-two"));
+    }
+
+    #[test]
+    fn a_failing_store_shows_in_the_status_and_recovers() {
+        let store = Faulty::new(SqliteStore::open_in_memory().unwrap());
+        let app = open(store.clone());
+        store.fail.store(true, Ordering::SeqCst);
+        assert!(app.write(|tx| tx.put(setting("lost", "1"))).is_err());
+        assert!(!app.store_status().reachable);
+        store.fail.store(false, Ordering::SeqCst);
+        app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
+        assert!(app.store_status().reachable);
+    }
 }
