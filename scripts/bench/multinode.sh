@@ -54,7 +54,7 @@ run() { "$load" --access-key "$key" --secret "$secret" "$@"; }
 
 echo "# oxiam multi-node benchmark — $(date -u +%FT%TZ), $(nproc) cores, $(git rev-parse --short HEAD)"
 start_node 0
-run --endpoint "127.0.0.1:$base" get-caller-identity --seconds "$seconds" --connections 16
+run --endpoint "127.0.0.1:$base" get-caller-identity --seconds "$seconds" --connections 48
 start_node 1
 start_node 2
 all="127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))"
