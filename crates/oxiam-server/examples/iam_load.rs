@@ -14,7 +14,13 @@
 //!   assume-role   --seconds S                                   STS AssumeRole of a role trusting the
 //!                                                               caller (created if missing), new
 //!                                                               session name each call
+//!   get-caller-identity --seconds S                             sts:GetCallerIdentity (authn only)
+//!   propagation   --count N                                     CreateUser on the first endpoint,
+//!                                                               then GetUser on the second until
+//!                                                               it answers: the delay distribution
 //! options: --connections C (default 16)
+//! --endpoint takes a comma-separated list: connections go round-robin over the endpoints
+//! (several nodes of one deployment).
 //! ```
 //!
 //! Every response is checked: a non-200 answer counts as an error and the first few are
@@ -107,10 +113,20 @@ struct Conn {
 
 impl Conn {
     fn open(args: &Args) -> std::io::Result<Conn> {
-        let stream = TcpStream::connect(&args.endpoint)?;
+        Conn::open_nth(args, 0)
+    }
+
+    /// A connection to endpoint `n` modulo the number of endpoints.
+    fn open_nth(args: &Args, n: usize) -> std::io::Result<Conn> {
+        let endpoints: Vec<&str> = args.endpoint.split(',').collect();
+        let endpoint = endpoints
+            .get(n % endpoints.len().max(1))
+            .copied()
+            .unwrap_or_default();
+        let stream = TcpStream::connect(endpoint)?;
         stream.set_nodelay(true)?;
         Ok(Conn {
-            host: args.endpoint.clone(),
+            host: endpoint.to_owned(),
             service: if args.mode == "assume-role" {
                 "sts"
             } else {
@@ -223,12 +239,13 @@ fn run(
 ) -> Result<(), String> {
     let started = Instant::now();
     let printed = AtomicUsize::new(0);
+    let (next, work, check, printed) = (&next, &work, &check, &printed);
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..args.connections)
-            .map(|_| {
-                s.spawn(|| {
+            .map(|i| {
+                s.spawn(move || {
                     let mut tally = Tally::default();
-                    let Ok(mut conn) = Conn::open(args) else {
+                    let Ok(mut conn) = Conn::open_nth(args, i) else {
                         tally.errors += 1;
                         return tally;
                     };
@@ -255,7 +272,7 @@ fn run(
                                 if e.starts_with("HTTP") {
                                     continue;
                                 }
-                                match Conn::open(args) {
+                                match Conn::open_nth(args, i) {
                                     Ok(c) => conn = c,
                                     Err(_) => return tally,
                                 }
@@ -570,6 +587,92 @@ fn go(args: &Args) -> Result<(), String> {
                 },
             )
         }
+        "get-caller-identity" => run_sts(args),
+        "propagation" => propagation(args),
         other => Err(format!("unknown mode {other}")),
     }
+}
+
+/// sts:GetCallerIdentity for `--seconds`: authentication only, the cheapest signed call.
+fn run_sts(args: &Args) -> Result<(), String> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.seconds);
+    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..args.connections)
+            .map(|i| {
+                s.spawn(move || {
+                    let mut conn = Conn::open_nth(args, i).map_err(|e| e.to_string())?;
+                    let mut done = 0;
+                    while Instant::now() < deadline {
+                        let (status, body) =
+                            conn.call_service("Action=GetCallerIdentity", "sts")?;
+                        if status != 200 || !body.contains("<Arn>") {
+                            return Err(format!("GetCallerIdentity: HTTP {status}: {body}"));
+                        }
+                        done += 1;
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+            .collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut ok = 0;
+    for r in results {
+        ok += r?;
+    }
+    println!(
+        "GetCallerIdentity: {ok} ok in {elapsed:.2} s = {:.0} requests/s ({} connections over {})",
+        ok as f64 / elapsed,
+        args.connections,
+        args.endpoint
+    );
+    Ok(())
+}
+
+/// CreateUser on the first endpoint, then GetUser on the second until it answers 200:
+/// how long a write takes to be served by another node.
+fn propagation(args: &Args) -> Result<(), String> {
+    let mut writer = Conn::open_nth(args, 0).map_err(|e| e.to_string())?;
+    let mut reader = Conn::open_nth(args, 1).map_err(|e| e.to_string())?;
+    let run = rand::random::<u32>();
+    let mut delays_us = Vec::with_capacity(args.count);
+    for n in 0..args.count {
+        let name = format!("prop-{run:08x}-{n:05}");
+        let (status, body) = writer.call(&format!("Action=CreateUser&UserName={name}"))?;
+        if status != 200 {
+            return Err(format!("CreateUser: HTTP {status}: {body}"));
+        }
+        let written = Instant::now();
+        loop {
+            let (status, _) = reader.call(&format!("Action=GetUser&UserName={name}"))?;
+            if status == 200 {
+                break;
+            }
+            if written.elapsed() > Duration::from_secs(10) {
+                return Err(format!(
+                    "{name} not visible on the second endpoint after 10 s"
+                ));
+            }
+        }
+        delays_us.push(u64::try_from(written.elapsed().as_micros()).unwrap_or(u64::MAX));
+    }
+    delays_us.sort_unstable();
+    let pct = |p: f64| {
+        let i = ((delays_us.len() as f64 - 1.0) * p).round() as usize;
+        delays_us.get(i).copied().unwrap_or(0) as f64 / 1000.0
+    };
+    println!(
+        "propagation over {} writes: ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}",
+        delays_us.len(),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
+    Ok(())
 }

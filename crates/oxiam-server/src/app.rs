@@ -1,12 +1,24 @@
-//! The running service: the published snapshot, the store behind it and the one write path.
+//! The running service: the published snapshot, the store behind it and the one write path,
+//! and the follower that applies other nodes' commits to the snapshot.
+//!
+//! # Several nodes on one store
+//! Every node keeps the whole state in memory and commits on top of the sequence it knows
+//! (see `oxiam_store`). Other nodes' commits reach this node two ways: a commit of ours that
+//! conflicts catches up before its handler re-runs, and the [`Follower`] thread applies the
+//! feed in order as soon as the store says there is something new (PostgreSQL's NOTIFY;
+//! SQLite is polled). While the store is unreachable, requests that the snapshot answers
+//! (authentication, authorization, reads) go on from the last snapshot, writes fail with
+//! ServiceFailure, [`App::store_status`] says so, and the follower keeps retrying.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use oxiam_sigv4::{SecretAccessKey, SigningKeyCache};
 use oxiam_store::crypto::Kek;
-use oxiam_store::{Change, SqliteStore, Store, StoreError};
+use oxiam_store::{Change, PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::config::Config;
 use crate::error::ServerError;
@@ -22,6 +34,10 @@ const FAILURES_KEPT: usize = 64;
 /// transaction as that account and its root key, so a crash cannot leave one without the
 /// other (and a restart never creates a second account).
 const DEFAULT_ACCOUNT: &str = "default_account";
+/// The longest the follower waits for a change notification before polling the feed anyway.
+const FOLLOW_WAIT: Duration = Duration::from_secs(1);
+/// The follower's longest pause between attempts while the store is unreachable.
+const MAX_FOLLOW_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Credentials created on first start, shown to the operator once.
 #[derive(Debug)]
@@ -82,6 +98,41 @@ pub struct App {
     pub audit: crate::authorization::audit::AuditLog,
     /// The address the listener is bound to (set once serving; port 0 resolved).
     pub bound: std::sync::OnceLock<std::net::SocketAddr>,
+    /// Whether the last store operation reached the store (see [`App::store_status`]).
+    store_reachable: AtomicBool,
+}
+
+/// What the health endpoint reports about the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStatus {
+    /// False after a store operation failed, until one succeeds again.
+    pub reachable: bool,
+    /// The sequence of the published snapshot.
+    pub seq: u64,
+}
+
+/// The background thread that applies other nodes' commits (see [`App::spawn_follower`]).
+/// Stopped and joined by [`Follower::stop`]; dropping it only asks it to stop.
+#[derive(Debug)]
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Follower {
+    /// Stops the thread and waits for it (at most one wait for changes, about a second).
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 impl App {
@@ -97,9 +148,25 @@ impl App {
     }
 
     /// Opens the store (creating it and the default account on first start).
+    ///
+    /// With a PostgreSQL `store_url`, the key-encryption key must come from the
+    /// configuration (`kek_base64`): every node must hold the same one, and a key file made
+    /// by one node would not be on the others.
     pub fn open(config: Config) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
-        let (store, kek): (Arc<dyn Store>, Kek) = match &config.data_dir {
-            Some(dir) => {
+        let (store, kek): (Arc<dyn Store>, Kek) = match (&config.store_url, &config.data_dir) {
+            (Some(url), _) => {
+                let Some(b64) = &config.kek_base64 else {
+                    return Err(ServerError::Internal(
+                        "a PostgreSQL store needs the key-encryption key from --kek or \
+                         OXIAM_KEK (base64 of 32 bytes), the same on every node"
+                            .into(),
+                    ));
+                };
+                let kek = Kek::from_base64(b64)
+                    .map_err(|e| ServerError::Internal(format!("key-encryption key: {e}")))?;
+                (Arc::new(PostgresStore::open(url)?), kek)
+            }
+            (None, Some(dir)) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     ServerError::Internal(format!(
                         "cannot create data directory {}: {e}",
@@ -113,7 +180,7 @@ impl App {
                 .map_err(|e| ServerError::Internal(format!("key-encryption key: {e}")))?;
                 (Arc::new(SqliteStore::open(&dir.join("oxiam.db"))?), kek)
             }
-            None => (Arc::new(SqliteStore::open_in_memory()?), Kek::generate()),
+            (None, None) => (Arc::new(SqliteStore::open_in_memory()?), Kek::generate()),
         };
         Self::with_store(config, store, kek)
     }
@@ -159,6 +226,7 @@ impl App {
             sts: crate::sts::runtime::Runtime::default(),
             audit,
             bound: std::sync::OnceLock::new(),
+            store_reachable: AtomicBool::new(true),
         });
         if let Some(path) = &app.config.oidc_ca_file {
             let pem = std::fs::read(path).map_err(|e| {
@@ -171,12 +239,14 @@ impl App {
         }
         let first = match existing {
             Some(_) => None,
-            None => Some(app.create_default_account()?),
+            None => app.create_default_account()?,
         };
         Ok((app, first))
     }
 
-    fn create_default_account(&self) -> Result<FirstStart, ServerError> {
+    /// Creates the default account, or returns `None` when another node sharing the store
+    /// created one first (then it must be the same account: an error otherwise).
+    fn create_default_account(&self) -> Result<Option<FirstStart>, ServerError> {
         let account = self.default_account.clone();
         let key_id = self
             .config
@@ -198,7 +268,10 @@ impl App {
         );
         let root_hash = crate::iam::passwords::PasswordHash::new(root_password.expose())?;
         let (acct, kid) = (account.clone(), key_id.clone());
-        self.write(move |tx| {
+        let created = self.write(move |tx| {
+            if tx.state().settings.contains_key(DEFAULT_ACCOUNT) {
+                return Ok(false);
+            }
             tx.put(Setting {
                 name: DEFAULT_ACCOUNT.to_owned(),
                 value: acct.clone(),
@@ -216,14 +289,30 @@ impl App {
                 status: KeyStatus::Active,
                 created: now_epoch(),
                 secret: secret_for_tx.clone(),
-            })
+            })?;
+            Ok(true)
         })?;
-        Ok(FirstStart {
+        if !created {
+            let theirs = self
+                .snapshot()
+                .settings
+                .get(DEFAULT_ACCOUNT)
+                .map(|s| s.value.clone());
+            return match theirs {
+                Some(id) if id == account => Ok(None),
+                _ => Err(ServerError::Internal(
+                    "another node created the default account at the same time; start this \
+                     node again to use it"
+                        .into(),
+                )),
+            };
+        }
+        Ok(Some(FirstStart {
             account,
             access_key_id: key_id,
             secret_access_key: secret,
             root_password,
-        })
+        }))
     }
 
     /// The current snapshot. Cheap; never blocks.
@@ -319,6 +408,10 @@ impl App {
         let produced = Arc::clone(&w.head);
         drop(w);
         let committed = self.store.commit(base, &batch);
+        match &committed {
+            Ok(_) | Err(StoreError::Conflict { .. }) => self.note_store(true, None),
+            Err(e) => self.note_store(false, Some(e)),
+        }
         let mut w = self.lock_writer()?;
         w.flushing = false;
         let outcome = match committed {
@@ -356,17 +449,140 @@ impl App {
     }
 
     /// Applies what other writers committed since our durable state and makes it the head.
+    /// Only while no batch is open or flushing: their changes were computed on the head this
+    /// replaces.
     fn catch_up(&self, w: &mut Writer) -> Result<(), ServerError> {
         let mut next = State::clone(&self.snapshot());
-        for (seq, changes) in self.store.changes_since(w.durable_seq)? {
-            apply_changes(&mut next, &changes, &self.kek)?;
-            next.seq = seq;
+        match self.store.changes_since(w.durable_seq) {
+            Ok(entries) => {
+                for (seq, changes) in entries {
+                    apply_changes(&mut next, &changes, &self.kek)?;
+                    next.seq = seq;
+                }
+            }
+            // Too far behind to replay: start over from the whole store.
+            Err(StoreError::FeedTruncated { .. }) => {
+                let loaded = self.store.load_all()?;
+                next = State::from_records(&loaded.records, loaded.seq, &self.kek)?;
+            }
+            Err(e) => return Err(e.into()),
         }
         w.durable_seq = next.seq;
         let next = Arc::new(next);
         w.head = Arc::clone(&next);
         self.state.store(next);
         Ok(())
+    }
+
+    /// Applies other nodes' commits to the published snapshot, if there are any. Cheap when
+    /// there are none: one feed query, no lock. Leaves the catching up to the write path
+    /// while a batch of this node's is being built or committed (that commit conflicts and
+    /// catches up itself, or it succeeds and the next call finds the rest).
+    pub fn follow(&self) -> Result<(), ServerError> {
+        let seen = self.snapshot().seq;
+        match self.store.changes_since(seen) {
+            Ok(entries) if entries.is_empty() => {
+                self.note_store(true, None);
+                return Ok(());
+            }
+            Ok(_) | Err(StoreError::FeedTruncated { .. }) => self.note_store(true, None),
+            Err(e) => {
+                self.note_store(false, Some(&e));
+                return Err(e.into());
+            }
+        }
+        let mut w = self.lock_writer()?;
+        if w.flushing || !w.batch.is_empty() || w.durable_seq != seen {
+            return Ok(());
+        }
+        let caught_up = self.catch_up(&mut w);
+        drop(w);
+        self.flushed.notify_all();
+        caught_up
+    }
+
+    /// Whether this node follows other writers: every store but a private in-memory one.
+    pub fn has_other_writers(&self) -> bool {
+        self.config.store_url.is_some() || self.config.data_dir.is_some()
+    }
+
+    /// Starts the thread that applies other nodes' commits as they land: it waits on
+    /// [`Store::wait_for_changes`] (at most [`FOLLOW_WAIT`], so a missed notification costs
+    /// one wait) and calls [`App::follow`]; while the store is unreachable it retries with
+    /// a short backoff.
+    pub fn spawn_follower(self: &Arc<Self>) -> Result<Follower, ServerError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let app = Arc::clone(self);
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("oxiam-follower".into())
+            .spawn(move || {
+                let mut backoff = Duration::ZERO;
+                while !stopping.load(Ordering::SeqCst) {
+                    let seq = app.snapshot().seq;
+                    let followed = app
+                        .store
+                        .wait_for_changes(seq, FOLLOW_WAIT)
+                        .map_err(|e| {
+                            app.note_store(false, Some(&e));
+                            ServerError::from(e)
+                        })
+                        .and_then(|()| {
+                            if stopping.load(Ordering::SeqCst) {
+                                return Ok(());
+                            }
+                            app.follow()
+                        });
+                    match followed {
+                        Ok(()) => backoff = Duration::ZERO,
+                        Err(e) => {
+                            tracing::debug!(error = %e, "following the store failed; retrying");
+                            backoff =
+                                (backoff * 2).clamp(Duration::from_millis(50), MAX_FOLLOW_BACKOFF);
+                            std::thread::sleep(backoff);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| ServerError::Internal(format!("cannot start the follower thread: {e}")))?;
+        Ok(Follower {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The shared store's address without secrets (`None` for SQLite).
+    pub fn store_description(&self) -> Option<String> {
+        self.config
+            .store_url
+            .as_ref()
+            .map(|_| format!("{:?}", self.store))
+    }
+
+    /// Whether the store is reachable, and the sequence this node serves.
+    pub fn store_status(&self) -> StoreStatus {
+        StoreStatus {
+            reachable: self.store_reachable.load(Ordering::SeqCst),
+            seq: self.snapshot().seq,
+        }
+    }
+
+    /// Records whether a store operation reached the store; logs each change of state once.
+    fn note_store(&self, reachable: bool, error: Option<&StoreError>) {
+        if self.store_reachable.swap(reachable, Ordering::SeqCst) == reachable {
+            return;
+        }
+        let seq = self.snapshot().seq;
+        if reachable {
+            tracing::info!(seq, "store reachable again");
+        } else {
+            let error = error.map(|e| error_chain(e)).unwrap_or_default();
+            tracing::warn!(
+                seq,
+                error,
+                "store unreachable: authentication and authorization go on from the snapshot at this sequence; writes fail until it returns"
+            );
+        }
     }
 
     /// Wipes every record and recreates the default account (dev mode's reset).
@@ -479,6 +695,18 @@ impl App {
     }
 }
 
+/// An error with its sources, for logs (store errors keep the driver's reason in a source).
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -551,6 +779,9 @@ mod tests {
         }
         fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
             self.inner.put_meta(key, value)
+        }
+        fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError> {
+            self.inner.list_meta()
         }
     }
 
@@ -679,5 +910,37 @@ mod tests {
         let state = one.snapshot();
         assert_eq!(state.settings["from-one"].value, "saw-two=true");
         assert!(state.settings.contains_key("from-two"));
+    }
+
+    #[test]
+    fn a_follower_applies_another_nodes_commits_without_a_write_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let follower = two.spawn_follower().unwrap();
+        one.write(|tx| tx.put(setting("from-one", "1"))).unwrap();
+        wait_for("the follower to apply one's commit", || {
+            two.snapshot().settings.contains_key("from-one")
+        });
+        assert_eq!(two.snapshot().seq, one.snapshot().seq);
+        assert!(two.store_status().reachable);
+        follower.stop();
+        // After the follower stopped, two's own write still lands on top of everything.
+        two.write(|tx| tx.put(setting("from-two", "1"))).unwrap();
+        one.follow().unwrap();
+        assert!(one.snapshot().settings.contains_key("from-two"));
+    }
+
+    #[test]
+    fn a_failing_store_shows_in_the_status_and_recovers() {
+        let store = Faulty::new(SqliteStore::open_in_memory().unwrap());
+        let app = open(store.clone());
+        store.fail.store(true, Ordering::SeqCst);
+        assert!(app.write(|tx| tx.put(setting("lost", "1"))).is_err());
+        assert!(!app.store_status().reachable);
+        store.fail.store(false, Ordering::SeqCst);
+        app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
+        assert!(app.store_status().reachable);
     }
 }

@@ -11,6 +11,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the SQLite database and the key-encryption key live. `None` with `dev`: memory.
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL (`postgres://…?schema=…`, see `oxiam_store::postgres`): the shared
+    /// store of several nodes, used instead of `data_dir`'s SQLite file. Needs `kek_base64`,
+    /// the same on every node.
+    pub store_url: Option<String>,
     /// Base64 key-encryption key given by env/config instead of `<data_dir>/kek`.
     pub kek_base64: Option<String>,
     /// Local emulator mode: unknown access keys act as an account's root; reset endpoint.
@@ -37,6 +41,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             data_dir: None,
+            store_url: None,
             kek_base64: None,
             dev: false,
             default_account: None,

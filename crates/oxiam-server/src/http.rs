@@ -25,7 +25,7 @@ const LAST_USED_FLUSH: Duration = Duration::from_secs(10);
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/_oxiam/health", get(|| async { "ok\n" }))
+        .route("/_oxiam/health", get(health))
         .route("/_oxiam/reset", post(reset))
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
@@ -111,6 +111,23 @@ async fn console(
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical());
     crate::console::handle(app, peer, method, uri, headers, body).await
+}
+
+/// Liveness and the store's state, one `name: value` per line after the first: `ok`, or
+/// `degraded` while the store is unreachable (the node still authenticates and authorizes
+/// from its snapshot, so it stays in a load balancer's pool: 200 either way).
+async fn health(State(app): State<Arc<App>>) -> String {
+    let status = app.store_status();
+    format!(
+        "{}\nstore: {}\nseq: {}\n",
+        if status.reachable { "ok" } else { "degraded" },
+        if status.reachable {
+            "reachable"
+        } else {
+            "unreachable"
+        },
+        status.seq
+    )
 }
 
 /// Dev mode only: wipe all state (oxiam's own path and the one moto's server mode uses).
@@ -210,11 +227,17 @@ fn to_response(out: HttpOut) -> Response {
     resp
 }
 
-/// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end.
+/// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end,
+/// and following other nodes' commits while it runs (when the store can have other writers).
 pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         let _ = app.bound.set(addr);
     }
+    let follower = if app.has_other_writers() {
+        Some(app.spawn_follower().map_err(std::io::Error::other)?)
+    } else {
+        None
+    };
     let flusher = {
         let app = Arc::clone(&app);
         tokio::spawn(async move {
@@ -236,6 +259,10 @@ pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> 
     .with_graceful_shutdown(shutdown_signal())
     .await;
     flusher.abort();
+    if let Some(follower) = follower {
+        // Joining waits for at most one wait for changes.
+        let _ = tokio::task::spawn_blocking(move || follower.stop()).await;
+    }
     if let Err(e) = tokio::task::spawn_blocking(move || app.flush_last_used())
         .await
         .unwrap_or(Ok(()))

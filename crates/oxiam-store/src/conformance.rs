@@ -521,6 +521,15 @@ pub fn meta(store: &dyn Store) -> Result<(), String> {
         Some("ünïcode ✓"),
         "meta after overwrite",
     )?;
+    let listed = store.list_meta().map_err(fail("list_meta"))?;
+    ensure(
+        listed.iter().any(|(k, v)| *k == key && v == "ünïcode ✓"),
+        "list_meta misses the entry",
+    )?;
+    ensure(
+        listed.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)),
+        "list_meta is not sorted by key",
+    )?;
     ensure_eq(
         store
             .get_meta(&scope.key("other"))

@@ -16,6 +16,8 @@
 //!
 //! # Modules
 //! - [`sqlite`]: the embedded default backend ([`SqliteStore`]) and its versioned migrations.
+//! - [`postgres`]: the shared backend for several nodes ([`PostgresStore`]): its URL, its
+//!   migrations under an advisory lock, commits ordered by a row lock, LISTEN/NOTIFY.
 //! - [`crypto`]: the key-encryption key and the sealed envelope for secrets at rest.
 //! - [`conformance`]: the backend-independent test suite, public so every backend runs it.
 //! - `feed`: the compact binary encoding of one change-feed entry (shared by backends).
@@ -46,9 +48,14 @@
 pub mod conformance;
 pub mod crypto;
 mod feed;
+pub mod postgres;
 pub mod sqlite;
 
+pub use self::postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// How often [`Store::wait_for_changes`] polls on backends that cannot notify.
+pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// One persisted entity: `table` names the kind ("user", "access_key", …), `key` is unique
 /// within the table, `value` is opaque bytes (the server writes JSON; secret fields inside it
@@ -106,6 +113,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Sets (inserts or replaces) one metadata value. Not part of the feed, no sequence bump.
     fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Every metadata entry, sorted by key (for copying a store, `oxiam migrate`).
+    fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Blocks until the store may hold feed entries after `after`, or at most `timeout`.
+    /// Followers call [`Store::changes_since`] after every return, so returning early or
+    /// spuriously is always correct; a backend that can notify (PostgreSQL) returns as soon
+    /// as another node commits. The default polls: it sleeps [`POLL_INTERVAL`] (or
+    /// `timeout`, if shorter), which for SQLite costs one indexed query per interval.
+    fn wait_for_changes(&self, after: u64, timeout: std::time::Duration) -> Result<(), StoreError> {
+        let _ = after;
+        std::thread::sleep(timeout.min(POLL_INTERVAL));
+        Ok(())
+    }
 }
 
 /// Why a store operation failed.
@@ -237,6 +258,7 @@ mod tests {
         shareable::<crypto::CryptoError>();
         shareable::<crypto::Kek>();
         shareable::<SqliteStore>();
+        shareable::<PostgresStore>();
     }
 
     #[test]

@@ -267,6 +267,18 @@ impl Store for SqliteStore {
         .map_err(backend("writing metadata"))?;
         Ok(())
     }
+
+    fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT key, value FROM meta ORDER BY key")
+            .map_err(backend("reading metadata"))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(backend("reading metadata"))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(backend("reading metadata"))
+    }
 }
 
 fn current_seq(conn: &Connection) -> Result<u64, StoreError> {

@@ -2,6 +2,7 @@
 //!
 //! - `oxiam serve`: the IAM/STS service (embedded SQLite by default; `--dev` for a local
 //!   emulator that keeps state in memory).
+//! - `oxiam migrate`: copies a SQLite installation into a new PostgreSQL schema.
 //! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
 //! - `oxiam guard …`: a reverse proxy (or nginx `auth_request` endpoint) that authorizes
 //!   requests to another service with oxiam's decision API (see `guard`).
@@ -37,6 +38,10 @@ enum Command {
     Guard(guard::GuardArgs),
     /// Query the authorization API's decision log (JSON lines, oldest first).
     Audit(AuditArgs),
+    /// Copy a whole installation from SQLite into an empty PostgreSQL schema: IDs, dates,
+    /// policy versions and sealed secrets as they are. Run the nodes with the source's
+    /// key-encryption key afterwards (OXIAM_KEK="$(cat DATA_DIR/kek)").
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +64,16 @@ struct AuditArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct MigrateArgs {
+    /// The source: sqlite:PATH of an oxiam.db (stop the server using it first).
+    #[arg(long)]
+    from: String,
+    /// The target: postgres://USER@HOST:PORT/DB?schema=NAME, an empty or new schema.
+    #[arg(long)]
+    to: String,
+}
+
+#[derive(Debug, clap::Args)]
 struct ServeArgs {
     /// Address to listen on (port 0 picks a free port and prints it).
     #[arg(long, env = "OXIAM_LISTEN", default_value_t = SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))]
@@ -66,6 +81,11 @@ struct ServeArgs {
     /// Directory for the SQLite database (oxiam.db) and the key-encryption key (kek).
     #[arg(long, env = "OXIAM_DATA_DIR", default_value = "oxiam-data")]
     data_dir: PathBuf,
+    /// Shared PostgreSQL store instead of <data-dir>/oxiam.db, for several nodes:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] (schema default oxiam).
+    /// Needs --kek / OXIAM_KEK, the same on every node.
+    #[arg(long, env = "OXIAM_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// Key-encryption key (base64 of 32 bytes) instead of <data-dir>/kek.
     #[arg(long, env = "OXIAM_KEK", hide_env_values = true)]
     kek: Option<String>,
@@ -135,6 +155,7 @@ fn main() -> ExitCode {
             guard::run(args)
         }
         Command::Audit(args) => audit(&args),
+        Command::Migrate(args) => migrate(&args),
     }
 }
 
@@ -162,6 +183,70 @@ fn audit(args: &AuditArgs) -> ExitCode {
     }
 }
 
+fn migrate(args: &MigrateArgs) -> ExitCode {
+    use oxiam_store::{PostgresStore, SqliteStore, Store as _};
+    let Some(path) = args.from.strip_prefix("sqlite:") else {
+        eprintln!("oxiam migrate: --from must be sqlite:PATH");
+        return ExitCode::from(2);
+    };
+    if !oxiam_store::postgres::is_postgres_url(&args.to) {
+        eprintln!("oxiam migrate: --to must be a postgres:// URL");
+        return ExitCode::from(2);
+    }
+    let path = std::path::Path::new(path);
+    // Opening would create an empty database: a typo must not migrate nothing.
+    if !path.is_file() {
+        eprintln!("oxiam migrate: {} is not a file", path.display());
+        return ExitCode::FAILURE;
+    }
+    let copied = SqliteStore::open(path).and_then(|source| {
+        let loaded = source.load_all()?;
+        let meta = source.list_meta()?;
+        Ok((loaded, meta))
+    });
+    let (loaded, meta) = match copied {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("oxiam migrate: reading {}: {}", path.display(), chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let target = match PostgresStore::open(&args.to) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oxiam migrate: opening the target: {}", chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = target.import(&loaded, &meta) {
+        eprintln!("oxiam migrate: {}", chain(&e));
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "copied {} records and {} metadata entries at sequence {} into {target:?}",
+        loaded.records.len(),
+        meta.len(),
+        loaded.seq
+    );
+    println!(
+        "start the nodes with the source's key-encryption key: OXIAM_KEK=\"$(cat {})\"",
+        path.with_file_name("kek").display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// An error with its sources on one line.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
     if let Some(id) = &args.account_id
@@ -177,10 +262,22 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if let Some(url) = &args.store {
+        if !oxiam_store::postgres::is_postgres_url(url) {
+            eprintln!("oxiam: --store must be a postgres:// URL (the default store is --data-dir)");
+            return ExitCode::from(2);
+        }
+        if args.dev {
+            eprintln!("oxiam: --store cannot be combined with --dev");
+            return ExitCode::from(2);
+        }
+    }
     let config = Config {
         quotas,
         listen: args.listen,
-        data_dir: (!args.dev || args.persist).then(|| args.data_dir.clone()),
+        data_dir: (args.store.is_none() && (!args.dev || args.persist))
+            .then(|| args.data_dir.clone()),
+        store_url: args.store,
         kek_base64: args.kek,
         dev: args.dev,
         default_account: args.account_id,
@@ -189,6 +286,15 @@ fn serve(args: ServeArgs) -> ExitCode {
         public_url: args.public_url,
         oidc_ca_file: args.oidc_ca_file,
         root_password: args.root_password,
+    };
+    // Before the runtime: the PostgreSQL client blocks on a runtime of its own, which
+    // tokio does not allow inside another runtime's async context.
+    let (app, first) = match App::open(config.clone()) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("oxiam: cannot open the store: {}", chain(&e));
+            return ExitCode::FAILURE;
+        }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -201,13 +307,6 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let (app, first) = match App::open(config.clone()) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("oxiam: cannot open the store: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
         let listener = match tokio::net::TcpListener::bind(config.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -233,11 +332,14 @@ fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: Socket
     let mut out = std::io::stdout().lock();
     let endpoint = format!("http://{addr}");
     let _ = writeln!(out, "oxiam listening on {endpoint}");
-    match &config.data_dir {
-        Some(dir) => {
+    match (app.store_description(), &config.data_dir) {
+        (Some(store), _) => {
+            let _ = writeln!(out, "state: {store}");
+        }
+        (None, Some(dir)) => {
             let _ = writeln!(out, "state: {}", dir.join("oxiam.db").display());
         }
-        None => {
+        (None, None) => {
             let _ = writeln!(out, "state: in memory (dev mode; lost at exit)");
         }
     }

@@ -18,6 +18,7 @@ mod credentials;
 mod credentials5;
 mod enforcement;
 mod entities;
+mod multinode;
 mod policies;
 mod scenario;
 mod sts;
