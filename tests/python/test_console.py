@@ -641,7 +641,7 @@ def test_root_mfa_assign_sign_in_and_remove(server, browser):
     page.click("button:has-text('Assign MFA device')")
     page.wait_for_selector("img[alt='QR code of the MFA secret']")
     seed = page.inner_text("#mfa-seed")
-    shot(page, "15-root-mfa")
+    shot(page, "20-root-mfa")
     step = int(time.time()) // 30
     page.fill("#code1", "123456" if totp(seed, step - 1) != "123456" else "654321")
     page.fill("#code2", totp(seed, step))
@@ -672,7 +672,7 @@ def test_root_mfa_assign_sign_in_and_remove(server, browser):
     page_b.fill("#password", ROOT_PASSWORD)
     page_b.click("button:has-text('Sign in')")
     mfa_step_carries_no_password(page_b)
-    shot(page_b, "16-root-mfa-sign-in")
+    shot(page_b, "21-root-mfa-sign-in")
     code = totp(seed, step + 1)
     page_b.fill("#mfa", "000000" if code != "000000" else "111111")
     page_b.click("button:has-text('Submit')")
@@ -811,7 +811,7 @@ def test_account_settings_password_policy_and_credential_report(server, browser)
     sign_in_root(page)
     page.click("nav >> text=Account settings")
     page.wait_for_selector("#no-policy")
-    shot(page, "17-account-settings")
+    shot(page, "22-account-settings")
     small(page)
     # The API's validation, shown as is.
     page.fill("#min-length", "200")
@@ -863,7 +863,7 @@ def test_inline_policies_tags_and_boundaries(server, browser):
     page.fill("#document", EC2_LIST_ONLY)
     page.wait_for_selector("#validation.ok")
     page.fill("#name", "ec2-list")
-    shot(page, "18-inline-policy")
+    shot(page, "23-inline-policy")
     page.click("button:has-text('Save inline policy')")
     page.wait_for_selector("text=Inline policy saved")
     assert iam.list_user_policies(UserName="extras")["PolicyNames"] == ["ec2-list"]
@@ -893,7 +893,7 @@ def test_inline_policies_tags_and_boundaries(server, browser):
         page.wait_for_selector("text=Permissions boundary set")
         assert get()["PermissionsBoundary"]["PermissionsBoundaryArn"] == \
             "arn:aws:iam::aws:policy/ReadOnlyAccess"
-        shot(page, "19-tags-boundary" + ("-role" if "roles" in detail else ""))
+        shot(page, "24-tags-boundary" + ("-role" if "roles" in detail else ""))
         small(page)
         page.click("button[aria-label='Remove tag team']")
         page.wait_for_selector("text=Tag removed")

@@ -10,7 +10,8 @@
 //!   whatever is presented; guesses on either path count against the other. Per node, in
 //!   memory (see `passwords::Throttle`).
 //! - MFA: a user with an enabled device must give a code; a code is accepted once (the
-//!   device's no-replay step, `mfa::verify_code`).
+//!   device's no-replay step, `mfa::verify_code`). The console asks for it in a second
+//!   step ([`sign_in_mfa`]), after the password, with a sealed pending token in between.
 //! - A right password that must be changed is a distinct outcome: reset required by an
 //!   administrator (`PasswordResetRequired`), expired under `MaxPasswordAge` (the user may
 //!   change it), or expired with `HardExpiry` (only an administrator can reset it).

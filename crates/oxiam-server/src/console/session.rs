@@ -282,6 +282,25 @@ mod tests {
     }
 
     #[test]
+    fn a_root_session_with_mfa_carries_the_mfa_facts() {
+        let app = app();
+        let serial = crate::iam::mfa::root_serial("123456789012");
+        let mfa = Mfa {
+            serial_number: serial.clone(),
+            authenticated_at: 1,
+        };
+        let s = ConsoleSession::new("123456789012", None, Some(mfa), 0);
+        let root = caller(&app, &s).unwrap();
+        assert_eq!(root.arn, "arn:aws:iam::123456789012:root");
+        let session = &root.session.as_ref().unwrap().session;
+        assert_eq!(session.principal, SessionPrincipal::Root);
+        assert_eq!(
+            session.mfa.as_ref().map(|m| m.serial_number.as_str()),
+            Some(serial.as_str())
+        );
+    }
+
+    #[test]
     fn cookie_flags() {
         assert_eq!(
             cookie("v", false),
