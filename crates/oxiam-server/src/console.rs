@@ -8,7 +8,9 @@
 //! - [`signin`]: sign-in (IAM users and the root), sign-out, changing a password.
 //! - [`users`]: the users list, detail, add-user wizard, access keys, MFA.
 //! - [`entities`]: groups, roles and policies (with the policy JSON validator endpoint).
-//! - [`home`]: the dashboard and "My security credentials".
+//! - [`home`]: the dashboard and "My security credentials" (the root's MFA device too).
+//! - [`extras`]: tags and permissions boundaries of users and roles, users' inline policies.
+//! - [`account`]: account settings: the password policy and the credential report.
 //!
 //! Every action is one or more IAM API calls made by [`Console::call`]: the same decoding
 //! (`iam::Request::decode`), the same `Request::target`, the same authorization and the same
@@ -29,7 +31,9 @@ macro_rules! call_as {
     };
 }
 
+pub mod account;
 pub mod entities;
+pub mod extras;
 pub mod home;
 pub mod html;
 pub mod session;
@@ -53,6 +57,7 @@ use crate::authz;
 use crate::decide::RequestEnv;
 use crate::error::ServerError;
 use crate::operations::{self, Request};
+use extras::Kind;
 use session::ConsoleSession;
 
 /// A console request, owned so it can cross into the blocking pool.
@@ -97,17 +102,6 @@ impl ConsoleRequest {
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
     }
 
-    /// `http(s)://host` of this request.
-    pub fn base(&self) -> String {
-        let host = self
-            .headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if self.secure() { "https" } else { "http" };
-        format!("{scheme}://{host}")
-    }
-
     /// The Origin check of every POST: a browser sends `Origin` on cross-site POSTs, and a
     /// foreign one is refused. (SameSite=Strict already keeps the cookie off them.)
     pub fn same_origin(&self) -> bool {
@@ -138,6 +132,8 @@ pub enum Reply {
     RedirectWithCookie(String, String),
     Json(StatusCode, String),
     Static(&'static str, &'static str),
+    /// A file to save: name, content type, bytes.
+    Download(&'static str, &'static str, Vec<u8>),
 }
 
 impl Reply {
@@ -153,9 +149,6 @@ pub struct Console {
     pub session: ConsoleSession,
     pub caller: Caller,
     pub peer: Option<IpAddr>,
-    /// `http(s)://host` as the browser addressed this server, for absolute links shown
-    /// to be copied (the sign-in URL, the CSV's console login link).
-    pub base: String,
 }
 
 impl Console {
@@ -182,7 +175,13 @@ impl Console {
     fn call_params(&self, params: &Params) -> Result<iam::Response, ServerError> {
         let request = Request::Iam(iam::Request::decode(params)?);
         let state = self.app.snapshot();
-        let target = request.target(&self.caller, &state);
+        let mut target = request.target(&self.caller, &state);
+        if self.caller.session.is_none() {
+            // A console session is temporary credentials in AWS: without MFA the key is
+            // present and false (policies with `Bool … "false"` deny it), not absent as for
+            // long-term keys. With MFA the session's own keys say true.
+            target.key("aws:MultiFactorAuthPresent", false);
+        }
         let env = RequestEnv {
             source_ip: self.peer,
             ..RequestEnv::now()
@@ -318,7 +317,7 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
                 None => Reply::Redirect(format!("/console/{}", app.default_account)),
             };
         }
-        (["signout"], _, true) => return signin::sign_out(),
+        (["signout"], _, true) => return signin::sign_out(app, r),
         _ => {}
     }
     let Some((session, caller)) =
@@ -335,7 +334,6 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         session,
         caller,
         peer: r.peer,
-        base: r.base(),
     };
     if post && !bool::from(r.f("_csrf").as_bytes().ct_eq(c.csrf().as_bytes())) {
         return html::forbidden("The form is missing its security token. Reload the page.");
@@ -349,13 +347,36 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         (["home"], true, _) => home::dashboard(&c, r),
         (["account-alias"], _, true) => home::set_alias(&c, r),
         (["security-credentials"], true, _) => home::my_credentials(&c, r),
+        (["security-credentials", "mfa"], _, true) => home::root_mfa_start(&c),
+        (["security-credentials", "mfa", "enable"], _, true) => home::root_mfa_enable(&c, r),
+        (["security-credentials", "mfa", "remove"], _, true) => home::root_mfa_remove(&c),
         (["change-password"], true, _) => signin::change_password_page(&c, None),
         (["change-password"], _, true) => signin::change_password(&c, r),
+        (["account-settings"], true, _) => account::settings(&c, r),
+        (["account-settings", "password-policy"], _, true) => account::save_policy(&c, r),
+        (["account-settings", "password-policy", "delete"], _, true) => account::delete_policy(&c),
+        (["credential-report"], _, true) => account::generate_report(&c),
+        (["credential-report.csv"], true, _) => account::download_report(&c),
         (["users"], true, _) => users::list(&c, r),
         (["create-user"], true, _) => users::wizard(&c, r, None),
         (["create-user"], _, true) => users::create(&c, r),
         (["users", name], true, _) => users::detail(&c, name, r),
         (["users", name, "delete"], _, true) => users::delete(&c, name),
+        (["users", name, "tags"], _, true) => extras::add_tag(&c, Kind::User, name, r),
+        (["users", name, "tags", "remove"], _, true) => extras::remove_tag(&c, Kind::User, name, r),
+        (["users", name, "boundary"], _, true) => extras::set_boundary(&c, Kind::User, name, r),
+        (["users", name, "boundary", "remove"], _, true) => {
+            extras::remove_boundary(&c, Kind::User, name)
+        }
+        (["users", name, "inline-policy"], true, _) => extras::inline_editor(&c, name, r, None),
+        (["users", name, "inline-policy"], _, true) => extras::save_inline(&c, name, r),
+        (["users", name, "inline-policy", "delete"], _, true) => extras::delete_inline(&c, name, r),
+        (["roles", name, "tags"], _, true) => extras::add_tag(&c, Kind::Role, name, r),
+        (["roles", name, "tags", "remove"], _, true) => extras::remove_tag(&c, Kind::Role, name, r),
+        (["roles", name, "boundary"], _, true) => extras::set_boundary(&c, Kind::Role, name, r),
+        (["roles", name, "boundary", "remove"], _, true) => {
+            extras::remove_boundary(&c, Kind::Role, name)
+        }
         (["users", name, "access-keys"], _, true) => users::create_key(&c, name),
         (["users", name, "access-keys", id], _, true) => users::update_key(&c, name, id, r),
         (["users", name, "mfa"], _, true) => users::mfa_start(&c, name),
@@ -410,6 +431,9 @@ fn is_page(segment: &str) -> bool {
             | "security-credentials"
             | "change-password"
             | "account-alias"
+            | "account-settings"
+            | "credential-report"
+            | "credential-report.csv"
             | "signout"
             | "static"
     )
@@ -442,6 +466,15 @@ fn into_response(reply: Reply, secure: bool) -> Response {
                 HeaderValue::from_static("public, max-age=3600"),
             );
             return r;
+        }
+        Reply::Download(name, kind, body) => {
+            let mut r = (StatusCode::OK, body).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
         }
         Reply::Redirect(to) => redirect(&to),
         Reply::RedirectWithCookie(to, value) => {

@@ -15,6 +15,33 @@ pub fn now_epoch() -> Epoch {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Wall-clock milliseconds since the epoch (console session revocation compares these:
+/// seconds would let a cookie issued in the second of a sign-out survive it).
+pub fn now_millis() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// When a principal's console sessions were last revoked: a console cookie issued before
+/// `after_ms` is refused. Written on sign-out, password change or reset and login-profile
+/// deletion; a record like any other, so every node sees it (cookies themselves are
+/// stateless, see `console::session`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleSessionsValidAfter {
+    /// The IAM user's unique ID, or the account ID for the root (its `aws:userid`).
+    pub principal: String,
+    pub after_ms: i64,
+}
+
+impl ConsoleSessionsValidAfter {
+    /// Revokes `principal`'s console sessions issued up to now.
+    pub fn now(principal: &str) -> Self {
+        ConsoleSessionsValidAfter {
+            principal: principal.to_owned(),
+            after_ms: now_millis(),
+        }
+    }
+}
+
 pub fn to_datetime(epoch: Epoch) -> DateTime {
     DateTime(OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH))
 }

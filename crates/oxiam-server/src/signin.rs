@@ -10,7 +10,8 @@
 //!   whatever is presented; guesses on either path count against the other. Per node, in
 //!   memory (see `passwords::Throttle`).
 //! - MFA: a user with an enabled device must give a code; a code is accepted once (the
-//!   device's no-replay step, `mfa::verify_code`).
+//!   device's no-replay step, `mfa::verify_code`). The console asks for it in a second
+//!   step ([`sign_in_mfa`]), after the password, with a sealed pending token in between.
 //! - A right password that must be changed is a distinct outcome: reset required by an
 //!   administrator (`PasswordResetRequired`), expired under `MaxPasswordAge` (the user may
 //!   change it), or expired with `HardExpiry` (only an administrator can reset it).
@@ -139,10 +140,40 @@ pub fn sign_in(app: &App, r: &SignInRequest<'_>) -> Result<SignedIn, SignInError
         throttle.failed(&user.id, now);
         return Err(SignInError::InvalidCredentials);
     }
-    let devices: Vec<String> = mfa::devices_of_user(&state, &user.id)
+    second_factor(app, &state, user, profile, r.mfa_code, now)
+}
+
+/// The second step of a sign-in whose password was checked earlier (the console's sealed
+/// pending token says so): the user's MFA code, under the same lockout, then the same
+/// outcomes as [`sign_in`].
+pub fn sign_in_mfa(app: &App, user_id: &str, code: &str) -> Result<SignedIn, SignInError> {
+    let state = app.snapshot();
+    let found = state
+        .user_by_id(user_id)
+        .and_then(|u| Some((u, state.login_profiles.get(&u.id)?)));
+    let Some((user, profile)) = found else {
+        return Err(SignInError::InvalidCredentials);
+    };
+    let now = now_epoch();
+    if let Some(retry_after) = PASSWORD_THROTTLE.locked_for(&user.id, now) {
+        return Err(SignInError::Locked { retry_after });
+    }
+    second_factor(app, &state, user, profile, Some(code), now)
+}
+
+fn second_factor(
+    app: &App,
+    state: &crate::state::State,
+    user: &crate::model::User,
+    profile: &crate::iam::passwords::LoginProfile,
+    code: Option<&str>,
+    now: Epoch,
+) -> Result<SignedIn, SignInError> {
+    let throttle = &*PASSWORD_THROTTLE;
+    let devices: Vec<String> = mfa::devices_of_user(state, &user.id)
         .map(|d| d.serial.clone())
         .collect();
-    let mfa_serial = match (devices.is_empty(), r.mfa_code) {
+    let mfa_serial = match (devices.is_empty(), code) {
         (true, _) => None,
         (false, None) => return Err(SignInError::MfaRequired),
         (false, Some(code)) => {

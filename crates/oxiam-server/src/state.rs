@@ -21,8 +21,8 @@ use crate::iam::credential_report::CredentialReport;
 use crate::iam::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
 use crate::iam::passwords::{AccountPasswordPolicy, LoginProfile};
 use crate::model::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy,
-    Role, Setting, User,
+    AccessKey, Account, ConsoleSessionsValidAfter, Group, InstanceProfile, KeyLastUsed, KeyOwner,
+    KeyStatus, ManagedPolicy, Role, Setting, User,
 };
 use crate::model::{
     OidcProvider, SamlProvider, ServerCertificate, ServiceSpecificCredential, SigningCertificate,
@@ -78,6 +78,8 @@ pub struct State {
     pub mfa_devices: Table<MfaDevice>,
     /// The latest credential report of each account.
     pub credential_reports: Table<CredentialReport>,
+    /// Console session revocations by principal (user unique ID, or account ID for a root).
+    pub console_revocations: Table<ConsoleSessionsValidAfter>,
     /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
     /// maintained by `User`'s hooks below.
     pub user_ids: imbl::OrdMap<String, String>,
@@ -384,6 +386,12 @@ plain_entity!(LoginProfile, "login_profile", login_profiles, |p| p
     .user_id
     .clone());
 plain_entity!(
+    ConsoleSessionsValidAfter,
+    "console_sessions_valid_after",
+    console_revocations,
+    |r| r.principal.clone()
+);
+plain_entity!(
     CredentialReport,
     "credential_report",
     credential_reports,
@@ -592,6 +600,7 @@ impl Tx {
         all::<LoginProfile>(self, &state);
         all::<MfaDevice>(self, &state);
         all::<CredentialReport>(self, &state);
+        all::<ConsoleSessionsValidAfter>(self, &state);
         all::<OidcProvider>(self, &state);
         all::<SamlProvider>(self, &state);
         all::<SshPublicKey>(self, &state);
@@ -642,6 +651,9 @@ fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerErro
         LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
         MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
         CredentialReport::TABLE => state.apply_put(CredentialReport::decode(r, kek)?),
+        ConsoleSessionsValidAfter::TABLE => {
+            state.apply_put(ConsoleSessionsValidAfter::decode(r, kek)?);
+        }
         OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
         SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
         SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
@@ -672,6 +684,9 @@ fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), Server
         LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
         MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
         CredentialReport::TABLE => drop(state.apply_delete::<CredentialReport>(key)),
+        ConsoleSessionsValidAfter::TABLE => {
+            drop(state.apply_delete::<ConsoleSessionsValidAfter>(key));
+        }
         OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
         SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
         SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),

@@ -553,7 +553,7 @@ pub fn role(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         "{}<section class=\"card\"><h2>Summary</h2><dl class=\"summary\"><dt>ARN</dt><dd><code>{}</code></dd>\
          <dt>Description</dt><dd>{}</dd><dt>Created</dt><dd>{}</dd><dt>Maximum session duration</dt><dd>{} s</dd></dl></section>\
          <section class=\"card\"><h2>Permissions</h2>{}{}</section>\
-         <section class=\"card\"><h2>Trust relationships</h2><p>{}</p><pre class=\"code\">{}</pre></section>{}",
+         <section class=\"card\"><h2>Trust relationships</h2><p>{}</p><pre class=\"code\">{}</pre></section>{}{}{}",
         notice(r.q("notice")),
         esc(&role.arn),
         esc(role.description.as_deref().unwrap_or("-")),
@@ -563,6 +563,18 @@ pub fn role(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         attach,
         trusted_entities(role.assume_role_policy_document.as_deref()),
         esc(&trust),
+        super::extras::boundary_section(
+            c,
+            super::extras::Kind::Role,
+            name,
+            role.permissions_boundary.as_ref()
+        ),
+        super::extras::tags_section(
+            c,
+            super::extras::Kind::Role,
+            name,
+            role.tags.as_deref().unwrap_or_default()
+        ),
         delete_card(c, "role", &format!("/console/roles/{}/delete", url(name))),
     );
     Reply::ok(page(c, "Roles", name, &body))

@@ -186,6 +186,7 @@ pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
              <p><a class=\"button\" href=\"/console/change-password\">Change password</a></p>\
              <p class=\"hint\">Manage the root's access keys with the API.</p></section>",
         );
+        body.push_str(&root_mfa_section(c));
         return Reply::ok(page(
             c,
             "My security credentials",
@@ -268,4 +269,124 @@ pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
         "My security credentials",
         &body,
     ))
+}
+
+/// The root's MFA card: its device with a remove button, or the assign button.
+fn root_mfa_section(c: &Console) -> String {
+    let state = c.app.snapshot();
+    let mut out =
+        String::from("<section class=\"card\"><h2>Multi-factor authentication (MFA)</h2>");
+    match crate::iam::mfa::root_device(&state, &c.caller.account) {
+        Some(d) => {
+            let rows = vec![vec![
+                format!("<code>{}</code>", esc(&d.serial)),
+                html::date(d.enabled.map(crate::model::to_datetime).as_ref()),
+            ]];
+            out.push_str(&table(
+                "The root user's MFA device",
+                &["Identifier", "Enabled"],
+                &rows,
+                "",
+            ));
+            let _ = write!(
+                out,
+                "<form method=\"post\" action=\"/console/security-credentials/mfa/remove\">{}\
+                 <button type=\"submit\" class=\"danger\">Remove MFA device</button></form>",
+                csrf(c)
+            );
+        }
+        None => {
+            let _ = write!(
+                out,
+                "<p>The root user has no MFA device: anyone with its password can sign in.</p>\
+                 <form method=\"post\" action=\"/console/security-credentials/mfa\">{}\
+                 <button type=\"submit\" class=\"primary\">Assign MFA device</button></form>",
+                csrf(c)
+            );
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+const ROOT_MFA_ENABLE: &str = "/console/security-credentials/mfa/enable";
+
+/// Starts the root's virtual device (`root-account-mfa-device`, AWS's name).
+pub fn root_mfa_start(c: &Console) -> Reply {
+    if !c.is_root() {
+        return Reply::Redirect("/console/security-credentials".into());
+    }
+    match super::users::new_device(c, crate::iam::mfa::ROOT_DEVICE_NAME) {
+        Ok(d) => Reply::ok(page(
+            c,
+            "My security credentials",
+            "Set up the root user's virtual MFA device",
+            &super::users::mfa_form(c, ROOT_MFA_ENABLE, &d.serial, &d.seed, &d.qr, None),
+        )),
+        Err(e) => html::failed(
+            c,
+            "My security credentials",
+            "Assign MFA device",
+            &e,
+            "/console/security-credentials",
+        ),
+    }
+}
+
+/// Enables the root's device with two consecutive codes.
+pub fn root_mfa_enable(c: &Console, r: &ConsoleRequest) -> Reply {
+    if !c.is_root() {
+        return Reply::Redirect("/console/security-credentials".into());
+    }
+    let account = c.caller.account.clone();
+    let result = c
+        .app
+        .write(|tx| crate::iam::mfa::enable_root_device(tx, &account, r.f("code1"), r.f("code2")));
+    match result {
+        Ok(()) => Reply::Redirect(
+            "/console/security-credentials?notice=MFA+device+assigned+to+the+root+user".into(),
+        ),
+        Err(e) => {
+            let e = e.to_api(oxiam_protocol::Service::Iam);
+            let status = axum::http::StatusCode::from_u16(e.code.http_status())
+                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            Reply::Html(
+                status,
+                page(
+                    c,
+                    "My security credentials",
+                    "Set up the root user's virtual MFA device",
+                    &super::users::mfa_form(
+                        c,
+                        ROOT_MFA_ENABLE,
+                        r.f("serial"),
+                        r.f("seed"),
+                        r.f("qr"),
+                        Some(&e),
+                    ),
+                ),
+            )
+        }
+    }
+}
+
+/// Removes the root's device (sign-in then needs the password only).
+pub fn root_mfa_remove(c: &Console) -> Reply {
+    if !c.is_root() {
+        return Reply::Redirect("/console/security-credentials".into());
+    }
+    let account = c.caller.account.clone();
+    match c
+        .app
+        .write(|tx| crate::iam::mfa::remove_root_device(tx, &account))
+    {
+        Ok(()) => Reply::Redirect("/console/security-credentials?notice=MFA+device+removed".into()),
+        Err(e) => html::failed(
+            c,
+            "My security credentials",
+            "Remove MFA device",
+            &e.to_api(oxiam_protocol::Service::Iam),
+            "/console/security-credentials",
+        ),
+    }
 }

@@ -64,6 +64,7 @@ pub fn page(c: &Console, active: &str, title: &str, body: &str) -> String {
         ("/console/groups", "User groups"),
         ("/console/roles", "Roles"),
         ("/console/policies", "Policies"),
+        ("/console/account-settings", "Account settings"),
         ("/console/security-credentials", "My security credentials"),
     ] {
         let current = if label == active {

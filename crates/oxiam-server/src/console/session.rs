@@ -8,8 +8,11 @@
 //! every POST must present it (compared in constant time), and a page on another site can
 //! neither read the cookie nor the token.
 //!
-//! Sign-out clears the cookie. A copied cookie stays valid until its expiry: sessions are
-//! not recorded anywhere (a revocation list would need shared state).
+//! Revocation: cookies are not recorded anywhere, but each principal has a "sessions valid
+//! after" time in the state ([`ConsoleSessionsValidAfter`], a record replicated like any
+//! other), moved on sign-out, password change or reset and login-profile deletion. A cookie
+//! issued (in milliseconds, sealed inside) at or before it is refused, so a copied cookie
+//! stops working on every node once its owner signs out anywhere.
 
 use std::sync::Arc;
 
@@ -21,7 +24,7 @@ use super::ConsoleRequest;
 use crate::app::App;
 use crate::authn::{Caller, CallerKind};
 use crate::error::ServerError;
-use crate::model::Epoch;
+use crate::model::{ConsoleSessionsValidAfter, Epoch, now_millis};
 use crate::sts::runtime::OpenedSession;
 use crate::sts::session::{Mfa, Session, SessionPrincipal};
 use crate::sts::token;
@@ -52,6 +55,9 @@ pub struct ConsoleSession {
     /// The password must be changed before anything else (reset required or expired).
     #[serde(rename = "r", default)]
     pub must_change_password: bool,
+    /// When the session was issued, in wall-clock milliseconds (see revocation above).
+    #[serde(rename = "t", default)]
+    pub issued_ms: i64,
 }
 
 impl ConsoleSession {
@@ -66,7 +72,32 @@ impl ConsoleSession {
             expires: now + LIFETIME,
             csrf: hex::encode(csrf),
             must_change_password: false,
+            issued_ms: now_millis(),
         }
+    }
+
+    /// The principal whose revocation time applies: the user's unique ID, or the account
+    /// ID for the root (its `aws:userid`).
+    pub fn principal(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.account)
+    }
+
+    /// Whether the principal's sessions were revoked after this one was issued.
+    pub fn revoked(&self, state: &crate::state::State) -> bool {
+        state
+            .console_revocations
+            .get(self.principal())
+            .is_some_and(|r| self.issued_ms <= r.after_ms)
+    }
+
+    /// Marks the session as issued now, after any revocation already recorded (a session
+    /// re-issued right after a password change that revoked the old ones).
+    pub fn reissue(&mut self, state: &crate::state::State) {
+        let after = state
+            .console_revocations
+            .get(self.principal())
+            .map_or(0, |r| r.after_ms);
+        self.issued_ms = now_millis().max(after + 1);
     }
 
     /// The cookie value.
@@ -88,7 +119,14 @@ pub fn from_request(app: &App, r: &ConsoleRequest) -> Option<ConsoleSession> {
         .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='))?;
     let plain = token::open_bytes(&app.snapshot(), PURPOSE, value).ok()?;
     let session: ConsoleSession = serde_json::from_slice(&plain).ok()?;
-    (session.expires > app.sts.now().unix_timestamp()).then_some(session)
+    let live = session.expires > app.sts.now().unix_timestamp();
+    (live && !session.revoked(&app.snapshot())).then_some(session)
+}
+
+/// Ends every console session of `principal` issued until now (sign-out, the root's
+/// password change; the IAM password operations write the same record themselves).
+pub fn revoke(app: &App, principal: &str) -> Result<(), ServerError> {
+    app.write(|tx| tx.put(ConsoleSessionsValidAfter::now(principal)))
 }
 
 /// The `Set-Cookie` value for `value` (empty: the cookie is cleared).
@@ -101,7 +139,8 @@ pub fn cookie(value: &str, secure: bool) -> String {
 /// The caller a session acts as: the root, or the IAM user (gone: no caller, the session
 /// ends). With MFA the caller carries a `GetSessionToken`-like session holding the MFA
 /// facts, so policies see `aws:MultiFactorAuthPresent` true; without, it is the user as
-/// with long-term keys (the key absent, where AWS's console would say false).
+/// with long-term keys, and `Console::call` adds the key as false (AWS's console sessions
+/// are temporary credentials, where the key is present).
 pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
     let state = app.snapshot();
     state.accounts.get(&s.account)?;
@@ -221,6 +260,44 @@ mod tests {
         assert!(root.session.is_none());
         let unknown = ConsoleSession::new("999999999999", None, None, 0);
         assert!(caller(&app, &unknown).is_none());
+    }
+
+    #[test]
+    fn revocation_refuses_cookies_issued_before_it_and_not_after() {
+        let app = app();
+        let now = app.sts.now().unix_timestamp();
+        let s = ConsoleSession::new("123456789012", None, None, now);
+        let sealed = s.seal(&app).unwrap();
+        assert!(from_request(&app, &request(&sealed)).is_some());
+        // Another principal's sign-out does not touch it.
+        revoke(&app, "AIDAOTHERUSER0000000").unwrap();
+        assert!(from_request(&app, &request(&sealed)).is_some());
+        revoke(&app, s.principal()).unwrap();
+        assert_eq!(from_request(&app, &request(&sealed)), None);
+        let mut again = s.clone();
+        again.reissue(&app.snapshot());
+        assert!(from_request(&app, &request(&again.seal(&app).unwrap())).is_some());
+        let fresh = ConsoleSession::new("123456789012", None, None, now);
+        assert!(fresh.issued_ms > 0);
+    }
+
+    #[test]
+    fn a_root_session_with_mfa_carries_the_mfa_facts() {
+        let app = app();
+        let serial = crate::iam::mfa::root_serial("123456789012");
+        let mfa = Mfa {
+            serial_number: serial.clone(),
+            authenticated_at: 1,
+        };
+        let s = ConsoleSession::new("123456789012", None, Some(mfa), 0);
+        let root = caller(&app, &s).unwrap();
+        assert_eq!(root.arn, "arn:aws:iam::123456789012:root");
+        let session = &root.session.as_ref().unwrap().session;
+        assert_eq!(session.principal, SessionPrincipal::Root);
+        assert_eq!(
+            session.mfa.as_ref().map(|m| m.serial_number.as_str()),
+            Some(serial.as_str())
+        );
     }
 
     #[test]

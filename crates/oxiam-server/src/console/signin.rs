@@ -1,26 +1,72 @@
 //! Signing in and out, and changing a password.
 //!
 //! - `/console/<account ID or alias>`: IAM users, through [`crate::signin::sign_in`] (argon2id,
-//!   lockout, MFA without replay, reset-required and expiry outcomes). When the user has an
-//!   MFA device the page asks for a code in a second step, which posts the user name and
-//!   password again (the page is `no-store`).
+//!   lockout, MFA without replay, reset-required and expiry outcomes).
 //! - `/console/root`: the account root, by account ID or alias and the root password set on
 //!   first start (`Account::root_password`). Unknown accounts cost one hash verification too,
 //!   and wrong passwords count against the same lockout as users' (keyed `root:<account>`).
+//! - MFA step (users with a device, the root with `root-account-mfa-device`): once the
+//!   password is right the page asks for a code, carrying a [`Pending`] token — sealed like
+//!   the session cookie under its own purpose, naming the account and principal, valid
+//!   [`PENDING_LIFETIME`] — never the password. Codes are checked without replay and wrong
+//!   ones count against the same lockout as wrong passwords.
+//! - Sign-out revokes the principal's console sessions (see `session`), so a copied cookie
+//!   dies with it; so does changing the root's password here.
 //! - A password that must change (reset required, expired) signs the user in to the
 //!   change-password page only; `ChangePassword` there is the API operation, as the user.
 
 use axum::http::StatusCode;
 use oxiam_protocol::error::ApiError;
+use serde::{Deserialize, Serialize};
 
 use super::html::{self, bare, csrf, esc};
 use super::session::ConsoleSession;
 use super::{Console, ConsoleRequest, Reply};
 use crate::app::App;
+use crate::error::ServerError;
+use crate::iam::mfa;
 use crate::iam::passwords::{PASSWORD_THROTTLE, PasswordHash};
+use crate::model::Epoch;
 use crate::model::now_epoch;
-use crate::signin::{SignInError, SignInRequest, sign_in};
+use crate::signin::{SignInError, SignInRequest, sign_in, sign_in_mfa};
 use crate::sts::session::Mfa;
+use crate::sts::token;
+
+const PENDING_PURPOSE: &[u8] = b"oxiam/console-mfa-pending";
+/// How long the MFA step may take after the password was accepted.
+pub const PENDING_LIFETIME: Epoch = 300;
+
+/// A sign-in whose password was accepted and which waits for an MFA code. Sealed into the
+/// MFA page's form: the browser holds it, not the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    #[serde(rename = "a")]
+    pub account: String,
+    /// The IAM user's unique ID; `None` for the root.
+    #[serde(rename = "u", default)]
+    pub user_id: Option<String>,
+    /// Shown on the page ("for alice").
+    #[serde(rename = "n")]
+    pub name: String,
+    #[serde(rename = "i")]
+    pub issued: Epoch,
+}
+
+impl Pending {
+    pub fn seal(&self, app: &App) -> Result<String, ServerError> {
+        let plain = serde_json::to_vec(self)
+            .map_err(|e| ServerError::Internal(format!("encoding a pending sign-in: {e}")))?;
+        token::signing_key(app)?.seal_bytes(PENDING_PURPOSE, &plain)
+    }
+
+    /// The pending sign-in of a form's token, if it opens and is recent.
+    pub fn open(app: &App, value: &str) -> Option<Pending> {
+        let plain = token::open_bytes(&app.snapshot(), PENDING_PURPOSE, value).ok()?;
+        let p: Pending = serde_json::from_slice(&plain).ok()?;
+        let now = app.sts.now().unix_timestamp();
+        (p.issued <= now && now - p.issued < PENDING_LIFETIME).then_some(p)
+    }
+}
 
 /// The sign-in page of `account` (or of the root, for `root`).
 pub fn page(account: &str, error: Option<&str>, r: &ConsoleRequest) -> Reply {
@@ -64,8 +110,8 @@ pub fn page(account: &str, error: Option<&str>, r: &ConsoleRequest) -> Reply {
     Reply::Html(status, bare("Sign in", &body))
 }
 
-/// The MFA step: the code field, the first step's answers carried along.
-fn mfa_page(account: &str, r: &ConsoleRequest, error: Option<&str>) -> Reply {
+/// The MFA step: the code field and the sealed pending sign-in.
+fn mfa_page(account: &str, sealed: &str, name: &str, error: Option<&str>) -> Reply {
     let error_html = error.map_or_else(String::new, |e| {
         format!("<div class=\"alert error\" role=\"alert\">{}</div>", esc(e))
     });
@@ -73,17 +119,14 @@ fn mfa_page(account: &str, r: &ConsoleRequest, error: Option<&str>) -> Reply {
         "<h1>Multi-factor authentication</h1>{error_html}\
          <p>Enter the code from your authenticator app for <strong>{user}</strong>.</p>\
          <form method=\"post\" action=\"/console/{acct_url}\" class=\"card\">\
-         <input type=\"hidden\" name=\"account\" value=\"{acct}\">\
-         <input type=\"hidden\" name=\"username\" value=\"{user}\">\
-         <input type=\"hidden\" name=\"password\" value=\"{pw}\">\
+         <input type=\"hidden\" name=\"pending\" value=\"{pending}\">\
          <label for=\"mfa\">MFA code</label>\
          <input id=\"mfa\" name=\"mfa\" required inputmode=\"numeric\" pattern=\"[0-9]{{6}}\" \
           autocomplete=\"one-time-code\" autofocus>\
          <button type=\"submit\" class=\"primary\">Submit</button></form>",
         acct_url = html::url(account),
-        acct = esc(r.f("account")),
-        user = esc(r.f("username")),
-        pw = esc(r.f("password")),
+        user = esc(name),
+        pending = esc(sealed),
     );
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
@@ -93,35 +136,85 @@ fn mfa_page(account: &str, r: &ConsoleRequest, error: Option<&str>) -> Reply {
     Reply::Html(status, bare("MFA", &body))
 }
 
-pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
-    if account == "root" {
-        return submit_root(app, r);
+/// Seals `pending` and shows the MFA page.
+fn ask_code(app: &App, account: &str, pending: &Pending, r: &ConsoleRequest) -> Reply {
+    match pending.seal(app) {
+        Ok(sealed) => mfa_page(account, &sealed, &pending.name, None),
+        Err(e) => {
+            tracing::error!(error = %e, "sealing a pending sign-in failed");
+            page(account, Some("Sign-in failed; try again later."), r)
+        }
     }
-    let account_field = if r.f("account").is_empty() {
-        account
-    } else {
-        r.f("account")
+}
+
+/// The second step: a code for the pending sign-in the form carries.
+fn submit_code(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
+    let Some(pending) = Pending::open(app, r.f("pending")) else {
+        return page(
+            account,
+            Some("The sign-in took too long or is not valid; sign in again."),
+            r,
+        );
     };
-    let mfa_code = r.form.get("mfa").filter(|c| !c.is_empty());
-    let request = SignInRequest {
-        account: account_field,
-        user: r.f("username"),
-        password: r.f("password"),
-        mfa_code,
+    let code = r.f("mfa");
+    let retry = |msg: &str| mfa_page(account, r.f("pending"), &pending.name, Some(msg));
+    let Some(user_id) = &pending.user_id else {
+        return root_code(app, &pending, code, r).unwrap_or_else(|m| retry(&m));
     };
-    let (signed_in, must_change) = match sign_in(app, &request) {
-        Ok(s) => (s, false),
-        Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => (*s, true),
-        Err(SignInError::MfaRequired) => return mfa_page(account, r, None),
-        Err(e @ SignInError::MfaInvalid) => {
-            return mfa_page(account, r, Some(&sentence(&e.to_string())));
+    match sign_in_mfa(app, user_id, code) {
+        Ok(s) => user_session(app, account, s, false, r),
+        Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => {
+            user_session(app, account, *s, true, r)
+        }
+        Err(e @ (SignInError::MfaInvalid | SignInError::Locked { .. })) => {
+            retry(&sentence(&e.to_string()))
         }
         Err(SignInError::Server(e)) => {
             tracing::error!(error = %e, "console sign-in failed");
-            return page(account, Some("Sign-in failed; try again later."), r);
+            page(account, Some("Sign-in failed; try again later."), r)
         }
-        Err(e) => return page(account, Some(&sentence(&e.to_string())), r),
-    };
+        Err(e) => page(account, Some(&sentence(&e.to_string())), r),
+    }
+}
+
+/// The root's code: its device, no replay, the root's lockout.
+fn root_code(app: &App, p: &Pending, code: &str, r: &ConsoleRequest) -> Result<Reply, String> {
+    let key = format!("root:{}", p.account);
+    let now = now_epoch();
+    if let Some(retry_after) = PASSWORD_THROTTLE.locked_for(&key, now) {
+        return Err(format!(
+            "Too many failed sign-in attempts; try again in {retry_after} seconds."
+        ));
+    }
+    let serial = mfa::root_serial(&p.account);
+    match mfa::verify_code(app, &p.account, &p.account, &serial, code) {
+        Ok(at) => {
+            PASSWORD_THROTTLE.succeeded(&key);
+            let session = ConsoleSession::new(
+                &p.account,
+                None,
+                Some(Mfa {
+                    serial_number: serial,
+                    authenticated_at: at,
+                }),
+                app.sts.now().unix_timestamp(),
+            );
+            Ok(start(app, &session, "root", r))
+        }
+        Err(_) => {
+            PASSWORD_THROTTLE.failed(&key, now);
+            Err(sentence(&SignInError::MfaInvalid.to_string()))
+        }
+    }
+}
+
+fn user_session(
+    app: &App,
+    account: &str,
+    signed_in: crate::signin::SignedIn,
+    must_change: bool,
+    r: &ConsoleRequest,
+) -> Reply {
     let mfa = signed_in.mfa_serial.map(|serial_number| Mfa {
         serial_number,
         authenticated_at: signed_in.at,
@@ -134,6 +227,56 @@ pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
     );
     session.must_change_password = must_change;
     start(app, &session, account, r)
+}
+
+pub fn submit(app: &App, account: &str, r: &ConsoleRequest) -> Reply {
+    if !r.f("pending").is_empty() {
+        return submit_code(app, account, r);
+    }
+    if account == "root" {
+        return submit_root(app, r);
+    }
+    let account_field = if r.f("account").is_empty() {
+        account
+    } else {
+        r.f("account")
+    };
+    let request = SignInRequest {
+        account: account_field,
+        user: r.f("username"),
+        password: r.f("password"),
+        mfa_code: None,
+    };
+    match sign_in(app, &request) {
+        Ok(s) => user_session(app, account, s, false, r),
+        Err(SignInError::PasswordResetRequired(s) | SignInError::PasswordExpired(s)) => {
+            user_session(app, account, *s, true, r)
+        }
+        Err(SignInError::MfaRequired) => {
+            // The password was right: the user exists in that account.
+            let state = app.snapshot();
+            let user = state
+                .accounts
+                .values()
+                .find(|a| a.id == account_field || a.alias.as_deref() == Some(account_field))
+                .and_then(|a| state.user(&a.id, r.f("username")));
+            let Some(user) = user else {
+                return page(account, Some("Sign-in failed; try again."), r);
+            };
+            let pending = Pending {
+                account: user.account.clone(),
+                user_id: Some(user.id.clone()),
+                name: user.name.clone(),
+                issued: app.sts.now().unix_timestamp(),
+            };
+            ask_code(app, account, &pending, r)
+        }
+        Err(SignInError::Server(e)) => {
+            tracing::error!(error = %e, "console sign-in failed");
+            page(account, Some("Sign-in failed; try again later."), r)
+        }
+        Err(e) => page(account, Some(&sentence(&e.to_string())), r),
+    }
 }
 
 fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
@@ -165,6 +308,15 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
     match hash.verify(r.f("password")) {
         Ok(true) => {
             PASSWORD_THROTTLE.succeeded(&key);
+            if mfa::root_device(&state, &account).is_some() {
+                let pending = Pending {
+                    account: account.clone(),
+                    user_id: None,
+                    name: "root".into(),
+                    issued: app.sts.now().unix_timestamp(),
+                };
+                return ask_code(app, "root", &pending, r);
+            }
             let session = ConsoleSession::new(&account, None, None, app.sts.now().unix_timestamp());
             start(app, &session, "root", r)
         }
@@ -273,7 +425,16 @@ fn start(app: &App, session: &ConsoleSession, account: &str, r: &ConsoleRequest)
     }
 }
 
-pub fn sign_out() -> Reply {
+/// Clears the cookie and, for a session that opens with its CSRF token, revokes every
+/// console session of its principal (the copy in another tab or browser too).
+pub fn sign_out(app: &App, r: &ConsoleRequest) -> Reply {
+    use subtle::ConstantTimeEq as _;
+    if let Some(s) = super::session::from_request(app, r)
+        && bool::from(r.f("_csrf").as_bytes().ct_eq(s.csrf.as_bytes()))
+        && let Err(e) = super::session::revoke(app, s.principal())
+    {
+        tracing::error!(error = %e, "revoking console sessions failed");
+    }
     Reply::RedirectWithCookie("/console".into(), String::new())
 }
 
@@ -313,22 +474,25 @@ pub fn change_password(c: &Console, r: &ConsoleRequest) -> Reply {
         return change_password_page(c, Some(&e));
     }
     if c.is_root() {
-        return match change_root_password(c, r.f("old"), r.f("new")) {
-            Ok(()) => {
-                Reply::Redirect("/console/security-credentials?notice=Password+changed".into())
-            }
-            Err(e) => change_password_page(c, Some(&e)),
-        };
-    }
-    if let Err(e) = c.call(&[
+        let changed = change_root_password(c, r.f("old"), r.f("new")).and_then(|()| {
+            super::session::revoke(&c.app, &c.caller.account)
+                .map_err(|e| e.to_api(oxiam_protocol::Service::Iam))
+        });
+        if let Err(e) = changed {
+            return change_password_page(c, Some(&e));
+        }
+    } else if let Err(e) = c.call(&[
         ("Action", "ChangePassword"),
         ("OldPassword", r.f("old")),
         ("NewPassword", r.f("new")),
     ]) {
         return change_password_page(c, Some(&e));
     }
+    // The change revoked the sessions the old password opened, this one included: the
+    // changer continues in a new one.
     let mut session = c.session.clone();
     session.must_change_password = false;
+    session.reissue(&c.app.snapshot());
     match session.seal(&c.app) {
         Ok(value) => Reply::RedirectWithCookie(
             "/console/security-credentials?notice=Password+changed".into(),
@@ -338,5 +502,45 @@ pub fn change_password(c: &Console, r: &ConsoleRequest) -> Reply {
             tracing::error!(error = %e, "sealing a console session failed");
             Reply::Redirect("/console/security-credentials".into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::sync::Arc;
+
+    fn app() -> Arc<App> {
+        let config = Config {
+            default_account: Some("123456789012".into()),
+            root_password: Some("Root-Pa55word!".into()),
+            ..Config::default()
+        };
+        App::open(config).unwrap().0
+    }
+
+    #[test]
+    fn a_pending_sign_in_opens_only_as_itself_and_only_while_recent() {
+        let app = app();
+        let now = app.sts.now().unix_timestamp();
+        let p = Pending {
+            account: "123456789012".into(),
+            user_id: Some("AIDAEXAMPLE000000000".into()),
+            name: "alice".into(),
+            issued: now,
+        };
+        let sealed = p.seal(&app).unwrap();
+        assert_eq!(Pending::open(&app, &sealed), Some(p.clone()));
+        assert_eq!(Pending::open(&app, "forged"), None);
+        // Not a session cookie, nor a session cookie a pending sign-in.
+        let s = ConsoleSession::new("123456789012", None, None, now);
+        assert_eq!(Pending::open(&app, &s.seal(&app).unwrap()), None);
+        assert!(token::open_bytes(&app.snapshot(), b"oxiam/console-session", &sealed).is_err());
+        let old = Pending {
+            issued: now - PENDING_LIFETIME,
+            ..p
+        };
+        assert_eq!(Pending::open(&app, &old.seal(&app).unwrap()), None);
     }
 }

@@ -160,8 +160,8 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         "<section class=\"card\"><h2>Permissions policies</h2>"
     );
     match (&policies, &inline) {
-        (Ok(p), Ok(i)) => {
-            let mut rows: Vec<Vec<String>> = p
+        (Ok(p), Ok(_)) => {
+            let rows: Vec<Vec<String>> = p
                 .iter()
                 .map(|a| {
                     let arn = a.policy_arn.clone().unwrap_or_default();
@@ -182,10 +182,6 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
                     ]
                 })
                 .collect();
-            rows.extend(
-                i.iter()
-                    .map(|n| vec![esc(n), "Customer inline".into(), String::new()]),
-            );
             body.push_str(&table(
                 "Attached directly",
                 &["Policy name", "Type", "Actions"],
@@ -310,17 +306,21 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         csrf(c)
     );
 
-    // Tags.
-    let tags = user.tags.clone().unwrap_or_default();
-    let rows: Vec<Vec<String>> = tags
-        .iter()
-        .map(|t| vec![esc(&t.key), esc(&t.value)])
-        .collect();
-    let _ = write!(
-        body,
-        "<section class=\"card\"><h2>Tags</h2>{}</section>",
-        table("Tags", &["Key", "Value"], &rows, "No tags.")
-    );
+    if let Ok(names) = &inline {
+        body.push_str(&super::extras::inline_section(c, n, names));
+    }
+    body.push_str(&super::extras::boundary_section(
+        c,
+        super::extras::Kind::User,
+        n,
+        user.permissions_boundary.as_ref(),
+    ));
+    body.push_str(&super::extras::tags_section(
+        c,
+        super::extras::Kind::User,
+        n,
+        user.tags.as_deref().unwrap_or_default(),
+    ));
 
     // Delete.
     let _ = write!(
@@ -770,6 +770,8 @@ fn credentials(
 }
 
 /// The sign-in URL for IAM users: by alias when the account has one, as AWS shows it.
+/// Absolute on `App::public_url` (`--public-url`), never on the request's `Host`, which a
+/// client chooses: a link shown to be copied or put in the CSV must point at this server.
 pub fn sign_in_link(c: &Console) -> String {
     let state = c.app.snapshot();
     let id = state
@@ -777,7 +779,7 @@ pub fn sign_in_link(c: &Console) -> String {
         .get(&c.caller.account)
         .and_then(|a| a.alias.clone())
         .unwrap_or_else(|| c.caller.account.clone());
-    format!("{}/console/{}", c.base, url(&id))
+    format!("{}/console/{}", c.app.public_url(), url(&id))
 }
 
 fn csv_field(s: &str) -> String {
@@ -896,19 +898,50 @@ fn back_to_user(
 /// form for two consecutive codes. A device left unassigned by an abandoned attempt is
 /// replaced.
 pub fn mfa_start(c: &Console, name: &str) -> Reply {
+    let back = format!("/console/users/{}", url(name));
+    let action = format!("/console/users/{}/mfa/enable", url(name));
+    match new_device(c, name) {
+        Ok(d) => Reply::ok(page(
+            c,
+            "Users",
+            "Set up virtual MFA device",
+            &mfa_form(c, &action, &d.serial, &d.seed, &d.qr, None),
+        )),
+        Err(e) => html::failed(c, "Users", "Assign MFA device", &e, &back),
+    }
+}
+
+/// A virtual device being set up: its serial number, base32 seed and QR code (base64 PNG).
+pub struct NewDevice {
+    pub serial: String,
+    pub seed: String,
+    pub qr: String,
+}
+
+impl std::fmt::Debug for NewDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewDevice")
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates the virtual device `device_name` (replacing an unassigned one of that name left
+/// by an abandoned setup).
+pub fn new_device(c: &Console, device_name: &str) -> Result<NewDevice, ApiError> {
     let create = || {
         call_as!(
             c,
             CreateVirtualMFADevice,
             [
                 ("Action", "CreateVirtualMFADevice"),
-                ("VirtualMFADeviceName", name)
+                ("VirtualMFADeviceName", device_name)
             ]
         )
     };
     let device = match create() {
         Err(e) if e.code == ErrorCode::EntityAlreadyExists => {
-            let serial = format!("arn:aws:iam::{}:mfa/{name}", c.caller.account);
+            let serial = format!("arn:aws:iam::{}:mfa/{device_name}", c.caller.account);
             let unassigned = c
                 .app
                 .snapshot()
@@ -924,12 +957,8 @@ pub fn mfa_start(c: &Console, name: &str) -> Reply {
             create()
         }
         other => other,
-    };
-    let back = format!("/console/users/{}", url(name));
-    let device = match device {
-        Ok(d) => d.virtual_mfa_device,
-        Err(e) => return html::failed(c, "Users", "Assign MFA device", &e, &back),
-    };
+    }?
+    .virtual_mfa_device;
     let seed = device
         .base32_string_seed
         .as_deref()
@@ -940,17 +969,16 @@ pub fn mfa_start(c: &Console, name: &str) -> Reply {
         .as_deref()
         .map(|png| B64.encode(png))
         .unwrap_or_default();
-    Reply::ok(page(
-        c,
-        "Users",
-        "Set up virtual MFA device",
-        &mfa_form(c, name, &device.serial_number, &seed, &qr, None),
-    ))
+    Ok(NewDevice {
+        serial: device.serial_number,
+        seed,
+        qr,
+    })
 }
 
-fn mfa_form(
+pub fn mfa_form(
     c: &Console,
-    name: &str,
+    action: &str,
     serial: &str,
     seed: &str,
     qr: &str,
@@ -963,7 +991,7 @@ fn mfa_form(
          <div class=\"mfa\"><img src=\"data:image/png;base64,{qr}\" alt=\"QR code of the MFA secret\" width=\"200\" height=\"200\">\
          <p>Secret key: <code id=\"mfa-seed\">{seed}</code></p></div></li>\
          <li>Enter two consecutive codes from the app.</li></ol>\
-         <form method=\"post\" action=\"/console/users/{u}/mfa/enable\">{csrf}\
+         <form method=\"post\" action=\"{action}\">{csrf}\
          <input type=\"hidden\" name=\"serial\" value=\"{serial}\">\
          <input type=\"hidden\" name=\"seed\" value=\"{seed}\">\
          <input type=\"hidden\" name=\"qr\" value=\"{qr}\">\
@@ -976,7 +1004,7 @@ fn mfa_form(
         qr = esc(qr),
         seed = esc(seed),
         serial = esc(serial),
-        u = url(name),
+        action = esc(action),
         csrf = csrf(c),
     )
 }
@@ -1007,7 +1035,14 @@ pub fn mfa_enable(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
                     c,
                     "Users",
                     "Set up virtual MFA device",
-                    &mfa_form(c, name, r.f("serial"), r.f("seed"), r.f("qr"), Some(&e)),
+                    &mfa_form(
+                        c,
+                        &format!("/console/users/{}/mfa/enable", url(name)),
+                        r.f("serial"),
+                        r.f("seed"),
+                        r.f("qr"),
+                        Some(&e),
+                    ),
                 ),
             )
         }

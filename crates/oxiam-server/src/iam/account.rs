@@ -158,9 +158,20 @@ pub fn get_account_summary(
                     .count(),
             ),
         ),
-        ("AccountMFAEnabled", 0),
+        (
+            "AccountMFAEnabled",
+            i32::from(super::mfa::root_device(state, account).is_some()),
+        ),
         ("AccountAccessKeysPresent", i32::from(root_keys)),
-        ("AccountPasswordPresent", 0),
+        (
+            "AccountPasswordPresent",
+            i32::from(
+                state
+                    .accounts
+                    .get(account)
+                    .is_some_and(|a| a.root_password.is_some()),
+            ),
+        ),
         (
             "AccountSigningCertificatesPresent",
             i32::from(

@@ -151,7 +151,9 @@ pub fn render(
         NA.to_owned(),
         "not_supported".to_owned(),
         "not_supported".to_owned(),
-        "false".to_owned(),
+        super::mfa::root_device(state, account)
+            .is_some()
+            .to_string(),
     ];
     root.extend(key_columns(state, account, &KeyOwner::Root, used));
     root.extend(cert_columns(state, account, None));

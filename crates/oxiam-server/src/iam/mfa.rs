@@ -431,6 +431,65 @@ pub fn list_mfa_device_tags(
     })
 }
 
+/// The virtual MFA device name AWS gives the root's device.
+pub const ROOT_DEVICE_NAME: &str = "root-account-mfa-device";
+
+/// The serial number of an account root's virtual MFA device.
+pub fn root_serial(account: &str) -> String {
+    format!("arn:aws:iam::{account}:mfa/{ROOT_DEVICE_NAME}")
+}
+
+/// The root's enabled MFA device. A device assigned to the root holds the account ID as
+/// its `user_id` (the root's `aws:userid`), which no IAM user's unique ID can equal, so
+/// [`verify_code`] and the no-replay step work for it unchanged.
+pub fn root_device<'s>(state: &'s State, account: &str) -> Option<&'s MfaDevice> {
+    state
+        .mfa_devices
+        .get(&root_serial(account))
+        .filter(|d| d.account == account && d.user_id.as_deref() == Some(account))
+        .map(|d| &**d)
+}
+
+/// Assigns the root's virtual device (created by `CreateVirtualMFADevice` named
+/// [`ROOT_DEVICE_NAME`]) to the root after two consecutive codes, as `EnableMFADevice`
+/// does for users. AWS enables the root's device from the console only; so does oxiam.
+pub fn enable_root_device(
+    tx: &mut Tx,
+    account: &str,
+    code1: &str,
+    code2: &str,
+) -> Result<(), ServerError> {
+    let serial = root_serial(account);
+    let d = device(tx.state(), account, &serial)?;
+    if d.user_id.is_some() {
+        return Err(already_exists("MFA Device is already in use."));
+    }
+    let now = totp::step_of(now_epoch());
+    let first = find_pair(
+        &d.seed.0,
+        now - ENABLE_WINDOW / 2,
+        ENABLE_WINDOW / 2,
+        d.last_step,
+        code1,
+        code2,
+    )
+    .ok_or_else(invalid_codes)?;
+    let mut d = d.clone();
+    d.user_id = Some(account.to_owned());
+    d.enabled = Some(now_epoch());
+    d.last_step = first + 1;
+    d.drift = 0;
+    tx.put(d)
+}
+
+/// Removes the root's MFA device (deactivated and deleted, as AWS's console does).
+pub fn remove_root_device(tx: &mut Tx, account: &str) -> Result<(), ServerError> {
+    let serial = root_serial(account);
+    device(tx.state(), account, &serial)?;
+    tx.delete::<MfaDevice>(&serial);
+    Ok(())
+}
+
 /// Checks an MFA code for a session (`SerialNumber` + `TokenCode` of STS calls): the device
 /// must be enabled for `user_id` in `account`, the code that of a step near now (allowing
 /// for the device's drift) and later than any accepted before. Returns when it was

@@ -25,7 +25,7 @@ use super::{Ctx, target_user};
 use crate::app::App;
 use crate::authn::{Caller, CallerKind};
 use crate::error::{ServerError, already_exists, api, no_such_entity, validation};
-use crate::model::{Epoch, User, now_epoch, to_datetime};
+use crate::model::{ConsoleSessionsValidAfter, Epoch, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
 
 /// The account password policy, as `UpdateAccountPasswordPolicy` set it (one per account).
@@ -367,7 +367,8 @@ pub fn delete_login_profile(
     }
     let id = user.id.clone();
     tx.delete::<LoginProfile>(&id);
-    Ok(())
+    // No password, no console: the user's open console sessions end too.
+    tx.put(ConsoleSessionsValidAfter::now(&id))
 }
 
 /// A password set prepared outside the writer lock: the new hash, and the profile (by its
@@ -509,6 +510,8 @@ fn update_login_profile(
             .clone();
         if let Some(hash) = &prepared.hash {
             set_password(&mut p, hash.clone(), now_epoch());
+            // A reset password ends the sessions the old one opened.
+            tx.put(ConsoleSessionsValidAfter::now(&p.user_id))?;
         }
         if let Some(reset) = r.password_reset_required {
             p.reset_required = reset;
@@ -623,6 +626,8 @@ fn change_password(
             now_epoch(),
         );
         p.reset_required = false;
+        // Sessions the old password opened end (the console issues the changer a new one).
+        tx.put(ConsoleSessionsValidAfter::now(&p.user_id))?;
         tx.put(p)
     })
 }

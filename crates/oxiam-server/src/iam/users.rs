@@ -188,7 +188,13 @@ pub fn delete(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::DeleteUserRequest) -> Result<
         ));
     }
     let key = State::user_key(account, &user.name);
+    let id = user.id.clone();
     tx.delete::<User>(&key);
+    // The console revocation of a user who no longer exists is no longer needed (a
+    // session of a deleted user has no caller anyway).
+    if tx.state().console_revocations.contains_key(&id) {
+        tx.delete::<crate::model::ConsoleSessionsValidAfter>(&id);
+    }
     Ok(())
 }
 
