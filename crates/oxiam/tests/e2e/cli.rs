@@ -391,8 +391,7 @@ fn state_survives_restart_and_secrets_are_encrypted_at_rest() {
     s.stop();
 
     // No secret in clear anywhere in the data directory except the key-encryption key file.
-    for entry in fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in crate::support::files_under(dir.path()) {
         let bytes = fs::read(&path).unwrap();
         let hay = String::from_utf8_lossy(&bytes);
         assert!(

@@ -170,8 +170,8 @@ fn providers_keys_and_service_credentials_through_the_cli() {
         .unwrap()
         .to_owned();
     s.stop();
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+    for path in crate::support::files_under(dir.path()) {
+        let bytes = std::fs::read(path).unwrap();
         assert!(
             !bytes
                 .windows(password.len())

@@ -190,3 +190,21 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Every file under `dir`, however deep (the data directory has subdirectories, e.g. the
+/// authorization API's audit log), for the "no secret in clear at rest" checks.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
