@@ -20,7 +20,12 @@
 //!
 //! Map:
 //! - [`Client`]: signs each call with the service's own credentials (signing name
-//!   `oxiam`, [`oxiam_sigv4::sign`]) and sends it over a keep-alive pool ([`pool`]).
+//!   `oxiam`, [`oxiam_sigv4::sign`]) and sends it over a keep-alive pool ([`pool`]) to an
+//!   `http://` or `https://` [`endpoint`].
+//! - [`tls`]: HTTPS, verified against Mozilla's roots plus the CAs of
+//!   [`Client::with_ca_pem`]. Use it whenever the network between the service and oxiam is
+//!   not trusted: over plain HTTP anyone who can rewrite the answer can turn a denial into
+//!   `"allowed": true`.
 //! - The decision cache: answers are kept for a few seconds (`Client::with_cache_ttl`),
 //!   keyed by the SHA-256 of the whole question as sent — the client's method, path,
 //!   query, every header (so its signature, key and session token), body hash, action,
@@ -32,7 +37,9 @@
 //!   end of the window a cached answer may still be used.
 //! - Types of the API: re-exported from `oxiam_protocol::authorization`.
 
+pub mod endpoint;
 pub mod pool;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -48,6 +55,7 @@ use oxiam_sigv4::{SecretAccessKey, SigningParams};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+pub use endpoint::Endpoint;
 pub use pool::Pool;
 
 /// Cached answers kept at most; past this the cache starts over.
@@ -62,6 +70,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("HTTP: {0}")]
     Http(#[from] hyper::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("building the request: {0}")]
     Request(String),
     #[error("the authorization API answered {status} {code}: {message}")]
@@ -113,6 +123,7 @@ impl Credentials {
 /// A client of one oxiam endpoint.
 #[derive(Debug)]
 pub struct Client {
+    endpoint: Endpoint,
     pool: Pool,
     path: String,
     credentials: Credentials,
@@ -122,18 +133,33 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client of the oxiam at `endpoint` (`http://host:port`), signing as `credentials`
-    /// for `region`. Answers are cached for 5 seconds by default.
+    /// A client of the oxiam at `endpoint` (`http://host:port` or `https://host[:port]`,
+    /// the certificate verified against Mozilla's roots), signing as `credentials` for
+    /// `region`. Answers are cached for 5 seconds by default.
     pub fn new(endpoint: &str, credentials: Credentials, region: &str) -> Result<Client, Error> {
-        let (authority, prefix) = pool::split_http_url(endpoint)?;
+        let endpoint = Endpoint::parse(endpoint)?;
         Ok(Client {
-            pool: Pool::new(&authority),
-            path: format!("{prefix}{PATH}"),
+            pool: endpoint.pool(&[])?,
+            path: format!("{}{PATH}", endpoint.prefix),
+            endpoint,
             credentials,
             region: region.to_owned(),
             ttl: Duration::from_secs(5),
             cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Trusts the CA certificates of the PEM bundle `pem` too (a private CA), besides
+    /// Mozilla's roots. Only for `https://` endpoints: on plain HTTP there is nothing to
+    /// verify, and asking for it is a configuration mistake.
+    pub fn with_ca_pem(mut self, pem: &[u8]) -> Result<Client, Error> {
+        if !self.endpoint.https {
+            return Err(Error::Url(
+                "a CA bundle was given for an http:// endpoint (use https://)".to_owned(),
+            ));
+        }
+        self.pool = self.endpoint.pool(&tls::ca_certificates(pem)?)?;
+        Ok(self)
     }
 
     /// Sets how long answers are reused; zero turns the cache off.

@@ -1,7 +1,6 @@
-//! A minimal HTTP/1.1 keep-alive connection pool over plain TCP (hyper's connection API):
-//! enough for a service talking to oxiam (or the guard to its upstream) on a trusted
-//! network or loopback. No TLS: put oxiam behind a TLS-terminating proxy, or on loopback,
-//! when the network is not trusted.
+//! A minimal HTTP/1.1 keep-alive connection pool (hyper's connection API) over plain TCP,
+//! or over TLS when made with [`Pool::with_tls`] (see [`crate::tls`]): enough for a service
+//! talking to oxiam, or the guard to its upstream.
 
 use std::sync::Mutex;
 
@@ -12,6 +11,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::Error;
+use crate::tls::Connector;
 
 /// Idle connections kept per pool; more are closed after use.
 const MAX_IDLE: usize = 64;
@@ -20,6 +20,8 @@ const MAX_IDLE: usize = 64;
 #[derive(Debug)]
 pub struct Pool {
     authority: String,
+    /// `Some`: every connection is TLS, verified by this connector.
+    tls: Option<Connector>,
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
 }
 
@@ -43,7 +45,16 @@ impl Pool {
     pub fn new(authority: &str) -> Pool {
         Pool {
             authority: authority.to_owned(),
+            tls: None,
             idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A pool for `authority` whose connections are TLS sessions opened by `tls`.
+    pub fn with_tls(authority: &str, tls: Connector) -> Pool {
+        Pool {
+            tls: Some(tls),
+            ..Pool::new(authority)
         }
     }
 
@@ -54,12 +65,10 @@ impl Pool {
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Error> {
         let stream = TcpStream::connect(&self.authority).await?;
         stream.set_nodelay(true)?;
-        let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            // The connection ends when either side closes it; nothing to report.
-            let _ = conn.await;
-        });
-        Ok(sender)
+        match &self.tls {
+            None => handshake(stream).await,
+            Some(tls) => handshake(tls.connect(stream).await?).await,
+        }
     }
 
     fn take_idle(&self) -> Option<SendRequest<Full<Bytes>>> {
@@ -104,6 +113,19 @@ impl Pool {
         }
         Ok(hyper::Response::from_parts(parts, bytes))
     }
+}
+
+/// HTTP/1.1 over `io`, the connection driven by a task of its own.
+async fn handshake<T>(io: T) -> Result<SendRequest<Full<Bytes>>, Error>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = http1::handshake(TokioIo::new(io)).await?;
+    tokio::spawn(async move {
+        // The connection ends when either side closes it; nothing to report.
+        let _ = conn.await;
+    });
+    Ok(sender)
 }
 
 #[cfg(test)]
