@@ -141,7 +141,8 @@ impl App {
         match &self.config.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!(
-                "http://{}",
+                "{}://{}",
+                if self.config.https { "https" } else { "http" },
                 self.bound.get().copied().unwrap_or(self.config.listen)
             ),
         }

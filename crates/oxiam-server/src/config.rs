@@ -29,11 +29,13 @@ pub struct Config {
     pub root_password: Option<String>,
     pub quotas: crate::quotas::Quotas,
     /// The URL clients reach this server at (`https://iam.example.com`), for the issuer
-    /// URLs of outbound web identity tokens. `None`: `http://<bound listen address>`.
+    /// URLs of outbound web identity tokens. `None`: `http(s)://<bound listen address>`.
     pub public_url: Option<String>,
     /// PEM certificates trusted (besides the Mozilla roots) when fetching OIDC issuers'
     /// keys over HTTPS: for issuers with a private CA.
     pub oidc_ca_file: Option<PathBuf>,
+    /// The listener serves HTTPS (`--tls-cert`): the default public URL is then https://.
+    pub https: bool,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             quotas: crate::quotas::Quotas::default(),
             public_url: None,
             oidc_ca_file: None,
+            https: false,
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct ConsoleRequest {
     pub form: Params,
     pub headers: HeaderMap,
     pub peer: Option<IpAddr>,
+    /// The connection to oxiam itself is TLS (`--tls-cert`).
+    pub tls: bool,
 }
 
 impl ConsoleRequest {
@@ -96,10 +98,12 @@ impl ConsoleRequest {
     /// Whether the page was requested over TLS (directly or through a proxy that says so):
     /// the session cookie is then `Secure`.
     pub fn secure(&self) -> bool {
-        self.headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        self.tls
+            || self
+                .headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
     }
 
     /// The Origin check of every POST: a browser sends `Origin` on cross-site POSTs, and a
@@ -258,6 +262,7 @@ pub fn policy_arn(c: &Console, name: &str) -> String {
 pub async fn handle(
     app: Arc<App>,
     peer: Option<IpAddr>,
+    tls: bool,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -286,6 +291,7 @@ pub async fn handle(
         form,
         headers,
         peer,
+        tls,
     };
     let secure = request.secure();
     let reply = tokio::task::spawn_blocking(move || route(&app, &request)).await;

@@ -12,11 +12,13 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use axum::serve::ListenerExt as _;
 use oxiam_protocol::error::ErrorCode;
 use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::pipeline::{self, HttpIn, HttpOut};
+use crate::tls::{Tls, TlsListener};
 
 /// Larger than any valid IAM request (the largest are policy documents of ~128 KB).
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -104,13 +106,14 @@ async fn decisions(
 async fn console(
     State(app): State<Arc<App>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    tls: Option<Extension<Tls>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical());
-    crate::console::handle(app, peer, method, uri, headers, body).await
+    crate::console::handle(app, peer, tls.is_some(), method, uri, headers, body).await
 }
 
 /// Liveness and the store's state, one `name: value` per line after the first: `ok`, or
@@ -229,7 +232,12 @@ fn to_response(out: HttpOut) -> Response {
 
 /// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end,
 /// and following other nodes' commits while it runs (when the store can have other writers).
-pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> {
+/// With `tls`, the listener speaks HTTPS only (see [`crate::tls`]).
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         let _ = app.bound.set(addr);
     }
@@ -252,12 +260,29 @@ pub async fn serve(app: Arc<App>, listener: TcpListener) -> std::io::Result<()> 
             }
         })
     };
-    let result = axum::serve(
-        listener,
-        router(Arc::clone(&app)).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    let router = router(Arc::clone(&app));
+    let result = match tls {
+        None => {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        }
+        Some(config) => {
+            // `tap_io` changes nothing: axum gives a `TapIo` listener's address as
+            // `ConnectInfo<SocketAddr>`, which our own listener type cannot have.
+            axum::serve(
+                TlsListener::new(listener, config).tap_io(|_| {}),
+                router
+                    .layer(Extension(Tls))
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        }
+    };
     flusher.abort();
     if let Some(follower) = follower {
         // Joining waits for at most one wait for changes.

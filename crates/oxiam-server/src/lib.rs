@@ -1,7 +1,8 @@
 //! oxiam-server: the IAM and STS service.
 //!
 //! Map of the crate, in the order a request meets it:
-//! - [`http`]: the HTTP front (axum): the AWS Query endpoint, health, dev-mode reset.
+//! - [`http`]: the HTTP front (axum): the AWS Query endpoint, health, dev-mode reset;
+//!   [`tls`]: its HTTPS listener (`--tls-cert`/`--tls-key`).
 //! - [`pipeline`]: `handle` — decode → authenticate → authorize → dispatch → encode → audit.
 //! - [`authn`]: SigV4 verification against keys in the snapshot (temporary credentials:
 //!   `sts::authn`, which opens the session token instead); [`Caller`](authn::Caller).
@@ -38,6 +39,7 @@ pub mod quotas;
 pub mod signin;
 pub mod state;
 pub mod sts;
+pub mod tls;
 pub mod x509;
 
 pub use app::{App, FirstStart};

@@ -218,6 +218,7 @@ mod tests {
             form: Params::default(),
             headers,
             peer: None,
+            tls: false,
         }
     }
 

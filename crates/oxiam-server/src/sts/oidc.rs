@@ -19,9 +19,9 @@ use std::time::Duration;
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
+use rustls::ClientConfig;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
 
 use super::jwt::{Jwk, Jwks};
 
@@ -214,18 +214,7 @@ pub fn is_loopback(host: &str) -> bool {
 /// The TLS client settings: the Mozilla roots (webpki-roots) plus the operator's extra
 /// roots (`--oidc-ca-file`), ring as the crypto provider.
 fn tls_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for cert in extra {
-        roots.add(cert.clone()).map_err(|e| e.to_string())?;
-    }
-    let config =
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    Ok(Arc::new(config))
+    oxiam_client::tls::client_config(extra).map_err(|e| e.to_string())
 }
 
 /// One HTTP/1.1 GET, bounded in time and size: `https://` to any host (certificate
