@@ -17,6 +17,12 @@
 //! subrequest has no body, so the body hash is the client's `x-amz-content-sha256` header
 //! when present (the signature then binds that hash, not the bytes nginx forwards).
 //!
+//! Over a network, run the guard's link to oxiam over HTTPS (`--oxiam-url https://…`,
+//! `--oxiam-ca-file` for a private CA): whoever can rewrite a plain-HTTP answer can allow
+//! anything. The guard's own listener speaks HTTPS with `--tls-cert`/`--tls-key`, and an
+//! `https://` upstream is verified like oxiam (`--upstream-ca-file`). When oxiam cannot be
+//! reached or its certificate is not trusted, the guard answers 503 and forwards nothing.
+//!
 //! Clients sign for the service name given by `--service-prefix` (awscurl `--service
 //! myapp`, botocore `SigV4Auth(credentials, "myapp", region)`). Bodies are buffered
 //! (up to `--max-body-bytes`) because their hash is part of the signature.
@@ -24,7 +30,7 @@
 pub mod rules;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,8 +40,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt as _;
 use http_body_util::Full;
-use oxiam_client::{Client, ClientRequest, Credentials, DecisionRequest, DecisionResult, Pool};
+use oxiam_client::{
+    Client, ClientRequest, Credentials, DecisionRequest, DecisionResult, Endpoint, Pool,
+};
+use oxiam_server::tls::TlsListener;
 
 /// `oxiam guard` options.
 #[derive(Debug, clap::Args)]
@@ -43,7 +53,8 @@ pub struct GuardArgs {
     /// Address to listen on (port 0 picks a free port and prints it).
     #[arg(long, env = "OXIAM_GUARD_LISTEN", default_value = "127.0.0.1:8462")]
     listen: SocketAddr,
-    /// The service to protect, `http://host:port`. Required unless --auth-request.
+    /// The service to protect, `http://host:port` or `https://host[:port]`. Required
+    /// unless --auth-request.
     #[arg(
         long,
         env = "OXIAM_GUARD_UPSTREAM",
@@ -60,9 +71,24 @@ pub struct GuardArgs {
     /// The rules file (method + path pattern → action + resource).
     #[arg(long, env = "OXIAM_GUARD_RULES")]
     rules: PathBuf,
-    /// Where oxiam listens.
+    /// Where oxiam listens: http://… on loopback or a trusted network, https://… otherwise.
     #[arg(long, env = "OXIAM_URL", default_value = "http://127.0.0.1:8461")]
     oxiam_url: String,
+    /// PEM file of CA certificates to trust, besides the Mozilla roots, for an https://
+    /// --oxiam-url (oxiam's certificate from a private CA).
+    #[arg(long, env = "OXIAM_CA_FILE")]
+    oxiam_ca_file: Option<PathBuf>,
+    /// PEM file of CA certificates to trust, besides the Mozilla roots, for an https://
+    /// --upstream.
+    #[arg(long, env = "OXIAM_GUARD_UPSTREAM_CA_FILE")]
+    upstream_ca_file: Option<PathBuf>,
+    /// Serve HTTPS (TLS 1.2/1.3) only, with this PEM certificate chain (leaf first).
+    /// Needs --tls-key.
+    #[arg(long, env = "OXIAM_GUARD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert. Needs --tls-cert.
+    #[arg(long, env = "OXIAM_GUARD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The guard's own access key ID (default: AWS_ACCESS_KEY_ID).
     #[arg(long, env = "OXIAM_GUARD_ACCESS_KEY_ID")]
     access_key_id: Option<String>,
@@ -142,23 +168,28 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
         return ExitCode::from(2);
     };
     let token = env("AWS_SESSION_TOKEN");
-    let client = match Client::new(
+    let client = Client::new(
         &args.oxiam_url,
         Credentials::new(&key, &secret, token.as_deref()),
         &args.region,
-    ) {
+    )
+    .and_then(|c| match &args.oxiam_ca_file {
+        Some(path) => c.with_ca_pem(&read_ca(path)?),
+        None => Ok(c),
+    });
+    let client = match client {
         Ok(c) => c.with_cache_ttl(Duration::from_secs(args.cache_ttl)),
         Err(e) => {
-            eprintln!("oxiam guard: --oxiam-url: {e}");
+            eprintln!("oxiam guard: --oxiam-url/--oxiam-ca-file: {e}");
             return ExitCode::from(2);
         }
     };
     let upstream = match (&args.upstream, args.auth_request) {
         (_, true) => None,
-        (Some(u), false) => match oxiam_client::pool::split_http_url(u) {
-            Ok((authority, _)) => Some(Pool::new(&authority)),
+        (Some(u), false) => match upstream_pool(u, args.upstream_ca_file.as_deref()) {
+            Ok(pool) => Some(pool),
             Err(e) => {
-                eprintln!("oxiam guard: --upstream: {e}");
+                eprintln!("oxiam guard: --upstream/--upstream-ca-file: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -166,6 +197,16 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
             eprintln!("oxiam guard: --upstream or --auth-request is required");
             return ExitCode::from(2);
         }
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match oxiam_server::tls::server_config(cert, key) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("oxiam guard: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
     };
     let guard = Arc::new(Guard {
         rules,
@@ -193,17 +234,21 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
             }
         };
         let addr = listener.local_addr().unwrap_or(args.listen);
-        println!("oxiam guard listening on http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("oxiam guard listening on {scheme}://{addr}");
         let app = Router::new()
             .fallback(handle)
             .layer(DefaultBodyLimit::max(args.max_body_bytes))
-            .with_state(guard);
-        match axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        {
+            .with_state(guard)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = match tls {
+            None => axum::serve(listener, app).await,
+            // `tap_io` only makes axum hand the peer address over as ConnectInfo.
+            Some(config) => {
+                axum::serve(TlsListener::new(listener, config).tap_io(|_| {}), app).await
+            }
+        };
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("oxiam guard: {e}");
@@ -298,6 +343,27 @@ async fn handle(
             .await
         }
     }
+}
+
+/// A CA bundle file's bytes (certificates are public: no secrecy needed).
+fn read_ca(path: &Path) -> Result<Vec<u8>, oxiam_client::Error> {
+    std::fs::read(path)
+        .map_err(|e| oxiam_client::Error::Tls(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The pool to the protected service; over HTTPS, trusting `ca_file`'s CAs too.
+fn upstream_pool(url: &str, ca_file: Option<&Path>) -> Result<Pool, oxiam_client::Error> {
+    let endpoint = Endpoint::parse(url)?;
+    let extra = match ca_file {
+        Some(_) if !endpoint.https => {
+            return Err(oxiam_client::Error::Url(
+                "a CA bundle was given for an http:// upstream (use https://)".to_owned(),
+            ));
+        }
+        Some(path) => oxiam_client::tls::ca_certificates(&read_ca(path)?)?,
+        None => Vec::new(),
+    };
+    endpoint.pool(&extra)
 }
 
 fn path_and_query(uri: &Uri) -> String {

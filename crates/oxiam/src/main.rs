@@ -15,6 +15,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use oxiam_server::config::DEFAULT_PORT;
@@ -127,16 +128,45 @@ struct ServeArgs {
     )]
     quotas: Vec<String>,
     /// The URL clients reach this server at (e.g. https://iam.example.com): the base of the
-    /// issuer URLs of outbound web identity tokens. Default: http://<listen address>.
+    /// issuer URLs of outbound web identity tokens. Default: http://<listen address>
+    /// (https:// with --tls-cert).
     #[arg(long, env = "OXIAM_PUBLIC_URL")]
     public_url: Option<String>,
     /// PEM file of CA certificates to trust, besides the Mozilla roots, when fetching OIDC
     /// issuers' keys over HTTPS (AssumeRoleWithWebIdentity with a private-CA issuer).
     #[arg(long, env = "OXIAM_OIDC_CA_FILE")]
     oidc_ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Log format.
     #[arg(long, env = "OXIAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+}
+
+/// HTTPS for a listener (`oxiam serve`, `oxiam guard`).
+#[derive(Debug, clap::Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS (TLS 1.2/1.3) only, with this PEM certificate chain (leaf first).
+    /// Needs --tls-key.
+    #[arg(long, env = "OXIAM_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert. Keep it readable by
+    /// oxiam only. Needs --tls-cert.
+    #[arg(long, env = "OXIAM_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The server's TLS settings, `None` for plain HTTP; a message for the operator when the
+    /// files cannot be used.
+    pub fn server_config(&self) -> Result<Option<Arc<rustls::ServerConfig>>, String> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => oxiam_server::tls::server_config(cert, key)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            _ => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -272,7 +302,16 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // Before anything is opened: a bad certificate or key must not leave a half-started node.
+    let tls = match args.tls.server_config() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oxiam: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = Config {
+        https: tls.is_some(),
         quotas,
         listen: args.listen,
         data_dir: (args.store.is_none() && (!args.dev || args.persist))
@@ -316,7 +355,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let addr = listener.local_addr().unwrap_or(config.listen);
         announce(&config, &app, first.as_ref(), addr);
-        match oxiam_server::http::serve(app, listener).await {
+        match oxiam_server::http::serve(app, listener, tls).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("oxiam: server error: {e}");
@@ -330,7 +369,8 @@ fn serve(args: ServeArgs) -> ExitCode {
 /// they are not logged and cannot be shown again).
 fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: SocketAddr) {
     let mut out = std::io::stdout().lock();
-    let endpoint = format!("http://{addr}");
+    let scheme = if config.https { "https" } else { "http" };
+    let endpoint = format!("{scheme}://{addr}");
     let _ = writeln!(out, "oxiam listening on {endpoint}");
     match (app.store_description(), &config.data_dir) {
         (Some(store), _) => {
