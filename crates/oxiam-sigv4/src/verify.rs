@@ -254,6 +254,88 @@ mod tests {
         assert_eq!(h, EMPTY_SHA256);
     }
 
+    /// A presigned URL signed as S3's signers sign it: `UNSIGNED-PAYLOAD`, no header.
+    fn s3_presigned(secret: &SecretAccessKey, now: OffsetDateTime) -> String {
+        use crate::signing_key::SigningKey;
+        let headers = [("host", "files.example")];
+        let req = HttpRequest {
+            method: "PUT",
+            path: "/files/a.mp3",
+            query: "",
+            headers: &headers,
+            body: b"",
+        };
+        let params = crate::SigningParams {
+            access_key_id: "AKIAEXAMPLE",
+            secret,
+            region: "us-east-1",
+            service: "myapp",
+            timestamp: now,
+            session_token: None,
+        };
+        let signed = crate::presign(&req, &params, 300).unwrap();
+        let unsigned_query = signed.split("&X-Amz-Signature=").next().unwrap();
+        let view = HttpRequest {
+            query: unsigned_query,
+            ..req
+        };
+        let mut hasher = Sha256::new();
+        canonical_request::write(&mut hasher, &view, "host", UNSIGNED_PAYLOAD, true).unwrap();
+        let canonical: [u8; 32] = hasher.finalize().into();
+        let date = format_iso_basic(now);
+        let key = SigningKey::derive(secret, &date[..8], "us-east-1", "myapp");
+        let mut mac = key.mac();
+        let scope = ScopeParts::Parts {
+            date: &date[..8],
+            region: "us-east-1",
+            service: "myapp",
+        };
+        string_to_sign::write(&mut mac, &date, scope, &canonical);
+        let signature = hex::encode(mac.finalize().into_bytes());
+        format!("{unsigned_query}&X-Amz-Signature={signature}")
+    }
+
+    #[test]
+    fn s3_style_presigned_urls_leave_the_payload_unsigned_only_when_forwarded() {
+        let secret = SecretAccessKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let now = time::macros::datetime!(2026-11-23 08:15:30 UTC);
+        let cache = SigningKeyCache::default();
+        let query = s3_presigned(&secret, now);
+        let headers = [("host", "files.example")];
+        let req = |body: &'static [u8]| HttpRequest {
+            method: "PUT",
+            path: "/files/a.mp3",
+            query: &query,
+            headers: &headers,
+            body,
+        };
+        let parsed_req = req(b"");
+        let parsed = crate::parse(&parsed_req).unwrap().unwrap();
+        let hash = |b: &[u8]| -> [u8; 32] { Sha256::digest(b).into() };
+        // oxiam's own API: only without a body.
+        assert_eq!(verify(&req(b""), &parsed, &secret, now, &cache), Ok(()));
+        assert_eq!(
+            verify(&req(b"Action=CreateUser"), &parsed, &secret, now, &cache),
+            Err(Error::SignatureDoesNotMatch)
+        );
+        // A forwarded request (a presigned upload): any body, as S3.
+        for body in [&b""[..], b"uploaded"] {
+            assert_eq!(
+                verify_forwarded(&req(b""), &parsed, &secret, now, &cache, &hash(body)),
+                Ok(())
+            );
+        }
+        // The rest of the request is still signed.
+        let moved = HttpRequest {
+            path: "/files/b.mp3",
+            ..req(b"")
+        };
+        assert_eq!(
+            verify_forwarded(&moved, &parsed, &secret, now, &cache, &EMPTY_SHA256),
+            Err(Error::SignatureDoesNotMatch)
+        );
+    }
+
     #[test]
     fn signature_decoding() {
         let hex = "00ff7f80a5".repeat(7);
