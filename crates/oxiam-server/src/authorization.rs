@@ -40,22 +40,22 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use oxiam_policy::{
-    ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason,
-    Request, StatementEffect,
+    ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason, Request,
+    StatementEffect,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::App;
 use crate::authn::{self, Caller, CallerKind};
-use crate::sts::decide::CallerPolicies;
-use crate::sts::session::SessionPrincipal;
 use crate::decide::{RequestEnv, context};
 use crate::error::{ServerError, validation};
 use crate::ids;
 use crate::operations::Target;
 use crate::pipeline::HttpIn;
 use crate::state::State;
+use crate::sts::decide::CallerPolicies;
+use crate::sts::session::SessionPrincipal;
 pub use oxiam_protocol::authorization::{ACTION, MAX_BATCH, PATH, SIGNING_NAME};
 use oxiam_protocol::authorization::{
     DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult, DecisionsRequest,
@@ -393,14 +393,24 @@ fn authenticate_client(
     if matches!(parsed.kind, oxiam_sigv4::SignatureKind::Presigned { .. }) {
         match oxiam_sigv4::verify::check_clock(&parsed, now) {
             Err(oxiam_sigv4::Error::SignatureNotYetCurrent { .. }) => {
-                return Err(Refusal::Presigned("AccessDenied", "Request is not yet valid"));
+                return Err(Refusal::Presigned(
+                    "AccessDenied",
+                    "Request is not yet valid",
+                ));
             }
             Err(_) => return Err(Refusal::Presigned("AccessDenied", "Request has expired")),
             Ok(()) => {}
         }
     }
-    authn::authenticate_parsed(app, client_req, &parsed, signing_name, now, Some(body_sha256))
-        .map_err(refused)
+    authn::authenticate_parsed(
+        app,
+        client_req,
+        &parsed,
+        signing_name,
+        now,
+        Some(body_sha256),
+    )
+    .map_err(refused)
 }
 
 /// S3's message for `X-Amz-Expires` beyond seven days.
@@ -554,9 +564,8 @@ fn deciding_document(
     reason: &Reason<'_>,
     resource_document: Option<&str>,
 ) -> Option<String> {
-    let managed = |arn: &str| {
-        crate::decide::managed_origin(state, arn).map(|o| o.document.to_owned())
-    };
+    let managed =
+        |arn: &str| crate::decide::managed_origin(state, arn).map(|o| o.document.to_owned());
     match reason.policy_type {
         PolicyType::Resource => resource_document.map(str::to_owned),
         PolicyType::PermissionsBoundary => managed(reason.policy),

@@ -158,10 +158,9 @@ pub fn matched_statement(
         Some(id) => vec![id.to_owned()],
         None => match either("Principal", "NotPrincipal") {
             Some(Json::String(s)) => vec![s.clone()],
-            Some(Json::Object(by_type)) => by_type
-                .values()
-                .flat_map(|v| strings(Some(v)))
-                .collect(),
+            Some(Json::Object(by_type)) => {
+                by_type.values().flat_map(|v| strings(Some(v))).collect()
+            }
             _ => Vec::new(),
         },
     };
