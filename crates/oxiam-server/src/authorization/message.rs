@@ -287,6 +287,53 @@ mod tests {
     use crate::state::Tx;
 
     #[test]
+    fn matched_statements_are_listed_as_written() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Sid":"NoUploads","Effect":"Deny","NotAction":["myapp:Get*","myapp:List*"],
+             "NotResource":"arn:aws:myapp:::file/public/*",
+             "Condition":{"Bool":{"aws:SecureTransport":false},
+                          "StringEquals":{"myapp:Tier":["gold","silver"]}}}]}"#;
+        let m = matched_statement(doc, 1, Some("AIDAEXAMPLE")).unwrap();
+        let values = |items: &Items<Value>| -> Vec<String> {
+            items.items.iter().map(|v| v.value.clone()).collect()
+        };
+        assert_eq!(m.statement_id.as_deref(), Some("NoUploads"));
+        assert_eq!(m.effect, "DENY");
+        assert_eq!(values(&m.principals), ["AIDAEXAMPLE"]);
+        assert_eq!(values(&m.actions), ["myapp:Get*", "myapp:List*"]);
+        assert_eq!(values(&m.resources), ["arn:aws:myapp:::file/public/*"]);
+        let conditions: Vec<(String, Vec<String>)> = m
+            .conditions
+            .items
+            .iter()
+            .map(|c| {
+                let v = c.values.items.iter().map(|v| v.value.clone()).collect();
+                (c.key.clone(), v)
+            })
+            .collect();
+        assert_eq!(
+            conditions,
+            [
+                ("aws:SecureTransport".to_owned(), vec!["false".to_owned()]),
+                (
+                    "myapp:Tier".to_owned(),
+                    vec!["gold".to_owned(), "silver".to_owned()]
+                ),
+            ]
+        );
+        // A resource policy's statement lists its own principals; a missing index is None.
+        let resource = r#"{"Statement":{"Effect":"Deny","Principal":{"AWS":["arn:aws:iam::111122223333:root"],"Service":"x.amazonaws.com"},"Action":"a:B","Resource":"*"}}"#;
+        let m = matched_statement(resource, 0, None).unwrap();
+        assert_eq!(
+            values(&m.principals),
+            ["arn:aws:iam::111122223333:root", "x.amazonaws.com"]
+        );
+        assert!(matched_statement(resource, 1, None).is_none());
+        assert!(matched_statement("{not json", 0, None).is_none());
+    }
+
+    #[test]
     fn messages_round_trip_and_garbage_is_invalid() {
         let key = TokenKey::generate(0);
         let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
