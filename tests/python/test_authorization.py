@@ -20,11 +20,12 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from unittest import mock
 
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -469,3 +470,243 @@ def test_nginx_auth_request_mode(music):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def presign(url, creds, expires=3600, at=None, s3=False, method="GET"):
+    """A presigned URL made by botocore: `SigV4QueryAuth` (other services: the payload hash
+    is the empty body's) or, with `s3`, `S3SigV4QueryAuth` (`UNSIGNED-PAYLOAD`)."""
+    req = AWSRequest(method=method, url=url)
+    cls = S3SigV4QueryAuth if s3 else SigV4QueryAuth
+    signer = cls(Credentials(*creds), "myapp", "us-east-1", expires=expires)
+    if at is None:
+        signer.add_auth(req)
+    else:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=at):
+            signer.add_auth(req)
+    return req.url
+
+
+def fetch(url, method="GET", body=None):
+    r = urllib.request.Request(url, data=body, method=method)
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def message_of(body):
+    return body.decode().split("<Message>")[1].split("</Message>")[0]
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def test_presigned_urls_through_the_guard(music):
+    music.call("holly", "PUT", "/files/audio/holly/pre.mp3", b"presigned")
+    url = music.url + "/files/audio/holly/pre.mp3"
+    for s3 in (False, True):
+        status, headers, body = fetch(presign(url, music.creds["sam"], s3=s3))
+        assert (status, body) == (200, b"presigned"), body
+        assert headers["X-Served-For"] == arn("sam")
+    # Authenticated, but not allowed.
+    status, _, body = fetch(presign(url, music.creds["nora"]))
+    assert status == 403 and error_code(body) == "AccessDenied"
+    assert f"User: {arn('nora')} is not authorized" in body.decode()
+    # Past X-Amz-Expires: S3's answer (even before the signature is looked at).
+    two_hours_ago = utcnow() - datetime.timedelta(hours=2)
+    expired = presign(url, music.creds["sam"], expires=3600, at=two_hours_ago)
+    status, _, body = fetch(expired)
+    assert (status, error_code(body), message_of(body)) == (403, "AccessDenied",
+                                                            "Request has expired")
+    # Still inside its validity, though signed long ago.
+    status, _, _ = fetch(presign(url, music.creds["sam"], expires=3 * 3600, at=two_hours_ago))
+    assert status == 200
+    # Signed for the future, beyond the 15-minute skew.
+    soon = presign(url, music.creds["sam"], at=utcnow() + datetime.timedelta(hours=1))
+    status, _, body = fetch(soon)
+    assert (status, error_code(body), message_of(body)) == (403, "AccessDenied",
+                                                            "Request is not yet valid")
+    # More than seven days is refused as S3 refuses it.
+    status, _, body = fetch(presign(url, music.creds["sam"], expires=604801))
+    assert status == 400 and error_code(body) == "AuthorizationQueryParametersError"
+    assert "604800" in message_of(body)
+    assert fetch(presign(url, music.creds["sam"], expires=604800))[0] == 200
+    # Tampering: another path, another or an added parameter, a wrong secret.
+    good = presign(url, music.creds["sam"])
+    for bad in (good.replace("/holly/pre.mp3", "/holly/other.mp3"),
+                good.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200"),
+                good.replace("?", "?extra=1&", 1),
+                presign(url, (music.creds["sam"][0], "x" * 40))):
+        status, _, body = fetch(bad)
+        assert status == 403 and error_code(body) == "SignatureDoesNotMatch", bad
+    # A URL without its signature is not signed at all.
+    status, _, body = fetch(good.split("&X-Amz-Signature=")[0])
+    assert status == 403 and error_code(body) == "IncompleteSignature"
+
+
+def test_presigned_uploads_follow_s3(music):
+    url = music.url + "/files/audio/holly/upload.mp3"
+    # S3's presigned PUT leaves the payload unsigned: the body that comes with it is stored.
+    status, headers, _ = fetch(presign(url, music.creds["holly"], s3=True, method="PUT"),
+                               method="PUT", body=b"uploaded")
+    assert status == 201 and headers["X-Served-For"] == arn("holly")
+    assert music.call("sam", "GET", "/files/audio/holly/upload.mp3")[2] == b"uploaded"
+    # A URL that signed the (empty) payload does not carry another body.
+    status, _, body = fetch(presign(url, music.creds["holly"], method="PUT"),
+                            method="PUT", body=b"changed")
+    assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+    # Uploads elsewhere are still the policy's to allow.
+    status, _, body = fetch(presign(music.url + "/files/audio/sam/x.mp3", music.creds["holly"],
+                                    s3=True, method="PUT"), method="PUT", body=b"x")
+    assert status == 403 and error_code(body) == "AccessDenied"
+
+
+def test_presigned_urls_of_temporary_credentials(music):
+    music.call("holly", "PUT", "/files/audio/holly/temp.mp3", b"t")
+    sts = music.oxiam.client("sts", *music.creds["emma"])
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/listener",
+                        RoleSessionName="link")["Credentials"]
+    creds = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    url = presign(music.url + "/files/audio/holly/temp.mp3", creds)
+    assert "X-Amz-Security-Token=" in url
+    status, headers, body = fetch(url)
+    assert (status, body) == (200, b"t")
+    assert headers["X-Served-For"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/listener/link"
+    # The session token is part of what is signed.
+    other = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/listener",
+                            RoleSessionName="other")["Credentials"]["SessionToken"]
+    swapped = url.replace(urllib.parse.quote(c["SessionToken"], safe=""),
+                          urllib.parse.quote(other, safe=""))
+    assert swapped != url
+    assert error_code(fetch(swapped)[2]) in ("InvalidClientTokenId", "SignatureDoesNotMatch")
+
+
+def test_presigned_urls_stop_with_their_session():
+    """A presigned URL of temporary credentials ends with the session (dev mode's STS clock
+    moves past its expiry), asked of the decision API directly."""
+    from test_sts import advance_clock
+    server = Oxiam(["--dev"])
+    try:
+        iam = server.client("iam")
+        iam.create_user(UserName="lee")
+        iam.put_user_policy(UserName="lee", PolicyName="read", PolicyDocument=policy(
+            allow("myapp:GetFile", "arn:aws:myapp:::file/*")))
+        key = iam.create_access_key(UserName="lee")["AccessKey"]
+        sts = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+        c = sts.get_session_token(DurationSeconds=900)["Credentials"]
+        url = presign("http://files.example:9000/files/a%20b.mp3?versionId=3",
+                      (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]))
+        parts = urllib.parse.urlsplit(url)
+
+        def decide():
+            q = {"request": {"method": "GET", "path": parts.path, "query": parts.query,
+                             "headers": [["host", parts.netloc]]},
+                 "action": "myapp:GetFile", "resource": "arn:aws:myapp:::file/a b.mp3"}
+            req = sign("POST", server.endpoint + "/authorization/v1/decisions",
+                       (ROOT_KEY, ROOT_SECRET), json.dumps({"decisions": [q]}).encode(),
+                       {"Content-Type": "application/json"}, service="oxiam")
+            status, _, out = send(req)
+            assert status == 200, out
+            return json.loads(out)["decisions"][0]
+
+        d = decide()
+        assert d["decision"] == "Allow" and d["principal"]["arn"] == arn("lee")
+        advance_clock(server, 901)
+        d = decide()
+        assert (d["decision"], d["errorCode"]) == ("AuthenticationFailed", "ExpiredToken")
+    finally:
+        server.stop()
+
+
+def decode(music, encoded, creds=(ROOT_KEY, ROOT_SECRET)):
+    sts = music.oxiam.client("sts", *creds)
+    return json.loads(sts.decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
+
+
+def encoded_of(body):
+    return body.decode().split("Encoded authorization failure message: ")[1].split("<")[0]
+
+
+def test_decoded_messages_describe_the_deny_statement(music):
+    music.call("emma", "PUT", "/files/audio/emma/keep.mp3", b"k")
+    req = sign("DELETE", music.url + "/files/audio/emma/keep.mp3", music.creds["emma"])
+    status, _, body = send(req)
+    assert status == 403
+    m = decode(music, encoded_of(body))
+    assert m["allowed"] is False and m["explicitDeny"] is True
+    emma_id = music.iam.get_user(UserName="emma")["User"]["UserId"]
+    assert m["matchedStatements"]["items"] == [{
+        "statementId": "DeletesNeedMFA", "effect": "DENY",
+        "principals": {"items": [{"value": emma_id}]}, "principalGroups": {"items": []},
+        "actions": {"items": [{"value": "myapp:DeleteFile"}]},
+        "resources": {"items": [{"value": "*"}]},
+        "conditions": {"items": [{"key": "aws:MultiFactorAuthPresent",
+                                  "values": {"items": [{"value": "false"}]}}]}}]
+    assert m["failures"] == {"items": []}
+    assert m["context"]["principal"] == {"id": emma_id, "name": "emma", "arn": arn("emma")}
+    assert m["context"]["action"] == "myapp:DeleteFile"
+    assert m["context"]["resource"] == "arn:aws:myapp:::file/audio/emma/keep.mp3"
+    keys = {c["key"]: [v["value"] for v in c["values"]["items"]]
+            for c in m["context"]["conditions"]["items"]}
+    assert keys["aws:username"] == ["emma"] and keys["aws:PrincipalArn"] == [arn("emma")]
+    assert keys["aws:SourceIp"] == ["127.0.0.1"]
+    # What the client signed with is not in it.
+    text = json.dumps(m)
+    signature = req.headers["Authorization"].split("Signature=")[1]
+    assert signature not in text and music.creds["emma"][1] not in text
+    # An implicit deny has no matched statement.
+    status, _, body = music.call("sam", "PUT", "/files/audio/sam/no.mp3", b"x")
+    m = decode(music, encoded_of(body))
+    assert m["explicitDeny"] is False and m["matchedStatements"]["items"] == []
+
+
+def test_decoded_messages_of_resource_policies_and_sessions(music):
+    deny = policy({"Sid": "NoNora", "Effect": "Deny", "Principal": {"AWS": [arn("nora")]},
+                   "Action": ["myapp:GetFile", "myapp:PutFile"],
+                   "Resource": "arn:aws:myapp:::file/audio/*",
+                   "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "10.0.0.0/8"]}}})
+    status, body = music.decide([music.question("nora", "myapp:GetFile",
+                                                "arn:aws:myapp:::file/audio/a.mp3",
+                                                resourcePolicy=deny)])
+    assert status == 200 and body["decisions"][0]["decision"] == "ExplicitDeny"
+    m = decode(music, body["decisions"][0]["encodedMessage"])
+    (stmt,) = m["matchedStatements"]["items"]
+    assert stmt["statementId"] == "NoNora"
+    assert stmt["principals"] == {"items": [{"value": arn("nora")}]}
+    assert stmt["actions"] == {"items": [{"value": "myapp:GetFile"}, {"value": "myapp:PutFile"}]}
+    assert stmt["conditions"] == {"items": [{"key": "aws:SourceIp", "values": {
+        "items": [{"value": "127.0.0.0/8"}, {"value": "10.0.0.0/8"}]}}]}
+    # A role session presigning: the message names the session, never its token.
+    sts = music.oxiam.client("sts", *music.creds["emma"])
+    c = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/listener",
+                        RoleSessionName="leaky")["Credentials"]
+    creds = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    url = presign(music.url + "/files/audio/holly/nope.mp3", creds, s3=True, method="PUT")
+    status, _, body = fetch(url, method="PUT", body=b"x")
+    assert status == 403 and error_code(body) == "AccessDenied"
+    m = decode(music, encoded_of(body))
+    assert m["context"]["principal"]["arn"] == \
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/listener/leaky"
+    assert "name" not in m["context"]["principal"]
+    text = json.dumps(m)
+    assert c["SessionToken"] not in text and c["SecretAccessKey"] not in text
+    assert url.split("X-Amz-Signature=")[1] not in text
+
+
+def test_decoding_a_real_message_needs_the_permission(music):
+    status, _, body = music.call("sam", "PUT", "/files/audio/sam/m.mp3", b"x")
+    encoded = encoded_of(body)
+    # sam may not decode, not even a message about his own request.
+    sts_sam = music.oxiam.client("sts", *music.creds["sam"])
+    with pytest.raises(sts_sam.exceptions.ClientError) as e:
+        sts_sam.decode_authorization_message(EncodedMessage=encoded)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    # A user allowed sts:DecodeAuthorizationMessage may.
+    music.iam.create_user(UserName="auditor")
+    music.iam.put_user_policy(UserName="auditor", PolicyName="decode", PolicyDocument=policy(
+        allow("sts:DecodeAuthorizationMessage", "*")))
+    key = music.iam.create_access_key(UserName="auditor")["AccessKey"]
+    m = decode(music, encoded, (key["AccessKeyId"], key["SecretAccessKey"]))
+    assert m["context"]["principal"]["arn"] == arn("sam")

@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! authz_load decisions URL SERVICE_KEY SERVICE_SECRET CLIENT_KEY CLIENT_SECRET
-//!            [--seconds 10] [--connections 16] [--batch 50]
+//!            [--seconds 10] [--connections 16] [--batch 50] [--resource-policy FILE]
 //!     Decisions per second of POST /authorization/v1/decisions (keep-alive, batches of
-//!     --batch decisions about distinct client requests signed beforehand).
+//!     --batch decisions about distinct client requests signed beforehand). With
+//!     --resource-policy, every decision carries FILE's text as `resourcePolicy`.
 //! authz_load upstream PORT
 //!     A minimal HTTP/1.1 upstream answering every request with 200 "ok".
 //! authz_load latency URL CLIENT_KEY CLIENT_SECRET [--requests 2000]
@@ -75,6 +76,11 @@ async fn decisions(args: Vec<String>) {
     let seconds = flag(&args, "--seconds", 10);
     let connections = flag(&args, "--connections", 16);
     let batch = usize::try_from(flag(&args, "--batch", 50)).unwrap();
+    let resource_policy = args
+        .iter()
+        .position(|a| a == "--resource-policy")
+        .and_then(|i| args.get(i + 1))
+        .map(|file| std::fs::read_to_string(file).expect("a readable resource policy file"));
     // Distinct client requests (distinct signatures), signed once: the server has no replay
     // cache, so each verifies again every time it is asked.
     let questions: Vec<DecisionRequest> = (0..batch * 4)
@@ -90,6 +96,7 @@ async fn decisions(args: Vec<String>) {
                 action: "myapp:GetFile".into(),
                 resource: format!("arn:aws:myapp:::file/audio/track-{i}.mp3"),
                 source_ip: Some("127.0.0.1".into()),
+                resource_policy: resource_policy.clone(),
                 ..DecisionRequest::default()
             }
         })

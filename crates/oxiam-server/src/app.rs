@@ -96,6 +96,8 @@ pub struct App {
     pub sts: crate::sts::runtime::Runtime,
     /// The decision log of the authorization API.
     pub audit: crate::authorization::audit::AuditLog,
+    /// Resource policies the authorization API was sent, compiled (bounded).
+    pub resource_policies: crate::authorization::policy_cache::ResourcePolicyCache,
     /// The address the listener is bound to (set once serving; port 0 resolved).
     pub bound: std::sync::OnceLock<std::net::SocketAddr>,
     /// Whether the last store operation reached the store (see [`App::store_status`]).
@@ -226,6 +228,7 @@ impl App {
             default_account,
             sts: crate::sts::runtime::Runtime::default(),
             audit,
+            resource_policies: Default::default(),
             bound: std::sync::OnceLock::new(),
             store_reachable: AtomicBool::new(true),
         });

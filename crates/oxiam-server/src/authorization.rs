@@ -29,31 +29,33 @@
 //! engine requires both an identity policy in the client's account and the resource policy
 //! to allow, as AWS does.
 //!
-//! Map: `oxiam_protocol::authorization` (the JSON), [`message`] (encoded messages and their decoding), [`audit`] (the
-//! decision log).
+//! Map: `oxiam_protocol::authorization` (the JSON), [`message`] (encoded messages and their
+//! decoding), [`audit`] (the decision log), [`policy_cache`] (compiled resource policies).
 
 pub mod audit;
 pub mod message;
+pub mod policy_cache;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use oxiam_policy::{
-    ContextValue, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, PolicyType, Principal,
-    Request, StatementEffect,
+    ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason, Request,
+    StatementEffect,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::App;
-use crate::authn::{self, Caller};
+use crate::authn::{self, Caller, CallerKind};
 use crate::decide::{RequestEnv, context};
 use crate::error::{ServerError, validation};
 use crate::ids;
 use crate::operations::Target;
 use crate::pipeline::HttpIn;
 use crate::state::State;
+use crate::sts::decide::CallerPolicies;
+use crate::sts::session::SessionPrincipal;
 pub use oxiam_protocol::authorization::{ACTION, MAX_BATCH, PATH, SIGNING_NAME};
 use oxiam_protocol::authorization::{
     DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult, DecisionsRequest,
@@ -265,8 +267,8 @@ fn decide_one(
             return Err(validation("`resourcePolicy` is larger than 20 KB"));
         }
         Some(doc) => Some(
-            Policy::parse(doc, PolicyKind::Resource)
-                .map(Arc::new)
+            app.resource_policies
+                .get_or_parse(doc)
                 .map_err(|e| validation(format!("`resourcePolicy`: {}", e.message())))?,
         ),
         None => None,
@@ -297,18 +299,15 @@ fn decide_one(
         .signing_name
         .as_deref()
         .unwrap_or_else(|| action_prefix(&d.action));
-    let client = match authn::authenticate_with(app, &client_req, signing_name, now, Some(&hash)) {
+    let client = match authenticate_client(app, &client_req, signing_name, now, &hash) {
         Ok(c) => c,
-        Err(ServerError::Api(e)) => {
-            return Ok(DecisionResult {
-                allowed: false,
-                decision: "AuthenticationFailed".into(),
-                message: Some(e.message),
-                error_code: Some(e.code.code().to_owned()),
-                ..DecisionResult::default()
-            });
+        Err(Refusal::Api(e)) => {
+            return Ok(authentication_failed(e.code.code(), e.message));
         }
-        Err(e) => return Err(e),
+        Err(Refusal::Presigned(code, message)) => {
+            return Ok(authentication_failed(code, message.to_owned()));
+        }
+        Err(Refusal::Internal(e)) => return Err(e),
     };
 
     let resource_account = d
@@ -341,9 +340,81 @@ fn decide_one(
         &target,
         &env,
         &resource_account,
-        resource_policy.as_deref(),
+        resource_policy.as_deref().zip(d.resource_policy.as_deref()),
     ))
 }
+
+fn authentication_failed(code: &str, message: String) -> DecisionResult {
+    DecisionResult {
+        allowed: false,
+        decision: "AuthenticationFailed".into(),
+        message: Some(message),
+        error_code: Some(code.to_owned()),
+        ..DecisionResult::default()
+    }
+}
+
+/// Why a forwarded client request is not authenticated.
+enum Refusal {
+    /// As oxiam's own API refuses it (`SignatureDoesNotMatch`, `ExpiredToken`…).
+    Api(oxiam_protocol::error::ApiError),
+    /// A presigned URL refused as S3 refuses it: code and message.
+    Presigned(&'static str, &'static str),
+    Internal(ServerError),
+}
+
+/// Authenticates the client of a forwarded request, as oxiam's own API would, except that
+/// a presigned URL out of its validity or asking for more than seven days is refused in
+/// S3's words: services behind the authorization API speak REST like S3, and clients
+/// (SDKs, browsers following a shared link) know S3's answers. S3 checks the validity
+/// before the signature, so an expired URL is "expired" even when it was also altered.
+fn authenticate_client(
+    app: &App,
+    client_req: &oxiam_sigv4::HttpRequest<'_>,
+    signing_name: &str,
+    now: OffsetDateTime,
+    body_sha256: &[u8; 32],
+) -> Result<Caller, Refusal> {
+    let refused = |e: ServerError| match e {
+        ServerError::Api(e) => Refusal::Api(e),
+        other => Refusal::Internal(other),
+    };
+    let parsed = match oxiam_sigv4::parse(client_req) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(refused(authn::missing_authentication_token())),
+        Err(oxiam_sigv4::Error::ExpiresTooLarge) => {
+            return Err(Refusal::Presigned(
+                "AuthorizationQueryParametersError",
+                PRESIGNED_TOO_LONG,
+            ));
+        }
+        Err(e) => return Err(refused(authn::sigv4_error(&e))),
+    };
+    if matches!(parsed.kind, oxiam_sigv4::SignatureKind::Presigned { .. }) {
+        match oxiam_sigv4::verify::check_clock(&parsed, now) {
+            Err(oxiam_sigv4::Error::SignatureNotYetCurrent { .. }) => {
+                return Err(Refusal::Presigned(
+                    "AccessDenied",
+                    "Request is not yet valid",
+                ));
+            }
+            Err(_) => return Err(Refusal::Presigned("AccessDenied", "Request has expired")),
+            Ok(()) => {}
+        }
+    }
+    authn::authenticate_parsed(
+        app,
+        client_req,
+        &parsed,
+        signing_name,
+        now,
+        Some(body_sha256),
+    )
+    .map_err(refused)
+}
+
+/// S3's message for `X-Amz-Expires` beyond seven days.
+const PRESIGNED_TOO_LONG: &str = "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds";
 
 /// The engine's decision for an authenticated client, with its reasons, principal and,
 /// for a denial, AWS's message and the encoded message.
@@ -354,7 +425,7 @@ fn evaluate(
     target: &Target,
     env: &RequestEnv,
     resource_account: &str,
-    resource_policy: Option<&Policy>,
+    resource_policy: Option<(&Policy, &str)>,
 ) -> DecisionResult {
     let mut result = DecisionResult {
         principal: Some(DecisionPrincipal {
@@ -400,7 +471,7 @@ fn evaluate(
         identity: &p.identity,
         permissions_boundary: p.boundary,
         session: &p.session,
-        resource: resource_policy.map(|policy| NamedPolicy {
+        resource: resource_policy.map(|(policy, _)| NamedPolicy {
             name: "resource-based policy",
             policy,
         }),
@@ -445,16 +516,13 @@ fn evaluate(
             items: decision
                 .reasons
                 .iter()
-                .map(|r| message::MatchedStatement {
-                    statement_id: r.sid.map(str::to_owned),
-                    effect: match r.effect {
-                        StatementEffect::Allow => "ALLOW",
-                        StatementEffect::Deny => "DENY",
-                    }
-                    .into(),
-                    source_policy_type: r.policy_type.as_str().into(),
-                    source_policy_name: r.policy.into(),
-                    statement_index: r.statement,
+                .filter_map(|r| {
+                    let document =
+                        deciding_document(state, client, &p, r, resource_policy.map(|(_, d)| d))?;
+                    // AWS names the role (not the session) a role's policies apply to.
+                    let holder = client.user_id.split(':').next().unwrap_or(&client.user_id);
+                    let principals = (r.policy_type != PolicyType::Resource).then_some(holder);
+                    message::matched_statement(&document, r.statement, principals)
                 })
                 .collect(),
         },
@@ -462,6 +530,10 @@ fn evaluate(
         context: message::MessageContext {
             principal: message::MessagePrincipal {
                 id: client.user_id.clone(),
+                name: match &client.kind {
+                    CallerKind::User { name } => Some(name.clone()),
+                    _ => None,
+                },
                 arn: client.arn.clone(),
             },
             action: target.action.clone(),
@@ -481,6 +553,59 @@ fn evaluate(
         Err(e) => tracing::error!(error = %e, "cannot seal an authorization message"),
     }
     result
+}
+
+/// The text of the policy a deciding statement is in, as stored (the message lists the
+/// statement as written). `None` when it is gone since (the message then omits it).
+fn deciding_document(
+    state: &State,
+    client: &Caller,
+    p: &CallerPolicies<'_>,
+    reason: &Reason<'_>,
+    resource_document: Option<&str>,
+) -> Option<String> {
+    let managed =
+        |arn: &str| crate::decide::managed_origin(state, arn).map(|o| o.document.to_owned());
+    match reason.policy_type {
+        PolicyType::Resource => resource_document.map(str::to_owned),
+        PolicyType::PermissionsBoundary => managed(reason.policy),
+        PolicyType::Session => match &client.session {
+            // The inline session policy has a fixed name; the others are managed ARNs.
+            Some(opened) if !reason.policy.starts_with("arn:") => opened.session.policy.clone(),
+            _ => managed(reason.policy),
+        },
+        PolicyType::Identity => {
+            // The reason names the very `NamedPolicy` the engine was given: its position
+            // among the identity policies is its position among their origins.
+            let index = p
+                .identity
+                .iter()
+                .position(|n| std::ptr::eq(n.name, reason.policy))?;
+            let mut origins = Vec::new();
+            match &client.kind {
+                CallerKind::User { .. } => {
+                    let user = state.user_by_id(&client.user_id)?;
+                    crate::decide::user_policies_traced(state, user, Some(&mut origins))?;
+                }
+                CallerKind::FederatedUser { .. } => {
+                    let SessionPrincipal::FederatedUser { user_id, .. } =
+                        &client.session.as_deref()?.session.principal
+                    else {
+                        return None;
+                    };
+                    let user = state.user_by_id(user_id)?;
+                    crate::decide::user_policies_traced(state, user, Some(&mut origins))?;
+                }
+                CallerKind::AssumedRole { role_name, .. } => {
+                    let role = state.role(&client.account, role_name)?;
+                    crate::decide::role_policies_traced(state, role, Some(&mut origins))?;
+                }
+                CallerKind::Root => return None,
+            }
+            origins.get(index).map(|o| o.document.to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// AWS's AccessDenied text for a denial by the engine's `decision`.

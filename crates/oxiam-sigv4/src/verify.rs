@@ -45,12 +45,19 @@ pub fn verify(
     cache: &SigningKeyCache,
 ) -> Result<(), Error> {
     let body_sha256: [u8; 32] = Sha256::digest(req.body).into();
-    verify_forwarded(req, parsed, secret, now, cache, &body_sha256)
+    verify_with(req, parsed, secret, now, cache, &body_sha256, false)
 }
 
 /// [`verify`] for a request received by someone else: a service that forwards its client's
 /// request to an authorizer sends the SHA-256 of the body it received, not the body.
 /// `req.body` is ignored.
+///
+/// A presigned URL may sign its payload as `UNSIGNED-PAYLOAD` without saying so in a header,
+/// as S3's presigned URLs (botocore's `S3SigV4QueryAuth`, every S3 SDK) do, or as the hash of
+/// the body, as other services' (`SigV4QueryAuth`) do: both are tried. A forwarded presigned
+/// request may then carry a body its signature does not cover, as with S3 (a presigned
+/// `PUT` uploads whatever body comes with it); oxiam's own API never accepts that, since its
+/// parameters are in the body.
 ///
 /// # Errors
 /// As [`verify`].
@@ -62,21 +69,62 @@ pub fn verify_forwarded(
     cache: &SigningKeyCache,
     body_sha256: &[u8; 32],
 ) -> Result<(), Error> {
+    verify_with(req, parsed, secret, now, cache, body_sha256, true)
+}
+
+/// The verification of [`verify`] and [`verify_forwarded`]; `forwarded` lets a presigned
+/// request leave a non-empty body unsigned.
+fn verify_with(
+    req: &HttpRequest<'_>,
+    parsed: &Parsed<'_>,
+    secret: &SecretAccessKey,
+    now: OffsetDateTime,
+    cache: &SigningKeyCache,
+    body_sha256: &[u8; 32],
+    forwarded: bool,
+) -> Result<(), Error> {
     check_clock(parsed, now)?;
 
     let presigned = matches!(parsed.kind, SignatureKind::Presigned { .. });
     let mut body_hex = [0u8; 64];
     // 32 bytes always fit 64 hex digits.
     let _ = hex::encode_to_slice(body_sha256, &mut body_hex);
-    let body_empty = body_sha256 == &EMPTY_SHA256;
-    let payload = payload_hash(
-        req.header("x-amz-content-sha256"),
-        body_sha256,
-        &body_hex,
-        presigned,
-        body_empty,
-    )?;
+    let unsigned_allowed = presigned && (forwarded || body_sha256 == &EMPTY_SHA256);
+    let declared = req.header("x-amz-content-sha256");
+    let payload = payload_hash(declared, body_sha256, &body_hex, unsigned_allowed)?;
+    let presented = decode_signature(parsed.signature).ok_or(Error::SignatureDoesNotMatch)?;
+    if signature_matches(req, parsed, secret, cache, payload, presigned, &presented)? {
+        return Ok(());
+    }
+    // A presigned URL that names no payload hash: S3's convention is `UNSIGNED-PAYLOAD`.
+    if declared.is_none()
+        && unsigned_allowed
+        && signature_matches(
+            req,
+            parsed,
+            secret,
+            cache,
+            UNSIGNED_PAYLOAD,
+            presigned,
+            &presented,
+        )?
+    {
+        return Ok(());
+    }
+    Err(Error::SignatureDoesNotMatch)
+}
 
+/// Whether `presented` is the signature of the request with `payload` as its last
+/// canonical line (compared in constant time).
+fn signature_matches(
+    req: &HttpRequest<'_>,
+    parsed: &Parsed<'_>,
+    secret: &SecretAccessKey,
+    cache: &SigningKeyCache,
+    payload: &str,
+    presigned: bool,
+    presented: &[u8; 32],
+) -> Result<bool, Error> {
     let mut hasher = Sha256::new();
     canonical_request::write(&mut hasher, req, &parsed.signed_headers, payload, presigned)?;
     let canonical_sha256: [u8; 32] = hasher.finalize().into();
@@ -95,13 +143,16 @@ pub fn verify_forwarded(
         service: parsed.service,
     };
     string_to_sign::write(&mut mac, &parsed.amz_date, scope, &canonical_sha256);
-
-    let presented = decode_signature(parsed.signature).ok_or(Error::SignatureDoesNotMatch)?;
-    mac.verify_slice(&presented)
-        .map_err(|_| Error::SignatureDoesNotMatch)
+    Ok(mac.verify_slice(presented).is_ok())
 }
 
-fn check_clock(parsed: &Parsed<'_>, now: OffsetDateTime) -> Result<(), Error> {
+/// The clock window alone (as [`verify`] checks it first): a service that answers an
+/// expired presigned URL in its own words (S3's `Request has expired`) asks this before
+/// the signature.
+///
+/// # Errors
+/// [`Error::SignatureExpired`] / [`Error::SignatureNotYetCurrent`].
+pub fn check_clock(parsed: &Parsed<'_>, now: OffsetDateTime) -> Result<(), Error> {
     let ts = parsed.timestamp;
     let (window, not_after) = match parsed.kind {
         SignatureKind::Header => (CLOCK_SKEW, ts.checked_add(CLOCK_SKEW)),
@@ -140,20 +191,20 @@ fn check_clock(parsed: &Parsed<'_>, now: OffsetDateTime) -> Result<(), Error> {
 
 /// The last line of the canonical request. A declared `x-amz-content-sha256` is signed
 /// verbatim, but must also hash the body that arrived: otherwise a signed request could carry
-/// any body. `UNSIGNED-PAYLOAD` only for presigned URLs without a body, since IAM and STS
-/// take their parameters from the body.
+/// any body. `UNSIGNED-PAYLOAD` only where `unsigned_allowed` (presigned URLs without a
+/// body, since IAM and STS take their parameters from the body; any forwarded presigned
+/// URL, as S3).
 fn payload_hash<'x>(
     declared: Option<&'x str>,
     body_sha256: &[u8; 32],
     body_hex: &'x [u8; 64],
-    presigned: bool,
-    body_empty: bool,
+    unsigned_allowed: bool,
 ) -> Result<&'x str, Error> {
     let Some(declared) = declared else {
         return std::str::from_utf8(body_hex).map_err(|_| Error::SignatureDoesNotMatch);
     };
     if declared == UNSIGNED_PAYLOAD {
-        return if presigned && body_empty {
+        return if unsigned_allowed {
             Ok(declared)
         } else {
             Err(Error::UnsignedPayloadNotAllowed)
@@ -201,6 +252,88 @@ mod tests {
     fn empty_sha256_is_the_hash_of_nothing() {
         let h: [u8; 32] = Sha256::digest(b"").into();
         assert_eq!(h, EMPTY_SHA256);
+    }
+
+    /// A presigned URL signed as S3's signers sign it: `UNSIGNED-PAYLOAD`, no header.
+    fn s3_presigned(secret: &SecretAccessKey, now: OffsetDateTime) -> String {
+        use crate::signing_key::SigningKey;
+        let headers = [("host", "files.example")];
+        let req = HttpRequest {
+            method: "PUT",
+            path: "/files/a.mp3",
+            query: "",
+            headers: &headers,
+            body: b"",
+        };
+        let params = crate::SigningParams {
+            access_key_id: "AKIAEXAMPLE",
+            secret,
+            region: "us-east-1",
+            service: "myapp",
+            timestamp: now,
+            session_token: None,
+        };
+        let signed = crate::presign(&req, &params, 300).unwrap();
+        let unsigned_query = signed.split("&X-Amz-Signature=").next().unwrap();
+        let view = HttpRequest {
+            query: unsigned_query,
+            ..req
+        };
+        let mut hasher = Sha256::new();
+        canonical_request::write(&mut hasher, &view, "host", UNSIGNED_PAYLOAD, true).unwrap();
+        let canonical: [u8; 32] = hasher.finalize().into();
+        let date = format_iso_basic(now);
+        let key = SigningKey::derive(secret, &date[..8], "us-east-1", "myapp");
+        let mut mac = key.mac();
+        let scope = ScopeParts::Parts {
+            date: &date[..8],
+            region: "us-east-1",
+            service: "myapp",
+        };
+        string_to_sign::write(&mut mac, &date, scope, &canonical);
+        let signature = hex::encode(mac.finalize().into_bytes());
+        format!("{unsigned_query}&X-Amz-Signature={signature}")
+    }
+
+    #[test]
+    fn s3_style_presigned_urls_leave_the_payload_unsigned_only_when_forwarded() {
+        let secret = SecretAccessKey::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let now = time::macros::datetime!(2026-11-23 08:15:30 UTC);
+        let cache = SigningKeyCache::default();
+        let query = s3_presigned(&secret, now);
+        let headers = [("host", "files.example")];
+        let req = |body: &'static [u8]| HttpRequest {
+            method: "PUT",
+            path: "/files/a.mp3",
+            query: &query,
+            headers: &headers,
+            body,
+        };
+        let parsed_req = req(b"");
+        let parsed = crate::parse(&parsed_req).unwrap().unwrap();
+        let hash = |b: &[u8]| -> [u8; 32] { Sha256::digest(b).into() };
+        // oxiam's own API: only without a body.
+        assert_eq!(verify(&req(b""), &parsed, &secret, now, &cache), Ok(()));
+        assert_eq!(
+            verify(&req(b"Action=CreateUser"), &parsed, &secret, now, &cache),
+            Err(Error::SignatureDoesNotMatch)
+        );
+        // A forwarded request (a presigned upload): any body, as S3.
+        for body in [&b""[..], b"uploaded"] {
+            assert_eq!(
+                verify_forwarded(&req(b""), &parsed, &secret, now, &cache, &hash(body)),
+                Ok(())
+            );
+        }
+        // The rest of the request is still signed.
+        let moved = HttpRequest {
+            path: "/files/b.mp3",
+            ..req(b"")
+        };
+        assert_eq!(
+            verify_forwarded(&moved, &parsed, &secret, now, &cache, &EMPTY_SHA256),
+            Err(Error::SignatureDoesNotMatch)
+        );
     }
 
     #[test]

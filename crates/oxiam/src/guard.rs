@@ -485,7 +485,8 @@ fn access_denied(code: &str, message: &str, request_id: &str) -> Response {
 }
 
 /// A denial: AccessDenied with AWS's message and, as EC2 does, the encoded message; an
-/// authentication failure keeps its own code (`SignatureDoesNotMatch`, `ExpiredToken`…).
+/// authentication failure keeps its own code (`SignatureDoesNotMatch`, `ExpiredToken`…)
+/// and, for a malformed presigned URL, S3's status (400).
 fn denied(d: &DecisionResult, request_id: &str) -> Response {
     let code = d.error_code.as_deref().unwrap_or("AccessDenied");
     let mut message = d.message.clone().unwrap_or_else(|| "Access Denied".into());
@@ -493,7 +494,12 @@ fn denied(d: &DecisionResult, request_id: &str) -> Response {
         message.push_str(". Encoded authorization failure message: ");
         message.push_str(m);
     }
-    access_denied(code, &message, request_id)
+    let status = if code == "AuthorizationQueryParametersError" {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    error_xml(status, code, &message, request_id)
 }
 
 fn unavailable(request_id: &str, message: &str) -> Response {

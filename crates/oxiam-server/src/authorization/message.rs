@@ -12,12 +12,18 @@
 //! ```json
 //! {"allowed":false,"explicitDeny":true,
 //!  "matchedStatements":{"items":[{"statementId":"NoUploads","effect":"DENY",
-//!     "sourcePolicyType":"identity-based policy","sourcePolicyName":"limits"}]},
+//!     "principals":{"items":[{"value":"AIDA…"}]},"principalGroups":{"items":[]},
+//!     "actions":{"items":[{"value":"myapp:PutFile"}]},
+//!     "resources":{"items":[{"value":"arn:aws:myapp:::file/*"}]},
+//!     "conditions":{"items":[{"key":"aws:SourceIp","values":{"items":[{"value":"10.0.0.0/8"}]}}]}}]},
 //!  "failures":{"items":[]},
-//!  "context":{"principal":{"id":"AIDA…","arn":"arn:aws:iam::123456789012:user/bob"},
+//!  "context":{"principal":{"id":"AIDA…","name":"bob","arn":"arn:aws:iam::123456789012:user/bob"},
 //!   "action":"myapp:PutFile","resource":"arn:aws:myapp:::file/a.mp3",
 //!   "conditions":{"items":[{"key":"aws:SourceIp","values":{"items":[{"value":"10.0.0.1"}]}}]}}}
 //! ```
+//! It says what the request was and which statement denied it, never how it was signed:
+//! no signature, no session token, no secret reaches the context (the context holds
+//! condition keys only).
 
 use oxiam_policy::Context;
 use serde::{Deserialize, Serialize};
@@ -53,6 +59,8 @@ impl<T> Default for Items<T> {
     }
 }
 
+/// A statement that decided the denial (AWS lists the explicit deny; an implicit deny has
+/// none), with its elements as written in the policy.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchedStatement {
@@ -60,9 +68,31 @@ pub struct MatchedStatement {
     pub statement_id: Option<String>,
     /// `ALLOW` or `DENY`, as AWS writes it.
     pub effect: String,
-    pub source_policy_type: String,
-    pub source_policy_name: String,
-    pub statement_index: usize,
+    /// For an identity-based policy, the unique ID of the user or role it applies to; for
+    /// a resource-based policy, the statement's `Principal` values.
+    pub principals: Items<Value>,
+    /// AWS lists the group a group's policy came from; oxiam leaves this empty.
+    pub principal_groups: Items<Value>,
+    /// `Action` (or `NotAction`) as written.
+    pub actions: Items<Value>,
+    /// `Resource` (or `NotResource`) as written.
+    pub resources: Items<Value>,
+    /// The statement's `Condition`: each key with the values it is compared with.
+    pub conditions: Items<Condition>,
+}
+
+/// One value of a list of the message (`{"value": "…"}`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Value {
+    pub value: String,
+}
+
+impl Value {
+    fn items(values: impl IntoIterator<Item = String>) -> Items<Value> {
+        Items {
+            items: values.into_iter().map(|value| Value { value }).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -77,6 +107,9 @@ pub struct MessageContext {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct MessagePrincipal {
     pub id: String,
+    /// The user's name (AWS gives it for IAM users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub arn: String,
 }
 
@@ -89,6 +122,81 @@ pub struct Condition {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ConditionValue {
     pub value: String,
+}
+
+/// Statement `index` of `document` as the message lists it: effect, `Sid`, actions,
+/// resources, conditions and, for a resource-based policy (`principals: None`), its
+/// principals. `None` when the document has no such statement. Off the hot path: only an
+/// explicit deny is described, and the text is walked again for it.
+pub fn matched_statement(
+    document: &str,
+    index: usize,
+    principals: Option<&str>,
+) -> Option<MatchedStatement> {
+    use serde_json::Value as Json;
+    let root: Json = serde_json::from_str(document).ok()?;
+    let statement = match root.get("Statement")? {
+        Json::Array(items) => items.get(index)?,
+        one @ Json::Object(_) if index == 0 => one,
+        _ => return None,
+    };
+    // A string or a list of strings (anything else is not in a valid policy).
+    fn strings(v: Option<&Json>) -> Vec<String> {
+        match v {
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Array(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            Some(Json::Bool(b)) => vec![b.to_string()],
+            Some(Json::Number(n)) => vec![n.to_string()],
+            _ => Vec::new(),
+        }
+    }
+    let either = |a: &str, b: &str| statement.get(a).or_else(|| statement.get(b));
+    let principals = match principals {
+        Some(id) => vec![id.to_owned()],
+        None => match either("Principal", "NotPrincipal") {
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Object(by_type)) => {
+                by_type.values().flat_map(|v| strings(Some(v))).collect()
+            }
+            _ => Vec::new(),
+        },
+    };
+    let conditions = match statement.get("Condition") {
+        Some(Json::Object(operators)) => operators
+            .values()
+            .filter_map(Json::as_object)
+            .flat_map(|keys| keys.iter())
+            .map(|(key, values)| Condition {
+                key: key.clone(),
+                values: Items {
+                    items: strings(Some(values))
+                        .into_iter()
+                        .map(|value| ConditionValue { value })
+                        .collect(),
+                },
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(MatchedStatement {
+        statement_id: statement
+            .get("Sid")
+            .and_then(Json::as_str)
+            .map(str::to_owned),
+        effect: statement
+            .get("Effect")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_ascii_uppercase(),
+        principals: Value::items(principals),
+        principal_groups: Items::default(),
+        actions: Value::items(strings(either("Action", "NotAction"))),
+        resources: Value::items(strings(either("Resource", "NotResource"))),
+        conditions: Items { items: conditions },
+    })
 }
 
 /// Global keys as AWS spells them (the context keeps keys lowercased).
@@ -177,6 +285,53 @@ mod tests {
 
     use super::*;
     use crate::state::Tx;
+
+    #[test]
+    fn matched_statements_are_listed_as_written() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Sid":"NoUploads","Effect":"Deny","NotAction":["myapp:Get*","myapp:List*"],
+             "NotResource":"arn:aws:myapp:::file/public/*",
+             "Condition":{"Bool":{"aws:SecureTransport":false},
+                          "StringEquals":{"myapp:Tier":["gold","silver"]}}}]}"#;
+        let m = matched_statement(doc, 1, Some("AIDAEXAMPLE")).unwrap();
+        let values = |items: &Items<Value>| -> Vec<String> {
+            items.items.iter().map(|v| v.value.clone()).collect()
+        };
+        assert_eq!(m.statement_id.as_deref(), Some("NoUploads"));
+        assert_eq!(m.effect, "DENY");
+        assert_eq!(values(&m.principals), ["AIDAEXAMPLE"]);
+        assert_eq!(values(&m.actions), ["myapp:Get*", "myapp:List*"]);
+        assert_eq!(values(&m.resources), ["arn:aws:myapp:::file/public/*"]);
+        let conditions: Vec<(String, Vec<String>)> = m
+            .conditions
+            .items
+            .iter()
+            .map(|c| {
+                let v = c.values.items.iter().map(|v| v.value.clone()).collect();
+                (c.key.clone(), v)
+            })
+            .collect();
+        assert_eq!(
+            conditions,
+            [
+                ("aws:SecureTransport".to_owned(), vec!["false".to_owned()]),
+                (
+                    "myapp:Tier".to_owned(),
+                    vec!["gold".to_owned(), "silver".to_owned()]
+                ),
+            ]
+        );
+        // A resource policy's statement lists its own principals; a missing index is None.
+        let resource = r#"{"Statement":{"Effect":"Deny","Principal":{"AWS":["arn:aws:iam::111122223333:root"],"Service":"x.amazonaws.com"},"Action":"a:B","Resource":"*"}}"#;
+        let m = matched_statement(resource, 0, None).unwrap();
+        assert_eq!(
+            values(&m.principals),
+            ["arn:aws:iam::111122223333:root", "x.amazonaws.com"]
+        );
+        assert!(matched_statement(resource, 1, None).is_none());
+        assert!(matched_statement("{not json", 0, None).is_none());
+    }
 
     #[test]
     fn messages_round_trip_and_garbage_is_invalid() {
