@@ -330,13 +330,10 @@ async fn throughput(args: Vec<String>) {
 
 async fn decision_latency(args: Vec<String>) {
     let url = &args[2];
-    let client = oxiam_client::Client::new(
-        url,
-        Credentials::new(&args[3], &args[4], None),
-        "us-east-1",
-    )
-    .unwrap()
-    .with_cache_ttl(Duration::ZERO);
+    let client =
+        oxiam_client::Client::new(url, Credentials::new(&args[3], &args[4], None), "us-east-1")
+            .unwrap()
+            .with_cache_ttl(Duration::ZERO);
     let client_secret = SecretAccessKey::new(args[6].clone());
     let n = flag(&args, "--requests", 2000);
     let path = "/files/audio/a";
