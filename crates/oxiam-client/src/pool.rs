@@ -169,3 +169,87 @@ impl Pool {
         Ok(hyper::Response::from_parts(parts, bytes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn urls_split_into_authority_and_prefix() {
+        assert_eq!(
+            split_http_url("http://127.0.0.1:8461").unwrap(),
+            ("127.0.0.1:8461".to_owned(), String::new())
+        );
+        assert_eq!(
+            split_http_url("http://h:1/base/").unwrap(),
+            ("h:1".to_owned(), "/base".to_owned())
+        );
+        assert!(split_http_url("https://h").is_err());
+        assert!(split_http_url("http:///x").is_err());
+    }
+
+    /// A server that answers `per_conn` GETs on each connection, then closes it.
+    async fn closing_server(per_conn: usize) -> (String, Arc<AtomicUsize>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut answered = 0;
+                    let mut chunk = [0u8; 1024];
+                    while answered < per_conn {
+                        let n = s.read(&mut chunk).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                                .await
+                                .unwrap();
+                            answered += 1;
+                        }
+                    }
+                });
+            }
+        });
+        (addr, accepted)
+    }
+
+    fn get() -> hyper::Request<Full<Bytes>> {
+        hyper::Request::get("/x")
+            .header("host", "h")
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn connections_are_reused_and_one_closed_while_idle_is_replaced() {
+        let (addr, accepted) = closing_server(2).await;
+        let pool = Pool::new(&addr);
+        for _ in 0..2 {
+            let resp = pool.send(get()).await.unwrap();
+            assert_eq!(resp.body().as_ref(), b"ok");
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "the second GET reused the connection"
+        );
+        // The server has closed it: let its FIN arrive; the pool must not send on it then.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let resp = pool.send(get()).await.unwrap();
+        assert_eq!(resp.body().as_ref(), b"ok");
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+}
