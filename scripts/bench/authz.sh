@@ -62,6 +62,9 @@ echo "== decision API (oxiam and the load generator share the machine's cores)"
 "$LOAD" decisions "$URL" "$GK" "$GS" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections "$CONNECTIONS" --batch "$BATCH"
 "$LOAD" decisions "$URL" "$GK" "$GS" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections "$CONNECTIONS" --batch 1
 
+echo "== one decision call (sequential, through oxiam-client as the guard calls it)"
+"$LOAD" decision-latency "$URL" "$GK" "$GS" "$RK" "$RS" --requests 3000
+
 echo "== guard overhead"
 UPSTREAM=$(start "$WORK/upstream.out" "upstream listening on" "$LOAD" upstream 0)
 cat > "$WORK/rules.toml" <<'RULES'
@@ -71,12 +74,25 @@ path = "/files/{key+}"
 action = "GetFile"
 resource = "arn:aws:myapp:::file/{key}"
 RULES
-GUARD=$(OXIAM_GUARD_ACCESS_KEY_ID=$GK OXIAM_GUARD_SECRET_ACCESS_KEY=$GS RUST_LOG=warn \
-  start "$WORK/guard.out" "oxiam guard listening on" \
-  "$BIN" guard --listen 127.0.0.1:0 --upstream "$UPSTREAM" --service-prefix myapp \
-  --rules "$WORK/rules.toml" --oxiam-url "$URL" --cache-ttl 0)
-"$LOAD" latency "$UPSTREAM" "$RK" "$RS" --requests 3000 | tee "$WORK/direct"
-"$LOAD" latency "$GUARD" "$RK" "$RS" --requests 3000 | tee "$WORK/guarded"
-d=$(sed -E 's/.*median ([0-9]+).*/\1/' "$WORK/direct")
-g=$(sed -E 's/.*median ([0-9]+).*/\1/' "$WORK/guarded")
-echo "guard overhead (median, including its decision call to oxiam): $((g - d)) µs"
+guard() {  # guard THREADS -> URL
+  OXIAM_GUARD_ACCESS_KEY_ID=$GK OXIAM_GUARD_SECRET_ACCESS_KEY=$GS RUST_LOG=warn \
+    start "$WORK/guard-$1.out" "oxiam guard listening on" \
+    "$BIN" guard --listen 127.0.0.1:0 --upstream "$UPSTREAM" --service-prefix myapp \
+    --rules "$WORK/rules.toml" --oxiam-url "$URL" --cache-ttl 0 --threads "$1"
+}
+GUARD=$(guard 0)    # one worker per core (the default)
+GUARD1=$(guard 1)   # --threads 1
+median() { sed -E 's/.*median ([0-9]+).*/\1/'; }
+# Interleaved rounds, so that load from elsewhere on the machine falls on all variants alike;
+# each round's overhead is its guarded median minus its direct median.
+for round in 1 2 3 4 5; do
+  d=$("$LOAD" latency "$UPSTREAM" "$RK" "$RS" --requests 2000 | median)
+  g=$("$LOAD" latency "$GUARD" "$RK" "$RS" --requests 2000 | median)
+  g1=$("$LOAD" latency "$GUARD1" "$RK" "$RS" --requests 2000 | median)
+  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg)): direct $d µs; guard $g µs (+$((g - d))); guard --threads 1 $g1 µs (+$((g1 - d)))"
+done
+echo "guard overhead = guarded median - direct median (includes the guard's decision call to oxiam)"
+
+echo "== guard throughput (16 connections, requests signed beforehand)"
+"$LOAD" throughput "$GUARD" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
+"$LOAD" throughput "$GUARD1" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16

@@ -11,6 +11,13 @@
 //! authz_load latency URL CLIENT_KEY CLIENT_SECRET [--requests 2000]
 //!     Sequential GETs of URL/files/audio/a, each freshly signed for `myapp` (signing is
 //!     outside the timed part); prints the median and p99 in microseconds.
+//! authz_load throughput URL CLIENT_KEY CLIENT_SECRET [--seconds 10] [--connections 16]
+//!     Concurrent GETs of URL/files/audio/…, signed beforehand, one keep-alive connection
+//!     per worker; prints requests per second and the median latency.
+//! authz_load decision-latency URL SERVICE_KEY SERVICE_SECRET CLIENT_KEY CLIENT_SECRET
+//!            [--requests 2000]
+//!     Sequential calls of one decision each through `oxiam_client::Client` (signing the
+//!     call included, as the guard does); prints the median and p99 in microseconds.
 //! ```
 
 #![allow(
@@ -262,10 +269,113 @@ async fn latency(args: Vec<String>) {
     println!("latency {url}: median {median} µs, p99 {p99} µs over {n} requests");
 }
 
+async fn throughput(args: Vec<String>) {
+    let url = &args[2];
+    let secret = SecretAccessKey::new(args[4].clone());
+    let seconds = flag(&args, "--seconds", 10);
+    let connections = flag(&args, "--connections", 16);
+    let (authority, _) = oxiam_client::pool::split_http_url(url).unwrap();
+    // Signed beforehand so that the load generator spends its CPU on sending; oxiam accepts
+    // a signature again within its window, and the guard asks each time (--cache-ttl 0).
+    let signed: Vec<(String, Vec<(String, String)>)> = (0..256)
+        .map(|i| {
+            let path = format!("/files/audio/t-{i}");
+            let headers = signed_get(&authority, &path, &args[3], &secret);
+            (path, headers)
+        })
+        .collect();
+    let signed = Arc::new(signed);
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for t in 0..connections {
+        let (signed, done, stop, authority) = (
+            Arc::clone(&signed),
+            Arc::clone(&done),
+            Arc::clone(&stop),
+            authority.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let pool = Pool::new(&authority);
+            let mut times = Vec::new();
+            let mut i = usize::try_from(t).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                let (path, headers) = &signed[i % signed.len()];
+                i += 1;
+                let mut b = hyper::Request::builder().method("GET").uri(path.as_str());
+                for (k, v) in headers {
+                    b = b.header(k.as_str(), v.as_str());
+                }
+                let req = b.body(Full::new(Bytes::new())).unwrap();
+                let at = Instant::now();
+                let resp = pool.send(req).await.unwrap();
+                assert_eq!(resp.status(), 200, "{:?}", resp.body());
+                times.push(at.elapsed().as_micros());
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            times
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let start_count = done.load(Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let n = done.load(Ordering::Relaxed) - start_count;
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await.unwrap());
+    }
+    times.sort_unstable();
+    println!(
+        "throughput {url}: {:.0} requests/s ({connections} connections), median {} µs",
+        n as f64 / elapsed,
+        times[times.len() / 2]
+    );
+}
+
+async fn decision_latency(args: Vec<String>) {
+    let url = &args[2];
+    let client =
+        oxiam_client::Client::new(url, Credentials::new(&args[3], &args[4], None), "us-east-1")
+            .unwrap()
+            .with_cache_ttl(Duration::ZERO);
+    let client_secret = SecretAccessKey::new(args[6].clone());
+    let n = flag(&args, "--requests", 2000);
+    let path = "/files/audio/a";
+    let question = DecisionRequest {
+        request: ClientRequest {
+            method: "GET".into(),
+            path: path.into(),
+            headers: signed_get("files.example", path, &args[5], &client_secret),
+            ..ClientRequest::default()
+        },
+        action: "myapp:GetFile".into(),
+        resource: "arn:aws:myapp:::file/audio/a".into(),
+        source_ip: Some("127.0.0.1".into()),
+        ..DecisionRequest::default()
+    };
+    let mut times = Vec::with_capacity(usize::try_from(n).unwrap());
+    for i in 0..n + 100 {
+        let t = Instant::now();
+        let answer = client.decide(vec![question.clone()]).await.unwrap();
+        let took = t.elapsed();
+        assert!(answer[0].allowed, "{:?}", answer[0]);
+        if i >= 100 {
+            times.push(took.as_micros());
+        }
+    }
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!("decision latency {url}: median {median} µs, p99 {p99} µs over {n} calls");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let threads = match args.get(1).map(String::as_str) {
-        Some("latency") => 1,
+        Some("latency" | "decision-latency") => 1,
         _ => 2,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -278,6 +388,8 @@ fn main() {
             Some("decisions") => decisions(args).await,
             Some("upstream") => upstream(args).await,
             Some("latency") => latency(args).await,
+            Some("throughput") => throughput(args).await,
+            Some("decision-latency") => decision_latency(args).await,
             _ => eprintln!(
                 "usage: see the doc comment of crates/oxiam-client/examples/authz_load.rs"
             ),

@@ -6,8 +6,10 @@
 //! write path and the change feed that every node follows, which exist for entities. An
 //! append-only JSON Lines file is what log shippers read as it is, and `oxiam audit`
 //! filters it. Records are written by one background thread (the request path only sends
-//! on a channel) and flushed to the OS whenever the channel is drained, so a record is
-//! lost only if the process dies within that moment; it is not fsynced per decision.
+//! on a channel) in batches: it drains the channel, flushes to the OS, then collects for
+//! [`BATCH_WINDOW`] (20 ms) before the next write, so a record is lost only if the process
+//! dies within that window; it is not fsynced per decision. Batching spares each decision
+//! a thread wakeup, which was a third of the decision API's latency on a small machine.
 //! Without a data directory (memory mode) decisions go to the tracing log only
 //! (target `oxiam::audit`).
 //!
@@ -21,6 +23,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use serde::{Deserialize, Serialize};
+
+/// How long the writer collects records between two writes.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One decision as recorded.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -105,6 +110,10 @@ fn write_loop(rx: &Receiver<Record>, file: File) {
         if let Err(e) = out.flush() {
             tracing::error!(error = %e, "cannot write the audit log");
         }
+        // Collect records for a moment before the next write: a sender wakes this thread
+        // only when it is blocked in `recv`, so under load requests stop paying for a
+        // thread wakeup each (a syscall, and a thread competing for the cores).
+        std::thread::sleep(BATCH_WINDOW);
     }
     let _ = out.flush();
 }
