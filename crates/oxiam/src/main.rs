@@ -36,7 +36,7 @@ enum Command {
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
     /// Protect an HTTP service: authorize each SigV4-signed request with oxiam, then proxy it.
-    Guard(guard::GuardArgs),
+    Guard(Box<guard::GuardArgs>),
     /// Query the authorization API's decision log (JSON lines, oldest first).
     Audit(AuditArgs),
     /// Copy a whole installation from SQLite into an empty PostgreSQL schema: IDs, dates,
@@ -182,7 +182,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Guard(args) => {
             init_logging(LogFormat::Text);
-            guard::run(args)
+            guard::run(*args)
         }
         Command::Audit(args) => audit(&args),
         Command::Migrate(args) => migrate(&args),
