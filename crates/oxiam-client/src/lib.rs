@@ -58,6 +58,10 @@ use time::OffsetDateTime;
 pub use endpoint::Endpoint;
 pub use pool::Pool;
 
+/// How long a decision call may take before it fails: oxiam answers in well under a
+/// millisecond, so this only ever fires on a hung server or network.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Cached answers kept at most; past this the cache starts over.
 const CACHE_CAPACITY: usize = 65_536;
 
@@ -84,6 +88,10 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("signing: {0}")]
     Sign(#[from] oxiam_sigv4::Error),
+    /// Connecting (TCP, TLS and HTTP handshakes) or an answer took longer than allowed: a
+    /// black-holed or hung peer must not hold a request forever.
+    #[error("{0} took longer than {1:?}")]
+    Timeout(&'static str, Duration),
 }
 
 /// The service's own oxiam credentials (a long-term key or temporary credentials).
@@ -139,7 +147,7 @@ impl Client {
     pub fn new(endpoint: &str, credentials: Credentials, region: &str) -> Result<Client, Error> {
         let endpoint = Endpoint::parse(endpoint)?;
         Ok(Client {
-            pool: endpoint.pool(&[])?,
+            pool: endpoint.pool(&[])?.with_response_timeout(ANSWER_TIMEOUT),
             path: format!("{}{PATH}", endpoint.prefix),
             endpoint,
             credentials,

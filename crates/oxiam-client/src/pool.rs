@@ -8,11 +8,16 @@
 //! back, which on a small machine is most of the latency of a loopback call. An idle
 //! connection is polled once when taken from the pool, so one the peer closed meanwhile
 //! is dropped then.
+//!
+//! Opening a connection is limited to 5 s and, when the owner asks
+//! ([`Pool::with_response_timeout`]; the decision client does, with 10 s), so is each
+//! exchange: a black-holed or hung peer fails the request instead of holding it forever.
 
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
@@ -25,6 +30,9 @@ use crate::tls::Connector;
 
 /// Idle connections kept per pool; more are closed after use.
 const MAX_IDLE: usize = 64;
+
+/// How long opening a connection (TCP, TLS, HTTP/1.1 handshakes) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One HTTP/1.1 connection: the request side and the connection state machine, which only
 /// makes progress while the task using it polls it ([`drive`]).
@@ -43,6 +51,9 @@ pub struct Pool {
     authority: String,
     /// `Some`: every connection is TLS, verified by this connector.
     tls: Option<Connector>,
+    connect_timeout: Duration,
+    /// `Some`: a whole exchange (sending, the response and its body) may take this long.
+    response_timeout: Option<Duration>,
     idle: Mutex<Vec<Conn>>,
 }
 
@@ -111,6 +122,8 @@ impl Pool {
         Pool {
             authority: authority.to_owned(),
             tls: None,
+            connect_timeout: CONNECT_TIMEOUT,
+            response_timeout: None,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -123,11 +136,32 @@ impl Pool {
         }
     }
 
+    /// Limits how long opening a connection may take (default 5 s).
+    #[must_use]
+    pub fn with_connect_timeout(mut self, limit: Duration) -> Pool {
+        self.connect_timeout = limit;
+        self
+    }
+
+    /// Limits how long one exchange may take once connected (default: no limit, since an
+    /// upstream may legitimately be slow). The connection is dropped when it fires.
+    #[must_use]
+    pub fn with_response_timeout(mut self, limit: Duration) -> Pool {
+        self.response_timeout = Some(limit);
+        self
+    }
+
     pub fn authority(&self) -> &str {
         &self.authority
     }
 
     async fn connect(&self) -> Result<Conn, Error> {
+        tokio::time::timeout(self.connect_timeout, self.open())
+            .await
+            .map_err(|_| Error::Timeout("connecting", self.connect_timeout))?
+    }
+
+    async fn open(&self) -> Result<Conn, Error> {
         let stream = TcpStream::connect(&self.authority).await?;
         stream.set_nodelay(true)?;
         let io: Box<dyn Io> = match &self.tls {
@@ -171,14 +205,20 @@ impl Pool {
             None => self.connect().await?,
         };
         let Conn { sender, conn } = &mut c;
-        let ((parts, bytes), ended) = drive(conn, async {
+        let exchange = drive(conn, async {
             sender.ready().await?;
             let resp = sender.send_request(req).await?;
             let (parts, body) = resp.into_parts();
             let bytes = body.collect().await?.to_bytes();
             Ok((parts, bytes))
-        })
-        .await?;
+        });
+        // On a timeout the connection is dropped with `c`: it may still carry the answer.
+        let ((parts, bytes), ended) = match self.response_timeout {
+            None => exchange.await?,
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .map_err(|_| Error::Timeout("the response", limit))??,
+        };
         let keep = !ended
             && !parts
                 .headers
@@ -252,6 +292,33 @@ mod tests {
             .header("host", "h")
             .body(Full::new(Bytes::new()))
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_never_answers_times_out() {
+        // Accepts TCP connections and never writes a byte: a hung server (or a TLS
+        // endpoint that never finishes its handshake).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+            }
+        });
+        let limit = Duration::from_millis(200);
+        let pool = Pool::new(&addr).with_response_timeout(limit);
+        match pool.send(get()).await {
+            Err(Error::Timeout(what, l)) => assert_eq!((what, l), ("the response", limit)),
+            other => panic!("expected a response timeout, got {other:?}"),
+        }
+        let config = crate::tls::client_config(&[]).unwrap();
+        let connector = crate::tls::Connector::new(config, "localhost").unwrap();
+        let pool = Pool::with_tls(&addr, connector).with_connect_timeout(limit);
+        match pool.send(get()).await {
+            Err(Error::Timeout(what, l)) => assert_eq!((what, l), ("connecting", limit)),
+            other => panic!("expected a connect timeout, got {other:?}"),
+        }
     }
 
     #[tokio::test]
