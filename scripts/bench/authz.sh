@@ -82,6 +82,10 @@ guard() {  # guard THREADS -> URL
 }
 GUARD=$(guard 0)    # one worker per core (the default)
 GUARD1=$(guard 1)   # --threads 1
+# In process (--data-dir): no decision call to oxiam; the guard follows the store.
+GUARDL=$(RUST_LOG=warn start "$WORK/guard-local.out" "oxiam guard listening on" \
+  "$BIN" guard --listen 127.0.0.1:0 --upstream "$UPSTREAM" --service-prefix myapp \
+  --rules "$WORK/rules.toml" --data-dir "$WORK/data")
 median() { sed -E 's/.*median ([0-9]+).*/\1/'; }
 # Interleaved rounds, so that load from elsewhere on the machine falls on all variants alike;
 # each round's overhead is its guarded median minus its direct median.
@@ -89,10 +93,12 @@ for round in 1 2 3 4 5; do
   d=$("$LOAD" latency "$UPSTREAM" "$RK" "$RS" --requests 2000 | median)
   g=$("$LOAD" latency "$GUARD" "$RK" "$RS" --requests 2000 | median)
   g1=$("$LOAD" latency "$GUARD1" "$RK" "$RS" --requests 2000 | median)
-  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg)): direct $d µs; guard $g µs (+$((g - d))); guard --threads 1 $g1 µs (+$((g1 - d)))"
+  gl=$("$LOAD" latency "$GUARDL" "$RK" "$RS" --requests 2000 | median)
+  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg)): direct $d µs; guard $g µs (+$((g - d))); guard --threads 1 $g1 µs (+$((g1 - d))); guard --data-dir $gl µs (+$((gl - d)))"
 done
 echo "guard overhead = guarded median - direct median (includes the guard's decision call to oxiam)"
 
 echo "== guard throughput (16 connections, requests signed beforehand)"
 "$LOAD" throughput "$GUARD" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
 "$LOAD" throughput "$GUARD1" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
+"$LOAD" throughput "$GUARDL" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16

@@ -710,3 +710,80 @@ def test_decoding_a_real_message_needs_the_permission(music):
     key = music.iam.create_access_key(UserName="auditor")["AccessKey"]
     m = decode(music, encoded, (key["AccessKeyId"], key["SecretAccessKey"]))
     assert m["context"]["principal"]["arn"] == arn("sam")
+
+
+def test_a_guard_deciding_in_process(music):
+    """`oxiam guard --data-dir`: no HTTP call to oxiam and no credentials of its own; it
+    follows the installation's store like a node, so IAM changes reach it."""
+    binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OXIAM_GUARD_", "AWS_"))}
+    env["RUST_LOG"] = "warn"
+    proc, url = start(
+        [binary, "guard", "--listen", "127.0.0.1:0", "--upstream", music.service_url,
+         "--service-prefix", "myapp", "--rules", os.path.join(EXAMPLE, "rules.toml"),
+         "--data-dir", music.oxiam.data.name], env, "oxiam guard listening on ")
+    try:
+        def call(who, method, path, body=b""):
+            creds = music.creds[who] if isinstance(who, str) else who
+            return send(sign(method, url + path, creds, body))
+
+        status, headers, _ = call("holly", "PUT", "/files/audio/holly/local.mp3", b"local")
+        assert status == 201 and headers["X-Served-For"] == arn("holly")
+        status, _, body = call("sam", "GET", "/files/audio/holly/local.mp3")
+        assert (status, body) == (200, b"local")
+        status, _, body = call("sam", "PUT", "/files/audio/sam/local.mp3", b"x")
+        assert status == 403 and error_code(body) == "AccessDenied"
+        assert "Encoded authorization failure message" in body.decode()
+        key, _ = music.creds["sam"]
+        status, _, body = call((key, "wrong-secret"), "GET", "/files/audio/holly/local.mp3")
+        assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+
+        # A user created through oxiam after the guard started, then stripped of its
+        # policy: the guard sees both changes through the store's change feed.
+        music.iam.create_user(UserName="gina")
+        music.iam.put_user_policy(UserName="gina", PolicyName="music", PolicyDocument=policy(
+            allow("myapp:GetFile", "arn:aws:myapp:::file/audio/*")))
+        k = music.iam.create_access_key(UserName="gina")["AccessKey"]
+        gina = (k["AccessKeyId"], k["SecretAccessKey"])
+
+        def eventually(expected):
+            deadline = time.time() + 30
+            while True:
+                status = call(gina, "GET", "/files/audio/holly/local.mp3")[0]
+                if status == expected or time.time() > deadline:
+                    return status
+
+        assert eventually(200) == 200
+        music.iam.delete_user_policy(UserName="gina", PolicyName="music")
+        assert eventually(403) == 403
+
+        # Its decisions are in the installation's audit log, under the guard's name.
+        deadline = time.time() + 30
+        while True:
+            out = subprocess.run(
+                [binary, "audit", "--data-dir", music.oxiam.data.name, "--principal", arn("sam"),
+                 "--action", "myapp:PutFile"], capture_output=True, text=True, check=True).stdout
+            records = [json.loads(line) for line in out.splitlines()]
+            mine = [r for r in records if r["resource"].endswith("sam/local.mp3")]
+            if mine or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert mine and mine[0]["caller"] == "oxiam guard (myapp)"
+        assert mine[0]["decision"] == "ImplicitDeny"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_an_in_process_guard_needs_an_installation(tmp_path):
+    binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OXIAM_GUARD_", "AWS_"))}
+    r = subprocess.run(
+        [binary, "guard", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9",
+         "--service-prefix", "myapp", "--rules", os.path.join(EXAMPLE, "rules.toml"),
+         "--data-dir", str(tmp_path)], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "no oxiam installation there" in r.stderr
+    # Nothing was created in the directory it was pointed at.
+    assert list(tmp_path.iterdir()) == []

@@ -139,7 +139,7 @@ fn decide_all(
     }
     let mut out = Vec::with_capacity(body.decisions.len());
     for (i, d) in body.decisions.iter().enumerate() {
-        let result = decide_one(app, &state, &service, d, now).map_err(|e| match e {
+        let result = decide_one(app, &state, &service.account, d, now).map_err(|e| match e {
             ServerError::Api(mut a) => {
                 a.message = format!("decision {i}: {}", a.message);
                 ServerError::Api(a)
@@ -150,32 +150,64 @@ fn decide_all(
     }
     let time = now.format(&Rfc3339).unwrap_or_default();
     for (d, r) in body.decisions.iter().zip(&out) {
-        app.audit.record(audit::Record {
-            time: time.clone(),
-            request_id: request_id.to_owned(),
-            caller: service.arn.clone(),
-            principal: r
-                .principal
-                .as_ref()
-                .map_or_else(|| "-".to_owned(), |p| p.arn.clone()),
-            action: d.action.clone(),
-            resource: d.resource.clone(),
-            decision: r.decision.clone(),
-            reasons: match &r.error_code {
-                Some(code) => vec![code.clone()],
-                None => r
-                    .reasons
-                    .iter()
-                    .map(|x| match &x.sid {
-                        Some(sid) => format!("{}#{}:{sid}", x.policy, x.statement),
-                        None => format!("{}#{}", x.policy, x.statement),
-                    })
-                    .collect(),
-            },
-            source_ip: d.source_ip.clone(),
-        });
+        record(app, &time, request_id, &service.arn, d, r);
     }
     Ok(DecisionsResponse { decisions: out })
+}
+
+/// Decides one question inside another process of the installation (`oxiam guard
+/// --data-dir`/`--store`, which follows the store like a node): the same checks and the
+/// same audit record as the API, without the HTTP call and the asking service's own
+/// signature (holding the store and its key-encryption key is that process's credential).
+/// `caller` names it in the audit log; resources without an account belong to the
+/// installation's default account.
+pub fn decide_local(
+    app: &App,
+    caller: &str,
+    d: &DecisionRequest,
+) -> Result<DecisionResult, ServerError> {
+    let now = OffsetDateTime::now_utc();
+    let request_id = ids::request_id();
+    let state = app.snapshot();
+    let result = decide_one(app, &state, &app.default_account, d, now)?;
+    let time = now.format(&Rfc3339).unwrap_or_default();
+    record(app, &time, &request_id, caller, d, &result);
+    Ok(result)
+}
+
+/// The audit record of one decision.
+fn record(
+    app: &App,
+    time: &str,
+    request_id: &str,
+    caller: &str,
+    d: &DecisionRequest,
+    r: &DecisionResult,
+) {
+    app.audit.record(audit::Record {
+        time: time.to_owned(),
+        request_id: request_id.to_owned(),
+        caller: caller.to_owned(),
+        principal: r
+            .principal
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |p| p.arn.clone()),
+        action: d.action.clone(),
+        resource: d.resource.clone(),
+        decision: r.decision.clone(),
+        reasons: match &r.error_code {
+            Some(code) => vec![code.clone()],
+            None => r
+                .reasons
+                .iter()
+                .map(|x| match &x.sid {
+                    Some(sid) => format!("{}#{}:{sid}", x.policy, x.statement),
+                    None => format!("{}#{}", x.policy, x.statement),
+                })
+                .collect(),
+        },
+        source_ip: d.source_ip.clone(),
+    });
 }
 
 /// The service principal that calls, by its own signature for `oxiam`.
@@ -247,7 +279,7 @@ fn context_value(key: &str, v: &serde_json::Value) -> Result<ContextValue, Serve
 fn decide_one(
     app: &App,
     state: &State,
-    service: &Caller,
+    service_account: &str,
     d: &DecisionRequest,
     now: OffsetDateTime,
 ) -> Result<DecisionResult, ServerError> {
@@ -320,7 +352,7 @@ fn decide_one(
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| service.account.clone());
+        .unwrap_or_else(|| service_account.to_owned());
     keys.push((
         "aws:ResourceAccount".into(),
         resource_account.as_str().into(),

@@ -23,6 +23,13 @@
 //! `https://` upstream is verified like oxiam (`--upstream-ca-file`). When oxiam cannot be
 //! reached or its certificate is not trusted, the guard answers 503 and forwards nothing.
 //!
+//! With `--data-dir` (or `--store` and `--kek`) the guard decides in process instead: it
+//! opens the installation's store and follows its changes like a node, and asks
+//! `oxiam_server::authorization::decide_local` — the decision API's own code, audit record
+//! included — without an HTTP call or credentials of its own. That removes one of the
+//! three round trips of a proxied request; it needs the store and its key-encryption key,
+//! so it suits a guard on oxiam's machine (or on the PostgreSQL network of its nodes).
+//!
 //! Clients sign for the service name given by `--service-prefix` (awscurl `--service
 //! myapp`, botocore `SigV4Auth(credentials, "myapp", region)`). Bodies are buffered
 //! (up to `--max-body-bytes`) because their hash is part of the signature.
@@ -109,11 +116,29 @@ pub struct GuardArgs {
     /// Largest request body accepted.
     #[arg(long, default_value_t = 64 << 20)]
     max_body_bytes: usize,
+    /// Decide in this process instead of calling --oxiam-url: open this installation's
+    /// SQLite data directory (the one `oxiam serve --data-dir` uses) and follow its changes
+    /// like a node. Saves the guard's HTTP call to oxiam; needs read access to the store and
+    /// its key-encryption key, so run it as oxiam's user on oxiam's machine.
+    #[arg(long, env = "OXIAM_GUARD_DATA_DIR", conflicts_with = "store")]
+    data_dir: Option<PathBuf>,
+    /// Decide in this process from the installation's PostgreSQL store
+    /// (`postgres://…`, as `oxiam serve --store`), following its changes like a node.
+    /// Needs --kek.
+    #[arg(long, env = "OXIAM_GUARD_STORE", requires = "kek")]
+    store: Option<String>,
+    /// The key-encryption key of --store (base64 of 32 bytes, as `oxiam serve --kek`), or
+    /// of --data-dir when its key is not in the directory.
+    #[arg(long, env = "OXIAM_KEK", hide_env_values = true)]
+    kek: Option<String>,
     /// Worker threads: 0 is one per core; 1 runs everything on one thread, which cuts the
     /// guard's latency (no wakeups between threads) where one core keeps up with the load.
     #[arg(long, env = "OXIAM_GUARD_THREADS", default_value_t = 0)]
     threads: usize,
 }
+
+/// How often an in-process guard persists access keys' last-used facts (as `serve` does).
+const LAST_USED_FLUSH: Duration = Duration::from_secs(10);
 
 /// The principal headers set on forwarded requests (and auth_request answers).
 const PRINCIPAL_ARN: &str = "x-oxiam-principal-arn";
@@ -135,9 +160,83 @@ const HOP_BY_HOP: &[&str] = &[
 struct Guard {
     rules: Vec<rules::Rule>,
     service_prefix: String,
-    client: Client,
+    decider: Decider,
     upstream: Option<Pool>,
     trust_forwarded_for: bool,
+}
+
+/// Who decides.
+enum Decider {
+    /// oxiam's decision API, over HTTP(S), with the guard's own credentials.
+    Remote(Box<Client>),
+    /// This process, from the store it follows like a node (`--data-dir`/`--store`).
+    Local {
+        app: Arc<oxiam_server::app::App>,
+        /// Who asked, in the audit log.
+        caller: String,
+    },
+}
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decider::Remote(c) => f.debug_tuple("Remote").field(c).finish(),
+            Decider::Local { caller, .. } => {
+                f.debug_struct("Local").field("caller", caller).finish()
+            }
+        }
+    }
+}
+
+impl Decider {
+    async fn decide(&self, question: DecisionRequest) -> Result<DecisionResult, String> {
+        match self {
+            Decider::Remote(client) => match client.decide(vec![question]).await {
+                Ok(mut d) if d.len() == 1 => Ok(d.remove(0)),
+                Ok(_) => Err("the authorizer answered no decision".into()),
+                Err(e) => Err(e.to_string()),
+            },
+            // A few microseconds of CPU (signature check and evaluation on the snapshot):
+            // done on the request's task, like the decision API does.
+            Decider::Local { app, caller } => {
+                oxiam_server::authorization::decide_local(app, caller, &question)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// Opens the installation's store for in-process decisions, refusing to create one: a
+/// guard pointed at the wrong directory must fail, not start an empty installation that
+/// denies everyone (or bootstrap a root nobody knows).
+fn open_local(args: &GuardArgs) -> Result<Option<Arc<oxiam_server::app::App>>, String> {
+    let config = match (&args.data_dir, &args.store) {
+        (None, None) => return Ok(None),
+        (Some(dir), _) => {
+            if !dir.join("oxiam.db").is_file() {
+                return Err(format!(
+                    "--data-dir {}: no oxiam installation there (no oxiam.db); start                      `oxiam serve --data-dir` on it first",
+                    dir.display()
+                ));
+            }
+            oxiam_server::config::Config {
+                data_dir: Some(dir.clone()),
+                kek_base64: args.kek.clone(),
+                ..oxiam_server::config::Config::default()
+            }
+        }
+        (None, Some(url)) => oxiam_server::config::Config {
+            store_url: Some(url.clone()),
+            kek_base64: args.kek.clone(),
+            ..oxiam_server::config::Config::default()
+        },
+    };
+    let (app, first) = oxiam_server::app::App::open(config).map_err(|e| e.to_string())?;
+    if first.is_some() {
+        return Err("the store held no installation (it has been initialised now); start                     `oxiam serve` on it and restart the guard"
+            .into());
+    }
+    Ok(Some(app))
 }
 
 pub fn run(args: GuardArgs) -> std::process::ExitCode {
@@ -156,37 +255,23 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env = |k: &str| std::env::var(k).ok();
-    let (Some(key), Some(secret)) = (
-        args.access_key_id
-            .clone()
-            .or_else(|| env("AWS_ACCESS_KEY_ID")),
-        args.secret_access_key
-            .clone()
-            .or_else(|| env("AWS_SECRET_ACCESS_KEY")),
-    ) else {
-        eprintln!(
-            "oxiam guard: no credentials: set OXIAM_GUARD_ACCESS_KEY_ID and \
-             OXIAM_GUARD_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
-        );
-        return ExitCode::from(2);
-    };
-    let token = env("AWS_SESSION_TOKEN");
-    let client = Client::new(
-        &args.oxiam_url,
-        Credentials::new(&key, &secret, token.as_deref()),
-        &args.region,
-    )
-    .and_then(|c| match &args.oxiam_ca_file {
-        Some(path) => c.with_ca_pem(&read_ca(path)?),
-        None => Ok(c),
-    });
-    let client = match client {
-        Ok(c) => c.with_cache_ttl(Duration::from_secs(args.cache_ttl)),
+    // Before the runtime: the PostgreSQL client blocks on a runtime of its own.
+    let local = match open_local(&args) {
+        Ok(l) => l,
         Err(e) => {
-            eprintln!("oxiam guard: --oxiam-url/--oxiam-ca-file: {e}");
+            eprintln!("oxiam guard: {e}");
             return ExitCode::from(2);
         }
+    };
+    let decider = match local {
+        Some(app) => Decider::Local {
+            app,
+            caller: format!("oxiam guard ({})", args.service_prefix),
+        },
+        None => match remote_client(&args) {
+            Ok(c) => Decider::Remote(Box::new(c)),
+            Err(code) => return code,
+        },
     };
     let upstream = match (&args.upstream, args.auth_request) {
         (_, true) => None,
@@ -212,10 +297,40 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
         },
         _ => None,
     };
+    // In process, the guard is a node: it follows other processes' commits (a key
+    // deactivated or a policy detached through oxiam reaches it within the follower's
+    // delay) and persists access keys' last-used facts as a server does.
+    let _follower = match &decider {
+        Decider::Local { app, .. } => match app.spawn_follower() {
+            Ok(f) => {
+                let app = Arc::clone(app);
+                let flusher = std::thread::Builder::new()
+                    .name("oxiam-guard-last-used".into())
+                    .spawn(move || {
+                        loop {
+                            std::thread::sleep(LAST_USED_FLUSH);
+                            if let Err(e) = app.flush_last_used() {
+                                tracing::warn!(error = %e, "could not persist access key last-used facts");
+                            }
+                        }
+                    });
+                if let Err(e) = flusher {
+                    eprintln!("oxiam guard: cannot start a thread: {e}");
+                    return ExitCode::FAILURE;
+                }
+                Some(f)
+            }
+            Err(e) => {
+                eprintln!("oxiam guard: cannot follow the store: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Decider::Remote(_) => None,
+    };
     let guard = Arc::new(Guard {
         rules,
         service_prefix: args.service_prefix.clone(),
-        client,
+        decider,
         upstream,
         trust_forwarded_for: args.trust_forwarded_for,
     });
@@ -269,6 +384,43 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
             }
         }
     })
+}
+
+fn remote_client(args: &GuardArgs) -> Result<Client, std::process::ExitCode> {
+    use std::process::ExitCode;
+    let env = |k: &str| std::env::var(k).ok();
+    let (Some(key), Some(secret)) = (
+        args.access_key_id
+            .clone()
+            .or_else(|| env("AWS_ACCESS_KEY_ID")),
+        args.secret_access_key
+            .clone()
+            .or_else(|| env("AWS_SECRET_ACCESS_KEY")),
+    ) else {
+        eprintln!(
+            "oxiam guard: no credentials: set OXIAM_GUARD_ACCESS_KEY_ID and \
+             OXIAM_GUARD_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), \
+             or decide in process with --data-dir/--store"
+        );
+        return Err(ExitCode::from(2));
+    };
+    let token = env("AWS_SESSION_TOKEN");
+    let client = Client::new(
+        &args.oxiam_url,
+        Credentials::new(&key, &secret, token.as_deref()),
+        &args.region,
+    )
+    .and_then(|c| match &args.oxiam_ca_file {
+        Some(path) => c.with_ca_pem(&read_ca(path)?),
+        None => Ok(c),
+    });
+    match client {
+        Ok(c) => Ok(c.with_cache_ttl(Duration::from_secs(args.cache_ttl))),
+        Err(e) => {
+            eprintln!("oxiam guard: --oxiam-url/--oxiam-ca-file: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 async fn handle(
@@ -326,11 +478,10 @@ async fn handle(
         signing_name: Some(guard.service_prefix.clone()),
         ..DecisionRequest::default()
     };
-    let decision = match guard.client.decide(vec![question]).await {
-        Ok(mut d) if d.len() == 1 => d.remove(0),
-        Ok(_) => return unavailable(&request_id, "the authorizer answered no decision"),
+    let decision = match guard.decider.decide(question).await {
+        Ok(d) => d,
         Err(e) => {
-            tracing::error!(request_id, error = %e, "the authorization API call failed");
+            tracing::error!(request_id, error = %e, "no decision");
             return unavailable(&request_id, "the authorizer is unavailable");
         }
     };

@@ -17,7 +17,7 @@
 //! reasons (policy names and statement positions), source IP, time and request ID.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -94,28 +94,32 @@ impl AuditLog {
     }
 }
 
-fn write_loop(rx: &Receiver<Record>, file: File) {
-    let mut out = BufWriter::new(file);
+fn write_loop(rx: &Receiver<Record>, mut file: File) {
+    let mut batch = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
         while let Some(record) = next {
-            if let Err(e) = serde_json::to_writer(&mut out, &record)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-            {
-                tracing::error!(error = %e, "cannot write the audit log");
+            // A record that cannot be serialized is skipped whole, never half-written.
+            let start = batch.len();
+            if serde_json::to_writer(&mut batch, &record).is_ok() {
+                batch.push(b'\n');
+            } else {
+                batch.truncate(start);
             }
             next = rx.try_recv().ok();
         }
-        if let Err(e) = out.flush() {
+        // One write per batch of whole lines, on a file opened for appending: several
+        // processes may append to the same log (a server, and guards deciding in process),
+        // and the kernel places each write whole at the end, so lines never interleave.
+        if let Err(e) = file.write_all(&batch) {
             tracing::error!(error = %e, "cannot write the audit log");
         }
+        batch.clear();
         // Collect records for a moment before the next write: a sender wakes this thread
         // only when it is blocked in `recv`, so under load requests stop paying for a
         // thread wakeup each (a syscall, and a thread competing for the cores).
         std::thread::sleep(BATCH_WINDOW);
     }
-    let _ = out.flush();
 }
 
 /// What `oxiam audit` selects; every given field must match.
