@@ -202,7 +202,13 @@ impl App {
             (None, Some(id)) => id.clone(),
             (None, None) => ids::account_id(),
         };
-        let audit = match &config.data_dir {
+        let audit_dir = config.audit_dir.clone().or_else(|| {
+            config
+                .data_dir
+                .as_deref()
+                .map(crate::authorization::audit::dir_of)
+        });
+        let audit = match &audit_dir {
             Some(dir) => crate::authorization::audit::AuditLog::open(dir)
                 .map_err(|e| ServerError::Internal(format!("cannot open the audit log: {e}")))?,
             None => crate::authorization::audit::AuditLog::disabled(),

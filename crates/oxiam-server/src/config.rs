@@ -36,6 +36,9 @@ pub struct Config {
     pub oidc_ca_file: Option<PathBuf>,
     /// The listener serves HTTPS (`--tls-cert`): the default public URL is then https://.
     pub https: bool,
+    /// Where the authorization API's decision log goes (`decisions.jsonl` in it). `None`:
+    /// `<data_dir>/audit`, or no file without a data directory (a PostgreSQL node).
+    pub audit_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             public_url: None,
             oidc_ca_file: None,
             https: false,
+            audit_dir: None,
         }
     }
 }

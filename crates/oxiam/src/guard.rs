@@ -131,6 +131,10 @@ pub struct GuardArgs {
     /// of --data-dir when its key is not in the directory.
     #[arg(long, env = "OXIAM_KEK", hide_env_values = true)]
     kek: Option<String>,
+    /// Where an in-process guard appends its decision records (decisions.jsonl). Default:
+    /// the installation's <data-dir>/audit with --data-dir; with --store, needed for a file.
+    #[arg(long, env = "OXIAM_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
     /// Worker threads: 0 is one per core; 1 runs everything on one thread, which cuts the
     /// guard's latency (no wakeups between threads) where one core keeps up with the load.
     #[arg(long, env = "OXIAM_GUARD_THREADS", default_value_t = 0)]
@@ -222,12 +226,14 @@ fn open_local(args: &GuardArgs) -> Result<Option<Arc<oxiam_server::app::App>>, S
             oxiam_server::config::Config {
                 data_dir: Some(dir.clone()),
                 kek_base64: args.kek.clone(),
+                audit_dir: args.audit_dir.clone(),
                 ..oxiam_server::config::Config::default()
             }
         }
         (None, Some(url)) => oxiam_server::config::Config {
             store_url: Some(url.clone()),
             kek_base64: args.kek.clone(),
+            audit_dir: args.audit_dir.clone(),
             ..oxiam_server::config::Config::default()
         },
     };

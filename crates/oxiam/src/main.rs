@@ -50,6 +50,9 @@ struct AuditArgs {
     /// The server's data directory (the log is <data-dir>/audit/decisions.jsonl).
     #[arg(long, env = "OXIAM_DATA_DIR", default_value = "oxiam-data")]
     data_dir: PathBuf,
+    /// The server's --audit-dir, when it was given one (the log is <audit-dir>/decisions.jsonl).
+    #[arg(long, env = "OXIAM_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
     /// Only decisions about this principal ARN.
     #[arg(long)]
     principal: Option<String>,
@@ -136,6 +139,10 @@ struct ServeArgs {
     /// issuers' keys over HTTPS (AssumeRoleWithWebIdentity with a private-CA issuer).
     #[arg(long, env = "OXIAM_OIDC_CA_FILE")]
     oidc_ca_file: Option<PathBuf>,
+    /// Directory of the authorization API's decision log (decisions.jsonl). Default:
+    /// <data-dir>/audit; with --store each node writes its own log only when given this.
+    #[arg(long, env = "OXIAM_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
     #[command(flatten)]
     tls: TlsArgs,
     /// Log format.
@@ -197,7 +204,10 @@ fn audit(args: &AuditArgs) -> ExitCode {
         since: args.since.clone(),
         decision: args.decision.clone(),
     };
-    let file = audit::path(&args.data_dir);
+    let file = match &args.audit_dir {
+        Some(dir) => audit::file_in(dir),
+        None => audit::path(&args.data_dir),
+    };
     let mut out = std::io::stdout().lock();
     let result = audit::query(&file, &filter, |r| {
         if let Ok(line) = serde_json::to_string(r) {
@@ -324,6 +334,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         root_secret_access_key: args.root_secret_access_key,
         public_url: args.public_url,
         oidc_ca_file: args.oidc_ca_file,
+        audit_dir: args.audit_dir,
         root_password: args.root_password,
     };
     // Before the runtime: the PostgreSQL client blocks on a runtime of its own, which

@@ -48,9 +48,19 @@ pub struct Record {
     pub source_ip: Option<String>,
 }
 
+/// The log's directory under a data directory (the default; `--audit-dir` moves it).
+pub fn dir_of(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit")
+}
+
 /// The file under a data directory.
 pub fn path(data_dir: &Path) -> PathBuf {
-    data_dir.join("audit").join("decisions.jsonl")
+    file_in(&dir_of(data_dir))
+}
+
+/// The file in an audit directory.
+pub fn file_in(audit_dir: &Path) -> PathBuf {
+    audit_dir.join("decisions.jsonl")
 }
 
 /// The writer side: cheap to call from the request path.
@@ -65,12 +75,10 @@ impl AuditLog {
         AuditLog { tx: None }
     }
 
-    /// Appends to `path(data_dir)` from a background thread.
-    pub fn open(data_dir: &Path) -> std::io::Result<AuditLog> {
-        let file = path(data_dir);
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+    /// Appends to `file_in(audit_dir)` from a background thread.
+    pub fn open(audit_dir: &Path) -> std::io::Result<AuditLog> {
+        let file = file_in(audit_dir);
+        std::fs::create_dir_all(audit_dir)?;
         let out = OpenOptions::new().create(true).append(true).open(&file)?;
         let (tx, rx) = channel();
         std::thread::Builder::new()
@@ -187,7 +195,7 @@ mod tests {
     #[test]
     fn records_are_appended_and_filtered() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path()).unwrap();
+        let log = AuditLog::open(&dir_of(dir.path())).unwrap();
         let rec = |p: &str, d: &str, t: &str| Record {
             time: t.into(),
             principal: p.into(),

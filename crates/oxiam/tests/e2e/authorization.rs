@@ -12,7 +12,7 @@ use crate::support::{ACCOUNT, Creds, Server};
 
 const OTHER: &str = "111122223333";
 
-fn user(s: &Server, admin: &Creds, name: &str, policy: Option<&str>) -> Creds {
+pub(crate) fn user(s: &Server, admin: &Creds, name: &str, policy: Option<&str>) -> Creds {
     s.ok(admin, &["iam", "create-user", "--user-name", name]);
     if let Some(p) = policy {
         s.ok(
@@ -40,7 +40,7 @@ fn user(s: &Server, admin: &Creds, name: &str, policy: Option<&str>) -> Creds {
 }
 
 /// A question about a GET its client `c` signed now.
-fn question(c: &Creds, resource: &str) -> DecisionRequest {
+pub(crate) fn question(c: &Creds, resource: &str) -> DecisionRequest {
     let secret = SecretAccessKey::new(c.secret.clone());
     let unsigned = [("host", "files.example")];
     let req = HttpRequest {
@@ -75,7 +75,7 @@ fn question(c: &Creds, resource: &str) -> DecisionRequest {
     }
 }
 
-fn decide(client: &Client, questions: Vec<DecisionRequest>) -> Vec<DecisionResult> {
+pub(crate) fn decide(client: &Client, questions: Vec<DecisionRequest>) -> Vec<DecisionResult> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -84,7 +84,7 @@ fn decide(client: &Client, questions: Vec<DecisionRequest>) -> Vec<DecisionResul
         .unwrap()
 }
 
-const GET_ANY: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"myapp:GetFile","Resource":"*"}}"#;
+pub(crate) const GET_ANY: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"myapp:GetFile","Resource":"*"}}"#;
 
 #[test]
 fn cross_account_needs_both_sides_and_the_cache_reuses_only_the_same_request() {

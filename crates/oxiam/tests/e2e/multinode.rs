@@ -615,3 +615,50 @@ fn migrate_copies_a_sqlite_installation_and_refuses_a_used_target() {
     let missing = migrate(&["--from", "sqlite:/nonexistent/oxiam.db", "--to", &to]);
     assert!(!missing.status.success());
 }
+
+/// A PostgreSQL node has no data directory: its decision log goes where `--audit-dir`
+/// says, and `oxiam audit --audit-dir` reads it.
+#[test]
+fn a_postgresql_node_records_decisions_in_its_audit_dir() {
+    use crate::authorization::{GET_ANY, decide, question, user};
+    let schema = Schema::new();
+    let audit = tempfile::tempdir().unwrap();
+    let url = schema.store_url(&pg_url());
+    let node = Server::start_with(
+        &[
+            "--store",
+            &url,
+            "--kek",
+            KEK,
+            "--audit-dir",
+            audit.path().to_str().unwrap(),
+        ],
+        true,
+        None,
+    );
+    let root = Creds::root();
+    let reader = user(&node, &root, "reader", Some(GET_ANY));
+    let client = oxiam_client::Client::new(
+        &node.endpoint,
+        oxiam_client::Credentials::new(&root.key, &root.secret, None),
+        "us-east-1",
+    )
+    .unwrap();
+    let resource = format!("arn:aws:myapp::{ACCOUNT}:file/a");
+    assert!(decide(&client, vec![question(&reader, &resource)])[0].allowed);
+    let reader_arn = format!("arn:aws:iam::{ACCOUNT}:user/reader");
+    let mut found = String::new();
+    eventually("the decision in the audit log", || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+            .args(["audit", "--audit-dir"])
+            .arg(audit.path())
+            .args(["--principal", &reader_arn, "--decision", "allow"])
+            .output()
+            .unwrap();
+        found = String::from_utf8(out.stdout).unwrap();
+        found.contains("myapp:GetFile")
+    });
+    let record: serde_json::Value = serde_json::from_str(found.lines().next().unwrap()).unwrap();
+    assert_eq!(record["resource"], resource.as_str());
+    assert_eq!(record["decision"], "Allow");
+}
