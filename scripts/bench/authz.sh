@@ -86,6 +86,9 @@ GUARD1=$(guard 1)   # --threads 1
 GUARDL=$(RUST_LOG=warn start "$WORK/guard-local.out" "oxiam guard listening on" \
   "$BIN" guard --listen 127.0.0.1:0 --upstream "$UPSTREAM" --service-prefix myapp \
   --rules "$WORK/rules.toml" --data-dir "$WORK/data")
+GUARDL1=$(RUST_LOG=warn start "$WORK/guard-local1.out" "oxiam guard listening on" \
+  "$BIN" guard --listen 127.0.0.1:0 --upstream "$UPSTREAM" --service-prefix myapp \
+  --rules "$WORK/rules.toml" --data-dir "$WORK/data" --threads 1)
 median() { sed -E 's/.*median ([0-9]+).*/\1/'; }
 # Interleaved rounds, so that load from elsewhere on the machine falls on all variants alike;
 # each round's overhead is its guarded median minus its direct median.
@@ -94,7 +97,8 @@ for round in 1 2 3 4 5; do
   g=$("$LOAD" latency "$GUARD" "$RK" "$RS" --requests 2000 | median)
   g1=$("$LOAD" latency "$GUARD1" "$RK" "$RS" --requests 2000 | median)
   gl=$("$LOAD" latency "$GUARDL" "$RK" "$RS" --requests 2000 | median)
-  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg)): direct $d µs; guard $g µs (+$((g - d))); guard --threads 1 $g1 µs (+$((g1 - d))); guard --data-dir $gl µs (+$((gl - d)))"
+  gl1=$("$LOAD" latency "$GUARDL1" "$RK" "$RS" --requests 2000 | median)
+  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg)): direct $d µs; guard $g µs (+$((g - d))); guard --threads 1 $g1 µs (+$((g1 - d))); guard --data-dir $gl µs (+$((gl - d))); guard --data-dir --threads 1 $gl1 µs (+$((gl1 - d)))"
 done
 echo "guard overhead = guarded median - direct median (includes the guard's decision call to oxiam)"
 
@@ -102,3 +106,4 @@ echo "== guard throughput (16 connections, requests signed beforehand)"
 "$LOAD" throughput "$GUARD" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
 "$LOAD" throughput "$GUARD1" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
 "$LOAD" throughput "$GUARDL" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
+"$LOAD" throughput "$GUARDL1" "$RK" "$RS" --seconds "$SECONDS_RUN" --connections 16
