@@ -586,7 +586,9 @@ impl App {
         if reachable {
             tracing::info!(seq, "store reachable again");
         } else {
-            let error = error.map(|e| error_chain(e)).unwrap_or_default();
+            let error = error
+                .map(|e| oxiam_store::error_chain(e))
+                .unwrap_or_default();
             tracing::warn!(
                 seq,
                 error,
@@ -703,18 +705,6 @@ impl App {
             Ok(())
         })
     }
-}
-
-/// An error with its sources, for logs (store errors keep the driver's reason in a source).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

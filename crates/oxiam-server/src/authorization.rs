@@ -216,19 +216,8 @@ fn authenticate_service(
     http: &HttpIn,
     now: OffsetDateTime,
 ) -> Result<Caller, ServerError> {
-    let headers: Vec<(&str, &str)> = http
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let req = oxiam_sigv4::HttpRequest {
-        method: &http.method,
-        path: &http.path,
-        query: &http.query,
-        headers: &headers,
-        body: &http.body,
-    };
-    authn::authenticate(app, &req, SIGNING_NAME, now)
+    let headers = http.header_refs();
+    authn::authenticate(app, &http.sigv4(&headers), SIGNING_NAME, now)
 }
 
 /// The service name of `service:Action`.

@@ -45,15 +45,16 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn aws(
-    State(app): State<Arc<App>>,
+/// The request as the pipeline and the authorization API read it (headers that are not
+/// visible ASCII are dropped: SigV4 cannot have signed them as sent).
+fn http_in(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let http = HttpIn {
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> HttpIn {
+    HttpIn {
         method: method.as_str().to_owned(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or_default().to_owned(),
@@ -63,7 +64,18 @@ async fn aws(
             .collect(),
         body: body.to_vec(),
         peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
-    };
+    }
+}
+
+async fn aws(
+    State(app): State<Arc<App>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let http = http_in(peer, &method, &uri, &headers, &body);
     to_response(pipeline::handle(app, http).await)
 }
 
@@ -77,17 +89,7 @@ async fn decisions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let http = HttpIn {
-        method: method.as_str().to_owned(),
-        path: uri.path().to_owned(),
-        query: uri.query().unwrap_or_default().to_owned(),
-        headers: headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        body: body.to_vec(),
-        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
-    };
+    let http = http_in(peer, &method, &uri, &headers, &body);
     let answer = crate::authorization::handle(&app, &http);
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();

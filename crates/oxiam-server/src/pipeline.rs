@@ -35,6 +35,27 @@ pub struct HttpIn {
     pub peer: Option<std::net::IpAddr>,
 }
 
+impl HttpIn {
+    /// The headers as SigV4 reads them (borrowed from `self`).
+    pub fn header_refs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The request as SigV4 verifies it, with `headers` from [`HttpIn::header_refs`].
+    pub fn sigv4<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> oxiam_sigv4::HttpRequest<'a> {
+        oxiam_sigv4::HttpRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers,
+            body: &self.body,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct HttpOut {
     pub status: u16,
@@ -102,18 +123,8 @@ fn decode(service: Service, params: &Params) -> Result<Request, ServerError> {
 }
 
 fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, ServerError> {
-    let headers: Vec<(&str, &str)> = http
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let req = oxiam_sigv4::HttpRequest {
-        method: &http.method,
-        path: &http.path,
-        query: &http.query,
-        headers: &headers,
-        body: &http.body,
-    };
+    let headers = http.header_refs();
+    let req = http.sigv4(&headers);
     let signing_name = match service {
         Service::Iam => "iam",
         Service::Sts => "sts",

@@ -116,18 +116,7 @@ impl Scope {
 }
 
 fn fail(operation: &'static str) -> impl FnOnce(StoreError) -> String {
-    move |err| format!("{operation} failed: {}", error_chain(&err))
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    move |err| format!("{operation} failed: {}", crate::error_chain(&err))
 }
 
 fn seq(store: &dyn Store) -> Result<u64, String> {

@@ -239,6 +239,19 @@ pub(crate) fn validate_meta_key(key: &str) -> Result<(), InvalidChange> {
     Ok(())
 }
 
+/// An error with its sources on one line, for logs and messages (store errors keep the
+/// driver's reason in a source).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

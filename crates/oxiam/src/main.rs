@@ -247,19 +247,26 @@ fn migrate(args: &MigrateArgs) -> ExitCode {
     let (loaded, meta) = match copied {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("oxiam migrate: reading {}: {}", path.display(), chain(&e));
+            eprintln!(
+                "oxiam migrate: reading {}: {}",
+                path.display(),
+                oxiam_store::error_chain(&e)
+            );
             return ExitCode::FAILURE;
         }
     };
     let target = match PostgresStore::open(&args.to) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("oxiam migrate: opening the target: {}", chain(&e));
+            eprintln!(
+                "oxiam migrate: opening the target: {}",
+                oxiam_store::error_chain(&e)
+            );
             return ExitCode::FAILURE;
         }
     };
     if let Err(e) = target.import(&loaded, &meta) {
-        eprintln!("oxiam migrate: {}", chain(&e));
+        eprintln!("oxiam migrate: {}", oxiam_store::error_chain(&e));
         return ExitCode::FAILURE;
     }
     println!(
@@ -273,18 +280,6 @@ fn migrate(args: &MigrateArgs) -> ExitCode {
         path.with_file_name("kek").display()
     );
     ExitCode::SUCCESS
-}
-
-/// An error with its sources on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -342,7 +337,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     let (app, first) = match App::open(config.clone()) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("oxiam: cannot open the store: {}", chain(&e));
+            eprintln!(
+                "oxiam: cannot open the store: {}",
+                oxiam_store::error_chain(&e)
+            );
             return ExitCode::FAILURE;
         }
     };
