@@ -121,7 +121,7 @@ fn decide_all(
         now,
         source_ip: http.peer,
         region: Some(service.region.clone()),
-        ..RequestEnv::now()
+        secure_transport: http.tls,
     };
     crate::authz::authorize(
         &service,

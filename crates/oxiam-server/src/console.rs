@@ -153,6 +153,8 @@ pub struct Console {
     pub session: ConsoleSession,
     pub caller: Caller,
     pub peer: Option<IpAddr>,
+    /// The page was requested over TLS (`aws:SecureTransport` of its calls).
+    pub tls: bool,
 }
 
 impl Console {
@@ -188,6 +190,7 @@ impl Console {
         }
         let env = RequestEnv {
             source_ip: self.peer,
+            secure_transport: self.tls,
             ..RequestEnv::now()
         };
         authz::authorize(&self.caller, &target, &env, &state)?;
@@ -340,6 +343,8 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         session,
         caller,
         peer: r.peer,
+        // The connection's own TLS only: a client-sent X-Forwarded-Proto proves nothing.
+        tls: r.tls,
     };
     if post && !bool::from(r.f("_csrf").as_bytes().ct_eq(c.csrf().as_bytes())) {
         return html::forbidden("The form is missing its security token. Reload the page.");

@@ -49,6 +49,7 @@ pub fn router(app: Arc<App>) -> Router {
 /// visible ASCII are dropped: SigV4 cannot have signed them as sent).
 fn http_in(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    tls: Option<Extension<Tls>>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -64,18 +65,20 @@ fn http_in(
             .collect(),
         body: body.to_vec(),
         peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
+        tls: tls.is_some(),
     }
 }
 
 async fn aws(
     State(app): State<Arc<App>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    tls: Option<Extension<Tls>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let http = http_in(peer, &method, &uri, &headers, &body);
+    let http = http_in(peer, tls, &method, &uri, &headers, &body);
     to_response(pipeline::handle(app, http).await)
 }
 
@@ -84,12 +87,13 @@ async fn aws(
 async fn decisions(
     State(app): State<Arc<App>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    tls: Option<Extension<Tls>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let http = http_in(peer, &method, &uri, &headers, &body);
+    let http = http_in(peer, tls, &method, &uri, &headers, &body);
     let answer = crate::authorization::handle(&app, &http);
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();

@@ -33,6 +33,8 @@ pub struct HttpIn {
     pub body: Vec<u8>,
     /// The peer address of the connection, when known (`aws:SourceIp`).
     pub peer: Option<std::net::IpAddr>,
+    /// The connection came over TLS (`aws:SecureTransport`).
+    pub tls: bool,
 }
 
 impl HttpIn {
@@ -143,6 +145,7 @@ fn authorize(
     let env = RequestEnv {
         source_ip: http.peer,
         region: signed_region(http),
+        secure_transport: http.tls,
         ..RequestEnv::now()
     };
     authz::authorize(caller, &target, &env, &state)?;
@@ -198,6 +201,8 @@ async fn dispatch_unsigned(
     };
     let env = RequestEnv {
         source_ip: http.peer,
+        region: signed_region(http),
+        secure_transport: http.tls,
         ..RequestEnv::now()
     };
     let app = Arc::clone(app);
