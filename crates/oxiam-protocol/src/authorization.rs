@@ -1,6 +1,6 @@
 //! The JSON of oxiam's authorization API, version 1 (`POST /authorization/v1/decisions`):
 //! not an AWS protocol, but oxiam's own wire format for services that delegate their
-//! authorization to it (the server in `oxiam_server::authorization`, the client in
+//! authorization to it (the server in `oxiam_server::front::authorization`, the client in
 //! `oxiam-client`).
 //! Member names are camelCase, as in AWS's JSON APIs; docs/authorization-api.md shows
 //! complete examples. Unknown members are ignored, so a newer client can talk to an

@@ -533,6 +533,17 @@ pub(crate) fn operation<T>(
 }
 
 /// A value that writes itself as XML content.
+/// An operation's input type (generated for every operation): the operation it belongs to,
+/// what its handler produces (`()` for operations without an output) and how that becomes
+/// the service's response. Lets one table of handlers wrap every result the same way.
+pub trait Input {
+    type Output;
+    type Response;
+    /// The operation's name, as clients send it in `Action`.
+    const OPERATION: &'static str;
+    fn respond(output: Self::Output) -> Self::Response;
+}
+
 pub(crate) trait XmlEncode {
     /// The content: text for scalars, child elements for structures, lists and maps.
     fn encode(&self, w: &mut XmlWriter);

@@ -7128,6 +7128,1744 @@ impl Operation {
             | Self::UpdateUser => None,
         }
     }
+
+    /// Whether requests must be SigV4-signed: false for the model's `authtype: none`
+    /// operations, whose token or assertion is the credential.
+    pub fn is_signed(self) -> bool {
+        let _ = self;
+        true
+    }
+}
+
+/// The input of `DeleteAccountPasswordPolicy`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DeleteAccountPasswordPolicyRequest;
+
+/// The input of `DisableOutboundWebIdentityFederation`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DisableOutboundWebIdentityFederationRequest;
+
+/// The input of `EnableOutboundWebIdentityFederation`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EnableOutboundWebIdentityFederationRequest;
+
+/// The input of `GenerateCredentialReport`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GenerateCredentialReportRequest;
+
+/// The input of `GetAccountPasswordPolicy`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GetAccountPasswordPolicyRequest;
+
+/// The input of `GetAccountSummary`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GetAccountSummaryRequest;
+
+/// The input of `GetCredentialReport`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GetCredentialReportRequest;
+
+/// The input of `GetOutboundWebIdentityFederationInfo`, which has no members.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GetOutboundWebIdentityFederationInfoRequest;
+
+impl codec::Input for AcceptDelegationRequestRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AcceptDelegationRequest";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AcceptDelegationRequest
+    }
+}
+
+impl codec::Input for AcquireRoleRequest {
+    type Output = AcquireRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "AcquireRole";
+    fn respond(output: AcquireRoleResponse) -> Response {
+        Response::AcquireRole(output)
+    }
+}
+
+impl codec::Input for AddClientIDToOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AddClientIDToOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AddClientIDToOpenIDConnectProvider
+    }
+}
+
+impl codec::Input for AddRoleToInstanceProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AddRoleToInstanceProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AddRoleToInstanceProfile
+    }
+}
+
+impl codec::Input for AddUserToGroupRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AddUserToGroup";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AddUserToGroup
+    }
+}
+
+impl codec::Input for AssociateDelegationRequestRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AssociateDelegationRequest";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AssociateDelegationRequest
+    }
+}
+
+impl codec::Input for AttachGroupPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AttachGroupPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AttachGroupPolicy
+    }
+}
+
+impl codec::Input for AttachRolePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AttachRolePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AttachRolePolicy
+    }
+}
+
+impl codec::Input for AttachUserPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "AttachUserPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::AttachUserPolicy
+    }
+}
+
+impl codec::Input for ChangePasswordRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "ChangePassword";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::ChangePassword
+    }
+}
+
+impl codec::Input for CreateAccessKeyRequest {
+    type Output = CreateAccessKeyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateAccessKey";
+    fn respond(output: CreateAccessKeyResponse) -> Response {
+        Response::CreateAccessKey(output)
+    }
+}
+
+impl codec::Input for CreateAccountAliasRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "CreateAccountAlias";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::CreateAccountAlias
+    }
+}
+
+impl codec::Input for CreateDelegationRequestRequest {
+    type Output = CreateDelegationRequestResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateDelegationRequest";
+    fn respond(output: CreateDelegationRequestResponse) -> Response {
+        Response::CreateDelegationRequest(output)
+    }
+}
+
+impl codec::Input for CreateGroupRequest {
+    type Output = CreateGroupResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateGroup";
+    fn respond(output: CreateGroupResponse) -> Response {
+        Response::CreateGroup(output)
+    }
+}
+
+impl codec::Input for CreateInstanceProfileRequest {
+    type Output = CreateInstanceProfileResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateInstanceProfile";
+    fn respond(output: CreateInstanceProfileResponse) -> Response {
+        Response::CreateInstanceProfile(output)
+    }
+}
+
+impl codec::Input for CreateLoginProfileRequest {
+    type Output = CreateLoginProfileResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateLoginProfile";
+    fn respond(output: CreateLoginProfileResponse) -> Response {
+        Response::CreateLoginProfile(output)
+    }
+}
+
+impl codec::Input for CreateOpenIDConnectProviderRequest {
+    type Output = CreateOpenIDConnectProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateOpenIDConnectProvider";
+    fn respond(output: CreateOpenIDConnectProviderResponse) -> Response {
+        Response::CreateOpenIDConnectProvider(output)
+    }
+}
+
+impl codec::Input for CreatePolicyRequest {
+    type Output = CreatePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreatePolicy";
+    fn respond(output: CreatePolicyResponse) -> Response {
+        Response::CreatePolicy(output)
+    }
+}
+
+impl codec::Input for CreatePolicyVersionRequest {
+    type Output = CreatePolicyVersionResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreatePolicyVersion";
+    fn respond(output: CreatePolicyVersionResponse) -> Response {
+        Response::CreatePolicyVersion(output)
+    }
+}
+
+impl codec::Input for CreateRoleRequest {
+    type Output = CreateRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateRole";
+    fn respond(output: CreateRoleResponse) -> Response {
+        Response::CreateRole(output)
+    }
+}
+
+impl codec::Input for CreateSAMLProviderRequest {
+    type Output = CreateSAMLProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateSAMLProvider";
+    fn respond(output: CreateSAMLProviderResponse) -> Response {
+        Response::CreateSAMLProvider(output)
+    }
+}
+
+impl codec::Input for CreateServiceLinkedRoleRequest {
+    type Output = CreateServiceLinkedRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateServiceLinkedRole";
+    fn respond(output: CreateServiceLinkedRoleResponse) -> Response {
+        Response::CreateServiceLinkedRole(output)
+    }
+}
+
+impl codec::Input for CreateServiceSpecificCredentialRequest {
+    type Output = CreateServiceSpecificCredentialResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateServiceSpecificCredential";
+    fn respond(output: CreateServiceSpecificCredentialResponse) -> Response {
+        Response::CreateServiceSpecificCredential(output)
+    }
+}
+
+impl codec::Input for CreateUserRequest {
+    type Output = CreateUserResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateUser";
+    fn respond(output: CreateUserResponse) -> Response {
+        Response::CreateUser(output)
+    }
+}
+
+impl codec::Input for CreateVirtualMFADeviceRequest {
+    type Output = CreateVirtualMFADeviceResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateVirtualMFADevice";
+    fn respond(output: CreateVirtualMFADeviceResponse) -> Response {
+        Response::CreateVirtualMFADevice(output)
+    }
+}
+
+impl codec::Input for DeactivateMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeactivateMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeactivateMFADevice
+    }
+}
+
+impl codec::Input for DeleteAccessKeyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteAccessKey";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteAccessKey
+    }
+}
+
+impl codec::Input for DeleteAccountAliasRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteAccountAlias";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteAccountAlias
+    }
+}
+
+impl codec::Input for DeleteAccountPasswordPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteAccountPasswordPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteAccountPasswordPolicy
+    }
+}
+
+impl codec::Input for DeleteGroupRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteGroup";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteGroup
+    }
+}
+
+impl codec::Input for DeleteGroupPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteGroupPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteGroupPolicy
+    }
+}
+
+impl codec::Input for DeleteInstanceProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteInstanceProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteInstanceProfile
+    }
+}
+
+impl codec::Input for DeleteLoginProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteLoginProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteLoginProfile
+    }
+}
+
+impl codec::Input for DeleteOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteOpenIDConnectProvider
+    }
+}
+
+impl codec::Input for DeletePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeletePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeletePolicy
+    }
+}
+
+impl codec::Input for DeletePolicyVersionRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeletePolicyVersion";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeletePolicyVersion
+    }
+}
+
+impl codec::Input for DeleteRoleRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteRole";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteRole
+    }
+}
+
+impl codec::Input for DeleteRolePermissionsBoundaryRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteRolePermissionsBoundary";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteRolePermissionsBoundary
+    }
+}
+
+impl codec::Input for DeleteRolePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteRolePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteRolePolicy
+    }
+}
+
+impl codec::Input for DeleteSAMLProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteSAMLProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteSAMLProvider
+    }
+}
+
+impl codec::Input for DeleteSSHPublicKeyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteSSHPublicKey";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteSSHPublicKey
+    }
+}
+
+impl codec::Input for DeleteServerCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteServerCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteServerCertificate
+    }
+}
+
+impl codec::Input for DeleteServiceLinkedRoleRequest {
+    type Output = DeleteServiceLinkedRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteServiceLinkedRole";
+    fn respond(output: DeleteServiceLinkedRoleResponse) -> Response {
+        Response::DeleteServiceLinkedRole(output)
+    }
+}
+
+impl codec::Input for DeleteServiceSpecificCredentialRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteServiceSpecificCredential";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteServiceSpecificCredential
+    }
+}
+
+impl codec::Input for DeleteSigningCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteSigningCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteSigningCertificate
+    }
+}
+
+impl codec::Input for DeleteUserRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteUser";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteUser
+    }
+}
+
+impl codec::Input for DeleteUserPermissionsBoundaryRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteUserPermissionsBoundary";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteUserPermissionsBoundary
+    }
+}
+
+impl codec::Input for DeleteUserPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteUserPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteUserPolicy
+    }
+}
+
+impl codec::Input for DeleteVirtualMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteVirtualMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DeleteVirtualMFADevice
+    }
+}
+
+impl codec::Input for DetachGroupPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DetachGroupPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DetachGroupPolicy
+    }
+}
+
+impl codec::Input for DetachRolePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DetachRolePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DetachRolePolicy
+    }
+}
+
+impl codec::Input for DetachUserPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DetachUserPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DetachUserPolicy
+    }
+}
+
+impl codec::Input for DisableOrganizationsRootCredentialsManagementRequest {
+    type Output = DisableOrganizationsRootCredentialsManagementResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DisableOrganizationsRootCredentialsManagement";
+    fn respond(output: DisableOrganizationsRootCredentialsManagementResponse) -> Response {
+        Response::DisableOrganizationsRootCredentialsManagement(output)
+    }
+}
+
+impl codec::Input for DisableOrganizationsRootSessionsRequest {
+    type Output = DisableOrganizationsRootSessionsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DisableOrganizationsRootSessions";
+    fn respond(output: DisableOrganizationsRootSessionsResponse) -> Response {
+        Response::DisableOrganizationsRootSessions(output)
+    }
+}
+
+impl codec::Input for DisableOutboundWebIdentityFederationRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "DisableOutboundWebIdentityFederation";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::DisableOutboundWebIdentityFederation
+    }
+}
+
+impl codec::Input for EnableMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "EnableMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::EnableMFADevice
+    }
+}
+
+impl codec::Input for EnableOrganizationsRootCredentialsManagementRequest {
+    type Output = EnableOrganizationsRootCredentialsManagementResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "EnableOrganizationsRootCredentialsManagement";
+    fn respond(output: EnableOrganizationsRootCredentialsManagementResponse) -> Response {
+        Response::EnableOrganizationsRootCredentialsManagement(output)
+    }
+}
+
+impl codec::Input for EnableOrganizationsRootSessionsRequest {
+    type Output = EnableOrganizationsRootSessionsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "EnableOrganizationsRootSessions";
+    fn respond(output: EnableOrganizationsRootSessionsResponse) -> Response {
+        Response::EnableOrganizationsRootSessions(output)
+    }
+}
+
+impl codec::Input for EnableOutboundWebIdentityFederationRequest {
+    type Output = EnableOutboundWebIdentityFederationResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "EnableOutboundWebIdentityFederation";
+    fn respond(output: EnableOutboundWebIdentityFederationResponse) -> Response {
+        Response::EnableOutboundWebIdentityFederation(output)
+    }
+}
+
+impl codec::Input for GenerateCredentialReportRequest {
+    type Output = GenerateCredentialReportResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GenerateCredentialReport";
+    fn respond(output: GenerateCredentialReportResponse) -> Response {
+        Response::GenerateCredentialReport(output)
+    }
+}
+
+impl codec::Input for GenerateOrganizationsAccessReportRequest {
+    type Output = GenerateOrganizationsAccessReportResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GenerateOrganizationsAccessReport";
+    fn respond(output: GenerateOrganizationsAccessReportResponse) -> Response {
+        Response::GenerateOrganizationsAccessReport(output)
+    }
+}
+
+impl codec::Input for GenerateServiceLastAccessedDetailsRequest {
+    type Output = GenerateServiceLastAccessedDetailsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GenerateServiceLastAccessedDetails";
+    fn respond(output: GenerateServiceLastAccessedDetailsResponse) -> Response {
+        Response::GenerateServiceLastAccessedDetails(output)
+    }
+}
+
+impl codec::Input for GetAccessKeyLastUsedRequest {
+    type Output = GetAccessKeyLastUsedResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccessKeyLastUsed";
+    fn respond(output: GetAccessKeyLastUsedResponse) -> Response {
+        Response::GetAccessKeyLastUsed(output)
+    }
+}
+
+impl codec::Input for GetAccountAuthorizationDetailsRequest {
+    type Output = GetAccountAuthorizationDetailsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccountAuthorizationDetails";
+    fn respond(output: GetAccountAuthorizationDetailsResponse) -> Response {
+        Response::GetAccountAuthorizationDetails(output)
+    }
+}
+
+impl codec::Input for GetAccountPasswordPolicyRequest {
+    type Output = GetAccountPasswordPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccountPasswordPolicy";
+    fn respond(output: GetAccountPasswordPolicyResponse) -> Response {
+        Response::GetAccountPasswordPolicy(output)
+    }
+}
+
+impl codec::Input for GetAccountPropertiesRequest {
+    type Output = GetAccountPropertiesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccountProperties";
+    fn respond(output: GetAccountPropertiesResponse) -> Response {
+        Response::GetAccountProperties(output)
+    }
+}
+
+impl codec::Input for GetAccountSummaryRequest {
+    type Output = GetAccountSummaryResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccountSummary";
+    fn respond(output: GetAccountSummaryResponse) -> Response {
+        Response::GetAccountSummary(output)
+    }
+}
+
+impl codec::Input for GetContextKeysForCustomPolicyRequest {
+    type Output = GetContextKeysForPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetContextKeysForCustomPolicy";
+    fn respond(output: GetContextKeysForPolicyResponse) -> Response {
+        Response::GetContextKeysForCustomPolicy(output)
+    }
+}
+
+impl codec::Input for GetContextKeysForPrincipalPolicyRequest {
+    type Output = GetContextKeysForPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetContextKeysForPrincipalPolicy";
+    fn respond(output: GetContextKeysForPolicyResponse) -> Response {
+        Response::GetContextKeysForPrincipalPolicy(output)
+    }
+}
+
+impl codec::Input for GetCredentialReportRequest {
+    type Output = GetCredentialReportResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetCredentialReport";
+    fn respond(output: GetCredentialReportResponse) -> Response {
+        Response::GetCredentialReport(output)
+    }
+}
+
+impl codec::Input for GetDelegationRequestRequest {
+    type Output = GetDelegationRequestResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetDelegationRequest";
+    fn respond(output: GetDelegationRequestResponse) -> Response {
+        Response::GetDelegationRequest(output)
+    }
+}
+
+impl codec::Input for GetGroupRequest {
+    type Output = GetGroupResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetGroup";
+    fn respond(output: GetGroupResponse) -> Response {
+        Response::GetGroup(output)
+    }
+}
+
+impl codec::Input for GetGroupPolicyRequest {
+    type Output = GetGroupPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetGroupPolicy";
+    fn respond(output: GetGroupPolicyResponse) -> Response {
+        Response::GetGroupPolicy(output)
+    }
+}
+
+impl codec::Input for GetHumanReadableSummaryRequest {
+    type Output = GetHumanReadableSummaryResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetHumanReadableSummary";
+    fn respond(output: GetHumanReadableSummaryResponse) -> Response {
+        Response::GetHumanReadableSummary(output)
+    }
+}
+
+impl codec::Input for GetInstanceProfileRequest {
+    type Output = GetInstanceProfileResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetInstanceProfile";
+    fn respond(output: GetInstanceProfileResponse) -> Response {
+        Response::GetInstanceProfile(output)
+    }
+}
+
+impl codec::Input for GetLoginProfileRequest {
+    type Output = GetLoginProfileResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetLoginProfile";
+    fn respond(output: GetLoginProfileResponse) -> Response {
+        Response::GetLoginProfile(output)
+    }
+}
+
+impl codec::Input for GetMFADeviceRequest {
+    type Output = GetMFADeviceResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetMFADevice";
+    fn respond(output: GetMFADeviceResponse) -> Response {
+        Response::GetMFADevice(output)
+    }
+}
+
+impl codec::Input for GetOpenIDConnectProviderRequest {
+    type Output = GetOpenIDConnectProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetOpenIDConnectProvider";
+    fn respond(output: GetOpenIDConnectProviderResponse) -> Response {
+        Response::GetOpenIDConnectProvider(output)
+    }
+}
+
+impl codec::Input for GetOrganizationsAccessReportRequest {
+    type Output = GetOrganizationsAccessReportResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetOrganizationsAccessReport";
+    fn respond(output: GetOrganizationsAccessReportResponse) -> Response {
+        Response::GetOrganizationsAccessReport(output)
+    }
+}
+
+impl codec::Input for GetOutboundWebIdentityFederationInfoRequest {
+    type Output = GetOutboundWebIdentityFederationInfoResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetOutboundWebIdentityFederationInfo";
+    fn respond(output: GetOutboundWebIdentityFederationInfoResponse) -> Response {
+        Response::GetOutboundWebIdentityFederationInfo(output)
+    }
+}
+
+impl codec::Input for GetPolicyRequest {
+    type Output = GetPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetPolicy";
+    fn respond(output: GetPolicyResponse) -> Response {
+        Response::GetPolicy(output)
+    }
+}
+
+impl codec::Input for GetPolicyVersionRequest {
+    type Output = GetPolicyVersionResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetPolicyVersion";
+    fn respond(output: GetPolicyVersionResponse) -> Response {
+        Response::GetPolicyVersion(output)
+    }
+}
+
+impl codec::Input for GetRoleRequest {
+    type Output = GetRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetRole";
+    fn respond(output: GetRoleResponse) -> Response {
+        Response::GetRole(output)
+    }
+}
+
+impl codec::Input for GetRolePolicyRequest {
+    type Output = GetRolePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetRolePolicy";
+    fn respond(output: GetRolePolicyResponse) -> Response {
+        Response::GetRolePolicy(output)
+    }
+}
+
+impl codec::Input for GetRoleTemplateVersionRequest {
+    type Output = GetRoleTemplateVersionResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetRoleTemplateVersion";
+    fn respond(output: GetRoleTemplateVersionResponse) -> Response {
+        Response::GetRoleTemplateVersion(output)
+    }
+}
+
+impl codec::Input for GetSAMLProviderRequest {
+    type Output = GetSAMLProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetSAMLProvider";
+    fn respond(output: GetSAMLProviderResponse) -> Response {
+        Response::GetSAMLProvider(output)
+    }
+}
+
+impl codec::Input for GetSSHPublicKeyRequest {
+    type Output = GetSSHPublicKeyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetSSHPublicKey";
+    fn respond(output: GetSSHPublicKeyResponse) -> Response {
+        Response::GetSSHPublicKey(output)
+    }
+}
+
+impl codec::Input for GetServerCertificateRequest {
+    type Output = GetServerCertificateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetServerCertificate";
+    fn respond(output: GetServerCertificateResponse) -> Response {
+        Response::GetServerCertificate(output)
+    }
+}
+
+impl codec::Input for GetServiceLastAccessedDetailsRequest {
+    type Output = GetServiceLastAccessedDetailsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetServiceLastAccessedDetails";
+    fn respond(output: GetServiceLastAccessedDetailsResponse) -> Response {
+        Response::GetServiceLastAccessedDetails(output)
+    }
+}
+
+impl codec::Input for GetServiceLastAccessedDetailsWithEntitiesRequest {
+    type Output = GetServiceLastAccessedDetailsWithEntitiesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetServiceLastAccessedDetailsWithEntities";
+    fn respond(output: GetServiceLastAccessedDetailsWithEntitiesResponse) -> Response {
+        Response::GetServiceLastAccessedDetailsWithEntities(output)
+    }
+}
+
+impl codec::Input for GetServiceLinkedRoleDeletionStatusRequest {
+    type Output = GetServiceLinkedRoleDeletionStatusResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetServiceLinkedRoleDeletionStatus";
+    fn respond(output: GetServiceLinkedRoleDeletionStatusResponse) -> Response {
+        Response::GetServiceLinkedRoleDeletionStatus(output)
+    }
+}
+
+impl codec::Input for GetUserRequest {
+    type Output = GetUserResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetUser";
+    fn respond(output: GetUserResponse) -> Response {
+        Response::GetUser(output)
+    }
+}
+
+impl codec::Input for GetUserPolicyRequest {
+    type Output = GetUserPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetUserPolicy";
+    fn respond(output: GetUserPolicyResponse) -> Response {
+        Response::GetUserPolicy(output)
+    }
+}
+
+impl codec::Input for ListAccessKeysRequest {
+    type Output = ListAccessKeysResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListAccessKeys";
+    fn respond(output: ListAccessKeysResponse) -> Response {
+        Response::ListAccessKeys(output)
+    }
+}
+
+impl codec::Input for ListAccountAliasesRequest {
+    type Output = ListAccountAliasesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListAccountAliases";
+    fn respond(output: ListAccountAliasesResponse) -> Response {
+        Response::ListAccountAliases(output)
+    }
+}
+
+impl codec::Input for ListAttachedGroupPoliciesRequest {
+    type Output = ListAttachedGroupPoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListAttachedGroupPolicies";
+    fn respond(output: ListAttachedGroupPoliciesResponse) -> Response {
+        Response::ListAttachedGroupPolicies(output)
+    }
+}
+
+impl codec::Input for ListAttachedRolePoliciesRequest {
+    type Output = ListAttachedRolePoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListAttachedRolePolicies";
+    fn respond(output: ListAttachedRolePoliciesResponse) -> Response {
+        Response::ListAttachedRolePolicies(output)
+    }
+}
+
+impl codec::Input for ListAttachedUserPoliciesRequest {
+    type Output = ListAttachedUserPoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListAttachedUserPolicies";
+    fn respond(output: ListAttachedUserPoliciesResponse) -> Response {
+        Response::ListAttachedUserPolicies(output)
+    }
+}
+
+impl codec::Input for ListDelegationRequestsRequest {
+    type Output = ListDelegationRequestsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListDelegationRequests";
+    fn respond(output: ListDelegationRequestsResponse) -> Response {
+        Response::ListDelegationRequests(output)
+    }
+}
+
+impl codec::Input for ListEntitiesForPolicyRequest {
+    type Output = ListEntitiesForPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListEntitiesForPolicy";
+    fn respond(output: ListEntitiesForPolicyResponse) -> Response {
+        Response::ListEntitiesForPolicy(output)
+    }
+}
+
+impl codec::Input for ListGroupPoliciesRequest {
+    type Output = ListGroupPoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListGroupPolicies";
+    fn respond(output: ListGroupPoliciesResponse) -> Response {
+        Response::ListGroupPolicies(output)
+    }
+}
+
+impl codec::Input for ListGroupsRequest {
+    type Output = ListGroupsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListGroups";
+    fn respond(output: ListGroupsResponse) -> Response {
+        Response::ListGroups(output)
+    }
+}
+
+impl codec::Input for ListGroupsForUserRequest {
+    type Output = ListGroupsForUserResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListGroupsForUser";
+    fn respond(output: ListGroupsForUserResponse) -> Response {
+        Response::ListGroupsForUser(output)
+    }
+}
+
+impl codec::Input for ListInstanceProfileTagsRequest {
+    type Output = ListInstanceProfileTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListInstanceProfileTags";
+    fn respond(output: ListInstanceProfileTagsResponse) -> Response {
+        Response::ListInstanceProfileTags(output)
+    }
+}
+
+impl codec::Input for ListInstanceProfilesRequest {
+    type Output = ListInstanceProfilesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListInstanceProfiles";
+    fn respond(output: ListInstanceProfilesResponse) -> Response {
+        Response::ListInstanceProfiles(output)
+    }
+}
+
+impl codec::Input for ListInstanceProfilesForRoleRequest {
+    type Output = ListInstanceProfilesForRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListInstanceProfilesForRole";
+    fn respond(output: ListInstanceProfilesForRoleResponse) -> Response {
+        Response::ListInstanceProfilesForRole(output)
+    }
+}
+
+impl codec::Input for ListMFADeviceTagsRequest {
+    type Output = ListMFADeviceTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListMFADeviceTags";
+    fn respond(output: ListMFADeviceTagsResponse) -> Response {
+        Response::ListMFADeviceTags(output)
+    }
+}
+
+impl codec::Input for ListMFADevicesRequest {
+    type Output = ListMFADevicesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListMFADevices";
+    fn respond(output: ListMFADevicesResponse) -> Response {
+        Response::ListMFADevices(output)
+    }
+}
+
+impl codec::Input for ListOpenIDConnectProviderTagsRequest {
+    type Output = ListOpenIDConnectProviderTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListOpenIDConnectProviderTags";
+    fn respond(output: ListOpenIDConnectProviderTagsResponse) -> Response {
+        Response::ListOpenIDConnectProviderTags(output)
+    }
+}
+
+impl codec::Input for ListOpenIDConnectProvidersRequest {
+    type Output = ListOpenIDConnectProvidersResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListOpenIDConnectProviders";
+    fn respond(output: ListOpenIDConnectProvidersResponse) -> Response {
+        Response::ListOpenIDConnectProviders(output)
+    }
+}
+
+impl codec::Input for ListOrganizationsFeaturesRequest {
+    type Output = ListOrganizationsFeaturesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListOrganizationsFeatures";
+    fn respond(output: ListOrganizationsFeaturesResponse) -> Response {
+        Response::ListOrganizationsFeatures(output)
+    }
+}
+
+impl codec::Input for ListPoliciesRequest {
+    type Output = ListPoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListPolicies";
+    fn respond(output: ListPoliciesResponse) -> Response {
+        Response::ListPolicies(output)
+    }
+}
+
+impl codec::Input for ListPoliciesGrantingServiceAccessRequest {
+    type Output = ListPoliciesGrantingServiceAccessResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListPoliciesGrantingServiceAccess";
+    fn respond(output: ListPoliciesGrantingServiceAccessResponse) -> Response {
+        Response::ListPoliciesGrantingServiceAccess(output)
+    }
+}
+
+impl codec::Input for ListPolicyTagsRequest {
+    type Output = ListPolicyTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListPolicyTags";
+    fn respond(output: ListPolicyTagsResponse) -> Response {
+        Response::ListPolicyTags(output)
+    }
+}
+
+impl codec::Input for ListPolicyVersionsRequest {
+    type Output = ListPolicyVersionsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListPolicyVersions";
+    fn respond(output: ListPolicyVersionsResponse) -> Response {
+        Response::ListPolicyVersions(output)
+    }
+}
+
+impl codec::Input for ListRolePoliciesRequest {
+    type Output = ListRolePoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListRolePolicies";
+    fn respond(output: ListRolePoliciesResponse) -> Response {
+        Response::ListRolePolicies(output)
+    }
+}
+
+impl codec::Input for ListRoleTagsRequest {
+    type Output = ListRoleTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListRoleTags";
+    fn respond(output: ListRoleTagsResponse) -> Response {
+        Response::ListRoleTags(output)
+    }
+}
+
+impl codec::Input for ListRolesRequest {
+    type Output = ListRolesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListRoles";
+    fn respond(output: ListRolesResponse) -> Response {
+        Response::ListRoles(output)
+    }
+}
+
+impl codec::Input for ListSAMLProviderTagsRequest {
+    type Output = ListSAMLProviderTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListSAMLProviderTags";
+    fn respond(output: ListSAMLProviderTagsResponse) -> Response {
+        Response::ListSAMLProviderTags(output)
+    }
+}
+
+impl codec::Input for ListSAMLProvidersRequest {
+    type Output = ListSAMLProvidersResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListSAMLProviders";
+    fn respond(output: ListSAMLProvidersResponse) -> Response {
+        Response::ListSAMLProviders(output)
+    }
+}
+
+impl codec::Input for ListSSHPublicKeysRequest {
+    type Output = ListSSHPublicKeysResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListSSHPublicKeys";
+    fn respond(output: ListSSHPublicKeysResponse) -> Response {
+        Response::ListSSHPublicKeys(output)
+    }
+}
+
+impl codec::Input for ListServerCertificateTagsRequest {
+    type Output = ListServerCertificateTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListServerCertificateTags";
+    fn respond(output: ListServerCertificateTagsResponse) -> Response {
+        Response::ListServerCertificateTags(output)
+    }
+}
+
+impl codec::Input for ListServerCertificatesRequest {
+    type Output = ListServerCertificatesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListServerCertificates";
+    fn respond(output: ListServerCertificatesResponse) -> Response {
+        Response::ListServerCertificates(output)
+    }
+}
+
+impl codec::Input for ListServiceSpecificCredentialsRequest {
+    type Output = ListServiceSpecificCredentialsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListServiceSpecificCredentials";
+    fn respond(output: ListServiceSpecificCredentialsResponse) -> Response {
+        Response::ListServiceSpecificCredentials(output)
+    }
+}
+
+impl codec::Input for ListSigningCertificatesRequest {
+    type Output = ListSigningCertificatesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListSigningCertificates";
+    fn respond(output: ListSigningCertificatesResponse) -> Response {
+        Response::ListSigningCertificates(output)
+    }
+}
+
+impl codec::Input for ListUserPoliciesRequest {
+    type Output = ListUserPoliciesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListUserPolicies";
+    fn respond(output: ListUserPoliciesResponse) -> Response {
+        Response::ListUserPolicies(output)
+    }
+}
+
+impl codec::Input for ListUserTagsRequest {
+    type Output = ListUserTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListUserTags";
+    fn respond(output: ListUserTagsResponse) -> Response {
+        Response::ListUserTags(output)
+    }
+}
+
+impl codec::Input for ListUsersRequest {
+    type Output = ListUsersResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListUsers";
+    fn respond(output: ListUsersResponse) -> Response {
+        Response::ListUsers(output)
+    }
+}
+
+impl codec::Input for ListVirtualMFADevicesRequest {
+    type Output = ListVirtualMFADevicesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListVirtualMFADevices";
+    fn respond(output: ListVirtualMFADevicesResponse) -> Response {
+        Response::ListVirtualMFADevices(output)
+    }
+}
+
+impl codec::Input for PutAccountPropertiesRequest {
+    type Output = PutAccountPropertiesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "PutAccountProperties";
+    fn respond(output: PutAccountPropertiesResponse) -> Response {
+        Response::PutAccountProperties(output)
+    }
+}
+
+impl codec::Input for PutGroupPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "PutGroupPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::PutGroupPolicy
+    }
+}
+
+impl codec::Input for PutRolePermissionsBoundaryRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "PutRolePermissionsBoundary";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::PutRolePermissionsBoundary
+    }
+}
+
+impl codec::Input for PutRolePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "PutRolePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::PutRolePolicy
+    }
+}
+
+impl codec::Input for PutUserPermissionsBoundaryRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "PutUserPermissionsBoundary";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::PutUserPermissionsBoundary
+    }
+}
+
+impl codec::Input for PutUserPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "PutUserPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::PutUserPolicy
+    }
+}
+
+impl codec::Input for RejectDelegationRequestRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "RejectDelegationRequest";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::RejectDelegationRequest
+    }
+}
+
+impl codec::Input for RemoveClientIDFromOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "RemoveClientIDFromOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::RemoveClientIDFromOpenIDConnectProvider
+    }
+}
+
+impl codec::Input for RemoveRoleFromInstanceProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "RemoveRoleFromInstanceProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::RemoveRoleFromInstanceProfile
+    }
+}
+
+impl codec::Input for RemoveUserFromGroupRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "RemoveUserFromGroup";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::RemoveUserFromGroup
+    }
+}
+
+impl codec::Input for ResetServiceSpecificCredentialRequest {
+    type Output = ResetServiceSpecificCredentialResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ResetServiceSpecificCredential";
+    fn respond(output: ResetServiceSpecificCredentialResponse) -> Response {
+        Response::ResetServiceSpecificCredential(output)
+    }
+}
+
+impl codec::Input for ResyncMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "ResyncMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::ResyncMFADevice
+    }
+}
+
+impl codec::Input for SendDelegationTokenRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "SendDelegationToken";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::SendDelegationToken
+    }
+}
+
+impl codec::Input for SetDefaultPolicyVersionRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "SetDefaultPolicyVersion";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::SetDefaultPolicyVersion
+    }
+}
+
+impl codec::Input for SetSecurityTokenServicePreferencesRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "SetSecurityTokenServicePreferences";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::SetSecurityTokenServicePreferences
+    }
+}
+
+impl codec::Input for SimulateCustomPolicyRequest {
+    type Output = SimulatePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "SimulateCustomPolicy";
+    fn respond(output: SimulatePolicyResponse) -> Response {
+        Response::SimulateCustomPolicy(output)
+    }
+}
+
+impl codec::Input for SimulatePrincipalPolicyRequest {
+    type Output = SimulatePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "SimulatePrincipalPolicy";
+    fn respond(output: SimulatePolicyResponse) -> Response {
+        Response::SimulatePrincipalPolicy(output)
+    }
+}
+
+impl codec::Input for TagInstanceProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagInstanceProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagInstanceProfile
+    }
+}
+
+impl codec::Input for TagMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagMFADevice
+    }
+}
+
+impl codec::Input for TagOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagOpenIDConnectProvider
+    }
+}
+
+impl codec::Input for TagPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagPolicy
+    }
+}
+
+impl codec::Input for TagRoleRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagRole";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagRole
+    }
+}
+
+impl codec::Input for TagSAMLProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagSAMLProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagSAMLProvider
+    }
+}
+
+impl codec::Input for TagServerCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagServerCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagServerCertificate
+    }
+}
+
+impl codec::Input for TagUserRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagUser";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagUser
+    }
+}
+
+impl codec::Input for UntagInstanceProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagInstanceProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagInstanceProfile
+    }
+}
+
+impl codec::Input for UntagMFADeviceRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagMFADevice";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagMFADevice
+    }
+}
+
+impl codec::Input for UntagOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagOpenIDConnectProvider
+    }
+}
+
+impl codec::Input for UntagPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagPolicy
+    }
+}
+
+impl codec::Input for UntagRoleRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagRole";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagRole
+    }
+}
+
+impl codec::Input for UntagSAMLProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagSAMLProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagSAMLProvider
+    }
+}
+
+impl codec::Input for UntagServerCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagServerCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagServerCertificate
+    }
+}
+
+impl codec::Input for UntagUserRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagUser";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagUser
+    }
+}
+
+impl codec::Input for UpdateAccessKeyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateAccessKey";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateAccessKey
+    }
+}
+
+impl codec::Input for UpdateAccountPasswordPolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateAccountPasswordPolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateAccountPasswordPolicy
+    }
+}
+
+impl codec::Input for UpdateAssumeRolePolicyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateAssumeRolePolicy";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateAssumeRolePolicy
+    }
+}
+
+impl codec::Input for UpdateDelegationRequestRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateDelegationRequest";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateDelegationRequest
+    }
+}
+
+impl codec::Input for UpdateGroupRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateGroup";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateGroup
+    }
+}
+
+impl codec::Input for UpdateLoginProfileRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateLoginProfile";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateLoginProfile
+    }
+}
+
+impl codec::Input for UpdateOpenIDConnectProviderThumbprintRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateOpenIDConnectProviderThumbprint";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateOpenIDConnectProviderThumbprint
+    }
+}
+
+impl codec::Input for UpdateRoleRequest {
+    type Output = UpdateRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateRole";
+    fn respond(output: UpdateRoleResponse) -> Response {
+        Response::UpdateRole(output)
+    }
+}
+
+impl codec::Input for UpdateRoleDescriptionRequest {
+    type Output = UpdateRoleDescriptionResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateRoleDescription";
+    fn respond(output: UpdateRoleDescriptionResponse) -> Response {
+        Response::UpdateRoleDescription(output)
+    }
+}
+
+impl codec::Input for UpdateSAMLProviderRequest {
+    type Output = UpdateSAMLProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateSAMLProvider";
+    fn respond(output: UpdateSAMLProviderResponse) -> Response {
+        Response::UpdateSAMLProvider(output)
+    }
+}
+
+impl codec::Input for UpdateSSHPublicKeyRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateSSHPublicKey";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateSSHPublicKey
+    }
+}
+
+impl codec::Input for UpdateServerCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateServerCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateServerCertificate
+    }
+}
+
+impl codec::Input for UpdateServiceSpecificCredentialRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateServiceSpecificCredential";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateServiceSpecificCredential
+    }
+}
+
+impl codec::Input for UpdateSigningCertificateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateSigningCertificate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateSigningCertificate
+    }
+}
+
+impl codec::Input for UpdateUserRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateUser";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateUser
+    }
+}
+
+impl codec::Input for UploadSSHPublicKeyRequest {
+    type Output = UploadSSHPublicKeyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UploadSSHPublicKey";
+    fn respond(output: UploadSSHPublicKeyResponse) -> Response {
+        Response::UploadSSHPublicKey(output)
+    }
+}
+
+impl codec::Input for UploadServerCertificateRequest {
+    type Output = UploadServerCertificateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UploadServerCertificate";
+    fn respond(output: UploadServerCertificateResponse) -> Response {
+        Response::UploadServerCertificate(output)
+    }
+}
+
+impl codec::Input for UploadSigningCertificateRequest {
+    type Output = UploadSigningCertificateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UploadSigningCertificate";
+    fn respond(output: UploadSigningCertificateResponse) -> Response {
+        Response::UploadSigningCertificate(output)
+    }
 }
 
 /// A decoded request: one variant per operation, holding its input.
@@ -7161,7 +8899,7 @@ pub enum Request {
     DeactivateMFADevice(DeactivateMFADeviceRequest),
     DeleteAccessKey(DeleteAccessKeyRequest),
     DeleteAccountAlias(DeleteAccountAliasRequest),
-    DeleteAccountPasswordPolicy,
+    DeleteAccountPasswordPolicy(DeleteAccountPasswordPolicyRequest),
     DeleteGroup(DeleteGroupRequest),
     DeleteGroupPolicy(DeleteGroupPolicyRequest),
     DeleteInstanceProfile(DeleteInstanceProfileRequest),
@@ -7189,24 +8927,24 @@ pub enum Request {
         DisableOrganizationsRootCredentialsManagementRequest,
     ),
     DisableOrganizationsRootSessions(DisableOrganizationsRootSessionsRequest),
-    DisableOutboundWebIdentityFederation,
+    DisableOutboundWebIdentityFederation(DisableOutboundWebIdentityFederationRequest),
     EnableMFADevice(EnableMFADeviceRequest),
     EnableOrganizationsRootCredentialsManagement(
         EnableOrganizationsRootCredentialsManagementRequest,
     ),
     EnableOrganizationsRootSessions(EnableOrganizationsRootSessionsRequest),
-    EnableOutboundWebIdentityFederation,
-    GenerateCredentialReport,
+    EnableOutboundWebIdentityFederation(EnableOutboundWebIdentityFederationRequest),
+    GenerateCredentialReport(GenerateCredentialReportRequest),
     GenerateOrganizationsAccessReport(GenerateOrganizationsAccessReportRequest),
     GenerateServiceLastAccessedDetails(GenerateServiceLastAccessedDetailsRequest),
     GetAccessKeyLastUsed(GetAccessKeyLastUsedRequest),
     GetAccountAuthorizationDetails(GetAccountAuthorizationDetailsRequest),
-    GetAccountPasswordPolicy,
+    GetAccountPasswordPolicy(GetAccountPasswordPolicyRequest),
     GetAccountProperties(GetAccountPropertiesRequest),
-    GetAccountSummary,
+    GetAccountSummary(GetAccountSummaryRequest),
     GetContextKeysForCustomPolicy(GetContextKeysForCustomPolicyRequest),
     GetContextKeysForPrincipalPolicy(GetContextKeysForPrincipalPolicyRequest),
-    GetCredentialReport,
+    GetCredentialReport(GetCredentialReportRequest),
     GetDelegationRequest(GetDelegationRequestRequest),
     GetGroup(GetGroupRequest),
     GetGroupPolicy(GetGroupPolicyRequest),
@@ -7216,7 +8954,7 @@ pub enum Request {
     GetMFADevice(GetMFADeviceRequest),
     GetOpenIDConnectProvider(GetOpenIDConnectProviderRequest),
     GetOrganizationsAccessReport(GetOrganizationsAccessReportRequest),
-    GetOutboundWebIdentityFederationInfo,
+    GetOutboundWebIdentityFederationInfo(GetOutboundWebIdentityFederationInfoRequest),
     GetPolicy(GetPolicyRequest),
     GetPolicyVersion(GetPolicyVersionRequest),
     GetRole(GetRoleRequest),
@@ -7404,7 +9142,9 @@ impl Request {
             Operation::DeleteAccountAlias => {
                 Self::DeleteAccountAlias(dec_delete_account_alias_request(&mut d, &k))
             }
-            Operation::DeleteAccountPasswordPolicy => Self::DeleteAccountPasswordPolicy,
+            Operation::DeleteAccountPasswordPolicy => {
+                Self::DeleteAccountPasswordPolicy(DeleteAccountPasswordPolicyRequest)
+            }
             Operation::DeleteGroup => Self::DeleteGroup(dec_delete_group_request(&mut d, &k)),
             Operation::DeleteGroupPolicy => {
                 Self::DeleteGroupPolicy(dec_delete_group_policy_request(&mut d, &k))
@@ -7475,7 +9215,9 @@ impl Request {
                 dec_disable_organizations_root_sessions_request(&mut d, &k),
             ),
             Operation::DisableOutboundWebIdentityFederation => {
-                Self::DisableOutboundWebIdentityFederation
+                Self::DisableOutboundWebIdentityFederation(
+                    DisableOutboundWebIdentityFederationRequest,
+                )
             }
             Operation::EnableMFADevice => {
                 Self::EnableMFADevice(dec_enable_mfa_device_request(&mut d, &k))
@@ -7489,9 +9231,13 @@ impl Request {
                 dec_enable_organizations_root_sessions_request(&mut d, &k),
             ),
             Operation::EnableOutboundWebIdentityFederation => {
-                Self::EnableOutboundWebIdentityFederation
+                Self::EnableOutboundWebIdentityFederation(
+                    EnableOutboundWebIdentityFederationRequest,
+                )
             }
-            Operation::GenerateCredentialReport => Self::GenerateCredentialReport,
+            Operation::GenerateCredentialReport => {
+                Self::GenerateCredentialReport(GenerateCredentialReportRequest)
+            }
             Operation::GenerateOrganizationsAccessReport => {
                 Self::GenerateOrganizationsAccessReport(
                     dec_generate_organizations_access_report_request(&mut d, &k),
@@ -7508,18 +9254,20 @@ impl Request {
             Operation::GetAccountAuthorizationDetails => Self::GetAccountAuthorizationDetails(
                 dec_get_account_authorization_details_request(&mut d, &k),
             ),
-            Operation::GetAccountPasswordPolicy => Self::GetAccountPasswordPolicy,
+            Operation::GetAccountPasswordPolicy => {
+                Self::GetAccountPasswordPolicy(GetAccountPasswordPolicyRequest)
+            }
             Operation::GetAccountProperties => {
                 Self::GetAccountProperties(dec_get_account_properties_request(&mut d, &k))
             }
-            Operation::GetAccountSummary => Self::GetAccountSummary,
+            Operation::GetAccountSummary => Self::GetAccountSummary(GetAccountSummaryRequest),
             Operation::GetContextKeysForCustomPolicy => Self::GetContextKeysForCustomPolicy(
                 dec_get_context_keys_for_custom_policy_request(&mut d, &k),
             ),
             Operation::GetContextKeysForPrincipalPolicy => Self::GetContextKeysForPrincipalPolicy(
                 dec_get_context_keys_for_principal_policy_request(&mut d, &k),
             ),
-            Operation::GetCredentialReport => Self::GetCredentialReport,
+            Operation::GetCredentialReport => Self::GetCredentialReport(GetCredentialReportRequest),
             Operation::GetDelegationRequest => {
                 Self::GetDelegationRequest(dec_get_delegation_request_request(&mut d, &k))
             }
@@ -7544,7 +9292,9 @@ impl Request {
                 dec_get_organizations_access_report_request(&mut d, &k),
             ),
             Operation::GetOutboundWebIdentityFederationInfo => {
-                Self::GetOutboundWebIdentityFederationInfo
+                Self::GetOutboundWebIdentityFederationInfo(
+                    GetOutboundWebIdentityFederationInfoRequest,
+                )
             }
             Operation::GetPolicy => Self::GetPolicy(dec_get_policy_request(&mut d, &k)),
             Operation::GetPolicyVersion => {
@@ -7857,7 +9607,7 @@ impl Request {
             Self::DeactivateMFADevice(_) => Operation::DeactivateMFADevice,
             Self::DeleteAccessKey(_) => Operation::DeleteAccessKey,
             Self::DeleteAccountAlias(_) => Operation::DeleteAccountAlias,
-            Self::DeleteAccountPasswordPolicy => Operation::DeleteAccountPasswordPolicy,
+            Self::DeleteAccountPasswordPolicy(_) => Operation::DeleteAccountPasswordPolicy,
             Self::DeleteGroup(_) => Operation::DeleteGroup,
             Self::DeleteGroupPolicy(_) => Operation::DeleteGroupPolicy,
             Self::DeleteInstanceProfile(_) => Operation::DeleteInstanceProfile,
@@ -7887,7 +9637,7 @@ impl Request {
             Self::DisableOrganizationsRootSessions(_) => {
                 Operation::DisableOrganizationsRootSessions
             }
-            Self::DisableOutboundWebIdentityFederation => {
+            Self::DisableOutboundWebIdentityFederation(_) => {
                 Operation::DisableOutboundWebIdentityFederation
             }
             Self::EnableMFADevice(_) => Operation::EnableMFADevice,
@@ -7895,10 +9645,10 @@ impl Request {
                 Operation::EnableOrganizationsRootCredentialsManagement
             }
             Self::EnableOrganizationsRootSessions(_) => Operation::EnableOrganizationsRootSessions,
-            Self::EnableOutboundWebIdentityFederation => {
+            Self::EnableOutboundWebIdentityFederation(_) => {
                 Operation::EnableOutboundWebIdentityFederation
             }
-            Self::GenerateCredentialReport => Operation::GenerateCredentialReport,
+            Self::GenerateCredentialReport(_) => Operation::GenerateCredentialReport,
             Self::GenerateOrganizationsAccessReport(_) => {
                 Operation::GenerateOrganizationsAccessReport
             }
@@ -7907,14 +9657,14 @@ impl Request {
             }
             Self::GetAccessKeyLastUsed(_) => Operation::GetAccessKeyLastUsed,
             Self::GetAccountAuthorizationDetails(_) => Operation::GetAccountAuthorizationDetails,
-            Self::GetAccountPasswordPolicy => Operation::GetAccountPasswordPolicy,
+            Self::GetAccountPasswordPolicy(_) => Operation::GetAccountPasswordPolicy,
             Self::GetAccountProperties(_) => Operation::GetAccountProperties,
-            Self::GetAccountSummary => Operation::GetAccountSummary,
+            Self::GetAccountSummary(_) => Operation::GetAccountSummary,
             Self::GetContextKeysForCustomPolicy(_) => Operation::GetContextKeysForCustomPolicy,
             Self::GetContextKeysForPrincipalPolicy(_) => {
                 Operation::GetContextKeysForPrincipalPolicy
             }
-            Self::GetCredentialReport => Operation::GetCredentialReport,
+            Self::GetCredentialReport(_) => Operation::GetCredentialReport,
             Self::GetDelegationRequest(_) => Operation::GetDelegationRequest,
             Self::GetGroup(_) => Operation::GetGroup,
             Self::GetGroupPolicy(_) => Operation::GetGroupPolicy,
@@ -7924,7 +9674,7 @@ impl Request {
             Self::GetMFADevice(_) => Operation::GetMFADevice,
             Self::GetOpenIDConnectProvider(_) => Operation::GetOpenIDConnectProvider,
             Self::GetOrganizationsAccessReport(_) => Operation::GetOrganizationsAccessReport,
-            Self::GetOutboundWebIdentityFederationInfo => {
+            Self::GetOutboundWebIdentityFederationInfo(_) => {
                 Operation::GetOutboundWebIdentityFederationInfo
             }
             Self::GetPolicy(_) => Operation::GetPolicy,

@@ -36,6 +36,8 @@ pub mod xml;
 mod codec;
 mod pattern;
 
+pub use codec::Input;
+
 /// The AWS Query service a request is addressed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {

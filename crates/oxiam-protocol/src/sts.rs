@@ -839,6 +839,114 @@ impl Operation {
             Self::GetWebIdentityToken => Some("GetWebIdentityTokenResult"),
         }
     }
+
+    /// Whether requests must be SigV4-signed: false for the model's `authtype: none`
+    /// operations, whose token or assertion is the credential.
+    pub fn is_signed(self) -> bool {
+        !matches!(
+            self,
+            Self::AssumeRoleWithSAML | Self::AssumeRoleWithWebIdentity
+        )
+    }
+}
+
+impl codec::Input for AssumeRoleRequest {
+    type Output = AssumeRoleResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "AssumeRole";
+    fn respond(output: AssumeRoleResponse) -> Response {
+        Response::AssumeRole(output)
+    }
+}
+
+impl codec::Input for AssumeRoleWithSAMLRequest {
+    type Output = AssumeRoleWithSAMLResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "AssumeRoleWithSAML";
+    fn respond(output: AssumeRoleWithSAMLResponse) -> Response {
+        Response::AssumeRoleWithSAML(output)
+    }
+}
+
+impl codec::Input for AssumeRoleWithWebIdentityRequest {
+    type Output = AssumeRoleWithWebIdentityResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "AssumeRoleWithWebIdentity";
+    fn respond(output: AssumeRoleWithWebIdentityResponse) -> Response {
+        Response::AssumeRoleWithWebIdentity(output)
+    }
+}
+
+impl codec::Input for AssumeRootRequest {
+    type Output = AssumeRootResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "AssumeRoot";
+    fn respond(output: AssumeRootResponse) -> Response {
+        Response::AssumeRoot(output)
+    }
+}
+
+impl codec::Input for DecodeAuthorizationMessageRequest {
+    type Output = DecodeAuthorizationMessageResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DecodeAuthorizationMessage";
+    fn respond(output: DecodeAuthorizationMessageResponse) -> Response {
+        Response::DecodeAuthorizationMessage(output)
+    }
+}
+
+impl codec::Input for GetAccessKeyInfoRequest {
+    type Output = GetAccessKeyInfoResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetAccessKeyInfo";
+    fn respond(output: GetAccessKeyInfoResponse) -> Response {
+        Response::GetAccessKeyInfo(output)
+    }
+}
+
+impl codec::Input for GetCallerIdentityRequest {
+    type Output = GetCallerIdentityResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetCallerIdentity";
+    fn respond(output: GetCallerIdentityResponse) -> Response {
+        Response::GetCallerIdentity(output)
+    }
+}
+
+impl codec::Input for GetDelegatedAccessTokenRequest {
+    type Output = GetDelegatedAccessTokenResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetDelegatedAccessToken";
+    fn respond(output: GetDelegatedAccessTokenResponse) -> Response {
+        Response::GetDelegatedAccessToken(output)
+    }
+}
+
+impl codec::Input for GetFederationTokenRequest {
+    type Output = GetFederationTokenResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetFederationToken";
+    fn respond(output: GetFederationTokenResponse) -> Response {
+        Response::GetFederationToken(output)
+    }
+}
+
+impl codec::Input for GetSessionTokenRequest {
+    type Output = GetSessionTokenResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetSessionToken";
+    fn respond(output: GetSessionTokenResponse) -> Response {
+        Response::GetSessionToken(output)
+    }
+}
+
+impl codec::Input for GetWebIdentityTokenRequest {
+    type Output = GetWebIdentityTokenResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWebIdentityToken";
+    fn respond(output: GetWebIdentityTokenResponse) -> Response {
+        Response::GetWebIdentityToken(output)
+    }
 }
 
 /// A decoded request: one variant per operation, holding its input.

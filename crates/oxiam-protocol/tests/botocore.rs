@@ -123,7 +123,7 @@ fn check_iam(request: &iam::Request) {
             assert_eq!(r.properties.get("color").map(String::as_str), Some("blue"));
             assert_eq!(r.properties.len(), 2);
         }
-        iam::Request::GetAccountSummary => {}
+        iam::Request::GetAccountSummary(_) => {}
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -145,7 +145,10 @@ fn maps_of_strings_and_of_structures() {
 #[test]
 fn operations_without_input_are_unit_variants() {
     let request = iam("Action=GetAccountSummary&Version=2010-05-08").unwrap();
-    assert_eq!(request, iam::Request::GetAccountSummary);
+    assert_eq!(
+        request,
+        iam::Request::GetAccountSummary(iam::GetAccountSummaryRequest)
+    );
     assert_eq!(request.operation(), iam::Operation::GetAccountSummary);
 }
 

@@ -11,11 +11,12 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oxiam_server::decide::RequestEnv;
+use oxiam_server::auth::decide::RequestEnv;
+use oxiam_server::auth::target::Target;
+use oxiam_server::auth::{authn, authz};
 use oxiam_server::model::Role;
-use oxiam_server::operations::Target;
-use oxiam_server::sts::session::{Session, SessionPrincipal};
-use oxiam_server::{App, Config, authn, authz};
+use oxiam_server::model::session::{Session, SessionPrincipal};
+use oxiam_server::{App, Config};
 use oxiam_sigv4::{HttpRequest, SecretAccessKey, SigningParams, sign};
 use oxiam_store::SqliteStore;
 use oxiam_store::crypto::Kek;
@@ -75,7 +76,7 @@ fn bench(c: &mut Criterion) {
         mfa: None,
         chained: false,
     };
-    let (creds, _) = oxiam_server::sts::issue(&app, session).unwrap();
+    let (creds, _) = oxiam_server::ops::sts::issue(&app, session).unwrap();
     let secret = SecretAccessKey::new(creds.secret_access_key.clone());
 
     let body = b"Action=GetRole&RoleName=app&Version=2010-05-08";

@@ -20,9 +20,9 @@ use oxiam_sigv4::{SecretAccessKey, SigningKeyCache};
 use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, PostgresStore, SqliteStore, Store, StoreError};
 
-use crate::config::Config;
-use crate::error::ServerError;
-use crate::ids::{self, IdPrefix};
+use crate::model::config::Config;
+use crate::model::error::ServerError;
+use crate::model::ids::{self, IdPrefix};
 use crate::model::{AccessKey, Account, KeyLastUsed, KeyOwner, KeyStatus, Setting, now_epoch};
 use crate::state::{State, Tx, apply_changes};
 
@@ -93,11 +93,11 @@ pub struct App {
     password_used: Mutex<HashMap<String, crate::model::Epoch>>,
     pub default_account: String,
     /// STS's clock and opened sessions.
-    pub sts: crate::sts::runtime::Runtime,
+    pub sts: crate::runtime::sessions::Runtime,
     /// The decision log of the authorization API.
-    pub audit: crate::authorization::audit::AuditLog,
+    pub audit: crate::runtime::audit::AuditLog,
     /// Resource policies the authorization API was sent, compiled (bounded).
-    pub resource_policies: crate::authorization::policy_cache::ResourcePolicyCache,
+    pub resource_policies: crate::runtime::policy_cache::ResourcePolicyCache,
     /// The address the listener is bound to (set once serving; port 0 resolved).
     pub bound: std::sync::OnceLock<std::net::SocketAddr>,
     /// Whether the last store operation reached the store (see [`App::store_status`]).
@@ -138,6 +138,17 @@ impl Drop for Follower {
 }
 
 impl App {
+    /// The STS token key to seal a new token with at the STS clock's now, made (and keys
+    /// past their retention dropped) when rotation is due. A write only then.
+    pub fn token_key(&self) -> Result<Arc<crate::state::token_keys::TokenKey>, ServerError> {
+        use crate::state::token_keys::{current, rotate};
+        let now = self.sts.now().unix_timestamp();
+        if let Some(k) = current(&self.snapshot().sts_keys, now) {
+            return Ok(k);
+        }
+        self.write(|tx| rotate(tx, now))
+    }
+
     /// The URL clients reach this server at: `--public-url`, else the bound address.
     pub fn public_url(&self) -> String {
         match &self.config.public_url {
@@ -206,12 +217,12 @@ impl App {
             config
                 .data_dir
                 .as_deref()
-                .map(crate::authorization::audit::dir_of)
+                .map(crate::runtime::audit::dir_of)
         });
         let audit = match &audit_dir {
-            Some(dir) => crate::authorization::audit::AuditLog::open(dir)
+            Some(dir) => crate::runtime::audit::AuditLog::open(dir)
                 .map_err(|e| ServerError::Internal(format!("cannot open the audit log: {e}")))?,
-            None => crate::authorization::audit::AuditLog::disabled(),
+            None => crate::runtime::audit::AuditLog::disabled(),
         };
         let app = Arc::new(App {
             config,
@@ -232,7 +243,7 @@ impl App {
             last_used: Mutex::new(HashMap::new()),
             password_used: Mutex::new(HashMap::new()),
             default_account,
-            sts: crate::sts::runtime::Runtime::default(),
+            sts: crate::runtime::sessions::Runtime::default(),
             audit,
             resource_policies: Default::default(),
             bound: std::sync::OnceLock::new(),
@@ -274,9 +285,9 @@ impl App {
             self.config
                 .root_password
                 .clone()
-                .unwrap_or_else(crate::iam::passwords::generate_root_password),
+                .unwrap_or_else(crate::model::passwords::generate_root_password),
         );
-        let root_hash = crate::iam::passwords::PasswordHash::new(root_password.expose())?;
+        let root_hash = crate::model::passwords::PasswordHash::new(root_password.expose())?;
         let (acct, kid) = (account.clone(), key_id.clone());
         let created = self.write(move |tx| {
             if tx.state().settings.contains_key(DEFAULT_ACCOUNT) {

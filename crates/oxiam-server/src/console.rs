@@ -52,11 +52,11 @@ use oxiam_protocol::{Service, iam};
 use subtle::ConstantTimeEq as _;
 
 use crate::app::App;
-use crate::authn::Caller;
-use crate::authz;
-use crate::decide::RequestEnv;
-use crate::error::ServerError;
-use crate::operations::{self, Request};
+use crate::auth::authn::Caller;
+use crate::auth::decide::RequestEnv;
+use crate::front::pipeline::call_as;
+use crate::model::error::ServerError;
+use crate::ops::Request;
 use extras::Kind;
 use session::ConsoleSession;
 
@@ -158,46 +158,29 @@ pub struct Console {
 }
 
 impl Console {
-    /// Calls an IAM operation as the signed-in principal: decode → target → authorize →
-    /// dispatch, as the API pipeline does, with one audit event.
+    /// Calls an IAM operation as the signed-in principal, through the API's own
+    /// authorize → dispatch → audit steps (`front::pipeline::call_as`).
     pub fn call(&self, pairs: &[(&str, &str)]) -> Result<iam::Response, ApiError> {
         let params: Params = std::iter::once(("Version", Service::Iam.version()))
             .chain(pairs.iter().copied())
             .collect();
-        let result = self.call_params(&params);
-        let action = params.get("Action").unwrap_or_default();
-        match &result {
-            Ok(_) => tracing::info!(target: "oxiam::audit", principal = %self.caller.arn,
-                action, via = "console", outcome = "ok"),
-            Err(e) if e.is_internal() => tracing::error!(target: "oxiam::audit",
-                principal = %self.caller.arn, action, via = "console",
-                outcome = "internal_error", error = %e),
-            Err(e) => tracing::info!(target: "oxiam::audit", principal = %self.caller.arn,
-                action, via = "console", outcome = e.to_api(Service::Iam).code.code()),
-        }
-        result.map_err(|e| e.to_api(Service::Iam))
+        self.call_params(&params)
+            .map_err(|e| e.to_api(Service::Iam))
     }
 
     fn call_params(&self, params: &Params) -> Result<iam::Response, ServerError> {
         let request = Request::Iam(iam::Request::decode(params)?);
-        let state = self.app.snapshot();
-        let mut target = request.target(&self.caller, &state);
-        if self.caller.session.is_none() {
-            // A console session is temporary credentials in AWS: without MFA the key is
-            // present and false (policies with `Bool … "false"` deny it), not absent as for
-            // long-term keys. With MFA the session's own keys say true.
-            target.key("aws:MultiFactorAuthPresent", false);
-        }
         let env = RequestEnv {
             source_ip: self.peer,
+            // The console calls IAM's one (global) endpoint, as AWS's console does.
+            region: Some(self.caller.region.clone()).filter(|r| !r.is_empty()),
             secure_transport: self.tls,
+            console: true,
             ..RequestEnv::now()
         };
-        authz::authorize(&self.caller, &target, &env, &state)?;
-        drop(state);
-        match operations::dispatch(&self.app, &self.caller, &request)? {
-            operations::Response::Iam(r) => Ok(r),
-            operations::Response::Sts(_) => {
+        match call_as(&self.app, &self.caller, &request, &env, "console")? {
+            crate::ops::Response::Iam(r) => Ok(r),
+            crate::ops::Response::Sts(_) => {
                 Err(ServerError::Internal("an IAM call answered as STS".into()))
             }
         }
@@ -206,7 +189,7 @@ impl Console {
     /// The signed-in principal's name as the top bar shows it.
     pub fn who(&self) -> String {
         match &self.caller.kind {
-            crate::authn::CallerKind::User { name } => name.clone(),
+            crate::auth::authn::CallerKind::User { name } => name.clone(),
             _ => "root".to_owned(),
         }
     }
@@ -251,7 +234,7 @@ pub fn policy_arn(c: &Console, name: &str) -> String {
     {
         return p.arn();
     }
-    crate::aws_managed::catalogue()
+    crate::model::aws_managed::catalogue()
         .policies
         .iter()
         .find(|p| p.name == name)

@@ -17,8 +17,8 @@ use oxiam_protocol::error::ErrorCode;
 use tokio::net::TcpListener;
 
 use crate::app::App;
-use crate::pipeline::{self, HttpIn, HttpOut};
-use crate::tls::{Tls, TlsListener};
+use crate::front::pipeline::{self, HttpIn, HttpOut};
+use crate::front::tls::{Tls, TlsListener};
 
 /// Larger than any valid IAM request (the largest are policy documents of ~128 KB).
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -31,7 +31,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_oxiam/reset", post(reset))
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
-        .route(crate::authorization::PATH, post(decisions))
+        .route(crate::front::authorization::PATH, post(decisions))
         .route(
             "/oidc/{issuer}/.well-known/openid-configuration",
             get(outbound_discovery),
@@ -82,7 +82,7 @@ async fn aws(
     to_response(pipeline::handle(app, http).await)
 }
 
-/// The authorization API for other services (see [`crate::authorization`]). Decisions
+/// The authorization API for other services (see [`crate::front::authorization`]). Decisions
 /// read only the snapshot, so they run on the async worker without a thread hop.
 async fn decisions(
     State(app): State<Arc<App>>,
@@ -94,7 +94,7 @@ async fn decisions(
     body: Bytes,
 ) -> Response {
     let http = http_in(peer, tls, &method, &uri, &headers, &body);
-    let answer = crate::authorization::handle(&app, &http);
+    let answer = crate::front::authorization::handle(&app, &http);
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();
     let h = resp.headers_mut();
@@ -197,20 +197,20 @@ async fn clock(State(app): State<Arc<App>>, uri: Uri) -> Response {
 
 /// The OIDC discovery document of an account's outbound issuer (404 unless enabled).
 async fn outbound_discovery(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
-    if !crate::sts::outbound::is_enabled_issuer(&app.snapshot(), &issuer) {
+    if !crate::ops::sts::outbound::is_enabled_issuer(&app.snapshot(), &issuer) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let url = crate::sts::outbound::issuer_url(&app, &issuer);
-    json(crate::sts::outbound::discovery(&url).to_string())
+    let url = crate::ops::sts::outbound::issuer_url(&app, &issuer);
+    json(crate::ops::sts::outbound::discovery(&url).to_string())
 }
 
 /// The key set outbound tokens verify with (404 unless the issuer is enabled).
 async fn outbound_jwks(State(app): State<Arc<App>>, Path(issuer): Path<String>) -> Response {
     let state = app.snapshot();
-    if !crate::sts::outbound::is_enabled_issuer(&state, &issuer) {
+    if !crate::ops::sts::outbound::is_enabled_issuer(&state, &issuer) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match serde_json::to_string(&crate::sts::outbound::jwks(&state)) {
+    match serde_json::to_string(&crate::ops::sts::outbound::jwks(&state)) {
         Ok(body) => json(body),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -238,7 +238,7 @@ fn to_response(out: HttpOut) -> Response {
 
 /// Serves until ctrl-c / SIGTERM, flushing key last-used facts periodically and at the end,
 /// and following other nodes' commits while it runs (when the store can have other writers).
-/// With `tls`, the listener speaks HTTPS only (see [`crate::tls`]).
+/// With `tls`, the listener speaks HTTPS only (see [`crate::front::tls`]).
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,

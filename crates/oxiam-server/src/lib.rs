@@ -1,46 +1,32 @@
 //! oxiam-server: the IAM and STS service.
 //!
-//! Map of the crate, in the order a request meets it:
-//! - [`http`]: the HTTP front (axum): the AWS Query endpoint, health, dev-mode reset;
-//!   [`tls`]: its HTTPS listener (`--tls-cert`/`--tls-key`).
-//! - [`pipeline`]: `handle` — decode → authenticate → authorize → dispatch → encode → audit.
-//! - [`authn`]: SigV4 verification against keys in the snapshot (temporary credentials:
-//!   `sts::authn`, which opens the session token instead); [`Caller`](authn::Caller).
-//! - [`authz`] and [`decide`]: the root rule and the policy engine's decision.
-//! - [`authorization`]: the decision API for other services (`/authorization/v1/decisions`),
-//!   its encoded denial messages and its audit log.
-//! - [`operations`]: the list of operations: action, resource ARN and handler of each.
-//! - [`iam`] (`users`, `access_keys`, …) and [`sts`]: the handlers; `sts` also holds the
-//!   session tokens, their keys and the authorization of session credentials.
-//! - [`state`]: the in-memory snapshot, entity tables and the write transaction.
-//! - [`app`]: the running service — snapshot publication, the write path, first start.
-//! - [`model`], [`ids`]: entities and AWS identifier formats; [`aws_managed`]: the AWS
-//!   managed policy catalogue; [`quotas`]: AWS's quotas; [`config`], [`error`].
-//! - [`x509`]: certificates and private keys for the certificate operations.
-//! - [`signin`]: console sign-in (password, lockout, MFA), for the console to call.
-//! - [`console`]: the web console under `/console/…`, acting through the same operations.
+//! The crate is built in floors; a module imports only from its own floor or those below
+//! it (`tests/layers.rs` fails otherwise), and a type lives on the lowest floor that needs
+//! it. In the order a request meets them, top down:
+//!
+//! | floor | module | what |
+//! |---|---|---|
+//! | 8 | [`http`] | the router: the AWS Query endpoint on every path, health, dev-mode endpoints, the OIDC issuer documents, the console |
+//! | 7 | [`console`] | the web console under `/console/…`, calling operations through `front::pipeline::call_as` |
+//! | 6 | [`front`] | the ways requests arrive: the pipeline (decode → authenticate → authorize → dispatch → encode → audit), the authorization API for other services, TLS |
+//! | 5 | [`ops`] | the one table of operations (target and handler side by side) and the IAM and STS handlers |
+//! | 4 | [`auth`] | callers and targets: SigV4 and session authentication, authorization and the policy engine's decisions, sign-in and MFA codes, encoded denial messages |
+//! | 3 | [`app`] | the running service: snapshot publication, the one write path, the follower of other nodes' commits; owns the runtimes |
+//! | 2 | [`state`], [`runtime`] | the in-memory snapshot (one list of entity tables, their stored and sealed forms, the compiled-policy index) and the write transaction; the per-node runtimes (STS clock and opened sessions, OIDC key cache, audit log, resource-policy cache) |
+//! | 1 | [`model`] | entities, AWS identifier formats, quotas, errors, configuration, the AWS managed policy catalogue, X.509, JWTs, TOTP |
+//!
+//! Cycles between sibling files of one folder are fine (`auth::{authn, session_authn}`);
+//! cycles across folders are not.
 
 pub mod app;
-pub mod authn;
-pub mod authorization;
-pub mod authz;
-pub mod aws_managed;
-pub mod config;
+pub mod auth;
 pub mod console;
-pub mod decide;
-pub mod error;
+pub mod front;
 pub mod http;
-pub mod iam;
-pub mod ids;
 pub mod model;
-pub mod operations;
-pub mod pipeline;
-pub mod quotas;
-pub mod signin;
+pub mod ops;
+pub mod runtime;
 pub mod state;
-pub mod sts;
-pub mod tls;
-pub mod x509;
 
 pub use app::{App, FirstStart};
-pub use config::Config;
+pub use model::config::Config;

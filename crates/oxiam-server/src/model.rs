@@ -1,7 +1,30 @@
-//! The IAM entities oxiam keeps, as they live in memory and (as JSON) in the store.
+//! Floor 1: the IAM entities oxiam keeps, as they live in memory and (as JSON) in the
+//! store, and what they are made of. Nothing here knows the snapshot or the service.
+//!
+//! - This file: accounts, users, access keys, groups, roles, managed policies, instance
+//!   profiles, identity providers, credentials and certificates, settings.
+//! - [`passwords`] (argon2id hashes, the password policy, login profiles), [`mfa`] (virtual
+//!   devices), [`session`] (what an STS session token carries).
+//! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
+//!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
+//!   catalogue.
+//! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
+//!   [`totp`] (RFC 6238 codes).
 //!
 //! Secrets never reach the store in clear: an entity that holds one converts it to a sealed
-//! field in its stored form (see [`AccessKey`]'s `Stored`).
+//! field in its stored form (`crate::state::seal_field`).
+
+pub mod aws_managed;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod jwt;
+pub mod mfa;
+pub mod passwords;
+pub mod quotas;
+pub mod session;
+pub mod totp;
+pub mod x509;
 
 use oxiam_protocol::types::DateTime;
 use oxiam_sigv4::SecretAccessKey;
@@ -65,7 +88,7 @@ pub struct Account {
     /// The root's console password (argon2id), set on first start; accounts made otherwise
     /// (dev mode) have none and their root cannot sign in to the console.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_password: Option<crate::iam::passwords::PasswordHash>,
+    pub root_password: Option<crate::model::passwords::PasswordHash>,
 }
 
 /// Inline policies of a user, group or role: name → document as the caller sent it
@@ -460,4 +483,13 @@ impl ServerCertificate {
             self.account, self.path, self.name
         )
     }
+}
+
+/// An account's latest credential report (`GenerateCredentialReport`): the CSV as
+/// generated, kept until the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    pub account: String,
+    pub generated: Epoch,
+    pub content: String,
 }

@@ -1,11 +1,20 @@
-//! The authorization snapshot: all of oxiam's state in memory, immutable once published,
-//! and the transaction that produces the next one.
+//! Floor 2: the authorization snapshot — all of oxiam's state in memory, immutable once
+//! published — and the transaction that produces the next one.
+//!
+//! - This file: [`State`] (one list of entity tables, `tables!`), [`Entity`] (how each
+//!   kind is stored), the sealed-field helpers, [`Tx`].
+//! - [`compiled`]: the compiled form of every identity policy, kept in step.
+//! - [`token_keys`], [`outbound_keys`]: STS token keys and outbound signing keys, sealed.
 //!
 //! Readers `load()` the current `Arc<State>` and never lock. A write runs its handler
 //! against a [`Tx`] started from the current snapshot; the handler's changes are committed
 //! to the store with the snapshot's sequence number as the expected one, and only then is
 //! the new snapshot published. A failed handler or a failed commit publishes nothing, so a
 //! failed call leaves nothing half-done.
+
+pub mod compiled;
+pub mod outbound_keys;
+pub mod token_keys;
 
 use std::sync::Arc;
 
@@ -16,20 +25,19 @@ use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ServerError;
-use crate::iam::credential_report::CredentialReport;
-use crate::iam::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
-use crate::iam::passwords::{AccountPasswordPolicy, LoginProfile};
+use crate::model::error::ServerError;
+use crate::model::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
+use crate::model::passwords::{AccountPasswordPolicy, LoginProfile};
 use crate::model::{
-    AccessKey, Account, ConsoleSessionsValidAfter, Group, InstanceProfile, KeyLastUsed, KeyOwner,
-    KeyStatus, ManagedPolicy, Role, Setting, User,
+    AccessKey, Account, ConsoleSessionsValidAfter, CredentialReport, Group, InstanceProfile,
+    KeyLastUsed, KeyOwner, KeyStatus, ManagedPolicy, Role, Setting, User,
 };
 use crate::model::{
     OidcProvider, SamlProvider, ServerCertificate, ServiceSpecificCredential, SigningCertificate,
     SshPublicKey,
 };
-use crate::sts::outbound::OutboundKey;
-use crate::sts::token::TokenKey;
+use outbound_keys::OutboundKey;
+use token_keys::TokenKey;
 
 /// Entities of one kind by store key, in key order (which is the order AWS lists them in).
 ///
@@ -38,62 +46,120 @@ use crate::sts::token::TokenKey;
 /// the whole table, which made writes slower as the account grew.
 pub type Table<T> = imbl::OrdMap<String, Arc<T>>;
 
-/// Everything oxiam knows, at one sequence number of the store.
-#[derive(Debug, Clone, Default)]
-pub struct State {
-    pub seq: u64,
-    pub settings: Table<Setting>,
-    pub accounts: Table<Account>,
-    pub users: Table<User>,
-    pub access_keys: Table<AccessKey>,
-    pub key_last_used: Table<KeyLastUsed>,
-    pub groups: Table<Group>,
-    pub roles: Table<Role>,
-    pub policies: Table<ManagedPolicy>,
-    pub instance_profiles: Table<InstanceProfile>,
+/// Declares `State` with one table per listed entity (and the derived indexes), the one
+/// place that maps a record's table name to its entity type, and `Tx::delete_all`.
+macro_rules! tables {
+    ($($(#[$doc:meta])* $field:ident: $ty:ident,)*) => {
+        /// Everything oxiam knows, at one sequence number of the store.
+        #[derive(Debug, Clone, Default)]
+        pub struct State {
+            pub seq: u64,
+            $($(#[$doc])* pub $field: Table<$ty>,)*
+            /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
+            /// maintained by `User`'s hooks below.
+            pub user_ids: imbl::OrdMap<String, String>,
+            /// INVARIANT (keys-by-owner): holds `account/owner/key ID` for every access key
+            /// (see [`State::owner_prefix`]); maintained by `AccessKey`'s hooks, so listing
+            /// one owner's keys is a range, not a scan of every key of the deployment.
+            pub keys_by_owner: imbl::OrdSet<String>,
+            /// INVARIANT (counts-in-step): the number of entities of each account in each
+            /// table whose entity has an account (`Entity::account`), keyed `table/account`;
+            /// maintained by `apply_put`/`apply_delete`, so quota checks cost O(log n).
+            pub counts: imbl::OrdMap<String, usize>,
+            /// Compiled identity policy documents (INVARIANT compiled-in-step, see
+            /// [`compiled`]); maintained by the hooks of `User`, `Group`, `Role` and
+            /// `ManagedPolicy` below.
+            pub compiled: compiled::CompiledPolicies,
+        }
+
+        $(impl InState for $ty {
+            fn table(state: &State) -> &Table<Self> {
+                &state.$field
+            }
+            fn table_mut(state: &mut State) -> &mut Table<Self> {
+                &mut state.$field
+            }
+        })*
+
+        fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerError> {
+            match r.table.as_str() {
+                $($ty::TABLE => state.apply_put($ty::decode(r, kek)?),)*
+                other => return Err(unknown_table(other)),
+            }
+            Ok(())
+        }
+
+        fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), ServerError> {
+            match table {
+                $($ty::TABLE => drop(state.apply_delete::<$ty>(key)),)*
+                other => return Err(unknown_table(other)),
+            }
+            Ok(())
+        }
+
+        impl Tx {
+            /// Deletes every record of every table (dev mode's reset).
+            pub fn delete_all(&mut self) {
+                fn all<E: Entity>(tx: &mut Tx, state: &State) {
+                    for k in E::table(state).keys() {
+                        tx.delete::<E>(k);
+                    }
+                }
+                let state = self.state().clone();
+                $(all::<$ty>(self, &state);)*
+            }
+        }
+    };
+}
+
+/// Where an entity's table is in `State` (generated by `tables!`).
+pub trait InState: Sized {
+    fn table(state: &State) -> &Table<Self>;
+    fn table_mut(state: &mut State) -> &mut Table<Self>;
+}
+
+// INVARIANT (one-list): every entity table is listed once, in `tables!` below; the struct
+// fields, the record dispatch (`put_record`, `delete_record`) and `Tx::delete_all` are
+// generated from that list, so a new entity is one line there plus its `Entity` impl.
+tables! {
+    settings: Setting,
+    accounts: Account,
+    users: User,
+    access_keys: AccessKey,
+    key_last_used: KeyLastUsed,
+    groups: Group,
+    roles: Role,
+    policies: ManagedPolicy,
+    instance_profiles: InstanceProfile,
     /// OpenID Connect providers by ARN.
-    pub oidc_providers: Table<OidcProvider>,
+    oidc_providers: OidcProvider,
     /// SAML providers by ARN.
-    pub saml_providers: Table<SamlProvider>,
+    saml_providers: SamlProvider,
     /// SSH public keys by `user ID/key ID`.
-    pub ssh_public_keys: Table<SshPublicKey>,
+    ssh_public_keys: SshPublicKey,
     /// Service-specific credentials by `user ID/credential ID` (Entity impl in
-    /// `iam::service_credentials`: the password is sealed at rest).
-    pub service_credentials: Table<ServiceSpecificCredential>,
+    /// `ops::iam::service_credentials`: the password is sealed at rest).
+    service_credentials: ServiceSpecificCredential,
     /// Signing certificates by `account/owner/certificate ID` (see
     /// `SigningCertificate::store_key`).
-    pub signing_certificates: Table<SigningCertificate>,
+    signing_certificates: SigningCertificate,
     /// Server certificates by `account/lowercased name` (Entity impl in
-    /// `iam::server_certificates`: the private key is sealed at rest).
-    pub server_certificates: Table<ServerCertificate>,
-    /// STS token keys by key ID (see `sts::token`).
-    pub sts_keys: Table<TokenKey>,
-    /// Outbound web identity token signing keys by key ID (see `sts::outbound`).
-    pub outbound_keys: Table<OutboundKey>,
+    /// `ops::iam::server_certificates`: the private key is sealed at rest).
+    server_certificates: ServerCertificate,
+    /// STS token keys by key ID (see [`token_keys`]).
+    sts_keys: TokenKey,
+    /// Outbound web identity token signing keys by key ID (see [`outbound_keys`]).
+    outbound_keys: OutboundKey,
     /// Account password policies by account ID.
-    pub password_policies: Table<AccountPasswordPolicy>,
+    password_policies: AccountPasswordPolicy,
     /// Login profiles (console passwords) by user unique ID.
-    pub login_profiles: Table<LoginProfile>,
+    login_profiles: LoginProfile,
     /// Virtual MFA devices by serial number (`arn:aws:iam::ACCOUNT:mfa/…`).
-    pub mfa_devices: Table<MfaDevice>,
+    mfa_devices: MfaDevice,
     /// The latest credential report of each account.
-    pub credential_reports: Table<CredentialReport>,
+    credential_reports: CredentialReport,
     /// Console session revocations by principal (user unique ID, or account ID for a root).
-    pub console_revocations: Table<ConsoleSessionsValidAfter>,
-    /// INVARIANT (user-id-index): maps every user's unique ID to its key in `users`;
-    /// maintained by `User`'s hooks below.
-    pub user_ids: imbl::OrdMap<String, String>,
-    /// INVARIANT (keys-by-owner): holds `account/owner/key ID` for every access key (see
-    /// [`State::owner_prefix`]); maintained by `AccessKey`'s hooks, so listing one owner's
-    /// keys is a range, not a scan of every key of the deployment.
-    pub keys_by_owner: imbl::OrdSet<String>,
-    /// INVARIANT (counts-in-step): the number of entities of each account in each table
-    /// whose entity has an account (`Entity::account`), keyed `table/account`; maintained
-    /// by `apply_put`/`apply_delete`, so quota checks cost O(log n), not a count of the table.
-    pub counts: imbl::OrdMap<String, usize>,
-    /// Compiled identity policy documents (INVARIANT compiled-in-step, see `decide`);
-    /// maintained by the hooks of `User`, `Group`, `Role` and `ManagedPolicy` below.
-    pub compiled: crate::decide::CompiledPolicies,
+    console_revocations: ConsoleSessionsValidAfter,
 }
 
 impl State {
@@ -238,11 +304,9 @@ impl State {
 }
 
 /// A kind of entity the store persists as one record per entity.
-pub trait Entity: Sized + 'static {
+pub trait Entity: InState + 'static {
     const TABLE: &'static str;
     fn key(&self) -> String;
-    fn table(state: &State) -> &Table<Self>;
-    fn table_mut(state: &mut State) -> &mut Table<Self>;
     fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError>;
     fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError>;
     /// The account the entity belongs to, for entities counted against account quotas.
@@ -254,29 +318,58 @@ pub trait Entity: Sized + 'static {
     fn on_delete(&self, _state: &mut State) {}
 }
 
-fn json_encode<T: Serialize>(v: &T) -> Result<Vec<u8>, ServerError> {
+/// A secret field in its stored form: sealed (AES-256-GCM) under the key-encryption key,
+/// bound by `aad` to the entity it belongs to (so it cannot be moved to another record),
+/// base64 in the record's JSON.
+pub fn seal_field(kek: &Kek, plain: &[u8], aad: &[u8]) -> String {
+    B64.encode(kek.seal(plain, aad))
+}
+
+/// Opens a field [`seal_field`] sealed. `what` names it in the error (`the secret of AKIA…`).
+pub fn open_field(
+    kek: &Kek,
+    sealed: &str,
+    aad: &[u8],
+    what: &str,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ServerError> {
+    let sealed = B64
+        .decode(sealed)
+        .map_err(|e| ServerError::Internal(format!("corrupt sealed field, {what}: {e}")))?;
+    kek.open(&sealed, aad).map_err(|e| {
+        ServerError::Internal(format!(
+            "cannot open {what} (wrong key-encryption key?): {e}"
+        ))
+    })
+}
+
+/// [`open_field`] for a text secret.
+pub fn open_text_field(
+    kek: &Kek,
+    sealed: &str,
+    aad: &[u8],
+    what: &str,
+) -> Result<String, ServerError> {
+    String::from_utf8(open_field(kek, sealed, aad, what)?.to_vec())
+        .map_err(|_| ServerError::Internal(format!("{what} is not UTF-8")))
+}
+
+pub(crate) fn json_encode<T: Serialize>(v: &T) -> Result<Vec<u8>, ServerError> {
     serde_json::to_vec(v).map_err(|e| ServerError::Internal(format!("encoding a record: {e}")))
 }
 
-fn json_decode<T: for<'de> Deserialize<'de>>(r: &Record) -> Result<T, ServerError> {
+pub(crate) fn json_decode<T: for<'de> Deserialize<'de>>(r: &Record) -> Result<T, ServerError> {
     serde_json::from_slice(&r.value)
         .map_err(|e| ServerError::Internal(format!("corrupt record {}/{}: {e}", r.table, r.key)))
 }
 
 /// Entities whose stored form is their serde form.
 macro_rules! plain_entity {
-    ($ty:ident, $table:literal, $field:ident, |$s:ident| $key:expr) => {
+    ($ty:ident, $table:literal, |$s:ident| $key:expr) => {
         impl Entity for $ty {
             const TABLE: &'static str = $table;
             fn key(&self) -> String {
                 let $s = self;
                 $key
-            }
-            fn table(state: &State) -> &Table<Self> {
-                &state.$field
-            }
-            fn table_mut(state: &mut State) -> &mut Table<Self> {
-                &mut state.$field
             }
             fn encode(&self, _kek: &Kek) -> Result<Vec<u8>, ServerError> {
                 json_encode(self)
@@ -340,82 +433,51 @@ macro_rules! plain_entity {
     (@hooks $ty:ident) => {};
 }
 
-plain_entity!(Setting, "setting", settings, |s| s.name.clone());
-plain_entity!(Account, "account", accounts, |a| a.id.clone());
-plain_entity!(User, "user", users, |u| State::user_key(
-    &u.account, &u.name
-));
-plain_entity!(KeyLastUsed, "access_key_last_used", key_last_used, |k| k
-    .id
-    .clone());
-plain_entity!(Group, "group", groups, |g| State::name_key(
-    &g.account, &g.name
-));
-plain_entity!(Role, "role", roles, |r| State::name_key(
-    &r.account, &r.name
-));
-plain_entity!(ManagedPolicy, "policy", policies, |p| State::name_key(
+plain_entity!(Setting, "setting", |s| s.name.clone());
+plain_entity!(Account, "account", |a| a.id.clone());
+plain_entity!(User, "user", |u| State::user_key(&u.account, &u.name));
+plain_entity!(KeyLastUsed, "access_key_last_used", |k| k.id.clone());
+plain_entity!(Group, "group", |g| State::name_key(&g.account, &g.name));
+plain_entity!(Role, "role", |r| State::name_key(&r.account, &r.name));
+plain_entity!(ManagedPolicy, "policy", |p| State::name_key(
     &p.account, &p.name
 ));
-plain_entity!(
-    InstanceProfile,
-    "instance_profile",
-    instance_profiles,
-    |p| State::name_key(&p.account, &p.name)
-);
-plain_entity!(OidcProvider, "oidc_provider", oidc_providers, |p| p.arn());
-plain_entity!(SamlProvider, "saml_provider", saml_providers, |p| p.arn());
-plain_entity!(SshPublicKey, "ssh_public_key", ssh_public_keys, |k| {
+plain_entity!(InstanceProfile, "instance_profile", |p| State::name_key(
+    &p.account, &p.name
+));
+plain_entity!(OidcProvider, "oidc_provider", |p| p.arn());
+plain_entity!(SamlProvider, "saml_provider", |p| p.arn());
+plain_entity!(SshPublicKey, "ssh_public_key", |k| {
     SshPublicKey::store_key(&k.user_id, &k.id)
 });
 
-plain_entity!(
-    SigningCertificate,
-    "signing_certificate",
-    signing_certificates,
-    |c| SigningCertificate::store_key(&c.account, c.user_id.as_deref(), &c.id)
-);
+plain_entity!(SigningCertificate, "signing_certificate", |c| {
+    SigningCertificate::store_key(&c.account, c.user_id.as_deref(), &c.id)
+});
 
-plain_entity!(
-    AccountPasswordPolicy,
-    "password_policy",
-    password_policies,
-    |p| p.account.clone()
-);
-plain_entity!(LoginProfile, "login_profile", login_profiles, |p| p
-    .user_id
+plain_entity!(AccountPasswordPolicy, "password_policy", |p| p
+    .account
     .clone());
+plain_entity!(LoginProfile, "login_profile", |p| p.user_id.clone());
 plain_entity!(
     ConsoleSessionsValidAfter,
     "console_sessions_valid_after",
-    console_revocations,
     |r| r.principal.clone()
 );
-plain_entity!(
-    CredentialReport,
-    "credential_report",
-    credential_reports,
-    |r| r.account.clone()
-);
+plain_entity!(CredentialReport, "credential_report", |r| r.account.clone());
 
 impl Entity for MfaDevice {
     const TABLE: &'static str = "mfa_device";
     fn key(&self) -> String {
         self.serial.clone()
     }
-    fn table(state: &State) -> &Table<Self> {
-        &state.mfa_devices
-    }
-    fn table_mut(state: &mut State) -> &mut Table<Self> {
-        &mut state.mfa_devices
-    }
     fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError> {
-        let sealed = kek.seal(&self.seed.0, &seed_aad(&self.serial));
+        let sealed_seed = seal_field(kek, &self.seed.0, &seed_aad(&self.serial));
         json_encode(&StoredMfaDevice {
             account: self.account.clone(),
             serial: self.serial.clone(),
             created: self.created,
-            sealed_seed: B64.encode(sealed),
+            sealed_seed,
             user_id: self.user_id.clone(),
             enabled: self.enabled,
             tags: self.tags.clone(),
@@ -425,15 +487,8 @@ impl Entity for MfaDevice {
     }
     fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError> {
         let s: StoredMfaDevice = json_decode(record)?;
-        let sealed = B64.decode(&s.sealed_seed).map_err(|e| {
-            ServerError::Internal(format!("corrupt sealed seed of {}: {e}", s.serial))
-        })?;
-        let seed = kek.open(&sealed, &seed_aad(&s.serial)).map_err(|e| {
-            ServerError::Internal(format!(
-                "cannot open the seed of {} (wrong key-encryption key?): {e}",
-                s.serial
-            ))
-        })?;
+        let what = format!("the seed of {}", s.serial);
+        let seed = open_field(kek, &s.sealed_seed, &seed_aad(&s.serial), &what)?;
         Ok(MfaDevice {
             account: s.account,
             serial: s.serial,
@@ -488,36 +543,21 @@ impl Entity for AccessKey {
         );
         state.keys_by_owner.remove(&indexed);
     }
-    fn table(state: &State) -> &Table<Self> {
-        &state.access_keys
-    }
-    fn table_mut(state: &mut State) -> &mut Table<Self> {
-        &mut state.access_keys
-    }
     fn encode(&self, kek: &Kek) -> Result<Vec<u8>, ServerError> {
-        let sealed = kek.seal(self.secret.expose().as_bytes(), &secret_aad(&self.id));
+        let sealed_secret = seal_field(kek, self.secret.expose().as_bytes(), &secret_aad(&self.id));
         json_encode(&StoredAccessKey {
             id: self.id.clone(),
             account: self.account.clone(),
             owner: self.owner.clone(),
             status: self.status,
             created: self.created,
-            sealed_secret: B64.encode(sealed),
+            sealed_secret,
         })
     }
     fn decode(record: &Record, kek: &Kek) -> Result<Self, ServerError> {
         let s: StoredAccessKey = json_decode(record)?;
-        let sealed = B64.decode(&s.sealed_secret).map_err(|e| {
-            ServerError::Internal(format!("corrupt sealed secret of {}: {e}", s.id))
-        })?;
-        let plain = kek.open(&sealed, &secret_aad(&s.id)).map_err(|e| {
-            ServerError::Internal(format!(
-                "cannot open the secret of {} (wrong key-encryption key?): {e}",
-                s.id
-            ))
-        })?;
-        let secret = String::from_utf8(plain.to_vec())
-            .map_err(|_| ServerError::Internal(format!("secret of {} is not UTF-8", s.id)))?;
+        let what = format!("the secret of {}", s.id);
+        let secret = open_text_field(kek, &s.sealed_secret, &secret_aad(&s.id), &what)?;
         Ok(AccessKey {
             id: s.id,
             account: s.account,
@@ -577,38 +617,6 @@ impl Tx {
         self.working().apply_delete::<E>(key);
     }
 
-    /// Deletes every record of every table (dev mode's reset).
-    pub fn delete_all(&mut self) {
-        fn all<E: Entity>(tx: &mut Tx, state: &State) {
-            for k in E::table(state).keys() {
-                tx.delete::<E>(k);
-            }
-        }
-        let state = self.state().clone();
-        all::<Setting>(self, &state);
-        all::<Account>(self, &state);
-        all::<User>(self, &state);
-        all::<AccessKey>(self, &state);
-        all::<KeyLastUsed>(self, &state);
-        all::<Group>(self, &state);
-        all::<Role>(self, &state);
-        all::<ManagedPolicy>(self, &state);
-        all::<InstanceProfile>(self, &state);
-        all::<TokenKey>(self, &state);
-        all::<OutboundKey>(self, &state);
-        all::<AccountPasswordPolicy>(self, &state);
-        all::<LoginProfile>(self, &state);
-        all::<MfaDevice>(self, &state);
-        all::<CredentialReport>(self, &state);
-        all::<ConsoleSessionsValidAfter>(self, &state);
-        all::<OidcProvider>(self, &state);
-        all::<SamlProvider>(self, &state);
-        all::<SshPublicKey>(self, &state);
-        all::<ServiceSpecificCredential>(self, &state);
-        all::<SigningCertificate>(self, &state);
-        all::<ServerCertificate>(self, &state);
-    }
-
     /// The changes and the state they produce; `None` when nothing was written.
     pub fn finish(self) -> Option<(Vec<Change>, State)> {
         match self.working {
@@ -633,76 +641,9 @@ fn unknown_table(table: &str) -> ServerError {
     ServerError::Internal(format!("store holds records of unknown table `{table}`"))
 }
 
-/// The one place that maps a table name to its entity type.
-fn put_record(state: &mut State, r: &Record, kek: &Kek) -> Result<(), ServerError> {
-    match r.table.as_str() {
-        Setting::TABLE => state.apply_put(Setting::decode(r, kek)?),
-        Account::TABLE => state.apply_put(Account::decode(r, kek)?),
-        User::TABLE => state.apply_put(User::decode(r, kek)?),
-        AccessKey::TABLE => state.apply_put(AccessKey::decode(r, kek)?),
-        KeyLastUsed::TABLE => state.apply_put(KeyLastUsed::decode(r, kek)?),
-        Group::TABLE => state.apply_put(Group::decode(r, kek)?),
-        Role::TABLE => state.apply_put(Role::decode(r, kek)?),
-        ManagedPolicy::TABLE => state.apply_put(ManagedPolicy::decode(r, kek)?),
-        InstanceProfile::TABLE => state.apply_put(InstanceProfile::decode(r, kek)?),
-        TokenKey::TABLE => state.apply_put(TokenKey::decode(r, kek)?),
-        OutboundKey::TABLE => state.apply_put(OutboundKey::decode(r, kek)?),
-        AccountPasswordPolicy::TABLE => state.apply_put(AccountPasswordPolicy::decode(r, kek)?),
-        LoginProfile::TABLE => state.apply_put(LoginProfile::decode(r, kek)?),
-        MfaDevice::TABLE => state.apply_put(MfaDevice::decode(r, kek)?),
-        CredentialReport::TABLE => state.apply_put(CredentialReport::decode(r, kek)?),
-        ConsoleSessionsValidAfter::TABLE => {
-            state.apply_put(ConsoleSessionsValidAfter::decode(r, kek)?);
-        }
-        OidcProvider::TABLE => state.apply_put(OidcProvider::decode(r, kek)?),
-        SamlProvider::TABLE => state.apply_put(SamlProvider::decode(r, kek)?),
-        SshPublicKey::TABLE => state.apply_put(SshPublicKey::decode(r, kek)?),
-        ServiceSpecificCredential::TABLE => {
-            state.apply_put(ServiceSpecificCredential::decode(r, kek)?);
-        }
-        SigningCertificate::TABLE => state.apply_put(SigningCertificate::decode(r, kek)?),
-        ServerCertificate::TABLE => state.apply_put(ServerCertificate::decode(r, kek)?),
-        other => return Err(unknown_table(other)),
-    }
-    Ok(())
-}
-
-fn delete_record(state: &mut State, table: &str, key: &str) -> Result<(), ServerError> {
-    match table {
-        Setting::TABLE => drop(state.apply_delete::<Setting>(key)),
-        Account::TABLE => drop(state.apply_delete::<Account>(key)),
-        User::TABLE => drop(state.apply_delete::<User>(key)),
-        AccessKey::TABLE => drop(state.apply_delete::<AccessKey>(key)),
-        KeyLastUsed::TABLE => drop(state.apply_delete::<KeyLastUsed>(key)),
-        Group::TABLE => drop(state.apply_delete::<Group>(key)),
-        Role::TABLE => drop(state.apply_delete::<Role>(key)),
-        ManagedPolicy::TABLE => drop(state.apply_delete::<ManagedPolicy>(key)),
-        InstanceProfile::TABLE => drop(state.apply_delete::<InstanceProfile>(key)),
-        TokenKey::TABLE => drop(state.apply_delete::<TokenKey>(key)),
-        OutboundKey::TABLE => drop(state.apply_delete::<OutboundKey>(key)),
-        AccountPasswordPolicy::TABLE => drop(state.apply_delete::<AccountPasswordPolicy>(key)),
-        LoginProfile::TABLE => drop(state.apply_delete::<LoginProfile>(key)),
-        MfaDevice::TABLE => drop(state.apply_delete::<MfaDevice>(key)),
-        CredentialReport::TABLE => drop(state.apply_delete::<CredentialReport>(key)),
-        ConsoleSessionsValidAfter::TABLE => {
-            drop(state.apply_delete::<ConsoleSessionsValidAfter>(key));
-        }
-        OidcProvider::TABLE => drop(state.apply_delete::<OidcProvider>(key)),
-        SamlProvider::TABLE => drop(state.apply_delete::<SamlProvider>(key)),
-        SshPublicKey::TABLE => drop(state.apply_delete::<SshPublicKey>(key)),
-        ServiceSpecificCredential::TABLE => {
-            drop(state.apply_delete::<ServiceSpecificCredential>(key));
-        }
-        SigningCertificate::TABLE => drop(state.apply_delete::<SigningCertificate>(key)),
-        ServerCertificate::TABLE => drop(state.apply_delete::<ServerCertificate>(key)),
-        other => return Err(unknown_table(other)),
-    }
-    Ok(())
-}
-
 /// The access key secret of a freshly created key, so handlers need not import sigv4.
 pub fn new_secret() -> SecretAccessKey {
-    SecretAccessKey::new(crate::ids::secret_access_key())
+    SecretAccessKey::new(crate::model::ids::secret_access_key())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Console sign-in (`oxiam_server::signin`) against an in-memory server: every outcome, the
+//! Console sign-in (`oxiam_server::auth::signin`) against an in-memory server: every outcome, the
 //! brute-force lockout, MFA with replay refused, and `PasswordLastUsed` in GetUser, ListUsers
 //! and the credential report, before and after the flush that makes it durable.
 
@@ -13,10 +13,12 @@
 use std::sync::Arc;
 
 use oxiam_protocol::iam;
-use oxiam_server::authn::Caller;
-use oxiam_server::iam::mfa::totp;
-use oxiam_server::operations::{Request, Response, dispatch};
-use oxiam_server::signin::{SignInError, SignInRequest, sign_in};
+use oxiam_server::auth::authn::Caller;
+use oxiam_server::auth::decide::RequestEnv;
+use oxiam_server::auth::signin::{SignInError, SignInRequest, sign_in};
+use oxiam_server::model::totp;
+use oxiam_server::ops::table::dispatch;
+use oxiam_server::ops::{Request, Response};
 use oxiam_server::{App, Config};
 
 const PASSWORD: &str = "Correct-Horse-9";
@@ -34,7 +36,7 @@ impl Fixture {
     }
 
     fn call(&self, r: iam::Request) -> Result<iam::Response, String> {
-        match dispatch(&self.app, &self.root, &Request::Iam(r)) {
+        match dispatch(&self.app, &self.root, &RequestEnv::now(), &Request::Iam(r)) {
             Ok(Response::Iam(r)) => Ok(r),
             Ok(other) => panic!("not an IAM response: {other:?}"),
             Err(e) => Err(format!("{:?}", e.to_api(oxiam_protocol::Service::Iam).code)),
@@ -118,8 +120,16 @@ fn the_right_password_signs_in_and_password_last_used_follows() {
     assert!(user.password_last_used.is_some());
     assert_eq!(f.password_last_used("alice"), seen);
     // The credential report's password_last_used column.
-    f.call(iam::Request::GenerateCredentialReport).unwrap();
-    let csv = match f.call(iam::Request::GetCredentialReport).unwrap() {
+    f.call(iam::Request::GenerateCredentialReport(
+        iam::GenerateCredentialReportRequest,
+    ))
+    .unwrap();
+    let csv = match f
+        .call(iam::Request::GetCredentialReport(
+            iam::GetCredentialReportRequest,
+        ))
+        .unwrap()
+    {
         iam::Response::GetCredentialReport(r) => String::from_utf8(r.content.unwrap()).unwrap(),
         other => panic!("{other:?}"),
     };
@@ -205,7 +215,7 @@ fn five_wrong_passwords_lock_the_user_even_against_the_right_one() {
     }
     // ChangePassword shares the guard: the lock holds there too.
     let dave = Caller {
-        kind: oxiam_server::authn::CallerKind::User {
+        kind: oxiam_server::auth::authn::CallerKind::User {
             name: "dave".into(),
         },
         ..f.root.clone()
@@ -213,6 +223,7 @@ fn five_wrong_passwords_lock_the_user_even_against_the_right_one() {
     let r = dispatch(
         &f.app,
         &dave,
+        &RequestEnv::now(),
         &Request::Iam(iam::Request::ChangePassword(iam::ChangePasswordRequest {
             old_password: PASSWORD.into(),
             new_password: "Another-Horse-8".into(),

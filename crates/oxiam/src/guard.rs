@@ -25,7 +25,7 @@
 //!
 //! With `--data-dir` (or `--store` and `--kek`) the guard decides in process instead: it
 //! opens the installation's store and follows its changes like a node, and asks
-//! `oxiam_server::authorization::decide_local` — the decision API's own code, audit record
+//! `oxiam_server::front::authorization::decide_local` — the decision API's own code, audit record
 //! included — without an HTTP call or credentials of its own. That removes one of the
 //! three round trips of a proxied request; it needs the store and its key-encryption key,
 //! so it suits a guard on oxiam's machine (or on the PostgreSQL network of its nodes).
@@ -52,7 +52,7 @@ use http_body_util::Full;
 use oxiam_client::{
     Client, ClientRequest, Credentials, DecisionRequest, DecisionResult, Endpoint, Pool,
 };
-use oxiam_server::tls::TlsListener;
+use oxiam_server::front::tls::TlsListener;
 
 /// `oxiam guard` options.
 #[derive(Debug, clap::Args)]
@@ -203,7 +203,7 @@ impl Decider {
             // A few microseconds of CPU (signature check and evaluation on the snapshot):
             // done on the request's task, like the decision API does.
             Decider::Local { app, caller } => {
-                oxiam_server::authorization::decide_local(app, caller, &question)
+                oxiam_server::front::authorization::decide_local(app, caller, &question)
                     .map_err(|e| e.to_string())
             }
         }
@@ -223,18 +223,18 @@ fn open_local(args: &GuardArgs) -> Result<Option<Arc<oxiam_server::app::App>>, S
                     dir.display()
                 ));
             }
-            oxiam_server::config::Config {
+            oxiam_server::model::config::Config {
                 data_dir: Some(dir.clone()),
                 kek_base64: args.kek.clone(),
                 audit_dir: args.audit_dir.clone(),
-                ..oxiam_server::config::Config::default()
+                ..oxiam_server::model::config::Config::default()
             }
         }
-        (None, Some(url)) => oxiam_server::config::Config {
+        (None, Some(url)) => oxiam_server::model::config::Config {
             store_url: Some(url.clone()),
             kek_base64: args.kek.clone(),
             audit_dir: args.audit_dir.clone(),
-            ..oxiam_server::config::Config::default()
+            ..oxiam_server::model::config::Config::default()
         },
     };
     let (app, first) = oxiam_server::app::App::open(config).map_err(|e| e.to_string())?;
@@ -294,7 +294,7 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
         }
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => match oxiam_server::tls::server_config(cert, key) {
+        (Some(cert), Some(key)) => match oxiam_server::front::tls::server_config(cert, key) {
             Ok(config) => Some(config),
             Err(e) => {
                 eprintln!("oxiam guard: {e}");
@@ -438,7 +438,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical());
-    let request_id = oxiam_server::ids::request_id();
+    let request_id = oxiam_server::model::ids::request_id();
     // nginx auth_request: the original request is described by headers.
     let (method_s, path_and_query) = if guard.upstream.is_none() {
         let m = header_str(&headers, "x-original-method").unwrap_or(method.as_str());

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use oxiam_server::config::DEFAULT_PORT;
+use oxiam_server::model::config::DEFAULT_PORT;
 use oxiam_server::{App, Config, FirstStart};
 
 #[derive(Debug, Parser)]
@@ -168,7 +168,7 @@ impl TlsArgs {
     /// files cannot be used.
     pub fn server_config(&self) -> Result<Option<Arc<rustls::ServerConfig>>, String> {
         match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => oxiam_server::tls::server_config(cert, key)
+            (Some(cert), Some(key)) => oxiam_server::front::tls::server_config(cert, key)
                 .map(Some)
                 .map_err(|e| e.to_string()),
             _ => Ok(None),
@@ -197,7 +197,7 @@ fn main() -> ExitCode {
 }
 
 fn audit(args: &AuditArgs) -> ExitCode {
-    use oxiam_server::authorization::audit;
+    use oxiam_server::runtime::audit;
     let filter = audit::Filter {
         principal: args.principal.clone(),
         action: args.action.clone(),
@@ -290,7 +290,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("oxiam: --account-id must be 12 digits, got `{id}`");
         return ExitCode::from(2);
     }
-    let mut quotas = oxiam_server::quotas::Quotas::default();
+    let mut quotas = oxiam_server::model::quotas::Quotas::default();
     for setting in &args.quotas {
         if let Err(e) = quotas.set(setting) {
             eprintln!("oxiam: --quota: {e}");

@@ -49,7 +49,12 @@ struct Model<'a> {
 
 struct Op<'a> {
     name: &'a str,
+    /// The input shape; operations without one get an empty `{name}Request` struct so
+    /// that every `Request` variant holds a type that implements `Input`.
     input: Option<&'a str>,
+    /// `authtype: none`: served without a SigV4 signature (the request carries its own
+    /// credential, a web identity token or a SAML assertion).
+    unsigned: bool,
     output: Option<&'a str>,
     wrapper: Option<&'a str>,
 }
@@ -283,8 +288,10 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
         if output.is_some() && wrapper.is_none() {
             return Err(format!("{name}: output without resultWrapper"));
         }
+        let unsigned = op.get("authtype").and_then(Json::as_str) == Some("none");
         ops.push(Op {
             name,
+            unsigned,
             input,
             output,
             wrapper,
@@ -663,7 +670,46 @@ fn emit_operations(model: &Model<'_>, ops: &[Op<'_>], out: &mut String) -> Resul
     if !without.is_empty() {
         let _ = writeln!(out, "            {} => None,", without.join(" | "));
     }
-    out.push_str("        }\n    }\n}\n\n");
+    out.push_str("        }\n    }\n\n    /// Whether requests must be SigV4-signed: false for the model's `authtype: none`\n    /// operations, whose token or assertion is the credential.\n    pub fn is_signed(self) -> bool {\n");
+    let unsigned: Vec<String> = ops
+        .iter()
+        .filter(|o| o.unsigned)
+        .map(|o| format!("Self::{}", o.name))
+        .collect();
+    if unsigned.is_empty() {
+        out.push_str("        let _ = self;\n        true\n");
+    } else {
+        let _ = writeln!(out, "        !matches!(self, {})", unsigned.join(" | "));
+    }
+    out.push_str("    }\n}\n\n");
+
+    // Inputs of operations without one in the model.
+    for op in ops.iter().filter(|o| o.input.is_none()) {
+        let _ = writeln!(
+            out,
+            "/// The input of `{0}`, which has no members.\n#[derive(Debug, Clone, Copy, Default, PartialEq)]\npub struct {0}Request;\n",
+            op.name
+        );
+    }
+
+    // Input: each operation's input type, tied to its output and response variant.
+    for op in ops {
+        let input = op
+            .input
+            .map_or_else(|| format!("{}Request", op.name), str::to_owned);
+        let (output, respond) = match op.output {
+            Some(output) => (output.to_owned(), format!("Response::{}(output)", op.name)),
+            None => (
+                "()".to_owned(),
+                format!("let () = output;\n        Response::{}", op.name),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "impl codec::Input for {input} {{\n    type Output = {output};\n    type Response = Response;\n    const OPERATION: &'static str = {};\n    fn respond(output: {output}) -> Response {{\n        {respond}\n    }}\n}}\n",
+            lit(op.name)
+        );
+    }
 
     // Request.
     out.push_str("/// A decoded request: one variant per operation, holding its input.\n#[derive(Debug, Clone, PartialEq)]\npub enum Request {\n");
@@ -673,7 +719,7 @@ fn emit_operations(model: &Model<'_>, ops: &[Op<'_>], out: &mut String) -> Resul
                 let _ = writeln!(out, "    {}({input}),", op.name);
             }
             None => {
-                let _ = writeln!(out, "    {},", op.name);
+                let _ = writeln!(out, "    {0}({0}Request),", op.name);
             }
         }
     }
@@ -705,8 +751,8 @@ fn emit_operations(model: &Model<'_>, ops: &[Op<'_>], out: &mut String) -> Resul
             None => {
                 let _ = writeln!(
                     out,
-                    "            Operation::{} => Self::{},",
-                    op.name, op.name
+                    "            Operation::{0} => Self::{0}({0}Request),",
+                    op.name
                 );
             }
         }
@@ -718,12 +764,7 @@ fn emit_operations(model: &Model<'_>, ops: &[Op<'_>], out: &mut String) -> Resul
     }
     out.push_str("    /// The operation this request is for.\n    pub fn operation(&self) -> Operation {\n        match self {\n");
     for op in ops {
-        let pattern = if op.input.is_some() { "(_)" } else { "" };
-        let _ = writeln!(
-            out,
-            "            Self::{}{pattern} => Operation::{},",
-            op.name, op.name
-        );
+        let _ = writeln!(out, "            Self::{0}(_) => Operation::{0},", op.name);
     }
     out.push_str("        }\n    }\n}\n\n");
 

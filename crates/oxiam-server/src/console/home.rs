@@ -128,7 +128,7 @@ fn recommendations(c: &Console, root_mfa: i32, root_keys: i32) -> String {
         .iter()
         .filter(|u| {
             state.login_profiles.contains_key(&u.user_id)
-                && crate::iam::mfa::devices_of_user(&state, &u.user_id)
+                && crate::auth::mfa::devices_of_user(&state, &u.user_id)
                     .next()
                     .is_none()
         })
@@ -178,7 +178,7 @@ fn recommendations(c: &Console, root_mfa: i32, root_keys: i32) -> String {
 
 pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
     let mut body = notice(r.q("notice"));
-    let crate::authn::CallerKind::User { name } = &c.caller.kind else {
+    let crate::auth::authn::CallerKind::User { name } = &c.caller.kind else {
         body.push_str(
             "<section class=\"card\"><h2>Console password</h2>\
              <p>The root password is set when oxiam first starts (printed once, or \
@@ -276,7 +276,7 @@ fn root_mfa_section(c: &Console) -> String {
     let state = c.app.snapshot();
     let mut out =
         String::from("<section class=\"card\"><h2>Multi-factor authentication (MFA)</h2>");
-    match crate::iam::mfa::root_device(&state, &c.caller.account) {
+    match crate::auth::mfa::root_device(&state, &c.caller.account) {
         Some(d) => {
             let rows = vec![vec![
                 format!("<code>{}</code>", esc(&d.serial)),
@@ -316,7 +316,7 @@ pub fn root_mfa_start(c: &Console) -> Reply {
     if !c.is_root() {
         return Reply::Redirect("/console/security-credentials".into());
     }
-    match super::users::new_device(c, crate::iam::mfa::ROOT_DEVICE_NAME) {
+    match super::users::new_device(c, crate::auth::mfa::ROOT_DEVICE_NAME) {
         Ok(d) => Reply::ok(page(
             c,
             "My security credentials",
@@ -339,9 +339,9 @@ pub fn root_mfa_enable(c: &Console, r: &ConsoleRequest) -> Reply {
         return Reply::Redirect("/console/security-credentials".into());
     }
     let account = c.caller.account.clone();
-    let result = c
-        .app
-        .write(|tx| crate::iam::mfa::enable_root_device(tx, &account, r.f("code1"), r.f("code2")));
+    let result = c.app.write(|tx| {
+        crate::ops::iam::mfa::enable_root_device(tx, &account, r.f("code1"), r.f("code2"))
+    });
     match result {
         Ok(()) => Reply::Redirect(
             "/console/security-credentials?notice=MFA+device+assigned+to+the+root+user".into(),
@@ -378,7 +378,7 @@ pub fn root_mfa_remove(c: &Console) -> Reply {
     let account = c.caller.account.clone();
     match c
         .app
-        .write(|tx| crate::iam::mfa::remove_root_device(tx, &account))
+        .write(|tx| crate::ops::iam::mfa::remove_root_device(tx, &account))
     {
         Ok(()) => Reply::Redirect("/console/security-credentials?notice=MFA+device+removed".into()),
         Err(e) => html::failed(

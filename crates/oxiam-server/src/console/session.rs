@@ -22,12 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsoleRequest;
 use crate::app::App;
-use crate::authn::{Caller, CallerKind};
-use crate::error::ServerError;
+use crate::auth::authn::{Caller, CallerKind};
+use crate::model::error::ServerError;
+use crate::model::session::{Mfa, Session, SessionPrincipal};
 use crate::model::{ConsoleSessionsValidAfter, Epoch, now_millis};
-use crate::sts::runtime::OpenedSession;
-use crate::sts::session::{Mfa, Session, SessionPrincipal};
-use crate::sts::token;
+use crate::runtime::sessions::OpenedSession;
+use crate::state::token_keys;
 
 pub const COOKIE: &str = "oxiam-console";
 const PURPOSE: &[u8] = b"oxiam/console-session";
@@ -104,7 +104,7 @@ impl ConsoleSession {
     pub fn seal(&self, app: &App) -> Result<String, ServerError> {
         let plain = serde_json::to_vec(self)
             .map_err(|e| ServerError::Internal(format!("encoding a console session: {e}")))?;
-        token::signing_key(app)?.seal_bytes(PURPOSE, &plain)
+        app.token_key()?.seal_bytes(PURPOSE, &plain)
     }
 }
 
@@ -117,7 +117,7 @@ pub fn from_request(app: &App, r: &ConsoleRequest) -> Option<ConsoleSession> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='))?;
-    let plain = token::open_bytes(&app.snapshot(), PURPOSE, value).ok()?;
+    let plain = token_keys::open_bytes(&app.snapshot(), PURPOSE, value).ok()?;
     let session: ConsoleSession = serde_json::from_slice(&plain).ok()?;
     let live = session.expires > app.sts.now().unix_timestamp();
     (live && !session.revoked(&app.snapshot())).then_some(session)
@@ -192,7 +192,7 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::model::config::Config;
     use axum::http::{HeaderMap, HeaderValue, Method};
     use oxiam_protocol::query::Params;
 
@@ -243,7 +243,7 @@ mod tests {
         let s = ConsoleSession::new("123456789012", None, None, now);
         let sealed = s.seal(&app).unwrap();
         // Same keys, other purpose: the STS token opener refuses it.
-        assert!(token::open(&app.snapshot(), &sealed).is_err());
+        assert!(token_keys::open(&app.snapshot(), &sealed).is_err());
         let mut old = ConsoleSession::new("123456789012", None, None, now - LIFETIME - 1);
         old.expires = now - 1;
         assert_eq!(from_request(&app, &request(&old.seal(&app).unwrap())), None);
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn a_root_session_with_mfa_carries_the_mfa_facts() {
         let app = app();
-        let serial = crate::iam::mfa::root_serial("123456789012");
+        let serial = crate::auth::mfa::root_serial("123456789012");
         let mfa = Mfa {
             serial_number: serial.clone(),
             authenticated_at: 1,

@@ -1,6 +1,6 @@
 //! Signing in and out, and changing a password.
 //!
-//! - `/console/<account ID or alias>`: IAM users, through [`crate::signin::sign_in`] (argon2id,
+//! - `/console/<account ID or alias>`: IAM users, through [`crate::auth::signin::sign_in`] (argon2id,
 //!   lockout, MFA without replay, reset-required and expiry outcomes).
 //! - `/console/root`: the account root, by account ID or alias and the root password set on
 //!   first start (`Account::root_password`). Unknown accounts cost one hash verification too,
@@ -23,14 +23,14 @@ use super::html::{self, bare, csrf, esc};
 use super::session::ConsoleSession;
 use super::{Console, ConsoleRequest, Reply};
 use crate::app::App;
-use crate::error::ServerError;
-use crate::iam::mfa;
-use crate::iam::passwords::{PASSWORD_THROTTLE, PasswordHash};
+use crate::auth::mfa;
+use crate::auth::signin::{SignInError, SignInRequest, sign_in, sign_in_mfa};
 use crate::model::Epoch;
+use crate::model::error::ServerError;
 use crate::model::now_epoch;
-use crate::signin::{SignInError, SignInRequest, sign_in, sign_in_mfa};
-use crate::sts::session::Mfa;
-use crate::sts::token;
+use crate::model::passwords::{PASSWORD_THROTTLE, PasswordHash};
+use crate::model::session::Mfa;
+use crate::state::token_keys;
 
 const PENDING_PURPOSE: &[u8] = b"oxiam/console-mfa-pending";
 /// How long the MFA step may take after the password was accepted.
@@ -56,12 +56,12 @@ impl Pending {
     pub fn seal(&self, app: &App) -> Result<String, ServerError> {
         let plain = serde_json::to_vec(self)
             .map_err(|e| ServerError::Internal(format!("encoding a pending sign-in: {e}")))?;
-        token::signing_key(app)?.seal_bytes(PENDING_PURPOSE, &plain)
+        app.token_key()?.seal_bytes(PENDING_PURPOSE, &plain)
     }
 
     /// The pending sign-in of a form's token, if it opens and is recent.
     pub fn open(app: &App, value: &str) -> Option<Pending> {
-        let plain = token::open_bytes(&app.snapshot(), PENDING_PURPOSE, value).ok()?;
+        let plain = token_keys::open_bytes(&app.snapshot(), PENDING_PURPOSE, value).ok()?;
         let p: Pending = serde_json::from_slice(&plain).ok()?;
         let now = app.sts.now().unix_timestamp();
         (p.issued <= now && now - p.issued < PENDING_LIFETIME).then_some(p)
@@ -211,7 +211,7 @@ fn root_code(app: &App, p: &Pending, code: &str, r: &ConsoleRequest) -> Result<R
 fn user_session(
     app: &App,
     account: &str,
-    signed_in: crate::signin::SignedIn,
+    signed_in: crate::auth::signin::SignedIn,
     must_change: bool,
     r: &ConsoleRequest,
 ) -> Reply {
@@ -337,7 +337,7 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
 /// of upper case, lower case, digits and symbols.
 fn change_root_password(c: &Console, old: &str, new: &str) -> Result<(), ApiError> {
     use oxiam_protocol::error::ErrorCode;
-    let internal = |e: crate::error::ServerError| e.to_api(oxiam_protocol::Service::Iam);
+    let internal = |e: crate::model::error::ServerError| e.to_api(oxiam_protocol::Service::Iam);
     let account = c.caller.account.clone();
     let key = format!("root:{account}");
     let now = now_epoch();
@@ -508,7 +508,7 @@ pub fn change_password(c: &Console, r: &ConsoleRequest) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::model::config::Config;
     use std::sync::Arc;
 
     fn app() -> Arc<App> {
@@ -536,7 +536,9 @@ mod tests {
         // Not a session cookie, nor a session cookie a pending sign-in.
         let s = ConsoleSession::new("123456789012", None, None, now);
         assert_eq!(Pending::open(&app, &s.seal(&app).unwrap()), None);
-        assert!(token::open_bytes(&app.snapshot(), b"oxiam/console-session", &sealed).is_err());
+        assert!(
+            token_keys::open_bytes(&app.snapshot(), b"oxiam/console-session", &sealed).is_err()
+        );
         let old = Pending {
             issued: now - PENDING_LIFETIME,
             ..p

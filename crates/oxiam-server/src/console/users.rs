@@ -652,7 +652,7 @@ fn create_confirmed(c: &Console, u: &NewUser) -> Reply {
             let pw = u
                 .custom_password
                 .clone()
-                .unwrap_or_else(crate::iam::passwords::generate_password);
+                .unwrap_or_else(crate::model::passwords::generate_password);
             done(c.call(&[
                 ("Action", "CreateLoginProfile"),
                 ("UserName", n),
@@ -1086,7 +1086,7 @@ pub fn console_access(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         return back_to_user(c, name, result, "Console access disabled");
     }
     let password = if r.f("password").is_empty() {
-        crate::iam::passwords::generate_password()
+        crate::model::passwords::generate_password()
     } else {
         r.f("password").to_owned()
     };
@@ -1125,7 +1125,7 @@ mod tests {
     #[test]
     fn generated_passwords_have_every_class() {
         for _ in 0..50 {
-            let p = crate::iam::passwords::generate_password();
+            let p = crate::model::passwords::generate_password();
             assert_eq!(p.chars().count(), 20);
             assert!(p.chars().any(|c| c.is_ascii_uppercase()));
             assert!(p.chars().any(|c| c.is_ascii_lowercase()));

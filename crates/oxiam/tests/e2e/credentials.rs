@@ -4,7 +4,7 @@
 //! downloaded with `--query Content` and base64-decoded.
 
 use base64::Engine as _;
-use oxiam_server::iam::mfa::totp;
+use oxiam_server::model::totp;
 
 use crate::support::{ACCOUNT, Creds, Server};
 

@@ -1,0 +1,428 @@
+//! Authorizing requests made with temporary credentials, and the principal side of a
+//! trust-policy decision (`AssumeRole`).
+//!
+//! A role session has the role's identity policies and boundary, capped by its session
+//! policies; a federated user session has its IAM user's policies capped by its session
+//! policies (none: no permissions); a `GetSessionToken` session has its user's (or root's)
+//! permissions. Every session adds its condition keys: `aws:TokenIssueTime`,
+//! `aws:MultiFactorAuthPresent` (and `…Age`), `aws:SourceIdentity`, and `aws:PrincipalTag/…`
+//! from the principal's tags overlaid by the session tags.
+
+use oxiam_policy::{
+    Context, NamedPolicy, PolicySet, PolicyType, Principal, PrincipalType, Request,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::authn::{Caller, CallerKind};
+use crate::auth::authz::denied;
+use crate::auth::decide::{
+    Outcome, RequestEnv, context, managed_policy, role_policies, user_policies,
+};
+use crate::auth::target::Target;
+use crate::model::Tag;
+use crate::model::error::ServerError;
+use crate::model::session::SessionPrincipal;
+use crate::runtime::sessions::OpenedSession;
+use crate::state::State;
+
+/// The name decisions give the inline session policy.
+const INLINE_SESSION_POLICY: &str = "session policy";
+
+/// Refuses what AWS never lets session credentials do, before any policy is read:
+/// `GetSessionToken`/`GetFederationToken` with any session; IAM and STS (but
+/// `GetCallerIdentity`) with a federated user's; IAM without MFA, and STS but `AssumeRole`
+/// and `GetCallerIdentity`, with `GetSessionToken`'s.
+pub fn session_limits(caller: &Caller, target: &Target) -> Result<(), ServerError> {
+    let Some(opened) = &caller.session else {
+        return Ok(());
+    };
+    let action = target.action.as_str();
+    for op in ["GetSessionToken", "GetFederationToken"] {
+        if action.strip_prefix("sts:") == Some(op) {
+            return Err(crate::model::error::api(
+                oxiam_protocol::error::ErrorCode::AccessDenied,
+                format!("Cannot call {op} with session credentials"),
+            ));
+        }
+    }
+    let is_iam = action.starts_with("iam:");
+    let other_sts = action.starts_with("sts:") && action != "sts:GetCallerIdentity";
+    match &opened.session.principal {
+        SessionPrincipal::AssumedRole { .. } => Ok(()),
+        SessionPrincipal::FederatedUser { .. } if is_iam || other_sts => Err(denied(
+            caller,
+            target,
+            "because federated user sessions cannot call IAM or STS operations",
+        )),
+        SessionPrincipal::User { .. } | SessionPrincipal::Root
+            if is_iam && opened.session.mfa.is_none() =>
+        {
+            Err(denied(
+                caller,
+                target,
+                "because GetSessionToken credentials need MFA authentication to call IAM",
+            ))
+        }
+        SessionPrincipal::User { .. } | SessionPrincipal::Root
+            if other_sts && action != "sts:AssumeRole" =>
+        {
+            Err(denied(
+                caller,
+                target,
+                "because GetSessionToken credentials may call only AssumeRole and GetCallerIdentity in STS",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Everything the policy engine needs about the caller: principal kind, identity
+/// policies, boundary, session policies and principal tags. `None`: something it needs is
+/// gone or does not compile (the caller is denied: fail closed).
+#[derive(Debug)]
+pub struct CallerPolicies<'a> {
+    pub kind: PrincipalType,
+    pub role_arn: Option<String>,
+    pub identity: Vec<NamedPolicy<'a>>,
+    pub boundary: Option<NamedPolicy<'a>>,
+    pub session: Vec<NamedPolicy<'a>>,
+    pub tags: Vec<(&'a str, &'a str)>,
+}
+
+/// Session tags first, then the principal's tags whose keys no session tag has
+/// (tag keys compare case-insensitively).
+fn overlay<'a>(principal_tags: &'a [Tag], session_tags: &'a [Tag]) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = session_tags
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    for t in principal_tags {
+        if !session_tags
+            .iter()
+            .any(|s| s.key.eq_ignore_ascii_case(&t.key))
+        {
+            out.push((t.key.as_str(), t.value.as_str()));
+        }
+    }
+    out
+}
+
+fn session_policies<'a>(
+    opened: &'a OpenedSession,
+    state: &'a State,
+) -> Option<Vec<NamedPolicy<'a>>> {
+    let mut out = Vec::new();
+    if let Some(p) = opened.policy.as_ref().ok()? {
+        out.push(NamedPolicy {
+            name: INLINE_SESSION_POLICY,
+            policy: p,
+        });
+    }
+    for arn in &opened.session.policy_arns {
+        out.push(NamedPolicy {
+            name: arn,
+            policy: managed_policy(state, arn)?,
+        });
+    }
+    Some(out)
+}
+
+pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<CallerPolicies<'a>> {
+    let opened = caller.session.as_deref();
+    let session_tags: &[Tag] = opened.map_or(&[], |o| &o.session.tags);
+    let session = match opened {
+        Some(o) => session_policies(o, state)?,
+        None => Vec::new(),
+    };
+    let principal = opened.map(|o| &o.session.principal);
+    Some(match (&caller.kind, principal) {
+        (CallerKind::Root, _) => CallerPolicies {
+            kind: PrincipalType::Account,
+            role_arn: None,
+            identity: Vec::new(),
+            boundary: None,
+            session,
+            tags: Vec::new(),
+        },
+        (CallerKind::User { .. }, _) => {
+            let user = state.user_by_id(&caller.user_id)?;
+            let (identity, boundary) = user_policies(state, user)?;
+            CallerPolicies {
+                kind: PrincipalType::User,
+                role_arn: None,
+                identity,
+                boundary,
+                session,
+                tags: overlay(&user.tags, session_tags),
+            }
+        }
+        (
+            CallerKind::AssumedRole { role_name, .. },
+            Some(SessionPrincipal::AssumedRole { role_id, .. }),
+        ) => {
+            let role = state
+                .role(&caller.account, role_name)
+                .filter(|r| r.id == *role_id)?;
+            let (identity, boundary) = role_policies(state, role)?;
+            CallerPolicies {
+                kind: PrincipalType::AssumedRole,
+                role_arn: Some(role.arn()),
+                identity,
+                boundary,
+                session,
+                tags: overlay(&role.tags, session_tags),
+            }
+        }
+        (
+            CallerKind::FederatedUser { .. },
+            Some(SessionPrincipal::FederatedUser { user_id, .. }),
+        ) => {
+            let user = state.user_by_id(user_id)?;
+            let (identity, boundary) = user_policies(state, user)?;
+            CallerPolicies {
+                kind: PrincipalType::FederatedUser,
+                role_arn: None,
+                identity,
+                boundary,
+                session,
+                tags: overlay(&user.tags, session_tags),
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// The condition keys a session adds to every request it signs.
+pub fn session_keys(ctx: &mut Context, opened: &OpenedSession, now: OffsetDateTime) {
+    let s = &opened.session;
+    if let Ok(issued) = OffsetDateTime::from_unix_timestamp(s.issued)
+        && let Ok(text) = issued.format(&Rfc3339)
+    {
+        ctx.insert("aws:TokenIssueTime", text);
+    }
+    ctx.insert("aws:MultiFactorAuthPresent", s.mfa.is_some());
+    if let Some(mfa) = &s.mfa {
+        ctx.insert(
+            "aws:MultiFactorAuthAge",
+            (now.unix_timestamp() - mfa.authenticated_at).max(0),
+        );
+    }
+    if let Some(si) = &s.source_identity {
+        ctx.insert("aws:SourceIdentity", si.as_str());
+    }
+}
+
+/// The decision of the caller's own policies (and `resource`, a resource or trust policy
+/// of `resource_account`, when given) for `target`.
+pub fn decision(
+    caller: &Caller,
+    target: &Target,
+    env: &RequestEnv,
+    state: &State,
+    resource: Option<(NamedPolicy<'_>, &str)>,
+) -> Outcome {
+    let Some(p) = caller_policies(caller, state) else {
+        return Outcome::ImplicitDeny(PolicyType::Identity);
+    };
+    let principal = Principal {
+        arn: &caller.arn,
+        account: &caller.account,
+        kind: p.kind,
+        role_arn: p.role_arn.as_deref(),
+        user_id: &caller.user_id,
+    };
+    let mut ctx = context(&principal, &p.tags, target, env);
+    if let Some(opened) = &caller.session {
+        session_keys(&mut ctx, opened, env.now);
+    }
+    let request = Request {
+        principal,
+        action: &target.action,
+        resource: &target.resource,
+        resource_account: Some(resource.map_or(caller.account.as_str(), |(_, a)| a)),
+        context: &ctx,
+    };
+    let policies = PolicySet {
+        identity: &p.identity,
+        permissions_boundary: p.boundary,
+        session: &p.session,
+        resource: resource.map(|(r, _)| r),
+        ..PolicySet::default()
+    };
+    Outcome::of(&oxiam_policy::evaluate(&request, &policies))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oxiam_store::crypto::Kek;
+
+    use super::*;
+    use crate::model::session::Session;
+    use crate::model::session::tests::role_session;
+    use crate::model::{Role, User};
+    use crate::state::Tx;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn allow(action: &str, condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{action}","Resource":"*"{condition}}}}}"#
+        )
+    }
+
+    fn world() -> State {
+        let role = Role {
+            account: ACCOUNT.into(),
+            id: "AROAEXAMPLE".into(),
+            name: "app".into(),
+            path: "/svc/".into(),
+            created: 0,
+            assume_role_policy: String::new(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: vec![
+                Tag {
+                    key: "Team".into(),
+                    value: "blue".into(),
+                },
+                Tag {
+                    key: "cost".into(),
+                    value: "1".into(),
+                },
+            ],
+            inline_policies: [
+                ("iam".to_owned(), allow("iam:*", "")),
+                (
+                    "tagged".to_owned(),
+                    allow(
+                        "s3:GetObject",
+                        r#","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red","aws:PrincipalTag/cost":"1","aws:MultiFactorAuthPresent":"false"}}"#,
+                    ),
+                ),
+            ]
+            .into(),
+            attached_policies: Vec::new(),
+            last_used: None,
+        };
+        let user = User {
+            account: ACCOUNT.into(),
+            id: "AIDAALICE".into(),
+            name: "alice".into(),
+            path: "/".into(),
+            created: 0,
+            tags: Vec::new(),
+            permissions_boundary: None,
+            password_last_used: None,
+            inline_policies: [("all".to_owned(), allow("*", ""))].into(),
+            attached_policies: Vec::new(),
+        };
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
+        tx.put(role).unwrap();
+        tx.put(user).unwrap();
+        tx.finish().unwrap().1
+    }
+
+    fn caller(session: Session, kind: CallerKind, arn: &str) -> Caller {
+        Caller {
+            account: ACCOUNT.into(),
+            arn: arn.into(),
+            user_id: session.user_id(),
+            kind,
+            access_key_id: session.access_key_id.clone(),
+            region: String::new(),
+            session: Some(Arc::new(OpenedSession::new("token", session))),
+        }
+    }
+
+    fn decide(c: &Caller, state: &State, action: &str) -> Outcome {
+        let target = Target::new(action.to_owned(), "*".to_owned());
+        decision(c, &target, &RequestEnv::now(), state, None)
+    }
+
+    fn role_caller(session: Session) -> Caller {
+        caller(
+            session,
+            CallerKind::AssumedRole {
+                role_name: "app".into(),
+                session_name: "job-1".into(),
+            },
+            "arn:aws:sts::123456789012:assumed-role/app/job-1",
+        )
+    }
+
+    #[test]
+    fn role_sessions_have_the_role_policies_capped_by_session_policies() {
+        let state = world();
+        let plain = role_caller(role_session());
+        assert_eq!(decide(&plain, &state, "iam:ListUsers"), Outcome::Allow);
+        // Session tags override the role's (team=red), the role's other tags stay (cost=1).
+        assert_eq!(decide(&plain, &state, "s3:GetObject"), Outcome::Allow);
+        let mut narrowed = role_session();
+        narrowed.policy = Some(allow("iam:GetRole", ""));
+        let narrowed = role_caller(narrowed);
+        assert_eq!(decide(&narrowed, &state, "iam:GetRole"), Outcome::Allow);
+        assert_eq!(
+            decide(&narrowed, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+        // A session of a role deleted (or replaced under the same name) has nothing.
+        let mut other = role_session();
+        other.principal = SessionPrincipal::AssumedRole {
+            role_id: "AROAOTHER".into(),
+            role_name: "app".into(),
+            role_path: "/svc/".into(),
+            session_name: "job-1".into(),
+        };
+        assert_eq!(
+            decide(&role_caller(other), &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn federated_users_need_a_session_policy() {
+        let state = world();
+        let mut s = role_session();
+        s.principal = SessionPrincipal::FederatedUser {
+            name: "carol".into(),
+            user_id: "AIDAALICE".into(),
+        };
+        let kind = CallerKind::FederatedUser {
+            name: "carol".into(),
+        };
+        let arn = "arn:aws:sts::123456789012:federated-user/carol";
+        let bare = caller(s.clone(), kind.clone(), arn);
+        assert_eq!(
+            decide(&bare, &state, "s3:GetObject"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+        s.policy = Some(allow("s3:*", ""));
+        let with_policy = caller(s, kind, arn);
+        assert_eq!(decide(&with_policy, &state, "s3:GetObject"), Outcome::Allow);
+        assert_eq!(
+            decide(&with_policy, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session)
+        );
+    }
+
+    #[test]
+    fn session_keys_describe_the_session() {
+        let mut s = role_session();
+        s.source_identity = Some("alice".into());
+        let opened = OpenedSession::new("t", s);
+        let mut ctx = Context::new();
+        session_keys(&mut ctx, &opened, OffsetDateTime::now_utc());
+        let get = |k: &str| ctx.get(k).and_then(|v| v.single()).map(str::to_owned);
+        assert_eq!(get("aws:MultiFactorAuthPresent").as_deref(), Some("false"));
+        assert_eq!(get("aws:SourceIdentity").as_deref(), Some("alice"));
+        assert_eq!(
+            get("aws:TokenIssueTime").as_deref(),
+            Some("1970-01-01T00:16:40Z")
+        );
+        assert!(get("aws:MultiFactorAuthAge").is_none());
+    }
+}

@@ -1,0 +1,326 @@
+//! The request pipeline, one function per step, in the order a request goes through them:
+//! decode → authenticate → authorize → dispatch → encode → audit.
+//!
+//! Decoding is split around authentication as AWS does it: the form is parsed and the
+//! service chosen first, but the operation's members are validated only for an
+//! authenticated caller, so an unsigned request learns nothing about input validation.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use oxiam_protocol::error::{ApiError, ErrorCode};
+use oxiam_protocol::query::Params;
+use oxiam_protocol::{Service, iam, sts};
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::auth::authn::{self, Caller};
+use crate::auth::authz;
+use crate::auth::decide::RequestEnv;
+use crate::auth::target::Target;
+use crate::model::error::{ServerError, not_implemented};
+use crate::model::ids;
+use crate::ops::Mode;
+use crate::ops::table::{self as ops, Request, Response};
+
+/// An HTTP request as received, owned so it can cross into the blocking pool.
+#[derive(Debug)]
+pub struct HttpIn {
+    pub method: String,
+    /// Raw path, still percent-encoded.
+    pub path: String,
+    /// Raw query string without '?'.
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The peer address of the connection, when known (`aws:SourceIp`).
+    pub peer: Option<std::net::IpAddr>,
+    /// The connection came over TLS (`aws:SecureTransport`).
+    pub tls: bool,
+}
+
+impl HttpIn {
+    /// The headers as SigV4 reads them (borrowed from `self`).
+    pub fn header_refs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The request as SigV4 verifies it, with `headers` from [`HttpIn::header_refs`].
+    pub fn sigv4<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> oxiam_sigv4::HttpRequest<'a> {
+        oxiam_sigv4::HttpRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers,
+            body: &self.body,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct HttpOut {
+    pub status: u16,
+    pub body: String,
+    pub request_id: String,
+}
+
+/// Serves one AWS Query API call.
+pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
+    let request_id = ids::request_id();
+    let started = Instant::now();
+    let mut service = Service::Iam;
+    let mut seen: Option<(Caller, Target)> = None;
+    let result = async {
+        let params = parse(&http)?;
+        service = select_service(&params);
+        let env = request_env(&http);
+        if !needs_signature(service, &params) {
+            let request = decode(service, &params)?;
+            return dispatch_unsigned(&app, request, env).await;
+        }
+        let caller = authenticate(&app, &http, service)?;
+        let request = decode(service, &params)?;
+        let target = authorize(&app, &caller, &request, &env)?;
+        seen = Some((caller.clone(), target));
+        dispatch(&app, caller, request, env).await
+    }
+    .await;
+    let out = encode(service, &request_id, &result);
+    audit(
+        &request_id,
+        "api",
+        seen.as_ref(),
+        &result,
+        out.status,
+        started,
+    );
+    out
+}
+
+/// The steps after authentication for a caller another front authenticated (the console's
+/// signed-in principal): authorize, dispatch, audit — the same functions [`handle`] runs,
+/// with the same request facts. Blocking: call it from the blocking pool.
+pub fn call_as(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+    env: &RequestEnv,
+    via: &'static str,
+) -> Result<Response, ServerError> {
+    let request_id = ids::request_id();
+    let started = Instant::now();
+    let mut seen = None;
+    let result = authorize(app, caller, request, env).and_then(|target| {
+        seen = Some((caller.clone(), target));
+        ops::dispatch(app, caller, env, request)
+    });
+    let status = match &result {
+        Ok(_) => 200,
+        Err(e) => e.to_api(service_of(request)).code.http_status(),
+    };
+    audit(&request_id, via, seen.as_ref(), &result, status, started);
+    result
+}
+
+fn service_of(request: &Request) -> Service {
+    match request {
+        Request::Iam(_) => Service::Iam,
+        Request::Sts(_) => Service::Sts,
+    }
+}
+
+/// Form body and URL query → parameters.
+fn parse(http: &HttpIn) -> Result<Params, ServerError> {
+    let mut params = Params::parse(http.query.as_bytes())?;
+    if http.method.eq_ignore_ascii_case("POST") {
+        params.merge(Params::parse(&http.body)?);
+    }
+    Ok(params)
+}
+
+/// IAM or STS: by `Version`, else by an action name only STS has.
+fn select_service(params: &Params) -> Service {
+    match params.get("Version") {
+        Some(v) if v == Service::Sts.version() => Service::Sts,
+        Some(v) if v == Service::Iam.version() => Service::Iam,
+        _ => match params.get("Action") {
+            Some(a)
+                if iam::Operation::from_name(a).is_none()
+                    && sts::Operation::from_name(a).is_some() =>
+            {
+                Service::Sts
+            }
+            _ => Service::Iam,
+        },
+    }
+}
+
+/// Whether the action must be signed: every one but the model's `authtype: none`
+/// operations (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML`), whose token or assertion
+/// is the credential. An unknown action must be signed: authentication comes first.
+fn needs_signature(service: Service, params: &Params) -> bool {
+    let action = params.get("Action").unwrap_or_default();
+    match service {
+        Service::Iam => iam::Operation::from_name(action).is_none_or(iam::Operation::is_signed),
+        Service::Sts => sts::Operation::from_name(action).is_none_or(sts::Operation::is_signed),
+    }
+}
+
+/// Parameters → typed request of the service's operation, validated against the model.
+fn decode(service: Service, params: &Params) -> Result<Request, ServerError> {
+    Ok(match service {
+        Service::Iam => Request::Iam(iam::Request::decode(params)?),
+        Service::Sts => Request::Sts(sts::Request::decode(params)?),
+    })
+}
+
+/// The facts of the request policies see besides the caller: when, from where, over what.
+fn request_env(http: &HttpIn) -> RequestEnv {
+    RequestEnv {
+        source_ip: http.peer,
+        region: signed_region(http),
+        secure_transport: http.tls,
+        ..RequestEnv::now()
+    }
+}
+
+fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, ServerError> {
+    let headers = http.header_refs();
+    let req = http.sigv4(&headers);
+    let signing_name = match service {
+        Service::Iam => "iam",
+        Service::Sts => "sts",
+    };
+    authn::authenticate(app, &req, signing_name, OffsetDateTime::now_utc())
+}
+
+/// The operation's target from the table, decided for `caller`. An operation without an
+/// entry answers `NotImplemented` before any decision.
+fn authorize(
+    app: &App,
+    caller: &Caller,
+    request: &Request,
+    env: &RequestEnv,
+) -> Result<Target, ServerError> {
+    let state = app.snapshot();
+    let mut target = request
+        .target(caller, &state)
+        .ok_or_else(|| not_implemented(request.name()))?;
+    if env.console && caller.session.is_none() {
+        // A console session is temporary credentials in AWS: without MFA the key is
+        // present and false (policies with `Bool … "false"` deny it), not absent as for
+        // long-term keys. With MFA the session's own keys say true.
+        target.key("aws:MultiFactorAuthPresent", false);
+    }
+    authz::authorize(caller, &target, env, &state)?;
+    Ok(target)
+}
+
+/// The region of the request's SigV4 credential scope
+/// (`Credential=AKID/20150830/us-east-1/iam/aws4_request`, header or presigned query).
+fn signed_region(http: &HttpIn) -> Option<String> {
+    let from_header = http
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or_default().to_owned());
+    let scope = from_header.or_else(|| {
+        http.query.split('&').find_map(|kv| {
+            let v = kv.strip_prefix("X-Amz-Credential=")?;
+            Some(
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
+    })?;
+    scope.split('/').nth(2).map(str::to_owned)
+}
+
+/// Runs the handler; on the blocking pool when its mode blocks (a read of the in-memory
+/// snapshot costs less than the thread hop).
+async fn dispatch(
+    app: &Arc<App>,
+    caller: Caller,
+    request: Request,
+    env: RequestEnv,
+) -> Result<Response, ServerError> {
+    if !request.mode().is_some_and(Mode::blocks) {
+        return ops::dispatch(app, &caller, &env, &request);
+    }
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || ops::dispatch(&app, &caller, &env, &request))
+        .await
+        .map_err(|e| ServerError::Internal(format!("handler task failed: {e}")))?
+}
+
+/// An operation that needs no signature: no caller, no identity-side authorization; the
+/// handler decides with the role's trust policy.
+async fn dispatch_unsigned(
+    app: &Arc<App>,
+    request: Request,
+    env: RequestEnv,
+) -> Result<Response, ServerError> {
+    if request.mode().is_none() {
+        return Err(not_implemented(request.name()));
+    }
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || ops::dispatch_unsigned(&app, &request, &env))
+        .await
+        .map_err(|e| ServerError::Internal(format!("handler task failed: {e}")))?
+}
+
+fn encode(service: Service, request_id: &str, result: &Result<Response, ServerError>) -> HttpOut {
+    let (status, body) = match result {
+        Ok(Response::Iam(r)) => (200, r.to_xml(request_id)),
+        Ok(Response::Sts(r)) => (200, r.to_xml(request_id)),
+        Err(e) => e.to_api(service).render(service, request_id),
+    };
+    HttpOut {
+        status,
+        body,
+        request_id: request_id.to_owned(),
+    }
+}
+
+/// One event per call: who, what, on what, and how it ended. Never a secret or signature.
+fn audit(
+    request_id: &str,
+    via: &'static str,
+    seen: Option<&(Caller, Target)>,
+    result: &Result<Response, ServerError>,
+    status: u16,
+    started: Instant,
+) {
+    let (principal, action, resource) = match seen {
+        Some((c, t)) => (c.arn.as_str(), t.action.as_str(), t.resource.as_str()),
+        None => ("-", "-", "-"),
+    };
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    match result {
+        Ok(_) => tracing::info!(target: "oxiam::audit", request_id, via, principal, action,
+            resource, status, outcome = "ok", elapsed_us),
+        Err(e) if e.is_internal() => tracing::error!(target: "oxiam::audit", request_id, via,
+            principal, action, resource, status, outcome = "internal_error", error = %e,
+            elapsed_us),
+        Err(ServerError::Api(ApiError { code, .. })) => tracing::info!(target: "oxiam::audit",
+            request_id, via, principal, action, resource, status, outcome = code.code(),
+            elapsed_us),
+        Err(_) => {}
+    }
+}
+
+/// For callers outside the AWS API (reset endpoint): an error in the same envelope.
+pub fn plain_error(code: ErrorCode, message: &str) -> HttpOut {
+    let request_id = ids::request_id();
+    let (status, body) = ApiError::new(code, message).render(Service::Iam, &request_id);
+    HttpOut {
+        status,
+        body,
+        request_id,
+    }
+}

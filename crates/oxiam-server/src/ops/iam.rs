@@ -1,0 +1,318 @@
+//! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
+//! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
+//! `account`), and what they share: pagination, tags and the wire forms of entities.
+
+pub mod access_keys;
+pub mod account;
+pub mod attached;
+pub mod credential_report;
+pub mod groups;
+pub mod inline;
+pub mod instance_profiles;
+pub mod mfa;
+pub mod oidc_providers;
+pub mod passwords;
+pub mod policies;
+pub mod roles;
+pub mod saml_providers;
+pub mod server_certificates;
+pub mod service_credentials;
+pub mod signing_certificates;
+pub mod simulator;
+pub mod ssh_public_keys;
+pub mod sts_preferences;
+pub mod users;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as MARKER;
+use oxiam_protocol::iam;
+
+use crate::auth::authn::{Caller, CallerKind};
+use crate::model::error::{ServerError, invalid_input, limit_exceeded, validation};
+use crate::model::{Tag, User, to_datetime};
+use crate::state::State;
+
+/// What handlers get besides the transaction: who is calling, and the request's facts
+/// (time, source IP, TLS, region) for the decisions handlers make themselves (a role's
+/// trust policy).
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub caller: &'a Caller,
+    pub quotas: &'a crate::model::quotas::Quotas,
+    pub env: &'a crate::auth::decide::RequestEnv,
+}
+
+/// AWS's default page size for List* operations.
+const DEFAULT_MAX_ITEMS: i32 = 100;
+/// AWS's quota of tags on one IAM entity (not configurable in AWS either).
+pub const MAX_TAGS_PER_ENTITY: usize = 50;
+
+/// One page of a list, with the marker of the next page when truncated.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn is_truncated(&self) -> bool {
+        self.next_marker.is_some()
+    }
+}
+
+/// The sort key a marker points at (the first item of its page), for lists that can seek
+/// straight to it instead of walking the items before it.
+pub fn marker_start(marker: Option<&str>) -> Result<Option<String>, ServerError> {
+    marker
+        .map(|m| {
+            MARKER
+                .decode(m)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| validation("Invalid Marker."))
+        })
+        .transpose()
+}
+
+/// Pages `items` (already in list order, each with its sort key). The marker is opaque to
+/// clients: the encoded key of the first item of the next page.
+pub fn paginate<T>(
+    items: impl Iterator<Item = (String, T)>,
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<Page<T>, ServerError> {
+    let start = marker_start(marker)?;
+    let max = usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS).max(1)).unwrap_or(1);
+    let mut out = Vec::new();
+    let mut next_marker = None;
+    for (key, item) in items {
+        if start.as_ref().is_some_and(|s| key < *s) {
+            continue;
+        }
+        if out.len() == max {
+            next_marker = Some(MARKER.encode(key.as_bytes()));
+            break;
+        }
+        out.push(item);
+    }
+    Ok(Page {
+        items: out,
+        next_marker,
+    })
+}
+
+/// The user a request names, or the calling user when it names none. `None` when the
+/// caller is the root and names no user: the operation is about the root itself.
+pub fn target_user<'s>(
+    state: &'s State,
+    caller: &Caller,
+    user_name: Option<&str>,
+) -> Result<Option<&'s std::sync::Arc<User>>, ServerError> {
+    let name = match (user_name, &caller.kind) {
+        (Some(name), _) => name,
+        (None, CallerKind::User { name }) => name.as_str(),
+        (None, CallerKind::Root) => return Ok(None),
+        (None, CallerKind::AssumedRole { .. } | CallerKind::FederatedUser { .. }) => {
+            return Err(validation(
+                "Must specify userName when calling with non-User credentials",
+            ));
+        }
+    };
+    state
+        .user(&caller.account, name)
+        .map(Some)
+        .ok_or_else(|| crate::model::error::no_such_user(name))
+}
+
+pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
+    iam::User {
+        path: u.path.clone(),
+        user_name: u.name.clone(),
+        user_id: u.id.clone(),
+        arn: u.arn(),
+        create_date: to_datetime(u.created),
+        password_last_used: u.password_last_used.map(to_datetime),
+        permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
+            iam::AttachedPermissionsBoundary {
+                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+                permissions_boundary_arn: Some(arn.clone()),
+            }
+        }),
+        tags: (with_tags && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
+    }
+}
+
+/// One page of an entity's tags (List*Tags), in the order they were added.
+pub fn tag_page(
+    tags: &[Tag],
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<Page<iam::Tag>, ServerError> {
+    paginate(
+        wire_tags(tags)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{i:04}"), t)),
+        marker,
+        max_items,
+    )
+}
+
+pub fn wire_tags(tags: &[Tag]) -> Vec<iam::Tag> {
+    tags.iter()
+        .map(|t| iam::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+/// Merges new tags into existing ones as AWS does: keys compare case-insensitively, a
+/// repeated key in one request is an error, an existing key gets the new value, and the
+/// result may not exceed the quota.
+pub fn merge_tags(existing: &[Tag], new: &[iam::Tag]) -> Result<Vec<Tag>, ServerError> {
+    for (i, t) in new.iter().enumerate() {
+        if new
+            .iter()
+            .skip(i + 1)
+            .any(|o| o.key.eq_ignore_ascii_case(&t.key))
+        {
+            return Err(invalid_input(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            ));
+        }
+    }
+    let mut out = existing.to_vec();
+    for t in new {
+        match out.iter_mut().find(|o| o.key.eq_ignore_ascii_case(&t.key)) {
+            Some(o) => {
+                o.key = t.key.clone();
+                o.value = t.value.clone();
+            }
+            None => out.push(Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            }),
+        }
+    }
+    if out.len() > MAX_TAGS_PER_ENTITY {
+        return Err(limit_exceeded(format!(
+            "The number of tags has reached the maximum limit of {MAX_TAGS_PER_ENTITY}."
+        )));
+    }
+    Ok(out)
+}
+
+pub fn remove_tags(existing: &[Tag], keys: &[String]) -> Vec<Tag> {
+    existing
+        .iter()
+        .filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_markers() {
+        let items = || (0..5).map(|i| (format!("k{i}"), i));
+        let p1 = paginate(items(), None, Some(2)).unwrap();
+        assert_eq!(p1.items, vec![0, 1]);
+        let p2 = paginate(items(), p1.next_marker.as_deref(), Some(2)).unwrap();
+        assert_eq!(p2.items, vec![2, 3]);
+        let p3 = paginate(items(), p2.next_marker.as_deref(), Some(2)).unwrap();
+        assert_eq!(p3.items, vec![4]);
+        assert!(!p3.is_truncated());
+        assert!(paginate(items(), Some("!!not-a-marker"), None).is_err());
+    }
+
+    #[test]
+    fn tags_merge_case_insensitively() {
+        let existing = vec![Tag {
+            key: "Team".into(),
+            value: "a".into(),
+        }];
+        let new = vec![iam::Tag {
+            key: "team".into(),
+            value: "b".into(),
+        }];
+        let merged = merge_tags(&existing, &new).unwrap();
+        assert_eq!(
+            merged,
+            vec![Tag {
+                key: "team".into(),
+                value: "b".into()
+            }]
+        );
+        let dup = vec![
+            iam::Tag {
+                key: "x".into(),
+                value: "1".into(),
+            },
+            iam::Tag {
+                key: "X".into(),
+                value: "2".into(),
+            },
+        ];
+        assert!(merge_tags(&[], &dup).is_err());
+        let many: Vec<iam::Tag> = (0..51)
+            .map(|i| iam::Tag {
+                key: format!("k{i}"),
+                value: String::new(),
+            })
+            .collect();
+        assert!(merge_tags(&[], &many).is_err());
+        assert_eq!(remove_tags(&merged, &["TEAM".into()]), vec![]);
+    }
+}
+
+/// Validates a policy document as AWS does for its kind, with AWS's MalformedPolicyDocument
+/// message; returns the compiled policy.
+pub fn check_policy(
+    document: &str,
+    kind: oxiam_policy::PolicyKind,
+) -> Result<oxiam_policy::Policy, ServerError> {
+    oxiam_policy::Policy::parse(document, kind).map_err(|e| {
+        crate::model::error::api(
+            oxiam_protocol::error::ErrorCode::MalformedPolicyDocument,
+            e.message().to_owned(),
+        )
+    })
+}
+
+/// Characters AWS leaves unescaped when it returns a policy document: RFC 3986 unreserved.
+const DOCUMENT_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Policy documents go back URL-encoded, as AWS returns them (SDKs decode them).
+pub fn encode_document(document: &str) -> String {
+    percent_encoding::utf8_percent_encode(document, DOCUMENT_ESCAPES).to_string()
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_url_encoded_like_aws() {
+        assert_eq!(
+            encode_document(r#"{"Version": "2012-10-17"}"#),
+            "%7B%22Version%22%3A%20%222012-10-17%22%7D"
+        );
+    }
+
+    #[test]
+    fn malformed_documents_get_aws_code() {
+        let err = check_policy("{", oxiam_policy::PolicyKind::Identity).unwrap_err();
+        let api = err.to_api(oxiam_protocol::Service::Iam);
+        assert_eq!(
+            api.code,
+            oxiam_protocol::error::ErrorCode::MalformedPolicyDocument
+        );
+    }
+}

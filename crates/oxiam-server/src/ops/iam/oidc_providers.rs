@@ -1,0 +1,329 @@
+//! OpenID Connect identity providers: Create/Get/List/DeleteOpenIDConnectProvider,
+//! Add/RemoveClientIDTo/FromOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint,
+//! Tag/Untag/ListOpenIDConnectProviderTags.
+//!
+//! A provider is an IAM entity named by its issuer URL: `https://host/path` is stored as
+//! `host/path` and the ARN is `arn:aws:iam::ACCOUNT:oidc-provider/host/path`. Lengths of
+//! URLs, client IDs and thumbprints are checked by the protocol decoder (the model's
+//! min/max); the rules here are AWS's documented ones.
+
+use std::sync::Arc;
+
+use oxiam_protocol::iam;
+
+use super::{Ctx, merge_tags, remove_tags, tag_page, wire_tags};
+use crate::auth::target::Target;
+use crate::model::error::{
+    ServerError, already_exists, invalid_input, limit_exceeded, no_such_entity,
+};
+use crate::model::{OidcProvider, now_epoch, to_datetime};
+use crate::ops::Resolver;
+use crate::state::{State, Tx};
+
+/// AWS's quota: client IDs (audiences) per provider.
+pub const MAX_CLIENT_IDS: usize = 100;
+/// AWS's quota: thumbprints per provider.
+pub const MAX_THUMBPRINTS: usize = 5;
+
+/// `https://host[:port][/path]` → `host[:port][/path]`: the form AWS stores, returns and
+/// puts in the ARN. Query strings and fragments are not part of an issuer.
+pub fn issuer(url: &str) -> Result<String, ServerError> {
+    let bad = || invalid_input(format!("Invalid Open ID Connect Provider URL: {url}"));
+    let scheme_len = "https://".len();
+    let rest = url
+        .get(..scheme_len)
+        .filter(|s| s.eq_ignore_ascii_case("https://"))
+        .and_then(|_| url.get(scheme_len..))
+        .ok_or_else(bad)?;
+    let rest = rest.trim_end_matches('/');
+    let host = rest.split('/').next().unwrap_or("");
+    let valid_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+    if !valid_host || rest.contains(['?', '#', ' ']) {
+        return Err(bad());
+    }
+    Ok(rest.to_owned())
+}
+
+fn check_thumbprints(list: &[String]) -> Result<Vec<String>, ServerError> {
+    if list.len() > MAX_THUMBPRINTS {
+        return Err(invalid_input(format!(
+            "Thumbprint list must contain fewer than {} entries.",
+            MAX_THUMBPRINTS + 1
+        )));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in list {
+        if t.len() != 40 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid_input(format!(
+                "Thumbprint {t} is not a SHA-1 thumbprint of 40 hexadecimal digits."
+            )));
+        }
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
+            out.push(t.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn no_such_provider(arn: &str) -> ServerError {
+    no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
+}
+
+fn find<'s>(
+    state: &'s State,
+    ctx: &Ctx<'_>,
+    arn: &str,
+) -> Result<&'s Arc<OidcProvider>, ServerError> {
+    state
+        .oidc_providers
+        .get(arn)
+        .filter(|p| p.account == ctx.caller.account)
+        .ok_or_else(|| no_such_provider(arn))
+}
+
+/// The providers of one account, in ARN order.
+pub fn of_account<'s>(
+    state: &'s State,
+    account: &'s str,
+) -> impl Iterator<Item = &'s Arc<OidcProvider>> + 's {
+    let prefix = format!("arn:aws:iam::{account}:oidc-provider/");
+    state
+        .oidc_providers
+        .range(prefix.clone()..)
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(_, p)| p)
+}
+
+/// On an OIDC provider named by ARN, with `aws:ResourceTag/…` when it exists.
+pub fn target(x: &Resolver<'_>, arn: &str) -> Target {
+    let tags = x.state.oidc_providers.get(arn).map(|p| p.tags.as_slice());
+    x.arn_of(arn, tags)
+}
+
+/// On the ARN the provider will have (`oidc-provider/HOST/PATH`), with the request's tags.
+pub fn create_open_id_connect_provider_target(
+    r: &iam::CreateOpenIDConnectProviderRequest,
+    x: &Resolver<'_>,
+) -> Target {
+    let url = issuer(&r.url).unwrap_or_else(|_| r.url.clone());
+    let arn = format!("arn:aws:iam::{}:oidc-provider/{url}", x.account());
+    Target::new(x.action.clone(), arn).request_tags(r.tags.as_deref())
+}
+
+pub fn create_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::CreateOpenIDConnectProviderRequest,
+) -> Result<iam::CreateOpenIDConnectProviderResponse, ServerError> {
+    let account = &ctx.caller.account;
+    let url = issuer(&r.url)?;
+    let state = tx.state();
+    let mut client_ids: Vec<String> = Vec::new();
+    for c in r.client_id_list.iter().flatten() {
+        if !client_ids.contains(c) {
+            client_ids.push(c.clone());
+        }
+    }
+    if client_ids.len() > MAX_CLIENT_IDS {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+        )));
+    }
+    let thumbprints = check_thumbprints(r.thumbprint_list.as_deref().unwrap_or_default())?;
+    let provider = OidcProvider {
+        account: account.clone(),
+        url,
+        client_ids,
+        thumbprints,
+        created: now_epoch(),
+        tags: merge_tags(&[], r.tags.as_deref().unwrap_or_default())?,
+    };
+    let arn = provider.arn();
+    if state.oidc_providers.contains_key(&arn) {
+        return Err(already_exists(format!(
+            "Provider with url https://{} already exists.",
+            provider.url
+        )));
+    }
+    if of_account(state, account).count() >= ctx.quotas.oidc_providers_per_account {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for OpenIdConnectProvidersPerAccount: {}",
+            ctx.quotas.oidc_providers_per_account
+        )));
+    }
+    let tags = (!provider.tags.is_empty()).then(|| wire_tags(&provider.tags));
+    tx.put(provider)?;
+    Ok(iam::CreateOpenIDConnectProviderResponse {
+        open_id_connect_provider_arn: Some(arn),
+        tags,
+    })
+}
+
+pub fn get_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::GetOpenIDConnectProviderRequest,
+) -> Result<iam::GetOpenIDConnectProviderResponse, ServerError> {
+    let p = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?;
+    Ok(iam::GetOpenIDConnectProviderResponse {
+        url: Some(p.url.clone()),
+        client_id_list: Some(p.client_ids.clone()),
+        thumbprint_list: Some(p.thumbprints.clone()),
+        create_date: Some(to_datetime(p.created)),
+        tags: Some(wire_tags(&p.tags)),
+    })
+}
+
+pub fn list_open_id_connect_providers(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    _r: &iam::ListOpenIDConnectProvidersRequest,
+) -> Result<iam::ListOpenIDConnectProvidersResponse, ServerError> {
+    Ok(iam::ListOpenIDConnectProvidersResponse {
+        open_id_connect_provider_list: Some(
+            of_account(tx.state(), &ctx.caller.account)
+                .map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) })
+                .collect(),
+        ),
+    })
+}
+
+pub fn delete_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteOpenIDConnectProviderRequest,
+) -> Result<(), ServerError> {
+    let key = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?.arn();
+    tx.delete::<OidcProvider>(&key);
+    Ok(())
+}
+
+/// Applies `change` to a copy of the provider and stores it.
+fn update(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    arn: &str,
+    change: impl FnOnce(&mut OidcProvider) -> Result<(), ServerError>,
+) -> Result<(), ServerError> {
+    let mut p = OidcProvider::clone(find(tx.state(), ctx, arn)?);
+    change(&mut p)?;
+    tx.put(p)
+}
+
+/// AddClientIDToOpenIDConnectProvider: adding an ID the provider has is a no-op, as in AWS.
+pub fn add_client_id_to_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::AddClientIDToOpenIDConnectProviderRequest,
+) -> Result<(), ServerError> {
+    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+        if p.client_ids.contains(&r.client_id) {
+            return Ok(());
+        }
+        if p.client_ids.len() >= MAX_CLIENT_IDS {
+            return Err(limit_exceeded(format!(
+                "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+            )));
+        }
+        p.client_ids.push(r.client_id.clone());
+        Ok(())
+    })
+}
+
+/// RemoveClientIDFromOpenIDConnectProvider: removing an ID the provider lacks is a no-op.
+pub fn remove_client_id_from_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::RemoveClientIDFromOpenIDConnectProviderRequest,
+) -> Result<(), ServerError> {
+    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+        p.client_ids.retain(|c| *c != r.client_id);
+        Ok(())
+    })
+}
+
+/// UpdateOpenIDConnectProviderThumbprint: replaces the whole list.
+pub fn update_open_id_connect_provider_thumbprint(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UpdateOpenIDConnectProviderThumbprintRequest,
+) -> Result<(), ServerError> {
+    let thumbprints = check_thumbprints(&r.thumbprint_list)?;
+    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+        p.thumbprints = thumbprints;
+        Ok(())
+    })
+}
+
+pub fn tag_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::TagOpenIDConnectProviderRequest,
+) -> Result<(), ServerError> {
+    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+        p.tags = merge_tags(&p.tags, &r.tags)?;
+        Ok(())
+    })
+}
+
+pub fn untag_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UntagOpenIDConnectProviderRequest,
+) -> Result<(), ServerError> {
+    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+        p.tags = remove_tags(&p.tags, &r.tag_keys);
+        Ok(())
+    })
+}
+
+pub fn list_open_id_connect_provider_tags(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListOpenIDConnectProviderTagsRequest,
+) -> Result<iam::ListOpenIDConnectProviderTagsResponse, ServerError> {
+    let p = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?;
+    let page = tag_page(&p.tags, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListOpenIDConnectProviderTagsResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        tags: page.items,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_are_https_urls_without_scheme() {
+        assert_eq!(issuer("https://id.example.com/").unwrap(), "id.example.com");
+        assert_eq!(
+            issuer("HTTPS://id.example.com:8443/tenant/v2").unwrap(),
+            "id.example.com:8443/tenant/v2"
+        );
+        for bad in [
+            "http://id.example.com",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "id",
+        ] {
+            assert!(issuer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn thumbprints_are_40_hex_digits_at_most_5() {
+        let t = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280".to_owned();
+        assert_eq!(
+            check_thumbprints(&[t.clone(), t.to_uppercase()]).unwrap(),
+            vec![t.clone()]
+        );
+        assert!(check_thumbprints(&["z".repeat(40)]).is_err());
+        assert!(check_thumbprints(&vec![t; 6]).is_err());
+    }
+}

@@ -1,0 +1,727 @@
+//! Roles: Create/Get/List/Update/UpdateRoleDescription/UpdateAssumeRolePolicy/Delete, tags,
+//! permissions boundary, service-linked roles.
+//!
+//! A service-linked role is an ordinary [`Role`] whose path is
+//! `/aws-service-role/<service principal>/`: AWS reserves that path for them, and only
+//! the service-linked operations may change or delete one (others get UnmodifiableEntity).
+
+use std::sync::Arc;
+
+use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind, SizeLimit};
+use oxiam_protocol::error::ErrorCode;
+use oxiam_protocol::iam;
+
+use super::{
+    Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
+};
+use crate::model::error::{
+    ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
+    no_such_entity,
+};
+use crate::model::ids::{self, IdPrefix};
+use crate::model::{Role, Setting, now_epoch, to_datetime};
+use crate::state::{State, Tx};
+
+/// The path prefix AWS reserves for service-linked roles.
+pub const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+/// A role's maximum session duration when the request gives none (one hour).
+const DEFAULT_MAX_SESSION_DURATION: i32 = 3600;
+/// Prefix of the settings that record finished service-linked role deletion tasks.
+const DELETION_TASK_SETTING: &str = "slr_deletion_task/";
+
+/// AWS's NoSuchEntity for a role name.
+pub fn no_such_role(name: &str) -> ServerError {
+    no_such_entity(format!("The role with name {name} cannot be found."))
+}
+
+/// The role `name` of `account`, or AWS's NoSuchEntity.
+pub fn find<'s>(state: &'s State, account: &str, name: &str) -> Result<&'s Arc<Role>, ServerError> {
+    state.role(account, name).ok_or_else(|| no_such_role(name))
+}
+
+/// The role of `account` with unique ID `id` (instance profiles hold roles by ID).
+pub fn by_id<'s>(state: &'s State, account: &str, id: &str) -> Option<&'s Arc<Role>> {
+    State::of_account(&state.roles, account).find(|r| r.id == id)
+}
+
+pub fn is_service_linked(role: &Role) -> bool {
+    role.path.starts_with(SERVICE_ROLE_PATH)
+}
+
+/// Refuses changes to a service-linked role with AWS's UnmodifiableEntity.
+pub fn check_modifiable(role: &Role) -> Result<(), ServerError> {
+    if is_service_linked(role) {
+        return Err(api(
+            ErrorCode::UnmodifiableEntity,
+            format!(
+                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
+                role.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a trust policy as AWS does: the size quota first (non-white-space characters,
+/// `LimitExceeded` naming AWS's `ACLSizePerRole`), then the document as a trust policy.
+pub fn check_trust_policy(document: &str, max_chars: usize) -> Result<Policy, ServerError> {
+    let options = ParseOptions {
+        size_limit: Some(SizeLimit {
+            max_chars,
+            quota_name: "ACLSizePerRole",
+        }),
+        ..ParseOptions::for_kind(PolicyKind::Trust)
+    };
+    Policy::parse_with(document, PolicyKind::Trust, &options).map_err(|e| match e.kind() {
+        ErrorKind::LimitExceeded => limit_exceeded(e.message().to_owned()),
+        _ => api(ErrorCode::MalformedPolicyDocument, e.message().to_owned()),
+    })
+}
+
+/// Checks that `arn` names a managed policy a principal of `account` may use as its
+/// permissions boundary: an AWS managed policy or one of the account's own.
+pub fn check_boundary(state: &State, account: &str, arn: &str) -> Result<(), ServerError> {
+    let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
+        return Err(invalid_input(format!("ARN {arn} is not valid.")));
+    };
+    if !rest.contains(":policy/") {
+        return Err(invalid_input(format!("ARN {arn} is not valid.")));
+    }
+    let exists = crate::model::aws_managed::get(arn).is_some()
+        || state
+            .policy_by_arn(arn)
+            .is_some_and(|p| p.account == account);
+    if !exists {
+        return Err(no_such_entity(format!(
+            "Scope ARN: {arn} does not exist or is not attachable."
+        )));
+    }
+    Ok(())
+}
+
+/// How much of a role a response carries: list operations leave out tags, the permissions
+/// boundary and last use, as AWS's do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    List,
+    Create,
+    Get,
+}
+
+pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
+    let full = detail != Detail::List;
+    iam::Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.id.clone(),
+        arn: r.arn(),
+        create_date: to_datetime(r.created),
+        assume_role_policy_document: Some(encode_document(&r.assume_role_policy)),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration),
+        permissions_boundary: r.permissions_boundary.as_ref().filter(|_| full).map(|arn| {
+            iam::AttachedPermissionsBoundary {
+                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+                permissions_boundary_arn: Some(arn.clone()),
+            }
+        }),
+        tags: (full && !r.tags.is_empty()).then(|| wire_tags(&r.tags)),
+        role_last_used: (detail == Detail::Get).then(|| iam::RoleLastUsed {
+            last_used_date: r.last_used.as_ref().map(|(at, _)| to_datetime(*at)),
+            region: r.last_used.as_ref().map(|(_, region)| region.clone()),
+        }),
+        source_role_template: None,
+    }
+}
+
+fn check_role_quota(ctx: &Ctx<'_>, state: &State) -> Result<(), ServerError> {
+    let max = ctx.quotas.roles_per_account;
+    if state.count_of::<Role>(&ctx.caller.account) >= max {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for RolesPerAccount: {max}"
+        )));
+    }
+    Ok(())
+}
+
+pub fn create_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::CreateRoleRequest,
+) -> Result<iam::CreateRoleResponse, ServerError> {
+    let account = &ctx.caller.account;
+    let state = tx.state();
+    check_trust_policy(
+        &r.assume_role_policy_document,
+        ctx.quotas.role_trust_policy_size,
+    )?;
+    if let Some(boundary) = &r.permissions_boundary {
+        check_boundary(state, account, boundary)?;
+    }
+    if state.role(account, &r.role_name).is_some() {
+        return Err(already_exists(format!(
+            "Role with name {} already exists.",
+            r.role_name
+        )));
+    }
+    check_role_quota(ctx, state)?;
+    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let role = Role {
+        account: account.clone(),
+        id: ids::unique_id(IdPrefix::Role),
+        name: r.role_name.clone(),
+        path: r.path.clone().unwrap_or_else(|| "/".to_owned()),
+        created: now_epoch(),
+        assume_role_policy: r.assume_role_policy_document.clone(),
+        description: r.description.clone(),
+        max_session_duration: r
+            .max_session_duration
+            .unwrap_or(DEFAULT_MAX_SESSION_DURATION),
+        permissions_boundary: r.permissions_boundary.clone(),
+        tags,
+        inline_policies: Default::default(),
+        attached_policies: Vec::new(),
+        last_used: None,
+    };
+    let wire = wire_role(&role, Detail::Create);
+    tx.put(role)?;
+    Ok(iam::CreateRoleResponse { role: wire })
+}
+
+pub fn get_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::GetRoleRequest,
+) -> Result<iam::GetRoleResponse, ServerError> {
+    let role = find(tx.state(), &ctx.caller.account, &r.role_name)?;
+    Ok(iam::GetRoleResponse {
+        role: wire_role(role, Detail::Get),
+    })
+}
+
+pub fn list_roles(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListRolesRequest,
+) -> Result<iam::ListRolesResponse, ServerError> {
+    let prefix = r.path_prefix.as_deref().unwrap_or("/");
+    let start = marker_start(r.marker.as_deref())?;
+    let roles = State::of_account_from(&tx.state().roles, &ctx.caller.account, start.as_deref())
+        .filter(|role| role.path.starts_with(prefix))
+        .map(|role| (role.name.to_lowercase(), wire_role(role, Detail::List)));
+    let page = paginate(roles, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListRolesResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        roles: page.items,
+    })
+}
+
+/// Applies `change` to a copy of the named role and stores it; returns the new role.
+fn modify(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    name: &str,
+    change: impl FnOnce(&mut Role) -> Result<(), ServerError>,
+) -> Result<Role, ServerError> {
+    let mut role = Role::clone(find(tx.state(), &ctx.caller.account, name)?);
+    change(&mut role)?;
+    tx.put(role.clone())?;
+    Ok(role)
+}
+
+pub fn update_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UpdateRoleRequest,
+) -> Result<iam::UpdateRoleResponse, ServerError> {
+    modify(ctx, tx, &r.role_name, |role| {
+        if let Some(description) = &r.description {
+            role.description = Some(description.clone());
+        }
+        if let Some(duration) = r.max_session_duration {
+            role.max_session_duration = duration;
+        }
+        Ok(())
+    })?;
+    Ok(iam::UpdateRoleResponse {})
+}
+
+pub fn update_role_description(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UpdateRoleDescriptionRequest,
+) -> Result<iam::UpdateRoleDescriptionResponse, ServerError> {
+    let role = modify(ctx, tx, &r.role_name, |role| {
+        role.description = Some(r.description.clone());
+        Ok(())
+    })?;
+    Ok(iam::UpdateRoleDescriptionResponse {
+        role: Some(wire_role(&role, Detail::Get)),
+    })
+}
+
+pub fn update_assume_role_policy(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UpdateAssumeRolePolicyRequest,
+) -> Result<(), ServerError> {
+    let max = ctx.quotas.role_trust_policy_size;
+    modify(ctx, tx, &r.role_name, |role| {
+        check_modifiable(role)?;
+        check_trust_policy(&r.policy_document, max)?;
+        role.assume_role_policy = r.policy_document.clone();
+        Ok(())
+    })
+    .map(drop)
+}
+
+pub fn delete_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteRoleRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let state = tx.state();
+    let role = find(state, account, &r.role_name)?;
+    check_modifiable(role)?;
+    check_deletable(state, role)?;
+    let key = State::name_key(account, &role.name);
+    tx.delete::<Role>(&key);
+    Ok(())
+}
+
+/// DeleteConflict while the role is in an instance profile or has policies, as AWS.
+fn check_deletable(state: &State, role: &Role) -> Result<(), ServerError> {
+    if super::instance_profiles::profiles_of_role(state, &role.account, &role.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must remove roles from instance profile first.",
+        ));
+    }
+    if !role.attached_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
+    }
+    if !role.inline_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete policies first.",
+        ));
+    }
+    Ok(())
+}
+
+pub fn tag_role(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagRoleRequest) -> Result<(), ServerError> {
+    modify(ctx, tx, &r.role_name, |role| {
+        role.tags = merge_tags(&role.tags, &r.tags)?;
+        Ok(())
+    })
+    .map(drop)
+}
+
+pub fn untag_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UntagRoleRequest,
+) -> Result<(), ServerError> {
+    modify(ctx, tx, &r.role_name, |role| {
+        role.tags = remove_tags(&role.tags, &r.tag_keys);
+        Ok(())
+    })
+    .map(drop)
+}
+
+pub fn list_role_tags(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListRoleTagsRequest,
+) -> Result<iam::ListRoleTagsResponse, ServerError> {
+    let role = find(tx.state(), &ctx.caller.account, &r.role_name)?;
+    let page = tag_page(&role.tags, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListRoleTagsResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        tags: page.items,
+    })
+}
+
+pub fn put_role_permissions_boundary(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::PutRolePermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    check_modifiable(find(tx.state(), account, &r.role_name)?)?;
+    check_boundary(tx.state(), account, &r.permissions_boundary)?;
+    modify(ctx, tx, &r.role_name, |role| {
+        role.permissions_boundary = Some(r.permissions_boundary.clone());
+        Ok(())
+    })
+    .map(drop)
+}
+
+pub fn delete_role_permissions_boundary(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteRolePermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    modify(ctx, tx, &r.role_name, |role| {
+        check_modifiable(role)?;
+        role.permissions_boundary = None;
+        Ok(())
+    })
+    .map(drop)
+}
+
+/// Service-linked role names AWS gives the services that have one (`AWSServiceRoleFor` +
+/// this), and whether the service accepts a `CustomSuffix`.
+const SERVICE_LINKED_ROLES: &[(&str, &str, bool)] = &[
+    ("autoscaling.amazonaws.com", "AutoScaling", true),
+    ("elasticbeanstalk.amazonaws.com", "ElasticBeanstalk", false),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "ElasticLoadBalancing",
+        false,
+    ),
+    ("ecs.amazonaws.com", "ECS", false),
+    ("eks.amazonaws.com", "AmazonEKS", false),
+    ("eks-nodegroup.amazonaws.com", "AmazonEKSNodegroup", false),
+    ("rds.amazonaws.com", "RDS", false),
+    ("spot.amazonaws.com", "EC2Spot", false),
+    ("spotfleet.amazonaws.com", "EC2SpotFleet", false),
+    ("organizations.amazonaws.com", "Organizations", false),
+    ("support.amazonaws.com", "Support", false),
+    ("trustedadvisor.amazonaws.com", "TrustedAdvisor", false),
+    ("cloudtrail.amazonaws.com", "CloudTrail", false),
+    ("config.amazonaws.com", "Config", false),
+    ("redshift.amazonaws.com", "Redshift", false),
+    ("es.amazonaws.com", "AmazonElasticsearchService", false),
+    (
+        "opensearchservice.amazonaws.com",
+        "AmazonOpenSearchService",
+        false,
+    ),
+    ("elasticache.amazonaws.com", "ElastiCache", false),
+    ("guardduty.amazonaws.com", "AmazonGuardDuty", false),
+    ("securityhub.amazonaws.com", "SecurityHub", false),
+    ("sso.amazonaws.com", "SSO", false),
+    ("ssm.amazonaws.com", "AmazonSSM", false),
+    ("ops.apigateway.amazonaws.com", "APIGateway", false),
+    ("cloud9.amazonaws.com", "AWSCloud9", false),
+    ("batch.amazonaws.com", "Batch", false),
+    ("backup.amazonaws.com", "Backup", false),
+    ("kafka.amazonaws.com", "Kafka", false),
+    (
+        "globalaccelerator.amazonaws.com",
+        "GlobalAccelerator",
+        false,
+    ),
+    ("acm.amazonaws.com", "CertificateManager", false),
+    (
+        "dynamodb.application-autoscaling.amazonaws.com",
+        "ApplicationAutoScaling_DynamoDBTable",
+        false,
+    ),
+    (
+        "ecs.application-autoscaling.amazonaws.com",
+        "ApplicationAutoScaling_ECSService",
+        false,
+    ),
+];
+
+/// The AWS managed policy AWS attaches to a service's service-linked role (all under
+/// `/aws-service-role/` in the catalogue; a test checks each one is there).
+const SERVICE_LINKED_ROLE_POLICIES: &[(&str, &str)] = &[
+    ("autoscaling.amazonaws.com", "AutoScalingServiceRolePolicy"),
+    (
+        "elasticbeanstalk.amazonaws.com",
+        "AWSElasticBeanstalkServiceRolePolicy",
+    ),
+    (
+        "elasticloadbalancing.amazonaws.com",
+        "AWSElasticLoadBalancingServiceRolePolicy",
+    ),
+    ("ecs.amazonaws.com", "AmazonECSServiceRolePolicy"),
+    ("eks.amazonaws.com", "AmazonEKSServiceRolePolicy"),
+    (
+        "eks-nodegroup.amazonaws.com",
+        "AWSServiceRoleForAmazonEKSNodegroup",
+    ),
+    ("rds.amazonaws.com", "AmazonRDSServiceRolePolicy"),
+    ("spot.amazonaws.com", "AWSEC2SpotServiceRolePolicy"),
+    (
+        "spotfleet.amazonaws.com",
+        "AWSEC2SpotFleetServiceRolePolicy",
+    ),
+    (
+        "organizations.amazonaws.com",
+        "AWSOrganizationsServiceTrustPolicy",
+    ),
+    ("support.amazonaws.com", "AWSSupportServiceRolePolicy"),
+    (
+        "trustedadvisor.amazonaws.com",
+        "AWSTrustedAdvisorServiceRolePolicy",
+    ),
+    ("cloudtrail.amazonaws.com", "CloudTrailServiceRolePolicy"),
+    ("config.amazonaws.com", "AWSConfigServiceRolePolicy"),
+    (
+        "redshift.amazonaws.com",
+        "AmazonRedshiftServiceLinkedRolePolicy",
+    ),
+    ("es.amazonaws.com", "AmazonElasticsearchServiceRolePolicy"),
+    (
+        "opensearchservice.amazonaws.com",
+        "AmazonOpenSearchServiceRolePolicy",
+    ),
+    ("elasticache.amazonaws.com", "ElastiCacheServiceRolePolicy"),
+    (
+        "guardduty.amazonaws.com",
+        "AmazonGuardDutyServiceRolePolicy",
+    ),
+    (
+        "securityhub.amazonaws.com",
+        "AWSSecurityHubServiceRolePolicy",
+    ),
+    ("sso.amazonaws.com", "AWSSSOServiceRolePolicy"),
+    ("ssm.amazonaws.com", "AmazonSSMServiceRolePolicy"),
+    (
+        "ops.apigateway.amazonaws.com",
+        "APIGatewayServiceRolePolicy",
+    ),
+    ("cloud9.amazonaws.com", "AWSCloud9ServiceRolePolicy"),
+    ("batch.amazonaws.com", "BatchServiceRolePolicy"),
+    (
+        "backup.amazonaws.com",
+        "AWSBackupServiceLinkedRolePolicyForBackup",
+    ),
+    ("kafka.amazonaws.com", "KafkaServiceRolePolicy"),
+    (
+        "globalaccelerator.amazonaws.com",
+        "AWSGlobalAcceleratorSLRPolicy",
+    ),
+    ("acm.amazonaws.com", "CertificateManagerServiceRolePolicy"),
+    (
+        "dynamodb.application-autoscaling.amazonaws.com",
+        "AWSApplicationAutoscalingDynamoDBTablePolicy",
+    ),
+    (
+        "ecs.application-autoscaling.amazonaws.com",
+        "AWSApplicationAutoscalingECSServicePolicy",
+    ),
+];
+
+/// The ARN of the managed policy attached to a service's service-linked role, if AWS
+/// attaches a known one.
+fn service_linked_role_policy(service: &str) -> Option<String> {
+    SERVICE_LINKED_ROLE_POLICIES
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map(|(_, name)| format!("arn:aws:iam::aws:policy/aws-service-role/{name}"))
+}
+
+/// The base role name of a service's service-linked role and whether it takes a custom
+/// suffix. Services not in the table get a name made from their principal
+/// (`foo-bar.amazonaws.com` → `AWSServiceRoleForFooBar`) and accept a suffix.
+fn service_role_name(service: &str) -> Result<(String, bool), ServerError> {
+    if let Some((_, name, suffix)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service) {
+        return Ok((format!("AWSServiceRoleFor{name}"), *suffix));
+    }
+    let label = service
+        .strip_suffix(".amazonaws.com")
+        .filter(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        })
+        .ok_or_else(|| invalid_input(format!("Invalid service name: {service}")))?;
+    let camel: String = label
+        .split(['-', '.'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok((format!("AWSServiceRoleFor{camel}"), true))
+}
+
+/// The trust policy AWS gives a service-linked role: its service may assume it.
+fn service_trust_policy(service: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": [service]},
+            "Action": ["sts:AssumeRole"],
+        }],
+    })
+    .to_string()
+}
+
+pub fn create_service_linked_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::CreateServiceLinkedRoleRequest,
+) -> Result<iam::CreateServiceLinkedRoleResponse, ServerError> {
+    let account = &ctx.caller.account;
+    let service = &r.aws_service_name;
+    let (base, suffix_allowed) = service_role_name(service)?;
+    let name = match &r.custom_suffix {
+        Some(_) if !suffix_allowed => {
+            return Err(invalid_input(format!(
+                "Custom suffix is not allowed for {service}"
+            )));
+        }
+        Some(suffix) => format!("{base}_{suffix}"),
+        None => base,
+    };
+    let state = tx.state();
+    if state.role(account, &name).is_some() {
+        return Err(invalid_input(format!(
+            "Service role name {name} has been taken in this account, please try a different suffix."
+        )));
+    }
+    check_role_quota(ctx, state)?;
+    let role = Role {
+        account: account.clone(),
+        id: ids::unique_id(IdPrefix::Role),
+        name,
+        path: format!("{SERVICE_ROLE_PATH}{service}/"),
+        created: now_epoch(),
+        assume_role_policy: service_trust_policy(service),
+        description: r.description.clone(),
+        max_session_duration: DEFAULT_MAX_SESSION_DURATION,
+        permissions_boundary: None,
+        tags: Vec::new(),
+        inline_policies: Default::default(),
+        attached_policies: service_linked_role_policy(service).into_iter().collect(),
+        last_used: None,
+    };
+    let wire = wire_role(&role, Detail::Create);
+    tx.put(role)?;
+    Ok(iam::CreateServiceLinkedRoleResponse { role: Some(wire) })
+}
+
+fn deletion_task_key(account: &str, task_id: &str) -> String {
+    format!("{DELETION_TASK_SETTING}{account}/{task_id}")
+}
+
+/// Deletes a service-linked role at once (AWS deletes asynchronously; here the task is
+/// finished when the call returns) and records the task so its status can be asked.
+pub fn delete_service_linked_role(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteServiceLinkedRoleRequest,
+) -> Result<iam::DeleteServiceLinkedRoleResponse, ServerError> {
+    let account = &ctx.caller.account;
+    let state = tx.state();
+    let role = find(state, account, &r.role_name)?;
+    if !is_service_linked(role) {
+        return Err(invalid_input(format!(
+            "Role {} is not a service-linked role.",
+            role.name
+        )));
+    }
+    // The service's own policy goes with the role, as in AWS (the account cannot attach
+    // or detach anything on it).
+    let without_own_policy = Role {
+        attached_policies: Vec::new(),
+        ..Role::clone(role)
+    };
+    check_deletable(state, &without_own_policy)?;
+    // task/aws-service-role/<service>/<role name>/<task ID>, as AWS forms them.
+    let task_id = format!("task{}{}/{}", role.path, role.name, uuid_like());
+    let key = State::name_key(account, &role.name);
+    tx.delete::<Role>(&key);
+    tx.put(Setting {
+        name: deletion_task_key(account, &task_id),
+        value: "SUCCEEDED".to_owned(),
+    })?;
+    Ok(iam::DeleteServiceLinkedRoleResponse {
+        deletion_task_id: task_id,
+    })
+}
+
+/// A random UUID-shaped identifier.
+fn uuid_like() -> String {
+    ids::request_id()
+}
+
+pub fn get_service_linked_role_deletion_status(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::GetServiceLinkedRoleDeletionStatusRequest,
+) -> Result<iam::GetServiceLinkedRoleDeletionStatusResponse, ServerError> {
+    let key = deletion_task_key(&ctx.caller.account, &r.deletion_task_id);
+    let status = tx.state().settings.get(&key).ok_or_else(|| {
+        no_such_entity(format!(
+            "Deletion task {} cannot be found.",
+            r.deletion_task_id
+        ))
+    })?;
+    Ok(iam::GetServiceLinkedRoleDeletionStatusResponse {
+        status: status.value.clone(),
+        reason: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_linked_roles_get_a_catalogue_policy() {
+        let catalogue = crate::model::aws_managed::catalogue();
+        for (service, _) in SERVICE_LINKED_ROLE_POLICIES {
+            let arn = service_linked_role_policy(service).unwrap();
+            assert!(
+                catalogue.get(&arn).is_some(),
+                "{arn} is not in the catalogue"
+            );
+        }
+        assert!(
+            SERVICE_LINKED_ROLES
+                .iter()
+                .all(|(s, _, _)| service_linked_role_policy(s).is_some()),
+            "every known service-linked role has its policy"
+        );
+        assert_eq!(service_linked_role_policy("example.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn service_linked_role_names_follow_aws() {
+        assert_eq!(
+            service_role_name("elasticbeanstalk.amazonaws.com").unwrap(),
+            ("AWSServiceRoleForElasticBeanstalk".to_owned(), false)
+        );
+        assert_eq!(
+            service_role_name("autoscaling.amazonaws.com").unwrap(),
+            ("AWSServiceRoleForAutoScaling".to_owned(), true)
+        );
+        assert_eq!(
+            service_role_name("new-thing.amazonaws.com").unwrap().0,
+            "AWSServiceRoleForNewThing"
+        );
+        assert!(service_role_name("example.com").is_err());
+    }
+
+    #[test]
+    fn trust_policies_have_a_configurable_size_quota() {
+        let doc = service_trust_policy("ec2.amazonaws.com");
+        assert!(check_trust_policy(&doc, 2048).is_ok());
+        let err = check_trust_policy(&doc, 10).unwrap_err();
+        let api = err.to_api(oxiam_protocol::Service::Iam);
+        assert_eq!(api.code, ErrorCode::LimitExceeded);
+        assert_eq!(api.message, "Cannot exceed quota for ACLSizePerRole: 10");
+        let err = check_trust_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#, 2048).unwrap_err();
+        assert_eq!(
+            err.to_api(oxiam_protocol::Service::Iam).code,
+            ErrorCode::MalformedPolicyDocument
+        );
+    }
+}

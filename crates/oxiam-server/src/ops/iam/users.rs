@@ -1,0 +1,319 @@
+//! CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser, ListUserTags.
+
+use oxiam_protocol::iam;
+
+use super::{
+    Ctx, marker_start, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user,
+};
+use crate::app::App;
+use crate::model::error::{
+    ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user,
+};
+use crate::model::ids::{self, IdPrefix};
+use crate::model::{KeyOwner, User, now_epoch, to_datetime};
+use crate::state::{State, Tx};
+
+pub fn create_user(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::CreateUserRequest,
+) -> Result<iam::CreateUserResponse, ServerError> {
+    let account = &ctx.caller.account;
+    if tx.state().user(account, &r.user_name).is_some() {
+        return Err(already_exists(format!(
+            "User with name {} already exists.",
+            r.user_name
+        )));
+    }
+    let max = ctx.quotas.users_per_account;
+    if tx.state().count_of::<User>(account) >= max {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for UsersPerAccount: {max}"
+        )));
+    }
+    if let Some(boundary) = &r.permissions_boundary {
+        super::roles::check_boundary(tx.state(), account, boundary)?;
+    }
+    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let user = User {
+        account: account.clone(),
+        id: ids::unique_id(IdPrefix::User),
+        name: r.user_name.clone(),
+        path: r.path.clone().unwrap_or_else(|| "/".to_owned()),
+        created: now_epoch(),
+        tags,
+        permissions_boundary: r.permissions_boundary.clone(),
+        password_last_used: None,
+        inline_policies: Default::default(),
+        attached_policies: Vec::new(),
+    };
+    let wire = wire_user(&user, true);
+    tx.put(user)?;
+    Ok(iam::CreateUserResponse { user: Some(wire) })
+}
+
+/// `GetUser`, with sign-ins not yet flushed to the snapshot in `PasswordLastUsed`.
+pub fn get_user(
+    app: &App,
+    ctx: &Ctx<'_>,
+    r: &iam::GetUserRequest,
+) -> Result<iam::GetUserResponse, ServerError> {
+    let mut out = app.read(|tx| get(ctx, tx, r))?;
+    with_password_last_used(app, &mut out.user);
+    Ok(out)
+}
+
+/// `ListUsers`, with `PasswordLastUsed` as [`get_user`] gives it.
+pub fn list_users(
+    app: &App,
+    ctx: &Ctx<'_>,
+    r: &iam::ListUsersRequest,
+) -> Result<iam::ListUsersResponse, ServerError> {
+    let mut out = app.read(|tx| list(ctx, tx, r))?;
+    for user in &mut out.users {
+        with_password_last_used(app, user);
+    }
+    Ok(out)
+}
+
+/// `PasswordLastUsed` including console sign-ins this node has not flushed to the store
+/// yet (see `App::note_password_used`).
+fn with_password_last_used(app: &App, user: &mut iam::User) {
+    if let Some(at) = app.password_last_used(&user.user_id) {
+        user.password_last_used = Some(to_datetime(at));
+    }
+}
+
+fn get(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::GetUserRequest,
+) -> Result<iam::GetUserResponse, ServerError> {
+    let state = tx.state();
+    let user = match target_user(state, ctx.caller, r.user_name.as_deref())? {
+        Some(u) => wire_user(u, true),
+        None => root_user(state, &ctx.caller.account),
+    };
+    Ok(iam::GetUserResponse { user })
+}
+
+/// What GetUser returns for the account root: its ARN and the account ID as user ID.
+fn root_user(state: &State, account: &str) -> iam::User {
+    iam::User {
+        user_id: account.to_owned(),
+        arn: format!("arn:aws:iam::{account}:root"),
+        create_date: to_datetime(
+            state
+                .accounts
+                .get(account)
+                .map(|a| a.created)
+                .unwrap_or_default(),
+        ),
+        ..Default::default()
+    }
+}
+
+fn list(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListUsersRequest,
+) -> Result<iam::ListUsersResponse, ServerError> {
+    let prefix = r.path_prefix.as_deref().unwrap_or("/");
+    let start = marker_start(r.marker.as_deref())?;
+    let users = State::of_account_from(&tx.state().users, &ctx.caller.account, start.as_deref())
+        .filter(|u| u.path.starts_with(prefix))
+        .map(|u| (u.name.to_lowercase(), wire_user(u, false)));
+    let page = paginate(users, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListUsersResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        users: page.items,
+    })
+}
+
+pub fn update_user(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UpdateUserRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    let old_key = State::user_key(account, &user.name);
+    if let Some(new_name) = &r.new_user_name {
+        let renamed_to_other = !new_name.eq_ignore_ascii_case(&user.name);
+        if renamed_to_other && tx.state().user(account, new_name).is_some() {
+            return Err(already_exists(format!(
+                "User with name {new_name} already exists."
+            )));
+        }
+        user.name = new_name.clone();
+    }
+    if let Some(path) = &r.new_path {
+        user.path = path.clone();
+    }
+    tx.delete::<User>(&old_key);
+    tx.put(user)
+}
+
+pub fn delete_user(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteUserRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let user = tx
+        .state()
+        .user(account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let owner = KeyOwner::User(user.id.clone());
+    if tx.state().keys_of(account, &owner).next().is_some() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete access keys first.",
+        ));
+    }
+    if tx.state().login_profiles.contains_key(&user.id) {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete login profile first.",
+        ));
+    }
+    if crate::auth::mfa::devices_of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete MFA device first.",
+        ));
+    }
+    if super::ssh_public_keys::of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete SSH public keys first.",
+        ));
+    }
+    if super::signing_certificates::of_owner(tx.state(), account, Some(&user.id))
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete signing certificates first.",
+        ));
+    }
+    if super::service_credentials::of_user(tx.state(), &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete service specific credentials first.",
+        ));
+    }
+    if !user.inline_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete policies first.",
+        ));
+    }
+    if !user.attached_policies.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
+    }
+    if super::groups::groups_of_user(tx.state(), account, &user.id)
+        .next()
+        .is_some()
+    {
+        return Err(delete_conflict(
+            "Cannot delete entity, must remove users from group first.",
+        ));
+    }
+    let key = State::user_key(account, &user.name);
+    let id = user.id.clone();
+    tx.delete::<User>(&key);
+    // The console revocation of a user who no longer exists is no longer needed (a
+    // session of a deleted user has no caller anyway).
+    if tx.state().console_revocations.contains_key(&id) {
+        tx.delete::<crate::model::ConsoleSessionsValidAfter>(&id);
+    }
+    Ok(())
+}
+
+pub fn tag_user(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagUserRequest) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    user.tags = merge_tags(&user.tags, &r.tags)?;
+    tx.put(user)
+}
+
+pub fn untag_user(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::UntagUserRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let mut user = User::clone(
+        tx.state()
+            .user(account, &r.user_name)
+            .ok_or_else(|| no_such_user(&r.user_name))?,
+    );
+    user.tags = remove_tags(&user.tags, &r.tag_keys);
+    tx.put(user)
+}
+
+pub fn list_user_tags(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::ListUserTagsRequest,
+) -> Result<iam::ListUserTagsResponse, ServerError> {
+    let user = tx
+        .state()
+        .user(&ctx.caller.account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let page = tag_page(&user.tags, r.marker.as_deref(), r.max_items)?;
+    Ok(iam::ListUserTagsResponse {
+        is_truncated: Some(page.is_truncated()),
+        marker: page.next_marker,
+        tags: page.items,
+    })
+}
+
+pub fn put_user_permissions_boundary(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::PutUserPermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    let account = &ctx.caller.account;
+    let user = tx
+        .state()
+        .user(account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    super::attached::attachable(tx.state(), account, &r.permissions_boundary, "User")?;
+    let mut user = User::clone(user);
+    user.permissions_boundary = Some(r.permissions_boundary.clone());
+    tx.put(user)
+}
+
+pub fn delete_user_permissions_boundary(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &iam::DeleteUserPermissionsBoundaryRequest,
+) -> Result<(), ServerError> {
+    let user = tx
+        .state()
+        .user(&ctx.caller.account, &r.user_name)
+        .ok_or_else(|| no_such_user(&r.user_name))?;
+    // A user without a boundary: nothing to delete, and nothing to write.
+    if user.permissions_boundary.is_none() {
+        return Ok(());
+    }
+    let mut user = User::clone(user);
+    user.permissions_boundary = None;
+    tx.put(user)
+}

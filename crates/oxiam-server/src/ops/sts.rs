@@ -1,0 +1,99 @@
+//! STS handlers: temporary credentials.
+//!
+//! - [`assume_role`]: `AssumeRole` (the trust policy and the caller's identity policies).
+//! - [`federation`]: `GetSessionToken`, `GetFederationToken`.
+//! - [`web_identity`]: `AssumeRoleWithWebIdentity` (unsigned; OIDC ID tokens).
+//! - [`outbound`]: oxiam as an OIDC issuer (`GetWebIdentityToken` and the IAM operations
+//!   that enable it per account).
+//! - [`limits`]: what session requests may carry (policies, tags, MFA).
+//! - Below: `GetCallerIdentity`, `GetAccessKeyInfo`, `DecodeAuthorizationMessage` (opens
+//!   the messages of the authorization API, `crate::auth::message`), and [`issue`].
+//!
+//! Sessions themselves (`crate::model::session`), their tokens (`crate::state::token_keys`),
+//! authenticating and authorizing them (`crate::auth::session_authn`, `session_decide`)
+//! live on the floors below.
+
+pub mod assume_role;
+pub mod federation;
+pub mod limits;
+pub mod outbound;
+pub mod web_identity;
+
+use oxiam_protocol::sts;
+
+use crate::app::App;
+
+use crate::model::error::{ServerError, validation};
+use crate::model::ids;
+use crate::model::session::Session;
+use crate::model::to_datetime;
+use crate::ops::iam::Ctx;
+use crate::state::Tx;
+
+/// GetCallerIdentity needs no permission in AWS: it always answers who the caller is.
+pub fn get_caller_identity(
+    _app: &App,
+    ctx: &Ctx<'_>,
+    _r: &sts::GetCallerIdentityRequest,
+) -> Result<sts::GetCallerIdentityResponse, ServerError> {
+    let caller = ctx.caller;
+    Ok(sts::GetCallerIdentityResponse {
+        user_id: Some(caller.user_id.clone()),
+        account: Some(caller.account.clone()),
+        arn: Some(caller.arn.clone()),
+    })
+}
+
+/// Opens a message the authorization API encoded for one of this deployment's denials.
+pub fn decode_authorization_message(
+    app: &App,
+    _ctx: &Ctx<'_>,
+    r: &sts::DecodeAuthorizationMessageRequest,
+) -> Result<sts::DecodeAuthorizationMessageResponse, ServerError> {
+    Ok(sts::DecodeAuthorizationMessageResponse {
+        decoded_message: Some(crate::auth::message::decode(
+            &app.snapshot(),
+            &r.encoded_message,
+        )?),
+    })
+}
+
+/// The account of any access key ID: long-term keys from the snapshot, temporary ones from
+/// the ID itself (they carry their account).
+pub fn get_access_key_info(
+    _ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    r: &sts::GetAccessKeyInfoRequest,
+) -> Result<sts::GetAccessKeyInfoResponse, ServerError> {
+    let state = tx.state();
+    let account = state
+        .access_keys
+        .get(&r.access_key_id)
+        .map(|k| k.account.clone())
+        .or_else(|| ids::account_of_session_key(&r.access_key_id));
+    match account {
+        Some(account) => Ok(sts::GetAccessKeyInfoResponse {
+            account: Some(account),
+        }),
+        None => Err(validation(format!(
+            "The access key ID {} is not one this service issued.",
+            r.access_key_id
+        ))),
+    }
+}
+
+/// Issues the credentials of `session`: a fresh `ASIA…` key ID and secret, sealed with the
+/// current token key. `session`'s key and secret are replaced.
+pub fn issue(app: &App, mut session: Session) -> Result<(sts::Credentials, Session), ServerError> {
+    session.access_key_id = ids::session_access_key_id(&session.account);
+    session.secret = crate::state::new_secret();
+    let key = app.token_key()?;
+    let token = key.seal(&session)?;
+    let credentials = sts::Credentials {
+        access_key_id: session.access_key_id.clone(),
+        secret_access_key: session.secret.expose().to_owned(),
+        session_token: token,
+        expiration: to_datetime(session.expires),
+    };
+    Ok((credentials, session))
+}
