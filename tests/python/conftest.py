@@ -38,9 +38,13 @@ class Oxiam:
                             aws_session_token=token,
                             config=boto3.session.Config(retries={"max_attempts": 1}))
 
-    def stop(self):
+    def halt(self):
+        """Stops the server and keeps its data directory (to look at what it left on disk)."""
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+    def stop(self):
+        self.halt()
         self.data.cleanup()
 
 
