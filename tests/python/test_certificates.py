@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ import pytest
 
 from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+pytestmark = pytest.mark.usefixtures("openssl_cli")
 
 CA_CONFIG = """[ca]
 default_ca = d
@@ -402,7 +401,9 @@ def test_certificate_quotas_can_be_lowered():
 def test_aws_cli_uploads_and_reads_a_server_certificate(oxiam):
     aws = os.path.join(os.path.dirname(sys.executable), "aws")
     if not os.path.exists(aws):
-        pytest.skip("no aws CLI next to the test's Python")
+        pytest.fail(f"no AWS CLI at {aws}: run the tests with target/venv/bin/python (made by "
+                    "`mkdir -p target && flock target/.venv.lock scripts/python-env.sh`)",
+                    pytrace=False)
     leaf, leaf_key, inter, _ = chain()
     with tempfile.TemporaryDirectory() as d:
         for name, text in (("c.pem", leaf), ("k.pem", leaf_key), ("ch.pem", inter)):
