@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of oxiam. This is the command the README gives and CI runs (.ci/run).
 # It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3,
-# pytest and playwright; the npm policy oracle) and, as root, Debian's chromium package.
+# pytest and playwright; the npm policy oracle) and, as root, the Debian packages the tests
+# drive: chromium, openssl, openssh-client (scripts/debian-packages.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -14,8 +15,8 @@ if [ -x scripts/oracle/install.sh ]; then
   scripts/oracle/install.sh
 fi
 
-step "tools: chromium for the console's browser tests (Debian package)"
-scripts/chromium.sh
+step "tools: chromium, openssl, ssh-keygen (Debian packages)"
+scripts/debian-packages.sh
 
 step "format"
 cargo fmt --all --check

@@ -1,5 +1,7 @@
-"""Starts the real oxiam binary for boto3 tests (path in OXIAM_BIN, set by scripts/test.sh)."""
+"""Starts the real oxiam binary for boto3 tests (path in OXIAM_BIN, set by scripts/test.sh),
+and fails, rather than skips, a test whose tool (openssl, ssh-keygen) is missing."""
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -38,9 +40,13 @@ class Oxiam:
                             aws_session_token=token,
                             config=boto3.session.Config(retries={"max_attempts": 1}))
 
-    def stop(self):
+    def halt(self):
+        """Stops the server and keeps its data directory (to look at what it left on disk)."""
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+    def stop(self):
+        self.halt()
         self.data.cleanup()
 
 
@@ -49,3 +55,22 @@ def oxiam():
     server = Oxiam([])
     yield server
     server.stop()
+
+
+def require_program(name, package):
+    """Fails the calling test when `name` is not on PATH: a skipped test would look green while
+    testing nothing. The test command installs the package (scripts/debian-packages.sh)."""
+    if shutil.which(name) is None:
+        pytest.fail(f"`{name}` is missing: run scripts/debian-packages.sh (as root it installs "
+                    f"Debian's '{package}' package), or install '{package}' yourself",
+                    pytrace=False)
+
+
+@pytest.fixture
+def openssl_cli():
+    require_program("openssl", "openssl")
+
+
+@pytest.fixture
+def ssh_keygen_cli():
+    require_program("ssh-keygen", "openssh-client")

@@ -1,6 +1,6 @@
 """The web console in a real browser: Debian's chromium driven by playwright (no browser
-download; scripts/chromium.sh installs chromium). The flow a new administrator follows, a
-denial, CSRF and cookie checks. Screenshots of the main pages go to target/console-artifacts/.
+download; scripts/debian-packages.sh installs chromium). The flow a new administrator follows,
+a denial, CSRF and cookie checks. Screenshots of the main pages go to target/console-artifacts/.
 """
 import base64
 import csv
@@ -17,7 +17,10 @@ import pytest
 
 from conftest import ACCOUNT, Oxiam
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+try:
+    import playwright.sync_api as playwright_api
+except ImportError:  # the `browser` fixture fails every test with what to run
+    playwright_api = None
 
 CHROMIUM = os.environ.get("OXIAM_CHROMIUM", "/usr/bin/chromium")
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -53,8 +56,13 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
+    # Missing tools fail the tests: skipped, the console would look tested while it is not.
+    if playwright_api is None:
+        pytest.fail("the playwright Python package is missing: run `mkdir -p target && flock "
+                    "target/.venv.lock scripts/python-env.sh` and use target/venv/bin/python",
+                    pytrace=False)
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/chromium.sh (installs Debian's chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/debian-packages.sh (installs Debian's chromium)")
     os.makedirs(ARTIFACTS, exist_ok=True)
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

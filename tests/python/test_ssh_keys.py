@@ -2,7 +2,6 @@
 OpenSSH's own `ssh-keygen` (fingerprints, PEM conversion)."""
 import base64
 import os
-import shutil
 import subprocess
 import tempfile
 
@@ -11,7 +10,7 @@ import pytest
 
 from conftest import ACCOUNT
 
-pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+pytestmark = pytest.mark.usefixtures("ssh_keygen_cli")
 
 
 def raises(code, fn, **kw):

@@ -3,6 +3,7 @@ cross-account, chaining, session policies, tags, source identity), the AssumeRol
 provider of a profile, GetSessionToken, GetFederationToken, GetAccessKeyInfo, expiry on the
 dev-mode clock, and the denials."""
 import base64
+import datetime
 import json
 import os
 import urllib.request
@@ -46,6 +47,11 @@ def raises(code, fn, **kw):
 def creds_client(server, service, creds):
     return server.client(service, creds["AccessKeyId"], creds["SecretAccessKey"],
                          creds["SessionToken"])
+
+
+def seconds_left(creds):
+    """How long temporary credentials just issued have left (server and test share a clock)."""
+    return (creds["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
 
 
 def user(server, iam, name, policy=None):
@@ -323,6 +329,7 @@ def test_get_session_token(oxiam):
                                             "Resource": "*"}))
     c = oxiam.client("sts", ak, sk).get_session_token(DurationSeconds=900)["Credentials"]
     assert c["AccessKeyId"].startswith("ASIA")
+    assert 840 < seconds_left(c) <= 901
     sts = creds_client(oxiam, "sts", c)
     who = sts.get_caller_identity()
     assert who["Arn"] == user_arn("alice")
@@ -335,8 +342,15 @@ def test_get_session_token(oxiam):
            SerialNumber=f"arn:aws:iam::{ACCOUNT}:mfa/alice", TokenCode="123456")
     raises("ValidationError", oxiam.client("sts", ak, sk).get_session_token,
            DurationSeconds=129601)
-    # The root's session lasts at most an hour.
-    root = oxiam.client("sts").get_session_token(DurationSeconds=129600)["Credentials"]
+    # A user's session may last 36 hours; the root's lasts at most an hour: a longer request
+    # (or none, where a user would get 12 hours) gets the hour, a shorter one is kept.
+    long = oxiam.client("sts", ak, sk).get_session_token(DurationSeconds=129600)["Credentials"]
+    assert 129540 < seconds_left(long) <= 129601
+    root_sts = oxiam.client("sts")
+    root = root_sts.get_session_token(DurationSeconds=129600)["Credentials"]
+    assert 3540 < seconds_left(root) <= 3601
+    assert 3540 < seconds_left(root_sts.get_session_token()["Credentials"]) <= 3601
+    assert 840 < seconds_left(root_sts.get_session_token(DurationSeconds=900)["Credentials"]) <= 901
     assert creds_client(oxiam, "sts", root).get_caller_identity()["Arn"] == \
         f"arn:aws:iam::{ACCOUNT}:root"
 

@@ -252,17 +252,31 @@ mod tests {
         assert!(split_http_url("http:///x").is_err());
     }
 
-    /// A server that answers `per_conn` GETs on each connection, then closes it.
-    async fn closing_server(per_conn: usize) -> (String, Arc<AtomicUsize>) {
+    /// A server that answers `per_conn` GETs on each connection, then closes it when told.
+    struct ClosingServer {
+        addr: String,
+        /// Connections accepted.
+        accepted: Arc<AtomicUsize>,
+        /// Tells one connection that has answered its GETs to close.
+        close: Arc<tokio::sync::Notify>,
+        /// Connections closed (FIN sent).
+        closed: tokio::sync::watch::Receiver<usize>,
+    }
+
+    async fn closing_server(per_conn: usize) -> ClosingServer {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let accepted = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&accepted);
+        let close = Arc::new(tokio::sync::Notify::new());
+        let (closed_tx, closed) = tokio::sync::watch::channel(0);
+        let closed_tx = Arc::new(closed_tx);
+        let (count, close_rx) = (Arc::clone(&accepted), Arc::clone(&close));
         tokio::spawn(async move {
             loop {
                 let (mut s, _) = listener.accept().await.unwrap();
                 count.fetch_add(1, Ordering::SeqCst);
+                let (close_rx, closed_tx) = (Arc::clone(&close_rx), Arc::clone(&closed_tx));
                 tokio::spawn(async move {
                     let mut buf = Vec::new();
                     let mut answered = 0;
@@ -281,10 +295,19 @@ mod tests {
                             answered += 1;
                         }
                     }
+                    close_rx.notified().await;
+                    s.shutdown().await.unwrap();
+                    drop(s);
+                    closed_tx.send_modify(|n| *n += 1);
                 });
             }
         });
-        (addr, accepted)
+        ClosingServer {
+            addr,
+            accepted,
+            close,
+            closed,
+        }
     }
 
     fn get() -> hyper::Request<Full<Bytes>> {
@@ -323,21 +346,29 @@ mod tests {
 
     #[tokio::test]
     async fn connections_are_reused_and_one_closed_while_idle_is_replaced() {
-        let (addr, accepted) = closing_server(2).await;
-        let pool = Pool::new(&addr);
+        let mut server = closing_server(2).await;
+        let pool = Pool::new(&server.addr);
         for _ in 0..2 {
             let resp = pool.send(get()).await.unwrap();
             assert_eq!(resp.body().as_ref(), b"ok");
         }
         assert_eq!(
-            accepted.load(Ordering::SeqCst),
+            server.accepted.load(Ordering::SeqCst),
             1,
             "the second GET reused the connection"
         );
-        // The server has closed it: let its FIN arrive; the pool must not send on it then.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // The server closes the connection while it is idle in the pool. Its FIN is on the
+        // client socket once `shutdown` returns (loopback); the runtime's I/O driver then
+        // needs a turn (`yield_now` defers the task past one) to report it to the pool.
+        server.close.notify_one();
+        tokio::time::timeout(Duration::from_secs(10), server.closed.wait_for(|&n| n == 1))
+            .await
+            .expect("the server closes the idle connection within 10 s")
+            .unwrap();
+        tokio::task::yield_now().await;
+        // The pool must not send on it: the GET goes on a new connection.
         let resp = pool.send(get()).await.unwrap();
         assert_eq!(resp.body().as_ref(), b"ok");
-        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
     }
 }

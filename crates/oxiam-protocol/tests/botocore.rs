@@ -2,8 +2,8 @@
 //! the requests it serializes.
 //!
 //! Uses the Python of `target/venv` (created by `scripts/python-env.sh`, which the test command
-//! runs first) or `$OXIAM_PYTHON`. Without either, the tests say so on stderr and pass: the
-//! crate's own tests must not need Python, CI always has it.
+//! runs first) or `$OXIAM_PYTHON`. Without either, the tests FAIL with how to make the venv:
+//! skipped, botocore compatibility would look green while untested.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,23 +19,32 @@ use std::process::Command;
 use oxiam_protocol::query::Params;
 use oxiam_protocol::{iam, sts};
 
-fn python() -> Option<PathBuf> {
+/// The Python with botocore: `$OXIAM_PYTHON`, else the venv's. Panics, saying how to make the
+/// venv, when there is none.
+fn python() -> PathBuf {
     if let Some(path) = std::env::var_os("OXIAM_PYTHON") {
-        return Some(PathBuf::from(path));
+        return PathBuf::from(path);
     }
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python");
-    venv.exists().then_some(venv)
+    assert!(
+        venv.exists(),
+        "{} is missing: create the venv with `mkdir -p target && flock target/.venv.lock \
+         scripts/python-env.sh` at the workspace root (or set OXIAM_PYTHON to a Python with \
+         botocore)",
+        venv.display()
+    );
+    venv
 }
 
-fn run(script: &str) -> Option<String> {
-    let Some(python) = python() else {
-        eprintln!("skipped: no target/venv/bin/python and no OXIAM_PYTHON");
-        return None;
-    };
+fn run(script: &str) -> String {
+    let python = python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/botocore")
         .join(script);
-    let output = Command::new(&python).arg(&script).output().unwrap();
+    let output = Command::new(&python)
+        .arg(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
     assert!(
         output.status.success(),
         "{} failed:\n{}{}",
@@ -43,21 +52,18 @@ fn run(script: &str) -> Option<String> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    Some(String::from_utf8(output.stdout).unwrap())
+    String::from_utf8(output.stdout).unwrap()
 }
 
 #[test]
 fn botocore_parses_the_golden_responses() {
-    if let Some(out) = run("parse_goldens.py") {
-        assert!(out.contains("parsed every golden"), "{out}");
-    }
+    let out = run("parse_goldens.py");
+    assert!(out.contains("parsed every golden"), "{out}");
 }
 
 #[test]
 fn botocore_requests_decode() {
-    let Some(out) = run("serialize_requests.py") else {
-        return;
-    };
+    let out = run("serialize_requests.py");
     let mut decoded = 0;
     for line in out.lines() {
         let mut fields = line.splitn(3, '\t');

@@ -13,7 +13,7 @@
 )]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use oxiam_store::conformance::CHECKS;
 use oxiam_store::postgres::{PostgresStore, SCHEMA_VERSION};
@@ -233,28 +233,32 @@ fn reopen_keeps_records_sequence_feed_and_meta() {
 
 #[test]
 fn a_commit_on_another_store_wakes_a_waiter() {
+    // Far longer than a notification takes: a wait that returns before half of it was woken
+    // by the commit's notification, since a timeout returns only at (about) its end.
+    const LONG: Duration = Duration::from_secs(120);
     let schema = Schema::new();
     let (writer, follower) = (schema.open(), schema.open());
-    // The first call connects the listener and returns: the caller polls then.
+    // The first call connects the listener and returns: the caller polls then. From here on
+    // a notification is queued on the listening connection even if it comes before the wait.
     follower
         .wait_for_changes(0, Duration::from_secs(1))
         .unwrap();
-    std::thread::scope(|s| {
+    let (seq, (waited, seen)) = std::thread::scope(|s| {
         let waiter = s.spawn(|| {
-            // Wait until woken by a notification for this schema: a timeout alone would not
-            // make the change visible before the commit below, so loop on the feed.
-            loop {
-                follower
-                    .wait_for_changes(0, Duration::from_secs(30))
-                    .unwrap();
-                if !follower.changes_since(0).unwrap().is_empty() {
-                    return;
-                }
-            }
+            let started = Instant::now();
+            follower.wait_for_changes(0, LONG).unwrap();
+            (started.elapsed(), follower.changes_since(0).unwrap())
         });
-        writer.commit(0, &[put("user", "AIDA1", b"alice")]).unwrap();
-        waiter.join().unwrap();
+        let seq = writer.commit(0, &[put("user", "AIDA1", b"alice")]).unwrap();
+        (seq, waiter.join().unwrap())
     });
+    assert!(
+        waited < LONG / 2,
+        "the wait ran to its timeout ({waited:?} of {LONG:?}): the commit's notification \
+         never woke it"
+    );
+    let seen: Vec<u64> = seen.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seen, [seq], "the woken waiter sees the new commit");
 }
 
 /// Terminates every backend whose application name is `name` (each test that kills

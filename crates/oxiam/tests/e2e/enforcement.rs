@@ -79,10 +79,15 @@ fn no_identity_allows(user: &str, action: &str, resource: &str) -> String {
     )
 }
 
-/// Asserts a call fails, but not for authorization (it got past authz to the handler).
-fn not_denied(s: &Server, creds: &Creds, args: &[&str]) {
-    let (_, _, err) = s.aws(creds, args);
-    assert!(!err.contains("AccessDenied"), "aws {args:?}: {err}");
+/// Asserts a call got past authorization to its handler, which answered with `handler_error`:
+/// the client error (4xx) of the operation itself, e.g. `NoSuchEntity` for an entity the test
+/// never made. Anything else fails: a denial, a success, a server error, a crash of the CLI.
+fn not_denied(s: &Server, creds: &Creds, args: &[&str], handler_error: &str) {
+    assert_ne!(
+        handler_error, "AccessDenied",
+        "the handler's error, not authorization's"
+    );
+    s.fails(creds, args, handler_error);
 }
 
 #[test]
@@ -332,7 +337,7 @@ fn enforcement_policy_versions_only_on_policies_one_may_edit() {
         ],
         "AccessDenied",
     );
-    // The team's own policies pass authorization.
+    // The team's own policies pass authorization (team-dev was never made: the handler says so).
     not_denied(
         &s,
         &dan,
@@ -344,6 +349,7 @@ fn enforcement_policy_versions_only_on_policies_one_may_edit() {
             "--policy-document",
             &doc,
         ],
+        "NoSuchEntity",
     );
 }
 
@@ -722,6 +728,7 @@ fn enforcement_passing_a_role_needs_iam_pass_role() {
         })),
     );
     s.fails(&hal, &add, "AccessDenied");
+    // A web-* role passes (the instance profile was never made: the handler says so).
     not_denied(
         &s,
         &hal,
@@ -733,6 +740,7 @@ fn enforcement_passing_a_role_needs_iam_pass_role() {
             "--role-name",
             "web-role",
         ],
+        "NoSuchEntity",
     );
 }
 

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -779,6 +779,24 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
     );
 }
 
+/// Waits until `server` (an `openssl s_server`) accepts connections on `port`: at most 30 s,
+/// and not past its exit (a port taken meanwhile, a bad certificate).
+fn wait_until_listening(server: &mut std::process::Child, port: u16) {
+    const LIMIT: Duration = Duration::from_secs(30);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("openssl s_server exited ({status}) before listening on port {port}");
+        }
+        if started.elapsed() > LIMIT {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("openssl s_server did not listen on port {port} within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// An HTTPS issuer (`openssl s_server -WWW` serving discovery and JWKS files) with a
 /// certificate from a private CA: trusted with `--oidc-ca-file`, refused without.
 #[test]
@@ -860,9 +878,7 @@ fn web_identity_over_https_with_a_private_ca() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run openssl s_server");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_until_listening(&mut server, port);
 
     let now = now();
     let token = key.sign(

@@ -315,7 +315,18 @@ mod tests {
             METADATA.replace("urn:oasis:names:tc:SAML:2.0:protocol", "urn:other"),
             METADATA.replace("SingleSignOnService", "ArtifactResolutionService"),
             METADATA.replace("2030-01-01T00:00:00Z", "someday"),
-            r#"<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>"#.to_owned(),
+            // Valid metadata but for a DTD (its entity expands to the entity ID): refused
+            // only because DTDs are (no entity expansion, no external fetches).
+            METADATA
+                .replace(
+                    r#"<?xml version="1.0"?>"#,
+                    r#"<?xml version="1.0"?>
+<!DOCTYPE md:EntityDescriptor [<!ENTITY id "https://idp.example.com/saml">]>"#,
+                )
+                .replace(
+                    r#"entityID="https://idp.example.com/saml""#,
+                    r#"entityID="&id;""#,
+                ),
         ];
         for doc in cases {
             assert!(check_metadata(&doc).is_err(), "{doc}");
