@@ -1,10 +1,15 @@
 """HTTPS end to end: `oxiam serve --tls-cert/--tls-key` driven by boto3 and the AWS CLI,
 and `oxiam guard` talking to oxiam over HTTPS (`--oxiam-ca-file`), serving HTTPS itself.
 
+`aws:SecureTransport` (at the end): true over this HTTPS listener, false over a plain
+`oxiam serve`, on the IAM/STS API, AssumeRole, the authorization API and the console.
+
 The certificates are the test-only fixtures of tests/fixtures/tls (README there): a test CA,
 a leaf for `localhost` and 127.0.0.1 it issued, and an unrelated CA for the denials.
 """
+import html
 import http.client
+import json
 import os
 import ssl
 import subprocess
@@ -16,7 +21,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam
 from test_authorization import EXAMPLE, allow, error_code, policy, sign, start
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -289,3 +294,280 @@ def test_the_guard_forwards_to_an_https_upstream_it_verifies(guarded):
                 assert headers["X-Served-For"] == f"arn:aws:iam::{ACCOUNT}:user/tls-reader"
     finally:
         server.shutdown()
+
+
+# aws:SecureTransport: true when the request came over this TLS listener, false over a plain
+# `oxiam serve` (the `plain` server below, same users and policies), on every path that
+# authorizes: the IAM and STS API, AssumeRole's own decision, the authorization API (the
+# service's own call; the client's transport as the service reports it) and the console.
+# Each test holds for both ways AWS documents to require TLS: its deny statement beside an
+# allow, and an allow conditioned on the key being true (which fails if the key were
+# missing rather than true over TLS).
+
+DENY_INSECURE = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Action": "*", "Resource": "*",
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+TLS_ONLY = ("deny-unless-secure", "allow-only-if-secure")
+CONSOLE_PASSWORD = "Tls-Console-Pa55word!"
+
+
+def tls_only(kind, *actions):
+    """A policy allowing `actions` over TLS only, said the `kind` way."""
+    if kind == "deny-unless-secure":
+        return policy(DENY_INSECURE, allow(list(actions), "*"))
+    return policy(allow(list(actions), "*",
+                        Condition={"Bool": {"aws:SecureTransport": "true"}}))
+
+
+def refused_because(kind, action):
+    """The end of AWS's AccessDenied message when the TLS-only policy denies `action`."""
+    if kind == "deny-unless-secure":
+        return "with an explicit deny in an identity-based policy"
+    return f"because no identity-based policy allows the {action} action"
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """A plain-HTTP `oxiam serve` (conftest's), the HTTP half of the comparisons."""
+    server = Oxiam([])
+    yield server
+    server.stop()
+
+
+def user_on(server, name, document, password=None):
+    """Creates `name` with the inline policy `document`; returns its access key."""
+    iam = server.client("iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="transport", PolicyDocument=document)
+    if password:
+        iam.create_login_profile(UserName=name, Password=password)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    return k["AccessKeyId"], k["SecretAccessKey"]
+
+
+def as_user(server, service, creds):
+    return server.client(service, key=creds[0], secret=creds[1])
+
+
+def fetch(server, method, path, body=None, headers=None):
+    """One request to `server` over its own transport: HTTPS (verified) or plain HTTP."""
+    port = urllib.parse.urlsplit(server.endpoint).port
+    if server.endpoint.startswith("https://"):
+        return https("127.0.0.1", port, method, path, body, headers)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def denied(call):
+    """The AccessDenied a boto3 call raises: its message."""
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call()
+    assert e.value.response["Error"]["Code"] == "AccessDenied", e.value.response
+    return e.value.response["Error"]["Message"]
+
+
+def claiming_https(client):
+    """`client` adding `X-Forwarded-Proto: https` (unsigned) to every request: a header
+    anyone can send, which must not make a plain connection secure."""
+    def add(request, **_):
+        request.headers["X-Forwarded-Proto"] = "https"
+    client.meta.events.register("before-send", add)
+    return client
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_secure_transport_on_the_iam_api(oxiam, plain, kind):
+    name = f"iam-{kind}"
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    over_tls = as_user(oxiam, "iam", user_on(oxiam, name, tls_only(kind, "iam:GetUser")))
+    over_http = as_user(plain, "iam", user_on(plain, name, tls_only(kind, "iam:GetUser")))
+
+    # boto3 over HTTPS: the key is true, so the TLS-only policy allows.
+    assert over_tls.get_user()["User"]["Arn"] == arn
+    # What the policy does not allow is refused for that reason alone, not by the TLS deny.
+    assert denied(over_tls.list_users).endswith(
+        "because no identity-based policy allows the iam:ListUsers action")
+
+    # The same user and policy over plain HTTP: the key is false (IAM names a user resource
+    # `user NAME` in this message, as AWS does).
+    message = denied(over_http.get_user)
+    assert message == (f"User: {arn} is not authorized to perform: iam:GetUser on resource: "
+                       f"user {name} {refused_because(kind, 'iam:GetUser')}")
+    # A client's X-Forwarded-Proto proves nothing about the connection.
+    assert denied(claiming_https(over_http).get_user) == message
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_secure_transport_on_sts_get_federation_token(oxiam, plain, kind):
+    name = f"fed-{kind}"
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    document = tls_only(kind, "sts:GetFederationToken")
+    over_tls = as_user(oxiam, "sts", user_on(oxiam, name, document))
+    over_http = as_user(plain, "sts", user_on(plain, name, document))
+
+    creds = over_tls.get_federation_token(Name="tls-fed")["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    assert denied(lambda: over_http.get_federation_token(Name="tls-fed")) == (
+        f"User: {arn} is not authorized to perform: sts:GetFederationToken on resource: "
+        f"arn:aws:sts::{ACCOUNT}:federated-user/tls-fed "
+        f"{refused_because(kind, 'sts:GetFederationToken')}")
+
+
+def trusting_role(server, name, **condition):
+    """A role trusting the account (so the caller's identity policy decides), or, with a
+    `Condition`, trusting it on that condition; returns its ARN."""
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, **condition}
+    return server.client("iam").create_role(
+        RoleName=name, AssumeRolePolicyDocument=policy(statement))["Role"]["Arn"]
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_secure_transport_on_sts_assume_role_identity_policy(oxiam, plain, kind):
+    """AssumeRole is decided by its own handler (trust and identity policies together):
+    the caller's identity policy must see the connection's TLS there too."""
+    name, role = f"assumer-{kind}", f"role-{kind}"
+    document = tls_only(kind, "sts:AssumeRole")
+    over_tls = as_user(oxiam, "sts", user_on(oxiam, name, document))
+    over_http = as_user(plain, "sts", user_on(plain, name, document))
+    role_arn = trusting_role(oxiam, role)
+    assert trusting_role(plain, role) == role_arn
+
+    assumed = over_tls.assume_role(RoleArn=role_arn, RoleSessionName="tls")
+    assert assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/tls"
+    assert denied(lambda: over_http.assume_role(RoleArn=role_arn, RoleSessionName="tls")) == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+        f"sts:AssumeRole on resource: {role_arn}")
+
+
+def test_secure_transport_in_a_trust_policy(oxiam, plain):
+    name, role = "assumer-any", "role-tls-trust"
+    document = policy(allow("sts:AssumeRole", "*"))
+    over_tls = as_user(oxiam, "sts", user_on(oxiam, name, document))
+    over_http = as_user(plain, "sts", user_on(plain, name, document))
+    secure = {"Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    role_arn = trusting_role(oxiam, role, **secure)
+    trusting_role(plain, role, **secure)
+
+    assert over_tls.assume_role(RoleArn=role_arn, RoleSessionName="tls")["Credentials"]
+    assert denied(lambda: over_http.assume_role(RoleArn=role_arn, RoleSessionName="tls")) == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+        f"sts:AssumeRole on resource: {role_arn}")
+
+
+def question(creds, **extra):
+    """A decision about a GET the client `creds` signed for `myapp` (never sent anywhere)."""
+    req = sign("GET", "https://files.example/files/x", creds)
+    headers = [[k.lower(), v] for k, v in req.headers.items()]
+    headers.append(["host", "files.example"])
+    return dict({"request": {"method": "GET", "path": "/files/x", "headers": headers},
+                 "action": "myapp:GetFile", "resource": "arn:aws:myapp:::file/x",
+                 "sourceIp": "127.0.0.1"}, **extra)
+
+
+def decide(server, service, questions):
+    """The authorization API of `server`, called by `service` over the server's transport."""
+    body = json.dumps({"decisions": questions}).encode()
+    req = sign("POST", server.endpoint + "/authorization/v1/decisions", service, body,
+               {"Content-Type": "application/json"}, service="oxiam")
+    status, _, out = fetch(server, "POST", "/authorization/v1/decisions", body, dict(req.headers))
+    return status, json.loads(out)
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_the_authorization_api_takes_the_clients_transport_from_the_service(oxiam, plain, kind):
+    """`secureTransport` (how the client reached the service) decides the key for the
+    client's request; the service's own connection to oxiam does not."""
+    name = f"client-{kind}"
+    refused = "ExplicitDeny" if kind == "deny-unless-secure" else "ImplicitDeny"
+    # The service calls over HTTPS (the TLS server) and over plain HTTP (the plain one):
+    # either way the answers follow the client's transport alone.
+    for server in (oxiam, plain):
+        service = user_on(server, f"svc-{kind}", policy(allow("oxiam:Authorize", "*")))
+        client = user_on(server, name, tls_only(kind, "myapp:GetFile"))
+        status, out = decide(server, service, [question(client, secureTransport=True),
+                                               question(client, secureTransport=False),
+                                               question(client)])
+        assert status == 200, out
+        assert [d["decision"] for d in out["decisions"]] == ["Allow", refused, refused], out
+        assert out["decisions"][1]["message"] == (
+            f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+            f"myapp:GetFile on resource: arn:aws:myapp:::file/x "
+            f"{refused_because(kind, 'myapp:GetFile')}")
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_the_services_own_call_is_subject_to_secure_transport(oxiam, plain, kind):
+    """The service's call of the authorization API is itself authorized (`oxiam:Authorize`)
+    with the key of its own connection to oxiam."""
+    name = f"tls-svc-{kind}"
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    document = tls_only(kind, "oxiam:Authorize")
+    over_tls = (user_on(oxiam, name, document),
+                user_on(oxiam, f"reader-{kind}", policy(allow("myapp:*", "*"))))
+    over_http = (user_on(plain, name, document),
+                 user_on(plain, f"reader-{kind}", policy(allow("myapp:*", "*"))))
+
+    service, client = over_tls
+    status, out = decide(oxiam, service, [question(client, secureTransport=True)])
+    assert status == 200, out
+    assert out["decisions"][0]["decision"] == "Allow"
+
+    # Over plain HTTP the whole call is refused, whatever it says of its client's transport.
+    service, client = over_http
+    status, out = decide(plain, service, [question(client, secureTransport=True)])
+    assert status == 403, out
+    assert out["error"]["code"] == "AccessDenied"
+    assert out["error"]["message"] == (
+        f"User: {arn} is not authorized to perform: oxiam:Authorize on resource: * "
+        f"{refused_because(kind, 'oxiam:Authorize')}")
+
+
+def console_sign_in(server, user):
+    """Signs `user` in to the console as a browser would (the sign-in page, then its form);
+    returns the session cookie (name=value)."""
+    status, _, page = fetch(server, "GET", f"/console/{ACCOUNT}")
+    assert status == 200 and b'name="username"' in page
+    form = urllib.parse.urlencode({"account": ACCOUNT, "username": user,
+                                   "password": CONSOLE_PASSWORD})
+    status, headers, _ = fetch(server, "POST", f"/console/{ACCOUNT}", form,
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 303 and headers["Location"] == "/console/home", status
+    (cookie,) = [c.split(";")[0] for c in headers.get_all("Set-Cookie")
+                 if c.startswith("oxiam-console=")]
+    return cookie
+
+
+@pytest.mark.parametrize("kind", TLS_ONLY)
+def test_console_calls_see_the_connections_transport(oxiam, plain, kind):
+    """The console's IAM calls carry the page's own connection: the requests a browser
+    makes (sign-in page, its form, the users page), sent with http.client over real TLS."""
+    name = f"console-{kind}"
+    for server in (oxiam, plain):
+        user_on(server, name, tls_only(kind, "iam:ListUsers"), password=CONSOLE_PASSWORD)
+
+    # Over HTTPS the users page lists the users.
+    cookie = console_sign_in(oxiam, name)
+    status, _, page = fetch(oxiam, "GET", "/console/users", headers={"Cookie": cookie})
+    page = html.unescape(page.decode())
+    assert status == 200, page
+    assert f'<a href="/console/users/{name}">{name}</a>' in page
+    assert 'role="alert"' not in page
+
+    # Over plain HTTP the same user's page shows AWS's AccessDenied, also when the browser
+    # (or anyone) claims `X-Forwarded-Proto: https`: only the connection counts.
+    cookie = console_sign_in(plain, name)
+    for extra in ({}, {"X-Forwarded-Proto": "https"}):
+        status, _, page = fetch(plain, "GET", "/console/users",
+                                headers={"Cookie": cookie, **extra})
+        page = html.unescape(page.decode())
+        assert status == 403, page
+        assert ('<div class="alert error" role="alert"><strong>AccessDenied</strong><p>'
+                f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+                f"iam:ListUsers on resource: arn:aws:iam::{ACCOUNT}:user/ "
+                f"{refused_because(kind, 'iam:ListUsers')}</p></div>") in page, page
+        assert f'<a href="/console/users/{name}">' not in page
