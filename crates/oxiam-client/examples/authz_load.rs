@@ -20,10 +20,9 @@
 //!     call included, as the guard does); prints the median and p99 in microseconds.
 //! ```
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "a benchmark tool: failing loudly is the right behaviour"
 )]

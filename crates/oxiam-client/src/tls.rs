@@ -100,7 +100,6 @@ impl Connector {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     const CA: &[u8] = include_bytes!("../../../tests/fixtures/tls/ca.pem");

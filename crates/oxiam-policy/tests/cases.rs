@@ -8,13 +8,7 @@
 //! reported as fixed (and fails the run when `OXIAM_STRICT_KNOWN_FAILURES=1`), so the marker
 //! gets removed. `OXIAM_CASE=<substring>` runs only matching files; `OXIAM_CASES_DIR=<dir>`
 //! runs the cases of another directory (e.g. to check a triage of generated cases).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test harness: a panic is a failed test"
-)]
+#![expect(clippy::unwrap_used, reason = "test harness: a panic is a failed test")]
 
 #[path = "support/case.rs"]
 mod case;

@@ -13,12 +13,11 @@
 //!
 //! Knobs: `OXIAM_DIFF_CASES` (default 5000), `OXIAM_DIFF_SEED` (default the committed seed;
 //! another seed explores new cases).
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    dead_code,
     reason = "test harness: a panic is a failed test; support modules are shared between tests"
 )]
 

@@ -4,9 +4,7 @@
 //! For every input and every policy kind: no panic, `Policy::parse` fails exactly when
 //! `validate` reports an error, that error's message is `parse`'s, and every location lies
 //! inside the document.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
+#![expect(
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test harness: a panic is a failed test"

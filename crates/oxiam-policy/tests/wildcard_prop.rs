@@ -6,9 +6,8 @@
 //! metacharacters, `$`, `{`, non-ASCII); the other properties go through `evaluate` with a
 //! one-statement Allow policy (allowed exactly when the pattern matches), which also covers
 //! how the engine splits ARNs into segments.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test harness: a panic is a failed test"

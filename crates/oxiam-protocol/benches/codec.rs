@@ -2,12 +2,7 @@
 //!
 //! `cargo bench -p oxiam-protocol`
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "benchmark set-up fails loudly"
-)]
+#![expect(clippy::unwrap_used, reason = "benchmark set-up fails loudly")]
 
 use std::hint::black_box;
 

@@ -304,9 +304,12 @@ impl<'a> Decoder<'a> {
         i32::try_from(value).unwrap_or_default()
     }
 
-    #[allow(
-        dead_code,
-        reason = "called by generated code only when a model has a shape of this kind"
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "called by generated code only when a model has a shape of this kind"
+        )
     )]
     pub(crate) fn long(&mut self, key: &Key, rule: &NumRule) -> i64 {
         self.number(key, rule, "long", i64::MIN, i64::MAX)
@@ -352,9 +355,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    #[allow(
-        dead_code,
-        reason = "called by generated code only when a model has a shape of this kind"
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "called by generated code only when a model has a shape of this kind"
+        )
     )]
     pub(crate) fn timestamp(&mut self, key: &Key) -> DateTime {
         let text = self.params.get(&key.wire).unwrap_or_default();
@@ -372,9 +378,12 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    #[allow(
-        dead_code,
-        reason = "called by generated code only when a model has a shape of this kind"
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "called by generated code only when a model has a shape of this kind"
+        )
     )]
     pub(crate) fn blob(&mut self, key: &Key, rule: &LenRule) -> Vec<u8> {
         let text = self.params.get(&key.wire).unwrap_or_default();
@@ -648,19 +657,18 @@ pub(crate) fn opt_field<T: XmlEncode>(w: &mut XmlWriter, name: &str, value: &Opt
 }
 
 /// Writes a required `blob` member.
-#[allow(
-    dead_code,
-    reason = "called by generated code only when a model has a shape of this kind"
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "called by generated code only when a model has a shape of this kind"
+    )
 )]
 pub(crate) fn blob_field(w: &mut XmlWriter, name: &str, value: &[u8]) {
     Blob(value).encode_element(name, w);
 }
 
 /// Writes an optional `blob` member.
-#[allow(
-    dead_code,
-    reason = "called by generated code only when a model has a shape of this kind"
-)]
 pub(crate) fn opt_blob_field(w: &mut XmlWriter, name: &str, value: &Option<Vec<u8>>) {
     if let Some(value) = value {
         Blob(value).encode_element(name, w);

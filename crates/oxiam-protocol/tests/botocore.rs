@@ -5,9 +5,8 @@
 //! runs first) or `$OXIAM_PYTHON`. Without either, the tests FAIL with how to make the venv:
 //! skipped, botocore compatibility would look green while untested.
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code: a failed expectation should fail the test loudly"

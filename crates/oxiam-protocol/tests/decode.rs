@@ -1,11 +1,8 @@
 //! Request decoding: the AWS Query encodings of lists, maps and nested structures, and the
 //! model's constraints reported as AWS reports them.
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: a failed expectation should fail the test loudly"
 )]
 

@@ -6,11 +6,9 @@
 //! golden after an intended change: `UPDATE_GOLDEN=1 cargo test -p oxiam-protocol --test
 //! encode`, then review the diff.
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: a failed expectation should fail the test loudly"
 )]
 

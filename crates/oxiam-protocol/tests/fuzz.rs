@@ -1,13 +1,5 @@
 //! Property tests: no input makes the query parser or the decoders panic.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed expectation should fail the test loudly"
-)]
-
 use oxiam_protocol::query::Params;
 use oxiam_protocol::{iam, sts};
 use proptest::prelude::*;

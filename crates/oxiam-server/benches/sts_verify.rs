@@ -5,7 +5,7 @@
 //! "warm": the node opened this token before (the usual case: a session signs many
 //! requests); "cold": the first request of a session on this node (AEAD open, JSON decode,
 //! session policy compiled).
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
+#![expect(clippy::unwrap_used, reason = "benchmark setup")]
 
 use std::hint::black_box;
 use std::sync::Arc;

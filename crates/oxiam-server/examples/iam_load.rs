@@ -26,8 +26,8 @@
 //! Every response is checked: a non-200 answer counts as an error and the first few are
 //! printed, so a benchmark cannot report speed for requests that failed.
 
-#![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
-#![allow(
+#![expect(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
+#![expect(
     clippy::print_stderr,
     reason = "a command-line tool reports errors on stderr"
 )]

@@ -170,19 +170,19 @@ impl App {
         let (store, kek): (Arc<dyn Store>, Kek) = match (&config.store_url, &config.data_dir) {
             (Some(url), _) => {
                 let Some(b64) = &config.kek_base64 else {
-                    return Err(ServerError::Internal(
+                    return Err(ServerError::Startup(
                         "a PostgreSQL store needs the key-encryption key from --kek or \
                          OXIAM_KEK (base64 of 32 bytes), the same on every node"
                             .into(),
                     ));
                 };
                 let kek = Kek::from_base64(b64)
-                    .map_err(|e| ServerError::Internal(format!("key-encryption key: {e}")))?;
+                    .map_err(|e| ServerError::Startup(format!("key-encryption key: {e}")))?;
                 (Arc::new(PostgresStore::open(url)?), kek)
             }
             (None, Some(dir)) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    ServerError::Internal(format!(
+                    ServerError::Startup(format!(
                         "cannot create data directory {}: {e}",
                         dir.display()
                     ))
@@ -191,7 +191,7 @@ impl App {
                     Some(b64) => Kek::from_base64(b64),
                     None => Kek::load_or_create(dir),
                 }
-                .map_err(|e| ServerError::Internal(format!("key-encryption key: {e}")))?;
+                .map_err(|e| ServerError::Startup(format!("key-encryption key: {e}")))?;
                 (Arc::new(SqliteStore::open(&dir.join("oxiam.db"))?), kek)
             }
             (None, None) => (Arc::new(SqliteStore::open_in_memory()?), Kek::generate()),
@@ -221,7 +221,7 @@ impl App {
         });
         let audit = match &audit_dir {
             Some(dir) => crate::runtime::audit::AuditLog::open(dir)
-                .map_err(|e| ServerError::Internal(format!("cannot open the audit log: {e}")))?,
+                .map_err(|e| ServerError::Startup(format!("cannot open the audit log: {e}")))?,
             None => crate::runtime::audit::AuditLog::disabled(),
         };
         let app = Arc::new(App {
@@ -251,12 +251,12 @@ impl App {
         });
         if let Some(path) = &app.config.oidc_ca_file {
             let pem = std::fs::read(path).map_err(|e| {
-                ServerError::Internal(format!("cannot read {}: {e}", path.display()))
+                ServerError::Startup(format!("cannot read {}: {e}", path.display()))
             })?;
             app.sts
                 .oidc_keys
                 .trust_pem(&pem)
-                .map_err(|e| ServerError::Internal(format!("{}: {e}", path.display())))?;
+                .map_err(|e| ServerError::Startup(format!("{}: {e}", path.display())))?;
         }
         let first = match existing {
             Some(_) => None,
@@ -321,7 +321,7 @@ impl App {
                 .map(|s| s.value.clone());
             return match theirs {
                 Some(id) if id == account => Ok(None),
-                _ => Err(ServerError::Internal(
+                _ => Err(ServerError::Startup(
                     "another node created the default account at the same time; start this \
                      node again to use it"
                         .into(),

@@ -13,9 +13,10 @@
 //! - [`account`]: account settings: the password policy and the credential report.
 //!
 //! Every action is one or more IAM API calls made by [`Console::call`]: the same decoding
-//! (`iam::Request::decode`), the same `Request::target`, the same authorization and the same
-//! `operations::dispatch` as a signed API request, as the signed-in principal. A user
-//! without `iam:CreateUser` gets AWS's AccessDenied message on the page.
+//! (`iam::Request::decode`) and then `front::pipeline::call_as`, the same authorize →
+//! dispatch → audit steps as a signed API request, with the same request facts (source IP,
+//! TLS, region), as the signed-in principal. A user without `iam:CreateUser` gets AWS's
+//! AccessDenied message on the page.
 //!
 //! Requests are served on the blocking pool (argon2 and writes block), routed by hand over
 //! the path's segments so that the fixed page names win over `/console/<account>`.

@@ -377,7 +377,7 @@ impl SshPublicKey {
 
 /// The password of a service-specific credential: zeroized on drop, a placeholder in
 /// `Debug`, compared in constant time. Stored sealed under the KEK (see
-/// `iam::service_credentials`), shown only when created or reset.
+/// `ops::iam::service_credentials`), shown only when created or reset.
 #[derive(Clone)]
 pub struct ServicePassword(zeroize::Zeroizing<String>);
 
@@ -459,7 +459,7 @@ impl SigningCertificate {
 }
 
 /// A server certificate (for TLS termination). The private key is sealed under the
-/// key-encryption key at rest (see `iam::server_certificates`) and never returned.
+/// key-encryption key at rest (see `ops::iam::server_certificates`) and never returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerCertificate {
     pub account: String,

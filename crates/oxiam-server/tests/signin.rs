@@ -2,11 +2,9 @@
 //! brute-force lockout, MFA with replay refused, and `PasswordLastUsed` in GetUser, ListUsers
 //! and the credential report, before and after the flush that makes it durable.
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "test code: a failed step must fail the test loudly"
 )]
 

@@ -1,6 +1,6 @@
 //! Verification of a typical IAM POST (as the AWS CLI sends `iam create-user`) with a warm
 //! signing-key cache: the per-request cost of SigV4 on the server. Target: ≤ 3 µs.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark setup")]
+#![expect(clippy::unwrap_used, reason = "benchmark setup")]
 
 use std::hint::black_box;
 

@@ -1,12 +1,6 @@
 //! Refusals: each malformed, altered, stale or premature request gets AWS's code and message,
 //! and no message ever carries a signature.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
 use oxiam_sigv4::{
     Error, HttpRequest, SecretAccessKey, SignatureKind, SigningKeyCache, SigningParams, parse,

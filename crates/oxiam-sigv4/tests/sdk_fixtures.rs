@@ -1,8 +1,7 @@
 //! Requests signed by a real SDK (botocore, the engine of the AWS CLI and boto3), recorded by
 //! tests/fixtures/gen.py: we must accept each, refuse it altered, and sign it identically.
-#![allow(
+#![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     reason = "test code"

@@ -1,12 +1,6 @@
 //! AWS's published SigV4 test suite (tests/vectors/README.md): every case is signed and
 //! verified, and each intermediate step is compared with the suite's files.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
+#![expect(clippy::unwrap_used, reason = "test code")]
 
 use std::fs;
 use std::path::{Path, PathBuf};

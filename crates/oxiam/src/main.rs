@@ -337,10 +337,15 @@ fn serve(args: ServeArgs) -> ExitCode {
     let (app, first) = match App::open(config.clone()) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!(
-                "oxiam: cannot open the store: {}",
-                oxiam_store::error_chain(&e)
-            );
+            match &e {
+                oxiam_server::model::error::ServerError::Startup(why) => {
+                    eprintln!("oxiam: cannot start: {why}");
+                }
+                other => eprintln!(
+                    "oxiam: cannot open the store: {}",
+                    oxiam_store::error_chain(other)
+                ),
+            }
             return ExitCode::FAILURE;
         }
     };

@@ -141,8 +141,8 @@ pub fn authenticate_parsed(
         return dev_mode_caller(app, parsed.access_key_id).ok_or_else(invalid_token)?;
     };
     if key.status != KeyStatus::Active || parsed.session_token.is_some() {
-        // Temporary credentials (session tokens) are not issued yet; a token presented with a
-        // long-term key is invalid in AWS too.
+        // Temporary credentials are `ASIA…` keys with their token (authenticated above); a
+        // session token presented with a long-term key is invalid, as in AWS.
         return Err(invalid_token());
     }
     verify(app, http, parsed, &key.secret, now, body_sha256)?;

@@ -180,7 +180,6 @@ async fn accept_error(e: std::io::Error) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     fn fixture(name: &str) -> PathBuf {

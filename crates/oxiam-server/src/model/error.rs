@@ -19,6 +19,10 @@ pub enum ServerError {
     /// A bug or a corrupt state; logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
+    /// The node cannot start as configured (a missing key, an unreadable file): said to
+    /// the operator as it is, never an internal failure.
+    #[error("{0}")]
+    Startup(String),
 }
 
 impl ServerError {
@@ -27,18 +31,19 @@ impl ServerError {
     pub fn to_api(&self, service: Service) -> ApiError {
         match self {
             ServerError::Api(e) => e.clone(),
-            ServerError::Conflict | ServerError::Store(_) | ServerError::Internal(_) => {
-                match service {
-                    Service::Iam => ApiError::new(
-                        ErrorCode::ServiceFailure,
-                        "The request processing has failed because of an unknown error, exception or failure.",
-                    ),
-                    Service::Sts => ApiError::new(
-                        ErrorCode::InternalFailure,
-                        "The request processing has failed because of an unknown error, exception or failure.",
-                    ),
-                }
-            }
+            ServerError::Conflict
+            | ServerError::Store(_)
+            | ServerError::Internal(_)
+            | ServerError::Startup(_) => match service {
+                Service::Iam => ApiError::new(
+                    ErrorCode::ServiceFailure,
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                ),
+                Service::Sts => ApiError::new(
+                    ErrorCode::InternalFailure,
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                ),
+            },
         }
     }
 

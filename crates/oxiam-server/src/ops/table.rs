@@ -436,11 +436,9 @@ table! {
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
         AddClientIDToOpenIDConnectProvider: Write oidc_providers::add_client_id_to_open_id_connect_provider,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
-        RemoveClientIDFromOpenIDConnectProvider:
-            Write oidc_providers::remove_client_id_from_open_id_connect_provider,
+        RemoveClientIDFromOpenIDConnectProvider: Write oidc_providers::remove_client_id_from_open_id_connect_provider,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
-        UpdateOpenIDConnectProviderThumbprint:
-            Write oidc_providers::update_open_id_connect_provider_thumbprint,
+        UpdateOpenIDConnectProviderThumbprint: Write oidc_providers::update_open_id_connect_provider_thumbprint,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
         TagOpenIDConnectProvider: Write oidc_providers::tag_open_id_connect_provider,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn).request_tags(Some(&r.tags));
@@ -466,7 +464,7 @@ table! {
             |r, x| saml_providers::target(x, &r.saml_provider_arn).tag_keys(&r.tag_keys);
         ListSAMLProviderTags: Read saml_providers::list_saml_provider_tags,
             |r, x| saml_providers::target(x, &r.saml_provider_arn);
-        // Outbound web identity federation (oxiam as an OIDC issuer, see `sts::outbound`).
+        // Outbound web identity federation (oxiam as an OIDC issuer, see `ops::sts::outbound`).
         EnableOutboundWebIdentityFederation: Call outbound::enable_outbound_web_identity_federation,
             |_, x| x.any();
         DisableOutboundWebIdentityFederation: Write outbound::disable_outbound_web_identity_federation,
@@ -524,7 +522,6 @@ mod tests {
         "RejectDelegationRequest",
         "SendDelegationToken",
         "UpdateDelegationRequest",
-        "UpdateOpenIDConnectProvider",
         "AssumeRoleWithSAML",
         "AssumeRoot",
         "GetDelegatedAccessToken",

@@ -250,7 +250,6 @@ pub fn find(rules: &[Rule], method: &str, path: &str) -> Option<Matched> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     const RULES: &str = r#"

@@ -1,7 +1,7 @@
 //! The end-to-end test binary: the real `oxiam` binary driven over HTTP by the real AWS CLI.
 //! (boto3 scenarios live in tests/python, run by the same test command.)
 
-#![allow(
+#![expect(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

@@ -1,6 +1,6 @@
 //! Test support shared by the end-to-end tests: starts the real `oxiam` binary on a free
 //! port and runs the real AWS CLI (from target/venv, made by scripts/python-env.sh) at it.
-#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![expect(dead_code, reason = "each test binary uses a different subset")]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

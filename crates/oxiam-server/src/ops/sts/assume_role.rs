@@ -198,7 +198,7 @@ pub fn assume_role(
         let outcome = crate::auth::session_decide::decision(
             caller,
             &target,
-            &env,
+            env,
             &state,
             Some((trust, role.account.as_str())),
         );
