@@ -34,6 +34,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::time::Instant;
 
 use oxiam_policy::{
     ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason, Request,
@@ -48,7 +49,7 @@ use crate::auth::decide::{RequestEnv, context};
 use crate::auth::message;
 use crate::auth::session_decide::CallerPolicies;
 use crate::auth::target::Target;
-use crate::front::pipeline::HttpIn;
+use crate::front::pipeline::{self, HttpIn};
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
 use crate::model::session::SessionPrincipal;
@@ -74,18 +75,31 @@ pub struct Answer {
 /// Serves one call of the decision API.
 pub fn handle(app: &App, http: &HttpIn) -> Answer {
     let request_id = ids::request_id();
+    let started = Instant::now();
     let now = OffsetDateTime::now_utc();
-    match decide_all(app, http, &request_id, now) {
-        Ok(resp) => match serde_json::to_string(&resp) {
-            Ok(body) => Answer {
-                status: 200,
-                body,
-                request_id,
-            },
-            Err(e) => error_answer(&ServerError::Internal(e.to_string()), request_id),
+    // The service and its `oxiam:Authorize` target, once authorized, for the audit record
+    // the API pipeline writes for every call.
+    let mut seen = None;
+    let result = decide_all(app, http, &request_id, now, &mut seen).and_then(|resp| {
+        serde_json::to_string(&resp).map_err(|e| ServerError::Internal(e.to_string()))
+    });
+    let answer = match &result {
+        Ok(body) => Answer {
+            status: 200,
+            body: body.clone(),
+            request_id: request_id.clone(),
         },
-        Err(e) => error_answer(&e, request_id),
-    }
+        Err(e) => error_answer(e, request_id.clone()),
+    };
+    pipeline::audit(
+        &request_id,
+        "authorization-api",
+        seen.as_ref(),
+        result.as_ref().err(),
+        answer.status,
+        started,
+    );
+    answer
 }
 
 fn error_answer(e: &ServerError, request_id: String) -> Answer {
@@ -112,22 +126,19 @@ fn decide_all(
     http: &HttpIn,
     request_id: &str,
     now: OffsetDateTime,
+    seen: &mut Option<(Caller, Target)>,
 ) -> Result<DecisionsResponse, ServerError> {
     let service = authenticate_service(app, http, now)?;
     let state = app.snapshot();
+    // The service's own call, with the facts of its own connection (as the API pipeline).
     let env = RequestEnv {
         now,
-        source_ip: http.peer,
         region: Some(service.region.clone()),
-        secure_transport: http.tls,
-        ..RequestEnv::now()
+        ..pipeline::request_env(http)
     };
-    crate::auth::authz::authorize(
-        &service,
-        &Target::new(ACTION.to_owned(), "*".to_owned()),
-        &env,
-        &state,
-    )?;
+    let target = Target::new(ACTION.to_owned(), "*".to_owned());
+    crate::auth::authz::authorize(&service, &target, &env, &state)?;
+    *seen = Some((service.clone(), target));
     let body: DecisionsRequest = serde_json::from_slice(&http.body)
         .map_err(|e| validation(format!("the request body is not a decisions request: {e}")))?;
     if body.decisions.is_empty() || body.decisions.len() > MAX_BATCH {

@@ -93,7 +93,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
         &request_id,
         "api",
         seen.as_ref(),
-        &result,
+        result.as_ref().err(),
         out.status,
         started,
     );
@@ -121,7 +121,14 @@ pub fn call_as(
         Ok(_) => 200,
         Err(e) => e.to_api(service_of(request)).code.http_status(),
     };
-    audit(&request_id, via, seen.as_ref(), &result, status, started);
+    audit(
+        &request_id,
+        via,
+        seen.as_ref(),
+        result.as_ref().err(),
+        status,
+        started,
+    );
     result
 }
 
@@ -178,7 +185,7 @@ fn decode(service: Service, params: &Params) -> Result<Request, ServerError> {
 }
 
 /// The facts of the request policies see besides the caller: when, from where, over what.
-fn request_env(http: &HttpIn) -> RequestEnv {
+pub(crate) fn request_env(http: &HttpIn) -> RequestEnv {
     RequestEnv {
         source_ip: http.peer,
         region: signed_region(http),
@@ -287,12 +294,13 @@ fn encode(service: Service, request_id: &str, result: &Result<Response, ServerEr
     }
 }
 
-/// One event per call: who, what, on what, and how it ended. Never a secret or signature.
-fn audit(
+/// One event per call, whichever front it came through (`via`: `api`, `console`,
+/// `authorization-api`): who, what, on what, and how it ended. Never a secret or signature.
+pub(crate) fn audit(
     request_id: &str,
     via: &'static str,
     seen: Option<&(Caller, Target)>,
-    result: &Result<Response, ServerError>,
+    error: Option<&ServerError>,
     status: u16,
     started: Instant,
 ) {
@@ -301,16 +309,16 @@ fn audit(
         None => ("-", "-", "-"),
     };
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    match result {
-        Ok(_) => tracing::info!(target: "oxiam::audit", request_id, via, principal, action,
+    match error {
+        None => tracing::info!(target: "oxiam::audit", request_id, via, principal, action,
             resource, status, outcome = "ok", elapsed_us),
-        Err(e) if e.is_internal() => tracing::error!(target: "oxiam::audit", request_id, via,
+        Some(e) if e.is_internal() => tracing::error!(target: "oxiam::audit", request_id, via,
             principal, action, resource, status, outcome = "internal_error", error = %e,
             elapsed_us),
-        Err(ServerError::Api(ApiError { code, .. })) => tracing::info!(target: "oxiam::audit",
+        Some(ServerError::Api(ApiError { code, .. })) => tracing::info!(target: "oxiam::audit",
             request_id, via, principal, action, resource, status, outcome = code.code(),
             elapsed_us),
-        Err(_) => {}
+        Some(_) => {}
     }
 }
 
