@@ -146,6 +146,7 @@ impl Resolver<'_> {
     pub fn instance_profile(&self, name: &str) -> Named {
         match self.state.instance_profile(self.account(), name) {
             Some(p) => Named {
+                display: Some(format!("instance profile {name}")),
                 tags: p.tags.clone(),
                 ..Named::bare(p.arn())
             },
@@ -180,9 +181,16 @@ impl Resolver<'_> {
         }
     }
 
+    /// An entity the request names that does not exist: its ARN at path `/`, named as IAM
+    /// names it (`user NAME`; `instance profile NAME`, in words, not the ARN's kind).
     fn missing(&self, kind: &str, name: &str) -> Named {
+        let shown = if kind == "instance-profile" {
+            "instance profile"
+        } else {
+            kind
+        };
         Named {
-            display: (kind != "instance-profile").then(|| format!("{kind} {name}")),
+            display: Some(format!("{shown} {name}")),
             ..Named::bare(self.arn(kind, None, name))
         }
     }
