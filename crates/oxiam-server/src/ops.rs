@@ -155,16 +155,21 @@ impl Resolver<'_> {
     }
 
     pub fn server_certificate(&self, name: &str) -> Named {
+        let display = Some(format!("server certificate {name}"));
         match self
             .state
             .server_certificates
             .get(&State::name_key(self.account(), name))
         {
             Some(c) => Named {
+                display,
                 tags: c.tags.clone(),
                 ..Named::bare(c.arn())
             },
-            None => Named::bare(self.arn("server-certificate", None, name)),
+            None => Named {
+                display,
+                ..Named::bare(self.arn("server-certificate", None, name))
+            },
         }
     }
 

@@ -22,8 +22,8 @@ pub struct Target {
     pub keys: Vec<(String, ContextValue)>,
     /// How AccessDenied messages name the resource when not by its ARN: IAM names an
     /// entity the request addresses by name as `user NAME`, `role NAME`, `group NAME`,
-    /// `instance profile NAME`, and a managed policy as `policy ARN`; created resources and
-    /// List* prefixes by ARN.
+    /// `instance profile NAME`, `server certificate NAME`, and a managed policy as
+    /// `policy ARN`; created resources and List* prefixes by ARN.
     pub display: Option<String>,
     /// Further actions AWS authorizes for this request ("dependent actions": `iam:PassRole`
     /// on the role added to an instance profile); each must be allowed too.
