@@ -262,11 +262,15 @@ table! {
         GetServiceLinkedRoleDeletionStatus: Read roles::get_service_linked_role_deletion_status,
             |_, x| x.any();
         // Managed policies.
+        // AccessDenied names a policy being created by its name, ListPolicies by its path.
         CreatePolicy: Write policies::create_policy, |r, x| x
             .create("policy", r.path.as_ref(), &r.policy_name)
+            .shown_as(format!("policy {}", r.policy_name))
             .request_tags(r.tags.as_deref());
         GetPolicy: Read policies::get_policy, |r, x| x.on(&x.policy(&r.policy_arn));
-        ListPolicies: Read policies::list_policies, |r, x| x.list("policy", r.path_prefix.as_ref());
+        ListPolicies: Read policies::list_policies, |r, x| x
+            .list("policy", r.path_prefix.as_ref())
+            .shown_as(format!("policy path {}", r.path_prefix.as_deref().unwrap_or("/")));
         DeletePolicy: Write policies::delete_policy, |r, x| x.on(&x.policy(&r.policy_arn));
         CreatePolicyVersion: Write policies::create_policy_version, |r, x| x.on(&x.policy(&r.policy_arn));
         GetPolicyVersion: Read policies::get_policy_version, |r, x| x.on(&x.policy(&r.policy_arn));
