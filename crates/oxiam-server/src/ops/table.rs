@@ -375,7 +375,7 @@ table! {
             |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
         GetMFADevice: Read mfa::get_mfa_device, |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
         ListMFADevices: Read mfa::list_mfa_devices, |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
-        ListVirtualMFADevices: Read mfa::list_virtual_mfa_devices, |_, x| x.any();
+        ListVirtualMFADevices: Read mfa::list_virtual_mfa_devices, |_, x| x.list("mfa", None);
         // The policy simulator: on the principal whose policies are simulated.
         SimulatePrincipalPolicy: Read simulator::simulate_principal_policy,
             |r, x| x.arn_of(&r.policy_source_arn, None);
