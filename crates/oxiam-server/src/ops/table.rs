@@ -253,11 +253,8 @@ table! {
             .boundary(Some(&r.permissions_boundary));
         DeleteRolePermissionsBoundary: Write roles::delete_role_permissions_boundary,
             |r, x| x.on_bounded(&x.role(&r.role_name));
-        CreateServiceLinkedRole: Write roles::create_service_linked_role, |r, x| Target::new(
-                x.action.clone(),
-                format!("arn:aws:iam::{}:role/aws-service-role/{}/", x.account(), r.aws_service_name),
-            )
-            .with("iam:AWSServiceName", r.aws_service_name.as_str());
+        CreateServiceLinkedRole: Write roles::create_service_linked_role,
+            roles::create_service_linked_role_target;
         DeleteServiceLinkedRole: Write roles::delete_service_linked_role, |r, x| x.on(&x.role(&r.role_name));
         GetServiceLinkedRoleDeletionStatus: Read roles::get_service_linked_role_deletion_status,
             |_, x| x.any();
