@@ -146,6 +146,7 @@ impl Resolver<'_> {
     pub fn instance_profile(&self, name: &str) -> Named {
         match self.state.instance_profile(self.account(), name) {
             Some(p) => Named {
+                display: Some(format!("instance profile {name}")),
                 tags: p.tags.clone(),
                 ..Named::bare(p.arn())
             },
@@ -154,16 +155,21 @@ impl Resolver<'_> {
     }
 
     pub fn server_certificate(&self, name: &str) -> Named {
+        let display = Some(format!("server certificate {name}"));
         match self
             .state
             .server_certificates
             .get(&State::name_key(self.account(), name))
         {
             Some(c) => Named {
+                display,
                 tags: c.tags.clone(),
                 ..Named::bare(c.arn())
             },
-            None => Named::bare(self.arn("server-certificate", None, name)),
+            None => Named {
+                display,
+                ..Named::bare(self.arn("server-certificate", None, name))
+            },
         }
     }
 
@@ -180,9 +186,16 @@ impl Resolver<'_> {
         }
     }
 
+    /// An entity the request names that does not exist: its ARN at path `/`, named as IAM
+    /// names it (`user NAME`; `instance profile NAME`, in words, not the ARN's kind).
     fn missing(&self, kind: &str, name: &str) -> Named {
+        let shown = if kind == "instance-profile" {
+            "instance profile"
+        } else {
+            kind
+        };
         Named {
-            display: (kind != "instance-profile").then(|| format!("{kind} {name}")),
+            display: Some(format!("{shown} {name}")),
             ..Named::bare(self.arn(kind, None, name))
         }
     }

@@ -21,8 +21,10 @@ pub struct Target {
     /// `aws:ResourceTag/…`, …), besides the global keys the pipeline adds.
     pub keys: Vec<(String, ContextValue)>,
     /// How AccessDenied messages name the resource when not by its ARN: IAM names an
-    /// entity the request addresses by name as `user NAME`, `role NAME`, `group NAME`, and
-    /// a managed policy as `policy ARN`; created resources and List* prefixes by ARN.
+    /// entity the request addresses by name as `user NAME`, `role NAME`, `group NAME`,
+    /// `instance profile NAME`, `server certificate NAME`, and a managed policy as
+    /// `policy ARN` (one being created as `policy NAME`, ListPolicies as `policy path
+    /// PREFIX`); other created resources and List* prefixes by ARN.
     pub display: Option<String>,
     /// Further actions AWS authorizes for this request ("dependent actions": `iam:PassRole`
     /// on the role added to an instance profile); each must be allowed too.
@@ -47,6 +49,12 @@ impl Target {
             always_allowed: true,
             ..Target::new(action, resource)
         }
+    }
+
+    /// Named `shown` in AccessDenied messages (see [`Target::display`]).
+    pub fn shown_as(mut self, shown: impl Into<String>) -> Target {
+        self.display = Some(shown.into());
+        self
     }
 
     /// The resource as AccessDenied messages show it.

@@ -253,20 +253,21 @@ table! {
             .boundary(Some(&r.permissions_boundary));
         DeleteRolePermissionsBoundary: Write roles::delete_role_permissions_boundary,
             |r, x| x.on_bounded(&x.role(&r.role_name));
-        CreateServiceLinkedRole: Write roles::create_service_linked_role, |r, x| Target::new(
-                x.action.clone(),
-                format!("arn:aws:iam::{}:role/aws-service-role/{}/", x.account(), r.aws_service_name),
-            )
-            .with("iam:AWSServiceName", r.aws_service_name.as_str());
+        CreateServiceLinkedRole: Write roles::create_service_linked_role,
+            roles::create_service_linked_role_target;
         DeleteServiceLinkedRole: Write roles::delete_service_linked_role, |r, x| x.on(&x.role(&r.role_name));
         GetServiceLinkedRoleDeletionStatus: Read roles::get_service_linked_role_deletion_status,
             |_, x| x.any();
         // Managed policies.
+        // AccessDenied names a policy being created by its name, ListPolicies by its path.
         CreatePolicy: Write policies::create_policy, |r, x| x
             .create("policy", r.path.as_ref(), &r.policy_name)
+            .shown_as(format!("policy {}", r.policy_name))
             .request_tags(r.tags.as_deref());
         GetPolicy: Read policies::get_policy, |r, x| x.on(&x.policy(&r.policy_arn));
-        ListPolicies: Read policies::list_policies, |r, x| x.list("policy", r.path_prefix.as_ref());
+        ListPolicies: Read policies::list_policies, |r, x| x
+            .list("policy", r.path_prefix.as_ref())
+            .shown_as(format!("policy path {}", r.path_prefix.as_deref().unwrap_or("/")));
         DeletePolicy: Write policies::delete_policy, |r, x| x.on(&x.policy(&r.policy_arn));
         CreatePolicyVersion: Write policies::create_policy_version, |r, x| x.on(&x.policy(&r.policy_arn));
         GetPolicyVersion: Read policies::get_policy_version, |r, x| x.on(&x.policy(&r.policy_arn));
@@ -371,7 +372,7 @@ table! {
             |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
         GetMFADevice: Read mfa::get_mfa_device, |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
         ListMFADevices: Read mfa::list_mfa_devices, |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
-        ListVirtualMFADevices: Read mfa::list_virtual_mfa_devices, |_, x| x.any();
+        ListVirtualMFADevices: Read mfa::list_virtual_mfa_devices, |_, x| x.list("mfa", None);
         // The policy simulator: on the principal whose policies are simulated.
         SimulatePrincipalPolicy: Read simulator::simulate_principal_policy,
             |r, x| x.arn_of(&r.policy_source_arn, None);

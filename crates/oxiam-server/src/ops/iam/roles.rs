@@ -14,12 +14,14 @@ use oxiam_protocol::iam;
 use super::{
     Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
 };
+use crate::auth::target::Target;
 use crate::model::error::{
     ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
     no_such_entity,
 };
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{Role, Setting, now_epoch, to_datetime};
+use crate::ops::Resolver;
 use crate::state::{State, Tx};
 
 /// The path prefix AWS reserves for service-linked roles.
@@ -561,6 +563,26 @@ fn service_trust_policy(service: &str) -> String {
         }],
     })
     .to_string()
+}
+
+/// On the role the request creates, `arn:aws:iam::ACCT:role/aws-service-role/SERVICE/NAME`
+/// (AWS: "… iam:CreateServiceLinkedRole on resource:
+/// arn:aws:iam::ACCT:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
+/// with `iam:AWSServiceName`. A service without a valid name gets the path alone: the
+/// handler refuses it once authorized.
+pub fn create_service_linked_role_target(
+    r: &iam::CreateServiceLinkedRoleRequest,
+    x: &Resolver<'_>,
+) -> Target {
+    let service = &r.aws_service_name;
+    let name = match (service_role_name(service), &r.custom_suffix) {
+        (Ok((base, _)), Some(suffix)) => format!("{base}_{suffix}"),
+        (Ok((base, _)), None) => base,
+        (Err(_), _) => String::new(),
+    };
+    let path = format!("{SERVICE_ROLE_PATH}{service}/");
+    Target::new(x.action.clone(), x.arn("role", Some(&path), &name))
+        .with("iam:AWSServiceName", service.as_str())
 }
 
 pub fn create_service_linked_role(
