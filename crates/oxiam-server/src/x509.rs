@@ -249,7 +249,9 @@ fn read_spki(b: &mut &[u8]) -> Option<Option<PublicKey>> {
             let mut rsa = read(&mut k, SEQUENCE)?;
             let n = strip_zeros(read(&mut rsa, INTEGER)?);
             read(&mut rsa, INTEGER)?;
-            let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+            // A zero modulus is no key (and its size would underflow): malformed.
+            let top = n.first()?;
+            let bits = n.len() * 8 - top.leading_zeros() as usize;
             Some(PublicKey::Rsa { der: key, bits })
         }
         OID_EC => match read(&mut params, OID)? {
@@ -719,6 +721,36 @@ mod tests {
         let encrypted =
             "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(m(encrypted, &leaf), Err(CertError::MalformedKey));
+    }
+
+    /// `SubjectPublicKeyInfo` of an RSA key with modulus `n` (INTEGER contents) and exponent 3.
+    fn rsa_spki(n: &[u8]) -> Vec<u8> {
+        let tlv = |tag: u8, content: &[u8]| {
+            let mut out = vec![tag, u8::try_from(content.len()).unwrap()];
+            out.extend_from_slice(content);
+            out
+        };
+        let key = [tlv(INTEGER, n), tlv(INTEGER, &[3])].concat();
+        let bits = [&[0][..], &tlv(SEQUENCE, &key)].concat();
+        let alg = [tlv(OID, OID_RSA), vec![0x05, 0x00]].concat();
+        tlv(
+            SEQUENCE,
+            &[tlv(SEQUENCE, &alg), tlv(BIT_STRING, &bits)].concat(),
+        )
+    }
+
+    #[test]
+    fn rsa_key_sizes_count_the_modulus_bits_and_a_zero_modulus_is_malformed() {
+        let size = |n: &[u8]| match read_spki(&mut rsa_spki(n).as_slice()) {
+            Some(Some(PublicKey::Rsa { bits, .. })) => Some(bits),
+            _ => None,
+        };
+        assert_eq!(size(&[0x00, 0x80, 0x01]), Some(16));
+        assert_eq!(size(&[0x01, 0xff]), Some(9));
+        // Found while writing the x509_parse fuzz target: the size of a zero modulus
+        // underflowed (a panic with overflow checks, a huge size without).
+        assert_eq!(size(&[0x00]), None);
+        assert_eq!(size(&[0x00, 0x00]), None);
     }
 
     #[test]
