@@ -1,15 +1,15 @@
 //! `oxiam guard`: a reverse proxy that puts oxiam's authorization in front of any HTTP
 //! service.
 //!
-//! Each request is matched against the rules ([`rules`]: method + path pattern → action
-//! and resource ARN), then its SigV4 material (method, path, query, headers, SHA-256 of
-//! the body) goes to oxiam's decision API through `oxiam-client`, signed with the guard's
-//! own credentials (which need `oxiam:Authorize`). Allowed requests are forwarded to the
-//! upstream with the principal in `X-Oxiam-Principal-Arn`, `X-Oxiam-Principal-Account` and
-//! `X-Oxiam-Principal-User-Id` (any such headers sent by the client are removed first, so
-//! the upstream can trust them); the others get an AWS-style `AccessDenied` (403, XML),
-//! whose message carries the encoded authorization message for
-//! `aws sts decode-authorization-message`.
+//! Each request is matched against the rules ([`oxiam::guard_rules`], a TOML file of
+//! method and path pattern → action and resource ARN), then its SigV4 material (method,
+//! path, query, headers, SHA-256 of the body) goes to oxiam's decision API through
+//! `oxiam-client`, signed with the guard's own credentials (which need `oxiam:Authorize`).
+//! Allowed requests are forwarded to the upstream with the principal in
+//! `X-Oxiam-Principal-Arn`, `X-Oxiam-Principal-Account` and `X-Oxiam-Principal-User-Id`
+//! (any such headers sent by the client are removed first, so the upstream can trust
+//! them); the others get an AWS-style `AccessDenied` (403, XML), whose message carries the
+//! encoded authorization message for `aws sts decode-authorization-message`.
 //!
 //! With `--auth-request` there is no upstream: the guard answers nginx's `auth_request`
 //! subrequests with 200 (and the principal headers) or 403. nginx passes the original
@@ -34,8 +34,6 @@
 //! myapp`, botocore `SigV4Auth(credentials, "myapp", region)`). Bodies are buffered
 //! (up to `--max-body-bytes`) because their hash is part of the signature.
 
-pub mod rules;
-
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +47,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt as _;
 use http_body_util::Full;
+use oxiam::guard_rules as rules;
 use oxiam_client::{
     Client, ClientRequest, Credentials, DecisionRequest, DecisionResult, Endpoint, Pool,
 };

@@ -5,7 +5,8 @@
 //! - `oxiam migrate`: copies a SQLite installation into a new PostgreSQL schema.
 //! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
 //! - `oxiam guard …`: a reverse proxy (or nginx `auth_request` endpoint) that authorizes
-//!   requests to another service with oxiam's decision API (see `guard`).
+//!   requests to another service with oxiam's decision API (see `guard`; its rules file
+//!   parser is in the package's library part, `oxiam::guard_rules`, for the fuzz targets).
 //! - `oxiam audit …`: queries the decision log of the authorization API.
 
 mod guard;

@@ -3,16 +3,18 @@
 //! whether one certificate signed another, and whether a private key belongs to a
 //! certificate.
 //!
-//! Certificates are read by a small DER reader of our own (the structure IAM looks at is a
-//! dozen fields; a full ASN.1 stack would cost more to compile than it saves).
+//! PEM (RFC 7468) is read by `rustls-pki-types`, which rustls already brings in; the DER
+//! inside is read by a small reader of our own (the structure IAM looks at is a dozen
+//! fields; a full ASN.1 stack would cost more to compile than it saves).
 //! Cryptography is `ring`'s: signature verification (RSA PKCS #1 v1.5, ECDSA P-256/P-384,
 //! Ed25519) and private-key parsing (PKCS #1, PKCS #8, SEC 1), which also checks that the
 //! parts of a key are consistent with each other.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use ring::signature::{self, KeyPair as _, UnparsedPublicKey};
+use rustls_pki_types::pem::PemObject as _;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Date, Month, PrimitiveDateTime, Time};
+use zeroize::Zeroizing;
 
 use crate::model::Epoch;
 
@@ -99,29 +101,26 @@ pub struct Certificate {
 
 // ---- PEM ----------------------------------------------------------------------------------
 
-/// The DER contents of every `-----BEGIN <label>-----` block of `text`, in order. Text
-/// outside the blocks is ignored (as OpenSSL does, so bundles with comments work);
-/// `None` when a block is unterminated or not base64.
-pub fn pem_blocks(text: &str, label: &str) -> Option<Vec<Vec<u8>>> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(&begin) {
-        let after = rest.get(at + begin.len()..)?;
-        let stop = after.find(&end)?;
-        let b64: String = after.get(..stop)?.split_whitespace().collect();
-        out.push(B64.decode(b64).ok()?);
-        rest = after.get(stop + end.len()..)?;
-    }
-    Some(out)
+/// The DER contents of every `CERTIFICATE` block of `text`, in order (RFC 7468, read by
+/// `rustls-pki-types`, as the TLS listener reads its files). Text outside the blocks and
+/// blocks of other labels are ignored (as OpenSSL does, so bundles with comments work);
+/// an unterminated block or one that is not base64 makes the whole text malformed.
+fn certificate_ders(text: &str) -> Result<Vec<CertificateDer<'static>>, CertError> {
+    CertificateDer::pem_slice_iter(text.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| CertError::Malformed)
 }
 
-/// The label of the first PEM block of `text` (`CERTIFICATE`, `RSA PRIVATE KEY`, …).
-fn first_label(text: &str) -> Option<&str> {
-    let start = text.find("-----BEGIN ")? + "-----BEGIN ".len();
-    let rest = text.get(start..)?;
-    rest.get(..rest.find("-----")?)
+/// The one private key of a PEM text: `RSA PRIVATE KEY` (PKCS #1), `PRIVATE KEY` (PKCS #8)
+/// or `EC PRIVATE KEY` (SEC 1). Blocks of other labels are skipped, so an encrypted key
+/// (`ENCRYPTED PRIVATE KEY`) is no key at all; none, two, or a broken block is malformed.
+/// The DER is wiped from memory when dropped.
+fn private_key_der(text: &str) -> Result<Zeroizing<PrivateKeyDer<'static>>, CertError> {
+    let mut keys = PrivateKeyDer::pem_slice_iter(text.as_bytes()).map(|k| k.map(Zeroizing::new));
+    match (keys.next(), keys.next()) {
+        (Some(Ok(key)), None) => Ok(key),
+        _ => Err(CertError::MalformedKey),
+    }
 }
 
 // ---- DER ----------------------------------------------------------------------------------
@@ -250,7 +249,9 @@ fn read_spki(b: &mut &[u8]) -> Option<Option<PublicKey>> {
             let mut rsa = read(&mut k, SEQUENCE)?;
             let n = strip_zeros(read(&mut rsa, INTEGER)?);
             read(&mut rsa, INTEGER)?;
-            let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+            // A zero modulus is no key (and its size would underflow): malformed.
+            let top = n.first()?;
+            let bits = n.len() * 8 - top.leading_zeros() as usize;
             Some(PublicKey::Rsa { der: key, bits })
         }
         OID_EC => match read(&mut params, OID)? {
@@ -329,7 +330,7 @@ impl Certificate {
 
     /// The certificates of a PEM text, in order; at least one.
     pub fn from_pem(text: &str) -> Result<Vec<Certificate>, CertError> {
-        let blocks = pem_blocks(text, "CERTIFICATE").ok_or(CertError::Malformed)?;
+        let blocks = certificate_ders(text)?;
         if blocks.is_empty() {
             return Err(CertError::Malformed);
         }
@@ -434,11 +435,8 @@ pub enum KeyMatch {
 /// key's internal consistency (an RSA key's primes multiply to its modulus, an EC key's
 /// point is its scalar times the generator) while parsing.
 pub fn match_private_key(pem: &str, public: &PublicKey) -> Result<KeyMatch, CertError> {
-    let label = first_label(pem).ok_or(CertError::MalformedKey)?;
-    let der = pem_blocks(pem, label)
-        .and_then(|mut b| (b.len() == 1).then(|| b.pop()).flatten())
-        .ok_or(CertError::MalformedKey)?;
-    let der = zeroize::Zeroizing::new(der);
+    let key = private_key_der(pem)?;
+    let der = key.secret_der();
     let rng = ring::rand::SystemRandom::new();
     let same = |derived: &[u8], expected: &[u8]| {
         if derived == expected {
@@ -447,36 +445,36 @@ pub fn match_private_key(pem: &str, public: &PublicKey) -> Result<KeyMatch, Cert
             KeyMatch::Mismatch
         }
     };
-    match (label, public) {
-        ("RSA PRIVATE KEY", PublicKey::Rsa { der: expected, .. }) => {
-            let kp = signature::RsaKeyPair::from_der(&der).map_err(|_| CertError::MalformedKey)?;
+    match (&*key, public) {
+        (PrivateKeyDer::Pkcs1(_), PublicKey::Rsa { der: expected, .. }) => {
+            let kp = signature::RsaKeyPair::from_der(der).map_err(|_| CertError::MalformedKey)?;
             Ok(same(kp.public().as_ref(), expected))
         }
-        ("PRIVATE KEY", PublicKey::Rsa { der: expected, .. }) => {
-            match signature::RsaKeyPair::from_pkcs8(&der) {
+        (PrivateKeyDer::Pkcs8(_), PublicKey::Rsa { der: expected, .. }) => {
+            match signature::RsaKeyPair::from_pkcs8(der) {
                 Ok(kp) => Ok(same(kp.public().as_ref(), expected)),
-                Err(_) if is_pkcs8(&der) => Ok(KeyMatch::Mismatch),
+                Err(_) if is_pkcs8(der) => Ok(KeyMatch::Mismatch),
                 Err(_) => Err(CertError::MalformedKey),
             }
         }
-        ("PRIVATE KEY", PublicKey::P256(expected) | PublicKey::P384(expected)) => {
+        (PrivateKeyDer::Pkcs8(_), PublicKey::P256(expected) | PublicKey::P384(expected)) => {
             let alg = ec_alg(public);
-            match signature::EcdsaKeyPair::from_pkcs8(alg, &der, &rng) {
+            match signature::EcdsaKeyPair::from_pkcs8(alg, der, &rng) {
                 Ok(kp) => Ok(same(kp.public_key().as_ref(), expected)),
                 // A PKCS #8 key of another curve or kind does not match this certificate.
-                Err(_) if is_pkcs8(&der) => Ok(KeyMatch::Mismatch),
+                Err(_) if is_pkcs8(der) => Ok(KeyMatch::Mismatch),
                 Err(_) => Err(CertError::MalformedKey),
             }
         }
-        ("PRIVATE KEY", PublicKey::Ed25519(expected)) => {
-            match signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der) {
+        (PrivateKeyDer::Pkcs8(_), PublicKey::Ed25519(expected)) => {
+            match signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
                 Ok(kp) => Ok(same(kp.public_key().as_ref(), expected)),
-                Err(_) if is_pkcs8(&der) => Ok(KeyMatch::Mismatch),
+                Err(_) if is_pkcs8(der) => Ok(KeyMatch::Mismatch),
                 Err(_) => Err(CertError::MalformedKey),
             }
         }
-        ("EC PRIVATE KEY", PublicKey::P256(expected) | PublicKey::P384(expected)) => {
-            let (scalar, own_public) = sec1(&der).ok_or(CertError::MalformedKey)?;
+        (PrivateKeyDer::Sec1(_), PublicKey::P256(expected) | PublicKey::P384(expected)) => {
+            let (scalar, own_public) = sec1(der).ok_or(CertError::MalformedKey)?;
             if own_public.is_some_and(|p| p != expected.as_slice()) {
                 return Ok(KeyMatch::Mismatch);
             }
@@ -494,19 +492,11 @@ pub fn match_private_key(pem: &str, public: &PublicKey) -> Result<KeyMatch, Cert
             )
         }
         // A well-formed key of another kind than the certificate's.
-        ("RSA PRIVATE KEY" | "EC PRIVATE KEY", _) => {
-            let parses = match label {
-                "RSA PRIVATE KEY" => signature::RsaKeyPair::from_der(&der).is_ok(),
-                _ => sec1(&der).is_some(),
-            };
-            if parses {
-                Ok(KeyMatch::Mismatch)
-            } else {
-                Err(CertError::MalformedKey)
-            }
+        (PrivateKeyDer::Pkcs1(_), _) if signature::RsaKeyPair::from_der(der).is_ok() => {
+            Ok(KeyMatch::Mismatch)
         }
-        // Encrypted keys (`ENCRYPTED PRIVATE KEY`) and anything else: AWS wants the key
-        // unencrypted.
+        (PrivateKeyDer::Sec1(_), _) if sec1(der).is_some() => Ok(KeyMatch::Mismatch),
+        // Anything else (and forms `rustls-pki-types` may add): not a key AWS takes.
         _ => Err(CertError::MalformedKey),
     }
 }
@@ -556,19 +546,56 @@ mod tests {
     #[test]
     fn pem_blocks_are_found_among_other_text() {
         let text = "junk\n-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\nmore\n-----BEGIN CERTIFICATE-----\nBAUG\n-----END CERTIFICATE-----\n";
-        assert_eq!(
-            pem_blocks(text, "CERTIFICATE").unwrap(),
-            vec![vec![1, 2, 3], vec![4, 5, 6]]
-        );
-        assert!(pem_blocks("-----BEGIN CERTIFICATE-----\nAQID", "CERTIFICATE").is_none());
-        assert!(
-            pem_blocks(
-                "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----",
-                "CERTIFICATE"
-            )
-            .is_none()
-        );
-        assert_eq!(first_label(text), Some("CERTIFICATE"));
+        let ders = certificate_ders(text).unwrap();
+        let ders: Vec<&[u8]> = ders.iter().map(|d| d.as_ref()).collect();
+        assert_eq!(ders, [&[1, 2, 3][..], &[4, 5, 6][..]]);
+        // Blocks of other labels are skipped; CRLF line ends and spaces inside the base64
+        // are fine.
+        let mixed = "-----BEGIN PUBLIC KEY-----\r\nBwgJ\r\n-----END PUBLIC KEY-----\r\n-----BEGIN CERTIFICATE-----\r\nAQ ID\r\n-----END CERTIFICATE-----\r\n";
+        let ders = certificate_ders(mixed).unwrap();
+        assert_eq!(ders.len(), 1);
+        assert_eq!(ders[0].as_ref(), [1, 2, 3]);
+        assert_eq!(certificate_ders("no pem here").unwrap().len(), 0);
+        // Unterminated, not base64, a broken BEGIN line: the whole text is malformed.
+        for bad in [
+            "-----BEGIN CERTIFICATE-----\nAQID",
+            "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----",
+            "-----BEGIN CERTIFICATE--\nAQID\n-----END CERTIFICATE-----",
+        ] {
+            assert_eq!(certificate_ders(bad), Err(CertError::Malformed), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_private_key_block_is_read_whatever_its_form() {
+        let pkcs1 = "-----BEGIN RSA PRIVATE KEY-----\nAQID\n-----END RSA PRIVATE KEY-----\n";
+        assert!(matches!(
+            private_key_der(pkcs1).as_deref(),
+            Ok(PrivateKeyDer::Pkcs1(_))
+        ));
+        assert_eq!(private_key_der(pkcs1).unwrap().secret_der(), [1, 2, 3]);
+        let sec1 = pkcs1.replace("RSA", "EC");
+        assert!(matches!(
+            private_key_der(&sec1).as_deref(),
+            Ok(PrivateKeyDer::Sec1(_))
+        ));
+        let pkcs8 = pkcs1.replace("RSA ", "");
+        assert!(matches!(
+            private_key_der(&pkcs8).as_deref(),
+            Ok(PrivateKeyDer::Pkcs8(_))
+        ));
+        // Two keys, no key, an encrypted key (no key AWS takes), a broken block.
+        for bad in [
+            format!("{pkcs1}{pkcs8}"),
+            "nothing".to_owned(),
+            pkcs8.replace("PRIVATE", "ENCRYPTED PRIVATE"),
+            pkcs8.replace("AQID", "A!ID"),
+        ] {
+            assert!(
+                matches!(private_key_der(&bad), Err(CertError::MalformedKey)),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -694,6 +721,36 @@ mod tests {
         let encrypted =
             "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert_eq!(m(encrypted, &leaf), Err(CertError::MalformedKey));
+    }
+
+    /// `SubjectPublicKeyInfo` of an RSA key with modulus `n` (INTEGER contents) and exponent 3.
+    fn rsa_spki(n: &[u8]) -> Vec<u8> {
+        let tlv = |tag: u8, content: &[u8]| {
+            let mut out = vec![tag, u8::try_from(content.len()).unwrap()];
+            out.extend_from_slice(content);
+            out
+        };
+        let key = [tlv(INTEGER, n), tlv(INTEGER, &[3])].concat();
+        let bits = [&[0][..], &tlv(SEQUENCE, &key)].concat();
+        let alg = [tlv(OID, OID_RSA), vec![0x05, 0x00]].concat();
+        tlv(
+            SEQUENCE,
+            &[tlv(SEQUENCE, &alg), tlv(BIT_STRING, &bits)].concat(),
+        )
+    }
+
+    #[test]
+    fn rsa_key_sizes_count_the_modulus_bits_and_a_zero_modulus_is_malformed() {
+        let size = |n: &[u8]| match read_spki(&mut rsa_spki(n).as_slice()) {
+            Some(Some(PublicKey::Rsa { bits, .. })) => Some(bits),
+            _ => None,
+        };
+        assert_eq!(size(&[0x00, 0x80, 0x01]), Some(16));
+        assert_eq!(size(&[0x01, 0xff]), Some(9));
+        // Found while writing the x509_parse fuzz target: the size of a zero modulus
+        // underflowed (a panic with overflow checks, a huge size without).
+        assert_eq!(size(&[0x00]), None);
+        assert_eq!(size(&[0x00, 0x00]), None);
     }
 
     #[test]
