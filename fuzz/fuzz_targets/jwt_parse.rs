@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oxiam_server::sts::jwt::{self, Algorithm, Jwks};
+use oxiam_server::model::jwt::{self, Algorithm, Jwks};
 
 /// The public halves of the test keys `crates/oxiam-server/tests/data/x509/inter.key`
 /// (P-256, kid `ec`) and `leaf.key` (RSA 2048, kid `rsa`); the seeds are signed with them,

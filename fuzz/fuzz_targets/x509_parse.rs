@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use libfuzzer_sys::fuzz_target;
-use oxiam_server::x509::{Certificate, PublicKey, check_chain, match_private_key};
+use oxiam_server::model::x509::{Certificate, PublicKey, check_chain, match_private_key};
 
-/// The test chain of `oxiam_server::x509` (an RSA root, a P-256 intermediate, an RSA leaf).
+/// The test chain of `oxiam_server::model::x509` (an RSA root, a P-256 intermediate, an RSA leaf).
 const FIXTURES: [&str; 3] = [
     include_str!("../../crates/oxiam-server/tests/data/x509/root.pem"),
     include_str!("../../crates/oxiam-server/tests/data/x509/inter.pem"),

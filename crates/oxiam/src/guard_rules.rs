@@ -229,7 +229,6 @@ pub fn find(rules: &[Rule], method: &str, path: &str) -> Option<Matched> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     const RULES: &str = r#"
