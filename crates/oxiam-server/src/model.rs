@@ -7,7 +7,7 @@
 //!   devices), [`session`] (what an STS session token carries).
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
-//!   catalogue.
+//!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service.
 //! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
 //!   [`totp`] (RFC 6238 codes).
 //!
@@ -22,6 +22,7 @@ pub mod jwt;
 pub mod mfa;
 pub mod passwords;
 pub mod quotas;
+pub mod service_linked_roles;
 pub mod session;
 pub mod totp;
 pub mod x509;

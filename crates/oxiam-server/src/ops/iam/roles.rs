@@ -4,6 +4,8 @@
 //! A service-linked role is an ordinary [`Role`] whose path is
 //! `/aws-service-role/<service principal>/`: AWS reserves that path for them, and only
 //! the service-linked operations may change or delete one (others get UnmodifiableEntity).
+//! What CreateServiceLinkedRole makes for a service comes from AWS's catalogue
+//! ([`service_linked_roles`]).
 
 use std::sync::Arc;
 
@@ -20,12 +22,13 @@ use crate::model::error::{
     no_such_entity,
 };
 use crate::model::ids::{self, IdPrefix};
+use crate::model::service_linked_roles::{self, ServiceLinkedRole};
 use crate::model::{Role, Setting, now_epoch, to_datetime};
 use crate::ops::Resolver;
 use crate::state::{State, Tx};
 
 /// The path prefix AWS reserves for service-linked roles.
-pub const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+pub const SERVICE_ROLE_PATH: &str = service_linked_roles::PATH_PREFIX;
 /// A role's maximum session duration when the request gives none (one hour).
 const DEFAULT_MAX_SESSION_DURATION: i32 = 3600;
 /// Prefix of the settings that record finished service-linked role deletion tasks.
@@ -378,213 +381,45 @@ pub fn delete_role_permissions_boundary(
     .map(drop)
 }
 
-/// Service-linked role names AWS gives the services that have one (`AWSServiceRoleFor` +
-/// this), and whether the service accepts a `CustomSuffix`.
-const SERVICE_LINKED_ROLES: &[(&str, &str, bool)] = &[
-    ("autoscaling.amazonaws.com", "AutoScaling", true),
-    ("elasticbeanstalk.amazonaws.com", "ElasticBeanstalk", false),
-    (
-        "elasticloadbalancing.amazonaws.com",
-        "ElasticLoadBalancing",
-        false,
-    ),
-    ("ecs.amazonaws.com", "ECS", false),
-    ("eks.amazonaws.com", "AmazonEKS", false),
-    ("eks-nodegroup.amazonaws.com", "AmazonEKSNodegroup", false),
-    ("rds.amazonaws.com", "RDS", false),
-    ("spot.amazonaws.com", "EC2Spot", false),
-    ("spotfleet.amazonaws.com", "EC2SpotFleet", false),
-    ("organizations.amazonaws.com", "Organizations", false),
-    ("support.amazonaws.com", "Support", false),
-    ("trustedadvisor.amazonaws.com", "TrustedAdvisor", false),
-    ("cloudtrail.amazonaws.com", "CloudTrail", false),
-    ("config.amazonaws.com", "Config", false),
-    ("redshift.amazonaws.com", "Redshift", false),
-    ("es.amazonaws.com", "AmazonElasticsearchService", false),
-    (
-        "opensearchservice.amazonaws.com",
-        "AmazonOpenSearchService",
-        false,
-    ),
-    ("elasticache.amazonaws.com", "ElastiCache", false),
-    ("guardduty.amazonaws.com", "AmazonGuardDuty", false),
-    ("securityhub.amazonaws.com", "SecurityHub", false),
-    ("sso.amazonaws.com", "SSO", false),
-    ("ssm.amazonaws.com", "AmazonSSM", false),
-    ("ops.apigateway.amazonaws.com", "APIGateway", false),
-    ("cloud9.amazonaws.com", "AWSCloud9", false),
-    ("batch.amazonaws.com", "Batch", false),
-    ("backup.amazonaws.com", "Backup", false),
-    ("kafka.amazonaws.com", "Kafka", false),
-    (
-        "globalaccelerator.amazonaws.com",
-        "GlobalAccelerator",
-        false,
-    ),
-    ("acm.amazonaws.com", "CertificateManager", false),
-    (
-        "dynamodb.application-autoscaling.amazonaws.com",
-        "ApplicationAutoScaling_DynamoDBTable",
-        false,
-    ),
-    (
-        "ecs.application-autoscaling.amazonaws.com",
-        "ApplicationAutoScaling_ECSService",
-        false,
-    ),
-];
-
-/// The AWS managed policy AWS attaches to a service's service-linked role (all under
-/// `/aws-service-role/` in the catalogue; a test checks each one is there).
-const SERVICE_LINKED_ROLE_POLICIES: &[(&str, &str)] = &[
-    ("autoscaling.amazonaws.com", "AutoScalingServiceRolePolicy"),
-    (
-        "elasticbeanstalk.amazonaws.com",
-        "AWSElasticBeanstalkServiceRolePolicy",
-    ),
-    (
-        "elasticloadbalancing.amazonaws.com",
-        "AWSElasticLoadBalancingServiceRolePolicy",
-    ),
-    ("ecs.amazonaws.com", "AmazonECSServiceRolePolicy"),
-    ("eks.amazonaws.com", "AmazonEKSServiceRolePolicy"),
-    (
-        "eks-nodegroup.amazonaws.com",
-        "AWSServiceRoleForAmazonEKSNodegroup",
-    ),
-    ("rds.amazonaws.com", "AmazonRDSServiceRolePolicy"),
-    ("spot.amazonaws.com", "AWSEC2SpotServiceRolePolicy"),
-    (
-        "spotfleet.amazonaws.com",
-        "AWSEC2SpotFleetServiceRolePolicy",
-    ),
-    (
-        "organizations.amazonaws.com",
-        "AWSOrganizationsServiceTrustPolicy",
-    ),
-    ("support.amazonaws.com", "AWSSupportServiceRolePolicy"),
-    (
-        "trustedadvisor.amazonaws.com",
-        "AWSTrustedAdvisorServiceRolePolicy",
-    ),
-    ("cloudtrail.amazonaws.com", "CloudTrailServiceRolePolicy"),
-    ("config.amazonaws.com", "AWSConfigServiceRolePolicy"),
-    (
-        "redshift.amazonaws.com",
-        "AmazonRedshiftServiceLinkedRolePolicy",
-    ),
-    ("es.amazonaws.com", "AmazonElasticsearchServiceRolePolicy"),
-    (
-        "opensearchservice.amazonaws.com",
-        "AmazonOpenSearchServiceRolePolicy",
-    ),
-    ("elasticache.amazonaws.com", "ElastiCacheServiceRolePolicy"),
-    (
-        "guardduty.amazonaws.com",
-        "AmazonGuardDutyServiceRolePolicy",
-    ),
-    (
-        "securityhub.amazonaws.com",
-        "AWSSecurityHubServiceRolePolicy",
-    ),
-    ("sso.amazonaws.com", "AWSSSOServiceRolePolicy"),
-    ("ssm.amazonaws.com", "AmazonSSMServiceRolePolicy"),
-    (
-        "ops.apigateway.amazonaws.com",
-        "APIGatewayServiceRolePolicy",
-    ),
-    ("cloud9.amazonaws.com", "AWSCloud9ServiceRolePolicy"),
-    ("batch.amazonaws.com", "BatchServiceRolePolicy"),
-    (
-        "backup.amazonaws.com",
-        "AWSBackupServiceLinkedRolePolicyForBackup",
-    ),
-    ("kafka.amazonaws.com", "KafkaServiceRolePolicy"),
-    (
-        "globalaccelerator.amazonaws.com",
-        "AWSGlobalAcceleratorSLRPolicy",
-    ),
-    ("acm.amazonaws.com", "CertificateManagerServiceRolePolicy"),
-    (
-        "dynamodb.application-autoscaling.amazonaws.com",
-        "AWSApplicationAutoscalingDynamoDBTablePolicy",
-    ),
-    (
-        "ecs.application-autoscaling.amazonaws.com",
-        "AWSApplicationAutoscalingECSServicePolicy",
-    ),
-];
-
-/// The ARN of the managed policy attached to a service's service-linked role, if AWS
-/// attaches a known one.
-fn service_linked_role_policy(service: &str) -> Option<String> {
-    SERVICE_LINKED_ROLE_POLICIES
-        .iter()
-        .find(|(s, _)| *s == service)
-        .map(|(_, name)| format!("arn:aws:iam::aws:policy/aws-service-role/{name}"))
+/// The catalogue's entry for `service`, or AWS's InvalidInput for a service that has no
+/// service-linked role.
+fn service_linked_role(service: &str) -> Result<&'static ServiceLinkedRole, ServerError> {
+    // AWS's message for a service without one is not on record; the code is InvalidInput,
+    // AWS's error for a value it does not accept.
+    service_linked_roles::get(service)
+        .ok_or_else(|| invalid_input(format!("Invalid service name: {service}")))
 }
 
-/// The base role name of a service's service-linked role and whether it takes a custom
-/// suffix. Services not in the table get a name made from their principal
-/// (`foo-bar.amazonaws.com` → `AWSServiceRoleForFooBar`) and accept a suffix.
-fn service_role_name(service: &str) -> Result<(String, bool), ServerError> {
-    if let Some((_, name, suffix)) = SERVICE_LINKED_ROLES.iter().find(|(s, _, _)| *s == service) {
-        return Ok((format!("AWSServiceRoleFor{name}"), *suffix));
+/// The role name for a request: the service's name, `_` and the custom suffix if any.
+fn service_linked_role_name(slr: &ServiceLinkedRole, suffix: Option<&str>) -> String {
+    match suffix {
+        Some(suffix) => format!("{}_{suffix}", slr.role_name),
+        None => slr.role_name.clone(),
     }
-    let label = service
-        .strip_suffix(".amazonaws.com")
-        .filter(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        })
-        .ok_or_else(|| invalid_input(format!("Invalid service name: {service}")))?;
-    let camel: String = label
-        .split(['-', '.'])
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    Ok((format!("AWSServiceRoleFor{camel}"), true))
-}
-
-/// The trust policy AWS gives a service-linked role: its service may assume it.
-fn service_trust_policy(service: &str) -> String {
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": [service]},
-            "Action": ["sts:AssumeRole"],
-        }],
-    })
-    .to_string()
 }
 
 /// On the role the request creates, `arn:aws:iam::ACCT:role/aws-service-role/SERVICE/NAME`
 /// (AWS: "… iam:CreateServiceLinkedRole on resource:
 /// arn:aws:iam::ACCT:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
-/// with `iam:AWSServiceName`. A service without a valid name gets the path alone: the
-/// handler refuses it once authorized.
+/// with `iam:AWSServiceName`. A service without a service-linked role gets the path alone:
+/// the handler refuses it once authorized.
 pub fn create_service_linked_role_target(
     r: &iam::CreateServiceLinkedRoleRequest,
     x: &Resolver<'_>,
 ) -> Target {
     let service = &r.aws_service_name;
-    let name = match (service_role_name(service), &r.custom_suffix) {
-        (Ok((base, _)), Some(suffix)) => format!("{base}_{suffix}"),
-        (Ok((base, _)), None) => base,
-        (Err(_), _) => String::new(),
-    };
+    let name = service_linked_roles::get(service)
+        .map(|slr| service_linked_role_name(slr, r.custom_suffix.as_deref()))
+        .unwrap_or_default();
     let path = format!("{SERVICE_ROLE_PATH}{service}/");
     Target::new(x.action.clone(), x.arn("role", Some(&path), &name))
         .with("iam:AWSServiceName", service.as_str())
 }
 
+/// Creates the role AWS creates for the service: its name, path, trust policy, attached
+/// AWS managed policies and description come from the catalogue
+/// ([`service_linked_roles`]); the request may give a description of its own, and a
+/// custom suffix where the service accepts one.
 pub fn create_service_linked_role(
     ctx: &Ctx<'_>,
     tx: &mut Tx,
@@ -592,16 +427,14 @@ pub fn create_service_linked_role(
 ) -> Result<iam::CreateServiceLinkedRoleResponse, ServerError> {
     let account = &ctx.caller.account;
     let service = &r.aws_service_name;
-    let (base, suffix_allowed) = service_role_name(service)?;
-    let name = match &r.custom_suffix {
-        Some(_) if !suffix_allowed => {
-            return Err(invalid_input(format!(
-                "Custom suffix is not allowed for {service}"
-            )));
-        }
-        Some(suffix) => format!("{base}_{suffix}"),
-        None => base,
-    };
+    let slr = service_linked_role(service)?;
+    if r.custom_suffix.is_some() && !slr.custom_suffix {
+        // AWS's words, recorded against AWS for 68 services (see data/aws/README.md).
+        return Err(invalid_input(format!(
+            "Custom suffix is not allowed for {service}"
+        )));
+    }
+    let name = service_linked_role_name(slr, r.custom_suffix.as_deref());
     let state = tx.state();
     if state.role(account, &name).is_some() {
         return Err(invalid_input(format!(
@@ -613,18 +446,21 @@ pub fn create_service_linked_role(
         account: account.clone(),
         id: ids::unique_id(IdPrefix::Role),
         name,
-        path: format!("{SERVICE_ROLE_PATH}{service}/"),
+        path: slr.path(),
         created: now_epoch(),
-        assume_role_policy: service_trust_policy(service),
-        description: r.description.clone(),
+        assume_role_policy: slr.trust_policy(),
+        description: r.description.clone().or_else(|| slr.description.clone()),
         max_session_duration: DEFAULT_MAX_SESSION_DURATION,
         permissions_boundary: None,
         tags: Vec::new(),
         inline_policies: Default::default(),
-        attached_policies: service_linked_role_policy(service).into_iter().collect(),
+        attached_policies: slr.policy_arns(),
         last_used: None,
     };
-    let wire = wire_role(&role, Detail::Create);
+    let wire = iam::Role {
+        assume_role_policy_document: Some(encode_document(&slr.trust_policy_as_created())),
+        ..wire_role(&role, Detail::Create)
+    };
     tx.put(role)?;
     Ok(iam::CreateServiceLinkedRoleResponse { role: Some(wire) })
 }
@@ -693,48 +529,17 @@ pub fn get_service_linked_role_deletion_status(
 }
 
 #[cfg(test)]
+mod service_linked_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn service_linked_roles_get_a_catalogue_policy() {
-        let catalogue = crate::model::aws_managed::catalogue();
-        for (service, _) in SERVICE_LINKED_ROLE_POLICIES {
-            let arn = service_linked_role_policy(service).unwrap();
-            assert!(
-                catalogue.get(&arn).is_some(),
-                "{arn} is not in the catalogue"
-            );
-        }
-        assert!(
-            SERVICE_LINKED_ROLES
-                .iter()
-                .all(|(s, _, _)| service_linked_role_policy(s).is_some()),
-            "every known service-linked role has its policy"
-        );
-        assert_eq!(service_linked_role_policy("example.amazonaws.com"), None);
-    }
-
-    #[test]
-    fn service_linked_role_names_follow_aws() {
-        assert_eq!(
-            service_role_name("elasticbeanstalk.amazonaws.com").unwrap(),
-            ("AWSServiceRoleForElasticBeanstalk".to_owned(), false)
-        );
-        assert_eq!(
-            service_role_name("autoscaling.amazonaws.com").unwrap(),
-            ("AWSServiceRoleForAutoScaling".to_owned(), true)
-        );
-        assert_eq!(
-            service_role_name("new-thing.amazonaws.com").unwrap().0,
-            "AWSServiceRoleForNewThing"
-        );
-        assert!(service_role_name("example.com").is_err());
-    }
-
-    #[test]
     fn trust_policies_have_a_configurable_size_quota() {
-        let doc = service_trust_policy("ec2.amazonaws.com");
+        let doc = service_linked_roles::get("ec2fleet.amazonaws.com")
+            .unwrap()
+            .trust_policy();
         assert!(check_trust_policy(&doc, 2048).is_ok());
         let err = check_trust_policy(&doc, 10).unwrap_err();
         let api = err.to_api(oxiam_protocol::Service::Iam);
