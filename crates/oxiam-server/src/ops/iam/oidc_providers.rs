@@ -174,6 +174,9 @@ pub fn get_open_id_connect_provider(
         thumbprint_list: Some(p.thumbprints.clone()),
         create_date: Some(to_datetime(p.created)),
         tags: Some(wire_tags(&p.tags)),
+        context_provider: None,
+        identity_center_instance_arn: None,
+        identity_store_arn: None,
     })
 }
 
@@ -185,7 +188,10 @@ pub fn list_open_id_connect_providers(
     Ok(iam::ListOpenIDConnectProvidersResponse {
         open_id_connect_provider_list: Some(
             of_account(tx.state(), &ctx.caller.account)
-                .map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) })
+                .map(|p| iam::OpenIDConnectProviderListEntry {
+                    arn: Some(p.arn()),
+                    is_trusted_identity_propagation_enabled: None,
+                })
                 .collect(),
         ),
     })

@@ -182,6 +182,7 @@ fn wire_profile(user: &User, p: &LoginProfile) -> iam::LoginProfile {
         user_name: user.name.clone(),
         create_date: to_datetime(p.created),
         password_reset_required: Some(p.reset_required),
+        max_signin_session_duration: None,
     }
 }
 

@@ -121,6 +121,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
         assume_role_policy_document: Some(encode_document(&r.assume_role_policy)),
         description: r.description.clone(),
         max_session_duration: Some(r.max_session_duration),
+        max_signin_session_duration: None,
         permissions_boundary: r.permissions_boundary.as_ref().filter(|_| full).map(|arn| {
             iam::AttachedPermissionsBoundary {
                 permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),

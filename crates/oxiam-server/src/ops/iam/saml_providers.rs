@@ -198,6 +198,10 @@ pub fn get_saml_provider(
         tags: Some(wire_tags(&p.tags)),
         assertion_encryption_mode: p.assertion_encryption_mode.clone(),
         private_key_list: None,
+        context_provider: None,
+        saml_key_hashes: None,
+        identity_center_instance_arn: None,
+        identity_store_arn: None,
     })
 }
 
@@ -213,6 +217,7 @@ pub fn list_saml_providers(
                     arn: Some(p.arn()),
                     valid_until: p.valid_until.map(to_datetime),
                     create_date: Some(to_datetime(p.created)),
+                    is_trusted_identity_propagation_enabled: None,
                 })
                 .collect(),
         ),
