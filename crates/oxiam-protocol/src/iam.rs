@@ -167,6 +167,20 @@ pub struct ContextEntry {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContextProvider {
+    pub key_definition_list: Option<Vec<ContextProviderKeyDefinition>>,
+    pub subject_source_key: String,
+    pub subject_type_value: Option<String>,
+    pub subject_type_source_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContextProviderKeyDefinition {
+    pub source_key: String,
+    pub target_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAccessKeyRequest {
     pub user_name: Option<String>,
 }
@@ -228,6 +242,7 @@ pub struct CreateLoginProfileRequest {
     pub user_name: Option<String>,
     pub password: Option<String>,
     pub password_reset_required: Option<bool>,
+    pub max_signin_session_duration: Option<i32>,
 }
 
 impl std::fmt::Debug for CreateLoginProfileRequest {
@@ -236,6 +251,10 @@ impl std::fmt::Debug for CreateLoginProfileRequest {
             .field("user_name", &self.user_name)
             .field("password", &self.password.as_ref().map(|_| Redacted))
             .field("password_reset_required", &self.password_reset_required)
+            .field(
+                "max_signin_session_duration",
+                &self.max_signin_session_duration,
+            )
             .finish()
     }
 }
@@ -251,6 +270,8 @@ pub struct CreateOpenIDConnectProviderRequest {
     pub client_id_list: Option<Vec<String>>,
     pub thumbprint_list: Option<Vec<String>>,
     pub tags: Option<Vec<Tag>>,
+    pub context_provider: Option<ContextProvider>,
+    pub identity_center_instance_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -292,6 +313,7 @@ pub struct CreateRoleRequest {
     pub assume_role_policy_document: String,
     pub description: Option<String>,
     pub max_session_duration: Option<i32>,
+    pub max_signin_session_duration: Option<i32>,
     pub permissions_boundary: Option<String>,
     pub tags: Option<Vec<Tag>>,
 }
@@ -308,6 +330,8 @@ pub struct CreateSAMLProviderRequest {
     pub tags: Option<Vec<Tag>>,
     pub assertion_encryption_mode: Option<String>,
     pub add_private_key: Option<String>,
+    pub context_provider: Option<ContextProvider>,
+    pub identity_center_instance_arn: Option<String>,
 }
 
 impl std::fmt::Debug for CreateSAMLProviderRequest {
@@ -320,6 +344,11 @@ impl std::fmt::Debug for CreateSAMLProviderRequest {
             .field(
                 "add_private_key",
                 &self.add_private_key.as_ref().map(|_| Redacted),
+            )
+            .field("context_provider", &self.context_provider)
+            .field(
+                "identity_center_instance_arn",
+                &self.identity_center_instance_arn,
             )
             .finish()
     }
@@ -378,6 +407,68 @@ pub struct CreateVirtualMFADeviceRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVirtualMFADeviceResponse {
     pub virtual_mfa_device: VirtualMFADevice,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityProviderOutboundSignerRequest {
+    pub workload_identity_provider_arn: String,
+    pub outbound_signer: WorkloadIdentityOutboundSignerConfiguration,
+    pub signing_delay_in_hours: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityProviderOutboundSignerResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityProviderRequest {
+    pub provider_name: String,
+    pub description: Option<String>,
+    pub scheme: String,
+    pub workload_identity_domain: Option<String>,
+    pub resource_scope: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityProviderResponse {
+    pub arn: String,
+    pub resource_scope: String,
+    pub provider_name: String,
+    pub provider_id: String,
+    pub description: Option<String>,
+    pub scheme: String,
+    pub workload_identity_domain: Option<String>,
+    pub outbound_signers: Option<WorkloadIdentityOutboundSigners>,
+    pub tags: Option<Vec<Tag>>,
+    pub create_date: DateTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityTemplateRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub resource_scope: Option<String>,
+    pub workload_identity_provider_arn: Option<String>,
+    pub path_prefix: Option<String>,
+    pub path_pattern: Option<String>,
+    pub attestation_policy: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub template_definition: Option<WorkloadIdentityTemplateDefinitionType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateWorkloadIdentityTemplateResponse {
+    pub name: String,
+    pub template_id: String,
+    pub description: Option<String>,
+    pub resource_scope: String,
+    pub arn: String,
+    pub workload_identity_provider_arn: String,
+    pub path_prefix: Option<String>,
+    pub path_pattern: String,
+    pub attestation_policy: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub create_date: DateTime,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -540,6 +631,56 @@ pub struct DeleteVirtualMFADeviceRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderOutboundSignerRequest {
+    pub workload_identity_provider_arn: String,
+    pub outbound_signer: WorkloadIdentityOutboundSignerConfiguration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderOutboundSignerResponse {
+    pub workload_identity_provider_arn: String,
+    pub outbound_signer: WorkloadIdentityOutboundSignerConfiguration,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderRequest {
+    pub workload_identity_provider_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderResourcePolicyRequest {
+    pub workload_identity_provider_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderResourcePolicyResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityProviderResponse {
+    pub deletion_task_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityTemplateAttestationPolicyRequest {
+    pub workload_identity_template_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityTemplateAttestationPolicyResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityTemplateRequest {
+    pub workload_identity_template_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteWorkloadIdentityTemplateResponse {
+    pub workload_identity_template_arn: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletionTaskFailureReasonType {
     pub reason: Option<String>,
     pub role_usage_list: Option<Vec<RoleUsageType>>,
@@ -564,6 +705,15 @@ pub struct DetachUserPolicyRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisableOrganizationLevelResourcesRequest {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisableOrganizationLevelResourcesResponse {
+    pub organization_id: Option<String>,
+    pub enabled_features: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisableOrganizationsRootCredentialsManagementRequest {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -582,11 +732,29 @@ pub struct DisableOrganizationsRootSessionsResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisableWorkloadIdentityProviderOutboundSignerRequest {
+    pub workload_identity_provider_arn: String,
+    pub signer_type: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisableWorkloadIdentityProviderOutboundSignerResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnableMFADeviceRequest {
     pub user_name: String,
     pub serial_number: String,
     pub authentication_code1: String,
     pub authentication_code2: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnableOrganizationLevelResourcesRequest {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnableOrganizationLevelResourcesResponse {
+    pub organization_id: Option<String>,
+    pub enabled_features: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -611,6 +779,16 @@ pub struct EnableOrganizationsRootSessionsResponse {
 pub struct EnableOutboundWebIdentityFederationResponse {
     pub issuer_identifier: Option<String>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnableWorkloadIdentityProviderOutboundSignerRequest {
+    pub workload_identity_provider_arn: String,
+    pub signer_type: String,
+    pub signing_delay_in_hours: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnableWorkloadIdentityProviderOutboundSignerResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntityDetails {
@@ -843,6 +1021,9 @@ pub struct GetOpenIDConnectProviderResponse {
     pub thumbprint_list: Option<Vec<String>>,
     pub create_date: Option<DateTime>,
     pub tags: Option<Vec<Tag>>,
+    pub context_provider: Option<ContextProvider>,
+    pub identity_center_instance_arn: Option<String>,
+    pub identity_store_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -936,11 +1117,15 @@ pub struct GetSAMLProviderRequest {
 pub struct GetSAMLProviderResponse {
     pub saml_provider_uuid: Option<String>,
     pub saml_metadata_document: Option<String>,
+    pub context_provider: Option<ContextProvider>,
+    pub saml_key_hashes: Option<Vec<SAMLKeyHashEntry>>,
     pub create_date: Option<DateTime>,
     pub valid_until: Option<DateTime>,
     pub tags: Option<Vec<Tag>>,
     pub assertion_encryption_mode: Option<String>,
     pub private_key_list: Option<Vec<SAMLPrivateKey>>,
+    pub identity_center_instance_arn: Option<String>,
+    pub identity_store_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1035,6 +1220,77 @@ pub struct GetUserRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserResponse {
     pub user: User,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderDeletionStatusRequest {
+    pub deletion_task_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderDeletionStatusResponse {
+    pub workload_identity_provider_arn: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderRequest {
+    pub workload_identity_provider_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderResourcePolicyRequest {
+    pub workload_identity_provider_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderResourcePolicyResponse {
+    pub arn: String,
+    pub policy_document: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityProviderResponse {
+    pub arn: String,
+    pub resource_scope: String,
+    pub provider_name: String,
+    pub provider_id: String,
+    pub description: Option<String>,
+    pub scheme: String,
+    pub workload_identity_domain: Option<String>,
+    pub outbound_signers: Option<WorkloadIdentityOutboundSigners>,
+    pub tags: Option<Vec<Tag>>,
+    pub create_date: DateTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityTemplateAttestationPolicyRequest {
+    pub workload_identity_template_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityTemplateAttestationPolicyResponse {
+    pub workload_identity_template_arn: String,
+    pub attestation_policy: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityTemplateRequest {
+    pub workload_identity_template_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetWorkloadIdentityTemplateResponse {
+    pub name: String,
+    pub template_id: String,
+    pub description: Option<String>,
+    pub resource_scope: String,
+    pub arn: String,
+    pub workload_identity_provider_arn: String,
+    pub path_prefix: Option<String>,
+    pub path_pattern: String,
+    pub tags: Option<Vec<Tag>>,
+    pub create_date: DateTime,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1587,10 +1843,83 @@ pub struct ListVirtualMFADevicesResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProviderOutboundSignersRequest {
+    pub workload_identity_provider_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProviderOutboundSignersResponse {
+    pub outbound_signers: Vec<WorkloadIdentityOutboundSignerSummary>,
+    pub is_truncated: bool,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProviderTagsRequest {
+    pub workload_identity_provider_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProviderTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProvidersRequest {
+    pub resource_scope: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityProvidersResponse {
+    pub workload_identity_providers: Vec<WorkloadIdentityProviderListEntry>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityTemplateTagsRequest {
+    pub workload_identity_template_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityTemplateTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityTemplatesRequest {
+    pub workload_identity_provider_arn: String,
+    pub resource_scope: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListWorkloadIdentityTemplatesResponse {
+    pub workload_identity_templates: Vec<WorkloadIdentityTemplateSummary>,
+    pub is_truncated: bool,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoginProfile {
     pub user_name: String,
     pub create_date: DateTime,
     pub password_reset_required: Option<bool>,
+    pub max_signin_session_duration: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1619,6 +1948,7 @@ pub struct ManagedPolicyDetail {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenIDConnectProviderListEntry {
     pub arn: Option<String>,
+    pub is_trusted_identity_propagation_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1780,6 +2110,24 @@ pub struct PutUserPolicyRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct PutWorkloadIdentityProviderResourcePolicyRequest {
+    pub workload_identity_provider_arn: String,
+    pub policy_document: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PutWorkloadIdentityProviderResourcePolicyResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PutWorkloadIdentityTemplateAttestationPolicyRequest {
+    pub workload_identity_template_arn: String,
+    pub attestation_policy: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PutWorkloadIdentityTemplateAttestationPolicyResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RejectDelegationRequestRequest {
     pub delegation_request_id: String,
     pub notes: Option<String>,
@@ -1847,6 +2195,7 @@ pub struct Role {
     pub assume_role_policy_document: Option<String>,
     pub description: Option<String>,
     pub max_session_duration: Option<i32>,
+    pub max_signin_session_duration: Option<i32>,
     pub permissions_boundary: Option<AttachedPermissionsBoundary>,
     pub tags: Option<Vec<Tag>>,
     pub role_last_used: Option<RoleLastUsed>,
@@ -1909,6 +2258,12 @@ pub struct RoleUsageType {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct SAMLKeyHashEntry {
+    pub issuer_url: Option<String>,
+    pub key_hashes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SAMLPrivateKey {
     pub key_id: Option<String>,
     pub timestamp: Option<DateTime>,
@@ -1919,6 +2274,7 @@ pub struct SAMLProviderListEntry {
     pub arn: Option<String>,
     pub valid_until: Option<DateTime>,
     pub create_date: Option<DateTime>,
+    pub is_trusted_identity_propagation_enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2160,6 +2516,18 @@ pub struct TagUserRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagWorkloadIdentityProviderRequest {
+    pub workload_identity_provider_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagWorkloadIdentityTemplateRequest {
+    pub workload_identity_template_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrackedActionLastAccessed {
     pub action_name: Option<String>,
     pub last_accessed_entity: Option<String>,
@@ -2216,6 +2584,18 @@ pub struct UntagUserRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct UntagWorkloadIdentityProviderRequest {
+    pub workload_identity_provider_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UntagWorkloadIdentityTemplateRequest {
+    pub workload_identity_template_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateAccessKeyRequest {
     pub user_name: Option<String>,
     pub access_key_id: String,
@@ -2259,6 +2639,8 @@ pub struct UpdateLoginProfileRequest {
     pub user_name: String,
     pub password: Option<String>,
     pub password_reset_required: Option<bool>,
+    pub max_signin_session_duration: Option<i32>,
+    pub reset_max_signin_session_duration: Option<bool>,
 }
 
 impl std::fmt::Debug for UpdateLoginProfileRequest {
@@ -2267,8 +2649,25 @@ impl std::fmt::Debug for UpdateLoginProfileRequest {
             .field("user_name", &self.user_name)
             .field("password", &self.password.as_ref().map(|_| Redacted))
             .field("password_reset_required", &self.password_reset_required)
+            .field(
+                "max_signin_session_duration",
+                &self.max_signin_session_duration,
+            )
+            .field(
+                "reset_max_signin_session_duration",
+                &self.reset_max_signin_session_duration,
+            )
             .finish()
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateOpenIDConnectProviderRequest {
+    pub open_id_connect_provider_arn: String,
+    pub context_provider: Option<ContextProvider>,
+    pub identity_center_instance_arn: Option<String>,
+    pub remove_context_provider: Option<bool>,
+    pub remove_identity_center_instance: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2293,6 +2692,8 @@ pub struct UpdateRoleRequest {
     pub role_name: String,
     pub description: Option<String>,
     pub max_session_duration: Option<i32>,
+    pub max_signin_session_duration: Option<i32>,
+    pub reset_max_signin_session_duration: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2305,6 +2706,10 @@ pub struct UpdateSAMLProviderRequest {
     pub assertion_encryption_mode: Option<String>,
     pub add_private_key: Option<String>,
     pub remove_private_key: Option<String>,
+    pub context_provider: Option<ContextProvider>,
+    pub identity_center_instance_arn: Option<String>,
+    pub remove_context_provider: Option<bool>,
+    pub remove_identity_center_instance: Option<bool>,
 }
 
 impl std::fmt::Debug for UpdateSAMLProviderRequest {
@@ -2318,6 +2723,16 @@ impl std::fmt::Debug for UpdateSAMLProviderRequest {
                 &self.add_private_key.as_ref().map(|_| Redacted),
             )
             .field("remove_private_key", &self.remove_private_key)
+            .field("context_provider", &self.context_provider)
+            .field(
+                "identity_center_instance_arn",
+                &self.identity_center_instance_arn,
+            )
+            .field("remove_context_provider", &self.remove_context_provider)
+            .field(
+                "remove_identity_center_instance",
+                &self.remove_identity_center_instance,
+            )
             .finish()
     }
 }
@@ -2361,6 +2776,16 @@ pub struct UpdateUserRequest {
     pub new_path: Option<String>,
     pub new_user_name: Option<String>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateWorkloadIdentityProviderOutboundSignerRequest {
+    pub workload_identity_provider_arn: String,
+    pub outbound_signer: WorkloadIdentityOutboundSignerConfiguration,
+    pub signing_delay_in_hours: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateWorkloadIdentityProviderOutboundSignerResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadSSHPublicKeyRequest {
@@ -2463,6 +2888,98 @@ impl std::fmt::Debug for VirtualMFADevice {
             .field("tags", &self.tags)
             .finish()
     }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityJwtOutboundSignerDetail {
+    pub signing_algorithm: Option<String>,
+    pub configuration: Option<WorkloadIdentityJwtSignerConfiguration>,
+    pub start_signing_time: Option<DateTime>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityJwtSignerConfiguration {
+    pub key_algorithm: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityOutboundSignerConfiguration {
+    pub x509: Option<WorkloadIdentityPrivateCa>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityOutboundSignerDetailConfiguration {
+    pub x509: Option<WorkloadIdentityPrivateCa>,
+    pub jwt: Option<WorkloadIdentityJwtSignerConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityOutboundSignerSummary {
+    pub signer_type: String,
+    pub configuration: Option<WorkloadIdentityOutboundSignerDetailConfiguration>,
+    pub status: Option<String>,
+    pub signing_algorithm: Option<String>,
+    pub start_signing_time: DateTime,
+    pub end_signing_time: Option<DateTime>,
+    pub discovery_expiration_time: Option<DateTime>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityOutboundSigners {
+    pub x509: Option<Vec<WorkloadIdentityX509OutboundSignerDetail>>,
+    pub jwt: Option<Vec<WorkloadIdentityJwtOutboundSignerDetail>>,
+    pub oidc_issuer_uri: Option<String>,
+    pub bundle_endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityPrivateCa {
+    pub certificate_authority_id: String,
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityProviderListEntry {
+    pub arn: String,
+    pub provider_name: String,
+    pub provider_id: String,
+    pub resource_scope: String,
+    pub scheme: String,
+    pub description: Option<String>,
+    pub workload_identity_domain: Option<String>,
+    pub create_date: DateTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityReplacementValueEntry {
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityTemplateDefinitionType {
+    pub template_definition_arn: String,
+    pub replacement_values: Option<BTreeMap<String, WorkloadIdentityReplacementValueEntry>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityTemplateSummary {
+    pub name: String,
+    pub arn: String,
+    pub workload_identity_provider_arn: String,
+    pub resource_scope: String,
+    pub description: Option<String>,
+    pub path_prefix: Option<String>,
+    pub path_pattern: String,
+    pub create_date: DateTime,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadIdentityX509OutboundSignerDetail {
+    pub configuration: Option<WorkloadIdentityPrivateCa>,
+    pub status: Option<String>,
+    pub start_signing_time: Option<DateTime>,
+    pub end_signing_time: Option<DateTime>,
+    pub discovery_expiration_time: Option<DateTime>,
 }
 
 fn dec_accept_delegation_request_request(
@@ -2620,6 +3137,29 @@ fn dec_context_key_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(None, None))
 }
 
+fn dec_context_provider(d: &mut Decoder<'_>, k: &Key) -> ContextProvider {
+    ContextProvider {
+        key_definition_list: d.opt_nested(k, "KeyDefinitionList", dec_key_definition_list_type),
+        subject_source_key: d.req(k, "SubjectSourceKey", dec_context_provider_source_key_type),
+        subject_type_value: d.opt(k, "SubjectTypeValue", dec_subject_type_value_type),
+        subject_type_source_key: d.opt(
+            k,
+            "SubjectTypeSourceKey",
+            dec_context_provider_source_key_type,
+        ),
+    }
+}
+
+fn dec_context_provider_key_definition(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ContextProviderKeyDefinition {
+    ContextProviderKeyDefinition {
+        source_key: d.req(k, "SourceKey", dec_context_provider_source_key_type),
+        target_key: d.opt(k, "TargetKey", dec_context_provider_target_key_type),
+    }
+}
+
 fn dec_create_access_key_request(d: &mut Decoder<'_>, k: &Key) -> CreateAccessKeyRequest {
     CreateAccessKeyRequest {
         user_name: d.opt(k, "UserName", dec_existing_user_name_type),
@@ -2672,6 +3212,11 @@ fn dec_create_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> CreateLogin
         user_name: d.opt(k, "UserName", dec_user_name_type),
         password: d.opt(k, "Password", dec_password_type),
         password_reset_required: d.opt(k, "PasswordResetRequired", dec_boolean_type),
+        max_signin_session_duration: d.opt(
+            k,
+            "MaxSigninSessionDuration",
+            dec_max_signin_session_duration_type,
+        ),
     }
 }
 
@@ -2684,6 +3229,12 @@ fn dec_create_open_id_connect_provider_request(
         client_id_list: d.opt_nested(k, "ClientIDList", dec_client_id_list_type),
         thumbprint_list: d.opt_nested(k, "ThumbprintList", dec_thumbprint_list_type),
         tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+        context_provider: d.opt_nested(k, "ContextProvider", dec_context_provider),
+        identity_center_instance_arn: d.opt(
+            k,
+            "IdentityCenterInstanceArn",
+            dec_identity_center_instance_arn_type,
+        ),
     }
 }
 
@@ -2712,6 +3263,11 @@ fn dec_create_role_request(d: &mut Decoder<'_>, k: &Key) -> CreateRoleRequest {
         assume_role_policy_document: d.req(k, "AssumeRolePolicyDocument", dec_policy_document_type),
         description: d.opt(k, "Description", dec_role_description_type),
         max_session_duration: d.opt(k, "MaxSessionDuration", dec_role_max_session_duration_type),
+        max_signin_session_duration: d.opt(
+            k,
+            "MaxSigninSessionDuration",
+            dec_max_signin_session_duration_type,
+        ),
         permissions_boundary: d.opt(k, "PermissionsBoundary", dec_arn_type),
         tags: d.opt_nested(k, "Tags", dec_tag_list_type),
     }
@@ -2728,6 +3284,12 @@ fn dec_create_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> CreateSAMLP
             dec_assertion_encryption_mode_type,
         ),
         add_private_key: d.opt(k, "AddPrivateKey", dec_private_key_type),
+        context_provider: d.opt_nested(k, "ContextProvider", dec_context_provider),
+        identity_center_instance_arn: d.opt(
+            k,
+            "IdentityCenterInstanceArn",
+            dec_identity_center_instance_arn_type,
+        ),
     }
 }
 
@@ -2770,6 +3332,80 @@ fn dec_create_virtual_mfa_device_request(
         path: d.opt(k, "Path", dec_path_type),
         virtual_mfa_device_name: d.req(k, "VirtualMFADeviceName", dec_virtual_mfa_device_name),
         tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+    }
+}
+
+fn dec_create_workload_identity_provider_outbound_signer_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> CreateWorkloadIdentityProviderOutboundSignerRequest {
+    CreateWorkloadIdentityProviderOutboundSignerRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        outbound_signer: d.req_nested(
+            k,
+            "OutboundSigner",
+            dec_workload_identity_outbound_signer_configuration,
+        ),
+        signing_delay_in_hours: d.opt(
+            k,
+            "SigningDelayInHours",
+            dec_workload_identity_signing_delay_in_hours_type,
+        ),
+    }
+}
+
+fn dec_create_workload_identity_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> CreateWorkloadIdentityProviderRequest {
+    CreateWorkloadIdentityProviderRequest {
+        provider_name: d.req(k, "ProviderName", dec_workload_identity_provider_name_type),
+        description: d.opt(
+            k,
+            "Description",
+            dec_workload_identity_provider_description_type,
+        ),
+        scheme: d.req(k, "Scheme", dec_workload_identity_provider_scheme_type),
+        workload_identity_domain: d.opt(
+            k,
+            "WorkloadIdentityDomain",
+            dec_workload_identity_domain_type,
+        ),
+        resource_scope: d.opt(
+            k,
+            "ResourceScope",
+            dec_workload_identity_provider_scope_type,
+        ),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+    }
+}
+
+fn dec_create_workload_identity_template_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> CreateWorkloadIdentityTemplateRequest {
+    CreateWorkloadIdentityTemplateRequest {
+        name: d.opt(k, "Name", dec_workload_identity_template_name_type),
+        description: d.opt(k, "Description", dec_workload_identity_description_type),
+        resource_scope: d.opt(
+            k,
+            "ResourceScope",
+            dec_workload_identity_resource_scope_type,
+        ),
+        workload_identity_provider_arn: d.opt(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        path_prefix: d.opt(k, "PathPrefix", dec_workload_identity_path_prefix_type),
+        path_pattern: d.opt(
+            k,
+            "PathPattern",
+            dec_workload_identity_template_path_pattern_type,
+        ),
+        attestation_policy: d.opt(k, "AttestationPolicy", dec_policy_document_type),
+        tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+        template_definition: d.opt_nested(
+            k,
+            "TemplateDefinition",
+            dec_workload_identity_template_definition_type,
+        ),
     }
 }
 
@@ -2962,6 +3598,56 @@ fn dec_delete_virtual_mfa_device_request(
     }
 }
 
+fn dec_delete_workload_identity_provider_outbound_signer_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DeleteWorkloadIdentityProviderOutboundSignerRequest {
+    DeleteWorkloadIdentityProviderOutboundSignerRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        outbound_signer: d.req_nested(
+            k,
+            "OutboundSigner",
+            dec_workload_identity_outbound_signer_configuration,
+        ),
+    }
+}
+
+fn dec_delete_workload_identity_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DeleteWorkloadIdentityProviderRequest {
+    DeleteWorkloadIdentityProviderRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+    }
+}
+
+fn dec_delete_workload_identity_provider_resource_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DeleteWorkloadIdentityProviderResourcePolicyRequest {
+    DeleteWorkloadIdentityProviderResourcePolicyRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+    }
+}
+
+fn dec_delete_workload_identity_template_attestation_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DeleteWorkloadIdentityTemplateAttestationPolicyRequest {
+    DeleteWorkloadIdentityTemplateAttestationPolicyRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+    }
+}
+
+fn dec_delete_workload_identity_template_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DeleteWorkloadIdentityTemplateRequest {
+    DeleteWorkloadIdentityTemplateRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+    }
+}
+
 fn dec_deletion_task_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), Some(1000)))
 }
@@ -2987,6 +3673,13 @@ fn dec_detach_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> DetachUserPol
     }
 }
 
+fn dec_disable_organization_level_resources_request(
+    _: &mut Decoder<'_>,
+    _: &Key,
+) -> DisableOrganizationLevelResourcesRequest {
+    DisableOrganizationLevelResourcesRequest {}
+}
+
 fn dec_disable_organizations_root_credentials_management_request(
     _: &mut Decoder<'_>,
     _: &Key,
@@ -3001,6 +3694,20 @@ fn dec_disable_organizations_root_sessions_request(
     DisableOrganizationsRootSessionsRequest {}
 }
 
+fn dec_disable_workload_identity_provider_outbound_signer_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> DisableWorkloadIdentityProviderOutboundSignerRequest {
+    DisableWorkloadIdentityProviderOutboundSignerRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        signer_type: d.req(
+            k,
+            "SignerType",
+            dec_workload_identity_outbound_signer_type_type,
+        ),
+    }
+}
+
 fn dec_enable_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> EnableMFADeviceRequest {
     EnableMFADeviceRequest {
         user_name: d.req(k, "UserName", dec_existing_user_name_type),
@@ -3008,6 +3715,13 @@ fn dec_enable_mfa_device_request(d: &mut Decoder<'_>, k: &Key) -> EnableMFADevic
         authentication_code1: d.req(k, "AuthenticationCode1", dec_authentication_code_type),
         authentication_code2: d.req(k, "AuthenticationCode2", dec_authentication_code_type),
     }
+}
+
+fn dec_enable_organization_level_resources_request(
+    _: &mut Decoder<'_>,
+    _: &Key,
+) -> EnableOrganizationLevelResourcesRequest {
+    EnableOrganizationLevelResourcesRequest {}
 }
 
 fn dec_enable_organizations_root_credentials_management_request(
@@ -3022,6 +3736,25 @@ fn dec_enable_organizations_root_sessions_request(
     _: &Key,
 ) -> EnableOrganizationsRootSessionsRequest {
     EnableOrganizationsRootSessionsRequest {}
+}
+
+fn dec_enable_workload_identity_provider_outbound_signer_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> EnableWorkloadIdentityProviderOutboundSignerRequest {
+    EnableWorkloadIdentityProviderOutboundSignerRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        signer_type: d.req(
+            k,
+            "SignerType",
+            dec_workload_identity_outbound_signer_type_type,
+        ),
+        signing_delay_in_hours: d.opt(
+            k,
+            "SigningDelayInHours",
+            dec_workload_identity_signing_delay_in_hours_type,
+        ),
+    }
 }
 
 fn dec_entity_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -3278,6 +4011,51 @@ fn dec_get_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> GetUserPolicyReq
 fn dec_get_user_request(d: &mut Decoder<'_>, k: &Key) -> GetUserRequest {
     GetUserRequest {
         user_name: d.opt(k, "UserName", dec_existing_user_name_type),
+    }
+}
+
+fn dec_get_workload_identity_provider_deletion_status_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> GetWorkloadIdentityProviderDeletionStatusRequest {
+    GetWorkloadIdentityProviderDeletionStatusRequest {
+        deletion_task_id: d.req(k, "DeletionTaskId", dec_deletion_task_id_type),
+    }
+}
+
+fn dec_get_workload_identity_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> GetWorkloadIdentityProviderRequest {
+    GetWorkloadIdentityProviderRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+    }
+}
+
+fn dec_get_workload_identity_provider_resource_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> GetWorkloadIdentityProviderResourcePolicyRequest {
+    GetWorkloadIdentityProviderResourcePolicyRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+    }
+}
+
+fn dec_get_workload_identity_template_attestation_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> GetWorkloadIdentityTemplateAttestationPolicyRequest {
+    GetWorkloadIdentityTemplateAttestationPolicyRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+    }
+}
+
+fn dec_get_workload_identity_template_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> GetWorkloadIdentityTemplateRequest {
+    GetWorkloadIdentityTemplateRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
     }
 }
 
@@ -3630,6 +4408,71 @@ fn dec_list_virtual_mfa_devices_request(
     }
 }
 
+fn dec_list_workload_identity_provider_outbound_signers_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ListWorkloadIdentityProviderOutboundSignersRequest {
+    ListWorkloadIdentityProviderOutboundSignersRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+    }
+}
+
+fn dec_list_workload_identity_provider_tags_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ListWorkloadIdentityProviderTagsRequest {
+    ListWorkloadIdentityProviderTagsRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+    }
+}
+
+fn dec_list_workload_identity_providers_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ListWorkloadIdentityProvidersRequest {
+    ListWorkloadIdentityProvidersRequest {
+        resource_scope: d.opt(
+            k,
+            "ResourceScope",
+            dec_workload_identity_provider_scope_type,
+        ),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+    }
+}
+
+fn dec_list_workload_identity_template_tags_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ListWorkloadIdentityTemplateTagsRequest {
+    ListWorkloadIdentityTemplateTagsRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+    }
+}
+
+fn dec_list_workload_identity_templates_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> ListWorkloadIdentityTemplatesRequest {
+    ListWorkloadIdentityTemplatesRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        resource_scope: d.opt(
+            k,
+            "ResourceScope",
+            dec_workload_identity_resource_scope_type,
+        ),
+        marker: d.opt(k, "Marker", dec_marker_type),
+        max_items: d.opt(k, "MaxItems", dec_max_items_type),
+        filter: d.opt(k, "Filter", dec_workload_identity_template_filter_type),
+    }
+}
+
 fn dec_open_id_connect_provider_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), Some(255)))
 }
@@ -3757,6 +4600,26 @@ fn dec_put_user_policy_request(d: &mut Decoder<'_>, k: &Key) -> PutUserPolicyReq
         user_name: d.req(k, "UserName", dec_existing_user_name_type),
         policy_name: d.req(k, "PolicyName", dec_policy_name_type),
         policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
+    }
+}
+
+fn dec_put_workload_identity_provider_resource_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> PutWorkloadIdentityProviderResourcePolicyRequest {
+    PutWorkloadIdentityProviderResourcePolicyRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        policy_document: d.req(k, "PolicyDocument", dec_policy_document_type),
+    }
+}
+
+fn dec_put_workload_identity_template_attestation_policy_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> PutWorkloadIdentityTemplateAttestationPolicyRequest {
+    PutWorkloadIdentityTemplateAttestationPolicyRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+        attestation_policy: d.req(k, "AttestationPolicy", dec_policy_document_type),
     }
 }
 
@@ -4011,6 +4874,26 @@ fn dec_tag_user_request(d: &mut Decoder<'_>, k: &Key) -> TagUserRequest {
     }
 }
 
+fn dec_tag_workload_identity_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> TagWorkloadIdentityProviderRequest {
+    TagWorkloadIdentityProviderRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
+    }
+}
+
+fn dec_tag_workload_identity_template_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> TagWorkloadIdentityTemplateRequest {
+    TagWorkloadIdentityTemplateRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
+        tags: d.req_nested(k, "Tags", dec_tag_list_type),
+    }
+}
+
 fn dec_untag_instance_profile_request(d: &mut Decoder<'_>, k: &Key) -> UntagInstanceProfileRequest {
     UntagInstanceProfileRequest {
         instance_profile_name: d.req(k, "InstanceProfileName", dec_instance_profile_name_type),
@@ -4073,6 +4956,26 @@ fn dec_untag_server_certificate_request(
 fn dec_untag_user_request(d: &mut Decoder<'_>, k: &Key) -> UntagUserRequest {
     UntagUserRequest {
         user_name: d.req(k, "UserName", dec_existing_user_name_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
+    }
+}
+
+fn dec_untag_workload_identity_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> UntagWorkloadIdentityProviderRequest {
+    UntagWorkloadIdentityProviderRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
+    }
+}
+
+fn dec_untag_workload_identity_template_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> UntagWorkloadIdentityTemplateRequest {
+    UntagWorkloadIdentityTemplateRequest {
+        workload_identity_template_arn: d.req(k, "WorkloadIdentityTemplateArn", dec_arn_type),
         tag_keys: d.req_nested(k, "TagKeys", dec_tag_key_list_type),
     }
 }
@@ -4143,6 +5046,33 @@ fn dec_update_login_profile_request(d: &mut Decoder<'_>, k: &Key) -> UpdateLogin
         user_name: d.req(k, "UserName", dec_user_name_type),
         password: d.opt(k, "Password", dec_password_type),
         password_reset_required: d.opt(k, "PasswordResetRequired", dec_boolean_object_type),
+        max_signin_session_duration: d.opt(
+            k,
+            "MaxSigninSessionDuration",
+            dec_max_signin_session_duration_type,
+        ),
+        reset_max_signin_session_duration: d.opt(
+            k,
+            "ResetMaxSigninSessionDuration",
+            dec_boolean_object_type,
+        ),
+    }
+}
+
+fn dec_update_open_id_connect_provider_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> UpdateOpenIDConnectProviderRequest {
+    UpdateOpenIDConnectProviderRequest {
+        open_id_connect_provider_arn: d.req(k, "OpenIDConnectProviderArn", dec_arn_type),
+        context_provider: d.opt_nested(k, "ContextProvider", dec_context_provider),
+        identity_center_instance_arn: d.opt(
+            k,
+            "IdentityCenterInstanceArn",
+            dec_identity_center_instance_arn_type,
+        ),
+        remove_context_provider: d.opt(k, "RemoveContextProvider", dec_boolean_type),
+        remove_identity_center_instance: d.opt(k, "RemoveIdentityCenterInstance", dec_boolean_type),
     }
 }
 
@@ -4171,6 +5101,16 @@ fn dec_update_role_request(d: &mut Decoder<'_>, k: &Key) -> UpdateRoleRequest {
         role_name: d.req(k, "RoleName", dec_role_name_type),
         description: d.opt(k, "Description", dec_role_description_type),
         max_session_duration: d.opt(k, "MaxSessionDuration", dec_role_max_session_duration_type),
+        max_signin_session_duration: d.opt(
+            k,
+            "MaxSigninSessionDuration",
+            dec_max_signin_session_duration_type,
+        ),
+        reset_max_signin_session_duration: d.opt(
+            k,
+            "ResetMaxSigninSessionDuration",
+            dec_boolean_object_type,
+        ),
     }
 }
 
@@ -4185,6 +5125,14 @@ fn dec_update_saml_provider_request(d: &mut Decoder<'_>, k: &Key) -> UpdateSAMLP
         ),
         add_private_key: d.opt(k, "AddPrivateKey", dec_private_key_type),
         remove_private_key: d.opt(k, "RemovePrivateKey", dec_private_key_id_type),
+        context_provider: d.opt_nested(k, "ContextProvider", dec_context_provider),
+        identity_center_instance_arn: d.opt(
+            k,
+            "IdentityCenterInstanceArn",
+            dec_identity_center_instance_arn_type,
+        ),
+        remove_context_provider: d.opt(k, "RemoveContextProvider", dec_boolean_type),
+        remove_identity_center_instance: d.opt(k, "RemoveIdentityCenterInstance", dec_boolean_type),
     }
 }
 
@@ -4249,6 +5197,25 @@ fn dec_update_user_request(d: &mut Decoder<'_>, k: &Key) -> UpdateUserRequest {
     }
 }
 
+fn dec_update_workload_identity_provider_outbound_signer_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> UpdateWorkloadIdentityProviderOutboundSignerRequest {
+    UpdateWorkloadIdentityProviderOutboundSignerRequest {
+        workload_identity_provider_arn: d.req(k, "WorkloadIdentityProviderArn", dec_arn_type),
+        outbound_signer: d.req_nested(
+            k,
+            "OutboundSigner",
+            dec_workload_identity_outbound_signer_configuration,
+        ),
+        signing_delay_in_hours: d.opt(
+            k,
+            "SigningDelayInHours",
+            dec_workload_identity_signing_delay_in_hours_type,
+        ),
+    }
+}
+
 fn dec_upload_ssh_public_key_request(d: &mut Decoder<'_>, k: &Key) -> UploadSSHPublicKeyRequest {
     UploadSSHPublicKeyRequest {
         user_name: d.req(k, "UserName", dec_user_name_type),
@@ -4284,16 +5251,90 @@ fn dec_upload_signing_certificate_request(
     }
 }
 
+fn dec_workload_identity_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(0), Some(1000)).pattern(&PATTERN_2))
+}
+
+fn dec_workload_identity_domain_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_3))
+}
+
+fn dec_workload_identity_outbound_signer_configuration(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> WorkloadIdentityOutboundSignerConfiguration {
+    WorkloadIdentityOutboundSignerConfiguration {
+        x509: d.opt_nested(k, "X509", dec_workload_identity_private_ca),
+    }
+}
+
+fn dec_workload_identity_path_prefix_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_4))
+}
+
+fn dec_workload_identity_private_ca(d: &mut Decoder<'_>, k: &Key) -> WorkloadIdentityPrivateCa {
+    WorkloadIdentityPrivateCa {
+        certificate_authority_id: d.req(
+            k,
+            "CertificateAuthorityId",
+            dec_workload_identity_certificate_authority_id_type,
+        ),
+        account_id: d.req(k, "AccountId", dec_account_id_type),
+    }
+}
+
+fn dec_workload_identity_replacement_value_entry(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> WorkloadIdentityReplacementValueEntry {
+    WorkloadIdentityReplacementValueEntry {
+        values: d.req_nested(
+            k,
+            "Values",
+            dec_workload_identity_replacement_value_list_type,
+        ),
+    }
+}
+
+fn dec_workload_identity_resource_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(
+        k,
+        &StrRule::new(None, None).values(&["ACCOUNT", "ORGANIZATION"]),
+    )
+}
+
+fn dec_workload_identity_template_definition_type(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> WorkloadIdentityTemplateDefinitionType {
+    WorkloadIdentityTemplateDefinitionType {
+        template_definition_arn: d.req(k, "TemplateDefinitionArn", dec_arn_type),
+        replacement_values: d.opt_nested(
+            k,
+            "ReplacementValues",
+            dec_map_string_workload_identity_replacement_value_entry,
+        ),
+    }
+}
+
+fn dec_workload_identity_template_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_5))
+}
+
+fn dec_workload_identity_template_path_pattern_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(3), Some(16384)).pattern(&PATTERN_6))
+}
+
 fn dec_access_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_2))
+    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_7))
 }
 
 fn dec_account_alias_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(3), Some(63)).pattern(&PATTERN_3))
+    d.string(k, &StrRule::new(Some(3), Some(63)).pattern(&PATTERN_8))
 }
 
 fn dec_account_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_4))
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_9))
 }
 
 fn dec_account_properties_map_type(d: &mut Decoder<'_>, k: &Key) -> BTreeMap<String, String> {
@@ -4306,7 +5347,7 @@ fn dec_account_properties_map_type(d: &mut Decoder<'_>, k: &Key) -> BTreeMap<Str
 }
 
 fn dec_account_property_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(50)).pattern(&PATTERN_5))
+    d.string(k, &StrRule::new(Some(1), Some(50)).pattern(&PATTERN_10))
 }
 
 fn dec_account_property_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4336,7 +5377,7 @@ fn dec_assignment_status_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_authentication_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_6))
+    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_11))
 }
 
 fn dec_boolean_object_type(d: &mut Decoder<'_>, k: &Key) -> bool {
@@ -4348,15 +5389,18 @@ fn dec_boolean_type(d: &mut Decoder<'_>, k: &Key) -> bool {
 }
 
 fn dec_certificate_body_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_7))
+    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_12))
 }
 
 fn dec_certificate_chain_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(2097152)).pattern(&PATTERN_7))
+    d.string(
+        k,
+        &StrRule::new(Some(1), Some(2097152)).pattern(&PATTERN_12),
+    )
 }
 
 fn dec_certificate_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(24), Some(128)).pattern(&PATTERN_2))
+    d.string(k, &StrRule::new(Some(24), Some(128)).pattern(&PATTERN_7))
 }
 
 fn dec_client_id_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -4365,6 +5409,14 @@ fn dec_client_id_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
 
 fn dec_client_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), Some(255)))
+}
+
+fn dec_context_provider_source_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(128)))
+}
+
+fn dec_context_provider_target_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(128)))
 }
 
 fn dec_credential_age_days(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4376,11 +5428,11 @@ fn dec_custom_suffix_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_delegation_request_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_8))
+    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_13))
 }
 
 fn dec_delegation_request_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_9))
+    d.string(k, &StrRule::new(Some(16), Some(128)).pattern(&PATTERN_14))
 }
 
 fn dec_encoding_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4403,6 +5455,10 @@ fn dec_group_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
 
+fn dec_identity_center_instance_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(1224)))
+}
+
 fn dec_instance_profile_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_0))
 }
@@ -4413,6 +5469,14 @@ fn dec_integer_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
 
 fn dec_job_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(36), Some(36)))
+}
+
+fn dec_key_definition_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<ContextProviderKeyDefinition> {
+    d.list(
+        k,
+        &LenRule::new(Some(0), Some(10)),
+        dec_context_provider_key_definition,
+    )
 }
 
 fn dec_locale_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4431,8 +5495,20 @@ fn dec_map_string_replacement_value_entry(
     )
 }
 
+fn dec_map_string_workload_identity_replacement_value_entry(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> BTreeMap<String, WorkloadIdentityReplacementValueEntry> {
+    d.map(
+        k,
+        &LenRule::new(None, Some(30)),
+        dec_string_type,
+        dec_workload_identity_replacement_value_entry,
+    )
+}
+
 fn dec_marker_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(320)).pattern(&PATTERN_10))
+    d.string(k, &StrRule::new(Some(1), Some(320)).pattern(&PATTERN_15))
 }
 
 fn dec_max_items_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4441,6 +5517,10 @@ fn dec_max_items_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
 
 fn dec_max_password_age_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
     d.int(k, &NumRule::new(Some(1), Some(1095)))
+}
+
+fn dec_max_signin_session_duration_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
+    d.int(k, &NumRule::new(Some(3600), Some(7776000)))
 }
 
 fn dec_minimum_password_length_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4452,23 +5532,23 @@ fn dec_minor_version_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
 }
 
 fn dec_notes_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, Some(500)).pattern(&PATTERN_8))
+    d.string(k, &StrRule::new(None, Some(500)).pattern(&PATTERN_13))
 }
 
 fn dec_notification_channel_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(2), Some(400)).pattern(&PATTERN_11))
+    d.string(k, &StrRule::new(Some(2), Some(400)).pattern(&PATTERN_16))
 }
 
 fn dec_organizations_entity_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(19), Some(427)).pattern(&PATTERN_12))
+    d.string(k, &StrRule::new(Some(19), Some(427)).pattern(&PATTERN_17))
 }
 
 fn dec_organizations_policy_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_13))
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_18))
 }
 
 fn dec_owner_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_14))
+    d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_19))
 }
 
 fn dec_password_reuse_prevention_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4479,17 +5559,17 @@ fn dec_password_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
         &StrRule::new(Some(1), Some(128))
-            .pattern(&PATTERN_7)
+            .pattern(&PATTERN_12)
             .sensitive(),
     )
 }
 
 fn dec_path_prefix_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_15))
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_20))
 }
 
 fn dec_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_16))
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_21))
 }
 
 fn dec_policy_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4497,7 +5577,7 @@ fn dec_policy_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(131072)).pattern(&PATTERN_7))
+    d.string(k, &StrRule::new(Some(1), Some(131072)).pattern(&PATTERN_12))
 }
 
 fn dec_policy_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4509,11 +5589,11 @@ fn dec_policy_parameter_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<PolicyPar
 }
 
 fn dec_policy_parameter_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(5), Some(256)).pattern(&PATTERN_17))
+    d.string(k, &StrRule::new(Some(5), Some(256)).pattern(&PATTERN_22))
 }
 
 fn dec_policy_parameter_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_17))
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_22))
 }
 
 fn dec_policy_parameter_values_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -4525,7 +5605,7 @@ fn dec_policy_parameter_values_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<St
 }
 
 fn dec_policy_path_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_18))
+    d.string(k, &StrRule::new(Some(1), Some(512)).pattern(&PATTERN_23))
 }
 
 fn dec_policy_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4536,32 +5616,32 @@ fn dec_policy_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_policy_version_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_19))
+    d.string(k, &StrRule::new(None, None).pattern(&PATTERN_24))
 }
 
 fn dec_private_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(22), Some(64)).pattern(&PATTERN_20))
+    d.string(k, &StrRule::new(Some(22), Some(64)).pattern(&PATTERN_25))
 }
 
 fn dec_private_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(
         k,
         &StrRule::new(Some(1), Some(16384))
-            .pattern(&PATTERN_7)
+            .pattern(&PATTERN_12)
             .sensitive(),
     )
 }
 
 fn dec_public_key_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_2))
+    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_7))
 }
 
 fn dec_public_key_material_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_7))
+    d.string(k, &StrRule::new(Some(1), Some(16384)).pattern(&PATTERN_12))
 }
 
 fn dec_redirect_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(255)).pattern(&PATTERN_21))
+    d.string(k, &StrRule::new(Some(1), Some(255)).pattern(&PATTERN_26))
 }
 
 fn dec_replacement_value_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -4569,15 +5649,15 @@ fn dec_replacement_value_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> 
 }
 
 fn dec_request_message_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, Some(200)).pattern(&PATTERN_8))
+    d.string(k, &StrRule::new(None, Some(200)).pattern(&PATTERN_13))
 }
 
 fn dec_requestor_workflow_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(5), Some(400)).pattern(&PATTERN_22))
+    d.string(k, &StrRule::new(Some(5), Some(400)).pattern(&PATTERN_27))
 }
 
 fn dec_role_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_8))
+    d.string(k, &StrRule::new(None, Some(1000)).pattern(&PATTERN_13))
 }
 
 fn dec_role_max_session_duration_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4589,7 +5669,7 @@ fn dec_role_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_23))
+    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_28))
 }
 
 fn dec_server_certificate_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -4609,11 +5689,11 @@ fn dec_service_namespace_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> 
 }
 
 fn dec_service_namespace_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_24))
+    d.string(k, &StrRule::new(Some(1), Some(64)).pattern(&PATTERN_29))
 }
 
 fn dec_service_specific_credential_id(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_2))
+    d.string(k, &StrRule::new(Some(20), Some(128)).pattern(&PATTERN_7))
 }
 
 fn dec_session_duration_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -4643,12 +5723,16 @@ fn dec_string_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(None, None))
 }
 
+fn dec_subject_type_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(0), Some(128)))
+}
+
 fn dec_tag_key_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
     d.list(k, &LenRule::new(None, Some(50)), dec_tag_key_type)
 }
 
 fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_25))
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_30))
 }
 
 fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
@@ -4656,7 +5740,7 @@ fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
 }
 
 fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_26))
+    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_31))
 }
 
 fn dec_thumbprint_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -4673,6 +5757,45 @@ fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
 
 fn dec_virtual_mfa_device_name(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(1), None).pattern(&PATTERN_0))
+}
+
+fn dec_workload_identity_certificate_authority_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(256)).pattern(&PATTERN_32))
+}
+
+fn dec_workload_identity_outbound_signer_type_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(None, None).values(&["X509", "JWT"]))
+}
+
+fn dec_workload_identity_provider_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(None, Some(255)).pattern(&PATTERN_2))
+}
+
+fn dec_workload_identity_provider_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_33))
+}
+
+fn dec_workload_identity_provider_scheme_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(None, None).values(&["NONE", "SPIFFE"]))
+}
+
+fn dec_workload_identity_provider_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(
+        k,
+        &StrRule::new(None, None).values(&["ACCOUNT", "ORGANIZATION"]),
+    )
+}
+
+fn dec_workload_identity_replacement_value_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
+    d.list(k, &LenRule::new(Some(1), Some(20)), dec_string_type)
+}
+
+fn dec_workload_identity_signing_delay_in_hours_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
+    d.int(k, &NumRule::new(Some(1), Some(48)))
+}
+
+fn dec_workload_identity_template_filter_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(256)))
 }
 
 impl XmlEncode for AccessDetail {
@@ -4738,6 +5861,22 @@ impl XmlEncode for AttachedPolicy {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "PolicyName", &self.policy_name);
         codec::opt_field(w, "PolicyArn", &self.policy_arn);
+    }
+}
+
+impl XmlEncode for ContextProvider {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "KeyDefinitionList", &self.key_definition_list);
+        codec::field(w, "SubjectSourceKey", &self.subject_source_key);
+        codec::opt_field(w, "SubjectTypeValue", &self.subject_type_value);
+        codec::opt_field(w, "SubjectTypeSourceKey", &self.subject_type_source_key);
+    }
+}
+
+impl XmlEncode for ContextProviderKeyDefinition {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "SourceKey", &self.source_key);
+        codec::opt_field(w, "TargetKey", &self.target_key);
     }
 }
 
@@ -4836,6 +5975,45 @@ impl XmlEncode for CreateVirtualMFADeviceResponse {
     }
 }
 
+impl XmlEncode for CreateWorkloadIdentityProviderOutboundSignerResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
+impl XmlEncode for CreateWorkloadIdentityProviderResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Arn", &self.arn);
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::field(w, "ProviderName", &self.provider_name);
+        codec::field(w, "ProviderId", &self.provider_id);
+        codec::opt_field(w, "Description", &self.description);
+        codec::field(w, "Scheme", &self.scheme);
+        codec::opt_field(w, "WorkloadIdentityDomain", &self.workload_identity_domain);
+        codec::opt_field(w, "OutboundSigners", &self.outbound_signers);
+        codec::opt_field(w, "Tags", &self.tags);
+        codec::field(w, "CreateDate", &self.create_date);
+    }
+}
+
+impl XmlEncode for CreateWorkloadIdentityTemplateResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Name", &self.name);
+        codec::field(w, "TemplateId", &self.template_id);
+        codec::opt_field(w, "Description", &self.description);
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::field(w, "Arn", &self.arn);
+        codec::field(
+            w,
+            "WorkloadIdentityProviderArn",
+            &self.workload_identity_provider_arn,
+        );
+        codec::opt_field(w, "PathPrefix", &self.path_prefix);
+        codec::field(w, "PathPattern", &self.path_pattern);
+        codec::opt_field(w, "AttestationPolicy", &self.attestation_policy);
+        codec::opt_field(w, "Tags", &self.tags);
+        codec::field(w, "CreateDate", &self.create_date);
+    }
+}
+
 impl XmlEncode for DelegationPermission {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "PolicyTemplateArn", &self.policy_template_arn);
@@ -4878,10 +6056,54 @@ impl XmlEncode for DeleteServiceLinkedRoleResponse {
     }
 }
 
+impl XmlEncode for DeleteWorkloadIdentityProviderOutboundSignerResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityProviderArn",
+            &self.workload_identity_provider_arn,
+        );
+        codec::field(w, "OutboundSigner", &self.outbound_signer);
+        codec::field(w, "Status", &self.status);
+    }
+}
+
+impl XmlEncode for DeleteWorkloadIdentityProviderResourcePolicyResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
+impl XmlEncode for DeleteWorkloadIdentityProviderResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "DeletionTaskId", &self.deletion_task_id);
+    }
+}
+
+impl XmlEncode for DeleteWorkloadIdentityTemplateAttestationPolicyResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
+impl XmlEncode for DeleteWorkloadIdentityTemplateResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityTemplateArn",
+            &self.workload_identity_template_arn,
+        );
+        codec::field(w, "Status", &self.status);
+    }
+}
+
 impl XmlEncode for DeletionTaskFailureReasonType {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "Reason", &self.reason);
         codec::opt_field(w, "RoleUsageList", &self.role_usage_list);
+    }
+}
+
+impl XmlEncode for DisableOrganizationLevelResourcesResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "OrganizationId", &self.organization_id);
+        codec::opt_field(w, "EnabledFeatures", &self.enabled_features);
     }
 }
 
@@ -4893,6 +6115,17 @@ impl XmlEncode for DisableOrganizationsRootCredentialsManagementResponse {
 }
 
 impl XmlEncode for DisableOrganizationsRootSessionsResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "OrganizationId", &self.organization_id);
+        codec::opt_field(w, "EnabledFeatures", &self.enabled_features);
+    }
+}
+
+impl XmlEncode for DisableWorkloadIdentityProviderOutboundSignerResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
+impl XmlEncode for EnableOrganizationLevelResourcesResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "OrganizationId", &self.organization_id);
         codec::opt_field(w, "EnabledFeatures", &self.enabled_features);
@@ -4917,6 +6150,10 @@ impl XmlEncode for EnableOutboundWebIdentityFederationResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "IssuerIdentifier", &self.issuer_identifier);
     }
+}
+
+impl XmlEncode for EnableWorkloadIdentityProviderOutboundSignerResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
 }
 
 impl XmlEncode for EntityDetails {
@@ -5099,6 +6336,13 @@ impl XmlEncode for GetOpenIDConnectProviderResponse {
         codec::opt_field(w, "ThumbprintList", &self.thumbprint_list);
         codec::opt_field(w, "CreateDate", &self.create_date);
         codec::opt_field(w, "Tags", &self.tags);
+        codec::opt_field(w, "ContextProvider", &self.context_provider);
+        codec::opt_field(
+            w,
+            "IdentityCenterInstanceArn",
+            &self.identity_center_instance_arn,
+        );
+        codec::opt_field(w, "IdentityStoreArn", &self.identity_store_arn);
     }
 }
 
@@ -5167,6 +6411,8 @@ impl XmlEncode for GetSAMLProviderResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "SAMLProviderUUID", &self.saml_provider_uuid);
         codec::opt_field(w, "SAMLMetadataDocument", &self.saml_metadata_document);
+        codec::opt_field(w, "ContextProvider", &self.context_provider);
+        codec::opt_field(w, "SAMLKeyHashes", &self.saml_key_hashes);
         codec::opt_field(w, "CreateDate", &self.create_date);
         codec::opt_field(w, "ValidUntil", &self.valid_until);
         codec::opt_field(w, "Tags", &self.tags);
@@ -5176,6 +6422,12 @@ impl XmlEncode for GetSAMLProviderResponse {
             &self.assertion_encryption_mode,
         );
         codec::opt_field(w, "PrivateKeyList", &self.private_key_list);
+        codec::opt_field(
+            w,
+            "IdentityCenterInstanceArn",
+            &self.identity_center_instance_arn,
+        );
+        codec::opt_field(w, "IdentityStoreArn", &self.identity_store_arn);
     }
 }
 
@@ -5234,6 +6486,69 @@ impl XmlEncode for GetUserPolicyResponse {
 impl XmlEncode for GetUserResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::field(w, "User", &self.user);
+    }
+}
+
+impl XmlEncode for GetWorkloadIdentityProviderDeletionStatusResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityProviderArn",
+            &self.workload_identity_provider_arn,
+        );
+        codec::field(w, "Status", &self.status);
+    }
+}
+
+impl XmlEncode for GetWorkloadIdentityProviderResourcePolicyResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Arn", &self.arn);
+        codec::field(w, "PolicyDocument", &self.policy_document);
+    }
+}
+
+impl XmlEncode for GetWorkloadIdentityProviderResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Arn", &self.arn);
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::field(w, "ProviderName", &self.provider_name);
+        codec::field(w, "ProviderId", &self.provider_id);
+        codec::opt_field(w, "Description", &self.description);
+        codec::field(w, "Scheme", &self.scheme);
+        codec::opt_field(w, "WorkloadIdentityDomain", &self.workload_identity_domain);
+        codec::opt_field(w, "OutboundSigners", &self.outbound_signers);
+        codec::opt_field(w, "Tags", &self.tags);
+        codec::field(w, "CreateDate", &self.create_date);
+    }
+}
+
+impl XmlEncode for GetWorkloadIdentityTemplateAttestationPolicyResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityTemplateArn",
+            &self.workload_identity_template_arn,
+        );
+        codec::field(w, "AttestationPolicy", &self.attestation_policy);
+    }
+}
+
+impl XmlEncode for GetWorkloadIdentityTemplateResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Name", &self.name);
+        codec::field(w, "TemplateId", &self.template_id);
+        codec::opt_field(w, "Description", &self.description);
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::field(w, "Arn", &self.arn);
+        codec::field(
+            w,
+            "WorkloadIdentityProviderArn",
+            &self.workload_identity_provider_arn,
+        );
+        codec::opt_field(w, "PathPrefix", &self.path_prefix);
+        codec::field(w, "PathPattern", &self.path_pattern);
+        codec::opt_field(w, "Tags", &self.tags);
+        codec::field(w, "CreateDate", &self.create_date);
     }
 }
 
@@ -5590,11 +6905,64 @@ impl XmlEncode for ListVirtualMFADevicesResponse {
     }
 }
 
+impl XmlEncode for ListWorkloadIdentityProviderOutboundSignersResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "OutboundSigners", &self.outbound_signers);
+        codec::field(w, "IsTruncated", &self.is_truncated);
+        codec::opt_field(w, "Marker", &self.marker);
+    }
+}
+
+impl XmlEncode for ListWorkloadIdentityProviderTagsResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Tags", &self.tags);
+        codec::opt_field(w, "IsTruncated", &self.is_truncated);
+        codec::opt_field(w, "Marker", &self.marker);
+    }
+}
+
+impl XmlEncode for ListWorkloadIdentityProvidersResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityProviders",
+            &self.workload_identity_providers,
+        );
+        codec::opt_field(w, "IsTruncated", &self.is_truncated);
+        codec::opt_field(w, "Marker", &self.marker);
+    }
+}
+
+impl XmlEncode for ListWorkloadIdentityTemplateTagsResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Tags", &self.tags);
+        codec::opt_field(w, "IsTruncated", &self.is_truncated);
+        codec::opt_field(w, "Marker", &self.marker);
+    }
+}
+
+impl XmlEncode for ListWorkloadIdentityTemplatesResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(
+            w,
+            "WorkloadIdentityTemplates",
+            &self.workload_identity_templates,
+        );
+        codec::field(w, "IsTruncated", &self.is_truncated);
+        codec::opt_field(w, "Marker", &self.marker);
+    }
+}
+
 impl XmlEncode for LoginProfile {
     fn encode(&self, w: &mut XmlWriter) {
         codec::field(w, "UserName", &self.user_name);
         codec::field(w, "CreateDate", &self.create_date);
         codec::opt_field(w, "PasswordResetRequired", &self.password_reset_required);
+        codec::opt_field(
+            w,
+            "MaxSigninSessionDuration",
+            &self.max_signin_session_duration,
+        );
     }
 }
 
@@ -5630,6 +6998,11 @@ impl XmlEncode for ManagedPolicyDetail {
 impl XmlEncode for OpenIDConnectProviderListEntry {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "Arn", &self.arn);
+        codec::opt_field(
+            w,
+            "IsTrustedIdentityPropagationEnabled",
+            &self.is_trusted_identity_propagation_enabled,
+        );
     }
 }
 
@@ -5779,6 +7152,14 @@ impl XmlEncode for PutAccountPropertiesResponse {
     fn encode(&self, _: &mut XmlWriter) {}
 }
 
+impl XmlEncode for PutWorkloadIdentityProviderResourcePolicyResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
+impl XmlEncode for PutWorkloadIdentityTemplateAttestationPolicyResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
 impl XmlEncode for ResetServiceSpecificCredentialResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(
@@ -5818,6 +7199,11 @@ impl XmlEncode for Role {
         );
         codec::opt_field(w, "Description", &self.description);
         codec::opt_field(w, "MaxSessionDuration", &self.max_session_duration);
+        codec::opt_field(
+            w,
+            "MaxSigninSessionDuration",
+            &self.max_signin_session_duration,
+        );
         codec::opt_field(w, "PermissionsBoundary", &self.permissions_boundary);
         codec::opt_field(w, "Tags", &self.tags);
         codec::opt_field(w, "RoleLastUsed", &self.role_last_used);
@@ -5896,6 +7282,13 @@ impl XmlEncode for RoleUsageType {
     }
 }
 
+impl XmlEncode for SAMLKeyHashEntry {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "IssuerURL", &self.issuer_url);
+        codec::opt_field(w, "KeyHashes", &self.key_hashes);
+    }
+}
+
 impl XmlEncode for SAMLPrivateKey {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "KeyId", &self.key_id);
@@ -5908,6 +7301,11 @@ impl XmlEncode for SAMLProviderListEntry {
         codec::opt_field(w, "Arn", &self.arn);
         codec::opt_field(w, "ValidUntil", &self.valid_until);
         codec::opt_field(w, "CreateDate", &self.create_date);
+        codec::opt_field(
+            w,
+            "IsTrustedIdentityPropagationEnabled",
+            &self.is_trusted_identity_propagation_enabled,
+        );
     }
 }
 
@@ -6096,6 +7494,10 @@ impl XmlEncode for UpdateSAMLProviderResponse {
     }
 }
 
+impl XmlEncode for UpdateWorkloadIdentityProviderOutboundSignerResponse {
+    fn encode(&self, _: &mut XmlWriter) {}
+}
+
 impl XmlEncode for UploadSSHPublicKeyResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "SSHPublicKey", &self.ssh_public_key);
@@ -6162,6 +7564,109 @@ impl XmlEncode for VirtualMFADevice {
     }
 }
 
+impl XmlEncode for WorkloadIdentityJwtOutboundSignerDetail {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "SigningAlgorithm", &self.signing_algorithm);
+        codec::opt_field(w, "Configuration", &self.configuration);
+        codec::opt_field(w, "StartSigningTime", &self.start_signing_time);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityJwtSignerConfiguration {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "KeyAlgorithm", &self.key_algorithm);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityOutboundSignerConfiguration {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "X509", &self.x509);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityOutboundSignerDetailConfiguration {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "X509", &self.x509);
+        codec::opt_field(w, "Jwt", &self.jwt);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityOutboundSignerSummary {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "SignerType", &self.signer_type);
+        codec::opt_field(w, "Configuration", &self.configuration);
+        codec::opt_field(w, "Status", &self.status);
+        codec::opt_field(w, "SigningAlgorithm", &self.signing_algorithm);
+        codec::field(w, "StartSigningTime", &self.start_signing_time);
+        codec::opt_field(w, "EndSigningTime", &self.end_signing_time);
+        codec::opt_field(
+            w,
+            "DiscoveryExpirationTime",
+            &self.discovery_expiration_time,
+        );
+    }
+}
+
+impl XmlEncode for WorkloadIdentityOutboundSigners {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "X509", &self.x509);
+        codec::opt_field(w, "Jwt", &self.jwt);
+        codec::opt_field(w, "OidcIssuerUri", &self.oidc_issuer_uri);
+        codec::opt_field(w, "BundleEndpointUrl", &self.bundle_endpoint_url);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityPrivateCa {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "CertificateAuthorityId", &self.certificate_authority_id);
+        codec::field(w, "AccountId", &self.account_id);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityProviderListEntry {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Arn", &self.arn);
+        codec::field(w, "ProviderName", &self.provider_name);
+        codec::field(w, "ProviderId", &self.provider_id);
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::field(w, "Scheme", &self.scheme);
+        codec::opt_field(w, "Description", &self.description);
+        codec::opt_field(w, "WorkloadIdentityDomain", &self.workload_identity_domain);
+        codec::field(w, "CreateDate", &self.create_date);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityTemplateSummary {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "Name", &self.name);
+        codec::field(w, "Arn", &self.arn);
+        codec::field(
+            w,
+            "WorkloadIdentityProviderArn",
+            &self.workload_identity_provider_arn,
+        );
+        codec::field(w, "ResourceScope", &self.resource_scope);
+        codec::opt_field(w, "Description", &self.description);
+        codec::opt_field(w, "PathPrefix", &self.path_prefix);
+        codec::field(w, "PathPattern", &self.path_pattern);
+        codec::field(w, "CreateDate", &self.create_date);
+    }
+}
+
+impl XmlEncode for WorkloadIdentityX509OutboundSignerDetail {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "Configuration", &self.configuration);
+        codec::opt_field(w, "Status", &self.status);
+        codec::opt_field(w, "StartSigningTime", &self.start_signing_time);
+        codec::opt_field(w, "EndSigningTime", &self.end_signing_time);
+        codec::opt_field(
+            w,
+            "DiscoveryExpirationTime",
+            &self.discovery_expiration_time,
+        );
+    }
+}
+
 /// Every operation of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
@@ -6190,6 +7695,9 @@ pub enum Operation {
     CreateServiceSpecificCredential,
     CreateUser,
     CreateVirtualMFADevice,
+    CreateWorkloadIdentityProvider,
+    CreateWorkloadIdentityProviderOutboundSigner,
+    CreateWorkloadIdentityTemplate,
     DeactivateMFADevice,
     DeleteAccessKey,
     DeleteAccountAlias,
@@ -6214,16 +7722,25 @@ pub enum Operation {
     DeleteUserPermissionsBoundary,
     DeleteUserPolicy,
     DeleteVirtualMFADevice,
+    DeleteWorkloadIdentityProvider,
+    DeleteWorkloadIdentityProviderOutboundSigner,
+    DeleteWorkloadIdentityProviderResourcePolicy,
+    DeleteWorkloadIdentityTemplate,
+    DeleteWorkloadIdentityTemplateAttestationPolicy,
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    DisableOrganizationLevelResources,
     DisableOrganizationsRootCredentialsManagement,
     DisableOrganizationsRootSessions,
     DisableOutboundWebIdentityFederation,
+    DisableWorkloadIdentityProviderOutboundSigner,
     EnableMFADevice,
+    EnableOrganizationLevelResources,
     EnableOrganizationsRootCredentialsManagement,
     EnableOrganizationsRootSessions,
     EnableOutboundWebIdentityFederation,
+    EnableWorkloadIdentityProviderOutboundSigner,
     GenerateCredentialReport,
     GenerateOrganizationsAccessReport,
     GenerateServiceLastAccessedDetails,
@@ -6258,6 +7775,11 @@ pub enum Operation {
     GetServiceLinkedRoleDeletionStatus,
     GetUser,
     GetUserPolicy,
+    GetWorkloadIdentityProvider,
+    GetWorkloadIdentityProviderDeletionStatus,
+    GetWorkloadIdentityProviderResourcePolicy,
+    GetWorkloadIdentityTemplate,
+    GetWorkloadIdentityTemplateAttestationPolicy,
     ListAccessKeys,
     ListAccountAliases,
     ListAttachedGroupPolicies,
@@ -6294,12 +7816,19 @@ pub enum Operation {
     ListUserTags,
     ListUsers,
     ListVirtualMFADevices,
+    ListWorkloadIdentityProviderOutboundSigners,
+    ListWorkloadIdentityProviderTags,
+    ListWorkloadIdentityProviders,
+    ListWorkloadIdentityTemplateTags,
+    ListWorkloadIdentityTemplates,
     PutAccountProperties,
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
     PutUserPermissionsBoundary,
     PutUserPolicy,
+    PutWorkloadIdentityProviderResourcePolicy,
+    PutWorkloadIdentityTemplateAttestationPolicy,
     RejectDelegationRequest,
     RemoveClientIDFromOpenIDConnectProvider,
     RemoveRoleFromInstanceProfile,
@@ -6319,6 +7848,8 @@ pub enum Operation {
     TagSAMLProvider,
     TagServerCertificate,
     TagUser,
+    TagWorkloadIdentityProvider,
+    TagWorkloadIdentityTemplate,
     UntagInstanceProfile,
     UntagMFADevice,
     UntagOpenIDConnectProvider,
@@ -6327,12 +7858,15 @@ pub enum Operation {
     UntagSAMLProvider,
     UntagServerCertificate,
     UntagUser,
+    UntagWorkloadIdentityProvider,
+    UntagWorkloadIdentityTemplate,
     UpdateAccessKey,
     UpdateAccountPasswordPolicy,
     UpdateAssumeRolePolicy,
     UpdateDelegationRequest,
     UpdateGroup,
     UpdateLoginProfile,
+    UpdateOpenIDConnectProvider,
     UpdateOpenIDConnectProviderThumbprint,
     UpdateRole,
     UpdateRoleDescription,
@@ -6342,6 +7876,7 @@ pub enum Operation {
     UpdateServiceSpecificCredential,
     UpdateSigningCertificate,
     UpdateUser,
+    UpdateWorkloadIdentityProviderOutboundSigner,
     UploadSSHPublicKey,
     UploadServerCertificate,
     UploadSigningCertificate,
@@ -6375,6 +7910,9 @@ impl Operation {
         Self::CreateServiceSpecificCredential,
         Self::CreateUser,
         Self::CreateVirtualMFADevice,
+        Self::CreateWorkloadIdentityProvider,
+        Self::CreateWorkloadIdentityProviderOutboundSigner,
+        Self::CreateWorkloadIdentityTemplate,
         Self::DeactivateMFADevice,
         Self::DeleteAccessKey,
         Self::DeleteAccountAlias,
@@ -6399,16 +7937,25 @@ impl Operation {
         Self::DeleteUserPermissionsBoundary,
         Self::DeleteUserPolicy,
         Self::DeleteVirtualMFADevice,
+        Self::DeleteWorkloadIdentityProvider,
+        Self::DeleteWorkloadIdentityProviderOutboundSigner,
+        Self::DeleteWorkloadIdentityProviderResourcePolicy,
+        Self::DeleteWorkloadIdentityTemplate,
+        Self::DeleteWorkloadIdentityTemplateAttestationPolicy,
         Self::DetachGroupPolicy,
         Self::DetachRolePolicy,
         Self::DetachUserPolicy,
+        Self::DisableOrganizationLevelResources,
         Self::DisableOrganizationsRootCredentialsManagement,
         Self::DisableOrganizationsRootSessions,
         Self::DisableOutboundWebIdentityFederation,
+        Self::DisableWorkloadIdentityProviderOutboundSigner,
         Self::EnableMFADevice,
+        Self::EnableOrganizationLevelResources,
         Self::EnableOrganizationsRootCredentialsManagement,
         Self::EnableOrganizationsRootSessions,
         Self::EnableOutboundWebIdentityFederation,
+        Self::EnableWorkloadIdentityProviderOutboundSigner,
         Self::GenerateCredentialReport,
         Self::GenerateOrganizationsAccessReport,
         Self::GenerateServiceLastAccessedDetails,
@@ -6443,6 +7990,11 @@ impl Operation {
         Self::GetServiceLinkedRoleDeletionStatus,
         Self::GetUser,
         Self::GetUserPolicy,
+        Self::GetWorkloadIdentityProvider,
+        Self::GetWorkloadIdentityProviderDeletionStatus,
+        Self::GetWorkloadIdentityProviderResourcePolicy,
+        Self::GetWorkloadIdentityTemplate,
+        Self::GetWorkloadIdentityTemplateAttestationPolicy,
         Self::ListAccessKeys,
         Self::ListAccountAliases,
         Self::ListAttachedGroupPolicies,
@@ -6479,12 +8031,19 @@ impl Operation {
         Self::ListUserTags,
         Self::ListUsers,
         Self::ListVirtualMFADevices,
+        Self::ListWorkloadIdentityProviderOutboundSigners,
+        Self::ListWorkloadIdentityProviderTags,
+        Self::ListWorkloadIdentityProviders,
+        Self::ListWorkloadIdentityTemplateTags,
+        Self::ListWorkloadIdentityTemplates,
         Self::PutAccountProperties,
         Self::PutGroupPolicy,
         Self::PutRolePermissionsBoundary,
         Self::PutRolePolicy,
         Self::PutUserPermissionsBoundary,
         Self::PutUserPolicy,
+        Self::PutWorkloadIdentityProviderResourcePolicy,
+        Self::PutWorkloadIdentityTemplateAttestationPolicy,
         Self::RejectDelegationRequest,
         Self::RemoveClientIDFromOpenIDConnectProvider,
         Self::RemoveRoleFromInstanceProfile,
@@ -6504,6 +8063,8 @@ impl Operation {
         Self::TagSAMLProvider,
         Self::TagServerCertificate,
         Self::TagUser,
+        Self::TagWorkloadIdentityProvider,
+        Self::TagWorkloadIdentityTemplate,
         Self::UntagInstanceProfile,
         Self::UntagMFADevice,
         Self::UntagOpenIDConnectProvider,
@@ -6512,12 +8073,15 @@ impl Operation {
         Self::UntagSAMLProvider,
         Self::UntagServerCertificate,
         Self::UntagUser,
+        Self::UntagWorkloadIdentityProvider,
+        Self::UntagWorkloadIdentityTemplate,
         Self::UpdateAccessKey,
         Self::UpdateAccountPasswordPolicy,
         Self::UpdateAssumeRolePolicy,
         Self::UpdateDelegationRequest,
         Self::UpdateGroup,
         Self::UpdateLoginProfile,
+        Self::UpdateOpenIDConnectProvider,
         Self::UpdateOpenIDConnectProviderThumbprint,
         Self::UpdateRole,
         Self::UpdateRoleDescription,
@@ -6527,6 +8091,7 @@ impl Operation {
         Self::UpdateServiceSpecificCredential,
         Self::UpdateSigningCertificate,
         Self::UpdateUser,
+        Self::UpdateWorkloadIdentityProviderOutboundSigner,
         Self::UploadSSHPublicKey,
         Self::UploadServerCertificate,
         Self::UploadSigningCertificate,
@@ -6560,6 +8125,11 @@ impl Operation {
             Self::CreateServiceSpecificCredential => "CreateServiceSpecificCredential",
             Self::CreateUser => "CreateUser",
             Self::CreateVirtualMFADevice => "CreateVirtualMFADevice",
+            Self::CreateWorkloadIdentityProvider => "CreateWorkloadIdentityProvider",
+            Self::CreateWorkloadIdentityProviderOutboundSigner => {
+                "CreateWorkloadIdentityProviderOutboundSigner"
+            }
+            Self::CreateWorkloadIdentityTemplate => "CreateWorkloadIdentityTemplate",
             Self::DeactivateMFADevice => "DeactivateMFADevice",
             Self::DeleteAccessKey => "DeleteAccessKey",
             Self::DeleteAccountAlias => "DeleteAccountAlias",
@@ -6584,20 +8154,39 @@ impl Operation {
             Self::DeleteUserPermissionsBoundary => "DeleteUserPermissionsBoundary",
             Self::DeleteUserPolicy => "DeleteUserPolicy",
             Self::DeleteVirtualMFADevice => "DeleteVirtualMFADevice",
+            Self::DeleteWorkloadIdentityProvider => "DeleteWorkloadIdentityProvider",
+            Self::DeleteWorkloadIdentityProviderOutboundSigner => {
+                "DeleteWorkloadIdentityProviderOutboundSigner"
+            }
+            Self::DeleteWorkloadIdentityProviderResourcePolicy => {
+                "DeleteWorkloadIdentityProviderResourcePolicy"
+            }
+            Self::DeleteWorkloadIdentityTemplate => "DeleteWorkloadIdentityTemplate",
+            Self::DeleteWorkloadIdentityTemplateAttestationPolicy => {
+                "DeleteWorkloadIdentityTemplateAttestationPolicy"
+            }
             Self::DetachGroupPolicy => "DetachGroupPolicy",
             Self::DetachRolePolicy => "DetachRolePolicy",
             Self::DetachUserPolicy => "DetachUserPolicy",
+            Self::DisableOrganizationLevelResources => "DisableOrganizationLevelResources",
             Self::DisableOrganizationsRootCredentialsManagement => {
                 "DisableOrganizationsRootCredentialsManagement"
             }
             Self::DisableOrganizationsRootSessions => "DisableOrganizationsRootSessions",
             Self::DisableOutboundWebIdentityFederation => "DisableOutboundWebIdentityFederation",
+            Self::DisableWorkloadIdentityProviderOutboundSigner => {
+                "DisableWorkloadIdentityProviderOutboundSigner"
+            }
             Self::EnableMFADevice => "EnableMFADevice",
+            Self::EnableOrganizationLevelResources => "EnableOrganizationLevelResources",
             Self::EnableOrganizationsRootCredentialsManagement => {
                 "EnableOrganizationsRootCredentialsManagement"
             }
             Self::EnableOrganizationsRootSessions => "EnableOrganizationsRootSessions",
             Self::EnableOutboundWebIdentityFederation => "EnableOutboundWebIdentityFederation",
+            Self::EnableWorkloadIdentityProviderOutboundSigner => {
+                "EnableWorkloadIdentityProviderOutboundSigner"
+            }
             Self::GenerateCredentialReport => "GenerateCredentialReport",
             Self::GenerateOrganizationsAccessReport => "GenerateOrganizationsAccessReport",
             Self::GenerateServiceLastAccessedDetails => "GenerateServiceLastAccessedDetails",
@@ -6634,6 +8223,17 @@ impl Operation {
             Self::GetServiceLinkedRoleDeletionStatus => "GetServiceLinkedRoleDeletionStatus",
             Self::GetUser => "GetUser",
             Self::GetUserPolicy => "GetUserPolicy",
+            Self::GetWorkloadIdentityProvider => "GetWorkloadIdentityProvider",
+            Self::GetWorkloadIdentityProviderDeletionStatus => {
+                "GetWorkloadIdentityProviderDeletionStatus"
+            }
+            Self::GetWorkloadIdentityProviderResourcePolicy => {
+                "GetWorkloadIdentityProviderResourcePolicy"
+            }
+            Self::GetWorkloadIdentityTemplate => "GetWorkloadIdentityTemplate",
+            Self::GetWorkloadIdentityTemplateAttestationPolicy => {
+                "GetWorkloadIdentityTemplateAttestationPolicy"
+            }
             Self::ListAccessKeys => "ListAccessKeys",
             Self::ListAccountAliases => "ListAccountAliases",
             Self::ListAttachedGroupPolicies => "ListAttachedGroupPolicies",
@@ -6670,12 +8270,25 @@ impl Operation {
             Self::ListUserTags => "ListUserTags",
             Self::ListUsers => "ListUsers",
             Self::ListVirtualMFADevices => "ListVirtualMFADevices",
+            Self::ListWorkloadIdentityProviderOutboundSigners => {
+                "ListWorkloadIdentityProviderOutboundSigners"
+            }
+            Self::ListWorkloadIdentityProviderTags => "ListWorkloadIdentityProviderTags",
+            Self::ListWorkloadIdentityProviders => "ListWorkloadIdentityProviders",
+            Self::ListWorkloadIdentityTemplateTags => "ListWorkloadIdentityTemplateTags",
+            Self::ListWorkloadIdentityTemplates => "ListWorkloadIdentityTemplates",
             Self::PutAccountProperties => "PutAccountProperties",
             Self::PutGroupPolicy => "PutGroupPolicy",
             Self::PutRolePermissionsBoundary => "PutRolePermissionsBoundary",
             Self::PutRolePolicy => "PutRolePolicy",
             Self::PutUserPermissionsBoundary => "PutUserPermissionsBoundary",
             Self::PutUserPolicy => "PutUserPolicy",
+            Self::PutWorkloadIdentityProviderResourcePolicy => {
+                "PutWorkloadIdentityProviderResourcePolicy"
+            }
+            Self::PutWorkloadIdentityTemplateAttestationPolicy => {
+                "PutWorkloadIdentityTemplateAttestationPolicy"
+            }
             Self::RejectDelegationRequest => "RejectDelegationRequest",
             Self::RemoveClientIDFromOpenIDConnectProvider => {
                 "RemoveClientIDFromOpenIDConnectProvider"
@@ -6697,6 +8310,8 @@ impl Operation {
             Self::TagSAMLProvider => "TagSAMLProvider",
             Self::TagServerCertificate => "TagServerCertificate",
             Self::TagUser => "TagUser",
+            Self::TagWorkloadIdentityProvider => "TagWorkloadIdentityProvider",
+            Self::TagWorkloadIdentityTemplate => "TagWorkloadIdentityTemplate",
             Self::UntagInstanceProfile => "UntagInstanceProfile",
             Self::UntagMFADevice => "UntagMFADevice",
             Self::UntagOpenIDConnectProvider => "UntagOpenIDConnectProvider",
@@ -6705,12 +8320,15 @@ impl Operation {
             Self::UntagSAMLProvider => "UntagSAMLProvider",
             Self::UntagServerCertificate => "UntagServerCertificate",
             Self::UntagUser => "UntagUser",
+            Self::UntagWorkloadIdentityProvider => "UntagWorkloadIdentityProvider",
+            Self::UntagWorkloadIdentityTemplate => "UntagWorkloadIdentityTemplate",
             Self::UpdateAccessKey => "UpdateAccessKey",
             Self::UpdateAccountPasswordPolicy => "UpdateAccountPasswordPolicy",
             Self::UpdateAssumeRolePolicy => "UpdateAssumeRolePolicy",
             Self::UpdateDelegationRequest => "UpdateDelegationRequest",
             Self::UpdateGroup => "UpdateGroup",
             Self::UpdateLoginProfile => "UpdateLoginProfile",
+            Self::UpdateOpenIDConnectProvider => "UpdateOpenIDConnectProvider",
             Self::UpdateOpenIDConnectProviderThumbprint => "UpdateOpenIDConnectProviderThumbprint",
             Self::UpdateRole => "UpdateRole",
             Self::UpdateRoleDescription => "UpdateRoleDescription",
@@ -6720,6 +8338,9 @@ impl Operation {
             Self::UpdateServiceSpecificCredential => "UpdateServiceSpecificCredential",
             Self::UpdateSigningCertificate => "UpdateSigningCertificate",
             Self::UpdateUser => "UpdateUser",
+            Self::UpdateWorkloadIdentityProviderOutboundSigner => {
+                "UpdateWorkloadIdentityProviderOutboundSigner"
+            }
             Self::UploadSSHPublicKey => "UploadSSHPublicKey",
             Self::UploadServerCertificate => "UploadServerCertificate",
             Self::UploadSigningCertificate => "UploadSigningCertificate",
@@ -6754,6 +8375,11 @@ impl Operation {
             "CreateServiceSpecificCredential" => Self::CreateServiceSpecificCredential,
             "CreateUser" => Self::CreateUser,
             "CreateVirtualMFADevice" => Self::CreateVirtualMFADevice,
+            "CreateWorkloadIdentityProvider" => Self::CreateWorkloadIdentityProvider,
+            "CreateWorkloadIdentityProviderOutboundSigner" => {
+                Self::CreateWorkloadIdentityProviderOutboundSigner
+            }
+            "CreateWorkloadIdentityTemplate" => Self::CreateWorkloadIdentityTemplate,
             "DeactivateMFADevice" => Self::DeactivateMFADevice,
             "DeleteAccessKey" => Self::DeleteAccessKey,
             "DeleteAccountAlias" => Self::DeleteAccountAlias,
@@ -6778,20 +8404,39 @@ impl Operation {
             "DeleteUserPermissionsBoundary" => Self::DeleteUserPermissionsBoundary,
             "DeleteUserPolicy" => Self::DeleteUserPolicy,
             "DeleteVirtualMFADevice" => Self::DeleteVirtualMFADevice,
+            "DeleteWorkloadIdentityProvider" => Self::DeleteWorkloadIdentityProvider,
+            "DeleteWorkloadIdentityProviderOutboundSigner" => {
+                Self::DeleteWorkloadIdentityProviderOutboundSigner
+            }
+            "DeleteWorkloadIdentityProviderResourcePolicy" => {
+                Self::DeleteWorkloadIdentityProviderResourcePolicy
+            }
+            "DeleteWorkloadIdentityTemplate" => Self::DeleteWorkloadIdentityTemplate,
+            "DeleteWorkloadIdentityTemplateAttestationPolicy" => {
+                Self::DeleteWorkloadIdentityTemplateAttestationPolicy
+            }
             "DetachGroupPolicy" => Self::DetachGroupPolicy,
             "DetachRolePolicy" => Self::DetachRolePolicy,
             "DetachUserPolicy" => Self::DetachUserPolicy,
+            "DisableOrganizationLevelResources" => Self::DisableOrganizationLevelResources,
             "DisableOrganizationsRootCredentialsManagement" => {
                 Self::DisableOrganizationsRootCredentialsManagement
             }
             "DisableOrganizationsRootSessions" => Self::DisableOrganizationsRootSessions,
             "DisableOutboundWebIdentityFederation" => Self::DisableOutboundWebIdentityFederation,
+            "DisableWorkloadIdentityProviderOutboundSigner" => {
+                Self::DisableWorkloadIdentityProviderOutboundSigner
+            }
             "EnableMFADevice" => Self::EnableMFADevice,
+            "EnableOrganizationLevelResources" => Self::EnableOrganizationLevelResources,
             "EnableOrganizationsRootCredentialsManagement" => {
                 Self::EnableOrganizationsRootCredentialsManagement
             }
             "EnableOrganizationsRootSessions" => Self::EnableOrganizationsRootSessions,
             "EnableOutboundWebIdentityFederation" => Self::EnableOutboundWebIdentityFederation,
+            "EnableWorkloadIdentityProviderOutboundSigner" => {
+                Self::EnableWorkloadIdentityProviderOutboundSigner
+            }
             "GenerateCredentialReport" => Self::GenerateCredentialReport,
             "GenerateOrganizationsAccessReport" => Self::GenerateOrganizationsAccessReport,
             "GenerateServiceLastAccessedDetails" => Self::GenerateServiceLastAccessedDetails,
@@ -6828,6 +8473,17 @@ impl Operation {
             "GetServiceLinkedRoleDeletionStatus" => Self::GetServiceLinkedRoleDeletionStatus,
             "GetUser" => Self::GetUser,
             "GetUserPolicy" => Self::GetUserPolicy,
+            "GetWorkloadIdentityProvider" => Self::GetWorkloadIdentityProvider,
+            "GetWorkloadIdentityProviderDeletionStatus" => {
+                Self::GetWorkloadIdentityProviderDeletionStatus
+            }
+            "GetWorkloadIdentityProviderResourcePolicy" => {
+                Self::GetWorkloadIdentityProviderResourcePolicy
+            }
+            "GetWorkloadIdentityTemplate" => Self::GetWorkloadIdentityTemplate,
+            "GetWorkloadIdentityTemplateAttestationPolicy" => {
+                Self::GetWorkloadIdentityTemplateAttestationPolicy
+            }
             "ListAccessKeys" => Self::ListAccessKeys,
             "ListAccountAliases" => Self::ListAccountAliases,
             "ListAttachedGroupPolicies" => Self::ListAttachedGroupPolicies,
@@ -6864,12 +8520,25 @@ impl Operation {
             "ListUserTags" => Self::ListUserTags,
             "ListUsers" => Self::ListUsers,
             "ListVirtualMFADevices" => Self::ListVirtualMFADevices,
+            "ListWorkloadIdentityProviderOutboundSigners" => {
+                Self::ListWorkloadIdentityProviderOutboundSigners
+            }
+            "ListWorkloadIdentityProviderTags" => Self::ListWorkloadIdentityProviderTags,
+            "ListWorkloadIdentityProviders" => Self::ListWorkloadIdentityProviders,
+            "ListWorkloadIdentityTemplateTags" => Self::ListWorkloadIdentityTemplateTags,
+            "ListWorkloadIdentityTemplates" => Self::ListWorkloadIdentityTemplates,
             "PutAccountProperties" => Self::PutAccountProperties,
             "PutGroupPolicy" => Self::PutGroupPolicy,
             "PutRolePermissionsBoundary" => Self::PutRolePermissionsBoundary,
             "PutRolePolicy" => Self::PutRolePolicy,
             "PutUserPermissionsBoundary" => Self::PutUserPermissionsBoundary,
             "PutUserPolicy" => Self::PutUserPolicy,
+            "PutWorkloadIdentityProviderResourcePolicy" => {
+                Self::PutWorkloadIdentityProviderResourcePolicy
+            }
+            "PutWorkloadIdentityTemplateAttestationPolicy" => {
+                Self::PutWorkloadIdentityTemplateAttestationPolicy
+            }
             "RejectDelegationRequest" => Self::RejectDelegationRequest,
             "RemoveClientIDFromOpenIDConnectProvider" => {
                 Self::RemoveClientIDFromOpenIDConnectProvider
@@ -6891,6 +8560,8 @@ impl Operation {
             "TagSAMLProvider" => Self::TagSAMLProvider,
             "TagServerCertificate" => Self::TagServerCertificate,
             "TagUser" => Self::TagUser,
+            "TagWorkloadIdentityProvider" => Self::TagWorkloadIdentityProvider,
+            "TagWorkloadIdentityTemplate" => Self::TagWorkloadIdentityTemplate,
             "UntagInstanceProfile" => Self::UntagInstanceProfile,
             "UntagMFADevice" => Self::UntagMFADevice,
             "UntagOpenIDConnectProvider" => Self::UntagOpenIDConnectProvider,
@@ -6899,12 +8570,15 @@ impl Operation {
             "UntagSAMLProvider" => Self::UntagSAMLProvider,
             "UntagServerCertificate" => Self::UntagServerCertificate,
             "UntagUser" => Self::UntagUser,
+            "UntagWorkloadIdentityProvider" => Self::UntagWorkloadIdentityProvider,
+            "UntagWorkloadIdentityTemplate" => Self::UntagWorkloadIdentityTemplate,
             "UpdateAccessKey" => Self::UpdateAccessKey,
             "UpdateAccountPasswordPolicy" => Self::UpdateAccountPasswordPolicy,
             "UpdateAssumeRolePolicy" => Self::UpdateAssumeRolePolicy,
             "UpdateDelegationRequest" => Self::UpdateDelegationRequest,
             "UpdateGroup" => Self::UpdateGroup,
             "UpdateLoginProfile" => Self::UpdateLoginProfile,
+            "UpdateOpenIDConnectProvider" => Self::UpdateOpenIDConnectProvider,
             "UpdateOpenIDConnectProviderThumbprint" => Self::UpdateOpenIDConnectProviderThumbprint,
             "UpdateRole" => Self::UpdateRole,
             "UpdateRoleDescription" => Self::UpdateRoleDescription,
@@ -6914,6 +8588,9 @@ impl Operation {
             "UpdateServiceSpecificCredential" => Self::UpdateServiceSpecificCredential,
             "UpdateSigningCertificate" => Self::UpdateSigningCertificate,
             "UpdateUser" => Self::UpdateUser,
+            "UpdateWorkloadIdentityProviderOutboundSigner" => {
+                Self::UpdateWorkloadIdentityProviderOutboundSigner
+            }
             "UploadSSHPublicKey" => Self::UploadSSHPublicKey,
             "UploadServerCertificate" => Self::UploadServerCertificate,
             "UploadSigningCertificate" => Self::UploadSigningCertificate,
@@ -6939,12 +8616,37 @@ impl Operation {
             Self::CreateServiceSpecificCredential => Some("CreateServiceSpecificCredentialResult"),
             Self::CreateUser => Some("CreateUserResult"),
             Self::CreateVirtualMFADevice => Some("CreateVirtualMFADeviceResult"),
+            Self::CreateWorkloadIdentityProvider => Some("CreateWorkloadIdentityProviderResult"),
+            Self::CreateWorkloadIdentityProviderOutboundSigner => {
+                Some("CreateWorkloadIdentityProviderOutboundSignerResult")
+            }
+            Self::CreateWorkloadIdentityTemplate => Some("CreateWorkloadIdentityTemplateResult"),
             Self::DeleteServiceLinkedRole => Some("DeleteServiceLinkedRoleResult"),
+            Self::DeleteWorkloadIdentityProvider => Some("DeleteWorkloadIdentityProviderResult"),
+            Self::DeleteWorkloadIdentityProviderOutboundSigner => {
+                Some("DeleteWorkloadIdentityProviderOutboundSignerResult")
+            }
+            Self::DeleteWorkloadIdentityProviderResourcePolicy => {
+                Some("DeleteWorkloadIdentityProviderResourcePolicyResult")
+            }
+            Self::DeleteWorkloadIdentityTemplate => Some("DeleteWorkloadIdentityTemplateResult"),
+            Self::DeleteWorkloadIdentityTemplateAttestationPolicy => {
+                Some("DeleteWorkloadIdentityTemplateAttestationPolicyResult")
+            }
+            Self::DisableOrganizationLevelResources => {
+                Some("DisableOrganizationLevelResourcesResult")
+            }
             Self::DisableOrganizationsRootCredentialsManagement => {
                 Some("DisableOrganizationsRootCredentialsManagementResult")
             }
             Self::DisableOrganizationsRootSessions => {
                 Some("DisableOrganizationsRootSessionsResult")
+            }
+            Self::DisableWorkloadIdentityProviderOutboundSigner => {
+                Some("DisableWorkloadIdentityProviderOutboundSignerResult")
+            }
+            Self::EnableOrganizationLevelResources => {
+                Some("EnableOrganizationLevelResourcesResult")
             }
             Self::EnableOrganizationsRootCredentialsManagement => {
                 Some("EnableOrganizationsRootCredentialsManagementResult")
@@ -6952,6 +8654,9 @@ impl Operation {
             Self::EnableOrganizationsRootSessions => Some("EnableOrganizationsRootSessionsResult"),
             Self::EnableOutboundWebIdentityFederation => {
                 Some("EnableOutboundWebIdentityFederationResult")
+            }
+            Self::EnableWorkloadIdentityProviderOutboundSigner => {
+                Some("EnableWorkloadIdentityProviderOutboundSignerResult")
             }
             Self::GenerateCredentialReport => Some("GenerateCredentialReportResult"),
             Self::GenerateOrganizationsAccessReport => {
@@ -6999,6 +8704,17 @@ impl Operation {
             }
             Self::GetUser => Some("GetUserResult"),
             Self::GetUserPolicy => Some("GetUserPolicyResult"),
+            Self::GetWorkloadIdentityProvider => Some("GetWorkloadIdentityProviderResult"),
+            Self::GetWorkloadIdentityProviderDeletionStatus => {
+                Some("GetWorkloadIdentityProviderDeletionStatusResult")
+            }
+            Self::GetWorkloadIdentityProviderResourcePolicy => {
+                Some("GetWorkloadIdentityProviderResourcePolicyResult")
+            }
+            Self::GetWorkloadIdentityTemplate => Some("GetWorkloadIdentityTemplateResult"),
+            Self::GetWorkloadIdentityTemplateAttestationPolicy => {
+                Some("GetWorkloadIdentityTemplateAttestationPolicyResult")
+            }
             Self::ListAccessKeys => Some("ListAccessKeysResult"),
             Self::ListAccountAliases => Some("ListAccountAliasesResult"),
             Self::ListAttachedGroupPolicies => Some("ListAttachedGroupPoliciesResult"),
@@ -7037,13 +8753,33 @@ impl Operation {
             Self::ListUserTags => Some("ListUserTagsResult"),
             Self::ListUsers => Some("ListUsersResult"),
             Self::ListVirtualMFADevices => Some("ListVirtualMFADevicesResult"),
+            Self::ListWorkloadIdentityProviderOutboundSigners => {
+                Some("ListWorkloadIdentityProviderOutboundSignersResult")
+            }
+            Self::ListWorkloadIdentityProviderTags => {
+                Some("ListWorkloadIdentityProviderTagsResult")
+            }
+            Self::ListWorkloadIdentityProviders => Some("ListWorkloadIdentityProvidersResult"),
+            Self::ListWorkloadIdentityTemplateTags => {
+                Some("ListWorkloadIdentityTemplateTagsResult")
+            }
+            Self::ListWorkloadIdentityTemplates => Some("ListWorkloadIdentityTemplatesResult"),
             Self::PutAccountProperties => Some("PutAccountPropertiesResult"),
+            Self::PutWorkloadIdentityProviderResourcePolicy => {
+                Some("PutWorkloadIdentityProviderResourcePolicyResult")
+            }
+            Self::PutWorkloadIdentityTemplateAttestationPolicy => {
+                Some("PutWorkloadIdentityTemplateAttestationPolicyResult")
+            }
             Self::ResetServiceSpecificCredential => Some("ResetServiceSpecificCredentialResult"),
             Self::SimulateCustomPolicy => Some("SimulateCustomPolicyResult"),
             Self::SimulatePrincipalPolicy => Some("SimulatePrincipalPolicyResult"),
             Self::UpdateRole => Some("UpdateRoleResult"),
             Self::UpdateRoleDescription => Some("UpdateRoleDescriptionResult"),
             Self::UpdateSAMLProvider => Some("UpdateSAMLProviderResult"),
+            Self::UpdateWorkloadIdentityProviderOutboundSigner => {
+                Some("UpdateWorkloadIdentityProviderOutboundSignerResult")
+            }
             Self::UploadSSHPublicKey => Some("UploadSSHPublicKeyResult"),
             Self::UploadServerCertificate => Some("UploadServerCertificateResult"),
             Self::UploadSigningCertificate => Some("UploadSigningCertificateResult"),
@@ -7106,6 +8842,8 @@ impl Operation {
             | Self::TagSAMLProvider
             | Self::TagServerCertificate
             | Self::TagUser
+            | Self::TagWorkloadIdentityProvider
+            | Self::TagWorkloadIdentityTemplate
             | Self::UntagInstanceProfile
             | Self::UntagMFADevice
             | Self::UntagOpenIDConnectProvider
@@ -7114,12 +8852,15 @@ impl Operation {
             | Self::UntagSAMLProvider
             | Self::UntagServerCertificate
             | Self::UntagUser
+            | Self::UntagWorkloadIdentityProvider
+            | Self::UntagWorkloadIdentityTemplate
             | Self::UpdateAccessKey
             | Self::UpdateAccountPasswordPolicy
             | Self::UpdateAssumeRolePolicy
             | Self::UpdateDelegationRequest
             | Self::UpdateGroup
             | Self::UpdateLoginProfile
+            | Self::UpdateOpenIDConnectProvider
             | Self::UpdateOpenIDConnectProviderThumbprint
             | Self::UpdateSSHPublicKey
             | Self::UpdateServerCertificate
@@ -7404,6 +9145,33 @@ impl codec::Input for CreateVirtualMFADeviceRequest {
     }
 }
 
+impl codec::Input for CreateWorkloadIdentityProviderRequest {
+    type Output = CreateWorkloadIdentityProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateWorkloadIdentityProvider";
+    fn respond(output: CreateWorkloadIdentityProviderResponse) -> Response {
+        Response::CreateWorkloadIdentityProvider(output)
+    }
+}
+
+impl codec::Input for CreateWorkloadIdentityProviderOutboundSignerRequest {
+    type Output = CreateWorkloadIdentityProviderOutboundSignerResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateWorkloadIdentityProviderOutboundSigner";
+    fn respond(output: CreateWorkloadIdentityProviderOutboundSignerResponse) -> Response {
+        Response::CreateWorkloadIdentityProviderOutboundSigner(output)
+    }
+}
+
+impl codec::Input for CreateWorkloadIdentityTemplateRequest {
+    type Output = CreateWorkloadIdentityTemplateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "CreateWorkloadIdentityTemplate";
+    fn respond(output: CreateWorkloadIdentityTemplateResponse) -> Response {
+        Response::CreateWorkloadIdentityTemplate(output)
+    }
+}
+
 impl codec::Input for DeactivateMFADeviceRequest {
     type Output = ();
     type Response = Response;
@@ -7643,6 +9411,51 @@ impl codec::Input for DeleteVirtualMFADeviceRequest {
     }
 }
 
+impl codec::Input for DeleteWorkloadIdentityProviderRequest {
+    type Output = DeleteWorkloadIdentityProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteWorkloadIdentityProvider";
+    fn respond(output: DeleteWorkloadIdentityProviderResponse) -> Response {
+        Response::DeleteWorkloadIdentityProvider(output)
+    }
+}
+
+impl codec::Input for DeleteWorkloadIdentityProviderOutboundSignerRequest {
+    type Output = DeleteWorkloadIdentityProviderOutboundSignerResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteWorkloadIdentityProviderOutboundSigner";
+    fn respond(output: DeleteWorkloadIdentityProviderOutboundSignerResponse) -> Response {
+        Response::DeleteWorkloadIdentityProviderOutboundSigner(output)
+    }
+}
+
+impl codec::Input for DeleteWorkloadIdentityProviderResourcePolicyRequest {
+    type Output = DeleteWorkloadIdentityProviderResourcePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteWorkloadIdentityProviderResourcePolicy";
+    fn respond(output: DeleteWorkloadIdentityProviderResourcePolicyResponse) -> Response {
+        Response::DeleteWorkloadIdentityProviderResourcePolicy(output)
+    }
+}
+
+impl codec::Input for DeleteWorkloadIdentityTemplateRequest {
+    type Output = DeleteWorkloadIdentityTemplateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteWorkloadIdentityTemplate";
+    fn respond(output: DeleteWorkloadIdentityTemplateResponse) -> Response {
+        Response::DeleteWorkloadIdentityTemplate(output)
+    }
+}
+
+impl codec::Input for DeleteWorkloadIdentityTemplateAttestationPolicyRequest {
+    type Output = DeleteWorkloadIdentityTemplateAttestationPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DeleteWorkloadIdentityTemplateAttestationPolicy";
+    fn respond(output: DeleteWorkloadIdentityTemplateAttestationPolicyResponse) -> Response {
+        Response::DeleteWorkloadIdentityTemplateAttestationPolicy(output)
+    }
+}
+
 impl codec::Input for DetachGroupPolicyRequest {
     type Output = ();
     type Response = Response;
@@ -7670,6 +9483,15 @@ impl codec::Input for DetachUserPolicyRequest {
     fn respond(output: ()) -> Response {
         let () = output;
         Response::DetachUserPolicy
+    }
+}
+
+impl codec::Input for DisableOrganizationLevelResourcesRequest {
+    type Output = DisableOrganizationLevelResourcesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DisableOrganizationLevelResources";
+    fn respond(output: DisableOrganizationLevelResourcesResponse) -> Response {
+        Response::DisableOrganizationLevelResources(output)
     }
 }
 
@@ -7701,6 +9523,15 @@ impl codec::Input for DisableOutboundWebIdentityFederationRequest {
     }
 }
 
+impl codec::Input for DisableWorkloadIdentityProviderOutboundSignerRequest {
+    type Output = DisableWorkloadIdentityProviderOutboundSignerResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "DisableWorkloadIdentityProviderOutboundSigner";
+    fn respond(output: DisableWorkloadIdentityProviderOutboundSignerResponse) -> Response {
+        Response::DisableWorkloadIdentityProviderOutboundSigner(output)
+    }
+}
+
 impl codec::Input for EnableMFADeviceRequest {
     type Output = ();
     type Response = Response;
@@ -7708,6 +9539,15 @@ impl codec::Input for EnableMFADeviceRequest {
     fn respond(output: ()) -> Response {
         let () = output;
         Response::EnableMFADevice
+    }
+}
+
+impl codec::Input for EnableOrganizationLevelResourcesRequest {
+    type Output = EnableOrganizationLevelResourcesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "EnableOrganizationLevelResources";
+    fn respond(output: EnableOrganizationLevelResourcesResponse) -> Response {
+        Response::EnableOrganizationLevelResources(output)
     }
 }
 
@@ -7735,6 +9575,15 @@ impl codec::Input for EnableOutboundWebIdentityFederationRequest {
     const OPERATION: &'static str = "EnableOutboundWebIdentityFederation";
     fn respond(output: EnableOutboundWebIdentityFederationResponse) -> Response {
         Response::EnableOutboundWebIdentityFederation(output)
+    }
+}
+
+impl codec::Input for EnableWorkloadIdentityProviderOutboundSignerRequest {
+    type Output = EnableWorkloadIdentityProviderOutboundSignerResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "EnableWorkloadIdentityProviderOutboundSigner";
+    fn respond(output: EnableWorkloadIdentityProviderOutboundSignerResponse) -> Response {
+        Response::EnableWorkloadIdentityProviderOutboundSigner(output)
     }
 }
 
@@ -8041,6 +9890,51 @@ impl codec::Input for GetUserPolicyRequest {
     const OPERATION: &'static str = "GetUserPolicy";
     fn respond(output: GetUserPolicyResponse) -> Response {
         Response::GetUserPolicy(output)
+    }
+}
+
+impl codec::Input for GetWorkloadIdentityProviderRequest {
+    type Output = GetWorkloadIdentityProviderResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWorkloadIdentityProvider";
+    fn respond(output: GetWorkloadIdentityProviderResponse) -> Response {
+        Response::GetWorkloadIdentityProvider(output)
+    }
+}
+
+impl codec::Input for GetWorkloadIdentityProviderDeletionStatusRequest {
+    type Output = GetWorkloadIdentityProviderDeletionStatusResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWorkloadIdentityProviderDeletionStatus";
+    fn respond(output: GetWorkloadIdentityProviderDeletionStatusResponse) -> Response {
+        Response::GetWorkloadIdentityProviderDeletionStatus(output)
+    }
+}
+
+impl codec::Input for GetWorkloadIdentityProviderResourcePolicyRequest {
+    type Output = GetWorkloadIdentityProviderResourcePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWorkloadIdentityProviderResourcePolicy";
+    fn respond(output: GetWorkloadIdentityProviderResourcePolicyResponse) -> Response {
+        Response::GetWorkloadIdentityProviderResourcePolicy(output)
+    }
+}
+
+impl codec::Input for GetWorkloadIdentityTemplateRequest {
+    type Output = GetWorkloadIdentityTemplateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWorkloadIdentityTemplate";
+    fn respond(output: GetWorkloadIdentityTemplateResponse) -> Response {
+        Response::GetWorkloadIdentityTemplate(output)
+    }
+}
+
+impl codec::Input for GetWorkloadIdentityTemplateAttestationPolicyRequest {
+    type Output = GetWorkloadIdentityTemplateAttestationPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetWorkloadIdentityTemplateAttestationPolicy";
+    fn respond(output: GetWorkloadIdentityTemplateAttestationPolicyResponse) -> Response {
+        Response::GetWorkloadIdentityTemplateAttestationPolicy(output)
     }
 }
 
@@ -8368,6 +10262,51 @@ impl codec::Input for ListVirtualMFADevicesRequest {
     }
 }
 
+impl codec::Input for ListWorkloadIdentityProviderOutboundSignersRequest {
+    type Output = ListWorkloadIdentityProviderOutboundSignersResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListWorkloadIdentityProviderOutboundSigners";
+    fn respond(output: ListWorkloadIdentityProviderOutboundSignersResponse) -> Response {
+        Response::ListWorkloadIdentityProviderOutboundSigners(output)
+    }
+}
+
+impl codec::Input for ListWorkloadIdentityProviderTagsRequest {
+    type Output = ListWorkloadIdentityProviderTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListWorkloadIdentityProviderTags";
+    fn respond(output: ListWorkloadIdentityProviderTagsResponse) -> Response {
+        Response::ListWorkloadIdentityProviderTags(output)
+    }
+}
+
+impl codec::Input for ListWorkloadIdentityProvidersRequest {
+    type Output = ListWorkloadIdentityProvidersResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListWorkloadIdentityProviders";
+    fn respond(output: ListWorkloadIdentityProvidersResponse) -> Response {
+        Response::ListWorkloadIdentityProviders(output)
+    }
+}
+
+impl codec::Input for ListWorkloadIdentityTemplateTagsRequest {
+    type Output = ListWorkloadIdentityTemplateTagsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListWorkloadIdentityTemplateTags";
+    fn respond(output: ListWorkloadIdentityTemplateTagsResponse) -> Response {
+        Response::ListWorkloadIdentityTemplateTags(output)
+    }
+}
+
+impl codec::Input for ListWorkloadIdentityTemplatesRequest {
+    type Output = ListWorkloadIdentityTemplatesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "ListWorkloadIdentityTemplates";
+    fn respond(output: ListWorkloadIdentityTemplatesResponse) -> Response {
+        Response::ListWorkloadIdentityTemplates(output)
+    }
+}
+
 impl codec::Input for PutAccountPropertiesRequest {
     type Output = PutAccountPropertiesResponse;
     type Response = Response;
@@ -8424,6 +10363,24 @@ impl codec::Input for PutUserPolicyRequest {
     fn respond(output: ()) -> Response {
         let () = output;
         Response::PutUserPolicy
+    }
+}
+
+impl codec::Input for PutWorkloadIdentityProviderResourcePolicyRequest {
+    type Output = PutWorkloadIdentityProviderResourcePolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "PutWorkloadIdentityProviderResourcePolicy";
+    fn respond(output: PutWorkloadIdentityProviderResourcePolicyResponse) -> Response {
+        Response::PutWorkloadIdentityProviderResourcePolicy(output)
+    }
+}
+
+impl codec::Input for PutWorkloadIdentityTemplateAttestationPolicyRequest {
+    type Output = PutWorkloadIdentityTemplateAttestationPolicyResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "PutWorkloadIdentityTemplateAttestationPolicy";
+    fn respond(output: PutWorkloadIdentityTemplateAttestationPolicyResponse) -> Response {
+        Response::PutWorkloadIdentityTemplateAttestationPolicy(output)
     }
 }
 
@@ -8614,6 +10571,26 @@ impl codec::Input for TagUserRequest {
     }
 }
 
+impl codec::Input for TagWorkloadIdentityProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagWorkloadIdentityProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagWorkloadIdentityProvider
+    }
+}
+
+impl codec::Input for TagWorkloadIdentityTemplateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "TagWorkloadIdentityTemplate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::TagWorkloadIdentityTemplate
+    }
+}
+
 impl codec::Input for UntagInstanceProfileRequest {
     type Output = ();
     type Response = Response;
@@ -8694,6 +10671,26 @@ impl codec::Input for UntagUserRequest {
     }
 }
 
+impl codec::Input for UntagWorkloadIdentityProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagWorkloadIdentityProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagWorkloadIdentityProvider
+    }
+}
+
+impl codec::Input for UntagWorkloadIdentityTemplateRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UntagWorkloadIdentityTemplate";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UntagWorkloadIdentityTemplate
+    }
+}
+
 impl codec::Input for UpdateAccessKeyRequest {
     type Output = ();
     type Response = Response;
@@ -8751,6 +10748,16 @@ impl codec::Input for UpdateLoginProfileRequest {
     fn respond(output: ()) -> Response {
         let () = output;
         Response::UpdateLoginProfile
+    }
+}
+
+impl codec::Input for UpdateOpenIDConnectProviderRequest {
+    type Output = ();
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateOpenIDConnectProvider";
+    fn respond(output: ()) -> Response {
+        let () = output;
+        Response::UpdateOpenIDConnectProvider
     }
 }
 
@@ -8841,6 +10848,15 @@ impl codec::Input for UpdateUserRequest {
     }
 }
 
+impl codec::Input for UpdateWorkloadIdentityProviderOutboundSignerRequest {
+    type Output = UpdateWorkloadIdentityProviderOutboundSignerResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "UpdateWorkloadIdentityProviderOutboundSigner";
+    fn respond(output: UpdateWorkloadIdentityProviderOutboundSignerResponse) -> Response {
+        Response::UpdateWorkloadIdentityProviderOutboundSigner(output)
+    }
+}
+
 impl codec::Input for UploadSSHPublicKeyRequest {
     type Output = UploadSSHPublicKeyResponse;
     type Response = Response;
@@ -8896,6 +10912,11 @@ pub enum Request {
     CreateServiceSpecificCredential(CreateServiceSpecificCredentialRequest),
     CreateUser(CreateUserRequest),
     CreateVirtualMFADevice(CreateVirtualMFADeviceRequest),
+    CreateWorkloadIdentityProvider(CreateWorkloadIdentityProviderRequest),
+    CreateWorkloadIdentityProviderOutboundSigner(
+        CreateWorkloadIdentityProviderOutboundSignerRequest,
+    ),
+    CreateWorkloadIdentityTemplate(CreateWorkloadIdentityTemplateRequest),
     DeactivateMFADevice(DeactivateMFADeviceRequest),
     DeleteAccessKey(DeleteAccessKeyRequest),
     DeleteAccountAlias(DeleteAccountAliasRequest),
@@ -8920,20 +10941,39 @@ pub enum Request {
     DeleteUserPermissionsBoundary(DeleteUserPermissionsBoundaryRequest),
     DeleteUserPolicy(DeleteUserPolicyRequest),
     DeleteVirtualMFADevice(DeleteVirtualMFADeviceRequest),
+    DeleteWorkloadIdentityProvider(DeleteWorkloadIdentityProviderRequest),
+    DeleteWorkloadIdentityProviderOutboundSigner(
+        DeleteWorkloadIdentityProviderOutboundSignerRequest,
+    ),
+    DeleteWorkloadIdentityProviderResourcePolicy(
+        DeleteWorkloadIdentityProviderResourcePolicyRequest,
+    ),
+    DeleteWorkloadIdentityTemplate(DeleteWorkloadIdentityTemplateRequest),
+    DeleteWorkloadIdentityTemplateAttestationPolicy(
+        DeleteWorkloadIdentityTemplateAttestationPolicyRequest,
+    ),
     DetachGroupPolicy(DetachGroupPolicyRequest),
     DetachRolePolicy(DetachRolePolicyRequest),
     DetachUserPolicy(DetachUserPolicyRequest),
+    DisableOrganizationLevelResources(DisableOrganizationLevelResourcesRequest),
     DisableOrganizationsRootCredentialsManagement(
         DisableOrganizationsRootCredentialsManagementRequest,
     ),
     DisableOrganizationsRootSessions(DisableOrganizationsRootSessionsRequest),
     DisableOutboundWebIdentityFederation(DisableOutboundWebIdentityFederationRequest),
+    DisableWorkloadIdentityProviderOutboundSigner(
+        DisableWorkloadIdentityProviderOutboundSignerRequest,
+    ),
     EnableMFADevice(EnableMFADeviceRequest),
+    EnableOrganizationLevelResources(EnableOrganizationLevelResourcesRequest),
     EnableOrganizationsRootCredentialsManagement(
         EnableOrganizationsRootCredentialsManagementRequest,
     ),
     EnableOrganizationsRootSessions(EnableOrganizationsRootSessionsRequest),
     EnableOutboundWebIdentityFederation(EnableOutboundWebIdentityFederationRequest),
+    EnableWorkloadIdentityProviderOutboundSigner(
+        EnableWorkloadIdentityProviderOutboundSignerRequest,
+    ),
     GenerateCredentialReport(GenerateCredentialReportRequest),
     GenerateOrganizationsAccessReport(GenerateOrganizationsAccessReportRequest),
     GenerateServiceLastAccessedDetails(GenerateServiceLastAccessedDetailsRequest),
@@ -8968,6 +11008,13 @@ pub enum Request {
     GetServiceLinkedRoleDeletionStatus(GetServiceLinkedRoleDeletionStatusRequest),
     GetUser(GetUserRequest),
     GetUserPolicy(GetUserPolicyRequest),
+    GetWorkloadIdentityProvider(GetWorkloadIdentityProviderRequest),
+    GetWorkloadIdentityProviderDeletionStatus(GetWorkloadIdentityProviderDeletionStatusRequest),
+    GetWorkloadIdentityProviderResourcePolicy(GetWorkloadIdentityProviderResourcePolicyRequest),
+    GetWorkloadIdentityTemplate(GetWorkloadIdentityTemplateRequest),
+    GetWorkloadIdentityTemplateAttestationPolicy(
+        GetWorkloadIdentityTemplateAttestationPolicyRequest,
+    ),
     ListAccessKeys(ListAccessKeysRequest),
     ListAccountAliases(ListAccountAliasesRequest),
     ListAttachedGroupPolicies(ListAttachedGroupPoliciesRequest),
@@ -9004,12 +11051,21 @@ pub enum Request {
     ListUserTags(ListUserTagsRequest),
     ListUsers(ListUsersRequest),
     ListVirtualMFADevices(ListVirtualMFADevicesRequest),
+    ListWorkloadIdentityProviderOutboundSigners(ListWorkloadIdentityProviderOutboundSignersRequest),
+    ListWorkloadIdentityProviderTags(ListWorkloadIdentityProviderTagsRequest),
+    ListWorkloadIdentityProviders(ListWorkloadIdentityProvidersRequest),
+    ListWorkloadIdentityTemplateTags(ListWorkloadIdentityTemplateTagsRequest),
+    ListWorkloadIdentityTemplates(ListWorkloadIdentityTemplatesRequest),
     PutAccountProperties(PutAccountPropertiesRequest),
     PutGroupPolicy(PutGroupPolicyRequest),
     PutRolePermissionsBoundary(PutRolePermissionsBoundaryRequest),
     PutRolePolicy(PutRolePolicyRequest),
     PutUserPermissionsBoundary(PutUserPermissionsBoundaryRequest),
     PutUserPolicy(PutUserPolicyRequest),
+    PutWorkloadIdentityProviderResourcePolicy(PutWorkloadIdentityProviderResourcePolicyRequest),
+    PutWorkloadIdentityTemplateAttestationPolicy(
+        PutWorkloadIdentityTemplateAttestationPolicyRequest,
+    ),
     RejectDelegationRequest(RejectDelegationRequestRequest),
     RemoveClientIDFromOpenIDConnectProvider(RemoveClientIDFromOpenIDConnectProviderRequest),
     RemoveRoleFromInstanceProfile(RemoveRoleFromInstanceProfileRequest),
@@ -9029,6 +11085,8 @@ pub enum Request {
     TagSAMLProvider(TagSAMLProviderRequest),
     TagServerCertificate(TagServerCertificateRequest),
     TagUser(TagUserRequest),
+    TagWorkloadIdentityProvider(TagWorkloadIdentityProviderRequest),
+    TagWorkloadIdentityTemplate(TagWorkloadIdentityTemplateRequest),
     UntagInstanceProfile(UntagInstanceProfileRequest),
     UntagMFADevice(UntagMFADeviceRequest),
     UntagOpenIDConnectProvider(UntagOpenIDConnectProviderRequest),
@@ -9037,12 +11095,15 @@ pub enum Request {
     UntagSAMLProvider(UntagSAMLProviderRequest),
     UntagServerCertificate(UntagServerCertificateRequest),
     UntagUser(UntagUserRequest),
+    UntagWorkloadIdentityProvider(UntagWorkloadIdentityProviderRequest),
+    UntagWorkloadIdentityTemplate(UntagWorkloadIdentityTemplateRequest),
     UpdateAccessKey(UpdateAccessKeyRequest),
     UpdateAccountPasswordPolicy(UpdateAccountPasswordPolicyRequest),
     UpdateAssumeRolePolicy(UpdateAssumeRolePolicyRequest),
     UpdateDelegationRequest(UpdateDelegationRequestRequest),
     UpdateGroup(UpdateGroupRequest),
     UpdateLoginProfile(UpdateLoginProfileRequest),
+    UpdateOpenIDConnectProvider(UpdateOpenIDConnectProviderRequest),
     UpdateOpenIDConnectProviderThumbprint(UpdateOpenIDConnectProviderThumbprintRequest),
     UpdateRole(UpdateRoleRequest),
     UpdateRoleDescription(UpdateRoleDescriptionRequest),
@@ -9052,6 +11113,9 @@ pub enum Request {
     UpdateServiceSpecificCredential(UpdateServiceSpecificCredentialRequest),
     UpdateSigningCertificate(UpdateSigningCertificateRequest),
     UpdateUser(UpdateUserRequest),
+    UpdateWorkloadIdentityProviderOutboundSigner(
+        UpdateWorkloadIdentityProviderOutboundSignerRequest,
+    ),
     UploadSSHPublicKey(UploadSSHPublicKeyRequest),
     UploadServerCertificate(UploadServerCertificateRequest),
     UploadSigningCertificate(UploadSigningCertificateRequest),
@@ -9133,6 +11197,17 @@ impl Request {
             Operation::CreateVirtualMFADevice => {
                 Self::CreateVirtualMFADevice(dec_create_virtual_mfa_device_request(&mut d, &k))
             }
+            Operation::CreateWorkloadIdentityProvider => Self::CreateWorkloadIdentityProvider(
+                dec_create_workload_identity_provider_request(&mut d, &k),
+            ),
+            Operation::CreateWorkloadIdentityProviderOutboundSigner => {
+                Self::CreateWorkloadIdentityProviderOutboundSigner(
+                    dec_create_workload_identity_provider_outbound_signer_request(&mut d, &k),
+                )
+            }
+            Operation::CreateWorkloadIdentityTemplate => Self::CreateWorkloadIdentityTemplate(
+                dec_create_workload_identity_template_request(&mut d, &k),
+            ),
             Operation::DeactivateMFADevice => {
                 Self::DeactivateMFADevice(dec_deactivate_mfa_device_request(&mut d, &k))
             }
@@ -9197,6 +11272,27 @@ impl Request {
             Operation::DeleteVirtualMFADevice => {
                 Self::DeleteVirtualMFADevice(dec_delete_virtual_mfa_device_request(&mut d, &k))
             }
+            Operation::DeleteWorkloadIdentityProvider => Self::DeleteWorkloadIdentityProvider(
+                dec_delete_workload_identity_provider_request(&mut d, &k),
+            ),
+            Operation::DeleteWorkloadIdentityProviderOutboundSigner => {
+                Self::DeleteWorkloadIdentityProviderOutboundSigner(
+                    dec_delete_workload_identity_provider_outbound_signer_request(&mut d, &k),
+                )
+            }
+            Operation::DeleteWorkloadIdentityProviderResourcePolicy => {
+                Self::DeleteWorkloadIdentityProviderResourcePolicy(
+                    dec_delete_workload_identity_provider_resource_policy_request(&mut d, &k),
+                )
+            }
+            Operation::DeleteWorkloadIdentityTemplate => Self::DeleteWorkloadIdentityTemplate(
+                dec_delete_workload_identity_template_request(&mut d, &k),
+            ),
+            Operation::DeleteWorkloadIdentityTemplateAttestationPolicy => {
+                Self::DeleteWorkloadIdentityTemplateAttestationPolicy(
+                    dec_delete_workload_identity_template_attestation_policy_request(&mut d, &k),
+                )
+            }
             Operation::DetachGroupPolicy => {
                 Self::DetachGroupPolicy(dec_detach_group_policy_request(&mut d, &k))
             }
@@ -9205,6 +11301,11 @@ impl Request {
             }
             Operation::DetachUserPolicy => {
                 Self::DetachUserPolicy(dec_detach_user_policy_request(&mut d, &k))
+            }
+            Operation::DisableOrganizationLevelResources => {
+                Self::DisableOrganizationLevelResources(
+                    dec_disable_organization_level_resources_request(&mut d, &k),
+                )
             }
             Operation::DisableOrganizationsRootCredentialsManagement => {
                 Self::DisableOrganizationsRootCredentialsManagement(
@@ -9219,9 +11320,17 @@ impl Request {
                     DisableOutboundWebIdentityFederationRequest,
                 )
             }
+            Operation::DisableWorkloadIdentityProviderOutboundSigner => {
+                Self::DisableWorkloadIdentityProviderOutboundSigner(
+                    dec_disable_workload_identity_provider_outbound_signer_request(&mut d, &k),
+                )
+            }
             Operation::EnableMFADevice => {
                 Self::EnableMFADevice(dec_enable_mfa_device_request(&mut d, &k))
             }
+            Operation::EnableOrganizationLevelResources => Self::EnableOrganizationLevelResources(
+                dec_enable_organization_level_resources_request(&mut d, &k),
+            ),
             Operation::EnableOrganizationsRootCredentialsManagement => {
                 Self::EnableOrganizationsRootCredentialsManagement(
                     dec_enable_organizations_root_credentials_management_request(&mut d, &k),
@@ -9233,6 +11342,11 @@ impl Request {
             Operation::EnableOutboundWebIdentityFederation => {
                 Self::EnableOutboundWebIdentityFederation(
                     EnableOutboundWebIdentityFederationRequest,
+                )
+            }
+            Operation::EnableWorkloadIdentityProviderOutboundSigner => {
+                Self::EnableWorkloadIdentityProviderOutboundSigner(
+                    dec_enable_workload_identity_provider_outbound_signer_request(&mut d, &k),
                 )
             }
             Operation::GenerateCredentialReport => {
@@ -9333,6 +11447,27 @@ impl Request {
             Operation::GetUserPolicy => {
                 Self::GetUserPolicy(dec_get_user_policy_request(&mut d, &k))
             }
+            Operation::GetWorkloadIdentityProvider => Self::GetWorkloadIdentityProvider(
+                dec_get_workload_identity_provider_request(&mut d, &k),
+            ),
+            Operation::GetWorkloadIdentityProviderDeletionStatus => {
+                Self::GetWorkloadIdentityProviderDeletionStatus(
+                    dec_get_workload_identity_provider_deletion_status_request(&mut d, &k),
+                )
+            }
+            Operation::GetWorkloadIdentityProviderResourcePolicy => {
+                Self::GetWorkloadIdentityProviderResourcePolicy(
+                    dec_get_workload_identity_provider_resource_policy_request(&mut d, &k),
+                )
+            }
+            Operation::GetWorkloadIdentityTemplate => Self::GetWorkloadIdentityTemplate(
+                dec_get_workload_identity_template_request(&mut d, &k),
+            ),
+            Operation::GetWorkloadIdentityTemplateAttestationPolicy => {
+                Self::GetWorkloadIdentityTemplateAttestationPolicy(
+                    dec_get_workload_identity_template_attestation_policy_request(&mut d, &k),
+                )
+            }
             Operation::ListAccessKeys => {
                 Self::ListAccessKeys(dec_list_access_keys_request(&mut d, &k))
             }
@@ -9431,6 +11566,23 @@ impl Request {
             Operation::ListVirtualMFADevices => {
                 Self::ListVirtualMFADevices(dec_list_virtual_mfa_devices_request(&mut d, &k))
             }
+            Operation::ListWorkloadIdentityProviderOutboundSigners => {
+                Self::ListWorkloadIdentityProviderOutboundSigners(
+                    dec_list_workload_identity_provider_outbound_signers_request(&mut d, &k),
+                )
+            }
+            Operation::ListWorkloadIdentityProviderTags => Self::ListWorkloadIdentityProviderTags(
+                dec_list_workload_identity_provider_tags_request(&mut d, &k),
+            ),
+            Operation::ListWorkloadIdentityProviders => Self::ListWorkloadIdentityProviders(
+                dec_list_workload_identity_providers_request(&mut d, &k),
+            ),
+            Operation::ListWorkloadIdentityTemplateTags => Self::ListWorkloadIdentityTemplateTags(
+                dec_list_workload_identity_template_tags_request(&mut d, &k),
+            ),
+            Operation::ListWorkloadIdentityTemplates => Self::ListWorkloadIdentityTemplates(
+                dec_list_workload_identity_templates_request(&mut d, &k),
+            ),
             Operation::PutAccountProperties => {
                 Self::PutAccountProperties(dec_put_account_properties_request(&mut d, &k))
             }
@@ -9448,6 +11600,16 @@ impl Request {
             ),
             Operation::PutUserPolicy => {
                 Self::PutUserPolicy(dec_put_user_policy_request(&mut d, &k))
+            }
+            Operation::PutWorkloadIdentityProviderResourcePolicy => {
+                Self::PutWorkloadIdentityProviderResourcePolicy(
+                    dec_put_workload_identity_provider_resource_policy_request(&mut d, &k),
+                )
+            }
+            Operation::PutWorkloadIdentityTemplateAttestationPolicy => {
+                Self::PutWorkloadIdentityTemplateAttestationPolicy(
+                    dec_put_workload_identity_template_attestation_policy_request(&mut d, &k),
+                )
             }
             Operation::RejectDelegationRequest => {
                 Self::RejectDelegationRequest(dec_reject_delegation_request_request(&mut d, &k))
@@ -9502,6 +11664,12 @@ impl Request {
                 Self::TagServerCertificate(dec_tag_server_certificate_request(&mut d, &k))
             }
             Operation::TagUser => Self::TagUser(dec_tag_user_request(&mut d, &k)),
+            Operation::TagWorkloadIdentityProvider => Self::TagWorkloadIdentityProvider(
+                dec_tag_workload_identity_provider_request(&mut d, &k),
+            ),
+            Operation::TagWorkloadIdentityTemplate => Self::TagWorkloadIdentityTemplate(
+                dec_tag_workload_identity_template_request(&mut d, &k),
+            ),
             Operation::UntagInstanceProfile => {
                 Self::UntagInstanceProfile(dec_untag_instance_profile_request(&mut d, &k))
             }
@@ -9520,6 +11688,12 @@ impl Request {
                 Self::UntagServerCertificate(dec_untag_server_certificate_request(&mut d, &k))
             }
             Operation::UntagUser => Self::UntagUser(dec_untag_user_request(&mut d, &k)),
+            Operation::UntagWorkloadIdentityProvider => Self::UntagWorkloadIdentityProvider(
+                dec_untag_workload_identity_provider_request(&mut d, &k),
+            ),
+            Operation::UntagWorkloadIdentityTemplate => Self::UntagWorkloadIdentityTemplate(
+                dec_untag_workload_identity_template_request(&mut d, &k),
+            ),
             Operation::UpdateAccessKey => {
                 Self::UpdateAccessKey(dec_update_access_key_request(&mut d, &k))
             }
@@ -9536,6 +11710,9 @@ impl Request {
             Operation::UpdateLoginProfile => {
                 Self::UpdateLoginProfile(dec_update_login_profile_request(&mut d, &k))
             }
+            Operation::UpdateOpenIDConnectProvider => Self::UpdateOpenIDConnectProvider(
+                dec_update_open_id_connect_provider_request(&mut d, &k),
+            ),
             Operation::UpdateOpenIDConnectProviderThumbprint => {
                 Self::UpdateOpenIDConnectProviderThumbprint(
                     dec_update_open_id_connect_provider_thumbprint_request(&mut d, &k),
@@ -9561,6 +11738,11 @@ impl Request {
                 Self::UpdateSigningCertificate(dec_update_signing_certificate_request(&mut d, &k))
             }
             Operation::UpdateUser => Self::UpdateUser(dec_update_user_request(&mut d, &k)),
+            Operation::UpdateWorkloadIdentityProviderOutboundSigner => {
+                Self::UpdateWorkloadIdentityProviderOutboundSigner(
+                    dec_update_workload_identity_provider_outbound_signer_request(&mut d, &k),
+                )
+            }
             Operation::UploadSSHPublicKey => {
                 Self::UploadSSHPublicKey(dec_upload_ssh_public_key_request(&mut d, &k))
             }
@@ -9604,6 +11786,11 @@ impl Request {
             Self::CreateServiceSpecificCredential(_) => Operation::CreateServiceSpecificCredential,
             Self::CreateUser(_) => Operation::CreateUser,
             Self::CreateVirtualMFADevice(_) => Operation::CreateVirtualMFADevice,
+            Self::CreateWorkloadIdentityProvider(_) => Operation::CreateWorkloadIdentityProvider,
+            Self::CreateWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::CreateWorkloadIdentityProviderOutboundSigner
+            }
+            Self::CreateWorkloadIdentityTemplate(_) => Operation::CreateWorkloadIdentityTemplate,
             Self::DeactivateMFADevice(_) => Operation::DeactivateMFADevice,
             Self::DeleteAccessKey(_) => Operation::DeleteAccessKey,
             Self::DeleteAccountAlias(_) => Operation::DeleteAccountAlias,
@@ -9628,9 +11815,23 @@ impl Request {
             Self::DeleteUserPermissionsBoundary(_) => Operation::DeleteUserPermissionsBoundary,
             Self::DeleteUserPolicy(_) => Operation::DeleteUserPolicy,
             Self::DeleteVirtualMFADevice(_) => Operation::DeleteVirtualMFADevice,
+            Self::DeleteWorkloadIdentityProvider(_) => Operation::DeleteWorkloadIdentityProvider,
+            Self::DeleteWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::DeleteWorkloadIdentityProviderOutboundSigner
+            }
+            Self::DeleteWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::DeleteWorkloadIdentityProviderResourcePolicy
+            }
+            Self::DeleteWorkloadIdentityTemplate(_) => Operation::DeleteWorkloadIdentityTemplate,
+            Self::DeleteWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::DeleteWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::DetachGroupPolicy(_) => Operation::DetachGroupPolicy,
             Self::DetachRolePolicy(_) => Operation::DetachRolePolicy,
             Self::DetachUserPolicy(_) => Operation::DetachUserPolicy,
+            Self::DisableOrganizationLevelResources(_) => {
+                Operation::DisableOrganizationLevelResources
+            }
             Self::DisableOrganizationsRootCredentialsManagement(_) => {
                 Operation::DisableOrganizationsRootCredentialsManagement
             }
@@ -9640,13 +11841,22 @@ impl Request {
             Self::DisableOutboundWebIdentityFederation(_) => {
                 Operation::DisableOutboundWebIdentityFederation
             }
+            Self::DisableWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::DisableWorkloadIdentityProviderOutboundSigner
+            }
             Self::EnableMFADevice(_) => Operation::EnableMFADevice,
+            Self::EnableOrganizationLevelResources(_) => {
+                Operation::EnableOrganizationLevelResources
+            }
             Self::EnableOrganizationsRootCredentialsManagement(_) => {
                 Operation::EnableOrganizationsRootCredentialsManagement
             }
             Self::EnableOrganizationsRootSessions(_) => Operation::EnableOrganizationsRootSessions,
             Self::EnableOutboundWebIdentityFederation(_) => {
                 Operation::EnableOutboundWebIdentityFederation
+            }
+            Self::EnableWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::EnableWorkloadIdentityProviderOutboundSigner
             }
             Self::GenerateCredentialReport(_) => Operation::GenerateCredentialReport,
             Self::GenerateOrganizationsAccessReport(_) => {
@@ -9694,6 +11904,17 @@ impl Request {
             }
             Self::GetUser(_) => Operation::GetUser,
             Self::GetUserPolicy(_) => Operation::GetUserPolicy,
+            Self::GetWorkloadIdentityProvider(_) => Operation::GetWorkloadIdentityProvider,
+            Self::GetWorkloadIdentityProviderDeletionStatus(_) => {
+                Operation::GetWorkloadIdentityProviderDeletionStatus
+            }
+            Self::GetWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::GetWorkloadIdentityProviderResourcePolicy
+            }
+            Self::GetWorkloadIdentityTemplate(_) => Operation::GetWorkloadIdentityTemplate,
+            Self::GetWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::GetWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::ListAccessKeys(_) => Operation::ListAccessKeys,
             Self::ListAccountAliases(_) => Operation::ListAccountAliases,
             Self::ListAttachedGroupPolicies(_) => Operation::ListAttachedGroupPolicies,
@@ -9732,12 +11953,29 @@ impl Request {
             Self::ListUserTags(_) => Operation::ListUserTags,
             Self::ListUsers(_) => Operation::ListUsers,
             Self::ListVirtualMFADevices(_) => Operation::ListVirtualMFADevices,
+            Self::ListWorkloadIdentityProviderOutboundSigners(_) => {
+                Operation::ListWorkloadIdentityProviderOutboundSigners
+            }
+            Self::ListWorkloadIdentityProviderTags(_) => {
+                Operation::ListWorkloadIdentityProviderTags
+            }
+            Self::ListWorkloadIdentityProviders(_) => Operation::ListWorkloadIdentityProviders,
+            Self::ListWorkloadIdentityTemplateTags(_) => {
+                Operation::ListWorkloadIdentityTemplateTags
+            }
+            Self::ListWorkloadIdentityTemplates(_) => Operation::ListWorkloadIdentityTemplates,
             Self::PutAccountProperties(_) => Operation::PutAccountProperties,
             Self::PutGroupPolicy(_) => Operation::PutGroupPolicy,
             Self::PutRolePermissionsBoundary(_) => Operation::PutRolePermissionsBoundary,
             Self::PutRolePolicy(_) => Operation::PutRolePolicy,
             Self::PutUserPermissionsBoundary(_) => Operation::PutUserPermissionsBoundary,
             Self::PutUserPolicy(_) => Operation::PutUserPolicy,
+            Self::PutWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::PutWorkloadIdentityProviderResourcePolicy
+            }
+            Self::PutWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::PutWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::RejectDelegationRequest(_) => Operation::RejectDelegationRequest,
             Self::RemoveClientIDFromOpenIDConnectProvider(_) => {
                 Operation::RemoveClientIDFromOpenIDConnectProvider
@@ -9761,6 +11999,8 @@ impl Request {
             Self::TagSAMLProvider(_) => Operation::TagSAMLProvider,
             Self::TagServerCertificate(_) => Operation::TagServerCertificate,
             Self::TagUser(_) => Operation::TagUser,
+            Self::TagWorkloadIdentityProvider(_) => Operation::TagWorkloadIdentityProvider,
+            Self::TagWorkloadIdentityTemplate(_) => Operation::TagWorkloadIdentityTemplate,
             Self::UntagInstanceProfile(_) => Operation::UntagInstanceProfile,
             Self::UntagMFADevice(_) => Operation::UntagMFADevice,
             Self::UntagOpenIDConnectProvider(_) => Operation::UntagOpenIDConnectProvider,
@@ -9769,12 +12009,15 @@ impl Request {
             Self::UntagSAMLProvider(_) => Operation::UntagSAMLProvider,
             Self::UntagServerCertificate(_) => Operation::UntagServerCertificate,
             Self::UntagUser(_) => Operation::UntagUser,
+            Self::UntagWorkloadIdentityProvider(_) => Operation::UntagWorkloadIdentityProvider,
+            Self::UntagWorkloadIdentityTemplate(_) => Operation::UntagWorkloadIdentityTemplate,
             Self::UpdateAccessKey(_) => Operation::UpdateAccessKey,
             Self::UpdateAccountPasswordPolicy(_) => Operation::UpdateAccountPasswordPolicy,
             Self::UpdateAssumeRolePolicy(_) => Operation::UpdateAssumeRolePolicy,
             Self::UpdateDelegationRequest(_) => Operation::UpdateDelegationRequest,
             Self::UpdateGroup(_) => Operation::UpdateGroup,
             Self::UpdateLoginProfile(_) => Operation::UpdateLoginProfile,
+            Self::UpdateOpenIDConnectProvider(_) => Operation::UpdateOpenIDConnectProvider,
             Self::UpdateOpenIDConnectProviderThumbprint(_) => {
                 Operation::UpdateOpenIDConnectProviderThumbprint
             }
@@ -9786,6 +12029,9 @@ impl Request {
             Self::UpdateServiceSpecificCredential(_) => Operation::UpdateServiceSpecificCredential,
             Self::UpdateSigningCertificate(_) => Operation::UpdateSigningCertificate,
             Self::UpdateUser(_) => Operation::UpdateUser,
+            Self::UpdateWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::UpdateWorkloadIdentityProviderOutboundSigner
+            }
             Self::UploadSSHPublicKey(_) => Operation::UploadSSHPublicKey,
             Self::UploadServerCertificate(_) => Operation::UploadServerCertificate,
             Self::UploadSigningCertificate(_) => Operation::UploadSigningCertificate,
@@ -9821,6 +12067,11 @@ pub enum Response {
     CreateServiceSpecificCredential(CreateServiceSpecificCredentialResponse),
     CreateUser(CreateUserResponse),
     CreateVirtualMFADevice(CreateVirtualMFADeviceResponse),
+    CreateWorkloadIdentityProvider(CreateWorkloadIdentityProviderResponse),
+    CreateWorkloadIdentityProviderOutboundSigner(
+        CreateWorkloadIdentityProviderOutboundSignerResponse,
+    ),
+    CreateWorkloadIdentityTemplate(CreateWorkloadIdentityTemplateResponse),
     DeactivateMFADevice,
     DeleteAccessKey,
     DeleteAccountAlias,
@@ -9845,20 +12096,39 @@ pub enum Response {
     DeleteUserPermissionsBoundary,
     DeleteUserPolicy,
     DeleteVirtualMFADevice,
+    DeleteWorkloadIdentityProvider(DeleteWorkloadIdentityProviderResponse),
+    DeleteWorkloadIdentityProviderOutboundSigner(
+        DeleteWorkloadIdentityProviderOutboundSignerResponse,
+    ),
+    DeleteWorkloadIdentityProviderResourcePolicy(
+        DeleteWorkloadIdentityProviderResourcePolicyResponse,
+    ),
+    DeleteWorkloadIdentityTemplate(DeleteWorkloadIdentityTemplateResponse),
+    DeleteWorkloadIdentityTemplateAttestationPolicy(
+        DeleteWorkloadIdentityTemplateAttestationPolicyResponse,
+    ),
     DetachGroupPolicy,
     DetachRolePolicy,
     DetachUserPolicy,
+    DisableOrganizationLevelResources(DisableOrganizationLevelResourcesResponse),
     DisableOrganizationsRootCredentialsManagement(
         DisableOrganizationsRootCredentialsManagementResponse,
     ),
     DisableOrganizationsRootSessions(DisableOrganizationsRootSessionsResponse),
     DisableOutboundWebIdentityFederation,
+    DisableWorkloadIdentityProviderOutboundSigner(
+        DisableWorkloadIdentityProviderOutboundSignerResponse,
+    ),
     EnableMFADevice,
+    EnableOrganizationLevelResources(EnableOrganizationLevelResourcesResponse),
     EnableOrganizationsRootCredentialsManagement(
         EnableOrganizationsRootCredentialsManagementResponse,
     ),
     EnableOrganizationsRootSessions(EnableOrganizationsRootSessionsResponse),
     EnableOutboundWebIdentityFederation(EnableOutboundWebIdentityFederationResponse),
+    EnableWorkloadIdentityProviderOutboundSigner(
+        EnableWorkloadIdentityProviderOutboundSignerResponse,
+    ),
     GenerateCredentialReport(GenerateCredentialReportResponse),
     GenerateOrganizationsAccessReport(GenerateOrganizationsAccessReportResponse),
     GenerateServiceLastAccessedDetails(GenerateServiceLastAccessedDetailsResponse),
@@ -9893,6 +12163,13 @@ pub enum Response {
     GetServiceLinkedRoleDeletionStatus(GetServiceLinkedRoleDeletionStatusResponse),
     GetUser(GetUserResponse),
     GetUserPolicy(GetUserPolicyResponse),
+    GetWorkloadIdentityProvider(GetWorkloadIdentityProviderResponse),
+    GetWorkloadIdentityProviderDeletionStatus(GetWorkloadIdentityProviderDeletionStatusResponse),
+    GetWorkloadIdentityProviderResourcePolicy(GetWorkloadIdentityProviderResourcePolicyResponse),
+    GetWorkloadIdentityTemplate(GetWorkloadIdentityTemplateResponse),
+    GetWorkloadIdentityTemplateAttestationPolicy(
+        GetWorkloadIdentityTemplateAttestationPolicyResponse,
+    ),
     ListAccessKeys(ListAccessKeysResponse),
     ListAccountAliases(ListAccountAliasesResponse),
     ListAttachedGroupPolicies(ListAttachedGroupPoliciesResponse),
@@ -9929,12 +12206,23 @@ pub enum Response {
     ListUserTags(ListUserTagsResponse),
     ListUsers(ListUsersResponse),
     ListVirtualMFADevices(ListVirtualMFADevicesResponse),
+    ListWorkloadIdentityProviderOutboundSigners(
+        ListWorkloadIdentityProviderOutboundSignersResponse,
+    ),
+    ListWorkloadIdentityProviderTags(ListWorkloadIdentityProviderTagsResponse),
+    ListWorkloadIdentityProviders(ListWorkloadIdentityProvidersResponse),
+    ListWorkloadIdentityTemplateTags(ListWorkloadIdentityTemplateTagsResponse),
+    ListWorkloadIdentityTemplates(ListWorkloadIdentityTemplatesResponse),
     PutAccountProperties(PutAccountPropertiesResponse),
     PutGroupPolicy,
     PutRolePermissionsBoundary,
     PutRolePolicy,
     PutUserPermissionsBoundary,
     PutUserPolicy,
+    PutWorkloadIdentityProviderResourcePolicy(PutWorkloadIdentityProviderResourcePolicyResponse),
+    PutWorkloadIdentityTemplateAttestationPolicy(
+        PutWorkloadIdentityTemplateAttestationPolicyResponse,
+    ),
     RejectDelegationRequest,
     RemoveClientIDFromOpenIDConnectProvider,
     RemoveRoleFromInstanceProfile,
@@ -9954,6 +12242,8 @@ pub enum Response {
     TagSAMLProvider,
     TagServerCertificate,
     TagUser,
+    TagWorkloadIdentityProvider,
+    TagWorkloadIdentityTemplate,
     UntagInstanceProfile,
     UntagMFADevice,
     UntagOpenIDConnectProvider,
@@ -9962,12 +12252,15 @@ pub enum Response {
     UntagSAMLProvider,
     UntagServerCertificate,
     UntagUser,
+    UntagWorkloadIdentityProvider,
+    UntagWorkloadIdentityTemplate,
     UpdateAccessKey,
     UpdateAccountPasswordPolicy,
     UpdateAssumeRolePolicy,
     UpdateDelegationRequest,
     UpdateGroup,
     UpdateLoginProfile,
+    UpdateOpenIDConnectProvider,
     UpdateOpenIDConnectProviderThumbprint,
     UpdateRole(UpdateRoleResponse),
     UpdateRoleDescription(UpdateRoleDescriptionResponse),
@@ -9977,6 +12270,9 @@ pub enum Response {
     UpdateServiceSpecificCredential,
     UpdateSigningCertificate,
     UpdateUser,
+    UpdateWorkloadIdentityProviderOutboundSigner(
+        UpdateWorkloadIdentityProviderOutboundSignerResponse,
+    ),
     UploadSSHPublicKey(UploadSSHPublicKeyResponse),
     UploadServerCertificate(UploadServerCertificateResponse),
     UploadSigningCertificate(UploadSigningCertificateResponse),
@@ -10002,12 +12298,24 @@ impl Response {
             Self::CreateServiceSpecificCredential(output) => Some(output),
             Self::CreateUser(output) => Some(output),
             Self::CreateVirtualMFADevice(output) => Some(output),
+            Self::CreateWorkloadIdentityProvider(output) => Some(output),
+            Self::CreateWorkloadIdentityProviderOutboundSigner(output) => Some(output),
+            Self::CreateWorkloadIdentityTemplate(output) => Some(output),
             Self::DeleteServiceLinkedRole(output) => Some(output),
+            Self::DeleteWorkloadIdentityProvider(output) => Some(output),
+            Self::DeleteWorkloadIdentityProviderOutboundSigner(output) => Some(output),
+            Self::DeleteWorkloadIdentityProviderResourcePolicy(output) => Some(output),
+            Self::DeleteWorkloadIdentityTemplate(output) => Some(output),
+            Self::DeleteWorkloadIdentityTemplateAttestationPolicy(output) => Some(output),
+            Self::DisableOrganizationLevelResources(output) => Some(output),
             Self::DisableOrganizationsRootCredentialsManagement(output) => Some(output),
             Self::DisableOrganizationsRootSessions(output) => Some(output),
+            Self::DisableWorkloadIdentityProviderOutboundSigner(output) => Some(output),
+            Self::EnableOrganizationLevelResources(output) => Some(output),
             Self::EnableOrganizationsRootCredentialsManagement(output) => Some(output),
             Self::EnableOrganizationsRootSessions(output) => Some(output),
             Self::EnableOutboundWebIdentityFederation(output) => Some(output),
+            Self::EnableWorkloadIdentityProviderOutboundSigner(output) => Some(output),
             Self::GenerateCredentialReport(output) => Some(output),
             Self::GenerateOrganizationsAccessReport(output) => Some(output),
             Self::GenerateServiceLastAccessedDetails(output) => Some(output),
@@ -10042,6 +12350,11 @@ impl Response {
             Self::GetServiceLinkedRoleDeletionStatus(output) => Some(output),
             Self::GetUser(output) => Some(output),
             Self::GetUserPolicy(output) => Some(output),
+            Self::GetWorkloadIdentityProvider(output) => Some(output),
+            Self::GetWorkloadIdentityProviderDeletionStatus(output) => Some(output),
+            Self::GetWorkloadIdentityProviderResourcePolicy(output) => Some(output),
+            Self::GetWorkloadIdentityTemplate(output) => Some(output),
+            Self::GetWorkloadIdentityTemplateAttestationPolicy(output) => Some(output),
             Self::ListAccessKeys(output) => Some(output),
             Self::ListAccountAliases(output) => Some(output),
             Self::ListAttachedGroupPolicies(output) => Some(output),
@@ -10078,13 +12391,21 @@ impl Response {
             Self::ListUserTags(output) => Some(output),
             Self::ListUsers(output) => Some(output),
             Self::ListVirtualMFADevices(output) => Some(output),
+            Self::ListWorkloadIdentityProviderOutboundSigners(output) => Some(output),
+            Self::ListWorkloadIdentityProviderTags(output) => Some(output),
+            Self::ListWorkloadIdentityProviders(output) => Some(output),
+            Self::ListWorkloadIdentityTemplateTags(output) => Some(output),
+            Self::ListWorkloadIdentityTemplates(output) => Some(output),
             Self::PutAccountProperties(output) => Some(output),
+            Self::PutWorkloadIdentityProviderResourcePolicy(output) => Some(output),
+            Self::PutWorkloadIdentityTemplateAttestationPolicy(output) => Some(output),
             Self::ResetServiceSpecificCredential(output) => Some(output),
             Self::SimulateCustomPolicy(output) => Some(output),
             Self::SimulatePrincipalPolicy(output) => Some(output),
             Self::UpdateRole(output) => Some(output),
             Self::UpdateRoleDescription(output) => Some(output),
             Self::UpdateSAMLProvider(output) => Some(output),
+            Self::UpdateWorkloadIdentityProviderOutboundSigner(output) => Some(output),
             Self::UploadSSHPublicKey(output) => Some(output),
             Self::UploadServerCertificate(output) => Some(output),
             Self::UploadSigningCertificate(output) => Some(output),
@@ -10147,6 +12468,8 @@ impl Response {
             | Self::TagSAMLProvider
             | Self::TagServerCertificate
             | Self::TagUser
+            | Self::TagWorkloadIdentityProvider
+            | Self::TagWorkloadIdentityTemplate
             | Self::UntagInstanceProfile
             | Self::UntagMFADevice
             | Self::UntagOpenIDConnectProvider
@@ -10155,12 +12478,15 @@ impl Response {
             | Self::UntagSAMLProvider
             | Self::UntagServerCertificate
             | Self::UntagUser
+            | Self::UntagWorkloadIdentityProvider
+            | Self::UntagWorkloadIdentityTemplate
             | Self::UpdateAccessKey
             | Self::UpdateAccountPasswordPolicy
             | Self::UpdateAssumeRolePolicy
             | Self::UpdateDelegationRequest
             | Self::UpdateGroup
             | Self::UpdateLoginProfile
+            | Self::UpdateOpenIDConnectProvider
             | Self::UpdateOpenIDConnectProviderThumbprint
             | Self::UpdateSSHPublicKey
             | Self::UpdateServerCertificate
@@ -10203,6 +12529,11 @@ impl Response {
             Self::CreateServiceSpecificCredential(_) => Operation::CreateServiceSpecificCredential,
             Self::CreateUser(_) => Operation::CreateUser,
             Self::CreateVirtualMFADevice(_) => Operation::CreateVirtualMFADevice,
+            Self::CreateWorkloadIdentityProvider(_) => Operation::CreateWorkloadIdentityProvider,
+            Self::CreateWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::CreateWorkloadIdentityProviderOutboundSigner
+            }
+            Self::CreateWorkloadIdentityTemplate(_) => Operation::CreateWorkloadIdentityTemplate,
             Self::DeactivateMFADevice => Operation::DeactivateMFADevice,
             Self::DeleteAccessKey => Operation::DeleteAccessKey,
             Self::DeleteAccountAlias => Operation::DeleteAccountAlias,
@@ -10227,9 +12558,23 @@ impl Response {
             Self::DeleteUserPermissionsBoundary => Operation::DeleteUserPermissionsBoundary,
             Self::DeleteUserPolicy => Operation::DeleteUserPolicy,
             Self::DeleteVirtualMFADevice => Operation::DeleteVirtualMFADevice,
+            Self::DeleteWorkloadIdentityProvider(_) => Operation::DeleteWorkloadIdentityProvider,
+            Self::DeleteWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::DeleteWorkloadIdentityProviderOutboundSigner
+            }
+            Self::DeleteWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::DeleteWorkloadIdentityProviderResourcePolicy
+            }
+            Self::DeleteWorkloadIdentityTemplate(_) => Operation::DeleteWorkloadIdentityTemplate,
+            Self::DeleteWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::DeleteWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::DetachGroupPolicy => Operation::DetachGroupPolicy,
             Self::DetachRolePolicy => Operation::DetachRolePolicy,
             Self::DetachUserPolicy => Operation::DetachUserPolicy,
+            Self::DisableOrganizationLevelResources(_) => {
+                Operation::DisableOrganizationLevelResources
+            }
             Self::DisableOrganizationsRootCredentialsManagement(_) => {
                 Operation::DisableOrganizationsRootCredentialsManagement
             }
@@ -10239,13 +12584,22 @@ impl Response {
             Self::DisableOutboundWebIdentityFederation => {
                 Operation::DisableOutboundWebIdentityFederation
             }
+            Self::DisableWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::DisableWorkloadIdentityProviderOutboundSigner
+            }
             Self::EnableMFADevice => Operation::EnableMFADevice,
+            Self::EnableOrganizationLevelResources(_) => {
+                Operation::EnableOrganizationLevelResources
+            }
             Self::EnableOrganizationsRootCredentialsManagement(_) => {
                 Operation::EnableOrganizationsRootCredentialsManagement
             }
             Self::EnableOrganizationsRootSessions(_) => Operation::EnableOrganizationsRootSessions,
             Self::EnableOutboundWebIdentityFederation(_) => {
                 Operation::EnableOutboundWebIdentityFederation
+            }
+            Self::EnableWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::EnableWorkloadIdentityProviderOutboundSigner
             }
             Self::GenerateCredentialReport(_) => Operation::GenerateCredentialReport,
             Self::GenerateOrganizationsAccessReport(_) => {
@@ -10293,6 +12647,17 @@ impl Response {
             }
             Self::GetUser(_) => Operation::GetUser,
             Self::GetUserPolicy(_) => Operation::GetUserPolicy,
+            Self::GetWorkloadIdentityProvider(_) => Operation::GetWorkloadIdentityProvider,
+            Self::GetWorkloadIdentityProviderDeletionStatus(_) => {
+                Operation::GetWorkloadIdentityProviderDeletionStatus
+            }
+            Self::GetWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::GetWorkloadIdentityProviderResourcePolicy
+            }
+            Self::GetWorkloadIdentityTemplate(_) => Operation::GetWorkloadIdentityTemplate,
+            Self::GetWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::GetWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::ListAccessKeys(_) => Operation::ListAccessKeys,
             Self::ListAccountAliases(_) => Operation::ListAccountAliases,
             Self::ListAttachedGroupPolicies(_) => Operation::ListAttachedGroupPolicies,
@@ -10331,12 +12696,29 @@ impl Response {
             Self::ListUserTags(_) => Operation::ListUserTags,
             Self::ListUsers(_) => Operation::ListUsers,
             Self::ListVirtualMFADevices(_) => Operation::ListVirtualMFADevices,
+            Self::ListWorkloadIdentityProviderOutboundSigners(_) => {
+                Operation::ListWorkloadIdentityProviderOutboundSigners
+            }
+            Self::ListWorkloadIdentityProviderTags(_) => {
+                Operation::ListWorkloadIdentityProviderTags
+            }
+            Self::ListWorkloadIdentityProviders(_) => Operation::ListWorkloadIdentityProviders,
+            Self::ListWorkloadIdentityTemplateTags(_) => {
+                Operation::ListWorkloadIdentityTemplateTags
+            }
+            Self::ListWorkloadIdentityTemplates(_) => Operation::ListWorkloadIdentityTemplates,
             Self::PutAccountProperties(_) => Operation::PutAccountProperties,
             Self::PutGroupPolicy => Operation::PutGroupPolicy,
             Self::PutRolePermissionsBoundary => Operation::PutRolePermissionsBoundary,
             Self::PutRolePolicy => Operation::PutRolePolicy,
             Self::PutUserPermissionsBoundary => Operation::PutUserPermissionsBoundary,
             Self::PutUserPolicy => Operation::PutUserPolicy,
+            Self::PutWorkloadIdentityProviderResourcePolicy(_) => {
+                Operation::PutWorkloadIdentityProviderResourcePolicy
+            }
+            Self::PutWorkloadIdentityTemplateAttestationPolicy(_) => {
+                Operation::PutWorkloadIdentityTemplateAttestationPolicy
+            }
             Self::RejectDelegationRequest => Operation::RejectDelegationRequest,
             Self::RemoveClientIDFromOpenIDConnectProvider => {
                 Operation::RemoveClientIDFromOpenIDConnectProvider
@@ -10360,6 +12742,8 @@ impl Response {
             Self::TagSAMLProvider => Operation::TagSAMLProvider,
             Self::TagServerCertificate => Operation::TagServerCertificate,
             Self::TagUser => Operation::TagUser,
+            Self::TagWorkloadIdentityProvider => Operation::TagWorkloadIdentityProvider,
+            Self::TagWorkloadIdentityTemplate => Operation::TagWorkloadIdentityTemplate,
             Self::UntagInstanceProfile => Operation::UntagInstanceProfile,
             Self::UntagMFADevice => Operation::UntagMFADevice,
             Self::UntagOpenIDConnectProvider => Operation::UntagOpenIDConnectProvider,
@@ -10368,12 +12752,15 @@ impl Response {
             Self::UntagSAMLProvider => Operation::UntagSAMLProvider,
             Self::UntagServerCertificate => Operation::UntagServerCertificate,
             Self::UntagUser => Operation::UntagUser,
+            Self::UntagWorkloadIdentityProvider => Operation::UntagWorkloadIdentityProvider,
+            Self::UntagWorkloadIdentityTemplate => Operation::UntagWorkloadIdentityTemplate,
             Self::UpdateAccessKey => Operation::UpdateAccessKey,
             Self::UpdateAccountPasswordPolicy => Operation::UpdateAccountPasswordPolicy,
             Self::UpdateAssumeRolePolicy => Operation::UpdateAssumeRolePolicy,
             Self::UpdateDelegationRequest => Operation::UpdateDelegationRequest,
             Self::UpdateGroup => Operation::UpdateGroup,
             Self::UpdateLoginProfile => Operation::UpdateLoginProfile,
+            Self::UpdateOpenIDConnectProvider => Operation::UpdateOpenIDConnectProvider,
             Self::UpdateOpenIDConnectProviderThumbprint => {
                 Operation::UpdateOpenIDConnectProviderThumbprint
             }
@@ -10385,6 +12772,9 @@ impl Response {
             Self::UpdateServiceSpecificCredential => Operation::UpdateServiceSpecificCredential,
             Self::UpdateSigningCertificate => Operation::UpdateSigningCertificate,
             Self::UpdateUser => Operation::UpdateUser,
+            Self::UpdateWorkloadIdentityProviderOutboundSigner(_) => {
+                Operation::UpdateWorkloadIdentityProviderOutboundSigner
+            }
             Self::UploadSSHPublicKey(_) => Operation::UploadSSHPublicKey,
             Self::UploadServerCertificate(_) => Operation::UploadServerCertificate,
             Self::UploadSigningCertificate(_) => Operation::UploadSigningCertificate,
@@ -10394,32 +12784,45 @@ impl Response {
 
 static PATTERN_0: Pattern = Pattern::new("[\\w+=,.@-]+");
 static PATTERN_1: Pattern = Pattern::new("[\\w._-]+");
-static PATTERN_2: Pattern = Pattern::new("[\\w]+");
-static PATTERN_3: Pattern = Pattern::new("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$");
-static PATTERN_4: Pattern = Pattern::new("\\d{12}");
-static PATTERN_5: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9/_-]*$");
-static PATTERN_6: Pattern = Pattern::new("[\\d]+");
-static PATTERN_7: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-static PATTERN_8: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
-static PATTERN_9: Pattern = Pattern::new("[\\w-]+");
-static PATTERN_10: Pattern = Pattern::new("[\\u0020-\\u00FF]+");
-static PATTERN_11: Pattern = Pattern::new("^[a-zA-Z0-9:_.-]+$");
-static PATTERN_12: Pattern = Pattern::new("^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*");
-static PATTERN_13: Pattern = Pattern::new("^p-[0-9a-zA-Z_]{8,128}$");
-static PATTERN_14: Pattern = Pattern::new("^[a-zA-Z0-9:/+=,.@_-]+$");
-static PATTERN_15: Pattern = Pattern::new("\\u002F[\\u0021-\\u007F]*");
-static PATTERN_16: Pattern = Pattern::new("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-static PATTERN_17: Pattern = Pattern::new("[ -~]+");
-static PATTERN_18: Pattern = Pattern::new("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-static PATTERN_19: Pattern = Pattern::new("v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
-static PATTERN_20: Pattern = Pattern::new("[A-Z0-9]+");
-static PATTERN_21: Pattern =
+static PATTERN_2: Pattern =
+    Pattern::new("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$");
+static PATTERN_3: Pattern = Pattern::new(
+    "^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?){0,31}$",
+);
+static PATTERN_4: Pattern =
+    Pattern::new("^(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]+(?:/(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]+)*$");
+static PATTERN_5: Pattern = Pattern::new("^[A-Za-z0-9_-]+$");
+static PATTERN_6: Pattern = Pattern::new(
+    "^(?=.*\\{)(?:\\{[A-Za-z0-9:/._-]+\\}|(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]+)(?:/(?:\\{[A-Za-z0-9:/._-]+\\}|(?!\\.{1,2}(?:/|$))[A-Za-z0-9._-]+))*$",
+);
+static PATTERN_7: Pattern = Pattern::new("[\\w]+");
+static PATTERN_8: Pattern = Pattern::new("^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$");
+static PATTERN_9: Pattern = Pattern::new("\\d{12}");
+static PATTERN_10: Pattern = Pattern::new("^[A-Za-z][A-Za-z0-9/_-]*$");
+static PATTERN_11: Pattern = Pattern::new("[\\d]+");
+static PATTERN_12: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+static PATTERN_13: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+static PATTERN_14: Pattern = Pattern::new("[\\w-]+");
+static PATTERN_15: Pattern = Pattern::new("[\\u0020-\\u00FF]+");
+static PATTERN_16: Pattern = Pattern::new("^[a-zA-Z0-9:_.-]+$");
+static PATTERN_17: Pattern = Pattern::new("^o-[0-9a-z]{10,32}\\/r-[0-9a-z]{4,32}[0-9a-z-\\/]*");
+static PATTERN_18: Pattern = Pattern::new("^p-[0-9a-zA-Z_]{8,128}$");
+static PATTERN_19: Pattern = Pattern::new("^[a-zA-Z0-9:/+=,.@_-]+$");
+static PATTERN_20: Pattern = Pattern::new("\\u002F[\\u0021-\\u007F]*");
+static PATTERN_21: Pattern = Pattern::new("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+static PATTERN_22: Pattern = Pattern::new("[ -~]+");
+static PATTERN_23: Pattern = Pattern::new("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+static PATTERN_24: Pattern = Pattern::new("v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
+static PATTERN_25: Pattern = Pattern::new("[A-Z0-9]+");
+static PATTERN_26: Pattern =
     Pattern::new("^http(s?)://[a-zA-Z0-9._/-]*(\\?[a-zA-Z0-9._=&-]*)?(#[a-zA-Z0-9._/-]*)?$");
-static PATTERN_22: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+");
-static PATTERN_23: Pattern = Pattern::new("[\\w+=/:,.@-]+");
-static PATTERN_24: Pattern = Pattern::new("[\\w-]*");
-static PATTERN_25: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
-static PATTERN_26: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+static PATTERN_27: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+");
+static PATTERN_28: Pattern = Pattern::new("[\\w+=/:,.@-]+");
+static PATTERN_29: Pattern = Pattern::new("[\\w-]*");
+static PATTERN_30: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+static PATTERN_31: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+static PATTERN_32: Pattern = Pattern::new("^[a-zA-Z0-9_-]+$");
+static PATTERN_33: Pattern = Pattern::new("^[A-Za-z0-9_.-]+$");
 
 /// Every `pattern` of the model, for the test that they all parse.
 #[cfg(test)]
@@ -10451,4 +12854,11 @@ pub(crate) const PATTERNS: &[&Pattern] = &[
     &PATTERN_24,
     &PATTERN_25,
     &PATTERN_26,
+    &PATTERN_27,
+    &PATTERN_28,
+    &PATTERN_29,
+    &PATTERN_30,
+    &PATTERN_31,
+    &PATTERN_32,
+    &PATTERN_33,
 ];

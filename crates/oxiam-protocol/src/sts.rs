@@ -21,6 +21,7 @@ use crate::pattern::Pattern;
 use crate::query::Params;
 use crate::types::DateTime;
 use crate::xml::XmlWriter;
+use std::collections::BTreeMap;
 
 /// The XML namespace of responses.
 pub const XML_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -82,7 +83,7 @@ impl std::fmt::Debug for AssumeRoleWithSAMLRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AssumeRoleWithSAMLResponse {
     pub credentials: Option<Credentials>,
     pub assumed_role_user: Option<AssumedRoleUser>,
@@ -95,6 +96,32 @@ pub struct AssumeRoleWithSAMLResponse {
     pub source_identity: Option<String>,
     pub session_token_utilization: Option<i32>,
     pub session_token_size: Option<i32>,
+    pub trusted_identity_propagation_context: Option<TrustedIdentityPropagationContext>,
+}
+
+impl std::fmt::Debug for AssumeRoleWithSAMLResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumeRoleWithSAMLResponse")
+            .field("credentials", &self.credentials)
+            .field("assumed_role_user", &self.assumed_role_user)
+            .field("packed_policy_size", &self.packed_policy_size)
+            .field("subject", &self.subject)
+            .field("subject_type", &self.subject_type)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("name_qualifier", &self.name_qualifier)
+            .field("source_identity", &self.source_identity)
+            .field("session_token_utilization", &self.session_token_utilization)
+            .field("session_token_size", &self.session_token_size)
+            .field(
+                "trusted_identity_propagation_context",
+                &self
+                    .trusted_identity_propagation_context
+                    .as_ref()
+                    .map(|_| Redacted),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone, Default, PartialEq)]
@@ -127,7 +154,7 @@ impl std::fmt::Debug for AssumeRoleWithWebIdentityRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AssumeRoleWithWebIdentityResponse {
     pub credentials: Option<Credentials>,
     pub subject_from_web_identity_token: Option<String>,
@@ -138,6 +165,33 @@ pub struct AssumeRoleWithWebIdentityResponse {
     pub source_identity: Option<String>,
     pub session_token_utilization: Option<i32>,
     pub session_token_size: Option<i32>,
+    pub trusted_identity_propagation_context: Option<TrustedIdentityPropagationContext>,
+}
+
+impl std::fmt::Debug for AssumeRoleWithWebIdentityResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumeRoleWithWebIdentityResponse")
+            .field("credentials", &self.credentials)
+            .field(
+                "subject_from_web_identity_token",
+                &self.subject_from_web_identity_token,
+            )
+            .field("assumed_role_user", &self.assumed_role_user)
+            .field("packed_policy_size", &self.packed_policy_size)
+            .field("provider", &self.provider)
+            .field("audience", &self.audience)
+            .field("source_identity", &self.source_identity)
+            .field("session_token_utilization", &self.session_token_utilization)
+            .field("session_token_size", &self.session_token_size)
+            .field(
+                "trusted_identity_propagation_context",
+                &self
+                    .trusted_identity_propagation_context
+                    .as_ref()
+                    .map(|_| Redacted),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -217,6 +271,21 @@ pub struct GetCallerIdentityResponse {
     pub arn: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetCertificateRequest {
+    pub certificate_signing_request: String,
+    pub max_duration_seconds: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetCertificateResponse {
+    pub certificate: Option<String>,
+    pub certificate_chain: Option<String>,
+    pub not_before: Option<DateTime>,
+    pub not_after: Option<DateTime>,
+    pub subject: Option<String>,
+}
+
 #[derive(Clone, Default, PartialEq)]
 pub struct GetDelegatedAccessTokenRequest {
     pub trade_in_token: String,
@@ -257,6 +326,24 @@ pub struct GetFederationTokenResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetScopedCredentialsRequest {
+    pub policy: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub minimum_session_token_size: Option<i32>,
+    pub scoped_session_description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetScopedCredentialsResponse {
+    pub credentials: Option<Credentials>,
+    pub session_info: Option<ScopedSession>,
+    pub session_token_utilization: Option<i32>,
+    pub session_token_size: Option<i32>,
+    pub scoped_policies_count: Option<i32>,
+    pub source_identity: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSessionTokenRequest {
     pub duration_seconds: Option<i32>,
     pub serial_number: Option<String>,
@@ -272,11 +359,24 @@ pub struct GetSessionTokenResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetTrustBundlesRequest {
+    pub provider_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetTrustBundlesResponse {
+    pub trust_bundles: Option<Vec<TrustBundleEntry>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebIdentityTokenRequest {
     pub audience: Vec<String>,
     pub duration_seconds: Option<i32>,
     pub signing_algorithm: String,
+    pub scope: Option<String>,
+    pub subject_mode: Option<String>,
     pub tags: Option<Vec<Tag>>,
+    pub token_type: Option<String>,
 }
 
 #[derive(Clone, Default, PartialEq)]
@@ -298,6 +398,46 @@ impl std::fmt::Debug for GetWebIdentityTokenResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct IssueWorkloadIdentityContextRequest {
+    pub workload_identity_template_arn: Option<String>,
+    pub attestation_document: String,
+    pub target_role_arn: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub session_duration_seconds: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IssueWorkloadIdentityContextResponse {
+    pub provided_context: ProvidedContext,
+    pub subject: String,
+    pub audience: Option<String>,
+    pub expiration: Option<DateTime>,
+    pub session_expiration: Option<DateTime>,
+}
+
+#[derive(Clone, Default, PartialEq)]
+pub struct OriginIdentity {
+    pub subject: Option<String>,
+    pub subject_type: Option<String>,
+    pub issuer: Option<String>,
+    pub federated_provider_arn: Option<String>,
+}
+
+impl std::fmt::Debug for OriginIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OriginIdentity")
+            .field("subject", &self.subject.as_ref().map(|_| Redacted))
+            .field(
+                "subject_type",
+                &self.subject_type.as_ref().map(|_| Redacted),
+            )
+            .field("issuer", &self.issuer.as_ref().map(|_| Redacted))
+            .field("federated_provider_arn", &self.federated_provider_arn)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyDescriptorType {
     pub arn: Option<String>,
 }
@@ -309,9 +449,58 @@ pub struct ProvidedContext {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopedSession {
+    pub scoped_session_id: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tag {
     pub key: String,
     pub value: String,
+}
+
+#[derive(Clone, Default, PartialEq)]
+pub struct TransactionContext {
+    pub identity_provider: Option<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for TransactionContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionContext")
+            .field(
+                "identity_provider",
+                &self.identity_provider.as_ref().map(|_| Redacted),
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrustBundleEntry {
+    pub trust_domain: String,
+    pub bundle: String,
+}
+
+#[derive(Clone, Default, PartialEq)]
+pub struct TrustedIdentityPropagationContext {
+    pub origin_identity: Option<OriginIdentity>,
+    pub transaction_context: Option<TransactionContext>,
+}
+
+impl std::fmt::Debug for TrustedIdentityPropagationContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustedIdentityPropagationContext")
+            .field(
+                "origin_identity",
+                &self.origin_identity.as_ref().map(|_| Redacted),
+            )
+            .field(
+                "transaction_context",
+                &self.transaction_context.as_ref().map(|_| Redacted),
+            )
+            .finish()
+    }
 }
 
 fn dec_assume_role_request(d: &mut Decoder<'_>, k: &Key) -> AssumeRoleRequest {
@@ -404,6 +593,21 @@ fn dec_get_caller_identity_request(_: &mut Decoder<'_>, _: &Key) -> GetCallerIde
     GetCallerIdentityRequest {}
 }
 
+fn dec_get_certificate_request(d: &mut Decoder<'_>, k: &Key) -> GetCertificateRequest {
+    GetCertificateRequest {
+        certificate_signing_request: d.req(
+            k,
+            "CertificateSigningRequest",
+            dec_certificate_signing_request_type,
+        ),
+        max_duration_seconds: d.opt(
+            k,
+            "MaxDurationSeconds",
+            dec_workload_identity_certificate_max_duration_seconds_type,
+        ),
+    }
+}
+
 fn dec_get_delegated_access_token_request(
     d: &mut Decoder<'_>,
     k: &Key,
@@ -428,6 +632,27 @@ fn dec_get_federation_token_request(d: &mut Decoder<'_>, k: &Key) -> GetFederati
     }
 }
 
+fn dec_get_scoped_credentials_request(d: &mut Decoder<'_>, k: &Key) -> GetScopedCredentialsRequest {
+    GetScopedCredentialsRequest {
+        policy: d.opt(k, "Policy", dec_session_policy_document_type),
+        duration_seconds: d.opt(
+            k,
+            "DurationSeconds",
+            dec_scoped_credential_duration_seconds_type,
+        ),
+        minimum_session_token_size: d.opt(
+            k,
+            "MinimumSessionTokenSize",
+            dec_minimum_session_token_size_type,
+        ),
+        scoped_session_description: d.opt(
+            k,
+            "ScopedSessionDescription",
+            dec_scoped_session_description_type,
+        ),
+    }
+}
+
 fn dec_get_session_token_request(d: &mut Decoder<'_>, k: &Key) -> GetSessionTokenRequest {
     GetSessionTokenRequest {
         duration_seconds: d.opt(k, "DurationSeconds", dec_duration_seconds_type),
@@ -441,6 +666,12 @@ fn dec_get_session_token_request(d: &mut Decoder<'_>, k: &Key) -> GetSessionToke
     }
 }
 
+fn dec_get_trust_bundles_request(d: &mut Decoder<'_>, k: &Key) -> GetTrustBundlesRequest {
+    GetTrustBundlesRequest {
+        provider_arn: d.req(k, "ProviderArn", dec_arn_type),
+    }
+}
+
 fn dec_get_web_identity_token_request(d: &mut Decoder<'_>, k: &Key) -> GetWebIdentityTokenRequest {
     GetWebIdentityTokenRequest {
         audience: d.req_nested(k, "Audience", dec_web_identity_token_audience_list_type),
@@ -450,7 +681,35 @@ fn dec_get_web_identity_token_request(d: &mut Decoder<'_>, k: &Key) -> GetWebIde
             dec_web_identity_token_duration_seconds_type,
         ),
         signing_algorithm: d.req(k, "SigningAlgorithm", dec_jwt_algorithm_type),
+        scope: d.opt(k, "Scope", dec_web_identity_token_scope_type),
+        subject_mode: d.opt(k, "SubjectMode", dec_web_identity_token_subject_mode_type),
         tags: d.opt_nested(k, "Tags", dec_tag_list_type),
+        token_type: d.opt(k, "TokenType", dec_web_identity_token_type_type),
+    }
+}
+
+fn dec_issue_workload_identity_context_request(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> IssueWorkloadIdentityContextRequest {
+    IssueWorkloadIdentityContextRequest {
+        workload_identity_template_arn: d.opt(
+            k,
+            "WorkloadIdentityTemplateArn",
+            dec_workload_identity_template_arn_type,
+        ),
+        attestation_document: d.req(k, "AttestationDocument", dec_attestation_document_type),
+        target_role_arn: d.opt(k, "TargetRoleArn", dec_arn_type),
+        duration_seconds: d.opt(
+            k,
+            "DurationSeconds",
+            dec_workload_identity_context_duration_seconds_type,
+        ),
+        session_duration_seconds: d.opt(
+            k,
+            "SessionDurationSeconds",
+            dec_workload_identity_session_duration_seconds_type,
+        ),
     }
 }
 
@@ -498,12 +757,20 @@ fn dec_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_1))
 }
 
+fn dec_attestation_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(2048)))
+}
+
+fn dec_certificate_signing_request_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(32768)).pattern(&PATTERN_2))
+}
+
 fn dec_client_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
     d.string(k, &StrRule::new(Some(4), Some(20000)).sensitive())
 }
 
 fn dec_context_assertion_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(4), Some(2048)))
+    d.string(k, &StrRule::new(Some(4), Some(3072)))
 }
 
 fn dec_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
@@ -515,7 +782,7 @@ fn dec_encoded_message_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_external_id_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(2), Some(1224)).pattern(&PATTERN_2))
+    d.string(k, &StrRule::new(Some(2), Some(1224)).pattern(&PATTERN_3))
 }
 
 fn dec_jwt_algorithm_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -535,19 +802,27 @@ fn dec_role_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
 }
 
 fn dec_role_session_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(2), Some(64)).pattern(&PATTERN_3))
+    d.string(k, &StrRule::new(Some(2), Some(64)).pattern(&PATTERN_4))
+}
+
+fn dec_scoped_credential_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
+    d.int(k, &NumRule::new(Some(1), Some(129600)))
+}
+
+fn dec_scoped_session_description_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(2), Some(256)).pattern(&PATTERN_5))
 }
 
 fn dec_serial_number_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_4))
+    d.string(k, &StrRule::new(Some(9), Some(256)).pattern(&PATTERN_6))
 }
 
 fn dec_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(2048)).pattern(&PATTERN_5))
+    d.string(k, &StrRule::new(Some(1), Some(2048)).pattern(&PATTERN_2))
 }
 
 fn dec_source_identity_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(2), Some(64)).pattern(&PATTERN_3))
+    d.string(k, &StrRule::new(Some(2), Some(256)).pattern(&PATTERN_4))
 }
 
 fn dec_tag_key_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -555,7 +830,7 @@ fn dec_tag_key_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
 }
 
 fn dec_tag_key_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_6))
+    d.string(k, &StrRule::new(Some(1), Some(128)).pattern(&PATTERN_7))
 }
 
 fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
@@ -563,11 +838,11 @@ fn dec_tag_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<Tag> {
 }
 
 fn dec_tag_value_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_7))
+    d.string(k, &StrRule::new(Some(0), Some(256)).pattern(&PATTERN_8))
 }
 
 fn dec_token_code_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_8))
+    d.string(k, &StrRule::new(Some(6), Some(6)).pattern(&PATTERN_9))
 }
 
 fn dec_trade_in_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -575,7 +850,7 @@ fn dec_trade_in_token_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_unrestricted_session_policy_document_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(1), None).pattern(&PATTERN_5))
+    d.string(k, &StrRule::new(Some(1), None).pattern(&PATTERN_2))
 }
 
 fn dec_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
@@ -583,7 +858,7 @@ fn dec_url_type(d: &mut Decoder<'_>, k: &Key) -> String {
 }
 
 fn dec_user_name_type(d: &mut Decoder<'_>, k: &Key) -> String {
-    d.string(k, &StrRule::new(Some(2), Some(32)).pattern(&PATTERN_3))
+    d.string(k, &StrRule::new(Some(2), Some(32)).pattern(&PATTERN_4))
 }
 
 fn dec_web_identity_token_audience_list_type(d: &mut Decoder<'_>, k: &Key) -> Vec<String> {
@@ -600,6 +875,43 @@ fn dec_web_identity_token_audience_string_type(d: &mut Decoder<'_>, k: &Key) -> 
 
 fn dec_web_identity_token_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
     d.int(k, &NumRule::new(Some(60), Some(3600)))
+}
+
+fn dec_web_identity_token_scope_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(1), Some(256)).pattern(&PATTERN_10))
+}
+
+fn dec_web_identity_token_subject_mode_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(
+        k,
+        &StrRule::new(None, None).values(&["AWSIdentity", "OriginIdentity"]),
+    )
+}
+
+fn dec_web_identity_token_type_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(
+        k,
+        &StrRule::new(None, None).values(&["AWSIdentity", "JWT_SVID"]),
+    )
+}
+
+fn dec_workload_identity_certificate_max_duration_seconds_type(
+    d: &mut Decoder<'_>,
+    k: &Key,
+) -> i32 {
+    d.int(k, &NumRule::new(Some(3600), Some(43200)))
+}
+
+fn dec_workload_identity_context_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
+    d.int(k, &NumRule::new(Some(60), Some(300)))
+}
+
+fn dec_workload_identity_session_duration_seconds_type(d: &mut Decoder<'_>, k: &Key) -> i32 {
+    d.int(k, &NumRule::new(Some(900), Some(43200)))
+}
+
+fn dec_workload_identity_template_arn_type(d: &mut Decoder<'_>, k: &Key) -> String {
+    d.string(k, &StrRule::new(Some(20), Some(2048)).pattern(&PATTERN_11))
 }
 
 impl XmlEncode for AssumeRoleResponse {
@@ -634,6 +946,11 @@ impl XmlEncode for AssumeRoleWithSAMLResponse {
             &self.session_token_utilization,
         );
         codec::opt_field(w, "SessionTokenSize", &self.session_token_size);
+        codec::opt_field(
+            w,
+            "TrustedIdentityPropagationContext",
+            &self.trusted_identity_propagation_context,
+        );
     }
 }
 
@@ -656,6 +973,11 @@ impl XmlEncode for AssumeRoleWithWebIdentityResponse {
             &self.session_token_utilization,
         );
         codec::opt_field(w, "SessionTokenSize", &self.session_token_size);
+        codec::opt_field(
+            w,
+            "TrustedIdentityPropagationContext",
+            &self.trusted_identity_propagation_context,
+        );
     }
 }
 
@@ -715,6 +1037,16 @@ impl XmlEncode for GetCallerIdentityResponse {
     }
 }
 
+impl XmlEncode for GetCertificateResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "Certificate", &self.certificate);
+        codec::opt_field(w, "CertificateChain", &self.certificate_chain);
+        codec::opt_field(w, "NotBefore", &self.not_before);
+        codec::opt_field(w, "NotAfter", &self.not_after);
+        codec::opt_field(w, "Subject", &self.subject);
+    }
+}
+
 impl XmlEncode for GetDelegatedAccessTokenResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "Credentials", &self.credentials);
@@ -737,6 +1069,21 @@ impl XmlEncode for GetFederationTokenResponse {
     }
 }
 
+impl XmlEncode for GetScopedCredentialsResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "Credentials", &self.credentials);
+        codec::opt_field(w, "SessionInfo", &self.session_info);
+        codec::opt_field(
+            w,
+            "SessionTokenUtilization",
+            &self.session_token_utilization,
+        );
+        codec::opt_field(w, "SessionTokenSize", &self.session_token_size);
+        codec::opt_field(w, "ScopedPoliciesCount", &self.scoped_policies_count);
+        codec::opt_field(w, "SourceIdentity", &self.source_identity);
+    }
+}
+
 impl XmlEncode for GetSessionTokenResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "Credentials", &self.credentials);
@@ -749,10 +1096,69 @@ impl XmlEncode for GetSessionTokenResponse {
     }
 }
 
+impl XmlEncode for GetTrustBundlesResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "TrustBundles", &self.trust_bundles);
+    }
+}
+
 impl XmlEncode for GetWebIdentityTokenResponse {
     fn encode(&self, w: &mut XmlWriter) {
         codec::opt_field(w, "WebIdentityToken", &self.web_identity_token);
         codec::opt_field(w, "Expiration", &self.expiration);
+    }
+}
+
+impl XmlEncode for IssueWorkloadIdentityContextResponse {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "ProvidedContext", &self.provided_context);
+        codec::field(w, "Subject", &self.subject);
+        codec::opt_field(w, "Audience", &self.audience);
+        codec::opt_field(w, "Expiration", &self.expiration);
+        codec::opt_field(w, "SessionExpiration", &self.session_expiration);
+    }
+}
+
+impl XmlEncode for OriginIdentity {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "Subject", &self.subject);
+        codec::opt_field(w, "SubjectType", &self.subject_type);
+        codec::opt_field(w, "Issuer", &self.issuer);
+        codec::opt_field(w, "FederatedProviderArn", &self.federated_provider_arn);
+    }
+}
+
+impl XmlEncode for ProvidedContext {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "ProviderArn", &self.provider_arn);
+        codec::opt_field(w, "ContextAssertion", &self.context_assertion);
+    }
+}
+
+impl XmlEncode for ScopedSession {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "ScopedSessionId", &self.scoped_session_id);
+        codec::field(w, "Arn", &self.arn);
+    }
+}
+
+impl XmlEncode for TransactionContext {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "IdentityProvider", &self.identity_provider);
+    }
+}
+
+impl XmlEncode for TrustBundleEntry {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::field(w, "TrustDomain", &self.trust_domain);
+        codec::field(w, "Bundle", &self.bundle);
+    }
+}
+
+impl XmlEncode for TrustedIdentityPropagationContext {
+    fn encode(&self, w: &mut XmlWriter) {
+        codec::opt_field(w, "OriginIdentity", &self.origin_identity);
+        codec::opt_field(w, "TransactionContext", &self.transaction_context);
     }
 }
 
@@ -766,10 +1172,14 @@ pub enum Operation {
     DecodeAuthorizationMessage,
     GetAccessKeyInfo,
     GetCallerIdentity,
+    GetCertificate,
     GetDelegatedAccessToken,
     GetFederationToken,
+    GetScopedCredentials,
     GetSessionToken,
+    GetTrustBundles,
     GetWebIdentityToken,
+    IssueWorkloadIdentityContext,
 }
 
 impl Operation {
@@ -782,10 +1192,14 @@ impl Operation {
         Self::DecodeAuthorizationMessage,
         Self::GetAccessKeyInfo,
         Self::GetCallerIdentity,
+        Self::GetCertificate,
         Self::GetDelegatedAccessToken,
         Self::GetFederationToken,
+        Self::GetScopedCredentials,
         Self::GetSessionToken,
+        Self::GetTrustBundles,
         Self::GetWebIdentityToken,
+        Self::IssueWorkloadIdentityContext,
     ];
 
     /// The name clients send in `Action`.
@@ -798,10 +1212,14 @@ impl Operation {
             Self::DecodeAuthorizationMessage => "DecodeAuthorizationMessage",
             Self::GetAccessKeyInfo => "GetAccessKeyInfo",
             Self::GetCallerIdentity => "GetCallerIdentity",
+            Self::GetCertificate => "GetCertificate",
             Self::GetDelegatedAccessToken => "GetDelegatedAccessToken",
             Self::GetFederationToken => "GetFederationToken",
+            Self::GetScopedCredentials => "GetScopedCredentials",
             Self::GetSessionToken => "GetSessionToken",
+            Self::GetTrustBundles => "GetTrustBundles",
             Self::GetWebIdentityToken => "GetWebIdentityToken",
+            Self::IssueWorkloadIdentityContext => "IssueWorkloadIdentityContext",
         }
     }
 
@@ -815,10 +1233,14 @@ impl Operation {
             "DecodeAuthorizationMessage" => Self::DecodeAuthorizationMessage,
             "GetAccessKeyInfo" => Self::GetAccessKeyInfo,
             "GetCallerIdentity" => Self::GetCallerIdentity,
+            "GetCertificate" => Self::GetCertificate,
             "GetDelegatedAccessToken" => Self::GetDelegatedAccessToken,
             "GetFederationToken" => Self::GetFederationToken,
+            "GetScopedCredentials" => Self::GetScopedCredentials,
             "GetSessionToken" => Self::GetSessionToken,
+            "GetTrustBundles" => Self::GetTrustBundles,
             "GetWebIdentityToken" => Self::GetWebIdentityToken,
+            "IssueWorkloadIdentityContext" => Self::IssueWorkloadIdentityContext,
             _ => return None,
         })
     }
@@ -833,10 +1255,14 @@ impl Operation {
             Self::DecodeAuthorizationMessage => Some("DecodeAuthorizationMessageResult"),
             Self::GetAccessKeyInfo => Some("GetAccessKeyInfoResult"),
             Self::GetCallerIdentity => Some("GetCallerIdentityResult"),
+            Self::GetCertificate => Some("GetCertificateResult"),
             Self::GetDelegatedAccessToken => Some("GetDelegatedAccessTokenResult"),
             Self::GetFederationToken => Some("GetFederationTokenResult"),
+            Self::GetScopedCredentials => Some("GetScopedCredentialsResult"),
             Self::GetSessionToken => Some("GetSessionTokenResult"),
+            Self::GetTrustBundles => Some("GetTrustBundlesResult"),
             Self::GetWebIdentityToken => Some("GetWebIdentityTokenResult"),
+            Self::IssueWorkloadIdentityContext => Some("IssueWorkloadIdentityContextResult"),
         }
     }
 
@@ -913,6 +1339,15 @@ impl codec::Input for GetCallerIdentityRequest {
     }
 }
 
+impl codec::Input for GetCertificateRequest {
+    type Output = GetCertificateResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetCertificate";
+    fn respond(output: GetCertificateResponse) -> Response {
+        Response::GetCertificate(output)
+    }
+}
+
 impl codec::Input for GetDelegatedAccessTokenRequest {
     type Output = GetDelegatedAccessTokenResponse;
     type Response = Response;
@@ -931,6 +1366,15 @@ impl codec::Input for GetFederationTokenRequest {
     }
 }
 
+impl codec::Input for GetScopedCredentialsRequest {
+    type Output = GetScopedCredentialsResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetScopedCredentials";
+    fn respond(output: GetScopedCredentialsResponse) -> Response {
+        Response::GetScopedCredentials(output)
+    }
+}
+
 impl codec::Input for GetSessionTokenRequest {
     type Output = GetSessionTokenResponse;
     type Response = Response;
@@ -940,12 +1384,30 @@ impl codec::Input for GetSessionTokenRequest {
     }
 }
 
+impl codec::Input for GetTrustBundlesRequest {
+    type Output = GetTrustBundlesResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "GetTrustBundles";
+    fn respond(output: GetTrustBundlesResponse) -> Response {
+        Response::GetTrustBundles(output)
+    }
+}
+
 impl codec::Input for GetWebIdentityTokenRequest {
     type Output = GetWebIdentityTokenResponse;
     type Response = Response;
     const OPERATION: &'static str = "GetWebIdentityToken";
     fn respond(output: GetWebIdentityTokenResponse) -> Response {
         Response::GetWebIdentityToken(output)
+    }
+}
+
+impl codec::Input for IssueWorkloadIdentityContextRequest {
+    type Output = IssueWorkloadIdentityContextResponse;
+    type Response = Response;
+    const OPERATION: &'static str = "IssueWorkloadIdentityContext";
+    fn respond(output: IssueWorkloadIdentityContextResponse) -> Response {
+        Response::IssueWorkloadIdentityContext(output)
     }
 }
 
@@ -959,10 +1421,14 @@ pub enum Request {
     DecodeAuthorizationMessage(DecodeAuthorizationMessageRequest),
     GetAccessKeyInfo(GetAccessKeyInfoRequest),
     GetCallerIdentity(GetCallerIdentityRequest),
+    GetCertificate(GetCertificateRequest),
     GetDelegatedAccessToken(GetDelegatedAccessTokenRequest),
     GetFederationToken(GetFederationTokenRequest),
+    GetScopedCredentials(GetScopedCredentialsRequest),
     GetSessionToken(GetSessionTokenRequest),
+    GetTrustBundles(GetTrustBundlesRequest),
     GetWebIdentityToken(GetWebIdentityTokenRequest),
+    IssueWorkloadIdentityContext(IssueWorkloadIdentityContextRequest),
 }
 
 impl Request {
@@ -991,18 +1457,30 @@ impl Request {
             Operation::GetCallerIdentity => {
                 Self::GetCallerIdentity(dec_get_caller_identity_request(&mut d, &k))
             }
+            Operation::GetCertificate => {
+                Self::GetCertificate(dec_get_certificate_request(&mut d, &k))
+            }
             Operation::GetDelegatedAccessToken => {
                 Self::GetDelegatedAccessToken(dec_get_delegated_access_token_request(&mut d, &k))
             }
             Operation::GetFederationToken => {
                 Self::GetFederationToken(dec_get_federation_token_request(&mut d, &k))
             }
+            Operation::GetScopedCredentials => {
+                Self::GetScopedCredentials(dec_get_scoped_credentials_request(&mut d, &k))
+            }
             Operation::GetSessionToken => {
                 Self::GetSessionToken(dec_get_session_token_request(&mut d, &k))
+            }
+            Operation::GetTrustBundles => {
+                Self::GetTrustBundles(dec_get_trust_bundles_request(&mut d, &k))
             }
             Operation::GetWebIdentityToken => {
                 Self::GetWebIdentityToken(dec_get_web_identity_token_request(&mut d, &k))
             }
+            Operation::IssueWorkloadIdentityContext => Self::IssueWorkloadIdentityContext(
+                dec_issue_workload_identity_context_request(&mut d, &k),
+            ),
         };
         d.finish(request)
     }
@@ -1017,10 +1495,14 @@ impl Request {
             Self::DecodeAuthorizationMessage(_) => Operation::DecodeAuthorizationMessage,
             Self::GetAccessKeyInfo(_) => Operation::GetAccessKeyInfo,
             Self::GetCallerIdentity(_) => Operation::GetCallerIdentity,
+            Self::GetCertificate(_) => Operation::GetCertificate,
             Self::GetDelegatedAccessToken(_) => Operation::GetDelegatedAccessToken,
             Self::GetFederationToken(_) => Operation::GetFederationToken,
+            Self::GetScopedCredentials(_) => Operation::GetScopedCredentials,
             Self::GetSessionToken(_) => Operation::GetSessionToken,
+            Self::GetTrustBundles(_) => Operation::GetTrustBundles,
             Self::GetWebIdentityToken(_) => Operation::GetWebIdentityToken,
+            Self::IssueWorkloadIdentityContext(_) => Operation::IssueWorkloadIdentityContext,
         }
     }
 }
@@ -1035,10 +1517,14 @@ pub enum Response {
     DecodeAuthorizationMessage(DecodeAuthorizationMessageResponse),
     GetAccessKeyInfo(GetAccessKeyInfoResponse),
     GetCallerIdentity(GetCallerIdentityResponse),
+    GetCertificate(GetCertificateResponse),
     GetDelegatedAccessToken(GetDelegatedAccessTokenResponse),
     GetFederationToken(GetFederationTokenResponse),
+    GetScopedCredentials(GetScopedCredentialsResponse),
     GetSessionToken(GetSessionTokenResponse),
+    GetTrustBundles(GetTrustBundlesResponse),
     GetWebIdentityToken(GetWebIdentityTokenResponse),
+    IssueWorkloadIdentityContext(IssueWorkloadIdentityContextResponse),
 }
 
 impl Response {
@@ -1053,10 +1539,14 @@ impl Response {
             Self::DecodeAuthorizationMessage(output) => Some(output),
             Self::GetAccessKeyInfo(output) => Some(output),
             Self::GetCallerIdentity(output) => Some(output),
+            Self::GetCertificate(output) => Some(output),
             Self::GetDelegatedAccessToken(output) => Some(output),
             Self::GetFederationToken(output) => Some(output),
+            Self::GetScopedCredentials(output) => Some(output),
             Self::GetSessionToken(output) => Some(output),
+            Self::GetTrustBundles(output) => Some(output),
             Self::GetWebIdentityToken(output) => Some(output),
+            Self::IssueWorkloadIdentityContext(output) => Some(output),
         };
         let operation = self.operation();
         let result = operation.result_wrapper().zip(result);
@@ -1073,10 +1563,14 @@ impl Response {
             Self::DecodeAuthorizationMessage(_) => Operation::DecodeAuthorizationMessage,
             Self::GetAccessKeyInfo(_) => Operation::GetAccessKeyInfo,
             Self::GetCallerIdentity(_) => Operation::GetCallerIdentity,
+            Self::GetCertificate(_) => Operation::GetCertificate,
             Self::GetDelegatedAccessToken(_) => Operation::GetDelegatedAccessToken,
             Self::GetFederationToken(_) => Operation::GetFederationToken,
+            Self::GetScopedCredentials(_) => Operation::GetScopedCredentials,
             Self::GetSessionToken(_) => Operation::GetSessionToken,
+            Self::GetTrustBundles(_) => Operation::GetTrustBundles,
             Self::GetWebIdentityToken(_) => Operation::GetWebIdentityToken,
+            Self::IssueWorkloadIdentityContext(_) => Operation::IssueWorkloadIdentityContext,
         }
     }
 }
@@ -1085,17 +1579,34 @@ static PATTERN_0: Pattern = Pattern::new("[\\w]*");
 static PATTERN_1: Pattern = Pattern::new(
     "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
 );
-static PATTERN_2: Pattern = Pattern::new("[\\w+=,.@:\\/-]*");
-static PATTERN_3: Pattern = Pattern::new("[\\w+=,.@-]*");
-static PATTERN_4: Pattern = Pattern::new("[\\w+=/:,.@-]*");
-static PATTERN_5: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-static PATTERN_6: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
-static PATTERN_7: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
-static PATTERN_8: Pattern = Pattern::new("[\\d]*");
+static PATTERN_2: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+static PATTERN_3: Pattern = Pattern::new("[\\w+=,.@:\\/-]*");
+static PATTERN_4: Pattern = Pattern::new("[\\w+=,.@-]*");
+static PATTERN_5: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+static PATTERN_6: Pattern = Pattern::new("[\\w+=/:,.@-]*");
+static PATTERN_7: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+static PATTERN_8: Pattern = Pattern::new("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+static PATTERN_9: Pattern = Pattern::new("[\\d]*");
+static PATTERN_10: Pattern = Pattern::new(
+    "[\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x2B\\x2D-\\x5B\\x5D-\\x7E]+)*",
+);
+static PATTERN_11: Pattern = Pattern::new(
+    "arn:[^:]+:iam::(\\d{12}|o-[a-z0-9]{10,32}):workload-identity-template/[\\w+=,.@/-]+",
+);
 
 /// Every `pattern` of the model, for the test that they all parse.
 #[cfg(test)]
 pub(crate) const PATTERNS: &[&Pattern] = &[
-    &PATTERN_0, &PATTERN_1, &PATTERN_2, &PATTERN_3, &PATTERN_4, &PATTERN_5, &PATTERN_6, &PATTERN_7,
+    &PATTERN_0,
+    &PATTERN_1,
+    &PATTERN_2,
+    &PATTERN_3,
+    &PATTERN_4,
+    &PATTERN_5,
+    &PATTERN_6,
+    &PATTERN_7,
     &PATTERN_8,
+    &PATTERN_9,
+    &PATTERN_10,
+    &PATTERN_11,
 ];

@@ -53,6 +53,7 @@ impl Fixture {
                 user_name: Some(name.into()),
                 password: Some(PASSWORD.into()),
                 password_reset_required: Some(reset_required),
+                ..Default::default()
             },
         ))
         .unwrap();

@@ -76,6 +76,24 @@ impl<'a> Model<'a> {
                 == Some(true)
     }
 
+    /// Whether a member of this shape must not be printed: the shape is sensitive, or it is
+    /// a list or map holding sensitive values. (A structure prints itself: its `Debug`
+    /// redacts its own secrets.)
+    fn holds_secret(&self, name: &str) -> Result<bool, String> {
+        if self.is_sensitive(name) {
+            return Ok(true);
+        }
+        let shape = self.shape(name)?;
+        Ok(match shape.kind {
+            "list" => self.holds_secret(target(shape.json, "member")?)?,
+            "map" => {
+                self.holds_secret(target(shape.json, "key")?)?
+                    || self.holds_secret(target(shape.json, "value")?)?
+            }
+            _ => false,
+        })
+    }
+
     /// The Rust type of a shape.
     fn rust_type(&self, name: &str) -> Result<String, String> {
         let shape = self.shape(name)?;
@@ -209,6 +227,30 @@ struct Member<'a> {
     required: bool,
 }
 
+/// Lists and maps are written `Name.member.N` / `Name.entry.N.key`, `Name.entry.N.value`;
+/// custom element names and flattened collections are not supported.
+fn check_collection(shape: &Shape<'_>) -> Result<(), String> {
+    let parts: &[&str] = match shape.kind {
+        "list" => &["member"],
+        "map" => &["key", "value"],
+        _ => return Ok(()),
+    };
+    let custom = parts.iter().any(|part| {
+        shape
+            .json
+            .get(part)
+            .and_then(|p| p.get("locationName"))
+            .is_some()
+    });
+    if custom || shape.json.get("flattened").is_some() {
+        return Err(format!(
+            "{} `{}`: custom member names are not supported",
+            shape.kind, shape.name
+        ));
+    }
+    Ok(())
+}
+
 fn target<'a>(json: &'a Json, part: &str) -> Result<&'a str, String> {
     json.get(part)
         .and_then(|p| p.get("shape"))
@@ -327,6 +369,11 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
     let mut body = String::new();
     let mut patterns: BTreeMap<String, usize> = BTreeMap::new();
 
+    // Collections with custom element names would need other wire names than the codec's.
+    for &name in &all_shapes {
+        check_collection(model.shape(name)?)?;
+    }
+
     // Types.
     for &name in &all_shapes {
         let shape = model.shape(name)?;
@@ -415,10 +462,12 @@ pub fn generate(service: &Service, model_path: &str, json: &Json) -> Result<Stri
 
 fn emit_struct(model: &Model<'_>, shape: &Shape<'_>, out: &mut String) -> Result<(), String> {
     let members = model.members(shape.name)?;
+    // A sensitive structure (STS's `TrustedIdentityPropagationContext`) is secret as a whole.
+    let whole = model.is_sensitive(shape.name);
     let sensitive: Vec<bool> = members
         .iter()
-        .map(|m| model.is_sensitive(m.target))
-        .collect();
+        .map(|m| Ok(whole || model.holds_secret(m.target)?))
+        .collect::<Result<_, String>>()?;
     let redact = sensitive.contains(&true);
     let derives = if redact {
         "Clone, Default, PartialEq"
@@ -479,6 +528,13 @@ fn emit_decoder(
     let json = shape.json;
     let min = json.get("min").and_then(Json::as_i64);
     let max = json.get("max").and_then(Json::as_i64);
+    // Validation messages leave out sensitive strings; nothing else can be kept out of them.
+    if model.is_sensitive(shape.name) && shape.kind != "string" {
+        return Err(format!(
+            "sensitive {} `{}` in an input is not supported",
+            shape.kind, shape.name
+        ));
+    }
     let body = match shape.kind {
         "string" => {
             let pattern = json.get("pattern").and_then(Json::as_str);
@@ -523,20 +579,11 @@ fn emit_decoder(
         "boolean" => "d.boolean(k)".to_owned(),
         "timestamp" => "d.timestamp(k)".to_owned(),
         "blob" => format!("d.blob(k, {})", len_rule(json)),
-        "list" => {
-            let member = json.get("member").ok_or("list without member")?;
-            if member.get("locationName").is_some() || json.get("flattened").is_some() {
-                return Err(format!(
-                    "list `{}`: custom member names are not supported",
-                    shape.name
-                ));
-            }
-            format!(
-                "d.list(k, {}, dec_{})",
-                len_rule(json),
-                model.snake(target(json, "member")?)
-            )
-        }
+        "list" => format!(
+            "d.list(k, {}, dec_{})",
+            len_rule(json),
+            model.snake(target(json, "member")?)
+        ),
         "map" => format!(
             "d.map(k, {}, dec_{}, dec_{})",
             len_rule(json),
@@ -601,15 +648,6 @@ fn emit_encoder(model: &Model<'_>, shape: &Shape<'_>, out: &mut String) -> Resul
     );
     for m in &members {
         let target = model.shape(m.target)?;
-        if target.kind == "list" {
-            let member = target.json.get("member").ok_or("list without member")?;
-            if member.get("locationName").is_some() || target.json.get("flattened").is_some() {
-                return Err(format!(
-                    "list `{}`: custom member names are not supported",
-                    target.name
-                ));
-            }
-        }
         let blob = target.kind == "blob";
         if !blob && model.rust_type(m.target)?.contains("Vec<u8>") {
             return Err(format!(

@@ -39,10 +39,14 @@ pub enum ErrorCode {
     IDPRejectedClaim,
     /// From `data/models/common-errors.json`.
     IncompleteSignature,
+    /// From `data/models/sts/2011-06-15/service-2.json#InsufficientSessionLifetimeException`.
+    InsufficientSessionLifetime,
     /// From `data/models/common-errors.json`.
     InternalFailure,
     /// From `data/models/common-errors.json`.
     InvalidAction,
+    /// From `data/models/sts/2011-06-15/service-2.json#InvalidAttestationDocumentException`.
+    InvalidAttestationDocument,
     /// From `data/models/iam/2010-05-08/service-2.json#InvalidAuthenticationCodeException`.
     InvalidAuthenticationCode,
     /// From `data/models/sts/2011-06-15/service-2.json#InvalidAuthorizationMessageException`.
@@ -51,6 +55,8 @@ pub enum ErrorCode {
     InvalidCertificate,
     /// From `data/models/common-errors.json`.
     InvalidClientTokenId,
+    /// From `data/models/sts/2011-06-15/service-2.json#InvalidContextAssertionException`.
+    InvalidContextAssertion,
     /// From `data/models/sts/2011-06-15/service-2.json#InvalidIdentityTokenException`.
     InvalidIdentityToken,
     /// From `data/models/iam/2010-05-08/service-2.json#InvalidInputException`.
@@ -63,8 +69,12 @@ pub enum ErrorCode {
     InvalidPublicKey,
     /// From `data/models/common-errors.json`.
     InvalidQueryParameter,
+    /// From `data/models/sts/2011-06-15/service-2.json#InvalidSubjectCredentialsException`.
+    InvalidSubjectCredentials,
     /// From `data/models/iam/2010-05-08/service-2.json#InvalidUserTypeException`.
     InvalidUserType,
+    /// From `data/models/sts/2011-06-15/service-2.json#InvalidWorkloadIdentityConfigurationException`.
+    InvalidWorkloadIdentityConfiguration,
     /// From `data/models/sts/2011-06-15/service-2.json#JWTPayloadSizeExceededException`.
     JWTPayloadSizeExceededException,
     /// From `data/models/iam/2010-05-08/service-2.json#KeyPairMismatchException`.
@@ -73,6 +83,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// From `data/models/iam/2010-05-08/service-2.json#MalformedCertificateException`.
     MalformedCertificate,
+    /// From `data/models/sts/2011-06-15/service-2.json#MalformedCertificateSigningRequestException`.
+    MalformedCertificateSigningRequestException,
     /// From `data/models/common-errors.json`.
     MalformedInput,
     /// From `data/models/iam/2010-05-08/service-2.json#MalformedPolicyDocumentException`.
@@ -99,6 +111,8 @@ pub enum ErrorCode {
     OpenIdIdpCommunicationError,
     /// From `data/models/common-errors.json`.
     OptInRequired,
+    /// From `data/models/iam/2010-05-08/service-2.json#OrganizationLevelResourcesExistException`.
+    OrganizationLevelResourcesExistException,
     /// From `data/models/iam/2010-05-08/service-2.json#OrganizationNotFoundException`.
     OrganizationNotFoundException,
     /// From `data/models/iam/2010-05-08/service-2.json#OrganizationNotInAllFeaturesModeException`.
@@ -115,6 +129,8 @@ pub enum ErrorCode {
     PolicyNotAttachable,
     /// From `data/models/sts/2011-06-15/service-2.json#RegionDisabledException`.
     RegionDisabledException,
+    /// From `data/models/sts/2011-06-15/service-2.json#RegionalSignerUnavailableException`.
+    RegionalSignerUnavailableException,
     /// From `data/models/iam/2010-05-08/service-2.json#CredentialReportExpiredException`.
     ReportExpired,
     /// From `data/models/iam/2010-05-08/service-2.json#ReportGenerationLimitExceededException`.
@@ -127,6 +143,8 @@ pub enum ErrorCode {
     RequestExpired,
     /// From `data/models/common-errors.json`.
     RequestTimeTooSkewed,
+    /// From `data/models/sts/2011-06-15/service-2.json#ResourceNotFoundException`.
+    ResourceNotFoundException,
     /// From `data/models/iam/2010-05-08/service-2.json#RoleModifiedException`.
     RoleModified,
     /// From `data/models/iam/2010-05-08/service-2.json#RoleTemplateDisabledException`.
@@ -141,6 +159,8 @@ pub enum ErrorCode {
     SessionDurationEscalationException,
     /// From `data/models/common-errors.json`.
     SignatureDoesNotMatch,
+    /// From `data/models/sts/2011-06-15/service-2.json#SignerNotConfiguredException`.
+    SignerNotConfiguredException,
     /// From `data/models/common-errors.json`.
     Throttling,
     /// From `data/models/iam/2010-05-08/service-2.json#UnmodifiableEntityException`.
@@ -171,23 +191,29 @@ impl ErrorCode {
         Self::IDPCommunicationError,
         Self::IDPRejectedClaim,
         Self::IncompleteSignature,
+        Self::InsufficientSessionLifetime,
         Self::InternalFailure,
         Self::InvalidAction,
+        Self::InvalidAttestationDocument,
         Self::InvalidAuthenticationCode,
         Self::InvalidAuthorizationMessageException,
         Self::InvalidCertificate,
         Self::InvalidClientTokenId,
+        Self::InvalidContextAssertion,
         Self::InvalidIdentityToken,
         Self::InvalidInput,
         Self::InvalidParameterCombination,
         Self::InvalidParameterValue,
         Self::InvalidPublicKey,
         Self::InvalidQueryParameter,
+        Self::InvalidSubjectCredentials,
         Self::InvalidUserType,
+        Self::InvalidWorkloadIdentityConfiguration,
         Self::JWTPayloadSizeExceededException,
         Self::KeyPairMismatch,
         Self::LimitExceeded,
         Self::MalformedCertificate,
+        Self::MalformedCertificateSigningRequestException,
         Self::MalformedInput,
         Self::MalformedPolicyDocument,
         Self::MalformedQueryString,
@@ -201,6 +227,7 @@ impl ErrorCode {
         Self::NotSupportedService,
         Self::OpenIdIdpCommunicationError,
         Self::OptInRequired,
+        Self::OrganizationLevelResourcesExistException,
         Self::OrganizationNotFoundException,
         Self::OrganizationNotInAllFeaturesModeException,
         Self::OutboundWebIdentityFederationDisabledException,
@@ -209,12 +236,14 @@ impl ErrorCode {
         Self::PolicyEvaluation,
         Self::PolicyNotAttachable,
         Self::RegionDisabledException,
+        Self::RegionalSignerUnavailableException,
         Self::ReportExpired,
         Self::ReportGenerationLimitExceeded,
         Self::ReportInProgress,
         Self::ReportNotPresent,
         Self::RequestExpired,
         Self::RequestTimeTooSkewed,
+        Self::ResourceNotFoundException,
         Self::RoleModified,
         Self::RoleTemplateDisabled,
         Self::ServiceAccessNotEnabledException,
@@ -222,6 +251,7 @@ impl ErrorCode {
         Self::ServiceUnavailable,
         Self::SessionDurationEscalationException,
         Self::SignatureDoesNotMatch,
+        Self::SignerNotConfiguredException,
         Self::Throttling,
         Self::UnmodifiableEntity,
         Self::UnrecognizedPublicKeyEncoding,
@@ -250,23 +280,31 @@ impl ErrorCode {
             Self::IDPCommunicationError => "IDPCommunicationError",
             Self::IDPRejectedClaim => "IDPRejectedClaim",
             Self::IncompleteSignature => "IncompleteSignature",
+            Self::InsufficientSessionLifetime => "InsufficientSessionLifetime",
             Self::InternalFailure => "InternalFailure",
             Self::InvalidAction => "InvalidAction",
+            Self::InvalidAttestationDocument => "InvalidAttestationDocument",
             Self::InvalidAuthenticationCode => "InvalidAuthenticationCode",
             Self::InvalidAuthorizationMessageException => "InvalidAuthorizationMessageException",
             Self::InvalidCertificate => "InvalidCertificate",
             Self::InvalidClientTokenId => "InvalidClientTokenId",
+            Self::InvalidContextAssertion => "InvalidContextAssertion",
             Self::InvalidIdentityToken => "InvalidIdentityToken",
             Self::InvalidInput => "InvalidInput",
             Self::InvalidParameterCombination => "InvalidParameterCombination",
             Self::InvalidParameterValue => "InvalidParameterValue",
             Self::InvalidPublicKey => "InvalidPublicKey",
             Self::InvalidQueryParameter => "InvalidQueryParameter",
+            Self::InvalidSubjectCredentials => "InvalidSubjectCredentials",
             Self::InvalidUserType => "InvalidUserType",
+            Self::InvalidWorkloadIdentityConfiguration => "InvalidWorkloadIdentityConfiguration",
             Self::JWTPayloadSizeExceededException => "JWTPayloadSizeExceededException",
             Self::KeyPairMismatch => "KeyPairMismatch",
             Self::LimitExceeded => "LimitExceeded",
             Self::MalformedCertificate => "MalformedCertificate",
+            Self::MalformedCertificateSigningRequestException => {
+                "MalformedCertificateSigningRequestException"
+            }
             Self::MalformedInput => "MalformedInput",
             Self::MalformedPolicyDocument => "MalformedPolicyDocument",
             Self::MalformedQueryString => "MalformedQueryString",
@@ -280,6 +318,9 @@ impl ErrorCode {
             Self::NotSupportedService => "NotSupportedService",
             Self::OpenIdIdpCommunicationError => "OpenIdIdpCommunicationError",
             Self::OptInRequired => "OptInRequired",
+            Self::OrganizationLevelResourcesExistException => {
+                "OrganizationLevelResourcesExistException"
+            }
             Self::OrganizationNotFoundException => "OrganizationNotFoundException",
             Self::OrganizationNotInAllFeaturesModeException => {
                 "OrganizationNotInAllFeaturesModeException"
@@ -292,12 +333,14 @@ impl ErrorCode {
             Self::PolicyEvaluation => "PolicyEvaluation",
             Self::PolicyNotAttachable => "PolicyNotAttachable",
             Self::RegionDisabledException => "RegionDisabledException",
+            Self::RegionalSignerUnavailableException => "RegionalSignerUnavailableException",
             Self::ReportExpired => "ReportExpired",
             Self::ReportGenerationLimitExceeded => "ReportGenerationLimitExceeded",
             Self::ReportInProgress => "ReportInProgress",
             Self::ReportNotPresent => "ReportNotPresent",
             Self::RequestExpired => "RequestExpired",
             Self::RequestTimeTooSkewed => "RequestTimeTooSkewed",
+            Self::ResourceNotFoundException => "ResourceNotFoundException",
             Self::RoleModified => "RoleModified",
             Self::RoleTemplateDisabled => "RoleTemplateDisabled",
             Self::ServiceAccessNotEnabledException => "ServiceAccessNotEnabledException",
@@ -305,6 +348,7 @@ impl ErrorCode {
             Self::ServiceUnavailable => "ServiceUnavailable",
             Self::SessionDurationEscalationException => "SessionDurationEscalationException",
             Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            Self::SignerNotConfiguredException => "SignerNotConfiguredException",
             Self::Throttling => "Throttling",
             Self::UnmodifiableEntity => "UnmodifiableEntity",
             Self::UnrecognizedPublicKeyEncoding => "UnrecognizedPublicKeyEncoding",
@@ -322,25 +366,32 @@ impl ErrorCode {
             | Self::ExpiredTradeInTokenException
             | Self::IDPCommunicationError
             | Self::IncompleteSignature
+            | Self::InsufficientSessionLifetime
             | Self::InvalidAction
+            | Self::InvalidAttestationDocument
             | Self::InvalidAuthorizationMessageException
             | Self::InvalidCertificate
+            | Self::InvalidContextAssertion
             | Self::InvalidIdentityToken
             | Self::InvalidInput
             | Self::InvalidParameterCombination
             | Self::InvalidParameterValue
             | Self::InvalidPublicKey
             | Self::InvalidQueryParameter
+            | Self::InvalidSubjectCredentials
             | Self::InvalidUserType
+            | Self::InvalidWorkloadIdentityConfiguration
             | Self::JWTPayloadSizeExceededException
             | Self::KeyPairMismatch
             | Self::MalformedCertificate
+            | Self::MalformedCertificateSigningRequestException
             | Self::MalformedInput
             | Self::MalformedPolicyDocument
             | Self::MissingAction
             | Self::MissingParameter
             | Self::NotAuthorized
             | Self::OpenIdIdpCommunicationError
+            | Self::OrganizationLevelResourcesExistException
             | Self::OrganizationNotFoundException
             | Self::OrganizationNotInAllFeaturesModeException
             | Self::PackedPolicyTooLarge
@@ -369,7 +420,10 @@ impl ErrorCode {
             | Self::MalformedQueryString
             | Self::NoSuchEntity
             | Self::NotSupportedService
-            | Self::ReportInProgress => 404,
+            | Self::RegionalSignerUnavailableException
+            | Self::ReportInProgress
+            | Self::ResourceNotFoundException
+            | Self::SignerNotConfiguredException => 404,
             Self::ConcurrentModification
             | Self::DeleteConflict
             | Self::DuplicateCertificate
@@ -421,23 +475,31 @@ impl ErrorCode {
             "IDPCommunicationError" => Self::IDPCommunicationError,
             "IDPRejectedClaim" => Self::IDPRejectedClaim,
             "IncompleteSignature" => Self::IncompleteSignature,
+            "InsufficientSessionLifetime" => Self::InsufficientSessionLifetime,
             "InternalFailure" => Self::InternalFailure,
             "InvalidAction" => Self::InvalidAction,
+            "InvalidAttestationDocument" => Self::InvalidAttestationDocument,
             "InvalidAuthenticationCode" => Self::InvalidAuthenticationCode,
             "InvalidAuthorizationMessageException" => Self::InvalidAuthorizationMessageException,
             "InvalidCertificate" => Self::InvalidCertificate,
             "InvalidClientTokenId" => Self::InvalidClientTokenId,
+            "InvalidContextAssertion" => Self::InvalidContextAssertion,
             "InvalidIdentityToken" => Self::InvalidIdentityToken,
             "InvalidInput" => Self::InvalidInput,
             "InvalidParameterCombination" => Self::InvalidParameterCombination,
             "InvalidParameterValue" => Self::InvalidParameterValue,
             "InvalidPublicKey" => Self::InvalidPublicKey,
             "InvalidQueryParameter" => Self::InvalidQueryParameter,
+            "InvalidSubjectCredentials" => Self::InvalidSubjectCredentials,
             "InvalidUserType" => Self::InvalidUserType,
+            "InvalidWorkloadIdentityConfiguration" => Self::InvalidWorkloadIdentityConfiguration,
             "JWTPayloadSizeExceededException" => Self::JWTPayloadSizeExceededException,
             "KeyPairMismatch" => Self::KeyPairMismatch,
             "LimitExceeded" => Self::LimitExceeded,
             "MalformedCertificate" => Self::MalformedCertificate,
+            "MalformedCertificateSigningRequestException" => {
+                Self::MalformedCertificateSigningRequestException
+            }
             "MalformedInput" => Self::MalformedInput,
             "MalformedPolicyDocument" => Self::MalformedPolicyDocument,
             "MalformedQueryString" => Self::MalformedQueryString,
@@ -451,6 +513,9 @@ impl ErrorCode {
             "NotSupportedService" => Self::NotSupportedService,
             "OpenIdIdpCommunicationError" => Self::OpenIdIdpCommunicationError,
             "OptInRequired" => Self::OptInRequired,
+            "OrganizationLevelResourcesExistException" => {
+                Self::OrganizationLevelResourcesExistException
+            }
             "OrganizationNotFoundException" => Self::OrganizationNotFoundException,
             "OrganizationNotInAllFeaturesModeException" => {
                 Self::OrganizationNotInAllFeaturesModeException
@@ -463,12 +528,14 @@ impl ErrorCode {
             "PolicyEvaluation" => Self::PolicyEvaluation,
             "PolicyNotAttachable" => Self::PolicyNotAttachable,
             "RegionDisabledException" => Self::RegionDisabledException,
+            "RegionalSignerUnavailableException" => Self::RegionalSignerUnavailableException,
             "ReportExpired" => Self::ReportExpired,
             "ReportGenerationLimitExceeded" => Self::ReportGenerationLimitExceeded,
             "ReportInProgress" => Self::ReportInProgress,
             "ReportNotPresent" => Self::ReportNotPresent,
             "RequestExpired" => Self::RequestExpired,
             "RequestTimeTooSkewed" => Self::RequestTimeTooSkewed,
+            "ResourceNotFoundException" => Self::ResourceNotFoundException,
             "RoleModified" => Self::RoleModified,
             "RoleTemplateDisabled" => Self::RoleTemplateDisabled,
             "ServiceAccessNotEnabledException" => Self::ServiceAccessNotEnabledException,
@@ -476,6 +543,7 @@ impl ErrorCode {
             "ServiceUnavailable" => Self::ServiceUnavailable,
             "SessionDurationEscalationException" => Self::SessionDurationEscalationException,
             "SignatureDoesNotMatch" => Self::SignatureDoesNotMatch,
+            "SignerNotConfiguredException" => Self::SignerNotConfiguredException,
             "Throttling" => Self::Throttling,
             "UnmodifiableEntity" => Self::UnmodifiableEntity,
             "UnrecognizedPublicKeyEncoding" => Self::UnrecognizedPublicKeyEncoding,

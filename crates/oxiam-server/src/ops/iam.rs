@@ -101,6 +101,17 @@ pub fn paginate<T>(
     })
 }
 
+/// Refuses a request member oxiam does not implement yet (the models gained it before
+/// oxiam did) rather than accepting and dropping it: the caller would believe it in force.
+pub fn not_supported_yet(member: &str, given: bool) -> Result<(), ServerError> {
+    if given {
+        return Err(invalid_input(format!(
+            "{member} is not supported by this deployment yet."
+        )));
+    }
+    Ok(())
+}
+
 /// The user a request names, or the calling user when it names none. `None` when the
 /// caller is the root and names no user: the operation is about the root itself.
 pub fn target_user<'s>(
@@ -313,6 +324,110 @@ mod document_tests {
         assert_eq!(
             api.code,
             oxiam_protocol::error::ErrorCode::MalformedPolicyDocument
+        );
+    }
+}
+
+/// Request members the models gained before oxiam implements them are refused, not dropped.
+#[cfg(test)]
+mod members_not_supported_yet {
+    use std::sync::Arc;
+
+    use oxiam_protocol::Service;
+    use oxiam_protocol::error::{ApiError, ErrorCode};
+    use oxiam_store::crypto::Kek;
+
+    use super::*;
+    use crate::model::quotas::Quotas;
+    use crate::state::Tx;
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+
+    fn run<T>(f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>) -> Result<T, ApiError> {
+        let caller = Caller::root("123456789012", "AKIAROOT");
+        let quotas = Quotas::default();
+        let env = crate::auth::decide::RequestEnv::now();
+        let ctx = Ctx {
+            caller: &caller,
+            quotas: &quotas,
+            env: &env,
+        };
+        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
+        f(&ctx, &mut tx).map_err(|e| e.to_api(Service::Iam))
+    }
+
+    fn refused<T: std::fmt::Debug>(result: Result<T, ApiError>, member: &str) {
+        let e = result.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(e.message.starts_with(member), "{}", e.message);
+    }
+
+    #[test]
+    fn max_signin_session_duration() {
+        let mut r = iam::CreateRoleRequest {
+            role_name: "r".into(),
+            assume_role_policy_document: TRUST.into(),
+            ..Default::default()
+        };
+        assert!(run(|c, t| roles::create_role(c, t, &r)).is_ok());
+        r.max_signin_session_duration = Some(3600);
+        refused(
+            run(|c, t| roles::create_role(c, t, &r)),
+            "MaxSigninSessionDuration",
+        );
+        let update = iam::UpdateRoleRequest {
+            role_name: "r".into(),
+            max_signin_session_duration: Some(3600),
+            ..Default::default()
+        };
+        refused(
+            run(|c, t| roles::update_role(c, t, &update)),
+            "MaxSigninSessionDuration",
+        );
+    }
+
+    #[test]
+    fn identity_propagation_on_providers() {
+        let context = iam::ContextProvider {
+            subject_source_key: "sub".into(),
+            ..Default::default()
+        };
+        let oidc = iam::CreateOpenIDConnectProviderRequest {
+            url: "https://idp.example.com".into(),
+            context_provider: Some(context.clone()),
+            ..Default::default()
+        };
+        refused(
+            run(|c, t| oidc_providers::create_open_id_connect_provider(c, t, &oidc)),
+            "ContextProvider",
+        );
+        let oidc = iam::CreateOpenIDConnectProviderRequest {
+            url: "https://idp.example.com".into(),
+            identity_center_instance_arn: Some("arn:aws:sso:::instance/ssoins-1".into()),
+            ..Default::default()
+        };
+        refused(
+            run(|c, t| oidc_providers::create_open_id_connect_provider(c, t, &oidc)),
+            "IdentityCenterInstanceArn",
+        );
+        let saml = iam::CreateSAMLProviderRequest {
+            name: "idp".into(),
+            saml_metadata_document: "<md/>".into(),
+            context_provider: Some(context),
+            ..Default::default()
+        };
+        refused(
+            run(|c, t| saml_providers::create_saml_provider(c, t, &saml)),
+            "ContextProvider",
+        );
+        let update = iam::UpdateSAMLProviderRequest {
+            saml_provider_arn: "arn:aws:iam::123456789012:saml-provider/idp".into(),
+            identity_center_instance_arn: Some("arn:aws:sso:::instance/ssoins-1".into()),
+            ..Default::default()
+        };
+        refused(
+            run(|c, t| saml_providers::update_saml_provider(c, t, &update)),
+            "IdentityCenterInstanceArn",
         );
     }
 }

@@ -497,7 +497,9 @@ mod tests {
 
     /// Operations of the pinned models without an entry: they answer `NotImplemented`.
     /// Owned by the open issues (SAML, Organizations, workload identity, the access
-    /// advisor) or by "AWS behaviour, exactly" (delegation requests, role templates, …).
+    /// advisor) or by "AWS behaviour, exactly" (delegation requests, role templates, …);
+    /// the operations botocore 1.44.18 added to families oxiam already serves
+    /// (`UpdateOpenIDConnectProvider`, STS `GetScopedCredentials`) by issue 15.
     const UNIMPLEMENTED: &[&str] = &[
         "AcceptDelegationRequest",
         "AcquireRole",
@@ -523,9 +525,49 @@ mod tests {
         "RejectDelegationRequest",
         "SendDelegationToken",
         "UpdateDelegationRequest",
+        // Issue 15: new in botocore 1.44.18.
+        "UpdateOpenIDConnectProvider",
+        // Organizations: new in botocore 1.44.18.
+        "DisableOrganizationLevelResources",
+        "EnableOrganizationLevelResources",
+        // Workload identity: new in botocore 1.44.18.
+        "CreateWorkloadIdentityProvider",
+        "CreateWorkloadIdentityProviderOutboundSigner",
+        "CreateWorkloadIdentityTemplate",
+        "DeleteWorkloadIdentityProvider",
+        "DeleteWorkloadIdentityProviderOutboundSigner",
+        "DeleteWorkloadIdentityProviderResourcePolicy",
+        "DeleteWorkloadIdentityTemplate",
+        "DeleteWorkloadIdentityTemplateAttestationPolicy",
+        "DisableWorkloadIdentityProviderOutboundSigner",
+        "EnableWorkloadIdentityProviderOutboundSigner",
+        "GetWorkloadIdentityProvider",
+        "GetWorkloadIdentityProviderDeletionStatus",
+        "GetWorkloadIdentityProviderResourcePolicy",
+        "GetWorkloadIdentityTemplate",
+        "GetWorkloadIdentityTemplateAttestationPolicy",
+        "ListWorkloadIdentityProviderOutboundSigners",
+        "ListWorkloadIdentityProviderTags",
+        "ListWorkloadIdentityProviders",
+        "ListWorkloadIdentityTemplateTags",
+        "ListWorkloadIdentityTemplates",
+        "PutWorkloadIdentityProviderResourcePolicy",
+        "PutWorkloadIdentityTemplateAttestationPolicy",
+        "TagWorkloadIdentityProvider",
+        "TagWorkloadIdentityTemplate",
+        "UntagWorkloadIdentityProvider",
+        "UntagWorkloadIdentityTemplate",
+        "UpdateWorkloadIdentityProviderOutboundSigner",
+        // STS.
         "AssumeRoleWithSAML",
         "AssumeRoot",
         "GetDelegatedAccessToken",
+        // Issue 15: new in botocore 1.44.18.
+        "GetScopedCredentials",
+        // Workload identity: new in botocore 1.44.18.
+        "GetCertificate",
+        "GetTrustBundles",
+        "IssueWorkloadIdentityContext",
     ];
 
     fn unimplemented() -> Vec<&'static str> {

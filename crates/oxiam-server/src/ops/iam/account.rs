@@ -434,6 +434,7 @@ fn wire_role(role: &Role) -> iam::Role {
         assume_role_policy_document: Some(encode_document(&role.assume_role_policy)),
         description: role.description.clone(),
         max_session_duration: Some(role.max_session_duration),
+        max_signin_session_duration: None,
         permissions_boundary: boundary(role.permissions_boundary.as_ref()),
         tags: (!role.tags.is_empty()).then(|| wire_tags(&role.tags)),
         role_last_used: None,

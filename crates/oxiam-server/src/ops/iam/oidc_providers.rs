@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, merge_tags, remove_tags, tag_page, wire_tags};
+use super::{Ctx, merge_tags, not_supported_yet, remove_tags, tag_page, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{
     ServerError, already_exists, invalid_input, limit_exceeded, no_such_entity,
@@ -118,6 +118,11 @@ pub fn create_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::CreateOpenIDConnectProviderRequest,
 ) -> Result<iam::CreateOpenIDConnectProviderResponse, ServerError> {
+    not_supported_yet("ContextProvider", r.context_provider.is_some())?;
+    not_supported_yet(
+        "IdentityCenterInstanceArn",
+        r.identity_center_instance_arn.is_some(),
+    )?;
     let account = &ctx.caller.account;
     let url = issuer(&r.url)?;
     let state = tx.state();
@@ -174,6 +179,9 @@ pub fn get_open_id_connect_provider(
         thumbprint_list: Some(p.thumbprints.clone()),
         create_date: Some(to_datetime(p.created)),
         tags: Some(wire_tags(&p.tags)),
+        context_provider: None,
+        identity_center_instance_arn: None,
+        identity_store_arn: None,
     })
 }
 
@@ -185,7 +193,10 @@ pub fn list_open_id_connect_providers(
     Ok(iam::ListOpenIDConnectProvidersResponse {
         open_id_connect_provider_list: Some(
             of_account(tx.state(), &ctx.caller.account)
-                .map(|p| iam::OpenIDConnectProviderListEntry { arn: Some(p.arn()) })
+                .map(|p| iam::OpenIDConnectProviderListEntry {
+                    arn: Some(p.arn()),
+                    is_trusted_identity_propagation_enabled: None,
+                })
                 .collect(),
         ),
     })

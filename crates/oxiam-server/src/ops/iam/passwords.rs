@@ -11,7 +11,7 @@
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
-use super::{Ctx, target_user};
+use super::{Ctx, not_supported_yet, target_user};
 use crate::app::App;
 use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::target::Target;
@@ -182,6 +182,7 @@ fn wire_profile(user: &User, p: &LoginProfile) -> iam::LoginProfile {
         user_name: user.name.clone(),
         create_date: to_datetime(p.created),
         password_reset_required: Some(p.reset_required),
+        max_signin_session_duration: None,
     }
 }
 
@@ -297,6 +298,10 @@ pub fn create_login_profile(
     ctx: &Ctx<'_>,
     r: &iam::CreateLoginProfileRequest,
 ) -> Result<iam::CreateLoginProfileResponse, ServerError> {
+    not_supported_yet(
+        "MaxSigninSessionDuration",
+        r.max_signin_session_duration.is_some(),
+    )?;
     let state = app.snapshot();
     let user = profile_user(&state, ctx.caller, r.user_name.as_deref())?;
     if state.login_profiles.contains_key(&user.id) {
@@ -344,6 +349,11 @@ pub fn update_login_profile(
     ctx: &Ctx<'_>,
     r: &iam::UpdateLoginProfileRequest,
 ) -> Result<(), ServerError> {
+    // `ResetMaxSigninSessionDuration` is a no-op: no login profile has one.
+    not_supported_yet(
+        "MaxSigninSessionDuration",
+        r.max_signin_session_duration.is_some(),
+    )?;
     let state = app.snapshot();
     let user = state
         .user(&ctx.caller.account, &r.user_name)

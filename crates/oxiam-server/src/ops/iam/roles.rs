@@ -14,7 +14,8 @@ use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
 use super::{
-    Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
+    Ctx, encode_document, marker_start, merge_tags, not_supported_yet, paginate, remove_tags,
+    tag_page, wire_tags,
 };
 use crate::auth::target::Target;
 use crate::model::error::{
@@ -124,6 +125,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
         assume_role_policy_document: Some(encode_document(&r.assume_role_policy)),
         description: r.description.clone(),
         max_session_duration: Some(r.max_session_duration),
+        max_signin_session_duration: None,
         permissions_boundary: r.permissions_boundary.as_ref().filter(|_| full).map(|arn| {
             iam::AttachedPermissionsBoundary {
                 permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
@@ -154,6 +156,10 @@ pub fn create_role(
     tx: &mut Tx,
     r: &iam::CreateRoleRequest,
 ) -> Result<iam::CreateRoleResponse, ServerError> {
+    not_supported_yet(
+        "MaxSigninSessionDuration",
+        r.max_signin_session_duration.is_some(),
+    )?;
     let account = &ctx.caller.account;
     let state = tx.state();
     check_trust_policy(
@@ -240,6 +246,11 @@ pub fn update_role(
     tx: &mut Tx,
     r: &iam::UpdateRoleRequest,
 ) -> Result<iam::UpdateRoleResponse, ServerError> {
+    // `ResetMaxSigninSessionDuration` is a no-op: no role has one.
+    not_supported_yet(
+        "MaxSigninSessionDuration",
+        r.max_signin_session_duration.is_some(),
+    )?;
     modify(ctx, tx, &r.role_name, |role| {
         if let Some(description) = &r.description {
             role.description = Some(description.clone());

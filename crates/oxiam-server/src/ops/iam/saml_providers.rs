@@ -12,7 +12,7 @@ use oxiam_protocol::iam;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Ctx, merge_tags, remove_tags, tag_page, wire_tags};
+use super::{Ctx, merge_tags, not_supported_yet, remove_tags, tag_page, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{
     ServerError, already_exists, invalid_input, limit_exceeded, no_such_entity,
@@ -125,6 +125,19 @@ fn no_private_keys(add: Option<&String>) -> Result<(), ServerError> {
     }
 }
 
+/// Trusted identity propagation (a context provider, an IAM Identity Center instance) is not
+/// implemented yet: refuse it rather than accept and drop it.
+fn no_identity_propagation(
+    context_provider: Option<&iam::ContextProvider>,
+    identity_center_instance_arn: Option<&String>,
+) -> Result<(), ServerError> {
+    not_supported_yet("ContextProvider", context_provider.is_some())?;
+    not_supported_yet(
+        "IdentityCenterInstanceArn",
+        identity_center_instance_arn.is_some(),
+    )
+}
+
 fn uuid() -> String {
     let b: [u8; 16] = rand::random();
     let h = hex::encode(b);
@@ -151,6 +164,10 @@ pub fn create_saml_provider(
 ) -> Result<iam::CreateSAMLProviderResponse, ServerError> {
     let account = &ctx.caller.account;
     no_private_keys(r.add_private_key.as_ref())?;
+    no_identity_propagation(
+        r.context_provider.as_ref(),
+        r.identity_center_instance_arn.as_ref(),
+    )?;
     let valid_until = check_metadata(&r.saml_metadata_document)?;
     let state = tx.state();
     let provider = SamlProvider {
@@ -198,6 +215,10 @@ pub fn get_saml_provider(
         tags: Some(wire_tags(&p.tags)),
         assertion_encryption_mode: p.assertion_encryption_mode.clone(),
         private_key_list: None,
+        context_provider: None,
+        saml_key_hashes: None,
+        identity_center_instance_arn: None,
+        identity_store_arn: None,
     })
 }
 
@@ -213,6 +234,7 @@ pub fn list_saml_providers(
                     arn: Some(p.arn()),
                     valid_until: p.valid_until.map(to_datetime),
                     create_date: Some(to_datetime(p.created)),
+                    is_trusted_identity_propagation_enabled: None,
                 })
                 .collect(),
         ),
@@ -225,6 +247,12 @@ pub fn update_saml_provider(
     r: &iam::UpdateSAMLProviderRequest,
 ) -> Result<iam::UpdateSAMLProviderResponse, ServerError> {
     no_private_keys(r.add_private_key.as_ref())?;
+    // `RemoveContextProvider` and `RemoveIdentityCenterInstance` are no-ops: no provider
+    // has either.
+    no_identity_propagation(
+        r.context_provider.as_ref(),
+        r.identity_center_instance_arn.as_ref(),
+    )?;
     let mut p = SamlProvider::clone(find(tx.state(), ctx, &r.saml_provider_arn)?);
     if let Some(doc) = &r.saml_metadata_document {
         p.valid_until = check_metadata(doc)?;

@@ -261,6 +261,28 @@ pub fn get_web_identity_token_target(
     t
 }
 
+/// The token options botocore 1.44.18 added: the AWS identity as subject and token type
+/// (what oxiam issues) may be named; a scope, the origin identity as subject and SPIFFE
+/// JWT-SVIDs are not implemented yet — refused rather than dropped.
+fn check_token_options(r: &sts::GetWebIdentityTokenRequest) -> Result<(), ServerError> {
+    if r.scope.is_some() {
+        return Err(validation("Scope is not supported by this service yet."));
+    }
+    for (member, value) in [
+        ("SubjectMode", &r.subject_mode),
+        ("TokenType", &r.token_type),
+    ] {
+        if let Some(value) = value
+            && value != "AWSIdentity"
+        {
+            return Err(validation(format!(
+                "{member} {value} is not supported by this service yet; use AWSIdentity."
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn get_web_identity_token(
     app: &App,
     ctx: &Ctx<'_>,
@@ -287,6 +309,7 @@ pub fn get_web_identity_token(
             )));
         }
     }
+    check_token_options(r)?;
     let now = app.sts.now().unix_timestamp();
     let seconds = i64::from(r.duration_seconds.unwrap_or(DEFAULT_DURATION));
     let expires = now + seconds;
@@ -371,5 +394,25 @@ mod tests {
         );
         assert!(!parse("disabled abc").unwrap().enabled);
         assert_eq!(parse("garbage"), None);
+    }
+
+    #[test]
+    fn token_options_oxiam_does_not_implement_are_refused() {
+        let mut r = sts::GetWebIdentityTokenRequest {
+            audience: vec!["https://api.example.com".into()],
+            signing_algorithm: ALGORITHM.into(),
+            subject_mode: Some("AWSIdentity".into()),
+            token_type: Some("AWSIdentity".into()),
+            ..Default::default()
+        };
+        assert!(check_token_options(&r).is_ok());
+        r.token_type = Some("JWT_SVID".into());
+        assert!(check_token_options(&r).is_err());
+        r.token_type = None;
+        r.subject_mode = Some("OriginIdentity".into());
+        assert!(check_token_options(&r).is_err());
+        r.subject_mode = None;
+        r.scope = Some("read".into());
+        assert!(check_token_options(&r).is_err());
     }
 }
