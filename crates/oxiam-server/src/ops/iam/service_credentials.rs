@@ -97,12 +97,7 @@ pub fn of_user<'s>(
     state: &'s State,
     user_id: &str,
 ) -> impl Iterator<Item = &'s Arc<ServiceSpecificCredential>> + 's {
-    let prefix = format!("{user_id}/");
-    state
-        .service_credentials
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, v)| v)
+    State::with_prefix(&state.service_credentials, format!("{user_id}/"))
 }
 
 fn status(active: bool) -> String {

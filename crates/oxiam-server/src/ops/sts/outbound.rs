@@ -111,12 +111,8 @@ pub fn federation(state: &State, account: &str) -> Option<Federation> {
 
 /// Whether `issuer_id` is the issuer of an account that has federation enabled.
 pub fn is_enabled_issuer(state: &State, issuer_id: &str) -> bool {
-    let prefix = setting_name("");
-    state
-        .settings
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .any(|(_, s)| parse(&s.value).is_some_and(|f| f.enabled && f.issuer_id == issuer_id))
+    State::with_prefix(&state.settings, setting_name(""))
+        .any(|s| parse(&s.value).is_some_and(|f| f.enabled && f.issuer_id == issuer_id))
 }
 
 pub fn issuer_url(app: &App, issuer_id: &str) -> String {
