@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod oidc_providers;
 pub mod passwords;
 pub mod policies;
+pub mod providers;
 pub mod roles;
 pub mod saml_providers;
 pub mod server_certificates;

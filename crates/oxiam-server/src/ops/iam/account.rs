@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, paginate, wire_tags};
+use super::{Ctx, encode_document, paginate, providers, wire_tags};
 use crate::model::aws_managed::{self, AwsManagedPolicy};
 use crate::model::error::{ServerError, already_exists, no_such_entity};
 use crate::model::{
-    Account, Group, InlinePolicies, InstanceProfile, KeyOwner, ManagedPolicy, Role, User,
-    to_datetime,
+    Account, Group, InlinePolicies, InstanceProfile, KeyOwner, ManagedPolicy, OidcProvider, Role,
+    SamlProvider, User, to_datetime,
 };
 use crate::state::{State, Tx};
 
@@ -143,8 +143,8 @@ pub fn get_account_summary(
         (
             "Providers",
             count(
-                super::oidc_providers::of_account(state, account).count()
-                    + super::saml_providers::of_account(state, account).count(),
+                providers::of_account::<OidcProvider>(state, account).count()
+                    + providers::of_account::<SamlProvider>(state, account).count(),
             ),
         ),
         (
