@@ -124,15 +124,7 @@ fn trust_target(
     if let Some(si) = source_identity {
         t.key("sts:SourceIdentity", si.as_str());
     }
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
-    }
+    t = t.session_tags(r.tags.as_deref());
     if let Some(keys) = &r.transitive_tag_keys {
         t.key("sts:TransitiveTagKeys", keys.clone());
     }

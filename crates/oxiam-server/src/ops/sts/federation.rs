@@ -25,15 +25,8 @@ const FEDERATION_DEFAULT_SECONDS: i32 = 43_200;
 /// tags as `aws:RequestTag/…`, and `sts:TagSession` too when it passes tags.
 pub fn get_federation_token_target(r: &sts::GetFederationTokenRequest, x: &Resolver<'_>) -> Target {
     let resource = format!("arn:aws:sts::{}:federated-user/{}", x.account(), r.name);
-    let mut t = Target::new(x.action.clone(), resource.clone());
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
+    let mut t = Target::new(x.action.clone(), resource.clone()).session_tags(r.tags.as_deref());
+    if r.tags.is_some() {
         let mut tag_session = Target::new("sts:TagSession".to_owned(), resource);
         tag_session.keys.clone_from(&t.keys);
         t.dependent.push(tag_session);

@@ -237,24 +237,14 @@ pub fn get_web_identity_token_target(
     r: &sts::GetWebIdentityTokenRequest,
     x: &Resolver<'_>,
 ) -> Target {
-    let mut t = x
-        .any()
+    x.any()
         .with("sts:IdentityTokenAudience", r.audience.clone())
         .with(
             "sts:DurationSeconds",
             i64::from(r.duration_seconds.unwrap_or(DEFAULT_DURATION)),
         )
-        .with("sts:SigningAlgorithm", r.signing_algorithm.as_str());
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
-    }
-    t
+        .with("sts:SigningAlgorithm", r.signing_algorithm.as_str())
+        .session_tags(r.tags.as_deref())
 }
 
 pub fn get_web_identity_token(
