@@ -29,7 +29,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as MARKER;
 use oxiam_protocol::iam;
 
 use crate::auth::authn::{Caller, CallerKind};
-use crate::model::error::{ServerError, invalid_input, limit_exceeded, validation};
+use crate::model::error::{
+    ServerError, delete_conflict, invalid_input, limit_exceeded, validation,
+};
 use crate::model::{Tag, User, to_datetime};
 use crate::state::State;
 
@@ -119,10 +121,30 @@ pub fn target_user<'s>(
             ));
         }
     };
+    find_user(state, &caller.account, name).map(Some)
+}
+
+/// The user of the caller's account a request names, or AWS's NoSuchEntity.
+pub fn find_user<'s>(
+    state: &'s State,
+    account: &str,
+    name: &str,
+) -> Result<&'s std::sync::Arc<User>, ServerError> {
     state
-        .user(&caller.account, name)
-        .map(Some)
+        .user(account, name)
         .ok_or_else(|| crate::model::error::no_such_user(name))
+}
+
+/// AWS's DeleteConflict for an entity that still has what must go before it: `blockers`
+/// pairs what must be done first (`delete access keys`) with whether it still must, in
+/// the order AWS checks them; the first that must is the one named.
+pub fn check_deletable(blockers: &[(bool, &str)]) -> Result<(), ServerError> {
+    match blockers.iter().find(|(blocks, _)| *blocks) {
+        Some((_, what)) => Err(delete_conflict(format!(
+            "Cannot delete entity, must {what} first."
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub fn wire_user(u: &User, with_tags: bool) -> iam::User {

@@ -19,11 +19,11 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::RngCore as _;
 use zeroize::Zeroizing;
 
-use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
+use super::{Ctx, find_user, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
 use crate::auth::mfa::{devices_of_account, devices_of_user, root_serial};
 use crate::auth::target::Target;
 use crate::model::error::{
-    ServerError, already_exists, api, delete_conflict, limit_exceeded, no_such_entity, no_such_user,
+    ServerError, already_exists, api, delete_conflict, limit_exceeded, no_such_entity,
 };
 use crate::model::mfa::{MfaDevice, Seed};
 use crate::model::totp;
@@ -150,9 +150,7 @@ pub fn enable_mfa_device(
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let state = tx.state();
-    let user = state
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(state, account, &r.user_name)?;
     let d = device(state, account, &r.serial_number)?;
     if d.user_id.is_some() {
         return Err(already_exists("MFA Device is already in use."));

@@ -15,8 +15,7 @@ use super::{
     Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
 };
 use crate::model::error::{
-    ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
-    no_such_entity,
+    ServerError, already_exists, api, invalid_input, limit_exceeded, no_such_entity,
 };
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{Role, Setting, now_epoch, to_datetime};
@@ -293,25 +292,15 @@ pub fn delete_role(
 
 /// DeleteConflict while the role is in an instance profile or has policies, as AWS.
 fn check_deletable(state: &State, role: &Role) -> Result<(), ServerError> {
-    if super::instance_profiles::profiles_of_role(state, &role.account, &role.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must remove roles from instance profile first.",
-        ));
-    }
-    if !role.attached_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must detach all policies first.",
-        ));
-    }
-    if !role.inline_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete policies first.",
-        ));
-    }
-    Ok(())
+    let mut profiles = super::instance_profiles::profiles_of_role(state, &role.account, &role.id);
+    super::check_deletable(&[
+        (
+            profiles.next().is_some(),
+            "remove roles from instance profile",
+        ),
+        (!role.attached_policies.is_empty(), "detach all policies"),
+        (!role.inline_policies.is_empty(), "delete policies"),
+    ])
 }
 
 pub fn tag_role(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagRoleRequest) -> Result<(), ServerError> {

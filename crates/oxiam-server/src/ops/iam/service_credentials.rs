@@ -14,8 +14,8 @@ use oxiam_store::crypto::Kek;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, paginate, target_user};
-use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity, no_such_user};
+use super::{Ctx, find_user, paginate, target_user};
+use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{ServicePassword, ServiceSpecificCredential, User, now_epoch, to_datetime};
 use crate::state::{Entity, State, Tx, json_decode, json_encode, open_text_field, seal_field};
@@ -157,11 +157,7 @@ pub fn create_service_specific_credential(
     r: &iam::CreateServiceSpecificCredentialRequest,
 ) -> Result<iam::CreateServiceSpecificCredentialResponse, ServerError> {
     let state = tx.state();
-    let u = Arc::clone(
-        state
-            .user(&ctx.caller.account, &r.user_name)
-            .ok_or_else(|| no_such_user(&r.user_name))?,
-    );
+    let u = Arc::clone(find_user(state, &ctx.caller.account, &r.user_name)?);
     if !SERVICES.contains(&r.service_name.as_str()) {
         return Err(api(
             ErrorCode::NotSupportedService,
