@@ -61,6 +61,14 @@ impl<T> Page<T> {
     pub fn is_truncated(&self) -> bool {
         self.next_marker.is_some()
     }
+
+    /// The same page with each item converted (to its wire form, once paged).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_marker: self.next_marker,
+        }
+    }
 }
 
 /// The sort key a marker points at (the first item of its page), for lists that can seek
@@ -155,14 +163,17 @@ pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
         arn: u.arn(),
         create_date: to_datetime(u.created),
         password_last_used: u.password_last_used.map(to_datetime),
-        permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
-            iam::AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-                permissions_boundary_arn: Some(arn.clone()),
-            }
-        }),
+        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()),
         tags: (with_tags && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
     }
+}
+
+/// A user's or role's permissions boundary, as responses give it.
+pub fn wire_boundary(arn: Option<&String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+        permissions_boundary_arn: Some(arn.clone()),
+    })
 }
 
 /// One page of an entity's tags (List*Tags), in the order they were added.

@@ -12,7 +12,8 @@ use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
 use super::{
-    Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags,
+    Ctx, encode_document, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_boundary,
+    wire_tags,
 };
 use crate::model::error::{
     ServerError, already_exists, api, invalid_input, limit_exceeded, no_such_entity,
@@ -118,12 +119,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
         assume_role_policy_document: Some(encode_document(&r.assume_role_policy)),
         description: r.description.clone(),
         max_session_duration: Some(r.max_session_duration),
-        permissions_boundary: r.permissions_boundary.as_ref().filter(|_| full).map(|arn| {
-            iam::AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-                permissions_boundary_arn: Some(arn.clone()),
-            }
-        }),
+        permissions_boundary: wire_boundary(r.permissions_boundary.as_ref().filter(|_| full)),
         tags: (full && !r.tags.is_empty()).then(|| wire_tags(&r.tags)),
         role_last_used: (detail == Detail::Get).then(|| iam::RoleLastUsed {
             last_used_date: r.last_used.as_ref().map(|(at, _)| to_datetime(*at)),
