@@ -25,8 +25,8 @@ use crate::app::App;
 
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
-use crate::model::session::Session;
-use crate::model::to_datetime;
+use crate::model::session::{Session, SessionPrincipal};
+use crate::model::{Epoch, Role, to_datetime};
 use crate::ops::iam::Ctx;
 use crate::state::Tx;
 
@@ -79,6 +79,58 @@ pub fn get_access_key_info(
             "The access key ID {} is not one this service issued.",
             r.access_key_id
         ))),
+    }
+}
+
+/// A session of `principal` in `account`, `seconds` long from `now`, with the policies and
+/// tags the request passed (`input`) and no transitive tags, source identity or MFA yet:
+/// what every issuing handler starts from. [`issue`] gives it its key.
+pub fn new_session(
+    account: &str,
+    principal: SessionPrincipal,
+    now: Epoch,
+    seconds: i32,
+    input: limits::SessionInput,
+) -> Session {
+    Session {
+        account: account.to_owned(),
+        principal,
+        access_key_id: String::new(),
+        secret: crate::state::new_secret(),
+        issued: now,
+        expires: now + i64::from(seconds),
+        policy: input.policy,
+        policy_arns: input.policy_arns,
+        tags: input.tags,
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        mfa: None,
+        chained: false,
+    }
+}
+
+/// A session of `role` named `session_name`, as AssumeRole* issue it; see [`new_session`].
+pub fn role_session(
+    role: &Role,
+    session_name: &str,
+    now: Epoch,
+    seconds: i32,
+    input: limits::SessionInput,
+) -> Session {
+    let principal = SessionPrincipal::AssumedRole {
+        role_id: role.id.clone(),
+        role_name: role.name.clone(),
+        role_path: role.path.clone(),
+        session_name: session_name.to_owned(),
+    };
+    new_session(&role.account, principal, now, seconds, input)
+}
+
+/// The `AssumedRoleUser` of an AssumeRole* response.
+pub fn assumed_role_user(session: &Session) -> sts::AssumedRoleUser {
+    sts::AssumedRoleUser {
+        assumed_role_id: session.user_id(),
+        arn: session.arn(|_| None).unwrap_or_default(),
     }
 }
 

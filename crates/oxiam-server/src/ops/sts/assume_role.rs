@@ -18,7 +18,7 @@ use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::decide::{Outcome, RequestEnv};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api, validation};
-use crate::model::session::{Session, SessionPrincipal};
+use crate::model::session::Session;
 use crate::model::{Role, Tag};
 use crate::ops::iam::Ctx;
 use crate::state::State;
@@ -219,36 +219,21 @@ pub fn assume_role(
     )?;
 
     let now = app.sts.now().unix_timestamp();
+    let packed_policy_size = input.packed_percent;
     let session = Session {
-        account: role.account.clone(),
-        principal: SessionPrincipal::AssumedRole {
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-            role_path: role.path.clone(),
-            session_name: r.role_session_name.clone(),
-        },
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: input.policy,
-        policy_arns: input.policy_arns,
-        tags: input.tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
         // A code given now, or else the MFA of the caller's own session, carries over.
         mfa: new_mfa.or_else(|| parent.and_then(|p| p.mfa.clone())),
         chained,
+        ..super::role_session(role, &r.role_session_name, now, seconds, input)
     };
     let (credentials, session) = super::issue(app, session)?;
     note_role_used(app, role, &caller.region, now);
     Ok(sts::AssumeRoleResponse {
         credentials: Some(credentials),
-        assumed_role_user: Some(sts::AssumedRoleUser {
-            assumed_role_id: session.user_id(),
-            arn: session.arn(|_| None).unwrap_or_default(),
-        }),
-        packed_policy_size: input.packed_percent,
+        assumed_role_user: Some(super::assumed_role_user(&session)),
+        packed_policy_size,
         source_identity,
         ..Default::default()
     })

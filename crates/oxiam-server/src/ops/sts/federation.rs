@@ -7,7 +7,7 @@ use oxiam_protocol::sts;
 
 use super::limits::{check_mfa, check_tags, session_input};
 use crate::app::App;
-use crate::auth::authn::{Caller, CallerKind};
+use crate::auth::authn::CallerKind;
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api};
 use crate::model::session::{Session, SessionPrincipal};
@@ -32,25 +32,6 @@ pub fn get_federation_token_target(r: &sts::GetFederationTokenRequest, x: &Resol
         t.dependent.push(tag_session);
     }
     t
-}
-
-fn session_of(app: &App, caller: &Caller, principal: SessionPrincipal, seconds: i32) -> Session {
-    let now = app.sts.now().unix_timestamp();
-    Session {
-        account: caller.account.clone(),
-        principal,
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: None,
-        policy_arns: Vec::new(),
-        tags: Vec::new(),
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
-        mfa: None,
-        chained: false,
-    }
 }
 
 pub fn get_session_token(
@@ -88,8 +69,11 @@ pub fn get_session_token(
             ));
         }
     };
-    let mut session = session_of(app, caller, principal, seconds);
-    session.mfa = mfa;
+    let now = app.sts.now().unix_timestamp();
+    let session = Session {
+        mfa,
+        ..super::new_session(&caller.account, principal, now, seconds, Default::default())
+    };
     let (credentials, _) = super::issue(app, session)?;
     Ok(sts::GetSessionTokenResponse {
         credentials: Some(credentials),
@@ -132,10 +116,9 @@ pub fn get_federation_token(
         user_id,
     };
     let seconds = r.duration_seconds.unwrap_or(FEDERATION_DEFAULT_SECONDS);
-    let mut session = session_of(app, caller, principal, seconds);
-    session.policy = input.policy;
-    session.policy_arns = input.policy_arns;
-    session.tags = input.tags;
+    let packed_policy_size = input.packed_percent;
+    let now = app.sts.now().unix_timestamp();
+    let session = super::new_session(&caller.account, principal, now, seconds, input);
     let (credentials, session) = super::issue(app, session)?;
     Ok(sts::GetFederationTokenResponse {
         credentials: Some(credentials),
@@ -145,7 +128,7 @@ pub fn get_federation_token(
                 format!("arn:aws:sts::{}:federated-user/{}", caller.account, r.name)
             }),
         }),
-        packed_policy_size: input.packed_percent,
+        packed_policy_size,
         ..Default::default()
     })
 }

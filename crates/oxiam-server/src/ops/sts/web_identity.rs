@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::auth::decide::{Outcome, RequestEnv, context};
 use crate::model::error::{ServerError, api, validation};
 use crate::model::jwt::{self, JwtError};
-use crate::model::session::{Session, SessionPrincipal};
+use crate::model::session::Session;
 use crate::model::{OidcProvider, Tag};
 use crate::ops::Target;
 use crate::runtime::oidc::{self, Lookup};
@@ -383,35 +383,18 @@ pub fn assume_role_with_web_identity(
         r.policy_arns.as_deref(),
         tags,
     )?;
+    let packed_policy_size = input.packed_percent;
     let session = Session {
-        account: role.account.clone(),
-        principal: SessionPrincipal::AssumedRole {
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-            role_path: role.path.clone(),
-            session_name: r.role_session_name.clone(),
-        },
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: input.policy,
-        policy_arns: input.policy_arns,
-        tags: input.tags,
         transitive_tag_keys: transitive,
         source_identity: source_identity.clone(),
-        mfa: None,
-        chained: false,
+        ..super::role_session(role, &r.role_session_name, now, seconds, input)
     };
     let (credentials, session) = super::issue(app, session)?;
     Ok(sts::AssumeRoleWithWebIdentityResponse {
         credentials: Some(credentials),
         subject_from_web_identity_token: Some(verified.sub),
-        assumed_role_user: Some(sts::AssumedRoleUser {
-            assumed_role_id: session.user_id(),
-            arn: session.arn(|_| None).unwrap_or_default(),
-        }),
-        packed_policy_size: input.packed_percent,
+        assumed_role_user: Some(super::assumed_role_user(&session)),
+        packed_policy_size,
         provider: Some(verified.iss),
         audience: Some(verified.audience),
         source_identity,
