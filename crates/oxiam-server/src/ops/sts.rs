@@ -19,6 +19,7 @@ pub mod limits;
 pub mod outbound;
 pub mod web_identity;
 
+use oxiam_policy::{ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::sts;
 
 use crate::app::App;
@@ -26,9 +27,9 @@ use crate::app::App;
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
 use crate::model::session::{Session, SessionPrincipal};
-use crate::model::{Epoch, Role, to_datetime};
+use crate::model::{Epoch, Role, Tag, to_datetime};
 use crate::ops::iam::Ctx;
-use crate::state::Tx;
+use crate::state::{State, Tx};
 
 /// GetCallerIdentity needs no permission in AWS: it always answers who the caller is.
 pub fn get_caller_identity(
@@ -80,6 +81,52 @@ pub fn get_access_key_info(
             r.access_key_id
         ))),
     }
+}
+
+/// A role's trust policy, with the name denials give it; `None` when its document no longer
+/// compiles (it was validated when set): such a role trusts no one.
+pub fn trust_policy(role: &Role) -> Option<Policy> {
+    let options = ParseOptions {
+        size_limit: None,
+        require_version_2012: false,
+    };
+    Policy::parse_with(&role.assume_role_policy, PolicyKind::Trust, &options).ok()
+}
+
+/// The actions a role's trust policy must allow for a session: `assume` itself, then
+/// `sts:TagSession` when the session gets tags and `sts:SetSourceIdentity` when it gets a
+/// source identity.
+pub fn trust_actions(
+    assume: &'static str,
+    tags: &[Tag],
+    source_identity: Option<&String>,
+) -> Vec<&'static str> {
+    let mut actions = vec![assume];
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if source_identity.is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    actions
+}
+
+/// What a role session is given, checked in AWS's order: the duration against the role's
+/// `MaxSessionDuration`, then the session policies and tags (see [`limits::session_input`]).
+pub fn role_session_input(
+    state: &State,
+    role: &Role,
+    seconds: i32,
+    policy: Option<&String>,
+    policy_arns: Option<&[sts::PolicyDescriptorType]>,
+    tags: Vec<Tag>,
+) -> Result<limits::SessionInput, ServerError> {
+    if seconds > role.max_session_duration {
+        return Err(validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    limits::session_input(state, &role.account, policy, policy_arns, tags)
 }
 
 /// A session of `principal` in `account`, `seconds` long from `now`, with the policies and

@@ -8,11 +8,11 @@
 //! both must allow. Passing session tags needs `sts:TagSession`, a source identity
 //! `sts:SetSourceIdentity`, each decided the same way.
 
-use oxiam_policy::{NamedPolicy, ParseOptions, Policy, PolicyKind};
+use oxiam_policy::NamedPolicy;
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::sts;
 
-use super::limits::{check_mfa, check_tags, session_input};
+use super::limits::{check_mfa, check_tags};
 use crate::app::App;
 use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::decide::{Outcome, RequestEnv};
@@ -157,13 +157,7 @@ pub fn assume_role(
     let source_identity = source_identity(parent, r.source_identity.as_ref())?;
     let (tags, transitive_tag_keys) = session_tags(parent, r)?;
 
-    // The trust policy was validated when set; one that no longer compiles trusts no one.
-    let options = ParseOptions {
-        size_limit: None,
-        require_version_2012: false,
-    };
-    let trust = Policy::parse_with(&role.assume_role_policy, PolicyKind::Trust, &options)
-        .map_err(|_| denied("sts:AssumeRole"))?;
+    let trust = super::trust_policy(role).ok_or_else(|| denied("sts:AssumeRole"))?;
     let trust = NamedPolicy {
         name: "trust policy",
         policy: &trust,
@@ -178,14 +172,7 @@ pub fn assume_role(
         target.key("aws:MultiFactorAuthPresent", true);
         target.key("aws:MultiFactorAuthAge", 0i64);
     }
-    let mut actions = vec!["sts:AssumeRole"];
-    if !tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
-    for action in actions {
+    for action in super::trust_actions("sts:AssumeRole", &tags, source_identity.as_ref()) {
         action.clone_into(&mut target.action);
         let outcome = crate::auth::session_decide::decision(
             caller,
@@ -205,14 +192,10 @@ pub fn assume_role(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         ));
     }
-    if seconds > role.max_session_duration {
-        return Err(validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        ));
-    }
-    let input = session_input(
+    let input = super::role_session_input(
         &state,
-        &role.account,
+        role,
+        seconds,
         r.policy.as_ref(),
         r.policy_arns.as_deref(),
         tags,
