@@ -104,9 +104,14 @@ fn status(active: bool) -> String {
     if active { "Active" } else { "Inactive" }.to_owned()
 }
 
-/// The full form, with the password: Create and Reset only.
-fn with_password(u: &User, c: &ServiceSpecificCredential) -> iam::ServiceSpecificCredential {
-    iam::ServiceSpecificCredential {
+/// Stores a credential with a new password and returns its full form, the password
+/// included: Create and Reset, the only times it is shown.
+fn put_shown(
+    tx: &mut Tx,
+    u: &User,
+    c: ServiceSpecificCredential,
+) -> Result<Option<iam::ServiceSpecificCredential>, ServerError> {
+    let shown = iam::ServiceSpecificCredential {
         create_date: to_datetime(c.created),
         expiration_date: None,
         service_name: c.service_name.clone(),
@@ -117,7 +122,9 @@ fn with_password(u: &User, c: &ServiceSpecificCredential) -> iam::ServiceSpecifi
         service_specific_credential_id: c.id.clone(),
         user_name: u.name.clone(),
         status: status(c.active),
-    }
+    };
+    tx.put(c)?;
+    Ok(Some(shown))
 }
 
 /// The user a request names (or the calling user), which must exist.
@@ -193,10 +200,8 @@ pub fn create_service_specific_credential(
         active: true,
         created: now_epoch(),
     };
-    let out = with_password(&u, &credential);
-    tx.put(credential)?;
     Ok(iam::CreateServiceSpecificCredentialResponse {
-        service_specific_credential: Some(out),
+        service_specific_credential: put_shown(tx, &u, credential)?,
     })
 }
 
@@ -256,12 +261,12 @@ pub fn reset_service_specific_credential(
         &r.service_specific_credential_id,
     )?;
     let u = Arc::clone(u);
-    let mut c = ServiceSpecificCredential::clone(c);
-    c.password = new_password();
-    let out = with_password(&u, &c);
-    tx.put(c)?;
+    let c = ServiceSpecificCredential {
+        password: new_password(),
+        ..ServiceSpecificCredential::clone(c)
+    };
     Ok(iam::ResetServiceSpecificCredentialResponse {
-        service_specific_credential: Some(out),
+        service_specific_credential: put_shown(tx, &u, c)?,
     })
 }
 
