@@ -13,10 +13,6 @@ use super::{Console, ConsoleRequest, Reply, attached, done, policy_arn};
 
 const MAX: &str = "1000";
 
-fn status_of(e: &ApiError) -> StatusCode {
-    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-}
-
 fn policy_link(arn: &str, name: &str) -> String {
     format!(
         "<a href=\"/console/policy?arn={}\">{}</a>",
@@ -90,7 +86,7 @@ pub fn groups(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
         csrf(c),
         policy_checkboxes(),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "User groups", "User groups", &body))
 }
 
@@ -474,7 +470,7 @@ pub fn role_wizard(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) ->
         name = esc(r.f("name")),
         desc = esc(r.f("description")),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Roles", "Create role", &body))
 }
 
@@ -773,7 +769,7 @@ pub fn policy_editor(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) 
         name = esc(r.f("name")),
         desc = esc(r.f("description")),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Policies", "Create policy", &body))
 }
 
@@ -846,7 +842,7 @@ pub fn policy_edit(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) ->
         arn_url = url(arn),
         doc = esc(&doc),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Policies", "Edit policy", &body))
 }
 

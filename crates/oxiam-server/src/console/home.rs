@@ -348,24 +348,9 @@ pub fn root_mfa_enable(c: &Console, r: &ConsoleRequest) -> Reply {
         ),
         Err(e) => {
             let e = e.to_api(oxiam_protocol::Service::Iam);
-            let status = axum::http::StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-            Reply::Html(
-                status,
-                page(
-                    c,
-                    "My security credentials",
-                    "Set up the root user's virtual MFA device",
-                    &super::users::mfa_form(
-                        c,
-                        ROOT_MFA_ENABLE,
-                        r.f("serial"),
-                        r.f("seed"),
-                        r.f("qr"),
-                        Some(&e),
-                    ),
-                ),
-            )
+            let title = "Set up the root user's virtual MFA device";
+            let active = "My security credentials";
+            super::users::mfa_form_failed(c, active, title, ROOT_MFA_ENABLE, r, &e)
         }
     }
 }

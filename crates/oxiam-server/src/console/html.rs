@@ -152,11 +152,20 @@ pub fn notice(text: &str) -> String {
     )
 }
 
+/// The HTTP status the API would answer `e` with.
+pub fn status_of(e: &ApiError) -> StatusCode {
+    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+/// The status of a form page: its error's when it is shown again after a failed call.
+pub fn form_status(error: Option<&ApiError>) -> StatusCode {
+    error.map_or(StatusCode::OK, status_of)
+}
+
 /// A failed action: the page with AWS's error, under the HTTP status the API would give.
 pub fn failed(c: &Console, active: &str, title: &str, e: &ApiError, back: &str) -> Reply {
-    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     Reply::Html(
-        status,
+        status_of(e),
         page(
             c,
             active,

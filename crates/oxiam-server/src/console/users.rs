@@ -495,10 +495,7 @@ pub fn wizard(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
         prog = checked("programmatic"),
         more = esc(r.f("more_policies")),
     );
-    let status = error.map_or(axum::http::StatusCode::OK, |e| {
-        axum::http::StatusCode::from_u16(e.code.http_status())
-            .unwrap_or(axum::http::StatusCode::BAD_REQUEST)
-    });
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Users", "Create user", &body))
 }
 
@@ -976,6 +973,20 @@ pub fn new_device(c: &Console, device_name: &str) -> Result<NewDevice, ApiError>
     })
 }
 
+/// The MFA set-up form shown again after its codes were refused, on the page `active` and
+/// `title` name, under the HTTP status the API gave.
+pub fn mfa_form_failed(
+    c: &Console,
+    active: &str,
+    title: &str,
+    action: &str,
+    r: &ConsoleRequest,
+    e: &ApiError,
+) -> Reply {
+    let form = mfa_form(c, action, r.f("serial"), r.f("seed"), r.f("qr"), Some(e));
+    Reply::Html(html::status_of(e), page(c, active, title, &form))
+}
+
 pub fn mfa_form(
     c: &Console,
     action: &str,
@@ -1027,24 +1038,8 @@ pub fn mfa_enable(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
             Reply::Redirect(to)
         }
         Err(e) => {
-            let status = axum::http::StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-            Reply::Html(
-                status,
-                page(
-                    c,
-                    "Users",
-                    "Set up virtual MFA device",
-                    &mfa_form(
-                        c,
-                        &format!("/console/users/{}/mfa/enable", url(name)),
-                        r.f("serial"),
-                        r.f("seed"),
-                        r.f("qr"),
-                        Some(&e),
-                    ),
-                ),
-            )
+            let action = format!("/console/users/{}/mfa/enable", url(name));
+            mfa_form_failed(c, "Users", "Set up virtual MFA device", &action, r, &e)
         }
     }
 }
