@@ -127,24 +127,13 @@ pub fn group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         [("Action", "ListAttachedGroupPolicies"), ("GroupName", name)]
     )
     .map(|p| attached(p.attached_policies));
+    let remove = format!("/console/groups/{}/users/remove", url(name));
     let users: Vec<Vec<String>> = g
         .users
         .iter()
         .map(|u| {
-            vec![
-                format!(
-                    "<a href=\"/console/users/{}\">{}</a>",
-                    url(&u.user_name),
-                    esc(&u.user_name)
-                ),
-                html::button(
-                    c,
-                    &format!("/console/groups/{}/users/remove", url(name)),
-                    &[("user", &u.user_name)],
-                    "Remove",
-                    &format!("Remove {}", u.user_name),
-                ),
-            ]
+            let aria = format!("Remove {}", u.user_name);
+            html::member_row(c, "users", &u.user_name, &remove, "user", &aria)
         })
         .collect();
     let policies_html = match &policies {

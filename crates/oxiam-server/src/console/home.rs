@@ -256,13 +256,7 @@ pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
         }
         Err(e) => body.push_str(&error_box(&e)),
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
-         <button type=\"submit\">Assign MFA device</button></form></section>",
-        url(name),
-        csrf(c)
-    );
+    body.push_str(&super::users::assign_mfa_form(c, name));
     Reply::ok(page(
         c,
         "My security credentials",

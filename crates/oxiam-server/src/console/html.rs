@@ -103,6 +103,27 @@ pub fn csrf(c: &Console) -> String {
     )
 }
 
+/// A row of a group's users or of a user's groups: the member, linked to its page under
+/// `/console/{kind}/`, and a button posting `field=member` to `remove` (`aria`: what the
+/// button does, for screen readers).
+pub fn member_row(
+    c: &Console,
+    kind: &str,
+    member: &str,
+    remove: &str,
+    field: &str,
+    aria: &str,
+) -> Vec<String> {
+    vec![
+        format!(
+            "<a href=\"/console/{kind}/{}\">{}</a>",
+            url(member),
+            esc(member)
+        ),
+        button(c, remove, &[(field, member)], "Remove", aria),
+    ]
+}
+
 /// A one-button form posting `hidden` fields to `action` (row actions: detach, remove).
 pub fn button(
     c: &Console,

@@ -206,23 +206,12 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
     let _ = write!(body, "<section class=\"card\"><h2>Groups</h2>");
     match &groups {
         Ok(g) => {
+            let remove = format!("/console/users/{}/groups/remove", url(n));
             let rows: Vec<Vec<String>> = g
                 .iter()
                 .map(|g| {
-                    vec![
-                        format!(
-                            "<a href=\"/console/groups/{}\">{}</a>",
-                            url(&g.group_name),
-                            esc(&g.group_name)
-                        ),
-                        html::button(
-                            c,
-                            &format!("/console/users/{}/groups/remove", url(n)),
-                            &[("group", &g.group_name)],
-                            "Remove",
-                            &format!("Remove from {}", g.group_name),
-                        ),
-                    ]
+                    let aria = format!("Remove from {}", g.group_name);
+                    html::member_row(c, "groups", &g.group_name, &remove, "group", &aria)
                 })
                 .collect();
             body.push_str(&table(
@@ -298,13 +287,7 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         }
         Err(e) => body.push_str(&error_box(e)),
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
-         <button type=\"submit\">Assign MFA device</button></form></section>",
-        url(n),
-        csrf(c)
-    );
+    body.push_str(&assign_mfa_form(c, n));
 
     if let Ok(names) = &inline {
         body.push_str(&super::extras::inline_section(c, n, names));
@@ -971,6 +954,17 @@ pub fn new_device(c: &Console, device_name: &str) -> Result<NewDevice, ApiError>
         seed,
         qr,
     })
+}
+
+/// The button that starts assigning a virtual MFA device to the user `name`; it closes
+/// the MFA card.
+pub fn assign_mfa_form(c: &Console, name: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
+         <button type=\"submit\">Assign MFA device</button></form></section>",
+        url(name),
+        csrf(c)
+    )
 }
 
 /// The MFA set-up form shown again after its codes were refused, on the page `active` and
