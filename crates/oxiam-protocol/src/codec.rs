@@ -581,6 +581,18 @@ impl XmlEncode for DateTime {
     }
 }
 
+/// A list or map element: an empty one is `<Name/>`, so clients see an empty collection
+/// rather than a missing one.
+fn collection_element(c: &impl XmlEncode, is_empty: bool, name: &str, w: &mut XmlWriter) {
+    if is_empty {
+        w.empty(name);
+    } else {
+        w.start(name);
+        c.encode(w);
+        w.end(name);
+    }
+}
+
 impl<T: XmlEncode> XmlEncode for Vec<T> {
     fn encode(&self, w: &mut XmlWriter) {
         for item in self {
@@ -588,15 +600,8 @@ impl<T: XmlEncode> XmlEncode for Vec<T> {
         }
     }
 
-    /// An empty list is `<Name/>`, so clients see an empty list rather than a missing one.
     fn encode_element(&self, name: &str, w: &mut XmlWriter) {
-        if self.is_empty() {
-            w.empty(name);
-        } else {
-            w.start(name);
-            self.encode(w);
-            w.end(name);
-        }
+        collection_element(self, self.is_empty(), name, w);
     }
 }
 
@@ -611,13 +616,7 @@ impl<V: XmlEncode> XmlEncode for BTreeMap<String, V> {
     }
 
     fn encode_element(&self, name: &str, w: &mut XmlWriter) {
-        if self.is_empty() {
-            w.empty(name);
-        } else {
-            w.start(name);
-            self.encode(w);
-            w.end(name);
-        }
+        collection_element(self, self.is_empty(), name, w);
     }
 }
 
