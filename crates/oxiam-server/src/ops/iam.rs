@@ -1,6 +1,7 @@
 //! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
-//! `account`), and what they share: pagination, tags and the wire forms of entities.
+//! `account`, `providers` (what OIDC and SAML providers share)), and what they all share:
+//! pagination, tags, lookups, the DeleteConflict rule and the wire forms of entities.
 
 pub mod access_keys;
 pub mod account;
