@@ -81,8 +81,8 @@ pub(crate) type DecodeFn<T> = fn(&mut Decoder<'_>, &Key) -> T;
 /// Constraints of a `string` shape, built by the generated code with the `const fn`s below.
 #[derive(Debug)]
 pub(crate) struct StrRule {
-    min: Option<u64>,
-    max: Option<u64>,
+    /// Length bounds, in UTF-16 code units.
+    len: LenRule,
     pattern: Option<&'static Pattern>,
     values: &'static [&'static str],
     /// Sensitive values are left out of messages, as AWS does.
@@ -93,8 +93,7 @@ impl StrRule {
     /// Length bounds, in UTF-16 code units.
     pub(crate) const fn new(min: Option<u64>, max: Option<u64>) -> Self {
         Self {
-            min,
-            max,
+            len: LenRule::new(min, max),
             pattern: None,
             values: &[],
             sensitive: false,
@@ -134,7 +133,8 @@ impl NumRule {
     }
 }
 
-/// Length constraints of a `list`, `map` or `blob` shape.
+/// Length constraints of a `list`, `map` or `blob` shape (and of a `string`'s, see
+/// [`StrRule`]).
 #[derive(Debug)]
 pub(crate) struct LenRule {
     min: Option<u64>,
@@ -251,23 +251,9 @@ impl<'a> Decoder<'a> {
 
     pub(crate) fn string(&mut self, key: &Key, rule: &StrRule) -> String {
         let value = self.params.get(&key.wire).unwrap_or_default();
-        // AWS measures string lengths in UTF-16 code units (Java's `String.length`).
-        let length = value.encode_utf16().count() as u64;
         let shown = (!rule.sensitive).then_some(value);
-        if let Some(min) = rule.min.filter(|&min| length < min) {
-            self.violate(
-                key,
-                shown,
-                &format!("Member must have length greater than or equal to {min}"),
-            );
-        }
-        if let Some(max) = rule.max.filter(|&max| length > max) {
-            self.violate(
-                key,
-                shown,
-                &format!("Member must have length less than or equal to {max}"),
-            );
-        }
+        // AWS measures string lengths in UTF-16 code units (Java's `String.length`).
+        self.check_len(key, shown, value.encode_utf16().count(), &rule.len);
         if let Some(pattern) = rule.pattern
             && !pattern.matches(value)
         {
@@ -595,6 +581,18 @@ impl XmlEncode for DateTime {
     }
 }
 
+/// A list or map element: an empty one is `<Name/>`, so clients see an empty collection
+/// rather than a missing one.
+fn collection_element(c: &impl XmlEncode, is_empty: bool, name: &str, w: &mut XmlWriter) {
+    if is_empty {
+        w.empty(name);
+    } else {
+        w.start(name);
+        c.encode(w);
+        w.end(name);
+    }
+}
+
 impl<T: XmlEncode> XmlEncode for Vec<T> {
     fn encode(&self, w: &mut XmlWriter) {
         for item in self {
@@ -602,15 +600,8 @@ impl<T: XmlEncode> XmlEncode for Vec<T> {
         }
     }
 
-    /// An empty list is `<Name/>`, so clients see an empty list rather than a missing one.
     fn encode_element(&self, name: &str, w: &mut XmlWriter) {
-        if self.is_empty() {
-            w.empty(name);
-        } else {
-            w.start(name);
-            self.encode(w);
-            w.end(name);
-        }
+        collection_element(self, self.is_empty(), name, w);
     }
 }
 
@@ -625,13 +616,7 @@ impl<V: XmlEncode> XmlEncode for BTreeMap<String, V> {
     }
 
     fn encode_element(&self, name: &str, w: &mut XmlWriter) {
-        if self.is_empty() {
-            w.empty(name);
-        } else {
-            w.start(name);
-            self.encode(w);
-            w.end(name);
-        }
+        collection_element(self, self.is_empty(), name, w);
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -47,53 +47,47 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// The request as the pipeline and the authorization API read it (headers that are not
 /// visible ASCII are dropped: SigV4 cannot have signed them as sent).
-fn http_in(
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    tls: Option<Extension<Tls>>,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> HttpIn {
-    HttpIn {
-        method: method.as_str().to_owned(),
-        path: uri.path().to_owned(),
-        query: uri.query().unwrap_or_default().to_owned(),
-        headers: headers
+struct Incoming(HttpIn);
+
+impl<S: Send + Sync> FromRequest<S> for Incoming {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_canonical());
+        let tls = req.extensions().get::<Tls>().is_some();
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or_default().to_owned();
+        let headers = req
+            .headers()
             .iter()
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        body: body.to_vec(),
-        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_canonical()),
-        tls: tls.is_some(),
+            .collect();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Incoming(HttpIn {
+            method,
+            path,
+            query,
+            headers,
+            body: body.to_vec(),
+            peer,
+            tls,
+        }))
     }
 }
 
-async fn aws(
-    State(app): State<Arc<App>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    tls: Option<Extension<Tls>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let http = http_in(peer, tls, &method, &uri, &headers, &body);
+async fn aws(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
     to_response(pipeline::handle(app, http).await)
 }
 
 /// The authorization API for other services (see [`crate::front::authorization`]). Decisions
 /// read only the snapshot, so they run on the async worker without a thread hop.
-async fn decisions(
-    State(app): State<Arc<App>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    tls: Option<Extension<Tls>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let http = http_in(peer, tls, &method, &uri, &headers, &body);
+async fn decisions(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
     let answer = crate::front::authorization::handle(&app, &http);
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();

@@ -214,8 +214,22 @@ impl State {
         account: &str,
         from: Option<&str>,
     ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
-        let prefix = format!("{account}/");
-        let start = format!("{prefix}{}", from.unwrap_or_default());
+        Self::with_prefix_from(table, format!("{account}/"), from.unwrap_or_default())
+    }
+
+    /// The entities of one table whose store key starts with `prefix`, in key order: one
+    /// owner's credentials (`USER_ID/`), one account's providers (`arn:aws:iam::ACCOUNT:…/`).
+    pub fn with_prefix<T>(table: &Table<T>, prefix: String) -> impl Iterator<Item = &Arc<T>> {
+        Self::with_prefix_from(table, prefix, "")
+    }
+
+    /// Like [`State::with_prefix`], from the key `prefix` + `from` on.
+    fn with_prefix_from<'a, T>(
+        table: &'a Table<T>,
+        prefix: String,
+        from: &str,
+    ) -> impl Iterator<Item = &'a Arc<T>> + 'a {
+        let start = format!("{prefix}{from}");
         table
             .range(start..)
             .take_while(move |(k, _)| k.starts_with(&prefix))

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::model::error::{ServerError, api};
 use crate::model::ids;
-use crate::model::{KeyLastUsed, KeyOwner, KeyStatus};
+use crate::model::{KeyLastUsed, KeyOwner, KeyStatus, User};
 use crate::runtime::sessions::OpenedSession;
 
 /// The authenticated principal of a request.
@@ -54,6 +54,22 @@ impl Caller {
             arn: format!("arn:aws:iam::{account}:root"),
             user_id: account.to_owned(),
             kind: CallerKind::Root,
+            access_key_id: access_key_id.to_owned(),
+            region: String::new(),
+            session: None,
+        }
+    }
+
+    /// An IAM user signing with its long-term credentials (`access_key_id`; empty for a
+    /// console session).
+    pub fn user(user: &User, access_key_id: &str) -> Caller {
+        Caller {
+            account: user.account.clone(),
+            arn: user.arn(),
+            user_id: user.id.clone(),
+            kind: CallerKind::User {
+                name: user.name.clone(),
+            },
             access_key_id: access_key_id.to_owned(),
             region: String::new(),
             session: None,
@@ -150,17 +166,7 @@ pub fn authenticate_parsed(
         KeyOwner::Root => Caller::root(&key.account, &key.id),
         KeyOwner::User(user_id) => {
             let user = state.user_by_id(user_id).ok_or_else(invalid_token)?;
-            Caller {
-                account: user.account.clone(),
-                arn: user.arn(),
-                user_id: user.id.clone(),
-                kind: CallerKind::User {
-                    name: user.name.clone(),
-                },
-                access_key_id: key.id.clone(),
-                region: String::new(),
-                session: None,
-            }
+            Caller::user(user, &key.id)
         }
     };
     parsed.region.clone_into(&mut caller.region);

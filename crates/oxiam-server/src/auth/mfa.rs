@@ -32,12 +32,7 @@ pub fn devices_of_account<'s>(
     state: &'s State,
     account: &str,
 ) -> impl Iterator<Item = &'s MfaDevice> + 's {
-    let prefix = format!("arn:aws:iam::{account}:mfa/");
-    state
-        .mfa_devices
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, d)| &**d)
+    State::with_prefix(&state.mfa_devices, format!("arn:aws:iam::{account}:mfa/")).map(|d| &**d)
 }
 
 /// The virtual MFA device name AWS gives the root's device.

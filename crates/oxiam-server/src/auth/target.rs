@@ -3,7 +3,7 @@
 //! The operations table (`crate::ops`) builds one per request; authorization reads it.
 
 use oxiam_policy::ContextValue;
-use oxiam_protocol::iam;
+use oxiam_protocol::{iam, sts};
 
 use crate::model::Tag;
 
@@ -82,12 +82,24 @@ impl Target {
 
     /// `aws:RequestTag/<key>` for each tag in the request, and `aws:TagKeys` (set even when
     /// the request has a `Tags` member without entries, absent when it has none).
-    pub fn request_tags(mut self, tags: Option<&[iam::Tag]>) -> Target {
+    pub fn request_tags(self, tags: Option<&[iam::Tag]>) -> Target {
+        self.tags_of_request(tags.map(|t| t.iter().map(|t| (&*t.key, &*t.value))))
+    }
+
+    /// [`Target::request_tags`] for the session tags an STS request passes.
+    pub fn session_tags(self, tags: Option<&[sts::Tag]>) -> Target {
+        self.tags_of_request(tags.map(|t| t.iter().map(|t| (&*t.key, &*t.value))))
+    }
+
+    fn tags_of_request<'a>(
+        mut self,
+        tags: Option<impl Iterator<Item = (&'a str, &'a str)> + Clone>,
+    ) -> Target {
         let Some(tags) = tags else { return self };
-        for t in tags {
-            self.key(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
+        for (key, value) in tags.clone() {
+            self.key(&format!("aws:RequestTag/{key}"), value);
         }
-        self.tag_keys(&tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>())
+        self.tag_keys(&tags.map(|(key, _)| key.to_owned()).collect::<Vec<_>>())
     }
 
     /// `aws:TagKeys` of an Untag* request.

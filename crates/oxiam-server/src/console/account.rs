@@ -154,8 +154,7 @@ pub fn save_policy(c: &Console, r: &ConsoleRequest) -> Reply {
                 password_reuse_prevention: int("reuse"),
                 hard_expiry: Some(r.f("hard_expiry") == "true"),
             };
-            let status = axum::http::StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+            let status = html::status_of(&e);
             let body = format!(
                 "{}{}",
                 policy_form(c, &submitted, true, Some(&e)),

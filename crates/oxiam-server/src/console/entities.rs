@@ -13,10 +13,6 @@ use super::{Console, ConsoleRequest, Reply, attached, done, policy_arn};
 
 const MAX: &str = "1000";
 
-fn status_of(e: &ApiError) -> StatusCode {
-    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-}
-
 fn policy_link(arn: &str, name: &str) -> String {
     format!(
         "<a href=\"/console/policy?arn={}\">{}</a>",
@@ -90,7 +86,7 @@ pub fn groups(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
         csrf(c),
         policy_checkboxes(),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "User groups", "User groups", &body))
 }
 
@@ -131,24 +127,13 @@ pub fn group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         [("Action", "ListAttachedGroupPolicies"), ("GroupName", name)]
     )
     .map(|p| attached(p.attached_policies));
+    let remove = format!("/console/groups/{}/users/remove", url(name));
     let users: Vec<Vec<String>> = g
         .users
         .iter()
         .map(|u| {
-            vec![
-                format!(
-                    "<a href=\"/console/users/{}\">{}</a>",
-                    url(&u.user_name),
-                    esc(&u.user_name)
-                ),
-                html::button(
-                    c,
-                    &format!("/console/groups/{}/users/remove", url(name)),
-                    &[("user", &u.user_name)],
-                    "Remove",
-                    &format!("Remove {}", u.user_name),
-                ),
-            ]
+            let aria = format!("Remove {}", u.user_name);
+            html::member_row(c, "users", &u.user_name, &remove, "user", &aria)
         })
         .collect();
     let policies_html = match &policies {
@@ -474,7 +459,7 @@ pub fn role_wizard(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) ->
         name = esc(r.f("name")),
         desc = esc(r.f("description")),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Roles", "Create role", &body))
 }
 
@@ -773,7 +758,7 @@ pub fn policy_editor(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) 
         name = esc(r.f("name")),
         desc = esc(r.f("description")),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Policies", "Create policy", &body))
 }
 
@@ -846,7 +831,7 @@ pub fn policy_edit(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) ->
         arn_url = url(arn),
         doc = esc(&doc),
     );
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Policies", "Edit policy", &body))
 }
 

@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 
-use axum::http::StatusCode;
 use oxiam_protocol::error::ApiError;
 use oxiam_protocol::iam;
 
@@ -296,9 +295,7 @@ pub fn inline_editor(
         csrf = csrf(c),
         doc = esc(&doc),
     );
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-    });
+    let status = html::form_status(error);
     let title = if editing.is_empty() {
         "Create inline policy".to_owned()
     } else {

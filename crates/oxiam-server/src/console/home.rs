@@ -256,13 +256,7 @@ pub fn my_credentials(c: &Console, r: &ConsoleRequest) -> Reply {
         }
         Err(e) => body.push_str(&error_box(&e)),
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
-         <button type=\"submit\">Assign MFA device</button></form></section>",
-        url(name),
-        csrf(c)
-    );
+    body.push_str(&super::users::assign_mfa_form(c, name));
     Reply::ok(page(
         c,
         "My security credentials",
@@ -348,24 +342,9 @@ pub fn root_mfa_enable(c: &Console, r: &ConsoleRequest) -> Reply {
         ),
         Err(e) => {
             let e = e.to_api(oxiam_protocol::Service::Iam);
-            let status = axum::http::StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-            Reply::Html(
-                status,
-                page(
-                    c,
-                    "My security credentials",
-                    "Set up the root user's virtual MFA device",
-                    &super::users::mfa_form(
-                        c,
-                        ROOT_MFA_ENABLE,
-                        r.f("serial"),
-                        r.f("seed"),
-                        r.f("qr"),
-                        Some(&e),
-                    ),
-                ),
-            )
+            let title = "Set up the root user's virtual MFA device";
+            let active = "My security credentials";
+            super::users::mfa_form_failed(c, active, title, ROOT_MFA_ENABLE, r, &e)
         }
     }
 }

@@ -103,6 +103,27 @@ pub fn csrf(c: &Console) -> String {
     )
 }
 
+/// A row of a group's users or of a user's groups: the member, linked to its page under
+/// `/console/{kind}/`, and a button posting `field=member` to `remove` (`aria`: what the
+/// button does, for screen readers).
+pub fn member_row(
+    c: &Console,
+    kind: &str,
+    member: &str,
+    remove: &str,
+    field: &str,
+    aria: &str,
+) -> Vec<String> {
+    vec![
+        format!(
+            "<a href=\"/console/{kind}/{}\">{}</a>",
+            url(member),
+            esc(member)
+        ),
+        button(c, remove, &[(field, member)], "Remove", aria),
+    ]
+}
+
 /// A one-button form posting `hidden` fields to `action` (row actions: detach, remove).
 pub fn button(
     c: &Console,
@@ -152,11 +173,20 @@ pub fn notice(text: &str) -> String {
     )
 }
 
+/// The HTTP status the API would answer `e` with.
+pub fn status_of(e: &ApiError) -> StatusCode {
+    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+/// The status of a form page: its error's when it is shown again after a failed call.
+pub fn form_status(error: Option<&ApiError>) -> StatusCode {
+    error.map_or(StatusCode::OK, status_of)
+}
+
 /// A failed action: the page with AWS's error, under the HTTP status the API would give.
 pub fn failed(c: &Console, active: &str, title: &str, e: &ApiError, back: &str) -> Reply {
-    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     Reply::Html(
-        status,
+        status_of(e),
         page(
             c,
             active,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsoleRequest;
 use crate::app::App;
-use crate::auth::authn::{Caller, CallerKind};
+use crate::auth::authn::Caller;
 use crate::model::error::ServerError;
 use crate::model::session::{Mfa, Session, SessionPrincipal};
 use crate::model::{ConsoleSessionsValidAfter, Epoch, now_millis};
@@ -146,20 +146,7 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
     state.accounts.get(&s.account)?;
     let mut caller = match &s.user_id {
         None => Caller::root(&s.account, ""),
-        Some(id) => {
-            let user = state.user_by_id(id)?;
-            Caller {
-                account: user.account.clone(),
-                arn: user.arn(),
-                user_id: user.id.clone(),
-                kind: CallerKind::User {
-                    name: user.name.clone(),
-                },
-                access_key_id: String::new(),
-                region: String::new(),
-                session: None,
-            }
-        }
+        Some(id) => Caller::user(state.user_by_id(id)?, ""),
     };
     if let Some(mfa) = &s.mfa {
         let principal = match &s.user_id {

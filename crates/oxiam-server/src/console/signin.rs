@@ -456,9 +456,7 @@ pub fn change_password_page(c: &Console, error: Option<&ApiError>) -> Reply {
         err = error.map(html::error_box).unwrap_or_default(),
         csrf = csrf(c),
     );
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-    });
+    let status = html::form_status(error);
     Reply::Html(
         status,
         html::page(c, "My security credentials", "Change password", &body),

@@ -206,23 +206,12 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
     let _ = write!(body, "<section class=\"card\"><h2>Groups</h2>");
     match &groups {
         Ok(g) => {
+            let remove = format!("/console/users/{}/groups/remove", url(n));
             let rows: Vec<Vec<String>> = g
                 .iter()
                 .map(|g| {
-                    vec![
-                        format!(
-                            "<a href=\"/console/groups/{}\">{}</a>",
-                            url(&g.group_name),
-                            esc(&g.group_name)
-                        ),
-                        html::button(
-                            c,
-                            &format!("/console/users/{}/groups/remove", url(n)),
-                            &[("group", &g.group_name)],
-                            "Remove",
-                            &format!("Remove from {}", g.group_name),
-                        ),
-                    ]
+                    let aria = format!("Remove from {}", g.group_name);
+                    html::member_row(c, "groups", &g.group_name, &remove, "group", &aria)
                 })
                 .collect();
             body.push_str(&table(
@@ -298,13 +287,7 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         }
         Err(e) => body.push_str(&error_box(e)),
     }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
-         <button type=\"submit\">Assign MFA device</button></form></section>",
-        url(n),
-        csrf(c)
-    );
+    body.push_str(&assign_mfa_form(c, n));
 
     if let Ok(names) = &inline {
         body.push_str(&super::extras::inline_section(c, n, names));
@@ -495,10 +478,7 @@ pub fn wizard(c: &Console, r: &ConsoleRequest, error: Option<&ApiError>) -> Repl
         prog = checked("programmatic"),
         more = esc(r.f("more_policies")),
     );
-    let status = error.map_or(axum::http::StatusCode::OK, |e| {
-        axum::http::StatusCode::from_u16(e.code.http_status())
-            .unwrap_or(axum::http::StatusCode::BAD_REQUEST)
-    });
+    let status = html::form_status(error);
     Reply::Html(status, page(c, "Users", "Create user", &body))
 }
 
@@ -976,6 +956,31 @@ pub fn new_device(c: &Console, device_name: &str) -> Result<NewDevice, ApiError>
     })
 }
 
+/// The button that starts assigning a virtual MFA device to the user `name`; it closes
+/// the MFA card.
+pub fn assign_mfa_form(c: &Console, name: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/console/users/{}/mfa\">{}\
+         <button type=\"submit\">Assign MFA device</button></form></section>",
+        url(name),
+        csrf(c)
+    )
+}
+
+/// The MFA set-up form shown again after its codes were refused, on the page `active` and
+/// `title` name, under the HTTP status the API gave.
+pub fn mfa_form_failed(
+    c: &Console,
+    active: &str,
+    title: &str,
+    action: &str,
+    r: &ConsoleRequest,
+    e: &ApiError,
+) -> Reply {
+    let form = mfa_form(c, action, r.f("serial"), r.f("seed"), r.f("qr"), Some(e));
+    Reply::Html(html::status_of(e), page(c, active, title, &form))
+}
+
 pub fn mfa_form(
     c: &Console,
     action: &str,
@@ -1027,24 +1032,8 @@ pub fn mfa_enable(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
             Reply::Redirect(to)
         }
         Err(e) => {
-            let status = axum::http::StatusCode::from_u16(e.code.http_status())
-                .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-            Reply::Html(
-                status,
-                page(
-                    c,
-                    "Users",
-                    "Set up virtual MFA device",
-                    &mfa_form(
-                        c,
-                        &format!("/console/users/{}/mfa/enable", url(name)),
-                        r.f("serial"),
-                        r.f("seed"),
-                        r.f("qr"),
-                        Some(&e),
-                    ),
-                ),
-            )
+            let action = format!("/console/users/{}/mfa/enable", url(name));
+            mfa_form_failed(c, "Users", "Set up virtual MFA device", &action, r, &e)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
-//! `account`), and what they share: pagination, tags and the wire forms of entities.
+//! `account`, `providers` (what OIDC and SAML providers share)), and what they all share:
+//! pagination, tags, lookups, the DeleteConflict rule and the wire forms of entities.
 
 pub mod access_keys;
 pub mod account;
@@ -13,6 +14,7 @@ pub mod mfa;
 pub mod oidc_providers;
 pub mod passwords;
 pub mod policies;
+pub mod providers;
 pub mod roles;
 pub mod saml_providers;
 pub mod server_certificates;
@@ -28,7 +30,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as MARKER;
 use oxiam_protocol::iam;
 
 use crate::auth::authn::{Caller, CallerKind};
-use crate::model::error::{ServerError, invalid_input, limit_exceeded, validation};
+use crate::model::error::{
+    ServerError, delete_conflict, invalid_input, limit_exceeded, validation,
+};
 use crate::model::{Tag, User, to_datetime};
 use crate::state::State;
 
@@ -57,6 +61,14 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn is_truncated(&self) -> bool {
         self.next_marker.is_some()
+    }
+
+    /// The same page with each item converted (to its wire form, once paged).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_marker: self.next_marker,
+        }
     }
 }
 
@@ -129,10 +141,30 @@ pub fn target_user<'s>(
             ));
         }
     };
+    find_user(state, &caller.account, name).map(Some)
+}
+
+/// The user of the caller's account a request names, or AWS's NoSuchEntity.
+pub fn find_user<'s>(
+    state: &'s State,
+    account: &str,
+    name: &str,
+) -> Result<&'s std::sync::Arc<User>, ServerError> {
     state
-        .user(&caller.account, name)
-        .map(Some)
+        .user(account, name)
         .ok_or_else(|| crate::model::error::no_such_user(name))
+}
+
+/// AWS's DeleteConflict for an entity that still has what must go before it: `blockers`
+/// pairs what must be done first (`delete access keys`) with whether it still must, in
+/// the order AWS checks them; the first that must is the one named.
+pub fn check_deletable(blockers: &[(bool, &str)]) -> Result<(), ServerError> {
+    match blockers.iter().find(|(blocks, _)| *blocks) {
+        Some((_, what)) => Err(delete_conflict(format!(
+            "Cannot delete entity, must {what} first."
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
@@ -143,14 +175,17 @@ pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
         arn: u.arn(),
         create_date: to_datetime(u.created),
         password_last_used: u.password_last_used.map(to_datetime),
-        permissions_boundary: u.permissions_boundary.as_ref().map(|arn| {
-            iam::AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-                permissions_boundary_arn: Some(arn.clone()),
-            }
-        }),
+        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()),
         tags: (with_tags && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
     }
+}
+
+/// A user's or role's permissions boundary, as responses give it.
+pub fn wire_boundary(arn: Option<&String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+        permissions_boundary_arn: Some(arn.clone()),
+    })
 }
 
 /// One page of an entity's tags (List*Tags), in the order they were added.

@@ -19,16 +19,17 @@ pub mod limits;
 pub mod outbound;
 pub mod web_identity;
 
+use oxiam_policy::{ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::sts;
 
 use crate::app::App;
 
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
-use crate::model::session::Session;
-use crate::model::to_datetime;
+use crate::model::session::{Session, SessionPrincipal};
+use crate::model::{Epoch, Role, Tag, to_datetime};
 use crate::ops::iam::Ctx;
-use crate::state::Tx;
+use crate::state::{State, Tx};
 
 /// GetCallerIdentity needs no permission in AWS: it always answers who the caller is.
 pub fn get_caller_identity(
@@ -79,6 +80,104 @@ pub fn get_access_key_info(
             "The access key ID {} is not one this service issued.",
             r.access_key_id
         ))),
+    }
+}
+
+/// A role's trust policy, with the name denials give it; `None` when its document no longer
+/// compiles (it was validated when set): such a role trusts no one.
+pub fn trust_policy(role: &Role) -> Option<Policy> {
+    let options = ParseOptions {
+        size_limit: None,
+        require_version_2012: false,
+    };
+    Policy::parse_with(&role.assume_role_policy, PolicyKind::Trust, &options).ok()
+}
+
+/// The actions a role's trust policy must allow for a session: `assume` itself, then
+/// `sts:TagSession` when the session gets tags and `sts:SetSourceIdentity` when it gets a
+/// source identity.
+pub fn trust_actions(
+    assume: &'static str,
+    tags: &[Tag],
+    source_identity: Option<&String>,
+) -> Vec<&'static str> {
+    let mut actions = vec![assume];
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if source_identity.is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    actions
+}
+
+/// What a role session is given, checked in AWS's order: the duration against the role's
+/// `MaxSessionDuration`, then the session policies and tags (see [`limits::session_input`]).
+pub fn role_session_input(
+    state: &State,
+    role: &Role,
+    seconds: i32,
+    policy: Option<&String>,
+    policy_arns: Option<&[sts::PolicyDescriptorType]>,
+    tags: Vec<Tag>,
+) -> Result<limits::SessionInput, ServerError> {
+    if seconds > role.max_session_duration {
+        return Err(validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    limits::session_input(state, &role.account, policy, policy_arns, tags)
+}
+
+/// A session of `principal` in `account`, `seconds` long from `now`, with the policies and
+/// tags the request passed (`input`) and no transitive tags, source identity or MFA yet:
+/// what every issuing handler starts from. [`issue`] gives it its key.
+pub fn new_session(
+    account: &str,
+    principal: SessionPrincipal,
+    now: Epoch,
+    seconds: i32,
+    input: limits::SessionInput,
+) -> Session {
+    Session {
+        account: account.to_owned(),
+        principal,
+        access_key_id: String::new(),
+        secret: crate::state::new_secret(),
+        issued: now,
+        expires: now + i64::from(seconds),
+        policy: input.policy,
+        policy_arns: input.policy_arns,
+        tags: input.tags,
+        transitive_tag_keys: Vec::new(),
+        source_identity: None,
+        mfa: None,
+        chained: false,
+    }
+}
+
+/// A session of `role` named `session_name`, as AssumeRole* issue it; see [`new_session`].
+pub fn role_session(
+    role: &Role,
+    session_name: &str,
+    now: Epoch,
+    seconds: i32,
+    input: limits::SessionInput,
+) -> Session {
+    let principal = SessionPrincipal::AssumedRole {
+        role_id: role.id.clone(),
+        role_name: role.name.clone(),
+        role_path: role.path.clone(),
+        session_name: session_name.to_owned(),
+    };
+    new_session(&role.account, principal, now, seconds, input)
+}
+
+/// The `AssumedRoleUser` of an AssumeRole* response.
+pub fn assumed_role_user(session: &Session) -> sts::AssumedRoleUser {
+    sts::AssumedRoleUser {
+        assumed_role_id: session.user_id(),
+        arn: session.arn(|_| None).unwrap_or_default(),
     }
 }
 

@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, paginate, wire_tags};
+use super::{
+    Ctx, encode_document, instance_profiles, paginate, providers, roles, wire_boundary, wire_tags,
+};
 use crate::model::aws_managed::{self, AwsManagedPolicy};
 use crate::model::error::{ServerError, already_exists, no_such_entity};
 use crate::model::{
-    Account, Group, InlinePolicies, InstanceProfile, KeyOwner, ManagedPolicy, Role, User,
-    to_datetime,
+    Account, Group, InlinePolicies, InstanceProfile, KeyOwner, ManagedPolicy, OidcProvider, Role,
+    SamlProvider, User, to_datetime,
 };
 use crate::state::{State, Tx};
 
@@ -143,8 +145,8 @@ pub fn get_account_summary(
         (
             "Providers",
             count(
-                super::oidc_providers::of_account(state, account).count()
-                    + super::saml_providers::of_account(state, account).count(),
+                providers::of_account::<OidcProvider>(state, account).count()
+                    + providers::of_account::<SamlProvider>(state, account).count(),
             ),
         ),
         (
@@ -378,13 +380,6 @@ fn attached_list(arns: &[String]) -> Vec<iam::AttachedPolicy> {
         .collect()
 }
 
-fn boundary(arn: Option<&String>) -> Option<iam::AttachedPermissionsBoundary> {
-    arn.map(|arn| iam::AttachedPermissionsBoundary {
-        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-        permissions_boundary_arn: Some(arn.clone()),
-    })
-}
-
 fn user_detail(state: &State, u: &User) -> Detail {
     let groups = State::of_account(&state.groups, &u.account)
         .filter(|g| g.members.contains(&u.id))
@@ -399,7 +394,7 @@ fn user_detail(state: &State, u: &User) -> Detail {
         user_policy_list: Some(inline_list(&u.inline_policies)),
         group_list: Some(groups),
         attached_managed_policies: Some(attached_list(&u.attached_policies)),
-        permissions_boundary: boundary(u.permissions_boundary.as_ref()),
+        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()),
         tags: Some(wire_tags(&u.tags)),
     })
 }
@@ -424,38 +419,14 @@ fn role_last_used(role: &Role) -> iam::RoleLastUsed {
 }
 
 /// A role as it appears inside an instance profile.
-fn wire_role(role: &Role) -> iam::Role {
-    iam::Role {
-        path: role.path.clone(),
-        role_name: role.name.clone(),
-        role_id: role.id.clone(),
-        arn: role.arn(),
-        create_date: to_datetime(role.created),
-        assume_role_policy_document: Some(encode_document(&role.assume_role_policy)),
-        description: role.description.clone(),
-        max_session_duration: Some(role.max_session_duration),
-        max_signin_session_duration: None,
-        permissions_boundary: boundary(role.permissions_boundary.as_ref()),
-        tags: (!role.tags.is_empty()).then(|| wire_tags(&role.tags)),
-        role_last_used: None,
-        source_role_template: None,
-    }
-}
-
+/// A profile in a role's details: its roles in full (as CreateRole gives them, without
+/// RoleLastUsed), in name order.
 fn wire_instance_profile(state: &State, p: &InstanceProfile) -> iam::InstanceProfile {
     let roles = State::of_account(&state.roles, &p.account)
         .filter(|r| p.roles.contains(&r.id))
-        .map(|r| wire_role(r))
+        .map(|r| roles::wire_role(r, roles::Detail::Create))
         .collect();
-    iam::InstanceProfile {
-        path: p.path.clone(),
-        instance_profile_name: p.name.clone(),
-        instance_profile_id: p.id.clone(),
-        arn: p.arn(),
-        create_date: to_datetime(p.created),
-        roles,
-        tags: (!p.tags.is_empty()).then(|| wire_tags(&p.tags)),
-    }
+    instance_profiles::wire_profile_with(p, roles, true)
 }
 
 fn role_detail(state: &State, role: &Role) -> iam::RoleDetail {
@@ -473,7 +444,7 @@ fn role_detail(state: &State, role: &Role) -> iam::RoleDetail {
         instance_profile_list: Some(profiles),
         role_policy_list: Some(inline_list(&role.inline_policies)),
         attached_managed_policies: Some(attached_list(&role.attached_policies)),
-        permissions_boundary: boundary(role.permissions_boundary.as_ref()),
+        permissions_boundary: wire_boundary(role.permissions_boundary.as_ref()),
         tags: Some(wire_tags(&role.tags)),
         role_last_used: Some(role_last_used(role)),
     }

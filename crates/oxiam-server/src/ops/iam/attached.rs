@@ -40,26 +40,34 @@ pub trait Holder: Entity + Clone {
     }
 }
 
+/// The accessors of [`Holder`]: users, groups and roles keep their name and policies in
+/// fields of the same names.
+macro_rules! holder_fields {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn attached(&self) -> &Vec<String> {
+            &self.attached_policies
+        }
+        fn attached_mut(&mut self) -> &mut Vec<String> {
+            &mut self.attached_policies
+        }
+        fn inline(&self) -> &InlinePolicies {
+            &self.inline_policies
+        }
+        fn inline_mut(&mut self) -> &mut InlinePolicies {
+            &mut self.inline_policies
+        }
+    };
+}
+
 impl Holder for User {
     const KIND: &'static str = "User";
     fn find<'s>(state: &'s State, account: &str, name: &str) -> Option<&'s Arc<Self>> {
         state.user(account, name)
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn attached(&self) -> &Vec<String> {
-        &self.attached_policies
-    }
-    fn attached_mut(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn inline(&self) -> &InlinePolicies {
-        &self.inline_policies
-    }
-    fn inline_mut(&mut self) -> &mut InlinePolicies {
-        &mut self.inline_policies
-    }
+    holder_fields!();
     fn inline_quota(quotas: &Quotas) -> usize {
         quotas.user_inline_policy_size
     }
@@ -70,21 +78,7 @@ impl Holder for Group {
     fn find<'s>(state: &'s State, account: &str, name: &str) -> Option<&'s Arc<Self>> {
         state.group(account, name)
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn attached(&self) -> &Vec<String> {
-        &self.attached_policies
-    }
-    fn attached_mut(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn inline(&self) -> &InlinePolicies {
-        &self.inline_policies
-    }
-    fn inline_mut(&mut self) -> &mut InlinePolicies {
-        &mut self.inline_policies
-    }
+    holder_fields!();
     fn inline_quota(quotas: &Quotas) -> usize {
         quotas.group_inline_policy_size
     }
@@ -95,21 +89,7 @@ impl Holder for Role {
     fn find<'s>(state: &'s State, account: &str, name: &str) -> Option<&'s Arc<Self>> {
         state.role(account, name)
     }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn attached(&self) -> &Vec<String> {
-        &self.attached_policies
-    }
-    fn attached_mut(&mut self) -> &mut Vec<String> {
-        &mut self.attached_policies
-    }
-    fn inline(&self) -> &InlinePolicies {
-        &self.inline_policies
-    }
-    fn inline_mut(&mut self) -> &mut InlinePolicies {
-        &mut self.inline_policies
-    }
+    holder_fields!();
     fn inline_quota(quotas: &Quotas) -> usize {
         quotas.role_inline_policy_size
     }

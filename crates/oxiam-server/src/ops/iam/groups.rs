@@ -8,10 +8,8 @@ use std::sync::Arc;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, marker_start, paginate, wire_user};
-use crate::model::error::{
-    ServerError, already_exists, delete_conflict, limit_exceeded, no_such_entity, no_such_user,
-};
+use super::{Ctx, check_deletable, find_user, marker_start, paginate, wire_user};
+use crate::model::error::{ServerError, already_exists, limit_exceeded, no_such_entity};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{Group, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
@@ -171,21 +169,11 @@ pub fn delete_group(
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let group = find(tx.state(), account, &r.group_name)?;
-    if !group.members.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must remove users from group first.",
-        ));
-    }
-    if !group.inline_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete policies first.",
-        ));
-    }
-    if !group.attached_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must detach all policies first.",
-        ));
-    }
+    check_deletable(&[
+        (!group.members.is_empty(), "remove users from group"),
+        (!group.inline_policies.is_empty(), "delete policies"),
+        (!group.attached_policies.is_empty(), "detach all policies"),
+    ])?;
     let key = State::name_key(account, &group.name);
     tx.delete::<Group>(&key);
     Ok(())
@@ -199,9 +187,7 @@ pub fn add_user_to_group(
     let account = &ctx.caller.account;
     let state = tx.state();
     let group = find(state, account, &r.group_name)?;
-    let user = state
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(state, account, &r.user_name)?;
     // Adding a member twice is a success that changes nothing, as in AWS.
     if group.members.contains(&user.id) {
         return Ok(());
@@ -225,9 +211,7 @@ pub fn remove_user_from_group(
     let account = &ctx.caller.account;
     let state = tx.state();
     let group = find(state, account, &r.group_name)?;
-    let user = state
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(state, account, &r.user_name)?;
     if !group.members.contains(&user.id) {
         return Err(no_such_entity(format!(
             "The user with name {} cannot be found.",
@@ -247,9 +231,7 @@ pub fn list_groups_for_user(
 ) -> Result<iam::ListGroupsForUserResponse, ServerError> {
     let account = &ctx.caller.account;
     let state = tx.state();
-    let user = state
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(state, account, &r.user_name)?;
     let groups =
         groups_of_user(state, account, &user.id).map(|g| (g.name.to_lowercase(), wire_group(g)));
     let page = paginate(groups, r.marker.as_deref(), r.max_items)?;

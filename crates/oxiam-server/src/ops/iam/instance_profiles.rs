@@ -48,18 +48,28 @@ pub fn profiles_of_role<'s>(
 
 /// The wire form; list operations leave out the profile's tags, as AWS's do.
 pub fn wire_profile(state: &State, p: &InstanceProfile, with_tags: bool) -> iam::InstanceProfile {
+    let roles = p
+        .roles
+        .iter()
+        .filter_map(|id| roles::by_id(state, &p.account, id))
+        .map(|r| wire_role(r, Detail::List))
+        .collect();
+    wire_profile_with(p, roles, with_tags)
+}
+
+/// The wire form with its roles as the caller gives them.
+pub fn wire_profile_with(
+    p: &InstanceProfile,
+    roles: Vec<iam::Role>,
+    with_tags: bool,
+) -> iam::InstanceProfile {
     iam::InstanceProfile {
         path: p.path.clone(),
         instance_profile_name: p.name.clone(),
         instance_profile_id: p.id.clone(),
         arn: p.arn(),
         create_date: to_datetime(p.created),
-        roles: p
-            .roles
-            .iter()
-            .filter_map(|id| roles::by_id(state, &p.account, id))
-            .map(|r| wire_role(r, Detail::List))
-            .collect(),
+        roles,
         tags: (with_tags && !p.tags.is_empty()).then(|| wire_tags(&p.tags)),
     }
 }
@@ -130,15 +140,12 @@ pub fn list_instance_profiles(
     )
     .filter(|p| p.path.starts_with(prefix))
     .map(|p| (p.name.to_lowercase(), p));
-    let page = paginate(profiles, r.marker.as_deref(), r.max_items)?;
+    let page = paginate(profiles, r.marker.as_deref(), r.max_items)?
+        .map(|p| wire_profile(state, p, false));
     Ok(iam::ListInstanceProfilesResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,
-        instance_profiles: page
-            .items
-            .into_iter()
-            .map(|p| wire_profile(state, p, false))
-            .collect(),
+        instance_profiles: page.items,
     })
 }
 
@@ -226,16 +233,25 @@ pub fn list_instance_profiles_for_role(
     let state = tx.state();
     let role = roles::find(state, account, &r.role_name)?;
     let profiles = profiles_of_role(state, account, &role.id).map(|p| (p.name.to_lowercase(), p));
-    let page = paginate(profiles, r.marker.as_deref(), r.max_items)?;
+    let page = paginate(profiles, r.marker.as_deref(), r.max_items)?
+        .map(|p| wire_profile(state, p, false));
     Ok(iam::ListInstanceProfilesForRoleResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,
-        instance_profiles: page
-            .items
-            .into_iter()
-            .map(|p| wire_profile(state, p, false))
-            .collect(),
+        instance_profiles: page.items,
     })
+}
+
+/// Applies `change` to a copy of the named profile and stores it.
+fn modify(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    name: &str,
+    change: impl FnOnce(&mut InstanceProfile) -> Result<(), ServerError>,
+) -> Result<(), ServerError> {
+    let mut profile = InstanceProfile::clone(find(tx.state(), &ctx.caller.account, name)?);
+    change(&mut profile)?;
+    tx.put(profile)
 }
 
 pub fn tag_instance_profile(
@@ -243,13 +259,10 @@ pub fn tag_instance_profile(
     tx: &mut Tx,
     r: &iam::TagInstanceProfileRequest,
 ) -> Result<(), ServerError> {
-    let mut profile = InstanceProfile::clone(find(
-        tx.state(),
-        &ctx.caller.account,
-        &r.instance_profile_name,
-    )?);
-    profile.tags = merge_tags(&profile.tags, &r.tags)?;
-    tx.put(profile)
+    modify(ctx, tx, &r.instance_profile_name, |p| {
+        p.tags = merge_tags(&p.tags, &r.tags)?;
+        Ok(())
+    })
 }
 
 pub fn untag_instance_profile(
@@ -257,13 +270,10 @@ pub fn untag_instance_profile(
     tx: &mut Tx,
     r: &iam::UntagInstanceProfileRequest,
 ) -> Result<(), ServerError> {
-    let mut profile = InstanceProfile::clone(find(
-        tx.state(),
-        &ctx.caller.account,
-        &r.instance_profile_name,
-    )?);
-    profile.tags = remove_tags(&profile.tags, &r.tag_keys);
-    tx.put(profile)
+    modify(ctx, tx, &r.instance_profile_name, |p| {
+        p.tags = remove_tags(&p.tags, &r.tag_keys);
+        Ok(())
+    })
 }
 
 pub fn list_instance_profile_tags(

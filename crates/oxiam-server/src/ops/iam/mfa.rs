@@ -19,11 +19,11 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::RngCore as _;
 use zeroize::Zeroizing;
 
-use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
+use super::{Ctx, find_user, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
 use crate::auth::mfa::{devices_of_account, devices_of_user, root_serial};
 use crate::auth::target::Target;
 use crate::model::error::{
-    ServerError, already_exists, api, delete_conflict, limit_exceeded, no_such_entity, no_such_user,
+    ServerError, already_exists, api, delete_conflict, limit_exceeded, no_such_entity,
 };
 use crate::model::mfa::{MfaDevice, Seed};
 use crate::model::totp;
@@ -150,19 +150,46 @@ pub fn enable_mfa_device(
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let state = tx.state();
-    let user = state
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
-    let d = device(state, account, &r.serial_number)?;
-    if d.user_id.is_some() {
-        return Err(already_exists("MFA Device is already in use."));
-    }
+    let user = find_user(state, account, &r.user_name)?;
+    let d = unassigned(state, account, &r.serial_number)?;
     if devices_of_user(state, &user.id).count() >= ctx.quotas.mfa_devices_per_user {
         return Err(limit_exceeded(format!(
             "Cannot exceed quota for MFADevicesPerUser: {}",
             ctx.quotas.mfa_devices_per_user
         )));
     }
+    let (d, user_id) = (d.clone(), user.id.clone());
+    enable(
+        tx,
+        d,
+        user_id,
+        &r.authentication_code1,
+        &r.authentication_code2,
+    )
+}
+
+/// The device `serial` of the account, which must not be assigned yet.
+fn unassigned<'s>(
+    state: &'s State,
+    account: &str,
+    serial: &str,
+) -> Result<&'s MfaDevice, ServerError> {
+    let d = device(state, account, serial)?;
+    if d.user_id.is_some() {
+        return Err(already_exists("MFA Device is already in use."));
+    }
+    Ok(d)
+}
+
+/// Assigns the device to `holder` (a user's unique ID, or the account ID for the root)
+/// when `code1` and `code2` are two consecutive codes of it not used before.
+fn enable(
+    tx: &mut Tx,
+    mut d: MfaDevice,
+    holder: String,
+    code1: &str,
+    code2: &str,
+) -> Result<(), ServerError> {
     let now = totp::step_of(now_epoch());
     // The window ends at the current step: the second code may be one step ahead (skew).
     let first = find_pair(
@@ -170,12 +197,11 @@ pub fn enable_mfa_device(
         now - ENABLE_WINDOW / 2,
         ENABLE_WINDOW / 2,
         d.last_step,
-        &r.authentication_code1,
-        &r.authentication_code2,
+        code1,
+        code2,
     )
     .ok_or_else(invalid_codes)?;
-    let mut d = d.clone();
-    d.user_id = Some(user.id.clone());
+    d.user_id = Some(holder);
     d.enabled = Some(now_epoch());
     d.last_step = first + 1;
     // Codes typed slowly are old, not skewed: drift is learnt by resync only.
@@ -372,27 +398,8 @@ pub fn enable_root_device(
     code1: &str,
     code2: &str,
 ) -> Result<(), ServerError> {
-    let serial = root_serial(account);
-    let d = device(tx.state(), account, &serial)?;
-    if d.user_id.is_some() {
-        return Err(already_exists("MFA Device is already in use."));
-    }
-    let now = totp::step_of(now_epoch());
-    let first = find_pair(
-        &d.seed.0,
-        now - ENABLE_WINDOW / 2,
-        ENABLE_WINDOW / 2,
-        d.last_step,
-        code1,
-        code2,
-    )
-    .ok_or_else(invalid_codes)?;
-    let mut d = d.clone();
-    d.user_id = Some(account.to_owned());
-    d.enabled = Some(now_epoch());
-    d.last_step = first + 1;
-    d.drift = 0;
-    tx.put(d)
+    let d = unassigned(tx.state(), account, &root_serial(account))?.clone();
+    enable(tx, d, account.to_owned(), code1, code2)
 }
 
 /// Removes the root's MFA device (deactivated and deleted, as AWS's console does).

@@ -7,18 +7,14 @@
 //! URLs, client IDs and thumbprints are checked by the protocol decoder (the model's
 //! min/max); the rules here are AWS's documented ones.
 
-use std::sync::Arc;
-
 use oxiam_protocol::iam;
 
-use super::{Ctx, merge_tags, not_supported_yet, remove_tags, tag_page, wire_tags};
+use super::{Ctx, merge_tags, not_supported_yet, providers, wire_tags};
 use crate::auth::target::Target;
-use crate::model::error::{
-    ServerError, already_exists, invalid_input, limit_exceeded, no_such_entity,
-};
+use crate::model::error::{ServerError, invalid_input, limit_exceeded};
 use crate::model::{OidcProvider, now_epoch, to_datetime};
 use crate::ops::Resolver;
-use crate::state::{State, Tx};
+use crate::state::Tx;
 
 /// AWS's quota: client IDs (audiences) per provider.
 pub const MAX_CLIENT_IDS: usize = 100;
@@ -68,39 +64,9 @@ fn check_thumbprints(list: &[String]) -> Result<Vec<String>, ServerError> {
     Ok(out)
 }
 
-fn no_such_provider(arn: &str) -> ServerError {
-    no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
-}
-
-fn find<'s>(
-    state: &'s State,
-    ctx: &Ctx<'_>,
-    arn: &str,
-) -> Result<&'s Arc<OidcProvider>, ServerError> {
-    state
-        .oidc_providers
-        .get(arn)
-        .filter(|p| p.account == ctx.caller.account)
-        .ok_or_else(|| no_such_provider(arn))
-}
-
-/// The providers of one account, in ARN order.
-pub fn of_account<'s>(
-    state: &'s State,
-    account: &'s str,
-) -> impl Iterator<Item = &'s Arc<OidcProvider>> + 's {
-    let prefix = format!("arn:aws:iam::{account}:oidc-provider/");
-    state
-        .oidc_providers
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, p)| p)
-}
-
 /// On an OIDC provider named by ARN, with `aws:ResourceTag/…` when it exists.
 pub fn target(x: &Resolver<'_>, arn: &str) -> Target {
-    let tags = x.state.oidc_providers.get(arn).map(|p| p.tags.as_slice());
-    x.arn_of(arn, tags)
+    providers::target::<OidcProvider>(x, arn)
 }
 
 /// On the ARN the provider will have (`oidc-provider/HOST/PATH`), with the request's tags.
@@ -123,9 +89,7 @@ pub fn create_open_id_connect_provider(
         "IdentityCenterInstanceArn",
         r.identity_center_instance_arn.is_some(),
     )?;
-    let account = &ctx.caller.account;
     let url = issuer(&r.url)?;
-    let state = tx.state();
     let mut client_ids: Vec<String> = Vec::new();
     for c in r.client_id_list.iter().flatten() {
         if !client_ids.contains(c) {
@@ -139,28 +103,22 @@ pub fn create_open_id_connect_provider(
     }
     let thumbprints = check_thumbprints(r.thumbprint_list.as_deref().unwrap_or_default())?;
     let provider = OidcProvider {
-        account: account.clone(),
+        account: ctx.caller.account.clone(),
         url,
         client_ids,
         thumbprints,
         created: now_epoch(),
         tags: merge_tags(&[], r.tags.as_deref().unwrap_or_default())?,
     };
-    let arn = provider.arn();
-    if state.oidc_providers.contains_key(&arn) {
-        return Err(already_exists(format!(
-            "Provider with url https://{} already exists.",
-            provider.url
-        )));
-    }
-    if of_account(state, account).count() >= ctx.quotas.oidc_providers_per_account {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for OpenIdConnectProvidersPerAccount: {}",
-            ctx.quotas.oidc_providers_per_account
-        )));
-    }
-    let tags = (!provider.tags.is_empty()).then(|| wire_tags(&provider.tags));
-    tx.put(provider)?;
+    let exists = format!("Provider with url https://{} already exists.", provider.url);
+    let (arn, tags) = providers::create(
+        ctx,
+        tx,
+        provider,
+        exists,
+        ctx.quotas.oidc_providers_per_account,
+        "OpenIdConnectProvidersPerAccount",
+    )?;
     Ok(iam::CreateOpenIDConnectProviderResponse {
         open_id_connect_provider_arn: Some(arn),
         tags,
@@ -172,7 +130,7 @@ pub fn get_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::GetOpenIDConnectProviderRequest,
 ) -> Result<iam::GetOpenIDConnectProviderResponse, ServerError> {
-    let p = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?;
+    let p: &OidcProvider = providers::find(tx.state(), ctx, &r.open_id_connect_provider_arn)?;
     Ok(iam::GetOpenIDConnectProviderResponse {
         url: Some(p.url.clone()),
         client_id_list: Some(p.client_ids.clone()),
@@ -192,7 +150,7 @@ pub fn list_open_id_connect_providers(
 ) -> Result<iam::ListOpenIDConnectProvidersResponse, ServerError> {
     Ok(iam::ListOpenIDConnectProvidersResponse {
         open_id_connect_provider_list: Some(
-            of_account(tx.state(), &ctx.caller.account)
+            providers::of_account::<OidcProvider>(tx.state(), &ctx.caller.account)
                 .map(|p| iam::OpenIDConnectProviderListEntry {
                     arn: Some(p.arn()),
                     is_trusted_identity_propagation_enabled: None,
@@ -207,21 +165,7 @@ pub fn delete_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::DeleteOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    let key = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?.arn();
-    tx.delete::<OidcProvider>(&key);
-    Ok(())
-}
-
-/// Applies `change` to a copy of the provider and stores it.
-fn update(
-    ctx: &Ctx<'_>,
-    tx: &mut Tx,
-    arn: &str,
-    change: impl FnOnce(&mut OidcProvider) -> Result<(), ServerError>,
-) -> Result<(), ServerError> {
-    let mut p = OidcProvider::clone(find(tx.state(), ctx, arn)?);
-    change(&mut p)?;
-    tx.put(p)
+    providers::delete::<OidcProvider>(ctx, tx, &r.open_id_connect_provider_arn)
 }
 
 /// AddClientIDToOpenIDConnectProvider: adding an ID the provider has is a no-op, as in AWS.
@@ -230,7 +174,8 @@ pub fn add_client_id_to_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::AddClientIDToOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+    let arn = &r.open_id_connect_provider_arn;
+    providers::update(ctx, tx, arn, |p: &mut OidcProvider| {
         if p.client_ids.contains(&r.client_id) {
             return Ok(());
         }
@@ -250,7 +195,8 @@ pub fn remove_client_id_from_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::RemoveClientIDFromOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+    let arn = &r.open_id_connect_provider_arn;
+    providers::update(ctx, tx, arn, |p: &mut OidcProvider| {
         p.client_ids.retain(|c| *c != r.client_id);
         Ok(())
     })
@@ -263,7 +209,8 @@ pub fn update_open_id_connect_provider_thumbprint(
     r: &iam::UpdateOpenIDConnectProviderThumbprintRequest,
 ) -> Result<(), ServerError> {
     let thumbprints = check_thumbprints(&r.thumbprint_list)?;
-    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
+    let arn = &r.open_id_connect_provider_arn;
+    providers::update(ctx, tx, arn, |p: &mut OidcProvider| {
         p.thumbprints = thumbprints;
         Ok(())
     })
@@ -274,10 +221,7 @@ pub fn tag_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::TagOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
-        p.tags = merge_tags(&p.tags, &r.tags)?;
-        Ok(())
-    })
+    providers::tag::<OidcProvider>(ctx, tx, &r.open_id_connect_provider_arn, &r.tags)
 }
 
 pub fn untag_open_id_connect_provider(
@@ -285,10 +229,7 @@ pub fn untag_open_id_connect_provider(
     tx: &mut Tx,
     r: &iam::UntagOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    update(ctx, tx, &r.open_id_connect_provider_arn, |p| {
-        p.tags = remove_tags(&p.tags, &r.tag_keys);
-        Ok(())
-    })
+    providers::untag::<OidcProvider>(ctx, tx, &r.open_id_connect_provider_arn, &r.tag_keys)
 }
 
 pub fn list_open_id_connect_provider_tags(
@@ -296,8 +237,8 @@ pub fn list_open_id_connect_provider_tags(
     tx: &mut Tx,
     r: &iam::ListOpenIDConnectProviderTagsRequest,
 ) -> Result<iam::ListOpenIDConnectProviderTagsResponse, ServerError> {
-    let p = find(tx.state(), ctx, &r.open_id_connect_provider_arn)?;
-    let page = tag_page(&p.tags, r.marker.as_deref(), r.max_items)?;
+    let arn = &r.open_id_connect_provider_arn;
+    let page = providers::tags::<OidcProvider>(ctx, tx, arn, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListOpenIDConnectProviderTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,

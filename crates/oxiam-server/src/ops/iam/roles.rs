@@ -15,12 +15,11 @@ use oxiam_protocol::iam;
 
 use super::{
     Ctx, encode_document, marker_start, merge_tags, not_supported_yet, paginate, remove_tags,
-    tag_page, wire_tags,
+    tag_page, wire_boundary, wire_tags,
 };
 use crate::auth::target::Target;
 use crate::model::error::{
-    ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
-    no_such_entity,
+    ServerError, already_exists, api, invalid_input, limit_exceeded, no_such_entity,
 };
 use crate::model::ids::{self, IdPrefix};
 use crate::model::service_linked_roles::{self, ServiceLinkedRole};
@@ -126,12 +125,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
         description: r.description.clone(),
         max_session_duration: Some(r.max_session_duration),
         max_signin_session_duration: None,
-        permissions_boundary: r.permissions_boundary.as_ref().filter(|_| full).map(|arn| {
-            iam::AttachedPermissionsBoundary {
-                permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
-                permissions_boundary_arn: Some(arn.clone()),
-            }
-        }),
+        permissions_boundary: wire_boundary(r.permissions_boundary.as_ref().filter(|_| full)),
         tags: (full && !r.tags.is_empty()).then(|| wire_tags(&r.tags)),
         role_last_used: (detail == Detail::Get).then(|| iam::RoleLastUsed {
             last_used_date: r.last_used.as_ref().map(|(at, _)| to_datetime(*at)),
@@ -309,25 +303,15 @@ pub fn delete_role(
 
 /// DeleteConflict while the role is in an instance profile or has policies, as AWS.
 fn check_deletable(state: &State, role: &Role) -> Result<(), ServerError> {
-    if super::instance_profiles::profiles_of_role(state, &role.account, &role.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must remove roles from instance profile first.",
-        ));
-    }
-    if !role.attached_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must detach all policies first.",
-        ));
-    }
-    if !role.inline_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete policies first.",
-        ));
-    }
-    Ok(())
+    let mut profiles = super::instance_profiles::profiles_of_role(state, &role.account, &role.id);
+    super::check_deletable(&[
+        (
+            profiles.next().is_some(),
+            "remove roles from instance profile",
+        ),
+        (!role.attached_policies.is_empty(), "detach all policies"),
+        (!role.inline_policies.is_empty(), "delete policies"),
+    ])
 }
 
 pub fn tag_role(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagRoleRequest) -> Result<(), ServerError> {

@@ -6,20 +6,16 @@
 //! SAML 2.0 protocol and names a `SingleSignOnService`. It is parsed with `roxmltree`,
 //! which refuses DTDs (so no entity expansion). Its `validUntil` becomes `ValidUntil`.
 
-use std::sync::Arc;
-
 use oxiam_protocol::iam;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Ctx, merge_tags, not_supported_yet, remove_tags, tag_page, wire_tags};
+use super::{Ctx, merge_tags, not_supported_yet, providers, wire_tags};
 use crate::auth::target::Target;
-use crate::model::error::{
-    ServerError, already_exists, invalid_input, limit_exceeded, no_such_entity,
-};
+use crate::model::error::{ServerError, invalid_input};
 use crate::model::{SamlProvider, now_epoch, to_datetime};
 use crate::ops::Resolver;
-use crate::state::{State, Tx};
+use crate::state::Tx;
 
 /// The SAML 2.0 metadata namespace.
 const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
@@ -85,35 +81,6 @@ pub fn check_metadata(xml: &str) -> Result<Option<i64>, ServerError> {
         .transpose()
 }
 
-fn no_such_provider(arn: &str) -> ServerError {
-    no_such_entity(format!("Manifest not found for arn {arn}"))
-}
-
-fn find<'s>(
-    state: &'s State,
-    ctx: &Ctx<'_>,
-    arn: &str,
-) -> Result<&'s Arc<SamlProvider>, ServerError> {
-    state
-        .saml_providers
-        .get(arn)
-        .filter(|p| p.account == ctx.caller.account)
-        .ok_or_else(|| no_such_provider(arn))
-}
-
-/// The providers of one account, in ARN (name) order.
-pub fn of_account<'s>(
-    state: &'s State,
-    account: &'s str,
-) -> impl Iterator<Item = &'s Arc<SamlProvider>> + 's {
-    let prefix = format!("arn:aws:iam::{account}:saml-provider/");
-    state
-        .saml_providers
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, p)| p)
-}
-
 /// Private keys for encrypted assertions are not kept by oxiam (it does not decrypt SAML
 /// assertions yet): refuse rather than accept and drop them.
 fn no_private_keys(add: Option<&String>) -> Result<(), ServerError> {
@@ -153,8 +120,7 @@ fn uuid() -> String {
 
 /// On a SAML provider named by ARN, with `aws:ResourceTag/…` when it exists.
 pub fn target(x: &Resolver<'_>, arn: &str) -> Target {
-    let tags = x.state.saml_providers.get(arn).map(|p| p.tags.as_slice());
-    x.arn_of(arn, tags)
+    providers::target::<SamlProvider>(x, arn)
 }
 
 pub fn create_saml_provider(
@@ -162,16 +128,14 @@ pub fn create_saml_provider(
     tx: &mut Tx,
     r: &iam::CreateSAMLProviderRequest,
 ) -> Result<iam::CreateSAMLProviderResponse, ServerError> {
-    let account = &ctx.caller.account;
     no_private_keys(r.add_private_key.as_ref())?;
     no_identity_propagation(
         r.context_provider.as_ref(),
         r.identity_center_instance_arn.as_ref(),
     )?;
     let valid_until = check_metadata(&r.saml_metadata_document)?;
-    let state = tx.state();
     let provider = SamlProvider {
-        account: account.clone(),
+        account: ctx.caller.account.clone(),
         name: r.name.clone(),
         uuid: uuid(),
         metadata: r.saml_metadata_document.clone(),
@@ -180,21 +144,14 @@ pub fn create_saml_provider(
         created: now_epoch(),
         tags: merge_tags(&[], r.tags.as_deref().unwrap_or_default())?,
     };
-    let arn = provider.arn();
-    if state.saml_providers.contains_key(&arn) {
-        return Err(already_exists(format!(
-            "SAMLProvider {} already exists.",
-            r.name
-        )));
-    }
-    if of_account(state, account).count() >= ctx.quotas.saml_providers_per_account {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for SamlProvidersPerAccount: {}",
-            ctx.quotas.saml_providers_per_account
-        )));
-    }
-    let tags = (!provider.tags.is_empty()).then(|| wire_tags(&provider.tags));
-    tx.put(provider)?;
+    let (arn, tags) = providers::create(
+        ctx,
+        tx,
+        provider,
+        format!("SAMLProvider {} already exists.", r.name),
+        ctx.quotas.saml_providers_per_account,
+        "SamlProvidersPerAccount",
+    )?;
     Ok(iam::CreateSAMLProviderResponse {
         saml_provider_arn: Some(arn),
         tags,
@@ -206,7 +163,7 @@ pub fn get_saml_provider(
     tx: &mut Tx,
     r: &iam::GetSAMLProviderRequest,
 ) -> Result<iam::GetSAMLProviderResponse, ServerError> {
-    let p = find(tx.state(), ctx, &r.saml_provider_arn)?;
+    let p: &SamlProvider = providers::find(tx.state(), ctx, &r.saml_provider_arn)?;
     Ok(iam::GetSAMLProviderResponse {
         saml_provider_uuid: Some(p.uuid.clone()),
         saml_metadata_document: Some(p.metadata.clone()),
@@ -229,7 +186,7 @@ pub fn list_saml_providers(
 ) -> Result<iam::ListSAMLProvidersResponse, ServerError> {
     Ok(iam::ListSAMLProvidersResponse {
         saml_provider_list: Some(
-            of_account(tx.state(), &ctx.caller.account)
+            providers::of_account::<SamlProvider>(tx.state(), &ctx.caller.account)
                 .map(|p| iam::SAMLProviderListEntry {
                     arn: Some(p.arn()),
                     valid_until: p.valid_until.map(to_datetime),
@@ -253,7 +210,7 @@ pub fn update_saml_provider(
         r.context_provider.as_ref(),
         r.identity_center_instance_arn.as_ref(),
     )?;
-    let mut p = SamlProvider::clone(find(tx.state(), ctx, &r.saml_provider_arn)?);
+    let mut p = SamlProvider::clone(providers::find(tx.state(), ctx, &r.saml_provider_arn)?);
     if let Some(doc) = &r.saml_metadata_document {
         p.valid_until = check_metadata(doc)?;
         p.metadata.clone_from(doc);
@@ -273,9 +230,7 @@ pub fn delete_saml_provider(
     tx: &mut Tx,
     r: &iam::DeleteSAMLProviderRequest,
 ) -> Result<(), ServerError> {
-    let key = find(tx.state(), ctx, &r.saml_provider_arn)?.arn();
-    tx.delete::<SamlProvider>(&key);
-    Ok(())
+    providers::delete::<SamlProvider>(ctx, tx, &r.saml_provider_arn)
 }
 
 pub fn tag_saml_provider(
@@ -283,9 +238,7 @@ pub fn tag_saml_provider(
     tx: &mut Tx,
     r: &iam::TagSAMLProviderRequest,
 ) -> Result<(), ServerError> {
-    let mut p = SamlProvider::clone(find(tx.state(), ctx, &r.saml_provider_arn)?);
-    p.tags = merge_tags(&p.tags, &r.tags)?;
-    tx.put(p)
+    providers::tag::<SamlProvider>(ctx, tx, &r.saml_provider_arn, &r.tags)
 }
 
 pub fn untag_saml_provider(
@@ -293,9 +246,7 @@ pub fn untag_saml_provider(
     tx: &mut Tx,
     r: &iam::UntagSAMLProviderRequest,
 ) -> Result<(), ServerError> {
-    let mut p = SamlProvider::clone(find(tx.state(), ctx, &r.saml_provider_arn)?);
-    p.tags = remove_tags(&p.tags, &r.tag_keys);
-    tx.put(p)
+    providers::untag::<SamlProvider>(ctx, tx, &r.saml_provider_arn, &r.tag_keys)
 }
 
 pub fn list_saml_provider_tags(
@@ -303,8 +254,8 @@ pub fn list_saml_provider_tags(
     tx: &mut Tx,
     r: &iam::ListSAMLProviderTagsRequest,
 ) -> Result<iam::ListSAMLProviderTagsResponse, ServerError> {
-    let p = find(tx.state(), ctx, &r.saml_provider_arn)?;
-    let page = tag_page(&p.tags, r.marker.as_deref(), r.max_items)?;
+    let arn = &r.saml_provider_arn;
+    let page = providers::tags::<SamlProvider>(ctx, tx, arn, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListSAMLProviderTagsResponse {
         is_truncated: Some(page.is_truncated()),
         marker: page.next_marker,

@@ -14,8 +14,8 @@ use oxiam_store::crypto::Kek;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, paginate, target_user};
-use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity, no_such_user};
+use super::{Ctx, find_user, paginate, target_user};
+use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{ServicePassword, ServiceSpecificCredential, User, now_epoch, to_datetime};
 use crate::state::{Entity, State, Tx, json_decode, json_encode, open_text_field, seal_field};
@@ -97,21 +97,21 @@ pub fn of_user<'s>(
     state: &'s State,
     user_id: &str,
 ) -> impl Iterator<Item = &'s Arc<ServiceSpecificCredential>> + 's {
-    let prefix = format!("{user_id}/");
-    state
-        .service_credentials
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, v)| v)
+    State::with_prefix(&state.service_credentials, format!("{user_id}/"))
 }
 
 fn status(active: bool) -> String {
     if active { "Active" } else { "Inactive" }.to_owned()
 }
 
-/// The full form, with the password: Create and Reset only.
-fn with_password(u: &User, c: &ServiceSpecificCredential) -> iam::ServiceSpecificCredential {
-    iam::ServiceSpecificCredential {
+/// Stores a credential with a new password and returns its full form, the password
+/// included: Create and Reset, the only times it is shown.
+fn put_shown(
+    tx: &mut Tx,
+    u: &User,
+    c: ServiceSpecificCredential,
+) -> Result<Option<iam::ServiceSpecificCredential>, ServerError> {
+    let shown = iam::ServiceSpecificCredential {
         create_date: to_datetime(c.created),
         expiration_date: None,
         service_name: c.service_name.clone(),
@@ -122,7 +122,9 @@ fn with_password(u: &User, c: &ServiceSpecificCredential) -> iam::ServiceSpecifi
         service_specific_credential_id: c.id.clone(),
         user_name: u.name.clone(),
         status: status(c.active),
-    }
+    };
+    tx.put(c)?;
+    Ok(Some(shown))
 }
 
 /// The user a request names (or the calling user), which must exist.
@@ -162,11 +164,7 @@ pub fn create_service_specific_credential(
     r: &iam::CreateServiceSpecificCredentialRequest,
 ) -> Result<iam::CreateServiceSpecificCredentialResponse, ServerError> {
     let state = tx.state();
-    let u = Arc::clone(
-        state
-            .user(&ctx.caller.account, &r.user_name)
-            .ok_or_else(|| no_such_user(&r.user_name))?,
-    );
+    let u = Arc::clone(find_user(state, &ctx.caller.account, &r.user_name)?);
     if !SERVICES.contains(&r.service_name.as_str()) {
         return Err(api(
             ErrorCode::NotSupportedService,
@@ -202,10 +200,8 @@ pub fn create_service_specific_credential(
         active: true,
         created: now_epoch(),
     };
-    let out = with_password(&u, &credential);
-    tx.put(credential)?;
     Ok(iam::CreateServiceSpecificCredentialResponse {
-        service_specific_credential: Some(out),
+        service_specific_credential: put_shown(tx, &u, credential)?,
     })
 }
 
@@ -265,12 +261,12 @@ pub fn reset_service_specific_credential(
         &r.service_specific_credential_id,
     )?;
     let u = Arc::clone(u);
-    let mut c = ServiceSpecificCredential::clone(c);
-    c.password = new_password();
-    let out = with_password(&u, &c);
-    tx.put(c)?;
+    let c = ServiceSpecificCredential {
+        password: new_password(),
+        ..ServiceSpecificCredential::clone(c)
+    };
     Ok(iam::ResetServiceSpecificCredentialResponse {
-        service_specific_credential: Some(out),
+        service_specific_credential: put_shown(tx, &u, c)?,
     })
 }
 

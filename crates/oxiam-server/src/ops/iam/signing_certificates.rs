@@ -52,11 +52,7 @@ pub fn of_owner<'s>(
     user_id: Option<&str>,
 ) -> impl Iterator<Item = &'s SigningCertificate> + 's {
     let prefix = SigningCertificate::owner_prefix(account, user_id);
-    state
-        .signing_certificates
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, v)| &**v)
+    State::with_prefix(&state.signing_certificates, prefix).map(|c| &**c)
 }
 
 fn status(active: bool) -> String {
@@ -103,12 +99,8 @@ pub fn upload_signing_certificate(
         .and_then(|()| cert.check_rsa_size(RSA_BITS.0, RSA_BITS.1, RSA_BITS.2))
         .map_err(|e| cert_error(&e))?;
     let sha256 = hex::encode(Sha256::digest(&cert.der));
-    let prefix = format!("{account}/");
-    let duplicate = state
-        .signing_certificates
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .any(|(_, c)| c.sha256 == sha256);
+    let duplicate =
+        State::of_account(&state.signing_certificates, &account).any(|c| c.sha256 == sha256);
     if duplicate {
         return Err(api(
             ErrorCode::DuplicateCertificate,

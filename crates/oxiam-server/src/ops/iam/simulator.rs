@@ -475,21 +475,79 @@ fn value_has_type(v: &str, ty: &str) -> bool {
 }
 
 /// The (action, resource) pairs of a simulation, paged.
-fn run(
-    sim: &Simulation,
-    actions: &[String],
-    resources: Option<&Vec<String>>,
-    marker: Option<&str>,
-    max_items: Option<i32>,
+/// The members both Simulate* requests have besides their policies (AWS's model gives
+/// them the same names and shapes).
+trait SimulateRequest {
+    fn action_names(&self) -> &[String];
+    fn resource_arns(&self) -> Option<&Vec<String>>;
+    fn resource_owner(&self) -> Option<&String>;
+    fn context_entries(&self) -> Option<&Vec<iam::ContextEntry>>;
+    fn marker(&self) -> Option<&str>;
+    fn max_items(&self) -> Option<i32>;
+}
+
+macro_rules! simulate_request {
+    ($($request:ty),*) => {$(
+        impl SimulateRequest for $request {
+            fn action_names(&self) -> &[String] {
+                &self.action_names
+            }
+            fn resource_arns(&self) -> Option<&Vec<String>> {
+                self.resource_arns.as_ref()
+            }
+            fn resource_owner(&self) -> Option<&String> {
+                self.resource_owner.as_ref()
+            }
+            fn context_entries(&self) -> Option<&Vec<iam::ContextEntry>> {
+                self.context_entries.as_ref()
+            }
+            fn marker(&self) -> Option<&str> {
+                self.marker.as_deref()
+            }
+            fn max_items(&self) -> Option<i32> {
+                self.max_items
+            }
+        }
+    )*};
+}
+
+simulate_request!(
+    iam::SimulatePrincipalPolicyRequest,
+    iam::SimulateCustomPolicyRequest
+);
+
+/// Simulates the request's actions on its resources (every pair, one page of results)
+/// with the policies given, in its context (`ResourceOwner`, `ContextEntries`).
+fn simulate(
+    request: &impl SimulateRequest,
+    account: &str,
+    (identity, boundary): PrincipalSources,
+    resource: Option<Source>,
+    caller: Option<Caller>,
+    fail_closed: bool,
 ) -> Result<iam::SimulatePolicyResponse, ServerError> {
+    let sim = Simulation {
+        identity,
+        boundary,
+        resource,
+        caller,
+        account: account.to_owned(),
+        resource_owner: resource_owner(request.resource_owner())?,
+        entries: context_entries(request.context_entries())?,
+        fail_closed,
+    };
     let star = vec!["*".to_owned()];
-    let resources = resources.filter(|r| !r.is_empty()).unwrap_or(&star);
-    let pairs = actions
+    let resources = request
+        .resource_arns()
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&star);
+    let pairs = request
+        .action_names()
         .iter()
         .flat_map(|a| resources.iter().map(move |r| (a, r)))
         .enumerate()
         .map(|(i, pair)| (format!("{i:08}"), pair));
-    let page = paginate(pairs, marker, max_items)?;
+    let page = paginate(pairs, request.marker(), request.max_items())?;
     let truncated = page.is_truncated();
     Ok(iam::SimulatePolicyResponse {
         evaluation_results: Some(
@@ -630,22 +688,13 @@ pub fn simulate_principal_policy(
             "CallerArn is required when a ResourcePolicy is given and PolicySourceArn is not a user.",
         ));
     }
-    let sim = Simulation {
-        identity,
-        boundary,
+    simulate(
+        r,
+        account,
+        (identity, boundary),
         resource,
         caller,
-        account: account.to_owned(),
-        resource_owner: resource_owner(r.resource_owner.as_ref())?,
-        entries: context_entries(r.context_entries.as_ref())?,
         fail_closed,
-    };
-    run(
-        &sim,
-        &r.action_names,
-        r.resource_arns.as_ref(),
-        r.marker.as_deref(),
-        r.max_items,
     )
 }
 
@@ -670,23 +719,7 @@ pub fn simulate_custom_policy(
             "CallerArn is required when a ResourcePolicy is given.",
         ));
     }
-    let sim = Simulation {
-        identity,
-        boundary,
-        resource,
-        caller,
-        account: account.to_owned(),
-        resource_owner: resource_owner(r.resource_owner.as_ref())?,
-        entries: context_entries(r.context_entries.as_ref())?,
-        fail_closed: false,
-    };
-    run(
-        &sim,
-        &r.action_names,
-        r.resource_arns.as_ref(),
-        r.marker.as_deref(),
-        r.max_items,
-    )
+    simulate(r, account, (identity, boundary), resource, caller, false)
 }
 
 fn keys_of<'a>(documents: impl Iterator<Item = &'a str>) -> Vec<String> {

@@ -305,12 +305,7 @@ pub fn of_user<'s>(
     state: &'s State,
     user_id: &str,
 ) -> impl Iterator<Item = &'s Arc<SshPublicKey>> + 's {
-    let prefix = format!("{user_id}/");
-    state
-        .ssh_public_keys
-        .range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, v)| v)
+    State::with_prefix(&state.ssh_public_keys, format!("{user_id}/"))
 }
 
 fn find<'s>(

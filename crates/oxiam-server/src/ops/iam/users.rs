@@ -3,12 +3,11 @@
 use oxiam_protocol::iam;
 
 use super::{
-    Ctx, marker_start, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user,
+    Ctx, find_user, marker_start, merge_tags, paginate, remove_tags, tag_page, target_user,
+    wire_user,
 };
 use crate::app::App;
-use crate::model::error::{
-    ServerError, already_exists, delete_conflict, limit_exceeded, no_such_user,
-};
+use crate::model::error::{ServerError, already_exists, limit_exceeded};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
@@ -137,11 +136,7 @@ pub fn update_user(
     r: &iam::UpdateUserRequest,
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
-    let mut user = User::clone(
-        tx.state()
-            .user(account, &r.user_name)
-            .ok_or_else(|| no_such_user(&r.user_name))?,
-    );
+    let mut user = User::clone(find_user(tx.state(), account, &r.user_name)?);
     let old_key = State::user_key(account, &user.name);
     if let Some(new_name) = &r.new_user_name {
         let renamed_to_other = !new_name.eq_ignore_ascii_case(&user.name);
@@ -165,71 +160,8 @@ pub fn delete_user(
     r: &iam::DeleteUserRequest,
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
-    let user = tx
-        .state()
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
-    let owner = KeyOwner::User(user.id.clone());
-    if tx.state().keys_of(account, &owner).next().is_some() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete access keys first.",
-        ));
-    }
-    if tx.state().login_profiles.contains_key(&user.id) {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete login profile first.",
-        ));
-    }
-    if crate::auth::mfa::devices_of_user(tx.state(), &user.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete MFA device first.",
-        ));
-    }
-    if super::ssh_public_keys::of_user(tx.state(), &user.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete SSH public keys first.",
-        ));
-    }
-    if super::signing_certificates::of_owner(tx.state(), account, Some(&user.id))
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete signing certificates first.",
-        ));
-    }
-    if super::service_credentials::of_user(tx.state(), &user.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete service specific credentials first.",
-        ));
-    }
-    if !user.inline_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must delete policies first.",
-        ));
-    }
-    if !user.attached_policies.is_empty() {
-        return Err(delete_conflict(
-            "Cannot delete entity, must detach all policies first.",
-        ));
-    }
-    if super::groups::groups_of_user(tx.state(), account, &user.id)
-        .next()
-        .is_some()
-    {
-        return Err(delete_conflict(
-            "Cannot delete entity, must remove users from group first.",
-        ));
-    }
+    let user = find_user(tx.state(), account, &r.user_name)?;
+    check_deletable(tx.state(), user)?;
     let key = State::user_key(account, &user.name);
     let id = user.id.clone();
     tx.delete::<User>(&key);
@@ -241,13 +173,38 @@ pub fn delete_user(
     Ok(())
 }
 
+/// DeleteConflict while the user has credentials, policies or groups, in AWS's order.
+fn check_deletable(state: &State, user: &User) -> Result<(), ServerError> {
+    let (account, id) = (&user.account, &user.id);
+    let owner = KeyOwner::User(id.clone());
+    let mut keys = state.keys_of(account, &owner);
+    let mut devices = crate::auth::mfa::devices_of_user(state, id);
+    let mut ssh_keys = super::ssh_public_keys::of_user(state, id);
+    let mut certificates = super::signing_certificates::of_owner(state, account, Some(id));
+    let mut credentials = super::service_credentials::of_user(state, id);
+    let mut groups = super::groups::groups_of_user(state, account, id);
+    super::check_deletable(&[
+        (keys.next().is_some(), "delete access keys"),
+        (
+            state.login_profiles.contains_key(id),
+            "delete login profile",
+        ),
+        (devices.next().is_some(), "delete MFA device"),
+        (ssh_keys.next().is_some(), "delete SSH public keys"),
+        (certificates.next().is_some(), "delete signing certificates"),
+        (
+            credentials.next().is_some(),
+            "delete service specific credentials",
+        ),
+        (!user.inline_policies.is_empty(), "delete policies"),
+        (!user.attached_policies.is_empty(), "detach all policies"),
+        (groups.next().is_some(), "remove users from group"),
+    ])
+}
+
 pub fn tag_user(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagUserRequest) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
-    let mut user = User::clone(
-        tx.state()
-            .user(account, &r.user_name)
-            .ok_or_else(|| no_such_user(&r.user_name))?,
-    );
+    let mut user = User::clone(find_user(tx.state(), account, &r.user_name)?);
     user.tags = merge_tags(&user.tags, &r.tags)?;
     tx.put(user)
 }
@@ -258,11 +215,7 @@ pub fn untag_user(
     r: &iam::UntagUserRequest,
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
-    let mut user = User::clone(
-        tx.state()
-            .user(account, &r.user_name)
-            .ok_or_else(|| no_such_user(&r.user_name))?,
-    );
+    let mut user = User::clone(find_user(tx.state(), account, &r.user_name)?);
     user.tags = remove_tags(&user.tags, &r.tag_keys);
     tx.put(user)
 }
@@ -272,10 +225,7 @@ pub fn list_user_tags(
     tx: &mut Tx,
     r: &iam::ListUserTagsRequest,
 ) -> Result<iam::ListUserTagsResponse, ServerError> {
-    let user = tx
-        .state()
-        .user(&ctx.caller.account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(tx.state(), &ctx.caller.account, &r.user_name)?;
     let page = tag_page(&user.tags, r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListUserTagsResponse {
         is_truncated: Some(page.is_truncated()),
@@ -290,10 +240,7 @@ pub fn put_user_permissions_boundary(
     r: &iam::PutUserPermissionsBoundaryRequest,
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
-    let user = tx
-        .state()
-        .user(account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(tx.state(), account, &r.user_name)?;
     super::attached::attachable(tx.state(), account, &r.permissions_boundary, "User")?;
     let mut user = User::clone(user);
     user.permissions_boundary = Some(r.permissions_boundary.clone());
@@ -305,10 +252,7 @@ pub fn delete_user_permissions_boundary(
     tx: &mut Tx,
     r: &iam::DeleteUserPermissionsBoundaryRequest,
 ) -> Result<(), ServerError> {
-    let user = tx
-        .state()
-        .user(&ctx.caller.account, &r.user_name)
-        .ok_or_else(|| no_such_user(&r.user_name))?;
+    let user = find_user(tx.state(), &ctx.caller.account, &r.user_name)?;
     // A user without a boundary: nothing to delete, and nothing to write.
     if user.permissions_boundary.is_none() {
         return Ok(());

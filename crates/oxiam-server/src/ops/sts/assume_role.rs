@@ -8,17 +8,17 @@
 //! both must allow. Passing session tags needs `sts:TagSession`, a source identity
 //! `sts:SetSourceIdentity`, each decided the same way.
 
-use oxiam_policy::{NamedPolicy, ParseOptions, Policy, PolicyKind};
+use oxiam_policy::NamedPolicy;
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::sts;
 
-use super::limits::{check_mfa, check_tags, session_input};
+use super::limits::{check_mfa, check_tags};
 use crate::app::App;
 use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::decide::{Outcome, RequestEnv};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api, validation};
-use crate::model::session::{Session, SessionPrincipal};
+use crate::model::session::Session;
 use crate::model::{Role, Tag};
 use crate::ops::iam::Ctx;
 use crate::state::State;
@@ -124,15 +124,7 @@ fn trust_target(
     if let Some(si) = source_identity {
         t.key("sts:SourceIdentity", si.as_str());
     }
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
-    }
+    t = t.session_tags(r.tags.as_deref());
     if let Some(keys) = &r.transitive_tag_keys {
         t.key("sts:TransitiveTagKeys", keys.clone());
     }
@@ -165,13 +157,7 @@ pub fn assume_role(
     let source_identity = source_identity(parent, r.source_identity.as_ref())?;
     let (tags, transitive_tag_keys) = session_tags(parent, r)?;
 
-    // The trust policy was validated when set; one that no longer compiles trusts no one.
-    let options = ParseOptions {
-        size_limit: None,
-        require_version_2012: false,
-    };
-    let trust = Policy::parse_with(&role.assume_role_policy, PolicyKind::Trust, &options)
-        .map_err(|_| denied("sts:AssumeRole"))?;
+    let trust = super::trust_policy(role).ok_or_else(|| denied("sts:AssumeRole"))?;
     let trust = NamedPolicy {
         name: "trust policy",
         policy: &trust,
@@ -186,14 +172,7 @@ pub fn assume_role(
         target.key("aws:MultiFactorAuthPresent", true);
         target.key("aws:MultiFactorAuthAge", 0i64);
     }
-    let mut actions = vec!["sts:AssumeRole"];
-    if !tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
-    for action in actions {
+    for action in super::trust_actions("sts:AssumeRole", &tags, source_identity.as_ref()) {
         action.clone_into(&mut target.action);
         let outcome = crate::auth::session_decide::decision(
             caller,
@@ -213,50 +192,31 @@ pub fn assume_role(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         ));
     }
-    if seconds > role.max_session_duration {
-        return Err(validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        ));
-    }
-    let input = session_input(
+    let input = super::role_session_input(
         &state,
-        &role.account,
+        role,
+        seconds,
         r.policy.as_ref(),
         r.policy_arns.as_deref(),
         tags,
     )?;
 
     let now = app.sts.now().unix_timestamp();
+    let packed_policy_size = input.packed_percent;
     let session = Session {
-        account: role.account.clone(),
-        principal: SessionPrincipal::AssumedRole {
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-            role_path: role.path.clone(),
-            session_name: r.role_session_name.clone(),
-        },
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: input.policy,
-        policy_arns: input.policy_arns,
-        tags: input.tags,
         transitive_tag_keys,
         source_identity: source_identity.clone(),
         // A code given now, or else the MFA of the caller's own session, carries over.
         mfa: new_mfa.or_else(|| parent.and_then(|p| p.mfa.clone())),
         chained,
+        ..super::role_session(role, &r.role_session_name, now, seconds, input)
     };
     let (credentials, session) = super::issue(app, session)?;
     note_role_used(app, role, &caller.region, now);
     Ok(sts::AssumeRoleResponse {
         credentials: Some(credentials),
-        assumed_role_user: Some(sts::AssumedRoleUser {
-            assumed_role_id: session.user_id(),
-            arn: session.arn(|_| None).unwrap_or_default(),
-        }),
-        packed_policy_size: input.packed_percent,
+        assumed_role_user: Some(super::assumed_role_user(&session)),
+        packed_policy_size,
         source_identity,
         ..Default::default()
     })

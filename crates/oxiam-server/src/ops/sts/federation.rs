@@ -7,7 +7,7 @@ use oxiam_protocol::sts;
 
 use super::limits::{check_mfa, check_tags, session_input};
 use crate::app::App;
-use crate::auth::authn::{Caller, CallerKind};
+use crate::auth::authn::CallerKind;
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api};
 use crate::model::session::{Session, SessionPrincipal};
@@ -25,39 +25,13 @@ const FEDERATION_DEFAULT_SECONDS: i32 = 43_200;
 /// tags as `aws:RequestTag/…`, and `sts:TagSession` too when it passes tags.
 pub fn get_federation_token_target(r: &sts::GetFederationTokenRequest, x: &Resolver<'_>) -> Target {
     let resource = format!("arn:aws:sts::{}:federated-user/{}", x.account(), r.name);
-    let mut t = Target::new(x.action.clone(), resource.clone());
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
+    let mut t = Target::new(x.action.clone(), resource.clone()).session_tags(r.tags.as_deref());
+    if r.tags.is_some() {
         let mut tag_session = Target::new("sts:TagSession".to_owned(), resource);
         tag_session.keys.clone_from(&t.keys);
         t.dependent.push(tag_session);
     }
     t
-}
-
-fn session_of(app: &App, caller: &Caller, principal: SessionPrincipal, seconds: i32) -> Session {
-    let now = app.sts.now().unix_timestamp();
-    Session {
-        account: caller.account.clone(),
-        principal,
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: None,
-        policy_arns: Vec::new(),
-        tags: Vec::new(),
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
-        mfa: None,
-        chained: false,
-    }
 }
 
 pub fn get_session_token(
@@ -95,8 +69,11 @@ pub fn get_session_token(
             ));
         }
     };
-    let mut session = session_of(app, caller, principal, seconds);
-    session.mfa = mfa;
+    let now = app.sts.now().unix_timestamp();
+    let session = Session {
+        mfa,
+        ..super::new_session(&caller.account, principal, now, seconds, Default::default())
+    };
     let (credentials, _) = super::issue(app, session)?;
     Ok(sts::GetSessionTokenResponse {
         credentials: Some(credentials),
@@ -139,10 +116,9 @@ pub fn get_federation_token(
         user_id,
     };
     let seconds = r.duration_seconds.unwrap_or(FEDERATION_DEFAULT_SECONDS);
-    let mut session = session_of(app, caller, principal, seconds);
-    session.policy = input.policy;
-    session.policy_arns = input.policy_arns;
-    session.tags = input.tags;
+    let packed_policy_size = input.packed_percent;
+    let now = app.sts.now().unix_timestamp();
+    let session = super::new_session(&caller.account, principal, now, seconds, input);
     let (credentials, session) = super::issue(app, session)?;
     Ok(sts::GetFederationTokenResponse {
         credentials: Some(credentials),
@@ -152,7 +128,7 @@ pub fn get_federation_token(
                 format!("arn:aws:sts::{}:federated-user/{}", caller.account, r.name)
             }),
         }),
-        packed_policy_size: input.packed_percent,
+        packed_policy_size,
         ..Default::default()
     })
 }

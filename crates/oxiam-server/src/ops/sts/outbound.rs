@@ -111,12 +111,8 @@ pub fn federation(state: &State, account: &str) -> Option<Federation> {
 
 /// Whether `issuer_id` is the issuer of an account that has federation enabled.
 pub fn is_enabled_issuer(state: &State, issuer_id: &str) -> bool {
-    let prefix = setting_name("");
-    state
-        .settings
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .any(|(_, s)| parse(&s.value).is_some_and(|f| f.enabled && f.issuer_id == issuer_id))
+    State::with_prefix(&state.settings, setting_name(""))
+        .any(|s| parse(&s.value).is_some_and(|f| f.enabled && f.issuer_id == issuer_id))
 }
 
 pub fn issuer_url(app: &App, issuer_id: &str) -> String {
@@ -241,24 +237,14 @@ pub fn get_web_identity_token_target(
     r: &sts::GetWebIdentityTokenRequest,
     x: &Resolver<'_>,
 ) -> Target {
-    let mut t = x
-        .any()
+    x.any()
         .with("sts:IdentityTokenAudience", r.audience.clone())
         .with(
             "sts:DurationSeconds",
             i64::from(r.duration_seconds.unwrap_or(DEFAULT_DURATION)),
         )
-        .with("sts:SigningAlgorithm", r.signing_algorithm.as_str());
-    if let Some(tags) = &r.tags {
-        for tag in tags {
-            t.key(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
-        }
-        t.key(
-            "aws:TagKeys",
-            tags.iter().map(|t| t.key.clone()).collect::<Vec<_>>(),
-        );
-    }
-    t
+        .with("sts:SigningAlgorithm", r.signing_algorithm.as_str())
+        .session_tags(r.tags.as_deref())
 }
 
 /// The token options botocore 1.44.18 added: the AWS identity as subject and token type

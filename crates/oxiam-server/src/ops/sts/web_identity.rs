@@ -11,17 +11,17 @@
 //! `https://aws.amazon.com/tags` and `https://aws.amazon.com/source_identity` claims and
 //! need `sts:TagSession` / `sts:SetSourceIdentity` in the trust policy, as in AWS.
 
-use oxiam_policy::{NamedPolicy, ParseOptions, Policy, PolicyKind, PolicySet, Principal};
+use oxiam_policy::{NamedPolicy, PolicySet, Principal};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::sts;
 use serde_json::{Map, Value};
 
-use super::limits::{check_tags, session_input};
+use super::limits::check_tags;
 use crate::app::App;
 use crate::auth::decide::{Outcome, RequestEnv, context};
-use crate::model::error::{ServerError, api, validation};
+use crate::model::error::{ServerError, api};
 use crate::model::jwt::{self, JwtError};
-use crate::model::session::{Session, SessionPrincipal};
+use crate::model::session::Session;
 use crate::model::{OidcProvider, Tag};
 use crate::ops::Target;
 use crate::runtime::oidc::{self, Lookup};
@@ -325,12 +325,7 @@ pub fn assume_role_with_web_identity(
         }
     };
 
-    let options = ParseOptions {
-        size_limit: None,
-        require_version_2012: false,
-    };
-    let trust = Policy::parse_with(&role.assume_role_policy, PolicyKind::Trust, &options)
-        .map_err(|_| denied())?;
+    let trust = super::trust_policy(role).ok_or_else(denied)?;
     let trust = NamedPolicy {
         name: "trust policy",
         policy: &trust,
@@ -344,14 +339,8 @@ pub fn assume_role_with_web_identity(
         user_id: "",
     };
     let mut target = trust_target(r, &verified, &tags, &transitive, source_identity.as_ref());
-    let mut actions = vec!["sts:AssumeRoleWithWebIdentity"];
-    if !tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
-    for action in actions {
+    let assume = "sts:AssumeRoleWithWebIdentity";
+    for action in super::trust_actions(assume, &tags, source_identity.as_ref()) {
         action.clone_into(&mut target.action);
         let ctx = context(&principal, &[], &target, env);
         let request = oxiam_policy::Request {
@@ -371,47 +360,26 @@ pub fn assume_role_with_web_identity(
     }
 
     let seconds = r.duration_seconds.unwrap_or(ONE_HOUR);
-    if seconds > role.max_session_duration {
-        return Err(validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-        ));
-    }
-    let input = session_input(
+    let input = super::role_session_input(
         &state,
-        &role.account,
+        role,
+        seconds,
         r.policy.as_ref(),
         r.policy_arns.as_deref(),
         tags,
     )?;
+    let packed_policy_size = input.packed_percent;
     let session = Session {
-        account: role.account.clone(),
-        principal: SessionPrincipal::AssumedRole {
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-            role_path: role.path.clone(),
-            session_name: r.role_session_name.clone(),
-        },
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
-        policy: input.policy,
-        policy_arns: input.policy_arns,
-        tags: input.tags,
         transitive_tag_keys: transitive,
         source_identity: source_identity.clone(),
-        mfa: None,
-        chained: false,
+        ..super::role_session(role, &r.role_session_name, now, seconds, input)
     };
     let (credentials, session) = super::issue(app, session)?;
     Ok(sts::AssumeRoleWithWebIdentityResponse {
         credentials: Some(credentials),
         subject_from_web_identity_token: Some(verified.sub),
-        assumed_role_user: Some(sts::AssumedRoleUser {
-            assumed_role_id: session.user_id(),
-            arn: session.arn(|_| None).unwrap_or_default(),
-        }),
-        packed_policy_size: input.packed_percent,
+        assumed_role_user: Some(super::assumed_role_user(&session)),
+        packed_policy_size,
         provider: Some(verified.iss),
         audience: Some(verified.audience),
         source_identity,
