@@ -160,8 +160,9 @@ fn read_any<'a>(b: &mut &'a [u8]) -> Option<Tlv<'a>> {
     })
 }
 
-/// Reads the next element, which must have tag `tag`, and returns its contents.
-fn read<'a>(b: &mut &'a [u8], tag: u8) -> Option<&'a [u8]> {
+/// Reads the next element, which must have tag `tag`, and returns its contents (also the
+/// DER reader of the SSH public keys' PEM form).
+pub fn read<'a>(b: &mut &'a [u8], tag: u8) -> Option<&'a [u8]> {
     let tlv = read_any(b)?;
     (tlv.tag == tag).then_some(tlv.content)
 }

@@ -18,6 +18,7 @@ use oxiam_protocol::iam;
 use super::{Ctx, paginate};
 use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity, no_such_user};
 use crate::model::ids::{self, IdPrefix};
+use crate::model::x509::read as der_read;
 use crate::model::{SshPublicKey, User, now_epoch, to_datetime};
 use crate::state::{State, Tx};
 
@@ -184,30 +185,6 @@ fn der_integer(unsigned: &[u8]) -> Vec<u8> {
     }
     v.extend_from_slice(unsigned);
     tlv(INTEGER, &v)
-}
-
-/// Reads one element with tag `tag`; returns its contents and moves past it.
-fn der_read<'a>(b: &mut &'a [u8], tag: u8) -> Option<&'a [u8]> {
-    if *b.first()? != tag {
-        return None;
-    }
-    let first = *b.get(1)?;
-    let (len, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let len = b
-            .get(2..2 + n)?
-            .iter()
-            .fold(0usize, |acc, &x| (acc << 8) | usize::from(x));
-        (len, 2 + n)
-    };
-    let content = b.get(header..header + len)?;
-    *b = b.get(header + len..)?;
-    Some(content)
 }
 
 fn pkcs1(der: &[u8]) -> Option<Key> {
