@@ -42,9 +42,11 @@ def test_create_list_reset_update_delete(oxiam):
     page = iam.list_service_specific_credentials(UserName="jo", MaxItems=1)
     assert page["IsTruncated"]
     rest = iam.list_service_specific_credentials(UserName="jo", Marker=page["Marker"])
+    assert "IsTruncated" not in rest, "AWS leaves IsTruncated out of a complete list"
     assert {x["ServiceSpecificCredentialId"] for x in page["ServiceSpecificCredentials"]
             + rest["ServiceSpecificCredentials"]} == {cid, k["ServiceSpecificCredentialId"]}
-    raises("DeleteConflict", iam.delete_user, UserName="jo")
+    assert raises("DeleteConflict", iam.delete_user, UserName="jo") == (
+        "Cannot delete entity, must remove referenced objects first.")
     iam.delete_service_specific_credential(UserName="jo", ServiceSpecificCredentialId=cid)
     iam.delete_service_specific_credential(UserName="jo",
                                            ServiceSpecificCredentialId=k["ServiceSpecificCredentialId"])
@@ -62,8 +64,11 @@ def test_quota_and_errors(oxiam):
         iam.create_service_specific_credential(UserName="jo", ServiceName=CC)
     raises("LimitExceeded", iam.create_service_specific_credential, UserName="jo", ServiceName=CC)
     iam.create_service_specific_credential(UserName="jo", ServiceName=KS)
-    raises("NotSupportedService", iam.create_service_specific_credential, UserName="jo",
-           ServiceName="s3.amazonaws.com")
+    # AWS answers NoSuchEntity for a service without service-specific credentials.
+    message = raises("NoSuchEntity", iam.create_service_specific_credential, UserName="jo",
+                     ServiceName="lambda.amazonaws.com")
+    assert message == ("No such service lambda.amazonaws.com is supported for Service Specific "
+                       "Credentials")
     raises("NoSuchEntity", iam.create_service_specific_credential, UserName="ghost", ServiceName=CC)
 
 

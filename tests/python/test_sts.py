@@ -245,8 +245,9 @@ def test_role_chaining_tags_and_source_identity(oxiam):
                  RoleSessionName="two", DurationSeconds=3601)
     assert msg == ("The requested DurationSeconds exceeds the 1 hour session limit for roles "
                    "assumed by role chaining.")
-    # A transitive tag cannot be overridden, the source identity cannot change.
-    raises("ValidationError", first_sts.assume_role, RoleArn=role_arn("second"),
+    # A transitive tag cannot be overridden (InvalidParameterValue, as AWS answers), the
+    # source identity cannot change.
+    raises("InvalidParameterValue", first_sts.assume_role, RoleArn=role_arn("second"),
            RoleSessionName="two", Tags=[{"Key": "team", "Value": "blue"}])
     raises("ValidationError", first_sts.assume_role, RoleArn=role_arn("second"),
            RoleSessionName="two", SourceIdentity="mallory")

@@ -205,8 +205,8 @@ fn enum_violation() {
         validation(iam(
             "Action=UpdateAccessKey&AccessKeyId=AKIAIOSFODNN7EXAMPLE&Status=Enabled"
         )),
-        "1 validation error detected: Value 'Enabled' at 'status' failed to satisfy constraint: \
-         Member must satisfy enum value set: [Active, Inactive, Expired]"
+        "1 validation error detected: Value at 'status' failed to satisfy constraint: \
+         Member must satisfy enum value set"
     );
 }
 

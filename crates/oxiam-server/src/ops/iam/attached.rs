@@ -7,7 +7,7 @@ use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
 use super::{Ctx, paginate};
-use crate::model::error::{ServerError, api, invalid_input, limit_exceeded, no_such_entity};
+use crate::model::error::{ServerError, api, limit_exceeded, no_such_entity, validation};
 use crate::model::quotas::Quotas;
 use crate::model::{Group, InlinePolicies, Role, User};
 use crate::state::{Entity, State, Tx};
@@ -143,8 +143,11 @@ pub fn attachable(
     arn: &str,
     kind: &str,
 ) -> Result<PolicyRef, ServerError> {
+    // A policy named where its ARN belongs (`ReadOnlyAccess`): AWS answers ValidationError
+    // with this text (recorded, two spaces included); an ARN of something else that is
+    // not a policy is InvalidInput (below, `policy_ref`).
     if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
-        return Err(invalid_input(format!("ARN {arn} is not valid.")));
+        return Err(validation("Invalid ARN:  Could not be parsed!"));
     }
     let policy = policy_ref(state, account, arn).ok_or_else(|| {
         no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
@@ -182,8 +185,11 @@ fn attach<E: Holder>(ctx: &Ctx<'_>, tx: &mut Tx, name: &str, arn: &str) -> Resul
 fn detach<E: Holder>(ctx: &Ctx<'_>, tx: &mut Tx, name: &str, arn: &str) -> Result<(), ServerError> {
     let entity = E::get(tx.state(), &ctx.caller.account, name)?;
     entity.check_modifiable()?;
+    // A policy named where its ARN belongs (`ReadOnlyAccess`): AWS answers ValidationError
+    // with this text (recorded, two spaces included); an ARN of something else that is
+    // not a policy is InvalidInput (below, `policy_ref`).
     if !arn.starts_with("arn:") || arn.split(':').count() < 6 {
-        return Err(invalid_input(format!("ARN {arn} is not valid.")));
+        return Err(validation("Invalid ARN:  Could not be parsed!"));
     }
     if !entity.attached().iter().any(|a| a == arn) {
         return Err(no_such_entity(format!("Policy {arn} was not found.")));

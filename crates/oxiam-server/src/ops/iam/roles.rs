@@ -70,6 +70,16 @@ pub fn check_modifiable(role: &Role) -> Result<(), ServerError> {
 /// Validates a trust policy as AWS does: the size quota first (non-white-space characters,
 /// `LimitExceeded` naming AWS's `ACLSizePerRole`), then the document as a trust policy.
 pub fn check_trust_policy(document: &str, max_chars: usize) -> Result<Policy, ServerError> {
+    // A trust policy that is not JSON at all gets IAM's own wording (recorded from AWS);
+    // identity policies say "Syntax errors in policy." for the same document.
+    if document.chars().count() <= max_chars
+        && serde_json::from_str::<serde_json::Value>(document).is_err()
+    {
+        return Err(api(
+            ErrorCode::MalformedPolicyDocument,
+            "This policy contains invalid Json",
+        ));
+    }
     let options = ParseOptions {
         size_limit: Some(SizeLimit {
             max_chars,
@@ -123,7 +133,8 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
         create_date: to_datetime(r.created),
         assume_role_policy_document: Some(encode_document(&r.assume_role_policy)),
         description: r.description.clone(),
-        max_session_duration: Some(r.max_session_duration),
+        // CreateRole's result has no MaxSessionDuration in AWS (GetRole and ListRoles do).
+        max_session_duration: (detail != Detail::Create).then_some(r.max_session_duration),
         max_signin_session_duration: None,
         permissions_boundary: wire_boundary(r.permissions_boundary.as_ref().filter(|_| full)),
         tags: (full && !r.tags.is_empty()).then(|| wire_tags(&r.tags)),

@@ -166,13 +166,12 @@ pub fn create_service_specific_credential(
     let state = tx.state();
     let u = Arc::clone(find_user(state, &ctx.caller.account, &r.user_name)?);
     if !SERVICES.contains(&r.service_name.as_str()) {
-        return Err(api(
-            ErrorCode::NotSupportedService,
-            format!(
-                "No such service {} is supported for Service-Specific Credentials",
-                r.service_name
-            ),
-        ));
+        // AWS answers NoSuchEntity here (recorded), although the model lists
+        // NotSupportedService for the operation.
+        return Err(no_such_entity(format!(
+            "No such service {} is supported for Service Specific Credentials",
+            r.service_name
+        )));
     }
     if r.credential_age_days.is_some() {
         // Expiring credentials are Bedrock API keys, a service oxiam does not serve.
@@ -242,7 +241,9 @@ pub fn list_service_specific_credentials(
     items.sort_by(|a, b| a.0.cmp(&b.0));
     let page = paginate(items.into_iter(), r.marker.as_deref(), r.max_items)?;
     Ok(iam::ListServiceSpecificCredentialsResponse {
-        is_truncated: Some(page.is_truncated()),
+        // AWS leaves `IsTruncated` out of a complete list (recorded), unlike the other
+        // List* operations; a truncated page says so.
+        is_truncated: page.is_truncated().then_some(true),
         marker: page.next_marker,
         service_specific_credentials: Some(page.items),
     })

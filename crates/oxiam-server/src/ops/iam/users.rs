@@ -194,7 +194,8 @@ fn check_deletable(state: &State, user: &User) -> Result<(), ServerError> {
         (certificates.next().is_some(), "delete signing certificates"),
         (
             credentials.next().is_some(),
-            "delete service specific credentials",
+            // AWS names no kind here (recorded): "must remove referenced objects first".
+            "remove referenced objects",
         ),
         (!user.inline_policies.is_empty(), "delete policies"),
         (!user.attached_policies.is_empty(), "detach all policies"),

@@ -41,6 +41,16 @@ fn not_authorized(caller: &Caller, action: &str, role_arn: &str) -> ServerError 
     )
 }
 
+/// An ARN that does not parse is invalid input (400), not a role the caller may not assume
+/// (403); AWS's wording, as its role-assuming calls give it.
+pub(crate) fn check_role_arn(arn: &str) -> Result<(), ServerError> {
+    if arn.starts_with("arn:") && arn.split(':').count() >= 6 {
+        Ok(())
+    } else {
+        Err(validation("Request ARN is invalid"))
+    }
+}
+
 /// The role a role ARN names (`arn:aws:iam::ACCT:role/PATH/NAME`), path included.
 pub(crate) fn find_role<'s>(state: &'s State, arn: &str) -> Option<&'s std::sync::Arc<Role>> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
@@ -93,10 +103,14 @@ fn session_tags(
                 .iter()
                 .any(|t| t.key.eq_ignore_ascii_case(&inherited.key))
             {
-                return Err(validation(format!(
-                    "The session tag {} is transitive in the calling session and cannot be overridden.",
-                    inherited.key
-                )));
+                // InvalidParameterValue, as AWS answers it (recorded).
+                return Err(api(
+                    ErrorCode::InvalidParameterValue,
+                    format!(
+                        "The session tag {} is transitive in the calling session and cannot be overridden.",
+                        inherited.key
+                    ),
+                ));
             }
             tags.push(inherited.clone());
             transitive.push(inherited.key.clone());
@@ -149,6 +163,7 @@ pub fn assume_role(
     };
     let new_mfa = check_mfa(app, caller, r.serial_number.as_ref(), r.token_code.as_ref())?;
     let state = app.snapshot();
+    check_role_arn(&r.role_arn)?;
     let denied = |action: &str| not_authorized(caller, action, &r.role_arn);
     // A role that does not exist is denied like one that does not trust the caller: the
     // answer does not reveal which roles exist.

@@ -95,7 +95,9 @@ pub fn check_tags(tags: &[sts::Tag]) -> Result<Vec<Tag>, ServerError> {
             .skip(i + 1)
             .any(|o| o.key.eq_ignore_ascii_case(&t.key))
         {
-            return Err(validation(
+            // InvalidParameterValue, as AWS answers it (recorded), not ValidationError.
+            return Err(api(
+                ErrorCode::InvalidParameterValue,
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }

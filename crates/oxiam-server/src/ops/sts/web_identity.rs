@@ -302,6 +302,7 @@ pub fn assume_role_with_web_identity(
     env: &RequestEnv,
 ) -> Result<sts::AssumeRoleWithWebIdentityResponse, ServerError> {
     let denied = || not_authorized("sts:AssumeRoleWithWebIdentity");
+    super::assume_role::check_role_arn(&r.role_arn)?;
     let account = r
         .role_arn
         .strip_prefix("arn:aws:iam::")
