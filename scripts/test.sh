@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of oxiam. This is the command the README gives and CI runs (.ci/run).
 # It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3,
-# pytest and playwright; the npm policy oracle) and, as root, the Debian packages the tests
-# drive: chromium, openssl, openssh-client (scripts/debian-packages.sh).
+# pytest and playwright; another with prowler and cloudsplaining; the npm policy oracle)
+# and, as root, the Debian packages the tests drive: chromium, openssl, openssh-client
+# (scripts/debian-packages.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -10,6 +11,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "tools: Python venv with awscli, boto3, pytest (target/venv)"
 mkdir -p target && flock target/.venv.lock scripts/python-env.sh
+
+step "tools: prowler and cloudsplaining, the security tools that judge oxiam (target/tools-venv)"
+flock target/.tools-venv.lock scripts/tools-env.sh
+
 if [ -x scripts/oracle/install.sh ]; then
   step "tools: policy oracle (npm, target/oracle)"
   scripts/oracle/install.sh

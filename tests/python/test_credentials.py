@@ -407,6 +407,7 @@ def test_credential_report(dev):
     assert root["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
     assert is_iso(root["user_creation_time"])
     assert root["password_enabled"] == "not_supported"
+    assert root["password_last_used"] == "no_information"  # a date or this, never N/A
     assert root["password_last_changed"] == "not_supported"
     assert root["password_next_rotation"] == "not_supported"
     assert root["access_key_1_active"] == "true"  # the root key these tests sign with

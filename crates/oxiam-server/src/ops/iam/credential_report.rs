@@ -48,6 +48,8 @@ pub const COLUMNS: [&str; 22] = [
 ];
 
 const NA: &str = "N/A";
+/// A password never used (or not since AWS started recording it), as the report writes it.
+const NO_INFORMATION: &str = "no_information";
 
 /// ISO 8601 as the report writes times: `2024-05-01T12:00:00+00:00`.
 fn iso(epoch: Epoch) -> String {
@@ -134,12 +136,18 @@ pub fn render(
         .get(account)
         .map(|a| a.created)
         .unwrap_or_default();
+    // The root's row as AWS writes it (IAM User Guide, "Getting credential reports"): it
+    // always has a password, so its password columns are `not_supported` rather than the
+    // `N/A` of a user without one, except `password_last_used`, which is a date or
+    // `no_information`. oxiam does not record the root's console sign-ins, so it is the
+    // latter. Parsers rely on it: prowler's `iam_avoid_root_usage` reads any other value
+    // as a date.
     let mut root = vec![
         "<root_account>".to_owned(),
         format!("arn:aws:iam::{account}:root"),
         iso(created),
         "not_supported".to_owned(),
-        NA.to_owned(),
+        NO_INFORMATION.to_owned(),
         "not_supported".to_owned(),
         "not_supported".to_owned(),
         crate::auth::mfa::root_device(state, account)
@@ -162,7 +170,7 @@ pub fn render(
             ) {
                 (None, _) => NA.to_owned(),
                 (Some(_), Some(at)) => iso(at),
-                (Some(_), None) => "no_information".to_owned(),
+                (Some(_), None) => NO_INFORMATION.to_owned(),
             },
             profile.map_or_else(|| NA.to_owned(), |p| iso(p.changed)),
             profile
@@ -278,4 +286,52 @@ pub fn get_credential_report(
 ) -> Result<iam::GetCredentialReportResponse, ServerError> {
     let now = app.sts.now().unix_timestamp();
     app.read(|tx| read_report(ctx, tx, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    /// The report of a fresh account, parsed: column name → cell, per row's `user`.
+    fn report_of_fresh_account() -> HashMap<String, HashMap<&'static str, String>> {
+        let (app, _) = App::open(Config::default()).unwrap();
+        let csv = render(
+            &app.snapshot(),
+            &app.default_account,
+            &HashMap::new(),
+            &HashMap::new(),
+        );
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some(COLUMNS.join(",").as_str()));
+        lines
+            .map(|l| {
+                let row: HashMap<_, _> = COLUMNS
+                    .iter()
+                    .copied()
+                    .zip(l.split(',').map(str::to_owned))
+                    .collect();
+                (row.get("user").cloned().unwrap(), row)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn root_row_is_as_aws_writes_it() {
+        let report = report_of_fresh_account();
+        let root = report.get("<root_account>").unwrap();
+        let cell = |c: &str| root.get(c).unwrap().as_str();
+        assert_eq!(cell("password_enabled"), "not_supported");
+        // A date or `no_information`, never `N/A`: the root always has a password.
+        assert_eq!(cell("password_last_used"), "no_information");
+        assert_eq!(cell("password_last_changed"), "not_supported");
+        assert_eq!(cell("password_next_rotation"), "not_supported");
+        assert_eq!(cell("mfa_active"), "false");
+        // The root's key from the configuration, never used yet; no certificate.
+        assert_eq!(cell("access_key_1_active"), "true");
+        assert_eq!(cell("access_key_1_last_used_date"), "N/A");
+        assert_eq!(cell("access_key_2_active"), "false");
+        assert_eq!(cell("cert_1_active"), "false");
+        assert_eq!(cell("cert_1_last_rotated"), "N/A");
+    }
 }
