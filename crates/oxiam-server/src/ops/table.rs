@@ -10,8 +10,9 @@ use oxiam_protocol::{iam, sts};
 
 use super::iam::{
     Ctx, access_keys, account, attached, credential_report, groups, inline, instance_profiles, mfa,
-    oidc_providers, passwords, policies, roles, saml_providers, server_certificates,
-    service_credentials, signing_certificates, simulator, ssh_public_keys, sts_preferences, users,
+    oidc_providers, organizations_features, passwords, policies, roles, saml_providers,
+    server_certificates, service_credentials, signing_certificates, simulator, ssh_public_keys,
+    sts_preferences, users,
 };
 use super::sts::{assume_role, federation, outbound, web_identity};
 use super::{Mode, Resolver, build, respond};
@@ -472,6 +473,9 @@ table! {
             |_, x| x.any();
         GetOutboundWebIdentityFederationInfo: View outbound::get_outbound_web_identity_federation_info,
             |_, x| x.any();
+        // Centralized root access of an organization (oxiam has no Organizations yet).
+        ListOrganizationsFeatures: Read organizations_features::list_organizations_features,
+            |_, x| x.any();
     }
 }
 
@@ -519,7 +523,6 @@ mod tests {
         "GetServiceLastAccessedDetails",
         "GetServiceLastAccessedDetailsWithEntities",
         "ListDelegationRequests",
-        "ListOrganizationsFeatures",
         "ListPoliciesGrantingServiceAccess",
         "PutAccountProperties",
         "RejectDelegationRequest",
