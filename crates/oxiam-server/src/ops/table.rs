@@ -9,10 +9,10 @@
 use oxiam_protocol::{iam, sts};
 
 use super::iam::{
-    Ctx, access_keys, account, attached, credential_report, groups, inline, instance_profiles, mfa,
-    oidc_providers, organizations_features, passwords, policies, roles, saml_providers,
-    server_certificates, service_credentials, signing_certificates, simulator, ssh_public_keys,
-    sts_preferences, users,
+    Ctx, access_keys, account, account_properties, attached, credential_report, groups, inline,
+    instance_profiles, mfa, oidc_providers, organizations_features, passwords, policies, roles,
+    saml_providers, server_certificates, service_credentials, signing_certificates, simulator,
+    ssh_public_keys, sts_preferences, users,
 };
 use super::sts::{assume_role, federation, outbound, web_identity};
 use super::{Mode, Resolver, build, respond};
@@ -342,6 +342,11 @@ table! {
         GetAccountAuthorizationDetails: Read account::get_account_authorization_details, |_, x| x.any();
         SetSecurityTokenServicePreferences: Write sts_preferences::set_security_token_service_preferences,
             |_, x| x.any();
+        // Account properties (role manager): `iam:AccountPropertyNamespaces`.
+        GetAccountProperties: Read account_properties::get_account_properties,
+            account_properties::get_account_properties_target;
+        PutAccountProperties: Write account_properties::put_account_properties,
+            account_properties::put_account_properties_target;
         GenerateCredentialReport: Call credential_report::generate_credential_report, |_, x| x.any();
         GetCredentialReport: View credential_report::get_credential_report, |_, x| x.any();
         // Passwords: hashing runs before the write (see `passwords`).
@@ -515,7 +520,6 @@ mod tests {
         "EnableOrganizationsRootSessions",
         "GenerateOrganizationsAccessReport",
         "GenerateServiceLastAccessedDetails",
-        "GetAccountProperties",
         "GetDelegationRequest",
         "GetHumanReadableSummary",
         "GetOrganizationsAccessReport",
@@ -524,7 +528,6 @@ mod tests {
         "GetServiceLastAccessedDetailsWithEntities",
         "ListDelegationRequests",
         "ListPoliciesGrantingServiceAccess",
-        "PutAccountProperties",
         "RejectDelegationRequest",
         "SendDelegationToken",
         "UpdateDelegationRequest",
