@@ -447,6 +447,8 @@ table! {
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
         UpdateOpenIDConnectProviderThumbprint: Write oidc_providers::update_open_id_connect_provider_thumbprint,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
+        UpdateOpenIDConnectProvider: Write oidc_providers::update_open_id_connect_provider,
+            |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn);
         TagOpenIDConnectProvider: Write oidc_providers::tag_open_id_connect_provider,
             |r, x| oidc_providers::target(x, &r.open_id_connect_provider_arn).request_tags(Some(&r.tags));
         UntagOpenIDConnectProvider: Write oidc_providers::untag_open_id_connect_provider,
@@ -507,8 +509,8 @@ mod tests {
     /// Operations of the pinned models without an entry: they answer `NotImplemented`.
     /// Owned by the open issues (SAML, Organizations, workload identity, the access
     /// advisor) or by "AWS behaviour, exactly" (delegation requests, role templates, …);
-    /// the operations botocore 1.44.18 added to families oxiam already serves
-    /// (`UpdateOpenIDConnectProvider`, STS `GetScopedCredentials`) by issue 15.
+    /// the operations botocore 1.44.18 added to families oxiam already serves (STS
+    /// `GetScopedCredentials`) by issue 15.
     const UNIMPLEMENTED: &[&str] = &[
         "AcceptDelegationRequest",
         "AcquireRole",
@@ -531,8 +533,6 @@ mod tests {
         "RejectDelegationRequest",
         "SendDelegationToken",
         "UpdateDelegationRequest",
-        // Issue 15: new in botocore 1.44.18.
-        "UpdateOpenIDConnectProvider",
         // Organizations: new in botocore 1.44.18.
         "DisableOrganizationLevelResources",
         "EnableOrganizationLevelResources",
