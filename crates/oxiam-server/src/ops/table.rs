@@ -523,6 +523,8 @@ mod tests {
         "GenerateOrganizationsAccessReport",
         "GenerateServiceLastAccessedDetails",
         "GetDelegationRequest",
+        // AWS writes this summary of a delegation request with a large language model:
+        // nothing deterministic answers as AWS does.
         "GetHumanReadableSummary",
         "GetOrganizationsAccessReport",
         "GetRoleTemplateVersion",
