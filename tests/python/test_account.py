@@ -1,5 +1,5 @@
 """boto3: account aliases, GetAccountSummary, GetAccountAuthorizationDetails (shapes, pages,
-errors, denials)."""
+errors, denials), ListOrganizationsFeatures of an account outside any organization."""
 import botocore.exceptions
 import pytest
 
@@ -117,6 +117,7 @@ def test_account_operations_denied_without_policies(oxiam):
         ("iam:GetAccountAuthorizationDetails", lambda: nobody.get_account_authorization_details()),
         ("iam:ListAccountAliases", lambda: nobody.list_account_aliases()),
         ("iam:CreateAccountAlias", lambda: nobody.create_account_alias(AccountAlias="mine")),
+        ("iam:ListOrganizationsFeatures", lambda: nobody.list_organizations_features()),
     ]:
         with pytest.raises(botocore.exceptions.ClientError) as e:
             call()
@@ -126,3 +127,13 @@ def test_account_operations_denied_without_policies(oxiam):
                            f"{action} on resource: * because no identity-based policy allows the "
                            f"{action} action")
     assert iam.list_account_aliases()["AccountAliases"] == []
+
+
+def test_organizations_features_of_a_standalone_account(oxiam):
+    # oxiam has no Organizations: every account is standalone, and AWS answers it so.
+    iam = oxiam.client("iam")
+    with pytest.raises(iam.exceptions.OrganizationNotFoundException) as e:
+        iam.list_organizations_features()
+    assert error_of(e) == (
+        "OrganizationNotFoundException", 400,
+        "The request was rejected because no organization is associated with your account.")

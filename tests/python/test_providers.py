@@ -99,6 +99,50 @@ def test_oidc_provider_errors_and_quotas(oxiam):
            OpenIDConnectProviderArn=arn, ThumbprintList=["g" * 40])
 
 
+def test_update_oidc_provider(oxiam):
+    iam = oxiam.client("iam")
+    arn = iam.create_open_id_connect_provider(
+        Url="https://token.example.com", ClientIDList=["app"],
+        ThumbprintList=[THUMB])["OpenIDConnectProviderArn"]
+    before = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    # Trusted identity propagation only: thumbprints and client IDs are left alone. The
+    # provider has neither setting, so removing one changes nothing.
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn,
+                                        RemoveIdentityCenterInstance=True)
+    after = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    for key in ["Url", "ClientIDList", "ThumbprintList", "CreateDate"]:
+        assert after[key] == before[key], key
+    # AWS's rules: a setting and its Remove flag not both; one setting a request.
+    context = {"SubjectSourceKey": "sub"}
+    center = f"arn:aws:sso:::instance/ssoins-{'0' * 16}"
+    assert raises("InvalidInput", iam.update_open_id_connect_provider,
+                  OpenIDConnectProviderArn=arn, ContextProvider=context,
+                  RemoveContextProvider=True) == \
+        "ContextProvider and RemoveContextProvider cannot both be specified."
+    raises("InvalidInput", iam.update_open_id_connect_provider, OpenIDConnectProviderArn=arn,
+           IdentityCenterInstanceArn=center, RemoveIdentityCenterInstance=True)
+    raises("InvalidInput", iam.update_open_id_connect_provider, OpenIDConnectProviderArn=arn,
+           RemoveContextProvider=True, RemoveIdentityCenterInstance=True)
+    # Refused, not dropped, as by CreateOpenIDConnectProvider.
+    assert raises("InvalidInput", iam.update_open_id_connect_provider,
+                  OpenIDConnectProviderArn=arn, ContextProvider=context) == \
+        "ContextProvider is not supported by this deployment yet."
+    raises("InvalidInput", iam.update_open_id_connect_provider, OpenIDConnectProviderArn=arn,
+           IdentityCenterInstanceArn=center)
+    ghost = OIDC + "ghost.example.com"
+    assert raises("NoSuchEntity", iam.update_open_id_connect_provider,
+                  OpenIDConnectProviderArn=ghost, RemoveContextProvider=True) == \
+        f"OpenIDConnect Provider not found for arn {ghost}"
+    # Authorized on the provider's ARN, like every OIDC provider operation.
+    iam.create_user(UserName="fed")
+    key = iam.create_access_key(UserName="fed")["AccessKey"]
+    fed = oxiam.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    msg = raises("AccessDenied", fed.update_open_id_connect_provider, OpenIDConnectProviderArn=arn)
+    assert f"iam:UpdateOpenIDConnectProvider on resource: {arn}" in msg
+
+
 def test_saml_provider_lifecycle(oxiam):
     iam = oxiam.client("iam")
     r = iam.create_saml_provider(SAMLMetadataDocument=METADATA, Name="corp",

@@ -1,10 +1,12 @@
 //! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
-//! `account`, `providers` (what OIDC and SAML providers share)), and what they all share:
-//! pagination, tags, lookups, the DeleteConflict rule and the wire forms of entities.
+//! `account`, `account_properties`, `providers` (what OIDC and SAML providers share),
+//! `organizations_features`), and what they all share: pagination, tags, lookups, the
+//! DeleteConflict rule and the wire forms of entities.
 
 pub mod access_keys;
 pub mod account;
+pub mod account_properties;
 pub mod attached;
 pub mod credential_report;
 pub mod groups;
@@ -12,6 +14,7 @@ pub mod inline;
 pub mod instance_profiles;
 pub mod mfa;
 pub mod oidc_providers;
+pub mod organizations_features;
 pub mod passwords;
 pub mod policies;
 pub mod providers;
