@@ -68,8 +68,10 @@ def test_attach_detach_list_user_policies(oxiam):
     assert msg == "Cannot attach a Service Role Policy to a Customer User."
     raises("NoSuchEntity", iam.attach_user_policy, UserName="jo",
            PolicyArn="arn:aws:iam::999999999999:policy/Theirs")
-    raises("InvalidInput", iam.attach_user_policy, UserName="jo",
-           PolicyArn="not-an-arn-at-all-xyz")
+    # Not an ARN at all: AWS's ValidationError (recorded), two spaces included.
+    _, msg = raises("ValidationError", iam.attach_user_policy, UserName="jo",
+                    PolicyArn="not-an-arn-at-all-xyz")
+    assert msg == "Invalid ARN:  Could not be parsed!"
 
     for name in ["IAMReadOnlyAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2ReadOnlyAccess",
                  "IAMFullAccess", "AdministratorAccess", "AmazonSQSReadOnlyAccess",

@@ -291,7 +291,7 @@ pub fn get_credential_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Config;
+    use crate::model::config::Config;
 
     /// The report of a fresh account, parsed: column name → cell, per row's `user`.
     fn report_of_fresh_account() -> HashMap<String, HashMap<&'static str, String>> {
