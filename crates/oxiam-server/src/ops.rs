@@ -232,6 +232,34 @@ impl Resolver<'_> {
         Target::new(self.action.clone(), self.arn(kind, path, name))
     }
 
+    /// Renaming or moving an existing entity of `kind` (UpdateUser, UpdateGroup,
+    /// UpdateServerCertificate): the request needs its action allowed on the entity's new
+    /// ARN too (the new path or the old one, the new name or the old one). `None` when the
+    /// request changes neither.
+    pub fn renamed(
+        &self,
+        kind: &str,
+        old: &Named,
+        new_path: Option<&String>,
+        new_name: Option<&String>,
+    ) -> Option<Target> {
+        if new_path.is_none() && new_name.is_none() {
+            return None;
+        }
+        // `…:user/eng/alice` → (`/eng/`, `alice`): the entity's real path and stored name.
+        let (old_path, old_name) = old
+            .arn
+            .split_once(&format!(":{kind}"))
+            .and_then(|(_, rest)| rest.rsplit_once('/'))
+            .map(|(p, n)| (format!("{p}/"), n.to_owned()))?;
+        let new_arn = self.arn(
+            kind,
+            Some(new_path.unwrap_or(&old_path)),
+            new_name.unwrap_or(&old_name),
+        );
+        Some(Target::new(self.action.clone(), new_arn))
+    }
+
     /// The resource of List* operations: the kind's ARN prefix with the path prefix.
     pub fn list(&self, kind: &str, path_prefix: Option<&String>) -> Target {
         self.create(kind, path_prefix, "")

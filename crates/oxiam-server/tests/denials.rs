@@ -495,3 +495,159 @@ fn an_identity_policy_for_exactly_the_action_and_resource_lets_the_call_through(
         );
     }
 }
+
+/// `{"Version": …, "Statement": [{"Effect": "Allow", "Action": [ACTIONS], "Resource": RESOURCES}]}`
+fn allow(actions: &[&str], resources: &[&str]) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}],
+    })
+    .to_string()
+}
+
+impl Fixture {
+    /// Gives `nobody` exactly this inline policy (replacing the one before).
+    fn allow_nobody(&self, policy: &str) {
+        let policy = encode(policy);
+        self.root_call(
+            "PutUserPolicy",
+            &format!("UserName=nobody&PolicyName=only&PolicyDocument={policy}"),
+        );
+    }
+
+    /// `nobody`'s call of `operation`: `Ok` when it went through, else AccessDenied's message.
+    fn denial(&self, operation: &str, params: &str) -> Result<(), String> {
+        match self.call(&self.request(operation, params).unwrap()) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let api = e.to_api(Service::Iam);
+                assert_eq!(
+                    api.code,
+                    ErrorCode::AccessDenied,
+                    "{operation}: {}",
+                    api.message
+                );
+                Err(api.message)
+            }
+        }
+    }
+}
+
+#[test]
+fn creating_with_tags_needs_the_tagging_action_on_the_new_resource() {
+    let f = Fixture::new();
+    let nobody = "arn:aws:iam::123456789012:user/nobody";
+    let tagged = "Tags.member.1.Key=team&Tags.member.1.Value=eng";
+    f.allow_nobody(&allow(&["iam:CreateUser"], &["*"]));
+    assert_eq!(
+        f.denial("CreateUser", &format!("UserName=carol&Path=/eng/&{tagged}")),
+        Err(format!(
+            "User: {nobody} is not authorized to perform: iam:TagUser on resource: \
+             arn:aws:iam::123456789012:user/eng/carol because no identity-based policy \
+             allows the iam:TagUser action"
+        ))
+    );
+    assert_eq!(f.denial("CreateUser", "UserName=carol&Path=/eng/"), Ok(()));
+    f.allow_nobody(&allow(&["iam:CreateUser", "iam:TagUser"], &["*"]));
+    assert_eq!(
+        f.denial("CreateUser", &format!("UserName=dave&{tagged}")),
+        Ok(())
+    );
+
+    // The tagging action sees the request's tags: a condition on them applies to it.
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateRole", "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/team": "eng"},
+                           "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}},
+        ],
+    });
+    f.allow_nobody(&policy.to_string());
+    let role = "AssumeRolePolicyDocument={trust}";
+    assert_eq!(
+        f.denial("CreateRole", &format!("RoleName=r1&{role}&{tagged}")),
+        Ok(())
+    );
+    let denied = f
+        .denial(
+            "CreateRole",
+            &format!("RoleName=r2&{role}&Tags.member.1.Key=team&Tags.member.1.Value=ops"),
+        )
+        .unwrap_err();
+    assert!(
+        denied.contains("iam:TagRole on resource: arn:aws:iam::123456789012:role/r2"),
+        "{denied}"
+    );
+
+    // CreatePolicy names the policy being created by its name, for TagPolicy too.
+    f.allow_nobody(&allow(&["iam:CreatePolicy"], &["*"]));
+    let denied = f
+        .denial(
+            "CreatePolicy",
+            &format!("PolicyName=p1&PolicyDocument={{policy}}&{tagged}"),
+        )
+        .unwrap_err();
+    assert!(
+        denied.contains("iam:TagPolicy on resource: policy p1 "),
+        "{denied}"
+    );
+}
+
+#[test]
+fn renaming_needs_the_permission_on_the_new_name_too() {
+    let f = Fixture::new();
+    let nobody = "arn:aws:iam::123456789012:user/nobody";
+    let alice = "arn:aws:iam::123456789012:user/eng/alice";
+    f.allow_nobody(&allow(&["iam:UpdateUser"], &[alice]));
+    assert_eq!(
+        f.denial("UpdateUser", "UserName=alice&NewUserName=alicia"),
+        Err(format!(
+            "User: {nobody} is not authorized to perform: iam:UpdateUser on resource: \
+             arn:aws:iam::123456789012:user/eng/alicia because no identity-based policy \
+             allows the iam:UpdateUser action"
+        ))
+    );
+    // A move keeps the name and changes the path.
+    let denied = f
+        .denial("UpdateUser", "UserName=alice&NewPath=/ops/")
+        .unwrap_err();
+    assert!(
+        denied.contains("on resource: arn:aws:iam::123456789012:user/ops/alice "),
+        "{denied}"
+    );
+    // Without NewUserName or NewPath, only the user itself.
+    assert_eq!(f.denial("UpdateUser", "UserName=alice"), Ok(()));
+
+    f.allow_nobody(&allow(
+        &["iam:UpdateUser"],
+        &[alice, "arn:aws:iam::123456789012:user/ops/alicia"],
+    ));
+    assert_eq!(
+        f.denial(
+            "UpdateUser",
+            "UserName=alice&NewUserName=alicia&NewPath=/ops/"
+        ),
+        Ok(())
+    );
+
+    let devs = "arn:aws:iam::123456789012:group/eng/devs";
+    f.allow_nobody(&allow(&["iam:UpdateGroup"], &[devs]));
+    let denied = f
+        .denial("UpdateGroup", "GroupName=devs&NewGroupName=builders")
+        .unwrap_err();
+    assert!(
+        denied
+            .contains("iam:UpdateGroup on resource: arn:aws:iam::123456789012:group/eng/builders "),
+        "{denied}"
+    );
+    f.allow_nobody(&allow(
+        &["iam:UpdateGroup"],
+        &[devs, "arn:aws:iam::123456789012:group/eng/builders"],
+    ));
+    assert_eq!(
+        f.denial("UpdateGroup", "GroupName=devs&NewGroupName=builders"),
+        Ok(())
+    );
+}

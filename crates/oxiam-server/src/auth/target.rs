@@ -120,4 +120,27 @@ impl Target {
         self.dependent.push(dependent);
         self
     }
+
+    /// A create request with tags also needs the resource type's tagging action (`iam:TagUser`
+    /// for CreateUser, …) allowed on the resource it creates, with the same `aws:RequestTag/…`
+    /// and `aws:TagKeys` keys (IAM User Guide, "Tagging IAM resources"). Without tags in the
+    /// request, nothing is added. Call after [`Target::request_tags`].
+    pub fn with_tagging(self, action: &str) -> Target {
+        if !self
+            .keys
+            .iter()
+            .any(|(k, _)| k.starts_with("aws:RequestTag/"))
+        {
+            return self;
+        }
+        let mut tagging = Target::new(action, self.resource.clone());
+        tagging.display.clone_from(&self.display);
+        tagging.keys = self
+            .keys
+            .iter()
+            .filter(|(k, _)| k.starts_with("aws:RequestTag/") || k == "aws:TagKeys")
+            .cloned()
+            .collect();
+        self.needs(tagging)
+    }
 }

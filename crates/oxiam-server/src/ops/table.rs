@@ -202,10 +202,11 @@ table! {
         CreateUser: Write users::create_user, |r, x| x
             .create("user", r.path.as_ref(), &r.user_name)
             .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagUser")
             .boundary(r.permissions_boundary.as_deref());
         GetUser: View users::get_user, |r, x| x.on(&x.self_or_user(r.user_name.as_ref()));
         ListUsers: View users::list_users, |r, x| x.list("user", r.path_prefix.as_ref());
-        UpdateUser: Write users::update_user, |r, x| x.on(&x.user(&r.user_name));
+        UpdateUser: Write users::update_user, users::update_user_target;
         DeleteUser: Write users::delete_user, |r, x| x.on(&x.user(&r.user_name));
         TagUser: Write users::tag_user, |r, x| x.on(&x.user(&r.user_name)).request_tags(Some(&r.tags));
         UntagUser: Write users::untag_user, |r, x| x.on(&x.user(&r.user_name)).tag_keys(&r.tag_keys);
@@ -230,7 +231,7 @@ table! {
         CreateGroup: Write groups::create_group, |r, x| x.create("group", r.path.as_ref(), &r.group_name);
         GetGroup: Read groups::get_group, |r, x| x.on(&x.group(&r.group_name));
         ListGroups: Read groups::list_groups, |r, x| x.list("group", r.path_prefix.as_ref());
-        UpdateGroup: Write groups::update_group, |r, x| x.on(&x.group(&r.group_name));
+        UpdateGroup: Write groups::update_group, groups::update_group_target;
         DeleteGroup: Write groups::delete_group, |r, x| x.on(&x.group(&r.group_name));
         AddUserToGroup: Write groups::add_user_to_group, |r, x| x.on(&x.group(&r.group_name));
         RemoveUserFromGroup: Write groups::remove_user_from_group, |r, x| x.on(&x.group(&r.group_name));
@@ -239,6 +240,7 @@ table! {
         CreateRole: Write roles::create_role, |r, x| x
             .create("role", r.path.as_ref(), &r.role_name)
             .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagRole")
             .boundary(r.permissions_boundary.as_deref());
         GetRole: Read roles::get_role, |r, x| x.on(&x.role(&r.role_name));
         ListRoles: Read roles::list_roles, |r, x| x.list("role", r.path_prefix.as_ref());
@@ -264,7 +266,8 @@ table! {
         CreatePolicy: Write policies::create_policy, |r, x| x
             .create("policy", r.path.as_ref(), &r.policy_name)
             .shown_as(format!("policy {}", r.policy_name))
-            .request_tags(r.tags.as_deref());
+            .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagPolicy");
         GetPolicy: Read policies::get_policy, |r, x| x.on(&x.policy(&r.policy_arn));
         ListPolicies: Read policies::list_policies, |r, x| x
             .list("policy", r.path_prefix.as_ref())
@@ -313,7 +316,8 @@ table! {
         // Instance profiles.
         CreateInstanceProfile: Write instance_profiles::create_instance_profile, |r, x| x
             .create("instance-profile", r.path.as_ref(), &r.instance_profile_name)
-            .request_tags(r.tags.as_deref());
+            .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagInstanceProfile");
         GetInstanceProfile: Read instance_profiles::get_instance_profile,
             |r, x| x.on(&x.instance_profile(&r.instance_profile_name));
         ListInstanceProfiles: Read instance_profiles::list_instance_profiles,
@@ -365,7 +369,8 @@ table! {
         // assigning devices to users.
         CreateVirtualMFADevice: Write mfa::create_virtual_mfa_device, |r, x| x
             .create("mfa", r.path.as_ref(), &r.virtual_mfa_device_name)
-            .request_tags(r.tags.as_deref());
+            .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagMFADevice");
         DeleteVirtualMFADevice: Write mfa::delete_virtual_mfa_device, |r, x| mfa::device_target(x, &r.serial_number);
         ListMFADeviceTags: Read mfa::list_mfa_device_tags, |r, x| mfa::device_target(x, &r.serial_number);
         TagMFADevice: Write mfa::tag_mfa_device,
@@ -405,7 +410,8 @@ table! {
         // Server certificates: on the certificate's ARN, with its tags.
         UploadServerCertificate: Write server_certificates::upload_server_certificate, |r, x| x
             .create("server-certificate", r.path.as_ref(), &r.server_certificate_name)
-            .request_tags(r.tags.as_deref());
+            .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagServerCertificate");
         GetServerCertificate: Read server_certificates::get_server_certificate,
             |r, x| x.on(&x.server_certificate(&r.server_certificate_name));
         ListServerCertificates: Read server_certificates::list_server_certificates,
@@ -459,7 +465,8 @@ table! {
                 x.action.clone(),
                 format!("arn:aws:iam::{}:saml-provider/{}", x.account(), r.name),
             )
-            .request_tags(r.tags.as_deref());
+            .request_tags(r.tags.as_deref())
+            .with_tagging("iam:TagSAMLProvider");
         GetSAMLProvider: Read saml_providers::get_saml_provider,
             |r, x| saml_providers::target(x, &r.saml_provider_arn);
         ListSAMLProviders: Read saml_providers::list_saml_providers, |_, x| x.any();

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use oxiam_protocol::iam;
 
 use super::{Ctx, check_deletable, find_user, marker_start, paginate, wire_user};
+use crate::auth::target::Target;
 use crate::model::error::{ServerError, already_exists, limit_exceeded, no_such_entity};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{Group, User, now_epoch, to_datetime};
+use crate::ops::Resolver;
 use crate::state::{State, Tx};
 
 /// AWS's NoSuchEntity for a group name.
@@ -136,6 +138,23 @@ pub fn list_groups(
         marker: page.next_marker,
         groups: page.items,
     })
+}
+
+/// On the group, and on its new ARN too when the request renames or moves it: the caller
+/// needs permission to update the group under its old and its new name (UpdateGroup, IAM
+/// API Reference).
+pub fn update_group_target(r: &iam::UpdateGroupRequest, x: &Resolver<'_>) -> Target {
+    let old = x.group(&r.group_name);
+    let t = x.on(&old);
+    match x.renamed(
+        "group",
+        &old,
+        r.new_path.as_ref(),
+        r.new_group_name.as_ref(),
+    ) {
+        Some(new) => t.needs(new),
+        None => t,
+    }
 }
 
 pub fn update_group(

@@ -76,7 +76,9 @@ pub fn create_open_id_connect_provider_target(
 ) -> Target {
     let url = issuer(&r.url).unwrap_or_else(|_| r.url.clone());
     let arn = format!("arn:aws:iam::{}:oidc-provider/{url}", x.account());
-    Target::new(x.action.clone(), arn).request_tags(r.tags.as_deref())
+    Target::new(x.action.clone(), arn)
+        .request_tags(r.tags.as_deref())
+        .with_tagging("iam:TagOpenIDConnectProvider")
 }
 
 pub fn create_open_id_connect_provider(

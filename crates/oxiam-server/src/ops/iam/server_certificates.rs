@@ -270,21 +270,15 @@ pub fn update_server_certificate_target(
 ) -> Target {
     let old = x.server_certificate(&r.server_certificate_name);
     let t = x.on(&old);
-    if r.new_server_certificate_name.is_none() && r.new_path.is_none() {
-        return t;
-    }
-    let (path, name) = old
-        .arn
-        .split_once(":server-certificate")
-        .and_then(|(_, rest)| rest.rsplit_once('/'))
-        .map(|(p, n)| (format!("{p}/"), n.to_owned()))
-        .unwrap_or_else(|| ("/".to_owned(), r.server_certificate_name.clone()));
-    let new_arn = x.arn(
+    match x.renamed(
         "server-certificate",
-        Some(r.new_path.as_ref().unwrap_or(&path)),
-        r.new_server_certificate_name.as_ref().unwrap_or(&name),
-    );
-    t.needs(Target::new(x.action.clone(), new_arn))
+        &old,
+        r.new_path.as_ref(),
+        r.new_server_certificate_name.as_ref(),
+    ) {
+        Some(new) => t.needs(new),
+        None => t,
+    }
 }
 
 pub fn update_server_certificate(

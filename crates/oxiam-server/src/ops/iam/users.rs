@@ -7,9 +7,11 @@ use super::{
     wire_user,
 };
 use crate::app::App;
+use crate::auth::target::Target;
 use crate::model::error::{ServerError, already_exists, limit_exceeded};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
+use crate::ops::Resolver;
 use crate::state::{State, Tx};
 
 pub fn create_user(
@@ -128,6 +130,18 @@ fn list(
         marker: page.next_marker,
         users: page.items,
     })
+}
+
+/// On the user, and on its new ARN too when the request renames or moves it: "the requester
+/// must have appropriate permissions on both the source object and the target object"
+/// (UpdateUser, IAM API Reference).
+pub fn update_user_target(r: &iam::UpdateUserRequest, x: &Resolver<'_>) -> Target {
+    let old = x.user(&r.user_name);
+    let t = x.on(&old);
+    match x.renamed("user", &old, r.new_path.as_ref(), r.new_user_name.as_ref()) {
+        Some(new) => t.needs(new),
+        None => t,
+    }
 }
 
 pub fn update_user(
