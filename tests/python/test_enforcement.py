@@ -219,6 +219,41 @@ def test_boundary_denial_message_and_explicit_deny_message(oxiam):
     ola.create_user(UserName="x")
 
 
+def test_create_with_tags_needs_the_tagging_permission(oxiam):
+    iam = oxiam.client("iam")
+    pia = user_client(oxiam, iam, "pia")
+    iam.put_user_policy(UserName="pia", PolicyName="create", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}))
+    tags = [{"Key": "team", "Value": "eng"}]
+    _, msg = raises("AccessDenied", pia.create_user, UserName="t1", Tags=tags)
+    assert msg == (f"User: arn:aws:iam::{ACCOUNT}:user/pia is not authorized to perform: "
+                   f"iam:TagUser on resource: arn:aws:iam::{ACCOUNT}:user/t1 because no "
+                   "identity-based policy allows the iam:TagUser action")
+    pia.create_user(UserName="t1")
+    iam.put_user_policy(UserName="pia", PolicyName="create", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:TagUser"], "Resource": "*"}))
+    pia.create_user(UserName="t2", Tags=tags)
+    assert iam.list_user_tags(UserName="t2")["Tags"] == tags
+
+
+def test_rename_needs_the_permission_on_the_new_name(oxiam):
+    iam = oxiam.client("iam")
+    quin = user_client(oxiam, iam, "quin")
+    iam.create_user(UserName="bob")
+    old = f"arn:aws:iam::{ACCOUNT}:user/bob"
+    new = f"arn:aws:iam::{ACCOUNT}:user/robert"
+    iam.put_user_policy(UserName="quin", PolicyName="rename", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:UpdateUser", "Resource": old}))
+    _, msg = raises("AccessDenied", quin.update_user, UserName="bob", NewUserName="robert")
+    assert msg == (f"User: arn:aws:iam::{ACCOUNT}:user/quin is not authorized to perform: "
+                   f"iam:UpdateUser on resource: {new} because no identity-based policy "
+                   "allows the iam:UpdateUser action")
+    iam.put_user_policy(UserName="quin", PolicyName="rename", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:UpdateUser", "Resource": [old, new]}))
+    quin.update_user(UserName="bob", NewUserName="robert")
+    assert iam.get_user(UserName="robert")["User"]["Arn"] == new
+
+
 def test_root_may_use_aws_managed_policies(oxiam):
     iam = oxiam.client("iam")
     # Whatever the handler answers, authorization lets the root through: AWS managed
