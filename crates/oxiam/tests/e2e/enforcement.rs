@@ -544,7 +544,15 @@ fn enforcement_tags_cannot_defeat_abac() {
             {"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*",
              "Condition": {
                 "StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"},
-                "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "project"]}}}
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "project"]}}},
+            // Creating with tags needs iam:TagUser too, with the same request tags (AWS's
+            // "Create new users only with specific tags" example grants both); only on users
+            // without a team yet, so it cannot move anyone between teams.
+            {"Effect": "Allow", "Action": "iam:TagUser", "Resource": "*",
+             "Condition": {
+                "StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "project"]},
+                "Null": {"aws:ResourceTag/team": "true"}}}
         ])),
     );
     s.ok(&frank, &["iam", "get-user", "--user-name", "rosa"]);
