@@ -260,6 +260,55 @@ pub fn remove_tags(existing: &[Tag], keys: &[String]) -> Vec<Tag> {
         .collect()
 }
 
+/// What handler unit tests share: calling a handler as an account's root.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Arc;
+
+    use oxiam_protocol::Service;
+    use oxiam_protocol::error::ApiError;
+    use oxiam_store::crypto::Kek;
+
+    use super::Ctx;
+    use crate::auth::authn::Caller;
+    use crate::auth::decide::RequestEnv;
+    use crate::model::error::ServerError;
+    use crate::model::quotas::Quotas;
+    use crate::state::{State, Tx};
+
+    /// A transaction on an empty state.
+    pub fn empty_tx() -> Tx {
+        Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()))
+    }
+
+    /// Runs `f` as `account`'s root with AWS's default quotas; the error as it goes on
+    /// the wire.
+    pub fn as_root<T>(
+        account: &str,
+        tx: &mut Tx,
+        f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
+    ) -> Result<T, ApiError> {
+        as_root_with(account, &Quotas::default(), tx, f)
+    }
+
+    /// [`as_root`] under other quotas.
+    pub fn as_root_with<T>(
+        account: &str,
+        quotas: &Quotas,
+        tx: &mut Tx,
+        f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
+    ) -> Result<T, ApiError> {
+        let caller = Caller::root(account, "AKIAROOT");
+        let env = RequestEnv::now();
+        let ctx = Ctx {
+            caller: &caller,
+            quotas,
+            env: &env,
+        };
+        f(&ctx, tx).map_err(|e| e.to_api(Service::Iam))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,29 +418,17 @@ mod document_tests {
 /// Request members the models gained before oxiam implements them are refused, not dropped.
 #[cfg(test)]
 mod members_not_supported_yet {
-    use std::sync::Arc;
 
-    use oxiam_protocol::Service;
     use oxiam_protocol::error::{ApiError, ErrorCode};
-    use oxiam_store::crypto::Kek;
 
     use super::*;
-    use crate::model::quotas::Quotas;
+
     use crate::state::Tx;
 
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 
     fn run<T>(f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>) -> Result<T, ApiError> {
-        let caller = Caller::root("123456789012", "AKIAROOT");
-        let quotas = Quotas::default();
-        let env = crate::auth::decide::RequestEnv::now();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
-        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
-        f(&ctx, &mut tx).map_err(|e| e.to_api(Service::Iam))
+        super::test_support::as_root("123456789012", &mut super::test_support::empty_tx(), f)
     }
 
     fn refused<T: std::fmt::Debug>(result: Result<T, ApiError>, member: &str) {

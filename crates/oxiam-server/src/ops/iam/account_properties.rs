@@ -148,32 +148,16 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
-    use oxiam_protocol::Service;
     use oxiam_protocol::error::{ApiError, ErrorCode};
     use oxiam_store::crypto::Kek;
 
     use super::*;
     use crate::auth::authn::Caller;
-    use crate::model::quotas::Quotas;
 
     const ACCOUNT: &str = "123456789012";
     const OTHER: &str = "210987654321";
 
-    fn run<T>(
-        account: &str,
-        tx: &mut Tx,
-        f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
-    ) -> Result<T, ApiError> {
-        let caller = Caller::root(account, "AKIAROOT");
-        let quotas = Quotas::default();
-        let env = crate::auth::decide::RequestEnv::now();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
-        f(&ctx, tx).map_err(|e| e.to_api(Service::Iam))
-    }
+    use crate::ops::iam::test_support::as_root as run;
 
     fn put(
         tx: &mut Tx,

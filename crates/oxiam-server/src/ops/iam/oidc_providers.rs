@@ -295,34 +295,18 @@ pub fn list_open_id_connect_provider_tags(
 mod tests {
     use std::sync::Arc;
 
-    use oxiam_protocol::Service;
     use oxiam_protocol::error::{ApiError, ErrorCode};
     use oxiam_store::crypto::Kek;
 
     use super::*;
-    use crate::auth::authn::Caller;
-    use crate::model::quotas::Quotas;
+
     use crate::state::State;
 
     const ACCOUNT: &str = "123456789012";
     const ARN: &str = "arn:aws:iam::123456789012:oidc-provider/token.example.com";
     const THUMBPRINT: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 
-    fn run<T>(
-        account: &str,
-        tx: &mut Tx,
-        f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
-    ) -> Result<T, ApiError> {
-        let caller = Caller::root(account, "AKIAROOT");
-        let quotas = Quotas::default();
-        let env = crate::auth::decide::RequestEnv::now();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
-        f(&ctx, tx).map_err(|e| e.to_api(Service::Iam))
-    }
+    use crate::ops::iam::test_support::as_root as run;
 
     /// An account with the provider `token.example.com` (one audience, one thumbprint).
     fn with_provider() -> Tx {

@@ -36,30 +36,16 @@ pub fn list_organizations_features(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use oxiam_protocol::Service;
-    use oxiam_store::crypto::Kek;
 
     use super::*;
-    use crate::auth::authn::Caller;
-    use crate::model::quotas::Quotas;
-    use crate::state::State;
 
     #[test]
     fn a_standalone_account_has_no_organization() {
-        let caller = Caller::root("123456789012", "AKIAROOT");
-        let quotas = Quotas::default();
-        let env = crate::auth::decide::RequestEnv::now();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
-        let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
-        let e = list_organizations_features(&ctx, &mut tx, &Default::default())
-            .unwrap_err()
-            .to_api(Service::Iam);
+        let mut tx = crate::ops::iam::test_support::empty_tx();
+        let e = crate::ops::iam::test_support::as_root("123456789012", &mut tx, |c, t| {
+            list_organizations_features(c, t, &Default::default())
+        })
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::OrganizationNotFoundException);
         assert_eq!(e.code.code(), "OrganizationNotFoundException");
         assert_eq!(e.code.http_status(), 400);

@@ -4,7 +4,6 @@ use oxiam_protocol::Service;
 use oxiam_store::crypto::Kek;
 
 use super::*;
-use crate::auth::authn::Caller;
 use crate::model::quotas::Quotas;
 use crate::model::{Role, User};
 
@@ -13,7 +12,6 @@ const DOC: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Acti
 const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
 
 struct Env {
-    caller: Caller,
     quotas: Quotas,
     tx: Tx,
 }
@@ -21,9 +19,8 @@ struct Env {
 impl Env {
     fn new() -> Env {
         Env {
-            caller: Caller::root(ACCOUNT, "AKIAROOT"),
             quotas: Quotas::default(),
-            tx: Tx::new(Arc::new(State::default()), Arc::new(Kek::generate())),
+            tx: crate::ops::iam::test_support::empty_tx(),
         }
     }
 
@@ -31,12 +28,7 @@ impl Env {
         &mut self,
         f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
     ) -> Result<T, oxiam_protocol::error::ApiError> {
-        let ctx = Ctx {
-            caller: &self.caller,
-            quotas: &self.quotas,
-            env: &crate::auth::decide::RequestEnv::now(),
-        };
-        f(&ctx, &mut self.tx).map_err(|e| e.to_api(Service::Iam))
+        crate::ops::iam::test_support::as_root_with(ACCOUNT, &self.quotas, &mut self.tx, f)
     }
 
     fn create(&mut self, name: &str, path: Option<&str>) -> iam::Policy {

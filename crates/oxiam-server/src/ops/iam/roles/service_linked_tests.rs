@@ -1,19 +1,15 @@
 //! Behaviour of CreateServiceLinkedRole, DeleteServiceLinkedRole and
 //! GetServiceLinkedRoleDeletionStatus against AWS's catalogue.
 
-use oxiam_protocol::Service;
 use oxiam_protocol::error::ApiError;
-use oxiam_store::crypto::Kek;
 
 use super::*;
-use crate::auth::authn::Caller;
 use crate::model::quotas::Quotas;
 
 const ACCOUNT: &str = "123456789012";
 const ELB: &str = "elasticloadbalancing.amazonaws.com";
 
 struct Env {
-    caller: Caller,
     quotas: Quotas,
     tx: Tx,
 }
@@ -21,9 +17,8 @@ struct Env {
 impl Env {
     fn new() -> Env {
         Env {
-            caller: Caller::root(ACCOUNT, "AKIAROOT"),
             quotas: Quotas::default(),
-            tx: Tx::new(Arc::new(State::default()), Arc::new(Kek::generate())),
+            tx: crate::ops::iam::test_support::empty_tx(),
         }
     }
 
@@ -31,12 +26,7 @@ impl Env {
         &mut self,
         f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
     ) -> Result<T, ApiError> {
-        let ctx = Ctx {
-            caller: &self.caller,
-            quotas: &self.quotas,
-            env: &crate::auth::decide::RequestEnv::now(),
-        };
-        f(&ctx, &mut self.tx).map_err(|e| e.to_api(Service::Iam))
+        crate::ops::iam::test_support::as_root_with(ACCOUNT, &self.quotas, &mut self.tx, f)
     }
 
     fn create(
