@@ -83,23 +83,29 @@ pub fn handle(app: &App, http: &HttpIn) -> Answer {
     let result = decide_all(app, http, &request_id, now, &mut seen).and_then(|resp| {
         serde_json::to_string(&resp).map_err(|e| ServerError::Internal(e.to_string()))
     });
-    let answer = match &result {
-        Ok(body) => Answer {
-            status: 200,
-            body: body.clone(),
-            request_id: request_id.clone(),
-        },
-        Err(e) => error_answer(e, request_id.clone()),
+    let (status, error) = match &result {
+        Ok(_) => (200, None),
+        Err(e) => (
+            e.to_api(oxiam_protocol::Service::Sts).code.http_status(),
+            Some(e),
+        ),
     };
     pipeline::audit(
         &request_id,
         "authorization-api",
         seen.as_ref(),
-        result.as_ref().err(),
-        answer.status,
+        error,
+        status,
         started,
     );
-    answer
+    match result {
+        Ok(body) => Answer {
+            status,
+            body,
+            request_id,
+        },
+        Err(e) => error_answer(&e, request_id),
+    }
 }
 
 fn error_answer(e: &ServerError, request_id: String) -> Answer {
