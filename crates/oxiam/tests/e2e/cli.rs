@@ -530,3 +530,22 @@ fn quotas_are_configurable_and_bad_quota_settings_are_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown quota `users_per_acount`"), "{err}");
 }
+
+/// A node that cannot start as configured says why as it is, not as an internal failure.
+#[test]
+fn start_up_errors_are_said_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(["--oidc-ca-file", "/nonexistent/ca.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("oxiam: cannot start: cannot read /nonexistent/ca.pem"),
+        "{err}"
+    );
+    assert!(!err.contains("internal"), "{err}");
+}
