@@ -111,7 +111,7 @@ macro_rules! run {
     (Unsigned, $h:path, $app:ident, $ctx:ident, $r:ident) => {
         Err(ServerError::Internal(format!(
             "{} is unsigned: dispatch_unsigned runs it",
-            $r.operation_name()
+            operation_name($r)
         )))
     };
 }
@@ -125,7 +125,7 @@ macro_rules! run_unsigned {
         let _ = ($app, $env);
         Err(ServerError::Internal(format!(
             "{} is signed: dispatch runs it",
-            $r.operation_name()
+            operation_name($r)
         )))
     }};
 }
@@ -185,14 +185,8 @@ macro_rules! table {
 }
 
 /// The name of an input's operation, for the internal errors of a mode mismatch.
-trait OperationName {
-    fn operation_name(&self) -> &'static str;
-}
-
-impl<I: oxiam_protocol::Input> OperationName for I {
-    fn operation_name(&self) -> &'static str {
-        I::OPERATION
-    }
+fn operation_name<I: oxiam_protocol::Input>(_input: &I) -> &'static str {
+    I::OPERATION
 }
 
 table! {
