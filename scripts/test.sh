@@ -2,8 +2,8 @@
 # Runs every test of oxiam. This is the command the README gives and CI runs (.ci/run).
 # It installs what the tests need under target/ (a Python venv with the AWS CLI, boto3,
 # pytest and playwright; another with prowler and cloudsplaining; the npm policy oracle)
-# and, as root, the Debian packages the tests drive: chromium, openssl, openssh-client
-# (scripts/debian-packages.sh).
+# and the Debian packages the tests drive: chromium, openssl, openssh-client, installed as
+# root or else unpacked under target/debian (scripts/debian-packages.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -22,6 +22,10 @@ fi
 
 step "tools: chromium, openssl, ssh-keygen (Debian packages)"
 scripts/debian-packages.sh
+if [ -f target/debian/env ]; then
+  # shellcheck disable=SC1091
+  source target/debian/env
+fi
 
 step "format"
 cargo fmt --all --check
