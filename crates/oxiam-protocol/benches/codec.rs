@@ -68,8 +68,8 @@ fn decode(c: &mut Criterion) {
 fn encode(c: &mut Criterion) {
     let users: Vec<iam::User> = (0..100)
         .map(|n| iam::User {
-            path: "/engineering/".into(),
-            user_name: format!("user-{n}"),
+            path: Some("/engineering/".into()),
+            user_name: Some(format!("user-{n}")),
             user_id: format!("AIDA{n:016}"),
             arn: format!("arn:aws:iam::123456789012:user/engineering/user-{n}"),
             create_date: DateTime::now(),

@@ -2840,8 +2840,8 @@ pub struct UploadSigningCertificateResponse {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct User {
-    pub path: String,
-    pub user_name: String,
+    pub path: Option<String>,
+    pub user_name: Option<String>,
     pub user_id: String,
     pub arn: String,
     pub create_date: DateTime,
@@ -7523,8 +7523,8 @@ impl XmlEncode for UploadSigningCertificateResponse {
 
 impl XmlEncode for User {
     fn encode(&self, w: &mut XmlWriter) {
-        codec::field(w, "Path", &self.path);
-        codec::field(w, "UserName", &self.user_name);
+        codec::opt_field(w, "Path", &self.path);
+        codec::opt_field(w, "UserName", &self.user_name);
         codec::field(w, "UserId", &self.user_id);
         codec::field(w, "Arn", &self.arn);
         codec::field(w, "CreateDate", &self.create_date);

@@ -42,8 +42,8 @@ fn at(text: &str) -> DateTime {
 
 fn user(path: &str, name: &str, id: &str) -> iam::User {
     iam::User {
-        path: path.into(),
-        user_name: name.into(),
+        path: Some(path.into()),
+        user_name: Some(name.into()),
         user_id: id.into(),
         arn: format!("arn:aws:iam::123456789012:user{path}{name}"),
         create_date: at("2013-01-02T15:04:05Z"),

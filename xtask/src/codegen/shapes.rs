@@ -129,6 +129,10 @@ impl<'a> Model<'a> {
     }
 
     fn members(&self, name: &str) -> Result<Vec<Member<'a>>, String> {
+        // The model marks these required, yet AWS leaves them out of some responses, so
+        // they are generated optional: `GetUser` called by the account root answers
+        // `UserId`, `Arn` and `CreateDate` only (no `Path`, no `UserName`).
+        const LEFT_OUT_BY_AWS: &[(&str, &str)] = &[("User", "Path"), ("User", "UserName")];
         let shape = self.shape(name)?;
         let required: Vec<&str> = shape
             .json
@@ -165,7 +169,8 @@ impl<'a> Model<'a> {
                 wire,
                 field: field_ident(member_name)?,
                 target,
-                required: required.contains(&member_name.as_str()),
+                required: required.contains(&member_name.as_str())
+                    && !LEFT_OUT_BY_AWS.contains(&(name, member_name.as_str())),
             });
         }
         Ok(members)

@@ -132,8 +132,9 @@ pub fn group(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         .users
         .iter()
         .map(|u| {
-            let aria = format!("Remove {}", u.user_name);
-            html::member_row(c, "users", &u.user_name, &remove, "user", &aria)
+            let user = u.user_name.as_deref().unwrap_or_default();
+            let aria = format!("Remove {user}");
+            html::member_row(c, "users", user, &remove, "user", &aria)
         })
         .collect();
     let policies_html = match &policies {

@@ -32,15 +32,12 @@ pub fn list(c: &Console, r: &ConsoleRequest) -> Reply {
     let q = r.q("q").to_lowercase();
     let rows: Vec<Vec<String>> = users
         .iter()
-        .filter(|u| q.is_empty() || u.user_name.to_lowercase().contains(&q))
-        .map(|u| {
+        .filter_map(|u| Some((u, u.user_name.as_deref()?)))
+        .filter(|(_, name)| q.is_empty() || name.to_lowercase().contains(&q))
+        .map(|(u, name)| {
             vec![
-                format!(
-                    "<a href=\"/console/users/{}\">{}</a>",
-                    url(&u.user_name),
-                    esc(&u.user_name)
-                ),
-                esc(&u.path),
+                format!("<a href=\"/console/users/{}\">{}</a>", url(name), esc(name)),
+                esc(u.path.as_deref().unwrap_or_default()),
                 html::date(u.password_last_used.as_ref()),
                 html::date(Some(&u.create_date)),
             ]
@@ -77,7 +74,7 @@ pub fn detail(c: &Console, name: &str, r: &ConsoleRequest) -> Reply {
         Ok(u) => u.user,
         Err(e) => return html::failed(c, "Users", name, &e, back),
     };
-    let n = user.user_name.as_str();
+    let n = user.user_name.as_deref().unwrap_or(name);
     let groups = call_as!(
         c,
         ListGroupsForUser,

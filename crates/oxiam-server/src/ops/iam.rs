@@ -170,16 +170,20 @@ pub fn check_deletable(blockers: &[(bool, &str)]) -> Result<(), ServerError> {
     }
 }
 
-pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
+/// A user as responses give it: in full (`CreateUser`, `GetUser`), or as a listing gives it
+/// (`ListUsers`, `GetGroup`, `ListVirtualMFADevices`), without the permissions boundary
+/// and tags ("IAM resource-listing operations return a subset of the available attributes",
+/// AWS's ListUsers reference).
+pub fn wire_user(u: &User, full: bool) -> iam::User {
     iam::User {
-        path: u.path.clone(),
-        user_name: u.name.clone(),
+        path: Some(u.path.clone()),
+        user_name: Some(u.name.clone()),
         user_id: u.id.clone(),
         arn: u.arn(),
         create_date: to_datetime(u.created),
         password_last_used: u.password_last_used.map(to_datetime),
-        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()),
-        tags: (with_tags && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
+        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()).filter(|_| full),
+        tags: (full && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
     }
 }
 
