@@ -39,17 +39,22 @@ def totp(seed_b32, step):
     return "%06d" % (word % 1_000_000)
 
 
-@pytest.fixture(scope="module")
-def server():
+def console_server():
+    """A server whose root console password is ROOT_PASSWORD."""
     old = os.environ.get("OXIAM_ROOT_PASSWORD")
     os.environ["OXIAM_ROOT_PASSWORD"] = ROOT_PASSWORD
     try:
-        s = Oxiam([])
+        return Oxiam([])
     finally:
         if old is None:
             os.environ.pop("OXIAM_ROOT_PASSWORD", None)
         else:
             os.environ["OXIAM_ROOT_PASSWORD"] = old
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = console_server()
     yield s
     s.stop()
 
@@ -455,6 +460,48 @@ def test_first_start_prints_a_root_password_that_signs_in(browser):
                     assert password.encode() not in f.read(), name
     finally:
         s.stop()
+
+
+def credential_report(iam):
+    while iam.generate_credential_report()["State"] != "COMPLETE":
+        time.sleep(0.1)
+    content = iam.get_credential_report()["Content"].decode()
+    return {row["user"]: row for row in csv.DictReader(io.StringIO(content))}
+
+
+def test_console_sign_ins_are_the_password_last_used(browser):
+    """A console sign-in, the root's as a user's, is the password's last use: GetUser's
+    `PasswordLastUsed` and the credential report's `password_last_used` (a date; before any
+    sign-in, GetUser has none and the report says `no_information`, test_credentials.py).
+    Its own server: the credential report it makes is kept for four hours."""
+    server = console_server()
+    try:
+        password_last_used_after_sign_ins(server, browser)
+    finally:
+        server.stop()
+
+
+def password_last_used_after_sign_ins(server, browser):
+    iam = server.client("iam")
+    iam.create_user(UserName="signer")
+    iam.create_login_profile(UserName="signer", Password="Sign3r-Passw0rd!")
+    assert "PasswordLastUsed" not in iam.get_user()["User"]
+    assert "PasswordLastUsed" not in iam.get_user(UserName="signer")["User"]
+    ctx, page = new_page(browser, server)
+    sign_in_root(page)
+    sign_out(page)
+    sign_in_user(page, "signer", "Sign3r-Passw0rd!")
+    page.wait_for_selector("h1:has-text('IAM dashboard')")
+    ctx.close()
+    root = iam.get_user()["User"]
+    assert root["PasswordLastUsed"] >= root["CreateDate"]
+    signer = iam.get_user(UserName="signer")["User"]
+    assert signer["PasswordLastUsed"] >= signer["CreateDate"]
+    [listed] = [u for u in iam.list_users()["Users"] if u["UserName"] == "signer"]
+    assert listed["PasswordLastUsed"] == signer["PasswordLastUsed"]
+    report = credential_report(iam)
+    assert report["<root_account>"]["password_last_used"] == root["PasswordLastUsed"].isoformat()
+    assert report["signer"]["password_last_used"] == signer["PasswordLastUsed"].isoformat()
 
 
 def test_long_lists_are_paged(server, browser):

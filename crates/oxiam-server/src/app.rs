@@ -302,6 +302,7 @@ impl App {
                 created: now_epoch(),
                 alias: None,
                 root_password: Some(root_hash.clone()),
+                root_password_last_used: None,
             })?;
             tx.put(AccessKey {
                 id: kid.clone(),
@@ -638,6 +639,7 @@ impl App {
                     created: now_epoch(),
                     alias: None,
                     root_password: None,
+                    root_password_last_used: None,
                 })?;
             }
             Ok(())
@@ -661,7 +663,8 @@ impl App {
         })
     }
 
-    /// Records a console sign-in of a user (its `PasswordLastUsed`).
+    /// Records a console sign-in of a user (its `PasswordLastUsed`), or of an account's root
+    /// under the account ID (a user ID never is one: it starts with `AIDA`).
     pub fn note_password_used(&self, user_id: &str, at: crate::model::Epoch) {
         if let Ok(mut m) = self.password_used.lock() {
             m.insert(user_id.to_owned(), at);
@@ -677,9 +680,11 @@ impl App {
             .ok()
             .and_then(|m| m.get(user_id).copied());
         pending.or_else(|| {
-            self.snapshot()
-                .user_by_id(user_id)
-                .and_then(|u| u.password_last_used)
+            let state = self.snapshot();
+            match state.accounts.get(user_id) {
+                Some(account) => account.root_password_last_used,
+                None => state.user_by_id(user_id).and_then(|u| u.password_last_used),
+            }
         })
     }
 
@@ -703,6 +708,14 @@ impl App {
                 }
             }
             for (user_id, at) in &signed_in {
+                if let Some(account) = tx.state().accounts.get(user_id) {
+                    if account.root_password_last_used.is_none_or(|t| t < *at) {
+                        let mut account = crate::model::Account::clone(account);
+                        account.root_password_last_used = Some(*at);
+                        tx.put(account)?;
+                    }
+                    continue;
+                }
                 let Some(user) = tx.state().user_by_id(user_id) else {
                     continue;
                 };

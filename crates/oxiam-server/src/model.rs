@@ -90,6 +90,10 @@ pub struct Account {
     /// (dev mode) have none and their root cannot sign in to the console.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_password: Option<crate::model::passwords::PasswordHash>,
+    /// When the root last signed in to the console with its password (GetUser's
+    /// `PasswordLastUsed` for the root, the credential report's root row).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_password_last_used: Option<Epoch>,
 }
 
 /// Inline policies of a user, group or role: name → document as the caller sent it

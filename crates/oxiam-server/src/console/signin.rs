@@ -308,6 +308,8 @@ fn submit_root(app: &App, r: &ConsoleRequest) -> Reply {
     match hash.verify(r.f("password")) {
         Ok(true) => {
             PASSWORD_THROTTLE.succeeded(&key);
+            // As for users (auth::signin), the password counts as used once it is right.
+            app.note_password_used(&account, now);
             if mfa::root_device(&state, &account).is_some() {
                 let pending = Pending {
                     account: account.clone(),

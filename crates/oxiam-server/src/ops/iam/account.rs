@@ -527,6 +527,7 @@ mod tests {
                 created: 0,
                 alias: None,
                 root_password: None,
+                root_password_last_used: None,
             })
             .unwrap();
         }

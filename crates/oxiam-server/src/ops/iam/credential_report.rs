@@ -131,23 +131,26 @@ pub fn render(
 ) -> String {
     let policy: Option<&AccountPasswordPolicy> = state.password_policies.get(account).map(|p| &**p);
     let mut rows = vec![COLUMNS.join(",")];
-    let created = state
+    let (created, root_signed_in) = state
         .accounts
         .get(account)
-        .map(|a| a.created)
+        .map(|a| (a.created, a.root_password_last_used))
         .unwrap_or_default();
     // The root's row as AWS writes it (IAM User Guide, "Getting credential reports"): it
     // always has a password, so its password columns are `not_supported` rather than the
     // `N/A` of a user without one, except `password_last_used`, which is a date or
-    // `no_information`. oxiam does not record the root's console sign-ins, so it is the
-    // latter. Parsers rely on it: prowler's `iam_avoid_root_usage` reads any other value
-    // as a date.
+    // `no_information` (never signed in). Parsers rely on it: prowler's
+    // `iam_avoid_root_usage` reads any other value as a date.
     let mut root = vec![
         "<root_account>".to_owned(),
         format!("arn:aws:iam::{account}:root"),
         iso(created),
         "not_supported".to_owned(),
-        NO_INFORMATION.to_owned(),
+        signed_in
+            .get(account)
+            .copied()
+            .or(root_signed_in)
+            .map_or_else(|| NO_INFORMATION.to_owned(), iso),
         "not_supported".to_owned(),
         "not_supported".to_owned(),
         crate::auth::mfa::root_device(state, account)
@@ -271,9 +274,12 @@ pub fn generate_credential_report(
         .filter(|k| k.account == ctx.caller.account)
         .filter_map(|k| app.key_last_used(&k.id).map(|u| (k.id.clone(), u)))
         .collect();
+    // Users' sign-ins by user ID, the root's by account ID (App::note_password_used).
     let signed_in: HashMap<String, Epoch> = state
         .users_of(&ctx.caller.account)
-        .filter_map(|u| app.password_last_used(&u.id).map(|t| (u.id.clone(), t)))
+        .map(|u| &u.id)
+        .chain([&ctx.caller.account])
+        .filter_map(|id| app.password_last_used(id).map(|t| (id.clone(), t)))
         .collect();
     app.write(|tx| generate(ctx, tx, now, &used, &signed_in))
 }
