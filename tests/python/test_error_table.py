@@ -18,6 +18,7 @@ import pytest
 
 from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam, require_program
 from test_certificates import openssl, read, selfsigned
+from test_providers import METADATA
 from test_ssh_keys import keygen
 
 HERE = os.path.dirname(__file__)
@@ -174,6 +175,8 @@ def make_world(server, fed):
     values["spare_serial"] = spare["SerialNumber"]
     iam.create_open_id_connect_provider(Url="https://token.oxiam.test", ClientIDList=["app"],
                                         ThumbprintList=["a" * 40])
+    iam.create_saml_provider(Name="corp", SAMLMetadataDocument=METADATA)
+    values["saml"] = METADATA
     # Credentials of alice at their quotas: two signing certificates, five SSH keys, two
     # service-specific credentials for CodeCommit; and a server certificate.
     certs = [selfsigned() for _ in range(4)]
