@@ -2,22 +2,19 @@
 the code, the HTTP status and the message text exactly (issue 15, section 3). The table's
 header says how a line reads; `test_every_message_of_the_handlers_has_a_line` keeps the table
 complete."""
-import base64
-import hashlib
-import hmac
 import json
 import os
 import re
-import struct
 import tempfile
-import time
 
 import boto3
 import botocore.exceptions
+from botocore import xform_name
 import pytest
 
 from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam, require_program
 from test_certificates import openssl, read, selfsigned
+from test_credentials import enable, new_device, now_step, totp
 from test_providers import METADATA
 from test_ssh_keys import keygen
 
@@ -71,19 +68,6 @@ def read_table():
 LINES = read_table()
 
 
-def totp(secret_b32, at):
-    """RFC 6238 code of a virtual MFA device's base32 seed."""
-    key = base64.b32decode(secret_b32)
-    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
-
-
-def snake(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-
-
 @pytest.fixture(scope="module")
 def world():
     """Two servers and the entities the table's requests name, made once by the root: `main`
@@ -101,7 +85,7 @@ def world():
 
 def make_world(server, fed):
     iam = server.client("iam")
-    values = {"account": ACCOUNT}
+    values = {}
     root_arn = f"arn:aws:iam::{ACCOUNT}:root"
     # alice may do anything; her key and sessions are the non-root callers.
     iam.create_user(UserName="alice")
@@ -152,27 +136,14 @@ def make_world(server, fed):
     iam.create_account_alias(AccountAlias="taken-alias")
     # A virtual MFA device enabled for mfa-user; another left unassigned.
     iam.create_user(UserName="mfa-user")
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="phone")["VirtualMFADevice"]
-    values["serial"] = device["SerialNumber"]
-    seed = device["Base32StringSeed"]
-    seed = seed.decode() if isinstance(seed, bytes) else seed
-    now = time.time()
-    iam.enable_mfa_device(UserName="mfa-user", SerialNumber=device["SerialNumber"],
-                          AuthenticationCode1=totp(seed, now - 30),
-                          AuthenticationCode2=totp(seed, now))
-    signer_device = iam.create_virtual_mfa_device(VirtualMFADeviceName="signer-phone")
-    signer_device = signer_device["VirtualMFADevice"]
-    values["signer_serial"] = signer_device["SerialNumber"]
-    signer_seed = signer_device["Base32StringSeed"]
-    signer_seed = signer_seed.decode() if isinstance(signer_seed, bytes) else signer_seed
-    iam.enable_mfa_device(UserName="signer", SerialNumber=values["signer_serial"],
-                          AuthenticationCode1=totp(signer_seed, now - 30),
-                          AuthenticationCode2=totp(signer_seed, now))
+    values["serial"], seed, _ = new_device(iam, "phone")
+    enable(iam, "mfa-user", values["serial"], seed)
+    values["signer_serial"], signer_seed, _ = new_device(iam, "signer-phone")
+    enable(iam, "signer", values["signer_serial"], signer_seed)
     # A code of none of the steps a check accepts around now.
-    near = {totp(signer_seed, now + 30 * i) for i in range(-4, 5)}
+    near = {totp(signer_seed, now_step() + i) for i in range(-4, 5)}
     values["wrong_code"] = next(c for c in (f"{i:06d}" for i in range(20)) if c not in near)
-    spare = iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")["VirtualMFADevice"]
-    values["spare_serial"] = spare["SerialNumber"]
+    values["spare_serial"], _, _ = new_device(iam, "spare")
     iam.create_open_id_connect_provider(Url="https://token.oxiam.test", ClientIDList=["app"],
                                         ThumbprintList=["a" * 40])
     iam.create_saml_provider(Name="corp", SAMLMetadataDocument=METADATA)
@@ -312,7 +283,7 @@ def test_line(world, line):
     values = world["values"]
     kw = fill_request(line.request, values)
     client = world["client"](service_of(line.operation), line.caller)
-    fn = getattr(client, snake(line.operation))
+    fn = getattr(client, xform_name(line.operation))
     got = error(fn, **kw)
     assert got == (line.code, line.status, fill(line.message, values)), got
 
@@ -344,7 +315,7 @@ def templates():
     for base in SOURCES:
         for folder, _, files in os.walk(os.path.join(ROOT, base)):
             for name in sorted(files):
-                if not name.endswith(".rs") or "test" in name:
+                if not name.endswith(".rs") or name.endswith(("tests.rs", "_test.rs")):
                     continue
                 path = os.path.join(folder, name)
                 with open(path, encoding="utf-8") as f:
@@ -362,8 +333,8 @@ def templates():
                         end += 1
                     literal = STRING.search(text, m.end(), end)
                     if literal:
-                        where = f"{os.path.relpath(path, ROOT)}:{text.count(chr(10), 0, m.start()) + 1}"
-                        yield where, literal.group(1)
+                        line = text.count("\n", 0, m.start()) + 1
+                        yield f"{os.path.relpath(path, ROOT)}:{line}", literal.group(1)
 
 
 def pattern(template):
