@@ -144,6 +144,11 @@ def make_world(server, fed):
     near = {totp(signer_seed, now_step() + i) for i in range(-4, 5)}
     values["wrong_code"] = next(c for c in (f"{i:06d}" for i in range(20)) if c not in near)
     values["spare_serial"], _, _ = new_device(iam, "spare")
+    # A user at the quota of 8 MFA devices.
+    iam.create_user(UserName="mfa-full")
+    for i in range(8):
+        serial, device_seed, _ = new_device(iam, f"full-{i}")
+        enable(iam, "mfa-full", serial, device_seed)
     iam.create_open_id_connect_provider(Url="https://token.oxiam.test", ClientIDList=["app"],
                                         ThumbprintList=["a" * 40])
     iam.create_saml_provider(Name="corp", SAMLMetadataDocument=METADATA)
