@@ -57,7 +57,9 @@ pub fn root_device<'s>(state: &'s State, account: &str) -> Option<&'s MfaDevice>
 /// Checks an MFA code for a session (`SerialNumber` + `TokenCode` of STS calls): the device
 /// must be enabled for `user_id` in `account`, the code that of a step near now (allowing
 /// for the device's drift) and later than any accepted before. Returns when it was
-/// accepted. Every failure reads the same, so the answer tells nothing about the device.
+/// accepted. AWS's two answers (recorded): a serial that is not one of the caller's own
+/// devices, and a wrong or replayed code. The first reads the same whether the device
+/// exists for someone else or not at all, so it tells nothing about other users' devices.
 pub fn verify_code(
     app: &App,
     account: &str,
@@ -71,6 +73,13 @@ pub fn verify_code(
             "MultiFactorAuthentication failed with invalid MFA one time pass code.",
         )
     };
+    let not_associated = || {
+        api(
+            ErrorCode::AccessDenied,
+            "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify \
+             your MFA serial number is valid and associated with this user.",
+        )
+    };
     let now = now_epoch();
     app.write(|tx| {
         let d = tx
@@ -78,7 +87,7 @@ pub fn verify_code(
             .mfa_devices
             .get(serial)
             .filter(|d| d.account == account && d.user_id.as_deref() == Some(user_id))
-            .ok_or_else(failed)?;
+            .ok_or_else(not_associated)?;
         let expected = totp::step_of(now) + d.drift;
         let step = (expected - VERIFY_WINDOW..=expected + VERIFY_WINDOW)
             .filter(|s| *s > d.last_step)

@@ -256,7 +256,10 @@ pub fn put_user_permissions_boundary(
 ) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let user = find_user(tx.state(), account, &r.user_name)?;
-    super::attached::attachable(tx.state(), account, &r.permissions_boundary, "User")?;
+    // As CreateUser, CreateRole and PutRolePermissionsBoundary check a boundary: AWS words a
+    // missing one "Scope ARN: … does not exist or is not attachable." (recorded), not as
+    // AttachUserPolicy words a missing policy.
+    super::roles::check_boundary(tx.state(), account, &r.permissions_boundary)?;
     let mut user = User::clone(user);
     user.permissions_boundary = Some(r.permissions_boundary.clone());
     tx.put(user)
