@@ -695,6 +695,7 @@ mod tests {
             inline_policies: Default::default(),
             attached_policies: vec![policy_arn.clone()],
             last_used: None,
+            source_role_template: None,
         })
         .unwrap();
         tx.put(InstanceProfile {
