@@ -8,9 +8,9 @@
 //! the same transaction: the role is made whole or not at all. The role records the
 //! template ARN and minor version (`SourceRoleTemplate`).
 //!
-//! A role of that name made from the same template is returned as it is (AWS: "If a role
-//! that matches the template already exists in the account, AcquireRole returns that
-//! role"); a role of that name made otherwise is a NameConflict.
+//! A role of that name made from the same template, and still as the template made it, is
+//! returned as it is (AWS: "If a role that matches the template already exists in the
+//! account, AcquireRole returns that role"); any other role of that name is a NameConflict.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ use super::{Ctx, attached, inline};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api, invalid_input, no_such_entity};
 use crate::model::role_templates::{self, Resolved, RoleTemplate, TemplateError, TemplateVersion};
-use crate::model::{SourceRoleTemplate, to_datetime};
+use crate::model::{Role, SourceRoleTemplate, to_datetime};
 use crate::ops::Resolver;
 use crate::state::Tx;
 
@@ -94,8 +94,8 @@ pub fn get_role_template_version(
     })
 }
 
+/// A template version as GetRoleTemplateVersion returns it; empty lists are left out.
 fn wire_template(t: &RoleTemplate, v: &TemplateVersion) -> iam::RoleTemplateVersion {
-    let some_vec = |empty: bool| !empty;
     iam::RoleTemplateVersion {
         template_arn: Some(t.template_arn.clone()),
         template_name: Some(t.template_name.clone()),
@@ -111,7 +111,7 @@ fn wire_template(t: &RoleTemplate, v: &TemplateVersion) -> iam::RoleTemplateVers
         role_path_pattern: v.role_path_pattern.clone(),
         role_description_pattern: v.role_description_pattern.clone(),
         assume_role_policy_document_template: Some(v.assume_role_policy_document_template.clone()),
-        inline_policy_templates: some_vec(v.inline_policy_templates.is_empty()).then(|| {
+        inline_policy_templates: (!v.inline_policy_templates.is_empty()).then(|| {
             v.inline_policy_templates
                 .iter()
                 .map(|p| iam::InlinePolicy {
@@ -120,10 +120,10 @@ fn wire_template(t: &RoleTemplate, v: &TemplateVersion) -> iam::RoleTemplateVers
                 })
                 .collect()
         }),
-        managed_policy_arns: some_vec(v.managed_policy_arns.is_empty())
+        managed_policy_arns: (!v.managed_policy_arns.is_empty())
             .then(|| v.managed_policy_arns.clone()),
         permission_boundary_arn: v.permission_boundary_arn.clone(),
-        parameters_definition: some_vec(v.parameters_definition.is_empty()).then(|| {
+        parameters_definition: (!v.parameters_definition.is_empty()).then(|| {
             v.parameters_definition
                 .iter()
                 .map(|p| iam::ParameterDefinition {
@@ -137,7 +137,7 @@ fn wire_template(t: &RoleTemplate, v: &TemplateVersion) -> iam::RoleTemplateVers
                 })
                 .collect()
         }),
-        role_tags_template: some_vec(v.role_tags_template.is_empty()).then(|| {
+        role_tags_template: (!v.role_tags_template.is_empty()).then(|| {
             v.role_tags_template
                 .iter()
                 .map(|t| iam::TagTemplate {
@@ -253,56 +253,84 @@ impl Plan {
     }
 }
 
-/// Authorized on the template (`iam:AcquireRole` on `arn:aws:iam::aws:role-template/…`),
-/// and, as the IAM User Guide says AcquireRole evaluates "each underlying IAM action against
-/// the user's permissions", on what it does, each with `iam:RoleTemplateARN`: `iam:GetRole`
-/// on the role when it exists; otherwise `iam:CreateRole` on the new role (with its tags and
-/// boundary, and `iam:TagRole` when it has tags), `iam:PutRolePolicy` when the template adds
-/// inline policies and `iam:AttachRolePolicy` for each managed policy (with `iam:PolicyARN`).
-/// A request whose template or values do not resolve is authorized on the template alone:
-/// its handler refuses it.
+/// What AcquireRole is authorized on. AWS evaluates "each underlying IAM action against the
+/// user's permissions" (IAM User Guide, "Manage access to role manager"), each with
+/// `iam:RoleTemplateARN`, the key AWS's SCP examples test to tell templated role creation
+/// from other calls; those examples list the actions: `iam:GetRoleTemplateVersion` on the
+/// template, then `iam:GetRole` on the role when it exists, or `iam:CreateRole` on the new
+/// role (with its tags and boundary) and, as the template needs, `iam:TagRole`,
+/// `iam:PutRolePermissionsBoundary`, `iam:PutRolePolicy` and `iam:AttachRolePolicy` (with
+/// `iam:PolicyARN`). No `iam:AcquireRole` permission is asked: the User Guide lists what a
+/// caller needs and it is not among them. A request whose template or values do not
+/// resolve is authorized on the template alone: its handler refuses it.
 pub fn acquire_role_target(r: &iam::AcquireRoleRequest, x: &Resolver<'_>) -> Target {
     let template_arn = r.template_arn.as_str();
-    let base = Target::new(x.action.clone(), template_arn);
-    let Ok(plan) = Plan::new(r) else {
-        return base;
-    };
     let underlying = |action: &str, arn: &str| {
         Target::new(action, arn).with(ROLE_TEMPLATE_ARN_KEY, template_arn)
+    };
+    let read_template = underlying("iam:GetRoleTemplateVersion", template_arn);
+    let Ok(plan) = Plan::new(r) else {
+        return read_template;
     };
     if x.state.role(x.account(), &plan.name).is_some() {
         let role = x.role(&plan.name);
         let mut get = underlying("iam:GetRole", &role.arn).resource_tags(&role.tags);
         get.display = role.display;
-        return base.with(ROLE_TEMPLATE_ARN_KEY, template_arn).needs(get);
+        return read_template.needs(get);
     }
     let role_arn = x.arn("role", plan.path.as_ref(), &plan.name);
+    let boundary = plan.boundary.as_deref();
     let tags = (!plan.tags.is_empty()).then_some(plan.tags.as_slice());
-    let mut target = base.with(ROLE_TEMPLATE_ARN_KEY, template_arn).needs(
-        underlying("iam:CreateRole", &role_arn)
-            .request_tags(tags)
-            .with_tagging("iam:TagRole")
-            .boundary(plan.boundary.as_deref()),
-    );
-    // `with_tagging` made the TagRole target a dependent of CreateRole's: lift it.
-    let nested: Vec<Target> = target
-        .dependent
-        .iter_mut()
-        .flat_map(|t| std::mem::take(&mut t.dependent))
-        .collect();
-    target.dependent.extend(nested);
-    if !plan.inline_policies.is_empty() {
+    let mut create = underlying("iam:CreateRole", &role_arn)
+        .request_tags(tags)
+        .with_tagging("iam:TagRole")
+        .boundary(boundary);
+    // Authorization reads one level of dependent actions: `iam:TagRole`, which
+    // `with_tagging` hangs under CreateRole, moves up beside it.
+    let tagging = std::mem::take(&mut create.dependent);
+    let mut target = read_template.needs(create);
+    for t in tagging {
+        target = target.needs(t);
+    }
+    if boundary.is_some() {
         target = target
-            .needs(underlying("iam:PutRolePolicy", &role_arn).boundary(plan.boundary.as_deref()));
+            .needs(underlying("iam:PutRolePermissionsBoundary", &role_arn).boundary(boundary));
+    }
+    if !plan.inline_policies.is_empty() {
+        target = target.needs(underlying("iam:PutRolePolicy", &role_arn).boundary(boundary));
     }
     for policy in &plan.managed_policies {
         target = target.needs(
             underlying("iam:AttachRolePolicy", &role_arn)
                 .with("iam:PolicyARN", policy.as_str())
-                .boundary(plan.boundary.as_deref()),
+                .boundary(boundary),
         );
     }
     target
+}
+
+/// Whether `role` is the one the plan makes: created from the same template and still as
+/// the template made it. AWS: "After you change a role's policies or trust policies, role
+/// manager no longer manages that role" (IAM User Guide, "Apply least-privilege permissions
+/// to a role created automatically"); such a role is an ordinary role of that name.
+fn matches(role: &Role, plan: &Plan) -> bool {
+    let from_template = role
+        .source_role_template
+        .as_ref()
+        .is_some_and(|s| s.template_arn == plan.template.template_arn);
+    let same_policies = plan.inline_policies.len() == role.inline_policies.len()
+        && plan
+            .inline_policies
+            .iter()
+            .all(|(name, doc)| role.inline_policies.get(name).is_some_and(|d| d == doc));
+    let mut attached = role.attached_policies.clone();
+    let mut wanted = plan.managed_policies.clone();
+    attached.sort_unstable();
+    wanted.sort_unstable();
+    from_template
+        && role.assume_role_policy == plan.trust_policy
+        && same_policies
+        && attached == wanted
 }
 
 pub fn acquire_role(
@@ -318,11 +346,7 @@ pub fn acquire_role(
     }
     let account = &ctx.caller.account;
     if let Some(existing) = tx.state().role(account, &plan.name) {
-        let same_template = existing
-            .source_role_template
-            .as_ref()
-            .is_some_and(|s| s.template_arn == plan.template.template_arn);
-        if same_template {
+        if matches(existing, &plan) {
             return Ok(iam::AcquireRoleResponse {
                 role: wire_role(existing, Detail::Create),
             });

@@ -11,6 +11,9 @@ use crate::ops::iam::test_support::{as_root, empty_tx};
 
 const ACCOUNT: &str = "123456789012";
 const POWER: &str = "arn:aws:iam::aws:role-template/iam.amazonaws.com/PowerUserRoleTemplate:1";
+/// Replacement values: each parameter's name and values.
+type Values<'a> = &'a [(&'a str, &'a [&'a str])];
+
 const EXAMPLE: &str = "arn:aws:iam::aws:role-template/awsserviceprincipal/Example:1";
 
 fn acquire_request(arn: &str, values: &[(&str, &[&str])]) -> iam::AcquireRoleRequest {
@@ -147,6 +150,69 @@ fn acquire_role_creates_a_real_role_from_the_template() {
 }
 
 #[test]
+fn the_role_name_defaults_as_the_template_says() {
+    // AWS's CloudTrail example: AWSServiceName alone makes `PowerUserRole` at `/`.
+    let mut tx = empty_tx();
+    let role = as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        acquire_role(
+            ctx,
+            tx,
+            &acquire_request(POWER, &[("AWSServiceName", &["iam.amazonaws.com"])]),
+        )
+    })
+    .unwrap()
+    .role;
+    assert_eq!(role.role_name, "PowerUserRole");
+    assert_eq!(role.path, "/");
+    // The trust policy of AWS's example, exactly.
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"iam.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    assert_eq!(
+        role.assume_role_policy_document,
+        Some(crate::ops::iam::encode_document(trust))
+    );
+}
+
+#[test]
+fn a_role_changed_since_is_no_longer_the_templates() {
+    let mut tx = empty_tx();
+    as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        acquire_role(ctx, tx, &power("app"))
+    })
+    .unwrap();
+    as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        attached::detach_role_policy(
+            ctx,
+            tx,
+            &iam::DetachRolePolicyRequest {
+                role_name: "app".into(),
+                policy_arn: "arn:aws:iam::aws:policy/PowerUserAccess".into(),
+            },
+        )
+    })
+    .unwrap();
+    let e = as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        acquire_role(ctx, tx, &power("app"))
+    })
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NameConflict);
+    // Other values for the same name make another trust policy: not this role either.
+    let mut tx = empty_tx();
+    as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        acquire_role(ctx, tx, &power("app"))
+    })
+    .unwrap();
+    let other = acquire_request(
+        POWER,
+        &[
+            ("RoleName", &["app"]),
+            ("AWSServiceName", &["ec2.amazonaws.com"]),
+        ],
+    );
+    let e = as_root(ACCOUNT, &mut tx, |ctx, tx| acquire_role(ctx, tx, &other)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::NameConflict);
+}
+
+#[test]
 fn acquiring_again_returns_the_role_and_a_foreign_role_conflicts() {
     let mut tx = empty_tx();
     let first = as_root(ACCOUNT, &mut tx, |ctx, tx| {
@@ -187,7 +253,7 @@ fn acquiring_again_returns_the_role_and_a_foreign_role_conflicts() {
 #[test]
 fn bad_values_are_refused_before_anything_is_written() {
     let mut tx = empty_tx();
-    let cases: &[(&[(&str, &[&str])], &str)] = &[
+    let cases: &[(Values<'_>, &str)] = &[
         (
             &[("RoleName", &["x"])],
             "Missing value for required parameter AWSServiceName.",
@@ -272,7 +338,7 @@ fn target_of(tx: &Tx, r: &iam::AcquireRoleRequest) -> Target {
 fn authorized_on_the_template_and_on_each_underlying_action() {
     let mut tx = empty_tx();
     let t = target_of(&tx, &power("app"));
-    assert_eq!(t.action, "iam:AcquireRole");
+    assert_eq!(t.action, "iam:GetRoleTemplateVersion");
     assert_eq!(t.resource, POWER);
     let deps: Vec<(&str, &str)> = t
         .dependent
@@ -286,7 +352,7 @@ fn authorized_on_the_template_and_on_each_underlying_action() {
             ("iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/app"),
         ]
     );
-    for d in &t.dependent {
+    for d in std::iter::once(&t).chain(&t.dependent) {
         assert!(
             d.keys.iter().any(|(k, _)| k == "iam:RoleTemplateARN"),
             "{d:?}"
@@ -309,5 +375,6 @@ fn authorized_on_the_template_and_on_each_underlying_action() {
     assert_eq!(t.dependent[0].shown_resource(), "role app");
     // A request that does not resolve is authorized on the template alone.
     let t = target_of(&tx, &acquire_request(POWER, &[]));
+    assert_eq!(t.action, "iam:GetRoleTemplateVersion");
     assert!(t.dependent.is_empty());
 }
