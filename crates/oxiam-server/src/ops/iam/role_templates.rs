@@ -19,7 +19,7 @@ use oxiam_protocol::iam;
 use oxiam_protocol::query::Params;
 
 use super::roles::{self, Detail, wire_role};
-use super::{Ctx, attached, inline};
+use super::{Ctx, attached, encode_document, inline};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, api, invalid_input, no_such_entity};
 use crate::model::role_templates::{self, Resolved, RoleTemplate, TemplateError, TemplateVersion};
@@ -110,13 +110,16 @@ fn wire_template(t: &RoleTemplate, v: &TemplateVersion) -> iam::RoleTemplateVers
         role_name_pattern: Some(v.role_name_pattern.clone()),
         role_path_pattern: v.role_path_pattern.clone(),
         role_description_pattern: v.role_description_pattern.clone(),
-        assume_role_policy_document_template: Some(v.assume_role_policy_document_template.clone()),
+        // Policy documents go URL-encoded, as IAM sends every document.
+        assume_role_policy_document_template: Some(encode_document(
+            &v.assume_role_policy_document_template,
+        )),
         inline_policy_templates: (!v.inline_policy_templates.is_empty()).then(|| {
             v.inline_policy_templates
                 .iter()
                 .map(|p| iam::InlinePolicy {
                     policy_name: p.policy_name.clone(),
-                    policy_document: p.policy_document.clone(),
+                    policy_document: encode_document(&p.policy_document),
                 })
                 .collect()
         }),
