@@ -378,3 +378,33 @@ fn authorized_on_the_template_and_on_each_underlying_action() {
     assert_eq!(t.action, "iam:GetRoleTemplateVersion");
     assert!(t.dependent.is_empty());
 }
+
+#[test]
+fn a_disabled_template_is_role_template_disabled() {
+    let e =
+        template_error(TemplateError::Disabled(POWER.into())).to_api(oxiam_protocol::Service::Iam);
+    assert_eq!(e.code, ErrorCode::RoleTemplateDisabled);
+    assert_eq!(e.code.http_status(), 400);
+    assert_eq!(
+        e.message,
+        format!("The role template with ARN {POWER} is disabled.")
+    );
+}
+
+#[test]
+fn the_source_template_is_stored_with_the_role() {
+    let mut tx = empty_tx();
+    as_root(ACCOUNT, &mut tx, |ctx, tx| {
+        acquire_role(ctx, tx, &power("kept"))
+    })
+    .unwrap();
+    let role = tx.state().role(ACCOUNT, "kept").unwrap().as_ref().clone();
+    let stored = serde_json::to_value(&role).unwrap();
+    let back: Role = serde_json::from_value(stored.clone()).unwrap();
+    assert_eq!(back, role);
+    // A role stored before roles had a source template reads back without one.
+    let mut old = stored;
+    old.as_object_mut().unwrap().remove("source_role_template");
+    let back: Role = serde_json::from_value(old).unwrap();
+    assert_eq!(back.source_role_template, None);
+}
