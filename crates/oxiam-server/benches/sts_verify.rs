@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
         .into(),
         attached_policies: vec!["arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()],
         last_used: None,
+        source_role_template: None,
     };
     app.write(|tx| tx.put(role.clone())).unwrap();
     let now = app.sts.now().unix_timestamp();

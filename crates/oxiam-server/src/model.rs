@@ -7,7 +7,8 @@
 //!   devices), [`session`] (what an STS session token carries).
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
-//!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service.
+//!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service;
+//!   [`role_templates`]: the AWS-owned role templates AcquireRole creates roles from.
 //! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
 //!   [`totp`] (RFC 6238 codes).
 //!
@@ -22,6 +23,7 @@ pub mod jwt;
 pub mod mfa;
 pub mod passwords;
 pub mod quotas;
+pub mod role_templates;
 pub mod service_linked_roles;
 pub mod session;
 pub mod totp;
@@ -234,6 +236,18 @@ pub struct Role {
     /// When the role was last assumed, and in which region.
     #[serde(default)]
     pub last_used: Option<(Epoch, String)>,
+    /// The role template version AcquireRole created the role from; `None` for every other
+    /// role.
+    #[serde(default)]
+    pub source_role_template: Option<SourceRoleTemplate>,
+}
+
+/// The role template (ARN and minor version) a role was created from (AWS's
+/// `SourceRoleTemplate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRoleTemplate {
+    pub template_arn: String,
+    pub minor_version: i32,
 }
 
 impl Role {

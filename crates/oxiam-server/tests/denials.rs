@@ -52,6 +52,9 @@ enum Expect {
     Denied(String),
     /// AccessDenied from the handler (sts:AssumeRole), ending at the resource.
     DeniedByHandler(String),
+    /// AccessDenied naming this resource and another action than the operation's: AWS
+    /// authorizes AcquireRole by the actions it performs (`iam:GetRoleTemplateVersion`, …).
+    DeniedAs(String, String),
     /// Every caller may make the call.
     Allowed,
     /// The call is not signed: there is no caller to deny.
@@ -79,6 +82,9 @@ fn cases() -> Vec<Case> {
             [_, _, "unsigned"] => Expect::Unsigned,
             [_, _, resource] => Expect::Denied((*resource).to_owned()),
             [_, _, resource, "handler"] => Expect::DeniedByHandler((*resource).to_owned()),
+            [_, _, resource, action] if action.contains(':') => {
+                Expect::DeniedAs((*resource).to_owned(), (*action).to_owned())
+            }
             _ => panic!("denials.txt:{line}: expected `Operation | params | expected`: {raw}"),
         };
         out.push(Case {
@@ -313,6 +319,10 @@ fn service_of(request: &Request) -> Service {
 
 /// Checks one case; `Err` says how it went wrong.
 fn check(f: &Fixture, case: &Case, action: &str, mode: Mode) -> Result<(), String> {
+    let action = match &case.expect {
+        Expect::DeniedAs(_, other) => other.as_str(),
+        _ => action,
+    };
     let request = f
         .request(&case.operation, &case.params)
         .map_err(|e| format!("the parameters do not decode: {e}"))?;
@@ -333,7 +343,7 @@ fn check(f: &Fixture, case: &Case, action: &str, mode: Mode) -> Result<(), Strin
                 .map(drop)
                 .map_err(|e| format!("must succeed for any caller, got {e:?}"));
         }
-        Expect::Denied(resource) => (
+        Expect::Denied(resource) | Expect::DeniedAs(resource, _) => (
             resource,
             format!(" because no identity-based policy allows the {action} action"),
         ),
@@ -390,7 +400,7 @@ fn every_operation_denies_a_user_without_policies_in_aws_words() {
         let kind = match mine[0].expect {
             Expect::Allowed => "allowed",
             Expect::Unsigned => "unsigned",
-            Expect::Denied(_) | Expect::DeniedByHandler(_) => "denied",
+            Expect::Denied(_) | Expect::DeniedByHandler(_) | Expect::DeniedAs(..) => "denied",
         };
         *counts.entry(kind).or_default() += 1;
         for case in mine {
@@ -649,5 +659,59 @@ fn renaming_needs_the_permission_on_the_new_name_too() {
     assert_eq!(
         f.denial("UpdateGroup", "GroupName=devs&NewGroupName=builders"),
         Ok(())
+    );
+}
+
+#[test]
+fn acquire_role_needs_each_action_it_performs_with_the_template_key() {
+    let f = Fixture::new();
+    let nobody = "arn:aws:iam::123456789012:user/nobody";
+    let template = "arn:aws:iam::aws:role-template/iam.amazonaws.com/PowerUserRoleTemplate:1";
+    let acquire = format!(
+        "TemplateArn={template}&ReplacementValues.entry.1.key=AWSServiceName\
+         &ReplacementValues.entry.1.value.Values.member.1=lambda.amazonaws.com\
+         &ReplacementValues.entry.2.key=RoleName&ReplacementValues.entry.2.value.Values.member.1=fn"
+    );
+    let denied = |action: &str, resource: &str| {
+        Err(format!(
+            "User: {nobody} is not authorized to perform: {action} on resource: {resource} \
+             because no identity-based policy allows the {action} action"
+        ))
+    };
+    let role = "arn:aws:iam::123456789012:role/fn";
+    f.allow_nobody(&allow(&["iam:GetRoleTemplateVersion"], &[template]));
+    assert_eq!(
+        f.denial("AcquireRole", &acquire),
+        denied("iam:CreateRole", role)
+    );
+    f.allow_nobody(&allow(
+        &["iam:GetRoleTemplateVersion", "iam:CreateRole"],
+        &["*"],
+    ));
+    assert_eq!(
+        f.denial("AcquireRole", &acquire),
+        denied("iam:AttachRolePolicy", role)
+    );
+    // Allowed only through a template: `iam:RoleTemplateARN` is set on each action.
+    let through_template = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["iam:GetRoleTemplateVersion", "iam:CreateRole", "iam:AttachRolePolicy", "iam:GetRole"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:RoleTemplateARN": template}},
+        }],
+    });
+    f.allow_nobody(&through_template.to_string());
+    assert_eq!(f.denial("AcquireRole", &acquire), Ok(()));
+    // Acquiring it again reads the role: iam:GetRole, not iam:CreateRole.
+    assert_eq!(f.denial("AcquireRole", &acquire), Ok(()));
+    // The same policy does not let CreateRole itself through: the key is absent there.
+    assert_eq!(
+        f.denial(
+            "CreateRole",
+            "RoleName=plain&AssumeRolePolicyDocument={trust}"
+        ),
+        denied("iam:CreateRole", "arn:aws:iam::123456789012:role/plain")
     );
 }

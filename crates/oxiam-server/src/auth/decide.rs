@@ -567,6 +567,7 @@ mod tests {
             inline_policies: [("p".to_owned(), allow("s3:*", "*"))].into(),
             attached_policies: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
             last_used: None,
+            source_role_template: None,
         };
         w.write(|tx| tx.put(role.clone()).unwrap());
         let (identity, boundary) = role_policies(&w.state, &role).unwrap();

@@ -307,6 +307,7 @@ mod tests {
             .into(),
             attached_policies: Vec::new(),
             last_used: None,
+            source_role_template: None,
         };
         let user = User {
             account: ACCOUNT.into(),

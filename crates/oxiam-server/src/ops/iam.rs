@@ -18,6 +18,7 @@ pub mod organizations_features;
 pub mod passwords;
 pub mod policies;
 pub mod providers;
+pub mod role_templates;
 pub mod roles;
 pub mod saml_providers;
 pub mod server_certificates;

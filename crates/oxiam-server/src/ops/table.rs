@@ -10,9 +10,9 @@ use oxiam_protocol::{iam, sts};
 
 use super::iam::{
     Ctx, access_keys, account, account_properties, attached, credential_report, groups, inline,
-    instance_profiles, mfa, oidc_providers, organizations_features, passwords, policies, roles,
-    saml_providers, server_certificates, service_credentials, signing_certificates, simulator,
-    ssh_public_keys, sts_preferences, users,
+    instance_profiles, mfa, oidc_providers, organizations_features, passwords, policies,
+    role_templates, roles, saml_providers, server_certificates, service_credentials,
+    signing_certificates, simulator, ssh_public_keys, sts_preferences, users,
 };
 use super::sts::{assume_role, federation, outbound, web_identity};
 use super::{Mode, Resolver, build, respond};
@@ -255,6 +255,11 @@ table! {
         DeleteServiceLinkedRole: Write roles::delete_service_linked_role, |r, x| x.on(&x.role(&r.role_name));
         GetServiceLinkedRoleDeletionStatus: Read roles::get_service_linked_role_deletion_status,
             |_, x| x.any();
+        // Role templates: on the template (`arn:aws:iam::aws:role-template/…`); AcquireRole
+        // also on what it does to the role (see `role_templates::acquire_role_target`).
+        GetRoleTemplateVersion: Read role_templates::get_role_template_version,
+            |r, x| Target::new(x.action.clone(), r.template_arn.as_str());
+        AcquireRole: Write role_templates::acquire_role, role_templates::acquire_role_target;
         // Managed policies.
         // AccessDenied names a policy being created by its name, ListPolicies by its path.
         CreatePolicy: Write policies::create_policy, |r, x| x
@@ -509,12 +514,11 @@ mod tests {
 
     /// Operations of the pinned models without an entry: they answer `NotImplemented`.
     /// Owned by the open issues (SAML, Organizations, workload identity, the access
-    /// advisor) or by "AWS behaviour, exactly" (delegation requests, role templates, …);
+    /// advisor) or by "AWS behaviour, exactly" (delegation requests, …);
     /// the operations botocore 1.44.18 added to families oxiam already serves (STS
     /// `GetScopedCredentials`) by issue 15.
     const UNIMPLEMENTED: &[&str] = &[
         "AcceptDelegationRequest",
-        "AcquireRole",
         "AssociateDelegationRequest",
         "CreateDelegationRequest",
         "DisableOrganizationsRootCredentialsManagement",
@@ -528,7 +532,6 @@ mod tests {
         // nothing deterministic answers as AWS does.
         "GetHumanReadableSummary",
         "GetOrganizationsAccessReport",
-        "GetRoleTemplateVersion",
         "GetServiceLastAccessedDetails",
         "GetServiceLastAccessedDetailsWithEntities",
         "ListDelegationRequests",

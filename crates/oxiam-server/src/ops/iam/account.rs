@@ -696,6 +696,7 @@ mod tests {
             inline_policies: Default::default(),
             attached_policies: vec![policy_arn.clone()],
             last_used: None,
+            source_role_template: None,
         })
         .unwrap();
         tx.put(InstanceProfile {

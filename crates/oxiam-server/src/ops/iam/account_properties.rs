@@ -3,9 +3,10 @@
 //! manager may create the service roles AWS service consoles ask for from role templates
 //! (`true`/`false`; accounts start with `false`).
 //!
-//! oxiam has no role manager (`AcquireRole` and role templates answer `NotImplemented`), so
-//! the property changes nothing else; it is kept and reported so that tools managing it see
-//! what they set. Keys and values AWS does not accept get AWS's `InvalidInput` messages, as
+//! Role manager is a console feature that calls `AcquireRole` for the user; AWS's User Guide
+//! says role templates work through the API without it, so `AcquireRole`
+//! (`super::role_templates`) does not read the property and it changes nothing else; it is
+//! kept and reported so that tools managing it see what they set. Keys and values AWS does not accept get AWS's `InvalidInput` messages, as
 //! recorded from AWS (see [`check`]).
 
 use oxiam_protocol::iam;

@@ -364,6 +364,7 @@ mod tests {
             inline_policies: Default::default(),
             attached_policies: Vec::new(),
             last_used: None,
+            source_role_template: None,
         }
     }
 

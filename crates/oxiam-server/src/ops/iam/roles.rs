@@ -142,7 +142,13 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
             last_used_date: r.last_used.as_ref().map(|(at, _)| to_datetime(*at)),
             region: r.last_used.as_ref().map(|(_, region)| region.clone()),
         }),
-        source_role_template: None,
+        source_role_template: r
+            .source_role_template
+            .as_ref()
+            .map(|s| iam::SourceRoleTemplate {
+                template_arn: s.template_arn.clone(),
+                template_minor_version: s.minor_version,
+            }),
     }
 }
 
@@ -198,6 +204,7 @@ pub fn create_role(
         inline_policies: Default::default(),
         attached_policies: Vec::new(),
         last_used: None,
+        source_role_template: None,
     };
     let wire = wire_role(&role, Detail::Create);
     tx.put(role)?;
@@ -462,6 +469,7 @@ pub fn create_service_linked_role(
         inline_policies: Default::default(),
         attached_policies: slr.policy_arns(),
         last_used: None,
+        source_role_template: None,
     };
     let wire = iam::Role {
         assume_role_policy_document: Some(encode_document(&slr.trust_policy_as_created())),

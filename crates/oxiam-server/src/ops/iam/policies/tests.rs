@@ -107,6 +107,7 @@ impl Env {
                 inline_policies: Default::default(),
                 attached_policies: attached.iter().map(|s| (*s).to_owned()).collect(),
                 last_used: None,
+                source_role_template: None,
             })
             .unwrap();
     }
