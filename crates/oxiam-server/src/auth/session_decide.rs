@@ -428,6 +428,42 @@ mod tests {
     }
 
     #[test]
+    fn scope_down_policies_cap_every_session_each_on_its_own() {
+        let state = world();
+        let mut s = role_session();
+        s.scope_down = vec![allow("iam:*", ""), allow("iam:Get*", "")];
+        let scoped = role_caller(s.clone());
+        assert_eq!(decide(&scoped, &state, "iam:GetRole"), Outcome::Allow);
+        assert_eq!(
+            decide(&scoped, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session),
+            "allowed by the first layer only"
+        );
+        // A layer that no longer compiles fails closed.
+        s.scope_down.push("{".into());
+        assert_eq!(
+            decide(&role_caller(s), &state, "iam:GetRole"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        // The root's session, scoped down, is decided by the engine, not let through.
+        let mut root = role_session();
+        root.principal = SessionPrincipal::Root;
+        root.scope_down = vec![allow("iam:Get*", "")];
+        let root = caller(root, CallerKind::Root, "arn:aws:iam::123456789012:root");
+        let target = |action: &str| Target::new(action.to_owned(), "*".to_owned());
+        let env = RequestEnv::now();
+        assert!(crate::auth::authz::authorize(&root, &target("iam:GetUser"), &env, &state).is_ok());
+        let err = crate::auth::authz::authorize(&root, &target("iam:DeleteUser"), &env, &state)
+            .unwrap_err()
+            .to_api(oxiam_protocol::Service::Iam);
+        assert!(
+            err.message.ends_with("because no session policy allows the iam:DeleteUser action"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
     fn federated_users_need_a_session_policy() {
         let state = world();
         let mut s = role_session();
