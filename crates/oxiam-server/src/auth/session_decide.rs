@@ -448,6 +448,11 @@ mod tests {
         // The root's session, scoped down, is decided by the engine, not let through.
         let mut root = role_session();
         root.principal = SessionPrincipal::Root;
+        // (With MFA: a GetSessionToken session may call IAM only then.)
+        root.mfa = Some(crate::model::session::Mfa {
+            serial_number: "arn:aws:iam::123456789012:mfa/root".into(),
+            authenticated_at: 0,
+        });
         root.scope_down = vec![allow("iam:Get*", "")];
         let root = caller(root, CallerKind::Root, "arn:aws:iam::123456789012:root");
         let target = |action: &str| Target::new(action.to_owned(), "*".to_owned());
@@ -457,7 +462,8 @@ mod tests {
             .unwrap_err()
             .to_api(oxiam_protocol::Service::Iam);
         assert!(
-            err.message.ends_with("because no session policy allows the iam:DeleteUser action"),
+            err.message
+                .ends_with("because no session policy allows the iam:DeleteUser action"),
             "{}",
             err.message
         );

@@ -314,9 +314,18 @@ mod tests {
             };
             let out = call(&app, &c, &r).unwrap();
             let token = out.credentials.unwrap().session_token;
-            assert!(token.len() >= usize::try_from(minimum).unwrap(), "{minimum}");
-            assert!(token.len() < usize::try_from(minimum).unwrap() + 700, "{minimum}");
-            assert_eq!(out.session_token_size, Some(i32::try_from(token.len()).unwrap()));
+            assert!(
+                token.len() >= usize::try_from(minimum).unwrap(),
+                "{minimum}"
+            );
+            assert!(
+                token.len() < usize::try_from(minimum).unwrap() + 700,
+                "{minimum}"
+            );
+            assert_eq!(
+                out.session_token_size,
+                Some(i32::try_from(token.len()).unwrap())
+            );
             assert!(token_keys::open(&app.snapshot(), &token).is_ok());
         }
         let big = format!(
