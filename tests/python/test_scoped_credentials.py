@@ -1,11 +1,13 @@
 """boto3 against the real oxiam server: STS GetScopedCredentials — a session scoped down keeps
 its identity and loses what its scope-down policies leave out, on real IAM calls; recursion
 narrows further, up to three layers; the duration never outlives the calling session; long-term
-keys are refused; bad input gets AWS's errors; and the counts of the response."""
+keys are refused; bad input gets AWS's errors; the counts of the response; and the
+authorization API other services call enforces the scope-down policies too."""
 import json
 import math
 
 from conftest import ACCOUNT
+from test_authorization import error_code, music  # noqa: F401
 from test_sts import (advance_clock, creds_client, dev, doc, raises, role_arn,  # noqa: F401
                       seconds_left, trust, user, user_arn)
 
@@ -235,3 +237,29 @@ def test_bad_input_and_token_size(oxiam):
     assert two["ScopedPoliciesCount"] == 2 and two["SessionTokenUtilization"] > 70
     msg = raises("PackedPolicyTooLarge", scoper(oxiam, two["Credentials"]), Policy=layer)
     assert msg.endswith(f"the maximum allowed size of {MAX_TOKEN} bytes.")
+
+
+def test_the_authorization_api_enforces_the_scope_down_policies(music):  # noqa: F811
+    """Another service's decisions (the guard in front of the music-files example) see the
+    scope-down policies too: the scoped credentials read one file, the session all of them."""
+    for name in ("a", "b"):
+        music.call("holly", "PUT", f"/files/audio/holly/{name}.mp3", name.encode())
+    music.oxiam.client("iam").put_role_policy(
+        RoleName="listener", PolicyName="scope",
+        PolicyDocument=doc(allow("sts:GetScopedCredentials")))
+    c = music.oxiam.client("sts", *music.creds["emma"]).assume_role(
+        RoleArn=role_arn("listener"), RoleSessionName="player-2")["Credentials"]
+    out = scoped(music.oxiam, c, Policy=doc(
+        {"Effect": "Allow", "Action": "myapp:GetFile",
+         "Resource": "arn:aws:myapp:::file/audio/holly/a.mp3"}))
+    s = out["Credentials"]
+    narrow = (s["AccessKeyId"], s["SecretAccessKey"], s["SessionToken"])
+    wide = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    status, headers, body = music.call(narrow, "GET", "/files/audio/holly/a.mp3")
+    assert (status, body) == (200, b"a")
+    assert headers["X-Served-For"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/listener/player-2"
+    status, _, body = music.call(narrow, "GET", "/files/audio/holly/b.mp3")
+    assert status == 403 and error_code(body) == "AccessDenied"
+    assert "because no session policy allows the myapp:GetFile action" in body.decode()
+    status, _, body = music.call(wide, "GET", "/files/audio/holly/b.mp3")
+    assert (status, body) == (200, b"b")
