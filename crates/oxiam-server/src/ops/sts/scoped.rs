@@ -25,9 +25,10 @@ use crate::ops::iam::Ctx;
 
 /// The largest session token oxiam issues, in bytes: what `SessionTokenUtilization` is a
 /// percentage of and past which `PackedPolicyTooLarge` refuses the call. AWS publishes no
-/// number ("make no assumptions about the maximum size"); 8 KiB holds a role session at
-/// its session-policy and tag quotas plus one full (2,048-character) scope-down policy,
-/// and is twice the largest `MinimumSessionTokenSize` a client may ask for.
+/// number ("make no assumptions about the maximum size"); 8 KiB holds about a role session
+/// at its session-policy and tag quotas plus one full (2,048-character) scope-down policy,
+/// or an ordinary session plus two, and is twice the largest `MinimumSessionTokenSize` a
+/// client may ask for.
 pub const MAX_SESSION_TOKEN_SIZE: usize = 8192;
 
 pub fn get_scoped_credentials(
