@@ -84,6 +84,7 @@ fuzz_target!(|data: &[u8]| {
                 identity: &named,
                 permissions_boundary: Some(named[0]),
                 session: &named,
+                scope_down: &named,
                 resource: Some(named[0]),
                 scps: &levels,
                 rcps: &levels,

@@ -54,6 +54,10 @@ pub struct PolicySet<'a> {
     pub scps: &'a [&'a [NamedPolicy<'a>]],
     /// RCPs of the resource's account, one slice per level, root first.
     pub rcps: &'a [&'a [NamedPolicy<'a>]],
+    /// Scope-down policies (`GetScopedCredentials`), oldest first. Each is a layer of its
+    /// own that must allow, whoever else grants: they cap even a resource policy's grant to
+    /// the session. Empty: the session was never scoped down.
+    pub scope_down: &'a [NamedPolicy<'a>],
 }
 
 /// The final decision.
@@ -117,7 +121,7 @@ pub struct Reason<'p> {
 
 /// Capacity of the inline reason list.
 // INVARIANT (reason-capacity): `decide` pushes at most four reasons (resource, identity,
-// boundary, session); a smaller `Decision` is cheaper to build and return on every call.
+// boundary, session; scope-down layers only limit, their allows are not reasons); a smaller `Decision` is cheaper to build and return on every call.
 pub const MAX_REASONS: usize = 4;
 
 /// The deciding statements, inline (no heap allocation).
@@ -288,6 +292,8 @@ struct Facts<'p> {
     deny: Option<Reason<'p>>,
     scp_gap: Option<usize>,
     rcp_gap: Option<usize>,
+    /// The first scope-down policy without an allow.
+    scope_gap: Option<usize>,
     same_account: bool,
     resource_required: bool,
     resource: Scan<'p>,
@@ -347,6 +353,7 @@ fn gather<'p>(prep: &Prepared<'_>, policies: &PolicySet<'p>) -> Facts<'p> {
         deny: None,
         scp_gap: None,
         rcp_gap: None,
+        scope_gap: None,
         same_account,
         resource_required: resource_is_trust || !same_account,
         resource: Scan::default(),
@@ -378,6 +385,18 @@ fn gather<'p>(prep: &Prepared<'_>, policies: &PolicySet<'p>) -> Facts<'p> {
     facts.rcp_gap = levels(policies.rcps, PolicyType::Rcp, &mut facts);
     if facts.deny.is_some() {
         return facts;
+    }
+    // Scope-down policies are session policies, each a layer of its own (an intersection,
+    // not the union session policies passed together form).
+    for (layer, np) in policies.scope_down.iter().enumerate() {
+        let s = scan(prep, std::slice::from_ref(np), PolicyType::Session, layer);
+        if s.deny.is_some() {
+            facts.deny = s.deny;
+            return facts;
+        }
+        if s.allow.is_none() && facts.scope_gap.is_none() {
+            facts.scope_gap = Some(layer);
+        }
     }
     if let Some(r) = policies.resource {
         let s = scan(prep, std::slice::from_ref(&r), PolicyType::Resource, 0);
@@ -460,6 +479,11 @@ fn decide<'p>(f: &Facts<'p>) -> Decision<'p> {
         Facts {
             rcp_gap: Some(l), ..
         } => deny(PolicyType::Rcp, Some(*l)),
+        // Every scope-down policy of the session must allow it, whatever grants it: the
+        // scoped credentials never have more than the session they came from.
+        Facts {
+            scope_gap: Some(_), ..
+        } => deny(PolicyType::Session, None),
         // Same account, the resource policy names the IAM user, the role session, the
         // federated user session, a service or everyone: that grant stands alone; implicit
         // denies in identity policies, the boundary or session policies do not limit it.
@@ -797,6 +821,80 @@ mod tests {
                 .eval(&no_identity)
                 .effect,
             Effect::ImplicitDeny
+        );
+    }
+
+    #[test]
+    fn scope_down_layers_each_cap_everything() {
+        let all = pol(K::Identity, &allow("*", "*"));
+        let s3 = pol(K::Session, &allow("s3:*", "*"));
+        let get = pol(K::Session, &allow("s3:Get*", "*"));
+        let no_secret = pol(
+            K::Session,
+            r#"{"Effect":"Allow","Action":"*","Resource":"*"},
+               {"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/secret"}"#,
+        );
+        let ids = [named("all", &all)];
+        let layers = [named("scope-down 1", &s3), named("scope-down 2", &get)];
+        let set = PolicySet {
+            identity: &ids,
+            scope_down: &layers,
+            ..PolicySet::default()
+        };
+        let eval = |set: &PolicySet<'_>, a, r| {
+            let d = Case::new(session(), a, r).eval(set);
+            (d.effect, denied_by(&d))
+        };
+        assert_eq!(eval(&set, "s3:GetObject", "*"), (Effect::Allow, None));
+        // Allowed by the first layer, not the second: an intersection, not a union.
+        assert_eq!(
+            eval(&set, "s3:PutObject", "*"),
+            (Effect::ImplicitDeny, Some(PolicyType::Session))
+        );
+        assert_eq!(
+            eval(&set, "ec2:RunInstances", "*"),
+            (Effect::ImplicitDeny, Some(PolicyType::Session))
+        );
+        // A resource policy naming the session exactly does not get around them.
+        let bucket = pol(
+            K::Resource,
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::111122223333:assumed-role/App/s1"},"Action":"s3:PutObject","Resource":"*"}"#,
+        );
+        let with_resource = PolicySet {
+            resource: Some(named("bucket", &bucket)),
+            ..set
+        };
+        assert_eq!(
+            eval(&with_resource, "s3:PutObject", "*"),
+            (Effect::ImplicitDeny, Some(PolicyType::Session))
+        );
+        let unscoped = PolicySet {
+            scope_down: &[],
+            ..with_resource
+        };
+        assert_eq!(eval(&unscoped, "s3:PutObject", "*"), (Effect::Allow, None));
+        // A deny in any layer wins and is named.
+        let layers = [named("scope-down 1", &no_secret)];
+        let set = PolicySet {
+            identity: &ids,
+            scope_down: &layers,
+            ..PolicySet::default()
+        };
+        let d = Case::new(session(), "s3:GetObject", "arn:aws:s3:::b/secret").eval(&set);
+        assert_eq!(d.effect, Effect::ExplicitDeny);
+        assert_eq!(d.reasons.iter().next().unwrap().policy, "scope-down 1");
+        assert_eq!(
+            eval(&set, "s3:GetObject", "arn:aws:s3:::b/open"),
+            (Effect::Allow, None)
+        );
+        // They grant nothing by themselves.
+        let alone = PolicySet {
+            scope_down: &layers,
+            ..PolicySet::default()
+        };
+        assert_eq!(
+            eval(&alone, "s3:GetObject", "*"),
+            (Effect::ImplicitDeny, Some(PolicyType::Identity))
         );
     }
 

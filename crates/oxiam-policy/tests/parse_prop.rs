@@ -243,6 +243,7 @@ fn evaluate_everywhere(
                 identity: &named,
                 permissions_boundary: Some(named[0]),
                 session: &named,
+                scope_down: &named,
                 resource: Some(named[0]),
                 scps: &levels,
                 rcps: &levels,

@@ -76,6 +76,8 @@ fn bench(c: &mut Criterion) {
         source_identity: None,
         mfa: None,
         chained: false,
+        scope_down: Vec::new(),
+        padding: String::new(),
     };
     let (creds, _) = oxiam_server::ops::sts::issue(&app, session).unwrap();
     let secret = SecretAccessKey::new(creds.secret_access_key.clone());

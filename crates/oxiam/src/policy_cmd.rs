@@ -501,6 +501,7 @@ fn eval(
         resource: resource.as_ref().map(named),
         scps: &scp_refs,
         rcps: &rcp_refs,
+        scope_down: &[],
     };
     let request = Request {
         principal,

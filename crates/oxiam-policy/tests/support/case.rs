@@ -32,6 +32,7 @@ pub struct EvalCase {
     pub identity: Vec<Loaded>,
     pub boundary: Option<Loaded>,
     pub session: Vec<Loaded>,
+    pub scope_down: Vec<Loaded>,
     pub resource: Option<Loaded>,
     pub scps: Vec<Vec<Loaded>>,
     pub rcps: Vec<Vec<Loaded>>,
@@ -183,6 +184,7 @@ impl EvalCase {
                 "identity",
                 "permissions_boundary",
                 "session",
+                "scope_down",
                 "resource",
                 "scps",
                 "rcps",
@@ -260,6 +262,11 @@ impl EvalCase {
                 .map(|b| load(b, PolicyKind::PermissionsBoundary, "permissions_boundary"))
                 .transpose()?,
             session: load_list(policies.get("session"), PolicyKind::Session, "session")?,
+            scope_down: load_list(
+                policies.get("scope_down"),
+                PolicyKind::Session,
+                "scope_down",
+            )?,
             resource: policies
                 .get("resource")
                 .map(|r| load(r, PolicyKind::Resource, "resource"))
@@ -310,6 +317,7 @@ impl EvalCase {
         }
         let identity: Vec<NamedPolicy<'_>> = self.identity.iter().map(named).collect();
         let session: Vec<NamedPolicy<'_>> = self.session.iter().map(named).collect();
+        let scope_down: Vec<NamedPolicy<'_>> = self.scope_down.iter().map(named).collect();
         let scp_levels: Vec<Vec<NamedPolicy<'_>>> = self
             .scps
             .iter()
@@ -326,6 +334,7 @@ impl EvalCase {
             identity: &identity,
             permissions_boundary: self.boundary.as_ref().map(named),
             session: &session,
+            scope_down: &scope_down,
             resource: self.resource.as_ref().map(named),
             scps: &scps,
             rcps: &rcps,

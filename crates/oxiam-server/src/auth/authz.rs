@@ -45,14 +45,18 @@ fn authorize_one(
     let same_account =
         resource_account(&target.resource).is_none_or(|a| a == caller.account || a == "aws");
     match &caller.kind {
-        // The root is allowed everything in its own account, and nothing in another.
-        CallerKind::Root if same_account => Ok(()),
-        CallerKind::Root => Err(denied(
+        // The root is allowed everything in its own account, and nothing in another; a
+        // root session scoped down has what its scope-down policies leave (below).
+        CallerKind::Root if same_account && !crate::auth::session_decide::is_scoped(caller) => {
+            Ok(())
+        }
+        CallerKind::Root if !same_account => Err(denied(
             caller,
             target,
             "because no resource-based policy allows the",
         )),
-        CallerKind::User { .. }
+        CallerKind::Root
+        | CallerKind::User { .. }
         | CallerKind::AssumedRole { .. }
         | CallerKind::FederatedUser { .. } => {
             match crate::auth::decide::identity_decision(caller, target, env, state) {

@@ -4,7 +4,9 @@
 //! A role session has the role's identity policies and boundary, capped by its session
 //! policies; a federated user session has its IAM user's policies capped by its session
 //! policies (none: no permissions); a `GetSessionToken` session has its user's (or root's)
-//! permissions. Every session adds its condition keys: `aws:TokenIssueTime`,
+//! permissions. A session scoped down by `GetScopedCredentials` is further capped by each of
+//! its scope-down policies, one layer apiece (`PolicySet::scope_down`), whatever grants the
+//! request, the root's implicit access included. Every session adds its condition keys: `aws:TokenIssueTime`,
 //! `aws:MultiFactorAuthPresent` (and `…Age`), `aws:SourceIdentity`, and `aws:PrincipalTag/…`
 //! from the principal's tags overlaid by the session tags.
 
@@ -28,11 +30,21 @@ use crate::state::State;
 
 /// The name decisions give the inline session policy.
 const INLINE_SESSION_POLICY: &str = "session policy";
+/// The names decisions give the scope-down policies, oldest first.
+// INVARIANT (scope-down-names): one name per layer a session can carry (`MAX_SCOPE_DOWN`).
+pub const SCOPE_DOWN_POLICIES: [&str; crate::model::session::MAX_SCOPE_DOWN] = [
+    "scope-down policy 1",
+    "scope-down policy 2",
+    "scope-down policy 3",
+];
 
 /// Refuses what AWS never lets session credentials do, before any policy is read:
 /// `GetSessionToken`/`GetFederationToken` with any session; IAM and STS (but
-/// `GetCallerIdentity`) with a federated user's; IAM without MFA, and STS but `AssumeRole`
-/// and `GetCallerIdentity`, with `GetSessionToken`'s.
+/// `GetCallerIdentity` and `GetScopedCredentials`) with a federated user's; IAM without MFA,
+/// and STS but `AssumeRole`, `GetCallerIdentity` and `GetScopedCredentials`, with
+/// `GetSessionToken`'s. (`GetScopedCredentials` names both kinds of session as callers:
+/// "credentials from an assumed role or a federated session", and "first call
+/// `GetSessionToken`" to scope down an IAM user's.)
 pub fn session_limits(caller: &Caller, target: &Target) -> Result<(), ServerError> {
     let Some(opened) = &caller.session else {
         return Ok(());
@@ -47,7 +59,9 @@ pub fn session_limits(caller: &Caller, target: &Target) -> Result<(), ServerErro
         }
     }
     let is_iam = action.starts_with("iam:");
-    let other_sts = action.starts_with("sts:") && action != "sts:GetCallerIdentity";
+    let other_sts = action.starts_with("sts:")
+        && action != "sts:GetCallerIdentity"
+        && action != "sts:GetScopedCredentials";
     match &opened.session.principal {
         SessionPrincipal::AssumedRole { .. } => Ok(()),
         SessionPrincipal::FederatedUser { .. } if is_iam || other_sts => Err(denied(
@@ -70,7 +84,7 @@ pub fn session_limits(caller: &Caller, target: &Target) -> Result<(), ServerErro
             Err(denied(
                 caller,
                 target,
-                "because GetSessionToken credentials may call only AssumeRole and GetCallerIdentity in STS",
+                "because GetSessionToken credentials may call only AssumeRole, GetCallerIdentity and GetScopedCredentials in STS",
             ))
         }
         _ => Ok(()),
@@ -87,6 +101,8 @@ pub struct CallerPolicies<'a> {
     pub identity: Vec<NamedPolicy<'a>>,
     pub boundary: Option<NamedPolicy<'a>>,
     pub session: Vec<NamedPolicy<'a>>,
+    /// The session's scope-down policies, oldest first (`PolicySet::scope_down`).
+    pub scope_down: Vec<NamedPolicy<'a>>,
     pub tags: Vec<(&'a str, &'a str)>,
 }
 
@@ -128,12 +144,35 @@ fn session_policies<'a>(
     Some(out)
 }
 
+fn scope_down_policies(opened: &OpenedSession) -> Option<Vec<NamedPolicy<'_>>> {
+    let compiled = opened.scope_down.as_ref().ok()?;
+    compiled
+        .iter()
+        .enumerate()
+        .map(|(i, policy)| {
+            Some(NamedPolicy {
+                name: SCOPE_DOWN_POLICIES.get(i)?,
+                policy,
+            })
+        })
+        .collect()
+}
+
+/// Whether the caller's credentials are scoped down: even the root's are then decided by
+/// the policy engine.
+pub fn is_scoped(caller: &Caller) -> bool {
+    caller
+        .session
+        .as_deref()
+        .is_some_and(|o| !o.session.scope_down.is_empty())
+}
+
 pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<CallerPolicies<'a>> {
     let opened = caller.session.as_deref();
     let session_tags: &[Tag] = opened.map_or(&[], |o| &o.session.tags);
-    let session = match opened {
-        Some(o) => session_policies(o, state)?,
-        None => Vec::new(),
+    let (session, scope_down) = match opened {
+        Some(o) => (session_policies(o, state)?, scope_down_policies(o)?),
+        None => (Vec::new(), Vec::new()),
     };
     let principal = opened.map(|o| &o.session.principal);
     Some(match (&caller.kind, principal) {
@@ -143,6 +182,7 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
             identity: Vec::new(),
             boundary: None,
             session,
+            scope_down,
             tags: Vec::new(),
         },
         (CallerKind::User { .. }, _) => {
@@ -154,6 +194,7 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
                 identity,
                 boundary,
                 session,
+                scope_down,
                 tags: overlay(&user.tags, session_tags),
             }
         }
@@ -171,6 +212,7 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
                 identity,
                 boundary,
                 session,
+                scope_down,
                 tags: overlay(&role.tags, session_tags),
             }
         }
@@ -186,6 +228,7 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
                 identity,
                 boundary,
                 session,
+                scope_down,
                 tags: overlay(&user.tags, session_tags),
             }
         }
@@ -247,6 +290,7 @@ pub fn decision(
         identity: &p.identity,
         permissions_boundary: p.boundary,
         session: &p.session,
+        scope_down: &p.scope_down,
         resource: resource.map(|(r, _)| r),
         ..PolicySet::default()
     };
@@ -381,6 +425,48 @@ mod tests {
         assert_eq!(
             decide(&role_caller(other), &state, "iam:ListUsers"),
             Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+    }
+
+    #[test]
+    fn scope_down_policies_cap_every_session_each_on_its_own() {
+        let state = world();
+        let mut s = role_session();
+        s.scope_down = vec![allow("iam:*", ""), allow("iam:Get*", "")];
+        let scoped = role_caller(s.clone());
+        assert_eq!(decide(&scoped, &state, "iam:GetRole"), Outcome::Allow);
+        assert_eq!(
+            decide(&scoped, &state, "iam:ListUsers"),
+            Outcome::ImplicitDeny(PolicyType::Session),
+            "allowed by the first layer only"
+        );
+        // A layer that no longer compiles fails closed.
+        s.scope_down.push("{".into());
+        assert_eq!(
+            decide(&role_caller(s), &state, "iam:GetRole"),
+            Outcome::ImplicitDeny(PolicyType::Identity)
+        );
+        // The root's session, scoped down, is decided by the engine, not let through.
+        let mut root = role_session();
+        root.principal = SessionPrincipal::Root;
+        // (With MFA: a GetSessionToken session may call IAM only then.)
+        root.mfa = Some(crate::model::session::Mfa {
+            serial_number: "arn:aws:iam::123456789012:mfa/root".into(),
+            authenticated_at: 0,
+        });
+        root.scope_down = vec![allow("iam:Get*", "")];
+        let root = caller(root, CallerKind::Root, "arn:aws:iam::123456789012:root");
+        let target = |action: &str| Target::new(action.to_owned(), "*".to_owned());
+        let env = RequestEnv::now();
+        assert!(crate::auth::authz::authorize(&root, &target("iam:GetUser"), &env, &state).is_ok());
+        let err = crate::auth::authz::authorize(&root, &target("iam:DeleteUser"), &env, &state)
+            .unwrap_err()
+            .to_api(oxiam_protocol::Service::Iam);
+        assert!(
+            err.message
+                .ends_with("because no session policy allows the iam:DeleteUser action"),
+            "{}",
+            err.message
         );
     }
 

@@ -170,6 +170,8 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
             source_identity: None,
             mfa: Some(mfa.clone()),
             chained: false,
+            scope_down: Vec::new(),
+            padding: String::new(),
         };
         caller.session = Some(Arc::new(OpenedSession::new("", session)));
     }

@@ -509,6 +509,7 @@ fn evaluate(
         identity: &p.identity,
         permissions_boundary: p.boundary,
         session: &p.session,
+        scope_down: &p.scope_down,
         resource: resource_policy.map(|(policy, _)| NamedPolicy {
             name: "resource-based policy",
             policy,
@@ -608,8 +609,17 @@ fn deciding_document(
         PolicyType::Resource => resource_document.map(str::to_owned),
         PolicyType::PermissionsBoundary => managed(reason.policy),
         PolicyType::Session => match &client.session {
-            // The inline session policy has a fixed name; the others are managed ARNs.
-            Some(opened) if !reason.policy.starts_with("arn:") => opened.session.policy.clone(),
+            // The inline session policy and the scope-down policies have fixed names; the
+            // others are managed ARNs.
+            Some(opened) if !reason.policy.starts_with("arn:") => {
+                match crate::auth::session_decide::SCOPE_DOWN_POLICIES
+                    .iter()
+                    .position(|n| *n == reason.policy)
+                {
+                    Some(i) => opened.session.scope_down.get(i).cloned(),
+                    None => opened.session.policy.clone(),
+                }
+            }
             _ => managed(reason.policy),
         },
         PolicyType::Identity => {

@@ -68,7 +68,18 @@ pub struct Session {
     /// Whether this session was assumed with the credentials of another role session.
     #[serde(rename = "c", default, skip_serializing_if = "std::ops::Not::not")]
     pub chained: bool,
+    /// The scope-down policies of `GetScopedCredentials` calls, oldest first, as sent: each
+    /// caps the session on its own (see [`MAX_SCOPE_DOWN`]).
+    #[serde(rename = "sd", default, skip_serializing_if = "Vec::is_empty")]
+    pub scope_down: Vec<String>,
+    /// Filler that brings the token up to a requested `MinimumSessionTokenSize`; no meaning.
+    #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
+    pub padding: String,
 }
+
+/// The most scope-down policies a session carries (`ScopedPoliciesCount`'s documented
+/// limit of three layers).
+pub const MAX_SCOPE_DOWN: usize = 3;
 
 impl Session {
     /// The session's ARN: `arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`,
@@ -176,6 +187,8 @@ pub(crate) mod tests {
             source_identity: None,
             mfa: None,
             chained: false,
+            scope_down: Vec::new(),
+            padding: String::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! - [`assume_role`]: `AssumeRole` (the trust policy and the caller's identity policies).
 //! - [`federation`]: `GetSessionToken`, `GetFederationToken`.
+//! - [`scoped`]: `GetScopedCredentials` (the calling session, scoped down).
 //! - [`web_identity`]: `AssumeRoleWithWebIdentity` (unsigned; OIDC ID tokens).
 //! - [`outbound`]: oxiam as an OIDC issuer (`GetWebIdentityToken` and the IAM operations
 //!   that enable it per account).
@@ -17,6 +18,7 @@ pub mod assume_role;
 pub mod federation;
 pub mod limits;
 pub mod outbound;
+pub mod scoped;
 pub mod web_identity;
 
 use oxiam_policy::{ParseOptions, Policy, PolicyKind};
@@ -153,6 +155,8 @@ pub fn new_session(
         source_identity: None,
         mfa: None,
         chained: false,
+        scope_down: Vec::new(),
+        padding: String::new(),
     }
 }
 

@@ -14,7 +14,7 @@ use super::iam::{
     role_templates, roles, saml_providers, server_certificates, service_credentials,
     signing_certificates, simulator, ssh_public_keys, sts_preferences, users,
 };
-use super::sts::{assume_role, federation, outbound, web_identity};
+use super::sts::{assume_role, federation, outbound, scoped, web_identity};
 use super::{Mode, Resolver, build, respond};
 use crate::app::App;
 use crate::auth::authn::Caller;
@@ -495,13 +495,15 @@ table! {
 table! {
     /// STS (2011-06-15). `AssumeRole` is decided by its handler (the trust policy and the
     /// caller's identity policies together); `GetCallerIdentity` and `GetSessionToken`
-    /// need no permission.
+    /// need no permission; `GetScopedCredentials` needs `sts:GetScopedCredentials` from
+    /// every policy of the calling session, its earlier scope-down policies included.
     Sts, sts, "sts" {
         GetCallerIdentity: View super::sts::get_caller_identity, |_, x| x.always("*");
         GetAccessKeyInfo: Read super::sts::get_access_key_info, |_, x| x.any();
         AssumeRole: Call assume_role::assume_role, |r, x| x.always(&r.role_arn);
         GetSessionToken: Call federation::get_session_token, |_, x| x.always("*");
         GetFederationToken: Call federation::get_federation_token, federation::get_federation_token_target;
+        GetScopedCredentials: Call scoped::get_scoped_credentials, |_, x| x.any();
         DecodeAuthorizationMessage: View super::sts::decode_authorization_message, |_, x| x.any();
         GetWebIdentityToken: Call outbound::get_web_identity_token, outbound::get_web_identity_token_target;
         AssumeRoleWithWebIdentity: Unsigned web_identity::assume_role_with_web_identity, |r, x| x.always(&r.role_arn);
@@ -514,9 +516,7 @@ mod tests {
 
     /// Operations of the pinned models without an entry: they answer `NotImplemented`.
     /// Owned by the open issues (SAML, Organizations, workload identity, the access
-    /// advisor) or by "AWS behaviour, exactly" (delegation requests, …);
-    /// the operations botocore 1.44.18 added to families oxiam already serves (STS
-    /// `GetScopedCredentials`) by issue 15.
+    /// advisor) or by "AWS behaviour, exactly" (delegation requests, …).
     const UNIMPLEMENTED: &[&str] = &[
         "AcceptDelegationRequest",
         "AssociateDelegationRequest",
@@ -574,8 +574,6 @@ mod tests {
         "AssumeRoleWithSAML",
         "AssumeRoot",
         "GetDelegatedAccessToken",
-        // Issue 15: new in botocore 1.44.18.
-        "GetScopedCredentials",
         // Workload identity: new in botocore 1.44.18.
         "GetCertificate",
         "GetTrustBundles",

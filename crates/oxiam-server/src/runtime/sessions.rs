@@ -1,7 +1,7 @@
 //! What STS keeps per node outside the snapshot: the clock sessions are issued and expire
 //! by (movable in dev mode, so expiry tests need not sleep), and the sessions opened
 //! recently, so a session's requests after its first skip the AEAD open and the
-//! compilation of its session policy.
+//! compilation of its session and scope-down policies.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -27,6 +27,21 @@ pub struct OpenedSession {
     /// The inline session policy compiled; `Err(())` when it no longer compiles (the
     /// session then fails closed).
     pub policy: Result<Option<Arc<Policy>>, ()>,
+    /// The scope-down policies compiled, oldest first; `Err(())` when one no longer
+    /// compiles (fail closed, as for `policy`).
+    pub scope_down: Result<Vec<Arc<Policy>>, ()>,
+}
+
+/// A session policy document the session carries, compiled. Validated (with its size
+/// quota) when the session was issued.
+fn compile(document: &str) -> Result<Arc<Policy>, ()> {
+    let options = ParseOptions {
+        size_limit: None,
+        require_version_2012: false,
+    };
+    Policy::parse_with(document, PolicyKind::Session, &options)
+        .map(Arc::new)
+        .map_err(|_| ())
 }
 
 impl PartialEq for OpenedSession {
@@ -39,23 +54,13 @@ impl Eq for OpenedSession {}
 
 impl OpenedSession {
     pub fn new(token: &str, session: Session) -> OpenedSession {
-        let policy = match &session.policy {
-            None => Ok(None),
-            Some(doc) => {
-                // Validated (with its size quota) when the session was issued.
-                let options = ParseOptions {
-                    size_limit: None,
-                    require_version_2012: false,
-                };
-                Policy::parse_with(doc, PolicyKind::Session, &options)
-                    .map(|p| Some(Arc::new(p)))
-                    .map_err(|_| ())
-            }
-        };
+        let policy = session.policy.as_deref().map(compile).transpose();
+        let scope_down = session.scope_down.iter().map(|d| compile(d)).collect();
         OpenedSession {
             token: token.to_owned(),
             session,
             policy,
+            scope_down,
         }
     }
 }

@@ -61,8 +61,8 @@ pub fn check_mfa(
     }
 }
 
-/// Validates the inline session policy as AWS does (`MalformedPolicyDocument`).
-fn check_policy(document: &str) -> Result<(), ServerError> {
+/// Validates an inline session (or scope-down) policy as AWS does (`MalformedPolicyDocument`).
+pub fn check_policy(document: &str) -> Result<(), ServerError> {
     let options = ParseOptions {
         size_limit: None,
         require_version_2012: false,
