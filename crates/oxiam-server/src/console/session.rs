@@ -170,6 +170,7 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
             source_identity: None,
             mfa: Some(mfa.clone()),
             chained: false,
+            delegation: None,
         };
         caller.session = Some(Arc::new(OpenedSession::new("", session)));
     }

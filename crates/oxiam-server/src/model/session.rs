@@ -68,6 +68,11 @@ pub struct Session {
     /// Whether this session was assumed with the credentials of another role session.
     #[serde(rename = "c", default, skip_serializing_if = "std::ops::Not::not")]
     pub chained: bool,
+    /// The delegation request whose trade-in token issued this session
+    /// (`GetDelegatedAccessToken`): it acts as the identity that accepted the request,
+    /// limited to the request's permission policy, and is not a `GetSessionToken` session.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<String>,
 }
 
 impl Session {
@@ -176,6 +181,7 @@ pub(crate) mod tests {
             source_identity: None,
             mfa: None,
             chained: false,
+            delegation: None,
         }
     }
 

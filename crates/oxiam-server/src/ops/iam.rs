@@ -9,6 +9,7 @@ pub mod account;
 pub mod account_properties;
 pub mod attached;
 pub mod credential_report;
+pub mod delegation_requests;
 pub mod groups;
 pub mod inline;
 pub mod instance_profiles;

@@ -2,6 +2,7 @@
 //!
 //! - [`assume_role`]: `AssumeRole` (the trust policy and the caller's identity policies).
 //! - [`federation`]: `GetSessionToken`, `GetFederationToken`.
+//! - [`delegation`]: `GetDelegatedAccessToken` (a delegation request's trade-in token).
 //! - [`web_identity`]: `AssumeRoleWithWebIdentity` (unsigned; OIDC ID tokens).
 //! - [`outbound`]: oxiam as an OIDC issuer (`GetWebIdentityToken` and the IAM operations
 //!   that enable it per account).
@@ -14,6 +15,7 @@
 //! live on the floors below.
 
 pub mod assume_role;
+pub mod delegation;
 pub mod federation;
 pub mod limits;
 pub mod outbound;
@@ -153,6 +155,7 @@ pub fn new_session(
         source_identity: None,
         mfa: None,
         chained: false,
+        delegation: None,
     }
 }
 
