@@ -585,7 +585,6 @@ pub fn accept_delegation_request(
     r: &iam::AcceptDelegationRequestRequest,
 ) -> Result<(), ServerError> {
     let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    as_owner(ctx, &d, "iam:AcceptDelegationRequest")?;
     let now = ctx.env.now.unix_timestamp();
     let state = d.state_at(now);
     if !matches!(
@@ -594,6 +593,7 @@ pub fn accept_delegation_request(
     ) {
         return Err(wrong_state(&d, state, "accepted"));
     }
+    as_owner(ctx, &d, "iam:AcceptDelegationRequest")?;
     d.approver = Some(approver(ctx.caller)?);
     d.approver_id = Some(ctx.caller.arn.clone());
     d.state = DelegationState::Accepted;
@@ -607,7 +607,6 @@ pub fn reject_delegation_request(
     r: &iam::RejectDelegationRequestRequest,
 ) -> Result<(), ServerError> {
     let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    as_owner(ctx, &d, "iam:RejectDelegationRequest")?;
     let now = ctx.env.now.unix_timestamp();
     let state = d.state_at(now);
     if !matches!(
@@ -616,6 +615,7 @@ pub fn reject_delegation_request(
     ) {
         return Err(wrong_state(&d, state, "rejected"));
     }
+    as_owner(ctx, &d, "iam:RejectDelegationRequest")?;
     d.state = DelegationState::Rejected;
     d.rejection_reason = r.notes.clone();
     d.updated = now;
@@ -630,7 +630,6 @@ pub fn update_delegation_request(
     r: &iam::UpdateDelegationRequestRequest,
 ) -> Result<(), ServerError> {
     let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    as_owner(ctx, &d, "iam:UpdateDelegationRequest")?;
     let now = ctx.env.now.unix_timestamp();
     let state = d.state_at(now);
     if !matches!(
@@ -639,6 +638,7 @@ pub fn update_delegation_request(
     ) {
         return Err(wrong_state(&d, state, "updated"));
     }
+    as_owner(ctx, &d, "iam:UpdateDelegationRequest")?;
     d.state = DelegationState::PendingApproval;
     d.notes = r.notes.clone();
     d.updated = now;
@@ -654,12 +654,12 @@ pub fn finalize(
     id: &str,
 ) -> Result<(DelegationRequest, ServicePassword), ServerError> {
     let mut d = find(tx, ctx.caller, id)?;
-    as_owner(ctx, &d, "iam:SendDelegationToken")?;
     let now = ctx.env.now.unix_timestamp();
     let state = d.state_at(now);
     if state != DelegationState::Accepted {
         return Err(wrong_state(&d, state, "sent"));
     }
+    as_owner(ctx, &d, "iam:SendDelegationToken")?;
     if d.only_send_by_owner && d.owner_id.as_deref() != Some(ctx.caller.arn.as_str()) {
         return Err(api(
             ErrorCode::AccessDenied,
