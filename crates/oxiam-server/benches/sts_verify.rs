@@ -75,6 +75,7 @@ fn bench(c: &mut Criterion) {
         source_identity: None,
         mfa: None,
         chained: false,
+        delegation: None,
     };
     let (creds, _) = oxiam_server::ops::sts::issue(&app, session).unwrap();
     let secret = SecretAccessKey::new(creds.secret_access_key.clone());
