@@ -359,3 +359,33 @@ def test_bad_input(dev):
     raises("NoSuchEntity", partner_iam.get_delegation_request,
            DelegationRequestId="dr-doesnotexist000000")
     raises("ValidationError", partner_iam.list_delegation_requests, Marker="%%%")
+
+
+def test_a_narrowed_session_cannot_accept(dev):
+    # Credentials that act as the approver but with only the request's policy: letting them
+    # accept another request would hand out the approver's permissions beyond that policy.
+    iam = dev.client("iam")
+    partner_iam = dev.client("iam", PARTNER, "p" * 40)
+    partner_sts = dev.client("sts", PARTNER, "p" * 40)
+    arn = template_arn(partner_iam, "manage")
+    params = [{"Name": "UserName", "Values": ["alice"], "Type": "string"},
+              {"Name": "Regions", "Values": ["us-east-1"], "Type": "stringList"}]
+    # A template that lets the delegated session manage delegation requests itself.
+    partner_iam.create_policy_version(PolicyArn=arn, SetAsDefault=True, PolicyDocument=doc(
+        {"Effect": "Allow", "Action": ["iam:*DelegationRequest*"],
+         "Resource": "arn:aws:iam::*:user/{{UserName}}"},
+        {"Effect": "Allow", "Action": ["iam:*DelegationRequest*"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "{{Regions}}"}}}))
+    first = partner_iam.create_delegation_request(
+        OwnerAccountId=ACCOUNT, Description="d", RequestorWorkflowId="w-first",
+        Permissions={"PolicyTemplateArn": arn, "Parameters": params},
+        NotificationChannel=TOPIC, SessionDuration=900)["DelegationRequestId"]
+    second = create(partner_iam, template_arn(partner_iam), "w-second")
+    iam.associate_delegation_request(DelegationRequestId=first)
+    iam.accept_delegation_request(DelegationRequestId=first)
+    iam.send_delegation_token(DelegationRequestId=first)
+    c = partner_sts.get_delegated_access_token(TradeInToken=token_of(dev, first))["Credentials"]
+    delegated = dev.client("iam", c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    delegated.associate_delegation_request(DelegationRequestId=second)
+    msg = raises("InvalidInput", delegated.accept_delegation_request, DelegationRequestId=second)
+    assert "cannot accept a delegation request" in msg

@@ -557,13 +557,20 @@ pub fn associate_delegation_request(
     tx.put(d)
 }
 
-/// Who the delegated credentials act as: the accepting identity. A federated user cannot
-/// accept (its permissions belong to another user's session).
+/// Who the delegated credentials act as: the accepting identity. The credentials carry
+/// only the request's policy as their session policy, so a session whose own permissions
+/// are narrower than its principal's (session policies, a delegation, a federated user's
+/// session) cannot accept: the credentials would act with more than it has.
 fn approver(caller: &Caller) -> Result<SessionPrincipal, ServerError> {
     if let Some(opened) = &caller.session {
-        return match &opened.session.principal {
+        let s = &opened.session;
+        let narrowed = s.policy.is_some() || !s.policy_arns.is_empty() || s.delegation.is_some();
+        return match &s.principal {
             P::FederatedUser { .. } => Err(invalid_input(
                 "A federated user session cannot accept a delegation request.",
+            )),
+            _ if narrowed => Err(invalid_input(
+                "A session with session policies or delegated permissions cannot accept a delegation request.",
             )),
             p => Ok(p.clone()),
         };
