@@ -886,6 +886,10 @@ const IAM_RESOURCE_PREFIXES: &[&str] = &[
     "access-report/",
     // Accepted by AWS though missing from its message: AWS managed policies use them.
     "role-template/",
+    // The service authorization reference's resource type of temporary delegation
+    // (`arn:${Partition}:iam::${Account}:delegation-request/${DelegationRequestId}`), newer
+    // than the message: without it no policy could name one request.
+    "delegation-request/",
 ];
 
 /// A resource as AWS accepts it, with AWS's message and the check's stage otherwise.

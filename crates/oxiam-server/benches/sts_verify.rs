@@ -78,6 +78,7 @@ fn bench(c: &mut Criterion) {
         chained: false,
         scope_down: Vec::new(),
         padding: String::new(),
+        delegation: None,
     };
     let (creds, _) = oxiam_server::ops::sts::issue(&app, session).unwrap();
     let secret = SecretAccessKey::new(creds.secret_access_key.clone());

@@ -17,6 +17,7 @@
 
 pub mod aws_managed;
 pub mod config;
+pub mod delegation;
 pub mod error;
 pub mod ids;
 pub mod jwt;

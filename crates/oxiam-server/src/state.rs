@@ -25,6 +25,7 @@ use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
+use crate::model::delegation::DelegationRequest;
 use crate::model::error::ServerError;
 use crate::model::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
 use crate::model::passwords::{AccountPasswordPolicy, LoginProfile};
@@ -160,6 +161,9 @@ tables! {
     credential_reports: CredentialReport,
     /// Console session revocations by principal (user unique ID, or account ID for a root).
     console_revocations: ConsoleSessionsValidAfter,
+    /// IAM temporary delegation requests by ID (Entity impl in
+    /// `ops::iam::delegation_requests`: the trade-in token is sealed at rest).
+    delegation_requests: DelegationRequest,
 }
 
 impl State {

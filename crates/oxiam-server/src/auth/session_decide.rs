@@ -64,6 +64,9 @@ pub fn session_limits(caller: &Caller, target: &Target) -> Result<(), ServerErro
         && action != "sts:GetScopedCredentials";
     match &opened.session.principal {
         SessionPrincipal::AssumedRole { .. } => Ok(()),
+        // A delegated session is limited by its delegation request's policy, not by
+        // GetSessionToken's rules (it acts as the identity that accepted the request).
+        _ if opened.session.delegation.is_some() => Ok(()),
         SessionPrincipal::FederatedUser { .. } if is_iam || other_sts => Err(denied(
             caller,
             target,

@@ -172,6 +172,7 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
             chained: false,
             scope_down: Vec::new(),
             padding: String::new(),
+            delegation: None,
         };
         caller.session = Some(Arc::new(OpenedSession::new("", session)));
     }

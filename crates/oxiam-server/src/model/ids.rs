@@ -61,6 +61,12 @@ pub fn unique_id(prefix: IdPrefix) -> String {
     format!("{}{}", prefix.as_str(), base32(17))
 }
 
+/// A delegation request ID: AWS documents `[\w-]+`, 16 to 128 characters; oxiam's are
+/// `dr-` and 26 lower-case base32 characters (130 bits).
+pub fn delegation_request_id() -> String {
+    format!("dr-{}", base32(26).to_lowercase())
+}
+
 /// An access key ID: `AKIA` (or `ASIA`) + 16 base32 characters (20 in all).
 pub fn access_key_id(prefix: IdPrefix) -> String {
     format!("{}{}", prefix.as_str(), base32(16))

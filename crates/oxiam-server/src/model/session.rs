@@ -75,6 +75,11 @@ pub struct Session {
     /// Filler that brings the token up to a requested `MinimumSessionTokenSize`; no meaning.
     #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
     pub padding: String,
+    /// The delegation request whose trade-in token issued this session
+    /// (`GetDelegatedAccessToken`): it acts as the identity that accepted the request,
+    /// limited to the request's permission policy, and is not a `GetSessionToken` session.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<String>,
 }
 
 /// The most scope-down policies a session carries (`ScopedPoliciesCount`'s documented
@@ -189,6 +194,7 @@ pub(crate) mod tests {
             chained: false,
             scope_down: Vec::new(),
             padding: String::new(),
+            delegation: None,
         }
     }
 

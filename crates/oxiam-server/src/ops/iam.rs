@@ -1,7 +1,8 @@
 //! IAM operations, one module per kind of entity or concern (`users`, `access_keys`,
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
 //! `account`, `account_properties`, `providers` (what OIDC and SAML providers share),
-//! `organizations_features`), and what they all share: pagination, tags, lookups, the
+//! `organizations_features`, `delegation_requests` (temporary delegation; its trade-in is
+//! `ops::sts::delegation`)), and what they all share: pagination, tags, lookups, the
 //! DeleteConflict rule and the wire forms of entities.
 
 pub mod access_keys;
@@ -9,6 +10,7 @@ pub mod account;
 pub mod account_properties;
 pub mod attached;
 pub mod credential_report;
+pub mod delegation_requests;
 pub mod groups;
 pub mod inline;
 pub mod instance_profiles;

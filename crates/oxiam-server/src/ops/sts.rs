@@ -3,6 +3,7 @@
 //! - [`assume_role`]: `AssumeRole` (the trust policy and the caller's identity policies).
 //! - [`federation`]: `GetSessionToken`, `GetFederationToken`.
 //! - [`scoped`]: `GetScopedCredentials` (the calling session, scoped down).
+//! - [`delegation`]: `GetDelegatedAccessToken` (a delegation request's trade-in token).
 //! - [`web_identity`]: `AssumeRoleWithWebIdentity` (unsigned; OIDC ID tokens).
 //! - [`outbound`]: oxiam as an OIDC issuer (`GetWebIdentityToken` and the IAM operations
 //!   that enable it per account).
@@ -15,6 +16,7 @@
 //! live on the floors below.
 
 pub mod assume_role;
+pub mod delegation;
 pub mod federation;
 pub mod limits;
 pub mod outbound;
@@ -157,6 +159,7 @@ pub fn new_session(
         chained: false,
         scope_down: Vec::new(),
         padding: String::new(),
+        delegation: None,
     }
 }
 

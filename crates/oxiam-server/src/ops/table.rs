@@ -9,12 +9,13 @@
 use oxiam_protocol::{iam, sts};
 
 use super::iam::{
-    Ctx, access_keys, account, account_properties, attached, credential_report, groups, inline,
-    instance_profiles, mfa, oidc_providers, organizations_features, passwords, policies,
-    role_templates, roles, saml_providers, server_certificates, service_credentials,
-    signing_certificates, simulator, ssh_public_keys, sts_preferences, users,
+    Ctx, access_keys, account, account_properties, attached, credential_report,
+    delegation_requests, groups, inline, instance_profiles, mfa, oidc_providers,
+    organizations_features, passwords, policies, role_templates, roles, saml_providers,
+    server_certificates, service_credentials, signing_certificates, simulator, ssh_public_keys,
+    sts_preferences, users,
 };
-use super::sts::{assume_role, federation, outbound, scoped, web_identity};
+use super::sts::{assume_role, delegation, federation, outbound, scoped, web_identity};
 use super::{Mode, Resolver, build, respond};
 use crate::app::App;
 use crate::auth::authn::Caller;
@@ -486,6 +487,22 @@ table! {
             |_, x| x.any();
         GetOutboundWebIdentityFederationInfo: View outbound::get_outbound_web_identity_federation_info,
             |_, x| x.any();
+        // Temporary delegation: on the request's ARN in the caller's account (see
+        // `delegation_requests::target`); the handlers add who may act at which state.
+        CreateDelegationRequest: Write delegation_requests::create_delegation_request, |_, x| x.any();
+        GetDelegationRequest: Read delegation_requests::get_delegation_request,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        ListDelegationRequests: Read delegation_requests::list_delegation_requests, |_, x| x.any();
+        AssociateDelegationRequest: Write delegation_requests::associate_delegation_request,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        AcceptDelegationRequest: Write delegation_requests::accept_delegation_request,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        RejectDelegationRequest: Write delegation_requests::reject_delegation_request,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        UpdateDelegationRequest: Write delegation_requests::update_delegation_request,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        SendDelegationToken: Call delegation_requests::send_delegation_token,
+            |r, x| delegation_requests::target(x, &r.delegation_request_id);
         // Centralized root access of an organization (oxiam has no Organizations yet).
         ListOrganizationsFeatures: Read organizations_features::list_organizations_features,
             |_, x| x.any();
@@ -506,6 +523,7 @@ table! {
         GetScopedCredentials: Call scoped::get_scoped_credentials, |_, x| x.any();
         DecodeAuthorizationMessage: View super::sts::decode_authorization_message, |_, x| x.any();
         GetWebIdentityToken: Call outbound::get_web_identity_token, outbound::get_web_identity_token_target;
+        GetDelegatedAccessToken: Call delegation::get_delegated_access_token, |_, x| x.any();
         AssumeRoleWithWebIdentity: Unsigned web_identity::assume_role_with_web_identity, |r, x| x.always(&r.role_arn);
     }
 }
@@ -516,29 +534,21 @@ mod tests {
 
     /// Operations of the pinned models without an entry: they answer `NotImplemented`.
     /// Owned by the open issues (SAML, Organizations, workload identity, the access
-    /// advisor) or by "AWS behaviour, exactly" (delegation requests, …).
+    /// advisor).
     const UNIMPLEMENTED: &[&str] = &[
-        "AcceptDelegationRequest",
-        "AssociateDelegationRequest",
-        "CreateDelegationRequest",
         "DisableOrganizationsRootCredentialsManagement",
         "DisableOrganizationsRootSessions",
         "EnableOrganizationsRootCredentialsManagement",
         "EnableOrganizationsRootSessions",
         "GenerateOrganizationsAccessReport",
         "GenerateServiceLastAccessedDetails",
-        "GetDelegationRequest",
         // AWS writes this summary of a delegation request with a large language model:
         // nothing deterministic answers as AWS does.
         "GetHumanReadableSummary",
         "GetOrganizationsAccessReport",
         "GetServiceLastAccessedDetails",
         "GetServiceLastAccessedDetailsWithEntities",
-        "ListDelegationRequests",
         "ListPoliciesGrantingServiceAccess",
-        "RejectDelegationRequest",
-        "SendDelegationToken",
-        "UpdateDelegationRequest",
         // Organizations: new in botocore 1.44.18.
         "DisableOrganizationLevelResources",
         "EnableOrganizationLevelResources",
@@ -573,7 +583,6 @@ mod tests {
         // STS.
         "AssumeRoleWithSAML",
         "AssumeRoot",
-        "GetDelegatedAccessToken",
         // Workload identity: new in botocore 1.44.18.
         "GetCertificate",
         "GetTrustBundles",
