@@ -170,7 +170,12 @@ pub fn check_deletable(blockers: &[(bool, &str)]) -> Result<(), ServerError> {
     }
 }
 
-pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
+/// A user as responses give it. `full` is false in lists (ListUsers, GetGroup's members,
+/// ListVirtualMFADevices): "IAM resource-listing operations return a subset of the
+/// available attributes for the resource. This operation does not return the following
+/// attributes, even though they are an attribute of the returned object:
+/// PermissionsBoundary, Tags" (ListUsers, IAM API Reference).
+pub fn wire_user(u: &User, full: bool) -> iam::User {
     iam::User {
         path: u.path.clone(),
         user_name: u.name.clone(),
@@ -178,8 +183,8 @@ pub fn wire_user(u: &User, with_tags: bool) -> iam::User {
         arn: u.arn(),
         create_date: to_datetime(u.created),
         password_last_used: u.password_last_used.map(to_datetime),
-        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref()),
-        tags: (with_tags && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
+        permissions_boundary: wire_boundary(u.permissions_boundary.as_ref().filter(|_| full)),
+        tags: (full && !u.tags.is_empty()).then(|| wire_tags(&u.tags)),
     }
 }
 
