@@ -91,6 +91,7 @@ class Backends:
         self.spare = None
         self.spare_ready = threading.Event()
         self.resets = 0
+        self.stopping = []
         self._start_spare()
 
     def _start_spare(self):
@@ -120,13 +121,17 @@ class Backends:
             old, self.current, self.dirty = self.current, self.spare, False
             self.resets += 1
             self._start_spare()
-        threading.Thread(target=old.stop, daemon=True).start()
+        stopping = threading.Thread(target=old.stop, daemon=True)
+        stopping.start()
+        self.stopping.append(stopping)
 
     def close(self):
         self.spare_ready.wait()
         if isinstance(self.spare, Server):
             self.spare.stop()
         self.current.stop()
+        for stopping in self.stopping:
+            stopping.join()
 
 
 class Proxy(http.server.ThreadingHTTPServer):
