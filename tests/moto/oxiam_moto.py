@@ -196,10 +196,12 @@ MOTO_INTERNALS = {"get_backend", "iam_backends", "sts_backends", "moto_id_manage
 
 
 def _is_server_mode_test(node):
-    """`settings.TEST_SERVER_MODE` (True) or `not settings.TEST_SERVER_MODE` (False), else
-    None."""
-    if isinstance(node, ast.Attribute) and node.attr == "TEST_SERVER_MODE":
-        return True
+    """Whether a test of moto's mode is true in server mode: `settings.TEST_SERVER_MODE`
+    (True), `settings.TEST_DECORATOR_MODE` (False), either under `not`; None for anything
+    else."""
+    if isinstance(node, ast.Attribute) and node.attr in ("TEST_SERVER_MODE",
+                                                         "TEST_DECORATOR_MODE"):
+        return node.attr == "TEST_SERVER_MODE"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = _is_server_mode_test(node.operand)
         return None if inner is None else not inner
@@ -207,18 +209,29 @@ def _is_server_mode_test(node):
 
 
 def _server_mode_statements(statements):
-    """The statements that run in server mode: `if not settings.TEST_SERVER_MODE:` bodies
-    are left out, and nothing after an `if settings.TEST_SERVER_MODE: raise SkipTest`."""
+    """The top-level statements that run in server mode: nothing after an
+    `if settings.TEST_SERVER_MODE: raise SkipTest(…)`."""
     for statement in statements:
-        if isinstance(statement, ast.If):
-            mode = _is_server_mode_test(statement.test)
-            if mode is not None:
-                taken = statement.body if mode else statement.orelse
-                yield from _server_mode_statements(taken)
-                if mode and any(isinstance(s, ast.Raise) for s in statement.body):
-                    return
-                continue
         yield statement
+        if (isinstance(statement, ast.If) and _is_server_mode_test(statement.test)
+                and any(isinstance(s, ast.Raise) for s in statement.body)):
+            return
+
+
+def _server_mode_names(node):
+    """The names `node` uses in code that runs in server mode: the branch of an
+    `if settings.TEST_SERVER_MODE` (or `if not …`) that server mode does not take is left
+    out, at any depth."""
+    if isinstance(node, ast.If):
+        mode = _is_server_mode_test(node.test)
+        if mode is not None:
+            for child in node.body if mode else node.orelse:
+                yield from _server_mode_names(child)
+            return
+    if isinstance(node, ast.Name):
+        yield node.id
+    for child in ast.iter_child_nodes(node):
+        yield from _server_mode_names(child)
 
 
 def _service_of(call):
@@ -244,8 +257,9 @@ def out_of_scope_reason(item):
        or
     3. in server mode it reads moto's in-process state (`get_backend`, `iam_backends`, …):
        it tests moto's internals, which are not the server under test.
-    Code under `if not settings.TEST_SERVER_MODE:` does not run in server mode and does not
-    count. Everything else is in scope."""
+    Code that does not run in server mode (under `if not settings.TEST_SERVER_MODE:`, after
+    `if settings.TEST_SERVER_MODE: raise SkipTest(…)`) does not count. Everything else is in
+    scope."""
     module = Path(str(item.fspath)).name
     if module in OUT_OF_SCOPE_MODULES:
         return OUT_OF_SCOPE_MODULES[module]
@@ -265,9 +279,9 @@ def out_of_scope_reason(item):
                 if service is not None and service not in OWN_SERVICES:
                     return f"uses another service ({service})"
         for statement in _server_mode_statements(body):
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Name) and node.id in MOTO_INTERNALS:
-                    return f"reads moto's in-process state ({node.id})"
+            for name in _server_mode_names(statement):
+                if name in MOTO_INTERNALS:
+                    return f"reads moto's in-process state ({name})"
     return None
 
 
