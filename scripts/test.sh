@@ -46,3 +46,6 @@ fi
 step "boto3 end to end (pytest)"
 cargo build --locked -p oxiam
 OXIAM_BIN="$PWD/target/debug/oxiam" target/venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+
+step "moto's own IAM/STS tests against oxiam (scripts/moto-tests.sh; expected failures in tests/moto)"
+scripts/moto-tests.sh

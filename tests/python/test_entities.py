@@ -126,6 +126,46 @@ def test_role_shapes(oxiam):
     assert iam.get_role(RoleName="svc")["Role"]["MaxSessionDuration"] == 43200
 
 
+def test_user_shapes_in_lists_leave_out_boundary_and_tags(oxiam):
+    """ListUsers (and GetGroup's members) "return a subset of the available attributes …
+    does not return … PermissionsBoundary, Tags" (ListUsers, IAM API Reference; moto's
+    test_user_resource_returns_subset_of_available_attributes, verified against AWS)."""
+    iam = oxiam.client("iam")
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/b"
+    iam.create_policy(PolicyName="b", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    made = iam.create_user(UserName="u", Path="/p/", PermissionsBoundary=boundary,
+                           Tags=[{"Key": "k", "Value": "v"}])["User"]
+    got = iam.get_user(UserName="u")["User"]
+    for user in (made, got):
+        assert user["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        assert user["Tags"] == [{"Key": "k", "Value": "v"}]
+    iam.create_group(GroupName="g")
+    iam.add_user_to_group(GroupName="g", UserName="u")
+    for listed in (iam.list_users(PathPrefix="/p/")["Users"][0],
+                   iam.get_group(GroupName="g")["Users"][0]):
+        assert listed["UserName"] == "u"
+        assert "PermissionsBoundary" not in listed and "Tags" not in listed
+
+
+def test_get_policy_always_has_tags(oxiam):
+    """GetPolicy answers an empty `Tags` list for a policy without tags, where CreatePolicy
+    and ListPolicies leave `Tags` out (moto's
+    test_policy_resource_returns_subset_of_available_attributes, verified against AWS)."""
+    iam = oxiam.client("iam")
+    doc = json.dumps({"Version": "2012-10-17",
+                      "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    made = iam.create_policy(PolicyName="p", PolicyDocument=doc)["Policy"]
+    assert "Tags" not in made
+    assert iam.get_policy(PolicyArn=made["Arn"])["Policy"]["Tags"] == []
+    assert "Tags" not in iam.list_policies(Scope="Local")["Policies"][0]
+    tagged = iam.create_policy(PolicyName="t", PolicyDocument=doc,
+                               Tags=[{"Key": "k", "Value": "v"}])["Policy"]
+    assert tagged["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert iam.get_policy(PolicyArn=tagged["Arn"])["Policy"]["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
 def test_roles_paginate(oxiam):
     iam = oxiam.client("iam")
     for i in range(5):

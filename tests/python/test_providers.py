@@ -71,7 +71,10 @@ def test_oidc_provider_lifecycle(oxiam):
         OpenIDConnectProviderArn=arn)["Tags"]] == ["k1", "k2"]
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     raises("NoSuchEntity", iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn)
-    raises("NoSuchEntity", iam.delete_open_id_connect_provider, OpenIDConnectProviderArn=arn)
+    # "This operation is idempotent; it does not fail or return an error if you call the
+    # operation for a provider that does not exist" (DeleteOpenIDConnectProvider, IAM API
+    # Reference; moto's test_delete_open_id_connect_provider).
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     raises("NoSuchEntity", iam.add_client_id_to_open_id_connect_provider,
            OpenIDConnectProviderArn=arn, ClientID="x")
 

@@ -1,9 +1,10 @@
 """Security tools that audit real AWS accounts, run against oxiam as the judge: prowler's IAM
-checks (which read the credential report, the password policy and every entity) and
-cloudsplaining's scan of GetAccountAuthorizationDetails. Both run as subprocesses from their
-own venv, target/tools-venv (scripts/tools-env.sh, every version pinned in
-scripts/tools-requirements.txt), against an account populated with what they look for. A
-missing venv fails the tests: a skip would look green while judging nothing."""
+checks (which read the credential report, the password policy and every entity),
+cloudsplaining's scan of GetAccountAuthorizationDetails and ScoutSuite's IAM rules. They run
+as subprocesses from their own venvs, target/tools-venv and target/scoutsuite-venv
+(scripts/tools-env.sh, every version pinned in scripts/tools-requirements.txt and
+scripts/scoutsuite-requirements.txt), against an account populated with what they look for.
+A missing venv fails the tests: a skip would look green while judging nothing."""
 import filecmp
 import glob
 import json
@@ -21,6 +22,8 @@ from test_credentials import enable, new_device
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 TOOLS_VENV = os.path.join(REPO, "target", "tools-venv")
 REQUIREMENTS = os.path.join(REPO, "scripts", "tools-requirements.txt")
+SCOUT_VENV = os.path.join(REPO, "target", "scoutsuite-venv")
+SCOUT_REQUIREMENTS = os.path.join(REPO, "scripts", "scoutsuite-requirements.txt")
 
 # Checks that make no finding against oxiam, and why. The test fails when one of them starts
 # making findings: take it off the list then.
@@ -142,19 +145,29 @@ def populate(iam):
                                   PrivateKey=key)
 
 
-@pytest.fixture(scope="module")
-def tools():
-    """The tools venv's `bin`; fails, rather than skips, when it is missing or stale."""
-    bin_dir = os.path.join(TOOLS_VENV, "bin")
-    for tool in ("prowler", "cloudsplaining"):
+def venv_bin(venv, requirements, tools):
+    """A tools venv's `bin`; fails, rather than skips, when it is missing or stale."""
+    name = os.path.relpath(venv, REPO)
+    bin_dir = os.path.join(venv, "bin")
+    for tool in tools:
         if not os.path.exists(os.path.join(bin_dir, tool)):
-            pytest.fail(f"`{tool}` is missing from target/tools-venv: run scripts/tools-env.sh "
+            pytest.fail(f"`{tool}` is missing from {name}: run scripts/tools-env.sh "
                         "(scripts/test.sh does)", pytrace=False)
-    stamp = os.path.join(TOOLS_VENV, ".requirements")
-    if not (os.path.exists(stamp) and filecmp.cmp(stamp, REQUIREMENTS, shallow=False)):
-        pytest.fail("target/tools-venv does not match scripts/tools-requirements.txt: run "
+    stamp = os.path.join(venv, ".requirements")
+    if not (os.path.exists(stamp) and filecmp.cmp(stamp, requirements, shallow=False)):
+        pytest.fail(f"{name} does not match {os.path.relpath(requirements, REPO)}: run "
                     "scripts/tools-env.sh", pytrace=False)
     return bin_dir
+
+
+@pytest.fixture(scope="module")
+def tools():
+    return venv_bin(TOOLS_VENV, REQUIREMENTS, ("prowler", "cloudsplaining"))
+
+
+@pytest.fixture(scope="module")
+def scoutsuite():
+    return venv_bin(SCOUT_VENV, SCOUT_REQUIREMENTS, ("scout",))
 
 
 @pytest.fixture(scope="module")
@@ -266,3 +279,57 @@ def test_cloudsplaining_finds_privilege_escalation(tools, account):
     assert everything["AttachedTo"]["groups"] == ["admins"]
     assert {"CreateAccessKey", "AttachUserPolicy"} <= escalations(everything)
     assert escalations(by_name("aws_managed_policies")["ReadOnlyAccess"]) == set()
+
+
+def test_scoutsuite_iam_rules_find_what_is_there(scoutsuite, account):
+    """ScoutSuite's AWS provider makes its clients with boto3 and no endpoint of its own, so
+    AWS_ENDPOINT_URL sends them to oxiam; `--services iam` fetches only IAM (plus STS's
+    GetCallerIdentity for the account ID)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = run(scoutsuite, account, "scout", "aws", "--services", "iam", "--regions",
+                  "us-east-1", "--no-browser", "--force", "--report-dir", d, cwd=d)
+        results_dir = os.path.join(d, "scoutsuite-results")
+
+        def load(kind):
+            with open(os.path.join(results_dir, f"scoutsuite_{kind}_aws-{ACCOUNT}.js")) as f:
+                text = f.read()
+            return json.loads(text[text.index("{"):])
+
+        results, exceptions = load("results"), load("exceptions")
+
+    # Every IAM call was answered: ScoutSuite keeps the calls that raised in the exceptions
+    # file and goes on.
+    assert exceptions == {}, exceptions
+    assert " ERROR " not in out.stdout + out.stderr, out.stdout + out.stderr
+    iam = results["services"]["iam"]
+    users = {u["name"]: u for u in iam["users"].values()}
+    assert set(users) == {"alice", "bob", "admin", "escalator"}
+    assert {r["name"] for r in iam["roles"].values()} == {"app", "scoped", "auditor",
+                                                         "breakglass"}
+    assert {g["name"] for g in iam["groups"].values()} == {"admins"}
+    flagged = {rule: finding["items"] for rule, finding in iam["findings"].items()
+               if finding["flagged_items"]}
+
+    def users_in(rule):
+        """The users named in a rule's flagged item paths (iam.users.<id>.…)."""
+        ids = {item.split(".")[2] for item in flagged.get(rule, [])}
+        return {iam["users"][i]["name"] for i in ids if i in iam["users"]}
+
+    # bob has a console password and no MFA; alice has both.
+    assert users_in("iam-user-without-mfa") == {"bob"}
+    # escalator's inline policy may pass any role.
+    assert users_in("iam-inline-user-policy-allows-iam-PassRole") == {"escalator"}
+    # The root: the access key these tests sign with, no MFA (the credential report's row).
+    assert "iam-root-account-with-active-keys" in flagged
+    assert "iam-root-account-no-mfa" in flagged
+    # The password policy: 8 characters, numbers required.
+    assert iam["password_policy"]["MinimumPasswordLength"] == 8
+    assert "iam-password-policy-minimum-length" in flagged
+    # escalator's is the one inline user policy.
+    assert users_in("iam-user-with-inline-policies") == {"escalator"}
+    # Managed policies that allow `*` on `*`: ScoutSuite reads only attached ones
+    # (ListPolicies OnlyAttached=True), so the unattached spare-admin is not among them.
+    policies = {flagged_item.split(".")[2] for flagged_item in
+                flagged.get("iam-managed-policy-allows-full-privileges", [])}
+    names = {iam["policies"][p]["name"] for p in policies}
+    assert "everything" in names and "spare-admin" not in names, names

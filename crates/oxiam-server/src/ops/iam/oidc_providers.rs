@@ -162,12 +162,19 @@ pub fn list_open_id_connect_providers(
     })
 }
 
+/// DeleteOpenIDConnectProvider: "This operation is idempotent; it does not fail or return
+/// an error if you call the operation for a provider that does not exist" (IAM API
+/// Reference), unlike DeleteSAMLProvider.
 pub fn delete_open_id_connect_provider(
     ctx: &Ctx<'_>,
     tx: &mut Tx,
     r: &iam::DeleteOpenIDConnectProviderRequest,
 ) -> Result<(), ServerError> {
-    providers::delete::<OidcProvider>(ctx, tx, &r.open_id_connect_provider_arn)
+    let arn = &r.open_id_connect_provider_arn;
+    if providers::find::<OidcProvider>(tx.state(), ctx, arn).is_err() {
+        return Ok(());
+    }
+    providers::delete::<OidcProvider>(ctx, tx, arn)
 }
 
 /// AddClientIDToOpenIDConnectProvider: adding an ID the provider has is a no-op, as in AWS.

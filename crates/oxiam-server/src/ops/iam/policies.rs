@@ -218,12 +218,23 @@ fn usage(state: &State, account: &str, arn: &str) -> Usage {
 #[derive(Debug, Clone, Copy)]
 struct Detail {
     description: bool,
-    tags: bool,
+    tags: ShownTags,
+}
+
+/// Whether a response has a policy's `Tags`: CreatePolicy gives them only when the policy
+/// has some, GetPolicy always, as an empty `<Tags/>` when there are none (what AWS answers;
+/// moto's `test_policy_resource_returns_subset_of_available_attributes`, verified against
+/// AWS, checks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShownTags {
+    No,
+    IfAny,
+    Always,
 }
 
 const LISTED: Detail = Detail {
     description: false,
-    tags: false,
+    tags: ShownTags::No,
 };
 
 fn wire_policy(found: Found<'_>, usage: Usage, detail: Detail) -> iam::Policy {
@@ -243,7 +254,11 @@ fn wire_policy(found: Found<'_>, usage: Usage, detail: Detail) -> iam::Policy {
             description: p.description.clone().filter(|_| detail.description),
             create_date: Some(to_datetime(p.created)),
             update_date: Some(to_datetime(p.updated)),
-            tags: (detail.tags && !p.tags.is_empty()).then(|| wire_tags(&p.tags)),
+            tags: match detail.tags {
+                ShownTags::Always => Some(wire_tags(&p.tags)),
+                ShownTags::IfAny if !p.tags.is_empty() => Some(wire_tags(&p.tags)),
+                ShownTags::IfAny | ShownTags::No => None,
+            },
             ..common
         },
         Found::Aws(p) => iam::Policy {
@@ -296,7 +311,7 @@ pub fn create_policy(
     };
     let detail = Detail {
         description: false,
-        tags: true,
+        tags: ShownTags::IfAny,
     };
     let wire = wire_policy(
         Found::Customer(&Arc::new(policy.clone())),
@@ -317,7 +332,7 @@ pub fn get_policy(
     let found = find(state, account, &r.policy_arn)?;
     let detail = Detail {
         description: true,
-        tags: true,
+        tags: ShownTags::Always,
     };
     Ok(iam::GetPolicyResponse {
         policy: Some(wire_policy(
