@@ -389,3 +389,51 @@ def test_a_narrowed_session_cannot_accept(dev):
     delegated.associate_delegation_request(DelegationRequestId=second)
     msg = raises("InvalidInput", delegated.accept_delegation_request, DelegationRequestId=second)
     assert "cannot accept a delegation request" in msg
+
+
+def test_human_readable_summary_says_the_request_in_english(dev):
+    """GetHumanReadableSummary: oxiam writes the summary from the request itself (AWS uses a
+    language model): who asks, for how long, why, and each permission the policy grants.
+    Readable by whoever may read the request, as GetDelegationRequest is; English only."""
+    iam = dev.client("iam")
+    partner_iam = dev.client("iam", PARTNER, "p" * 40)
+    rid = create(partner_iam, template_arn(partner_iam), "ticket-2002",
+                 RequestMessage="Ticket 2002: user alice")
+    entity = f"arn:aws:iam::{ACCOUNT}:delegation-request/{rid}"
+    out = iam.get_human_readable_summary(EntityArn=entity)
+    assert (out["SummaryState"], out["Locale"]) == ("AVAILABLE", "en")
+    assert out["SummaryContent"] == (
+        f"Account {PARTNER} asks for temporary access to account {ACCOUNT} for 15 minutes, to "
+        "act as the identity that accepts the request.\n\n"
+        "Description: Read one user for troubleshooting\n"
+        "Message from the requester: Ticket 2002: user alice\n\n"
+        f"Permissions (from policy template arn:aws:iam::{PARTNER}:policy/readers):\n"
+        "- Allows iam:GetUser and iam:ListUserTags on arn:aws:iam::*:user/alice.\n"
+        "- Allows iam:ListGroups on *, when aws:RequestedRegion StringEquals us-east-1 and "
+        "eu-west-1.")
+    # The partner reads it too (the requestor always sees its request), in its own account's
+    # ARN form; a locale other than English is not supported.
+    partner = partner_iam.get_human_readable_summary(
+        EntityArn=f"arn:aws:iam::{PARTNER}:delegation-request/{rid}", Locale="fr")
+    assert (partner["SummaryState"], partner["Locale"], partner["SummaryContent"]) == (
+        "NOT_SUPPORTED", "fr", "")
+    assert iam.get_human_readable_summary(EntityArn=entity, Locale="en-GB")["SummaryState"] == \
+        "AVAILABLE"
+    # Another account cannot see a request targeted at this one; nor can anyone see one that
+    # does not exist; an ARN of anything else has no summary.
+    stranger = dev.client("iam", STRANGER, "s" * 40)
+    raises("NoSuchEntity", stranger.get_human_readable_summary,
+           EntityArn=f"arn:aws:iam::{STRANGER}:delegation-request/{rid}")
+    raises("NoSuchEntity", iam.get_human_readable_summary,
+           EntityArn=f"arn:aws:iam::{ACCOUNT}:delegation-request/dr-{'x' * 26}")
+    assert "only delegation requests" in raises(
+        "InvalidInput", iam.get_human_readable_summary,
+        EntityArn=f"arn:aws:iam::{ACCOUNT}:role/some-role")
+    # A user needs iam:GetHumanReadableSummary on the request's ARN.
+    ak, sk = user_client(dev, iam, "reader")
+    reader = dev.client("iam", ak, sk)
+    assert "iam:GetHumanReadableSummary" in raises(
+        "AccessDenied", reader.get_human_readable_summary, EntityArn=entity)
+    iam.put_user_policy(UserName="reader", PolicyName="summary", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": "iam:GetHumanReadableSummary", "Resource": entity}))
+    assert reader.get_human_readable_summary(EntityArn=entity)["SummaryState"] == "AVAILABLE"

@@ -154,6 +154,9 @@ pub(crate) struct Decoder<'a> {
     violations: Vec<String>,
     /// The first value that could not be read as its type at all.
     malformed: Option<ApiError>,
+    /// A path or path prefix outside its pattern: IAM words this one on its own, not as a
+    /// constraint violation (see [`Decoder::path_invalid`]).
+    path_invalid: Option<ApiError>,
 }
 
 impl<'a> Decoder<'a> {
@@ -162,6 +165,7 @@ impl<'a> Decoder<'a> {
             params,
             violations: Vec::new(),
             malformed: None,
+            path_invalid: None,
         }
     }
 
@@ -169,6 +173,9 @@ impl<'a> Decoder<'a> {
     pub(crate) fn finish<T>(self, value: T) -> Result<T, ApiError> {
         if let Some(malformed) = self.malformed {
             return Err(malformed);
+        }
+        if let Some(path_invalid) = self.path_invalid {
+            return Err(path_invalid);
         }
         let n = self.violations.len();
         if n == 0 {
@@ -256,6 +263,7 @@ impl<'a> Decoder<'a> {
         self.check_len(key, shown, value.encode_utf16().count(), &rule.len);
         if let Some(pattern) = rule.pattern
             && !pattern.matches(value)
+            && !self.path_invalid(key)
         {
             self.violate(
                 key,
@@ -482,6 +490,30 @@ impl<'a> Decoder<'a> {
 
     /// Records one violation; `shown` is the value to quote, `None` for values AWS leaves
     /// out (sensitive strings, lists, blobs).
+    /// IAM's own answer to a `path` or `pathPrefix` outside its pattern (recorded from AWS:
+    /// "The specified value for path is invalid. It must begin and end with / and contain
+    /// only alphanumeric characters and/or / characters.", for CreateRole, CreateUser and
+    /// CreateVirtualMFADevice; the pathPrefix wording for ListPolicies and ListRoles), in
+    /// place of the generic constraint violation. Whether `key` is such a member.
+    fn path_invalid(&mut self, key: &Key) -> bool {
+        let rule = match key.path.as_str() {
+            "path" => "begin and end with /",
+            "pathPrefix" => "begin with the / character",
+            _ => return false,
+        };
+        if self.path_invalid.is_none() {
+            self.path_invalid = Some(ApiError::new(
+                ErrorCode::ValidationError,
+                format!(
+                    "The specified value for {} is invalid. It must {rule} and contain only \
+                     alphanumeric characters and/or / characters.",
+                    key.path
+                ),
+            ));
+        }
+        true
+    }
+
     fn violate(&mut self, key: &Key, shown: Option<&str>, constraint: &str) {
         let message = match shown {
             Some(value) => format!(

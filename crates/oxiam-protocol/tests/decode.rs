@@ -325,13 +325,29 @@ fn list_minimum_length_quotes_lists_of_strings() {
 fn several_violations_are_aggregated_in_member_order() {
     assert_eq!(
         validation(iam(
-            "Action=CreateUser&Path=nopath&UserName=a+b&Tags.member.1.Key=k"
+            "Action=CreateUser&PermissionsBoundary=arn&UserName=a+b&Tags.member.1.Key=k"
         )),
-        "3 validation errors detected: Value 'nopath' at 'path' failed to satisfy constraint: \
-         Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F); \
-         Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular \
-         expression pattern: [\\w+=,.@-]+; Value null at 'tags.1.member.value' failed to satisfy \
+        "3 validation errors detected: Value 'a b' at 'userName' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [\\w+=,.@-]+; Value 'arn' at \
+         'permissionsBoundary' failed to satisfy constraint: Member must have length greater \
+         than or equal to 20; Value null at 'tags.1.member.value' failed to satisfy \
          constraint: Member must not be null"
+    );
+}
+
+#[test]
+fn a_path_outside_its_pattern_is_said_in_iams_own_words() {
+    // Recorded from AWS (CreateRole, CreateUser; ListRoles' prefix): not a constraint
+    // violation, and it is the answer even when other members are wrong too.
+    assert_eq!(
+        validation(iam("Action=CreateUser&Path=nopath/&UserName=a+b")),
+        "The specified value for path is invalid. It must begin and end with / and contain \
+         only alphanumeric characters and/or / characters."
+    );
+    assert_eq!(
+        validation(iam("Action=ListRoles&PathPrefix=example_path")),
+        "The specified value for pathPrefix is invalid. It must begin with the / character and \
+         contain only alphanumeric characters and/or / characters."
     );
 }
 

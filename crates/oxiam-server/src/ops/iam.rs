@@ -2,7 +2,7 @@
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
 //! `account`, `account_properties`, `providers` (what OIDC and SAML providers share),
 //! `organizations_features`, `delegation_requests` (temporary delegation; its trade-in is
-//! `ops::sts::delegation`)), and what they all share: pagination, tags, lookups, the
+//! `ops::sts::delegation`), `delegation_summary` (GetHumanReadableSummary)), and what they all share: pagination, tags, lookups, the
 //! DeleteConflict rule and the wire forms of entities.
 
 pub mod access_keys;
@@ -11,6 +11,7 @@ pub mod account_properties;
 pub mod attached;
 pub mod credential_report;
 pub mod delegation_requests;
+pub mod delegation_summary;
 pub mod groups;
 pub mod inline;
 pub mod instance_profiles;

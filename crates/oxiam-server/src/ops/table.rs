@@ -10,10 +10,10 @@ use oxiam_protocol::{iam, sts};
 
 use super::iam::{
     Ctx, access_keys, account, account_properties, attached, credential_report,
-    delegation_requests, groups, inline, instance_profiles, mfa, oidc_providers,
-    organizations_features, passwords, policies, role_templates, roles, saml_providers,
-    server_certificates, service_credentials, signing_certificates, simulator, ssh_public_keys,
-    sts_preferences, users,
+    delegation_requests, delegation_summary, groups, inline, instance_profiles, mfa,
+    oidc_providers, organizations_features, passwords, policies, role_templates, roles,
+    saml_providers, server_certificates, service_credentials, signing_certificates, simulator,
+    ssh_public_keys, sts_preferences, users,
 };
 use super::sts::{assume_role, delegation, federation, outbound, scoped, web_identity};
 use super::{Mode, Resolver, build, respond};
@@ -503,6 +503,8 @@ table! {
             |r, x| delegation_requests::target(x, &r.delegation_request_id);
         SendDelegationToken: Call delegation_requests::send_delegation_token,
             |r, x| delegation_requests::target(x, &r.delegation_request_id);
+        GetHumanReadableSummary: Read delegation_summary::get_human_readable_summary,
+            |r, x| delegation_summary::summary_target(x, &r.entity_arn);
         // Centralized root access of an organization (oxiam has no Organizations yet).
         ListOrganizationsFeatures: Read organizations_features::list_organizations_features,
             |_, x| x.any();
@@ -542,9 +544,6 @@ mod tests {
         "EnableOrganizationsRootSessions",
         "GenerateOrganizationsAccessReport",
         "GenerateServiceLastAccessedDetails",
-        // AWS writes this summary of a delegation request with a large language model:
-        // nothing deterministic answers as AWS does.
-        "GetHumanReadableSummary",
         "GetOrganizationsAccessReport",
         "GetServiceLastAccessedDetails",
         "GetServiceLastAccessedDetailsWithEntities",

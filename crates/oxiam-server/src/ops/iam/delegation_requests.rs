@@ -422,7 +422,7 @@ fn not_found(id: &str) -> ServerError {
     ))
 }
 
-fn find(tx: &Tx, caller: &Caller, id: &str) -> Result<DelegationRequest, ServerError> {
+pub fn find(tx: &Tx, caller: &Caller, id: &str) -> Result<DelegationRequest, ServerError> {
     tx.state()
         .delegation_requests
         .get(id)
