@@ -13,6 +13,8 @@ import botocore.exceptions
 import pytest
 
 from conftest import ACCOUNT, Oxiam
+from test_simulator import doc, raises
+from test_sts import user as user_client
 
 PARTNER = "210987654321"
 STRANGER = "333344445555"
@@ -40,27 +42,8 @@ def dev():
     server.stop()
 
 
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def raises(code, fn, **kw):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        fn(**kw)
-    err = e.value.response["Error"]
-    assert err["Code"] == code, (err["Code"], err["Message"])
-    return err["Message"]
-
-
-def user_client(server, iam, name, policy=None, service="iam"):
-    iam.create_user(UserName=name)
-    if policy:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
-
-
-def advance_clock(server, seconds):
+def set_clock(server, seconds):
+    """Sets the dev-mode STS clock's offset (test_sts.advance_clock adds to it)."""
     req = urllib.request.Request(f"{server.endpoint}/_oxiam/clock?offset={seconds}", method="POST")
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read())
@@ -305,12 +288,12 @@ def test_states_reject_and_expiry(dev):
     got = iam.get_delegation_request(DelegationRequestId=rid)["DelegationRequest"]
     raises("InvalidInput", iam.reject_delegation_request, DelegationRequestId=rid)
     token = token_of(dev, rid)
-    advance_clock(dev, 901)
+    set_clock(dev, 901)
     try:
         raises("ExpiredTradeInTokenException", partner_sts.get_delegated_access_token,
                TradeInToken=token)
     finally:
-        advance_clock(dev, 0)
+        set_clock(dev, 0)
     rid = create(partner_iam, arn, "w-expiry-2")
     iam.associate_delegation_request(DelegationRequestId=rid)
     iam.accept_delegation_request(DelegationRequestId=rid)

@@ -586,26 +586,42 @@ fn approver(caller: &Caller) -> Result<SessionPrincipal, ServerError> {
     }
 }
 
+/// One step of the owner's side of the lifecycle: the request, in one of `from` (else
+/// InvalidInput saying it cannot be `verb`), acted on by the owner account (`action`
+/// names the denial), changed by `step`, stamped and stored.
+fn owner_step(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    id: &str,
+    (from, verb, action): (&[DelegationState], &str, &str),
+    step: impl FnOnce(&mut DelegationRequest) -> Result<(), ServerError>,
+) -> Result<(), ServerError> {
+    let mut d = find(tx, ctx.caller, id)?;
+    let now = ctx.env.now.unix_timestamp();
+    let state = d.state_at(now);
+    if !from.contains(&state) {
+        return Err(wrong_state(&d, state, verb));
+    }
+    as_owner(ctx, &d, action)?;
+    step(&mut d)?;
+    d.updated = now;
+    tx.put(d)
+}
+
 pub fn accept_delegation_request(
     ctx: &Ctx<'_>,
     tx: &mut Tx,
     r: &iam::AcceptDelegationRequestRequest,
 ) -> Result<(), ServerError> {
-    let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    let now = ctx.env.now.unix_timestamp();
-    let state = d.state_at(now);
-    if !matches!(
-        state,
-        DelegationState::Assigned | DelegationState::PendingApproval
-    ) {
-        return Err(wrong_state(&d, state, "accepted"));
-    }
-    as_owner(ctx, &d, "iam:AcceptDelegationRequest")?;
-    d.approver = Some(approver(ctx.caller)?);
-    d.approver_id = Some(ctx.caller.arn.clone());
-    d.state = DelegationState::Accepted;
-    d.updated = now;
-    tx.put(d)
+    use DelegationState::{Accepted, Assigned, PendingApproval};
+    let from = [Assigned, PendingApproval];
+    let step = (&from[..], "accepted", "iam:AcceptDelegationRequest");
+    owner_step(ctx, tx, &r.delegation_request_id, step, |d| {
+        d.approver = Some(approver(ctx.caller)?);
+        d.approver_id = Some(ctx.caller.arn.clone());
+        d.state = Accepted;
+        Ok(())
+    })
 }
 
 pub fn reject_delegation_request(
@@ -613,20 +629,14 @@ pub fn reject_delegation_request(
     tx: &mut Tx,
     r: &iam::RejectDelegationRequestRequest,
 ) -> Result<(), ServerError> {
-    let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    let now = ctx.env.now.unix_timestamp();
-    let state = d.state_at(now);
-    if !matches!(
-        state,
-        DelegationState::Assigned | DelegationState::PendingApproval | DelegationState::Accepted
-    ) {
-        return Err(wrong_state(&d, state, "rejected"));
-    }
-    as_owner(ctx, &d, "iam:RejectDelegationRequest")?;
-    d.state = DelegationState::Rejected;
-    d.rejection_reason = r.notes.clone();
-    d.updated = now;
-    tx.put(d)
+    use DelegationState::{Accepted, Assigned, PendingApproval, Rejected};
+    let from = [Assigned, PendingApproval, Accepted];
+    let step = (&from[..], "rejected", "iam:RejectDelegationRequest");
+    owner_step(ctx, tx, &r.delegation_request_id, step, |d| {
+        d.state = Rejected;
+        d.rejection_reason = r.notes.clone();
+        Ok(())
+    })
 }
 
 /// UpdateDelegationRequest: the owner forwards an assigned request to an administrator
@@ -636,20 +646,14 @@ pub fn update_delegation_request(
     tx: &mut Tx,
     r: &iam::UpdateDelegationRequestRequest,
 ) -> Result<(), ServerError> {
-    let mut d = find(tx, ctx.caller, &r.delegation_request_id)?;
-    let now = ctx.env.now.unix_timestamp();
-    let state = d.state_at(now);
-    if !matches!(
-        state,
-        DelegationState::Assigned | DelegationState::PendingApproval
-    ) {
-        return Err(wrong_state(&d, state, "updated"));
-    }
-    as_owner(ctx, &d, "iam:UpdateDelegationRequest")?;
-    d.state = DelegationState::PendingApproval;
-    d.notes = r.notes.clone();
-    d.updated = now;
-    tx.put(d)
+    use DelegationState::{Assigned, PendingApproval};
+    let from = [Assigned, PendingApproval];
+    let step = (&from[..], "updated", "iam:UpdateDelegationRequest");
+    owner_step(ctx, tx, &r.delegation_request_id, step, |d| {
+        d.state = PendingApproval;
+        d.notes = r.notes.clone();
+        Ok(())
+    })
 }
 
 /// SendDelegationToken's change to the request: `FINALIZED`, the delegation period
