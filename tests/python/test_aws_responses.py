@@ -67,3 +67,20 @@ def test_the_account_roots_get_user_has_no_name_and_no_path(oxiam):
     assert set(user) == {"UserId", "Arn", "CreateDate"}
     assert user["UserId"] == ACCOUNT
     assert user["Arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+
+
+def test_a_password_policy_set_without_options_reads_as_aws_answers_it(oxiam):
+    # Recorded from AWS (https://github.com/aws/aws-cli/issues/7265): after
+    # `update-account-password-policy` with no options, GetAccountPasswordPolicy has these
+    # seven members: no MaxPasswordAge, no PasswordReusePrevention, no HardExpiry.
+    iam = oxiam.client("iam")
+    iam.update_account_password_policy()
+    assert iam.get_account_password_policy()["PasswordPolicy"] == {
+        "MinimumPasswordLength": 6, "RequireSymbols": False, "RequireNumbers": False,
+        "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+        "AllowUsersToChangePassword": False, "ExpirePasswords": False}
+    # HardExpiry is there when the update gave it, false as true.
+    iam.update_account_password_policy(HardExpiry=False, MaxPasswordAge=90)
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["HardExpiry"], policy["ExpirePasswords"], policy["MaxPasswordAge"]) == (
+        False, True, 90)

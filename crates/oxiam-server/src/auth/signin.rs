@@ -201,7 +201,7 @@ fn second_factor(
     let expired = profile
         .expires(policy)
         .is_some_and(|e| e <= app.sts.now().unix_timestamp());
-    if expired && policy.is_some_and(|p| p.hard_expiry) {
+    if expired && policy.is_some_and(|p| p.hard_expiry == Some(true)) {
         return Err(SignInError::PasswordHardExpired);
     }
     // The password signed the user in (to the change-password step, if it must change).

@@ -72,7 +72,10 @@ pub struct AccountPasswordPolicy {
     pub max_password_age: Option<i32>,
     /// How many previous passwords a new one may not repeat; `None`: no prevention.
     pub password_reuse_prevention: Option<i32>,
-    pub hard_expiry: bool,
+    /// As the update gave it: AWS's GetAccountPasswordPolicy has `HardExpiry` only when the
+    /// update that set the policy had it (recorded: an update without it answers without it).
+    /// Stored policies from before read `true`/`false` as given.
+    pub hard_expiry: Option<bool>,
 }
 
 /// An argon2id hash with its parameters, so hashes made with older parameters still verify.

@@ -109,7 +109,7 @@ pub fn update_account_password_policy(
             1,
             24,
         )?,
-        hard_expiry: r.hard_expiry.unwrap_or(false),
+        hard_expiry: r.hard_expiry,
     };
     tx.put(policy)
 }
@@ -142,7 +142,7 @@ pub fn get_account_password_policy(
             expire_passwords: Some(p.max_password_age.is_some()),
             max_password_age: p.max_password_age,
             password_reuse_prevention: p.password_reuse_prevention,
-            hard_expiry: Some(p.hard_expiry),
+            hard_expiry: p.hard_expiry,
         },
     })
 }
@@ -441,7 +441,7 @@ pub fn change_password(
     let expired = profile
         .expires(policy)
         .is_some_and(|e| e <= app.sts.now().unix_timestamp());
-    if expired && policy.is_some_and(|p| p.hard_expiry) {
+    if expired && policy.is_some_and(|p| p.hard_expiry == Some(true)) {
         return Err(api(
             ErrorCode::EntityTemporarilyUnmodifiable,
             "The password has expired and the account password policy requires an administrator to reset it.",
@@ -488,7 +488,7 @@ mod tests {
             allow_users_to_change_password: false,
             max_password_age: None,
             password_reuse_prevention: None,
-            hard_expiry: false,
+            hard_expiry: None,
         }
     }
 
