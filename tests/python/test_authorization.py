@@ -787,3 +787,37 @@ def test_an_in_process_guard_needs_an_installation(tmp_path):
     assert "no oxiam installation there" in r.stderr
     # Nothing was created in the directory it was pointed at.
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_roots_federated_users_have_the_roots_access_capped_by_their_policy(music):
+    """GetFederationToken called by the account root (AWS allows it, and advises against it):
+    the federated user has the root's access to its own account ∩ the session policy, for
+    an hour at most; without a session policy, nothing."""
+    sts = music.oxiam.client("sts")
+    out = sts.get_federation_token(Name="ops", DurationSeconds=7200, Policy=policy(
+        allow("myapp:GetFile", "*")))
+    assert out["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT}:ops",
+                                    "Arn": f"arn:aws:sts::{ACCOUNT}:federated-user/ops"}
+    c = out["Credentials"]
+    left = c["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert 3500 < left.total_seconds() <= 3600  # asked for two hours, got one
+    creds = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    who = music.oxiam.client("sts", *creds).get_caller_identity()
+    assert who["Arn"] == f"arn:aws:sts::{ACCOUNT}:federated-user/ops"
+    status, body = music.decide([
+        music.question(creds, "myapp:GetFile", "arn:aws:myapp:::file/audio/a.mp3"),
+        music.question(creds, "myapp:DeleteFile", "arn:aws:myapp:::file/audio/a.mp3"),
+    ])
+    assert status == 200
+    get, delete = body["decisions"]
+    assert get["allowed"] and get["principal"]["arn"] == who["Arn"]
+    assert not delete["allowed"] and delete["decision"] == "ImplicitDeny"
+    # Federated users may not call IAM, the root's included.
+    with pytest.raises(Exception) as e:
+        music.oxiam.client("iam", *creds).list_users()
+    assert "AccessDenied" in str(e.value)
+    # Without a session policy the federated user has no permissions at all.
+    bare = sts.get_federation_token(Name="bare")["Credentials"]
+    bare = (bare["AccessKeyId"], bare["SecretAccessKey"], bare["SessionToken"])
+    status, body = music.decide([music.question(bare, "myapp:GetFile", "*")])
+    assert status == 200 and not body["decisions"][0]["allowed"]

@@ -69,7 +69,9 @@ pub fn authenticate(
             )
         }
         SessionPrincipal::FederatedUser { name, user_id } => {
-            state.user_by_id(user_id).ok_or_else(invalid_token)?;
+            if user_id != account {
+                state.user_by_id(user_id).ok_or_else(invalid_token)?;
+            }
             (
                 format!("arn:aws:sts::{account}:federated-user/{name}"),
                 CallerKind::FederatedUser { name: name.clone() },

@@ -3,15 +3,19 @@
 //!
 //! A role session has the role's identity policies and boundary, capped by its session
 //! policies; a federated user session has its IAM user's policies capped by its session
-//! policies (none: no permissions); a `GetSessionToken` session has its user's (or root's)
+//! policies (none: no permissions), or, made by the root, the root's full access to its own
+//! account ([`ROOT_ACCESS`]) capped the same way; a `GetSessionToken` session has its user's (or root's)
 //! permissions. A session scoped down by `GetScopedCredentials` is further capped by each of
 //! its scope-down policies, one layer apiece (`PolicySet::scope_down`), whatever grants the
 //! request, the root's implicit access included. Every session adds its condition keys: `aws:TokenIssueTime`,
 //! `aws:MultiFactorAuthPresent` (and `…Age`), `aws:SourceIdentity`, and `aws:PrincipalTag/…`
 //! from the principal's tags overlaid by the session tags.
 
+use std::sync::LazyLock;
+
 use oxiam_policy::{
-    Context, NamedPolicy, PolicySet, PolicyType, Principal, PrincipalType, Request,
+    Context, NamedPolicy, Policy, PolicyKind, PolicySet, PolicyType, Principal, PrincipalType,
+    Request,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -170,6 +174,15 @@ pub fn is_scoped(caller: &Caller) -> bool {
         .is_some_and(|o| !o.session.scope_down.is_empty())
 }
 
+/// What the root's federated users stand on: the root's full access, as an identity policy
+/// (the engine's implicit access is the `Account` principal's, and theirs is
+/// `FederatedUser`). Resources of other accounts still need their resource policy.
+static ROOT_ACCESS: LazyLock<Option<Policy>> = LazyLock::new(|| {
+    let all =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    Policy::parse(all, PolicyKind::Identity).ok()
+});
+
 pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<CallerPolicies<'a>> {
     let opened = caller.session.as_deref();
     let session_tags: &[Tag] = opened.map_or(&[], |o| &o.session.tags);
@@ -219,6 +232,21 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
                 tags: overlay(&role.tags, session_tags),
             }
         }
+        (
+            CallerKind::FederatedUser { .. },
+            Some(SessionPrincipal::FederatedUser { user_id, .. }),
+        ) if *user_id == caller.account => CallerPolicies {
+            kind: PrincipalType::FederatedUser,
+            role_arn: None,
+            identity: vec![NamedPolicy {
+                name: "root",
+                policy: ROOT_ACCESS.as_ref()?,
+            }],
+            boundary: None,
+            session,
+            scope_down,
+            tags: overlay(&[], session_tags),
+        },
         (
             CallerKind::FederatedUser { .. },
             Some(SessionPrincipal::FederatedUser { user_id, .. }),

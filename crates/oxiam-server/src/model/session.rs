@@ -17,7 +17,8 @@ pub enum SessionPrincipal {
         role_path: String,
         session_name: String,
     },
-    /// A `GetFederationToken` session of the IAM user `user_id`, named `name`.
+    /// A `GetFederationToken` session of the IAM user `user_id`, named `name`; of the
+    /// account root when `user_id` is the account's ID.
     FederatedUser { name: String, user_id: String },
     /// A `GetSessionToken` session of an IAM user: the user's own permissions.
     User { user_id: String },

@@ -87,18 +87,17 @@ pub fn get_federation_token(
     r: &sts::GetFederationTokenRequest,
 ) -> Result<sts::GetFederationTokenResponse, ServerError> {
     let caller = ctx.caller;
-    let user_id = match (&caller.kind, caller.is_session()) {
-        (CallerKind::User { .. }, false) => caller.user_id.clone(),
-        (_, true) => {
-            return Err(api(
-                ErrorCode::AccessDenied,
-                "Cannot call GetFederationToken with session credentials",
-            ));
-        }
+    // The root may federate too (AWS advises against it): its federated users stand on
+    // the root's permissions (`SessionPrincipal::FederatedUser`'s `user_id` is then the
+    // account ID), for an hour at most.
+    let (user_id, longest) = match (&caller.kind, caller.is_session()) {
+        (CallerKind::User { .. }, false) => (caller.user_id.clone(), i32::MAX),
+        (CallerKind::Root, false) => (caller.account.clone(), ROOT_MAX_SECONDS),
+        // Role and federated-user callers are always sessions.
         _ => {
             return Err(api(
                 ErrorCode::AccessDenied,
-                "GetFederationToken can only be called with the long-term credentials of an IAM user",
+                "Cannot call GetFederationToken with session credentials",
             ));
         }
     };
@@ -115,7 +114,11 @@ pub fn get_federation_token(
         name: r.name.clone(),
         user_id,
     };
-    let seconds = r.duration_seconds.unwrap_or(FEDERATION_DEFAULT_SECONDS);
+    // AWS: a root's federation session longer than an hour "defaults to one hour".
+    let seconds = r
+        .duration_seconds
+        .unwrap_or(FEDERATION_DEFAULT_SECONDS)
+        .min(longest);
     let packed_policy_size = input.packed_percent;
     let now = app.sts.now().unix_timestamp();
     let session = super::new_session(&caller.account, principal, now, seconds, input);
