@@ -57,3 +57,24 @@ def test_lowered_quotas_are_enforced(tight):
 def test_an_unknown_quota_is_refused_at_start():
     with pytest.raises(AssertionError):
         Oxiam(["--quota", "certificates_per_user=3"])
+
+
+def test_a_lowered_tag_quota_is_enforced_on_create_and_tag():
+    server = Oxiam(["--quota", "tags_per_entity=2"])
+    try:
+        iam = server.client("iam")
+        two = [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+        iam.create_user(UserName="u", Tags=two)
+        msg = raises("LimitExceeded", iam.tag_user, UserName="u",
+                     Tags=[{"Key": "c", "Value": "3"}])
+        assert msg == "The number of tags has reached the maximum limit of 2."
+        # Changing a tag's value adds none.
+        iam.tag_user(UserName="u", Tags=[{"Key": "A", "Value": "changed"}])
+        raises("LimitExceeded", iam.create_policy, PolicyName="p", PolicyDocument=(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", '
+            '"Resource": "*"}]}'), Tags=two + [{"Key": "c", "Value": "3"}])
+        raises("LimitExceeded", iam.create_open_id_connect_provider,
+               Url="https://one.example.com", ThumbprintList=[THUMB],
+               Tags=two + [{"Key": "c", "Value": "3"}])
+    finally:
+        server.stop()

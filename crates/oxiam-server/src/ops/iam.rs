@@ -55,8 +55,6 @@ pub struct Ctx<'a> {
 
 /// AWS's default page size for List* operations.
 const DEFAULT_MAX_ITEMS: i32 = 100;
-/// AWS's quota of tags on one IAM entity (not configurable in AWS either).
-pub const MAX_TAGS_PER_ENTITY: usize = 50;
 
 /// One page of a list, with the marker of the next page when truncated.
 #[derive(Debug)]
@@ -227,7 +225,11 @@ pub fn wire_tags(tags: &[Tag]) -> Vec<iam::Tag> {
 /// Merges new tags into existing ones as AWS does: keys compare case-insensitively, a
 /// repeated key in one request is an error, an existing key gets the new value, and the
 /// result may not exceed the quota.
-pub fn merge_tags(existing: &[Tag], new: &[iam::Tag]) -> Result<Vec<Tag>, ServerError> {
+pub fn merge_tags(
+    existing: &[Tag],
+    new: &[iam::Tag],
+    limit: usize,
+) -> Result<Vec<Tag>, ServerError> {
     for (i, t) in new.iter().enumerate() {
         if new
             .iter()
@@ -252,9 +254,9 @@ pub fn merge_tags(existing: &[Tag], new: &[iam::Tag]) -> Result<Vec<Tag>, Server
             }),
         }
     }
-    if out.len() > MAX_TAGS_PER_ENTITY {
+    if out.len() > limit {
         return Err(limit_exceeded(format!(
-            "The number of tags has reached the maximum limit of {MAX_TAGS_PER_ENTITY}."
+            "The number of tags has reached the maximum limit of {limit}."
         )));
     }
     Ok(out)
@@ -344,7 +346,7 @@ mod tests {
             key: "team".into(),
             value: "b".into(),
         }];
-        let merged = merge_tags(&existing, &new).unwrap();
+        let merged = merge_tags(&existing, &new, 50).unwrap();
         assert_eq!(
             merged,
             vec![Tag {
@@ -362,14 +364,14 @@ mod tests {
                 value: "2".into(),
             },
         ];
-        assert!(merge_tags(&[], &dup).is_err());
+        assert!(merge_tags(&[], &dup, 50).is_err());
         let many: Vec<iam::Tag> = (0..51)
             .map(|i| iam::Tag {
                 key: format!("k{i}"),
                 value: String::new(),
             })
             .collect();
-        assert!(merge_tags(&[], &many).is_err());
+        assert!(merge_tags(&[], &many, 50).is_err());
         assert_eq!(remove_tags(&merged, &["TEAM".into()]), vec![]);
     }
 }

@@ -96,7 +96,11 @@ pub fn create_instance_profile(
             "Cannot exceed quota for InstanceProfilesPerAccount: {max}"
         )));
     }
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let profile = InstanceProfile {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::InstanceProfile),
@@ -260,7 +264,7 @@ pub fn tag_instance_profile(
     r: &iam::TagInstanceProfileRequest,
 ) -> Result<(), ServerError> {
     modify(ctx, tx, &r.instance_profile_name, |p| {
-        p.tags = merge_tags(&p.tags, &r.tags)?;
+        p.tags = merge_tags(&p.tags, &r.tags, ctx.quotas.tags_per_entity)?;
         Ok(())
     })
 }

@@ -98,7 +98,11 @@ pub fn create_virtual_mfa_device(
             "MFADevice entity at the same path and name already exists.",
         ));
     }
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let mut seed = Zeroizing::new(vec![0u8; SEED_BYTES]);
     rand::rng().fill_bytes(&mut seed);
     let seed_b32 = Zeroizing::new(totp::base32(&seed));
@@ -361,7 +365,7 @@ pub fn tag_mfa_device(
     r: &iam::TagMFADeviceRequest,
 ) -> Result<(), ServerError> {
     let mut d = device(tx.state(), &ctx.caller.account, &r.serial_number)?.clone();
-    d.tags = merge_tags(&d.tags, &r.tags)?;
+    d.tags = merge_tags(&d.tags, &r.tags, ctx.quotas.tags_per_entity)?;
     tx.put(d)
 }
 

@@ -110,7 +110,11 @@ pub fn create_open_id_connect_provider(
         client_ids,
         thumbprints,
         created: now_epoch(),
-        tags: merge_tags(&[], r.tags.as_deref().unwrap_or_default())?,
+        tags: merge_tags(
+            &[],
+            r.tags.as_deref().unwrap_or_default(),
+            ctx.quotas.tags_per_entity,
+        )?,
     };
     let exists = format!("Provider with url https://{} already exists.", provider.url);
     let (arn, tags) = providers::create(

@@ -290,7 +290,11 @@ pub fn create_policy(
             "Cannot exceed quota for PoliciesPerAccount: {max}"
         )));
     }
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let now = now_epoch();
     let policy = ManagedPolicy {
         account: account.clone(),
@@ -595,7 +599,7 @@ pub fn tag_policy(
     r: &iam::TagPolicyRequest,
 ) -> Result<(), ServerError> {
     let mut policy = ManagedPolicy::clone(taggable(ctx, tx.state(), &r.policy_arn)?);
-    policy.tags = merge_tags(&policy.tags, &r.tags)?;
+    policy.tags = merge_tags(&policy.tags, &r.tags, ctx.quotas.tags_per_entity)?;
     tx.put(policy)
 }
 

@@ -147,7 +147,7 @@ pub fn tag<P: Provider>(
     tags: &[iam::Tag],
 ) -> Result<(), ServerError> {
     update(ctx, tx, arn, |p: &mut P| {
-        *p.tags_mut() = merge_tags(p.tags(), tags)?;
+        *p.tags_mut() = merge_tags(p.tags(), tags, ctx.quotas.tags_per_entity)?;
         Ok(())
     })
 }

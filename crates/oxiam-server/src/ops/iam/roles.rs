@@ -187,7 +187,11 @@ pub fn create_role(
         )));
     }
     check_role_quota(ctx, state)?;
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let role = Role {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::Role),
@@ -334,7 +338,7 @@ fn check_deletable(state: &State, role: &Role) -> Result<(), ServerError> {
 
 pub fn tag_role(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagRoleRequest) -> Result<(), ServerError> {
     modify(ctx, tx, &r.role_name, |role| {
-        role.tags = merge_tags(&role.tags, &r.tags)?;
+        role.tags = merge_tags(&role.tags, &r.tags, ctx.quotas.tags_per_entity)?;
         Ok(())
     })
     .map(drop)

@@ -142,7 +142,11 @@ pub fn create_saml_provider(
         valid_until,
         assertion_encryption_mode: r.assertion_encryption_mode.clone(),
         created: now_epoch(),
-        tags: merge_tags(&[], r.tags.as_deref().unwrap_or_default())?,
+        tags: merge_tags(
+            &[],
+            r.tags.as_deref().unwrap_or_default(),
+            ctx.quotas.tags_per_entity,
+        )?,
     };
     let (arn, tags) = providers::create(
         ctx,

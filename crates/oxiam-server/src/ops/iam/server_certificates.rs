@@ -197,7 +197,11 @@ pub fn upload_server_certificate(
             "Cannot exceed quota for ServerCertificatesPerAccount: {max}"
         )));
     }
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let now = now_epoch();
     let expiration = validate(
         &r.certificate_body,
@@ -321,7 +325,7 @@ pub fn tag_server_certificate(
     r: &iam::TagServerCertificateRequest,
 ) -> Result<(), ServerError> {
     let mut c = ServerCertificate::clone(find(tx.state(), ctx, &r.server_certificate_name)?);
-    c.tags = merge_tags(&c.tags, &r.tags)?;
+    c.tags = merge_tags(&c.tags, &r.tags, ctx.quotas.tags_per_entity)?;
     tx.put(c)
 }
 

@@ -35,7 +35,11 @@ pub fn create_user(
     if let Some(boundary) = &r.permissions_boundary {
         super::roles::check_boundary(tx.state(), account, boundary)?;
     }
-    let tags = merge_tags(&[], r.tags.as_deref().unwrap_or_default())?;
+    let tags = merge_tags(
+        &[],
+        r.tags.as_deref().unwrap_or_default(),
+        ctx.quotas.tags_per_entity,
+    )?;
     let user = User {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::User),
@@ -220,7 +224,7 @@ fn check_deletable(state: &State, user: &User) -> Result<(), ServerError> {
 pub fn tag_user(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagUserRequest) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let mut user = User::clone(find_user(tx.state(), account, &r.user_name)?);
-    user.tags = merge_tags(&user.tags, &r.tags)?;
+    user.tags = merge_tags(&user.tags, &r.tags, ctx.quotas.tags_per_entity)?;
     tx.put(user)
 }
 
