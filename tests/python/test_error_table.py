@@ -96,8 +96,10 @@ def make_world(server, fed):
     iam.add_user_to_group(GroupName="devs", UserName="alice")
     iam.create_role(RoleName="hub", AssumeRolePolicyDocument=trust(root_arn))
     iam.put_role_policy(RoleName="hub", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    # Trusts only an account this server does not host (a user that does not exist would be
+    # an invalid principal).
     iam.create_role(RoleName="closed", AssumeRolePolicyDocument=trust(
-        f"arn:aws:iam::{ACCOUNT}:user/nobody-at-all"))
+        "arn:aws:iam::999999999999:root"))
     policy = iam.create_policy(PolicyName="p", PolicyDocument=ALLOW_ALL)["Policy"]["Arn"]
     iam.create_policy_version(PolicyArn=policy, PolicyDocument=ALLOW_ALL)
     iam.attach_group_policy(GroupName="devs", PolicyArn=policy)

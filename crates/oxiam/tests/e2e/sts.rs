@@ -134,8 +134,8 @@ fn assume_role_with_the_cli_and_use_the_credentials() {
         )),
         "{err}"
     );
-    // Denied: a role that does not trust the caller.
-    s.ok(
+    // A trust policy naming a user that does not exist is refused, as AWS refuses it.
+    let err = s.fails(
         &root,
         &[
             "iam",
@@ -144,6 +144,25 @@ fn assume_role_with_the_cli_and_use_the_credentials() {
             "private",
             "--assume-role-policy-document",
             &trust(&format!("arn:aws:iam::{ACCOUNT}:user/nobody")),
+        ],
+        "MalformedPolicyDocument",
+    );
+    assert!(
+        err.contains(&format!(
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::{ACCOUNT}:user/nobody\""
+        )),
+        "{err}"
+    );
+    // Denied: a role that does not trust the caller (only another account).
+    s.ok(
+        &root,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "private",
+            "--assume-role-policy-document",
+            &trust("arn:aws:iam::999999999999:root"),
         ],
     );
     let err = s.fails(

@@ -93,6 +93,61 @@ pub fn check_trust_policy(document: &str, max_chars: usize) -> Result<Policy, Se
     })
 }
 
+/// AWS resolves the IAM users and roles a trust policy names when it stores the policy, and
+/// refuses one that does not exist (recorded: `Invalid principal in policy:
+/// "AWS":"arn:aws:iam::…:role/…"`, for CreateRole and UpdateAssumeRolePolicy; a role that
+/// trusts itself cannot be created for the same reason). oxiam checks the users and roles of
+/// the accounts it hosts; another account's ARN, an account, a service or a wildcard is left
+/// as it is.
+pub fn check_trust_principals(state: &State, document: &str) -> Result<(), ServerError> {
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else {
+        return Ok(());
+    };
+    let statements = match policy.get("Statement") {
+        Some(serde_json::Value::Array(all)) => all.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let named = statements
+        .iter()
+        .filter_map(|s| s.get("Principal")?.get("AWS"))
+        .flat_map(|aws| match aws {
+            serde_json::Value::Array(all) => all.iter().filter_map(|v| v.as_str()).collect(),
+            one => one.as_str().into_iter().collect::<Vec<_>>(),
+        });
+    for arn in named {
+        if !principal_exists(state, arn) {
+            return Err(api(
+                ErrorCode::MalformedPolicyDocument,
+                format!("Invalid principal in policy: \"AWS\":\"{arn}\""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a trust policy's `AWS` principal names something that exists, as far as this
+/// deployment can tell (see [`check_trust_principals`]).
+fn principal_exists(state: &State, arn: &str) -> bool {
+    let Some((account, resource)) = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|rest| rest.split_once(':'))
+    else {
+        return true;
+    };
+    if arn.contains(['*', '?']) || !state.accounts.contains_key(account) {
+        return true;
+    }
+    let name = resource.rsplit('/').next().unwrap_or_default();
+    if resource.starts_with("user/") {
+        state.user(account, name).is_some_and(|u| u.arn() == arn)
+    } else if resource.starts_with("role/") {
+        state.role(account, name).is_some_and(|r| r.arn() == arn)
+    } else {
+        true
+    }
+}
+
 /// Checks that `arn` names a managed policy a principal of `account` may use as its
 /// permissions boundary: an AWS managed policy or one of the account's own.
 pub fn check_boundary(state: &State, account: &str, arn: &str) -> Result<(), ServerError> {
@@ -177,6 +232,7 @@ pub fn create_role(
         &r.assume_role_policy_document,
         ctx.quotas.role_trust_policy_size,
     )?;
+    check_trust_principals(state, &r.assume_role_policy_document)?;
     if let Some(boundary) = &r.permissions_boundary {
         check_boundary(state, account, boundary)?;
     }
@@ -299,9 +355,11 @@ pub fn update_assume_role_policy(
     r: &iam::UpdateAssumeRolePolicyRequest,
 ) -> Result<(), ServerError> {
     let max = ctx.quotas.role_trust_policy_size;
+    let principals = check_trust_principals(tx.state(), &r.policy_document);
     modify(ctx, tx, &r.role_name, |role| {
         check_modifiable(role)?;
         check_trust_policy(&r.policy_document, max)?;
+        principals?;
         role.assume_role_policy = r.policy_document.clone();
         Ok(())
     })
