@@ -53,6 +53,34 @@ pub struct Ctx<'a> {
     pub env: &'a crate::auth::decide::RequestEnv,
 }
 
+impl Ctx<'_> {
+    /// [`merge_tags`] under this deployment's `tags_per_entity` quota.
+    pub fn merge_tags(&self, existing: &[Tag], new: &[iam::Tag]) -> Result<Vec<Tag>, ServerError> {
+        merge_tags(existing, new, self.quotas.tags_per_entity)
+    }
+
+    /// The tags a Create* request gives its new entity.
+    pub fn new_tags(&self, tags: Option<&[iam::Tag]>) -> Result<Vec<Tag>, ServerError> {
+        self.merge_tags(&[], tags.unwrap_or_default())
+    }
+}
+
+/// AWS's `LimitExceeded` when the account already holds `max` entities of `E` (`quota` is
+/// AWS's name for the quota, e.g. `UsersPerAccount`).
+pub fn check_account_quota<E: crate::state::Entity>(
+    state: &State,
+    account: &str,
+    max: usize,
+    quota: &str,
+) -> Result<(), ServerError> {
+    if state.count_of::<E>(account) >= max {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for {quota}: {max}"
+        )));
+    }
+    Ok(())
+}
+
 /// AWS's default page size for List* operations.
 const DEFAULT_MAX_ITEMS: i32 = 100;
 

@@ -371,11 +371,12 @@ pub fn create_delegation_request(
             ),
         ));
     }
-    if state.count_of::<DelegationRequest>(&requestor) >= REQUESTS_PER_ACCOUNT {
-        return Err(crate::model::error::limit_exceeded(format!(
-            "Cannot exceed quota for DelegationRequestsPerAccount: {REQUESTS_PER_ACCOUNT}"
-        )));
-    }
+    super::check_account_quota::<DelegationRequest>(
+        state,
+        &requestor,
+        REQUESTS_PER_ACCOUNT,
+        "DelegationRequestsPerAccount",
+    )?;
     let now = ctx.env.now.unix_timestamp();
     let id = crate::model::ids::delegation_request_id();
     tx.put(DelegationRequest {

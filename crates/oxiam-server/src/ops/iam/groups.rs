@@ -71,12 +71,12 @@ pub fn create_group(
             r.group_name
         )));
     }
-    let max = ctx.quotas.groups_per_account;
-    if state.count_of::<Group>(account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for GroupsPerAccount: {max}"
-        )));
-    }
+    super::check_account_quota::<Group>(
+        state,
+        account,
+        ctx.quotas.groups_per_account,
+        "GroupsPerAccount",
+    )?;
     let group = Group {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::Group),

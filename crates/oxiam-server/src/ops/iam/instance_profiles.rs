@@ -11,7 +11,7 @@ use std::sync::Arc;
 use oxiam_protocol::iam;
 
 use super::roles::{self, Detail, wire_role};
-use super::{Ctx, marker_start, merge_tags, paginate, remove_tags, tag_page, wire_tags};
+use super::{Ctx, marker_start, paginate, remove_tags, tag_page, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{
     ServerError, already_exists, delete_conflict, limit_exceeded, no_such_entity,
@@ -90,17 +90,13 @@ pub fn create_instance_profile(
             r.instance_profile_name
         )));
     }
-    let max = ctx.quotas.instance_profiles_per_account;
-    if state.count_of::<InstanceProfile>(account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for InstanceProfilesPerAccount: {max}"
-        )));
-    }
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
+    super::check_account_quota::<InstanceProfile>(
+        state,
+        account,
+        ctx.quotas.instance_profiles_per_account,
+        "InstanceProfilesPerAccount",
     )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let profile = InstanceProfile {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::InstanceProfile),
@@ -264,7 +260,7 @@ pub fn tag_instance_profile(
     r: &iam::TagInstanceProfileRequest,
 ) -> Result<(), ServerError> {
     modify(ctx, tx, &r.instance_profile_name, |p| {
-        p.tags = merge_tags(&p.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+        p.tags = ctx.merge_tags(&p.tags, &r.tags)?;
         Ok(())
     })
 }

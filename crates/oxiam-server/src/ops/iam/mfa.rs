@@ -19,7 +19,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::RngCore as _;
 use zeroize::Zeroizing;
 
-use super::{Ctx, find_user, merge_tags, paginate, remove_tags, tag_page, target_user, wire_user};
+use super::{Ctx, find_user, paginate, remove_tags, tag_page, target_user, wire_user};
 use crate::auth::mfa::{devices_of_account, devices_of_user, root_serial};
 use crate::auth::target::Target;
 use crate::model::error::{
@@ -98,11 +98,7 @@ pub fn create_virtual_mfa_device(
             "MFADevice entity at the same path and name already exists.",
         ));
     }
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
-    )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let mut seed = Zeroizing::new(vec![0u8; SEED_BYTES]);
     rand::rng().fill_bytes(&mut seed);
     let seed_b32 = Zeroizing::new(totp::base32(&seed));
@@ -365,7 +361,7 @@ pub fn tag_mfa_device(
     r: &iam::TagMFADeviceRequest,
 ) -> Result<(), ServerError> {
     let mut d = device(tx.state(), &ctx.caller.account, &r.serial_number)?.clone();
-    d.tags = merge_tags(&d.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+    d.tags = ctx.merge_tags(&d.tags, &r.tags)?;
     tx.put(d)
 }
 

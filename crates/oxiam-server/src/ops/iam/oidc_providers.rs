@@ -9,7 +9,7 @@
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, merge_tags, not_supported_yet, providers, wire_tags};
+use super::{Ctx, not_supported_yet, providers, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, invalid_input, limit_exceeded};
 use crate::model::{OidcProvider, now_epoch, to_datetime};
@@ -110,11 +110,7 @@ pub fn create_open_id_connect_provider(
         client_ids,
         thumbprints,
         created: now_epoch(),
-        tags: merge_tags(
-            &[],
-            r.tags.as_deref().unwrap_or_default(),
-            ctx.quotas.tags_per_entity,
-        )?,
+        tags: ctx.new_tags(r.tags.as_deref())?,
     };
     let exists = format!("Provider with url https://{} already exists.", provider.url);
     let (arn, tags) = providers::create(

@@ -14,7 +14,7 @@ use oxiam_policy::{ErrorKind, ParseOptions, Policy, PolicyKind};
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
-use super::{Ctx, encode_document, merge_tags, paginate, remove_tags, tag_page, wire_tags};
+use super::{Ctx, encode_document, paginate, remove_tags, tag_page, wire_tags};
 use crate::model::aws_managed::{self, AwsManagedPolicy};
 use crate::model::error::{
     ServerError, already_exists, api, delete_conflict, invalid_input, limit_exceeded,
@@ -284,17 +284,13 @@ pub fn create_policy(
             r.policy_name
         )));
     }
-    let max = ctx.quotas.customer_managed_policies_per_account;
-    if tx.state().count_of::<ManagedPolicy>(account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for PoliciesPerAccount: {max}"
-        )));
-    }
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
+    super::check_account_quota::<ManagedPolicy>(
+        tx.state(),
+        account,
+        ctx.quotas.customer_managed_policies_per_account,
+        "PoliciesPerAccount",
     )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let now = now_epoch();
     let policy = ManagedPolicy {
         account: account.clone(),
@@ -599,7 +595,7 @@ pub fn tag_policy(
     r: &iam::TagPolicyRequest,
 ) -> Result<(), ServerError> {
     let mut policy = ManagedPolicy::clone(taggable(ctx, tx.state(), &r.policy_arn)?);
-    policy.tags = merge_tags(&policy.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+    policy.tags = ctx.merge_tags(&policy.tags, &r.tags)?;
     tx.put(policy)
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use oxiam_protocol::iam;
 
-use super::{Ctx, Page, merge_tags, remove_tags, tag_page, wire_tags};
+use super::{Ctx, Page, remove_tags, tag_page, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, already_exists, limit_exceeded};
 use crate::model::{OidcProvider, SamlProvider, Tag};
@@ -147,7 +147,7 @@ pub fn tag<P: Provider>(
     tags: &[iam::Tag],
 ) -> Result<(), ServerError> {
     update(ctx, tx, arn, |p: &mut P| {
-        *p.tags_mut() = merge_tags(p.tags(), tags, ctx.quotas.tags_per_entity)?;
+        *p.tags_mut() = ctx.merge_tags(p.tags(), tags)?;
         Ok(())
     })
 }

@@ -14,8 +14,8 @@ use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::iam;
 
 use super::{
-    Ctx, encode_document, marker_start, merge_tags, not_supported_yet, paginate, remove_tags,
-    tag_page, wire_boundary, wire_tags,
+    Ctx, encode_document, marker_start, not_supported_yet, paginate, remove_tags, tag_page,
+    wire_boundary, wire_tags,
 };
 use crate::auth::target::Target;
 use crate::model::error::{
@@ -209,12 +209,7 @@ pub fn wire_role(r: &Role, detail: Detail) -> iam::Role {
 
 fn check_role_quota(ctx: &Ctx<'_>, state: &State) -> Result<(), ServerError> {
     let max = ctx.quotas.roles_per_account;
-    if state.count_of::<Role>(&ctx.caller.account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for RolesPerAccount: {max}"
-        )));
-    }
-    Ok(())
+    super::check_account_quota::<Role>(state, &ctx.caller.account, max, "RolesPerAccount")
 }
 
 pub fn create_role(
@@ -243,11 +238,7 @@ pub fn create_role(
         )));
     }
     check_role_quota(ctx, state)?;
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
-    )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let role = Role {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::Role),
@@ -396,7 +387,7 @@ fn check_deletable(state: &State, role: &Role) -> Result<(), ServerError> {
 
 pub fn tag_role(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagRoleRequest) -> Result<(), ServerError> {
     modify(ctx, tx, &r.role_name, |role| {
-        role.tags = merge_tags(&role.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+        role.tags = ctx.merge_tags(&role.tags, &r.tags)?;
         Ok(())
     })
     .map(drop)

@@ -10,7 +10,7 @@ use oxiam_protocol::iam;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Ctx, merge_tags, not_supported_yet, providers, wire_tags};
+use super::{Ctx, not_supported_yet, providers, wire_tags};
 use crate::auth::target::Target;
 use crate::model::error::{ServerError, invalid_input};
 use crate::model::{SamlProvider, now_epoch, to_datetime};
@@ -142,11 +142,7 @@ pub fn create_saml_provider(
         valid_until,
         assertion_encryption_mode: r.assertion_encryption_mode.clone(),
         created: now_epoch(),
-        tags: merge_tags(
-            &[],
-            r.tags.as_deref().unwrap_or_default(),
-            ctx.quotas.tags_per_entity,
-        )?,
+        tags: ctx.new_tags(r.tags.as_deref())?,
     };
     let (arn, tags) = providers::create(
         ctx,

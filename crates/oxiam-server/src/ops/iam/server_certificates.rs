@@ -16,9 +16,9 @@ use oxiam_store::Record;
 use oxiam_store::crypto::Kek;
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, merge_tags, paginate, remove_tags, tag_page, wire_tags};
+use super::{Ctx, paginate, remove_tags, tag_page, wire_tags};
 use crate::auth::target::Target;
-use crate::model::error::{ServerError, already_exists, api, limit_exceeded, no_such_entity};
+use crate::model::error::{ServerError, already_exists, api, no_such_entity};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::x509::{self, CertError, Certificate, KeyMatch};
 use crate::model::{Epoch, ServerCertificate, ServicePassword, Tag, now_epoch, to_datetime};
@@ -191,17 +191,13 @@ pub fn upload_server_certificate(
     {
         return Err(exists(&r.server_certificate_name));
     }
-    let max = ctx.quotas.server_certificates_per_account;
-    if state.count_of::<ServerCertificate>(&account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for ServerCertificatesPerAccount: {max}"
-        )));
-    }
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
+    super::check_account_quota::<ServerCertificate>(
+        state,
+        &account,
+        ctx.quotas.server_certificates_per_account,
+        "ServerCertificatesPerAccount",
     )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let now = now_epoch();
     let expiration = validate(
         &r.certificate_body,
@@ -325,7 +321,7 @@ pub fn tag_server_certificate(
     r: &iam::TagServerCertificateRequest,
 ) -> Result<(), ServerError> {
     let mut c = ServerCertificate::clone(find(tx.state(), ctx, &r.server_certificate_name)?);
-    c.tags = merge_tags(&c.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+    c.tags = ctx.merge_tags(&c.tags, &r.tags)?;
     tx.put(c)
 }
 

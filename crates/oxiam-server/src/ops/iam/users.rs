@@ -3,12 +3,11 @@
 use oxiam_protocol::iam;
 
 use super::{
-    Ctx, find_user, marker_start, merge_tags, paginate, remove_tags, tag_page, target_user,
-    wire_user,
+    Ctx, find_user, marker_start, paginate, remove_tags, tag_page, target_user, wire_user,
 };
 use crate::app::App;
 use crate::auth::target::Target;
-use crate::model::error::{ServerError, already_exists, limit_exceeded};
+use crate::model::error::{ServerError, already_exists};
 use crate::model::ids::{self, IdPrefix};
 use crate::model::{KeyOwner, User, now_epoch, to_datetime};
 use crate::ops::Resolver;
@@ -26,20 +25,16 @@ pub fn create_user(
             r.user_name
         )));
     }
-    let max = ctx.quotas.users_per_account;
-    if tx.state().count_of::<User>(account) >= max {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for UsersPerAccount: {max}"
-        )));
-    }
+    super::check_account_quota::<User>(
+        tx.state(),
+        account,
+        ctx.quotas.users_per_account,
+        "UsersPerAccount",
+    )?;
     if let Some(boundary) = &r.permissions_boundary {
         super::roles::check_boundary(tx.state(), account, boundary)?;
     }
-    let tags = merge_tags(
-        &[],
-        r.tags.as_deref().unwrap_or_default(),
-        ctx.quotas.tags_per_entity,
-    )?;
+    let tags = ctx.new_tags(r.tags.as_deref())?;
     let user = User {
         account: account.clone(),
         id: ids::unique_id(IdPrefix::User),
@@ -224,7 +219,7 @@ fn check_deletable(state: &State, user: &User) -> Result<(), ServerError> {
 pub fn tag_user(ctx: &Ctx<'_>, tx: &mut Tx, r: &iam::TagUserRequest) -> Result<(), ServerError> {
     let account = &ctx.caller.account;
     let mut user = User::clone(find_user(tx.state(), account, &r.user_name)?);
-    user.tags = merge_tags(&user.tags, &r.tags, ctx.quotas.tags_per_entity)?;
+    user.tags = ctx.merge_tags(&user.tags, &r.tags)?;
     tx.put(user)
 }
 
