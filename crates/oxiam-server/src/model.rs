@@ -8,7 +8,8 @@
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
 //!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service;
-//!   [`role_templates`]: the AWS-owned role templates AcquireRole creates roles from.
+//!   [`role_templates`]: the AWS-owned role templates AcquireRole creates roles from;
+//!   [`policy_json`]: a policy document's statements and values as JSON.
 //! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
 //!   [`totp`] (RFC 6238 codes).
 //!
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod jwt;
 pub mod mfa;
 pub mod passwords;
+pub mod policy_json;
 pub mod quotas;
 pub mod role_templates;
 pub mod service_linked_roles;

@@ -355,12 +355,7 @@ fn trusted_entities(doc: Option<&str>) -> String {
         return "-".into();
     };
     let mut out = Vec::new();
-    let statements = match json.get("Statement") {
-        Some(serde_json::Value::Array(a)) => a.clone(),
-        Some(s) => vec![s.clone()],
-        None => Vec::new(),
-    };
-    for s in statements {
+    for s in crate::model::policy_json::statements(&json) {
         let Some(principal) = s.get("Principal") else {
             continue;
         };

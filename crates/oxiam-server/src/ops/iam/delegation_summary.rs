@@ -18,6 +18,7 @@ use super::delegation_requests::{find, target};
 use crate::auth::target::Target;
 use crate::model::delegation::DelegationRequest;
 use crate::model::error::{ServerError, invalid_input};
+use crate::model::policy_json;
 use crate::ops::Resolver;
 use crate::state::Tx;
 
@@ -91,7 +92,7 @@ fn summary(d: &DelegationRequest) -> String {
     ));
     match serde_json::from_str::<Value>(&d.permission_policy) {
         Ok(policy) => {
-            for statement in statements(&policy) {
+            for statement in policy_json::statements(&policy) {
                 out.push_str(&format!("\n- {}", said(statement)));
             }
         }
@@ -100,14 +101,6 @@ fn summary(d: &DelegationRequest) -> String {
         Err(_) => out.push_str("\n- The permission policy could not be read."),
     }
     out
-}
-
-fn statements(policy: &Value) -> Vec<&Value> {
-    match policy.get("Statement") {
-        Some(Value::Array(all)) => all.iter().collect(),
-        Some(one) => vec![one],
-        None => Vec::new(),
-    }
 }
 
 /// One statement in a sentence: "Allows iam:GetUser on arn:…, when …".

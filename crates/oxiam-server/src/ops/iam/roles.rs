@@ -22,6 +22,7 @@ use crate::model::error::{
     ServerError, already_exists, api, invalid_input, limit_exceeded, no_such_entity,
 };
 use crate::model::ids::{self, IdPrefix};
+use crate::model::policy_json;
 use crate::model::service_linked_roles::{self, ServiceLinkedRole};
 use crate::model::{Role, Setting, now_epoch, to_datetime};
 use crate::ops::Resolver;
@@ -103,18 +104,10 @@ pub fn check_trust_principals(state: &State, document: &str) -> Result<(), Serve
     let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else {
         return Ok(());
     };
-    let statements = match policy.get("Statement") {
-        Some(serde_json::Value::Array(all)) => all.iter().collect(),
-        Some(one) => vec![one],
-        None => Vec::new(),
-    };
-    let named = statements
-        .iter()
+    let named = policy_json::statements(&policy)
+        .into_iter()
         .filter_map(|s| s.get("Principal")?.get("AWS"))
-        .flat_map(|aws| match aws {
-            serde_json::Value::Array(all) => all.iter().filter_map(|v| v.as_str()).collect(),
-            one => one.as_str().into_iter().collect::<Vec<_>>(),
-        });
+        .flat_map(policy_json::strings);
     for arn in named {
         if !principal_exists(state, arn) {
             return Err(api(
