@@ -33,6 +33,9 @@ cargo fmt --all --check
 step "generated code is up to date (cargo xtask codegen --check)"
 cargo xtask codegen --check
 
+step "AWS service catalogue is up to date (cargo xtask catalogue --check; npm pack, cached in target/catalogue)"
+cargo xtask catalogue --check
+
 step "lints (clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

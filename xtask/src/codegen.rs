@@ -100,7 +100,7 @@ pub fn run(mode: Mode) -> Result<bool, String> {
     Ok(false)
 }
 
-fn workspace_root() -> Result<PathBuf, String> {
+pub fn workspace_root() -> Result<PathBuf, String> {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
         .map_err(|_| "run through `cargo xtask` (CARGO_MANIFEST_DIR is unset)".to_owned())?;
     Path::new(&manifest_dir)
