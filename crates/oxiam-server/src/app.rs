@@ -102,6 +102,9 @@ pub struct App {
     pub bound: std::sync::OnceLock<std::net::SocketAddr>,
     /// Whether the last store operation reached the store (see [`App::store_status`]).
     store_reachable: AtomicBool,
+    /// AWS's services with the custom ones of `config.service_catalogues`; `None` when there
+    /// are none (then [`App::catalogue`] is the shared AWS catalogue, parsed on first use).
+    catalogue: Option<oxiam_catalogue::Catalogue>,
 }
 
 /// What the health endpoint reports about the store.
@@ -167,6 +170,9 @@ impl App {
     /// configuration (`kek_base64`): every node must hold the same one, and a key file made
     /// by one node would not be on the others.
     pub fn open(config: Config) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
+        // Before the store: a bad file must not leave a half-started node or a new data
+        // directory behind.
+        let catalogue = service_catalogue(&config.service_catalogues)?;
         let (store, kek): (Arc<dyn Store>, Kek) = match (&config.store_url, &config.data_dir) {
             (Some(url), _) => {
                 let Some(b64) = &config.kek_base64 else {
@@ -196,13 +202,23 @@ impl App {
             }
             (None, None) => (Arc::new(SqliteStore::open_in_memory()?), Kek::generate()),
         };
-        Self::with_store(config, store, kek)
+        Self::start(config, store, kek, catalogue)
     }
 
     pub fn with_store(
         config: Config,
         store: Arc<dyn Store>,
         kek: Kek,
+    ) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
+        let catalogue = service_catalogue(&config.service_catalogues)?;
+        Self::start(config, store, kek, catalogue)
+    }
+
+    fn start(
+        config: Config,
+        store: Arc<dyn Store>,
+        kek: Kek,
+        catalogue: Option<oxiam_catalogue::Catalogue>,
     ) -> Result<(Arc<App>, Option<FirstStart>), ServerError> {
         let kek = Arc::new(kek);
         let loaded = store.load_all()?;
@@ -248,6 +264,7 @@ impl App {
             resource_policies: Default::default(),
             bound: std::sync::OnceLock::new(),
             store_reachable: AtomicBool::new(true),
+            catalogue,
         });
         if let Some(path) = &app.config.oidc_ca_file {
             let pem = std::fs::read(path).map_err(|e| {
@@ -263,6 +280,14 @@ impl App {
             None => app.create_default_account()?,
         };
         Ok((app, first))
+    }
+
+    /// Every service whose actions oxiam knows: AWS's (the embedded catalogue) and the
+    /// custom services given with `--service-catalogue`.
+    pub fn catalogue(&self) -> &oxiam_catalogue::Catalogue {
+        self.catalogue
+            .as_ref()
+            .unwrap_or_else(|| oxiam_catalogue::Catalogue::aws())
     }
 
     /// Creates the default account, or returns `None` when another node sharing the store
@@ -731,6 +756,35 @@ impl App {
     }
 }
 
+/// AWS's catalogue with the custom services of `files`, each file in the catalogue's JSON
+/// form; `None` without files. A file that does not parse, or names a prefix AWS or an
+/// earlier file has, stops the start.
+fn service_catalogue(
+    files: &[std::path::PathBuf],
+) -> Result<Option<oxiam_catalogue::Catalogue>, ServerError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut merged: Option<oxiam_catalogue::Catalogue> = None;
+    for path in files {
+        let refused = |why: String| {
+            ServerError::Startup(format!("--service-catalogue {}: {why}", path.display()))
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| refused(format!("cannot read it: {e}")))?;
+        let custom =
+            oxiam_catalogue::Catalogue::from_json(&text).map_err(|e| refused(e.to_string()))?;
+        let base = merged
+            .as_ref()
+            .unwrap_or_else(|| oxiam_catalogue::Catalogue::aws());
+        merged = Some(
+            base.with_services(custom)
+                .map_err(|e| refused(e.to_string()))?,
+        );
+    }
+    Ok(merged)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -966,5 +1020,71 @@ mod tests {
         store.fail.store(false, Ordering::SeqCst);
         app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
         assert!(app.store_status().reachable);
+    }
+
+    /// `--service-catalogue` files join AWS's services; a bad one stops the start, before
+    /// any store is opened, with the file and the reason.
+    #[test]
+    fn service_catalogue_files_join_aws_or_stop_the_start() {
+        use oxiam_catalogue::{AccessLevel, Catalogue};
+        let plain = open(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        assert!(std::ptr::eq(plain.catalogue(), Catalogue::aws()));
+        assert!(plain.catalogue().service("myapp").is_none());
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let service = |prefix: &str| {
+            format!(
+                r#"{{"services":[{{"prefix":"{prefix}","name":"Mine",
+                    "actions":[{{"name":"GetFile","accessLevel":"Read"}}]}}]}}"#
+            )
+        };
+        let myapp = file("myapp.json", &service("myapp"));
+        let other = file("other.json", &service("other"));
+        let with = |files: &[&std::path::PathBuf]| {
+            App::open(Config {
+                service_catalogues: files.iter().map(|p| p.to_path_buf()).collect(),
+                ..Config::default()
+            })
+        };
+        let (app, _) = with(&[&myapp, &other]).unwrap();
+        let (_, action) = app.catalogue().action("MyApp:getfile").unwrap();
+        assert_eq!(action.access_level, AccessLevel::Read);
+        assert!(app.catalogue().action("other:GetFile").is_some());
+        assert!(app.catalogue().action("s3:GetObject").is_some());
+
+        let start_error = |files: &[&std::path::PathBuf]| match with(files) {
+            Err(ServerError::Startup(why)) => why,
+            other => panic!("expected a start-up error, got {other:?}"),
+        };
+        let s3 = file("s3.json", &service("s3"));
+        assert_eq!(
+            start_error(&[&myapp, &s3]),
+            format!(
+                "--service-catalogue {}: service prefix `s3` is taken by Amazon S3",
+                s3.display()
+            )
+        );
+        assert_eq!(
+            start_error(&[&myapp, &myapp]),
+            format!(
+                "--service-catalogue {}: service prefix `myapp` is taken by Mine",
+                myapp.display()
+            )
+        );
+        let broken = file("broken.json", r#"{"services":[{"prefix":"x"}"#);
+        assert!(start_error(&[&broken]).starts_with(&format!(
+            "--service-catalogue {}: malformed catalogue: ",
+            broken.display()
+        )));
+        let missing = dir.path().join("missing.json");
+        assert!(start_error(&[&missing]).starts_with(&format!(
+            "--service-catalogue {}: cannot read it: ",
+            missing.display()
+        )));
     }
 }

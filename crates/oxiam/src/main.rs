@@ -144,6 +144,18 @@ struct ServeArgs {
     /// <data-dir>/audit; with --store each node writes its own log only when given this.
     #[arg(long, env = "OXIAM_AUDIT_DIR")]
     audit_dir: Option<PathBuf>,
+    /// A JSON file of services oxiam authorizes for others (`myapp:GetFile`): their actions
+    /// with access levels, resource types, condition keys, in the form of the AWS catalogue
+    /// (data/aws/service-catalogue.json; only `services` is needed). Repeatable or
+    /// comma-separated. They join AWS's services; a file that does not parse, or a prefix
+    /// AWS or another file has, stops the start.
+    #[arg(
+        long = "service-catalogue",
+        env = "OXIAM_SERVICE_CATALOGUES",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    service_catalogues: Vec<PathBuf>,
     #[command(flatten)]
     tls: TlsArgs,
     /// Log format.
@@ -332,6 +344,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         oidc_ca_file: args.oidc_ca_file,
         audit_dir: args.audit_dir,
         root_password: args.root_password,
+        service_catalogues: args.service_catalogues,
     };
     // Before the runtime: the PostgreSQL client blocks on a runtime of its own, which
     // tokio does not allow inside another runtime's async context.
@@ -397,6 +410,16 @@ fn announce(config: &Config, app: &App, first: Option<&FirstStart>, addr: Socket
         (None, None) => {
             let _ = writeln!(out, "state: in memory (dev mode; lost at exit)");
         }
+    }
+    if !config.service_catalogues.is_empty() {
+        let aws = oxiam_catalogue::Catalogue::aws();
+        let custom: Vec<String> = app
+            .catalogue()
+            .services()
+            .filter(|s| aws.service(&s.prefix).is_none())
+            .map(|s| format!("{} ({} actions)", s.prefix, s.actions.len()))
+            .collect();
+        let _ = writeln!(out, "custom services: {}", custom.join(", "));
     }
     if config.dev {
         let _ = writeln!(

@@ -39,6 +39,9 @@ pub struct Config {
     /// Where the authorization API's decision log goes (`decisions.jsonl` in it). `None`:
     /// `<data_dir>/audit`, or no file without a data directory (a PostgreSQL node).
     pub audit_dir: Option<PathBuf>,
+    /// Files of custom services (`myapp:GetFile`) in the AWS service catalogue's JSON form,
+    /// added beside AWS's services at start-up (see `App::catalogue`).
+    pub service_catalogues: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             oidc_ca_file: None,
             https: false,
             audit_dir: None,
+            service_catalogues: Vec::new(),
         }
     }
 }

@@ -549,3 +549,86 @@ fn start_up_errors_are_said_as_they_are() {
     );
     assert!(!err.contains("internal"), "{err}");
 }
+
+/// `--service-catalogue` adds custom services at start-up (the banner names them); a file
+/// that does not parse, or takes an AWS prefix, stops the start with the file and the reason.
+#[test]
+fn service_catalogue_files_are_loaded_or_refused_at_start() {
+    let dir = tmp();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        path
+    };
+    let good = write(
+        "myapp.json",
+        r#"{"services":[{"prefix":"myapp","name":"My App",
+            "actions":[{"name":"GetFile","accessLevel":"Read","resourceTypes":[{"name":"file","required":true}]},
+                       {"name":"PutFile","accessLevel":"Write","resourceTypes":[{"name":"file","required":true}]}],
+            "resourceTypes":[{"name":"file","arn":"arn:${Partition}:myapp:::file/${Path}"}]}]}"#,
+    );
+    let s = Server::start_with(
+        &["--dev", "--service-catalogue", good.to_str().unwrap()],
+        true,
+        None,
+    );
+    assert!(
+        s.stdout_head
+            .iter()
+            .any(|l| l == "custom services: myapp (2 actions)"),
+        "{:?}",
+        s.stdout_head
+    );
+    s.ok(&Creds::root(), &["sts", "get-caller-identity"]);
+    s.stop();
+
+    let taken = write(
+        "s3.json",
+        r#"{"services":[{"prefix":"s3","name":"My S3"}]}"#,
+    );
+    let broken = write(
+        "broken.json",
+        r#"{"services":[{"prefix":"myapp","name":"My App","actions":[{"name":"GetFile","accessLevel":"Reed"}]}]}"#,
+    );
+    for (file, why) in [
+        (
+            &taken,
+            "service prefix `s3` is taken by Amazon S3".to_owned(),
+        ),
+        (
+            &broken,
+            "malformed catalogue: unknown variant `Reed`, expected one of".to_owned(),
+        ),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oxiam"))
+            .args([
+                "serve",
+                "--dev",
+                "--listen",
+                "127.0.0.1:0",
+                "--service-catalogue",
+            ])
+            .arg(file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A server that starts anyway must fail the test, not hang it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("oxiam started with {}", file.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let expected = format!(
+            "oxiam: cannot start: --service-catalogue {}: {why}",
+            file.display()
+        );
+        assert!(err.contains(&expected), "{err}");
+    }
+}
