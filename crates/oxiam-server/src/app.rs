@@ -762,9 +762,6 @@ impl App {
 fn service_catalogue(
     files: &[std::path::PathBuf],
 ) -> Result<Option<oxiam_catalogue::Catalogue>, ServerError> {
-    if files.is_empty() {
-        return Ok(None);
-    }
     let mut merged: Option<oxiam_catalogue::Catalogue> = None;
     for path in files {
         let refused = |why: String| {
@@ -1086,5 +1083,14 @@ mod tests {
             "--service-catalogue {}: cannot read it: ",
             missing.display()
         )));
+        // Refused before the store is opened: no data directory is made.
+        let data_dir = dir.path().join("data");
+        let refused = App::open(Config {
+            data_dir: Some(data_dir.clone()),
+            service_catalogues: vec![s3],
+            ..Config::default()
+        });
+        assert!(matches!(refused, Err(ServerError::Startup(_))));
+        assert!(!data_dir.exists());
     }
 }
