@@ -631,6 +631,25 @@ fn covers_outside(s: &Statement, g: &GrantAction) -> bool {
     }
 }
 
+/// Statement `e`'s actions include every action of statement `d` (for any catalogue).
+fn covers_actions(e: &Statement, d: &Statement) -> bool {
+    match (e.not_action, d.not_action) {
+        (false, false) => d
+            .actions
+            .iter()
+            .all(|x| e.actions.iter().any(|y| action_includes(y, x))),
+        (true, true) => e
+            .actions
+            .iter()
+            .all(|y| d.actions.iter().any(|x| action_includes(x, y))),
+        (true, false) => d
+            .actions
+            .iter()
+            .all(|x| e.actions.iter().all(|y| actions_disjoint(x, y))),
+        (false, true) => e.actions.iter().any(|y| action_includes(y, "*")),
+    }
+}
+
 /// Statement `s` may reach some action of the outside grant `g`.
 fn may_reach_outside(s: &Statement, g: &GrantAction) -> bool {
     let GrantAction::Outside { pattern, except } = g else {
@@ -752,7 +771,7 @@ impl Comparison<'_, '_> {
             .filter(|d| may_reach(d))
             .filter(|d| {
                 !self.b.iter().filter(|e| e.deny).any(|e| {
-                    reaches(e)
+                    (reaches(e) || covers_actions(e, d))
                         && (e.conditions.is_none() || e.conditions == d.conditions)
                         && covers_statement_resources(e, d)
                 })
