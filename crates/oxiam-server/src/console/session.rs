@@ -156,23 +156,16 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
             },
         };
         let session = Session {
-            account: s.account.clone(),
-            principal,
-            // Not an access key ID: nothing can sign with this session.
-            access_key_id: "console".into(),
-            secret: SecretAccessKey::new(String::new()),
-            issued: s.issued,
-            expires: s.expires,
-            policy: None,
-            policy_arns: Vec::new(),
-            tags: Vec::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
             mfa: Some(mfa.clone()),
-            chained: false,
-            scope_down: Vec::new(),
-            padding: String::new(),
-            delegation: None,
+            // Not an access key ID: nothing can sign with this session.
+            ..Session::new(
+                &s.account,
+                principal,
+                "console".into(),
+                SecretAccessKey::new(String::new()),
+                s.issued,
+                s.expires,
+            )
         };
         caller.session = Some(Arc::new(OpenedSession::new("", session)));
     }
