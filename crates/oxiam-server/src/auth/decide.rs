@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use oxiam_policy::{
-    Context, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, PrincipalType, Request,
+    Context, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, PrincipalType,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -319,13 +319,7 @@ pub fn identity_decision(
         .map(|t| (t.key.as_str(), t.value.as_str()))
         .collect();
     let context = context(&principal, &tags, target, env);
-    let request = Request {
-        principal,
-        action: &target.action,
-        resource: &target.resource,
-        resource_account: Some(&caller.account),
-        context: &context,
-    };
+    let request = target.request(principal, &caller.account, &context);
     let policies = PolicySet {
         identity: &identity,
         permissions_boundary: boundary,
