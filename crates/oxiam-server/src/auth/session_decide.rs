@@ -356,12 +356,11 @@ mod tests {
     use oxiam_store::crypto::Kek;
 
     use super::*;
+    use crate::model::fixtures::{self, ACCOUNT};
     use crate::model::session::Session;
     use crate::model::session::tests::role_session;
     use crate::model::{Role, User};
     use crate::state::Tx;
-
-    const ACCOUNT: &str = "123456789012";
 
     fn allow(action: &str, condition: &str) -> String {
         format!(
@@ -371,15 +370,7 @@ mod tests {
 
     fn world() -> State {
         let role = Role {
-            account: ACCOUNT.into(),
-            id: "AROAEXAMPLE".into(),
-            name: "app".into(),
             path: "/svc/".into(),
-            created: 0,
-            assume_role_policy: String::new(),
-            description: None,
-            max_session_duration: 3600,
-            permissions_boundary: None,
             tags: vec![
                 Tag {
                     key: "Team".into(),
@@ -401,21 +392,11 @@ mod tests {
                 ),
             ]
             .into(),
-            attached_policies: Vec::new(),
-            last_used: None,
-            source_role_template: None,
+            ..fixtures::role("app", "AROAEXAMPLE")
         };
         let user = User {
-            account: ACCOUNT.into(),
-            id: "AIDAALICE".into(),
-            name: "alice".into(),
-            path: "/".into(),
-            created: 0,
-            tags: Vec::new(),
-            permissions_boundary: None,
-            password_last_used: None,
             inline_policies: [("all".to_owned(), allow("*", ""))].into(),
-            attached_policies: Vec::new(),
+            ..fixtures::user("alice", "AIDAALICE")
         };
         let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
         tx.put(role).unwrap();
