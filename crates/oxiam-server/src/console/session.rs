@@ -175,17 +175,11 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::Config;
     use axum::http::{HeaderMap, HeaderValue, Method};
     use oxiam_protocol::query::Params;
 
     fn app() -> Arc<App> {
-        let config = Config {
-            default_account: Some("123456789012".into()),
-            root_password: Some("Root-Pa55word!".into()),
-            ..Config::default()
-        };
-        App::open(config).unwrap().0
+        crate::app::test_support::app("123456789012", Some("Root-Pa55word!"))
     }
 
     fn request(cookie: &str) -> ConsoleRequest {
