@@ -1015,13 +1015,7 @@ mod tests {
         // Trust names the account: the identity side must allow.
         assert_eq!(with(&[], &trust, user()), Effect::ImplicitDeny);
         assert_eq!(with(&ids, &trust, user()), Effect::Allow);
-        let ec2 = Principal {
-            arn: "ec2.amazonaws.com",
-            account: "",
-            kind: PrincipalType::Service,
-            role_arn: None,
-            user_id: "",
-        };
+        let ec2 = Principal::service("ec2.amazonaws.com");
         assert_eq!(with(&[], &trust, ec2), Effect::Allow);
         // An identity allow alone is not enough when the trust policy does not name the caller.
         let other = pol(

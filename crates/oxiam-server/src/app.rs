@@ -782,6 +782,26 @@ fn service_catalogue(
     Ok(merged)
 }
 
+/// What unit tests across the crate share: a node of their own.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Arc;
+
+    use super::App;
+    use crate::model::config::Config;
+
+    /// A node on an in-memory store whose default account is `account`, its root's console
+    /// password `root_password` when given.
+    pub fn app(account: &str, root_password: Option<&str>) -> Arc<App> {
+        let config = Config {
+            default_account: Some(account.into()),
+            root_password: root_password.map(str::to_owned),
+            ..Config::default()
+        };
+        App::open(config).unwrap().0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

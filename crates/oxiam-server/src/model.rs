@@ -12,6 +12,7 @@
 //!   [`policy_json`]: a policy document's statements and values as JSON.
 //! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
 //!   [`totp`] (RFC 6238 codes).
+//! - `fixtures` (tests only): the entities unit tests across the crate start from.
 //!
 //! Secrets never reach the store in clear: an entity that holds one converts it to a sealed
 //! field in its stored form (`crate::state::seal_field`).
@@ -20,6 +21,8 @@ pub mod aws_managed;
 pub mod config;
 pub mod delegation;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod ids;
 pub mod jwt;
 pub mod mfa;

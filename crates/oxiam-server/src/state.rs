@@ -669,21 +669,14 @@ mod tests {
     use super::*;
     use crate::model::Tag;
 
+    /// A user tagged `k=v`.
     fn user(name: &str, id: &str) -> User {
         User {
-            account: "123456789012".into(),
-            id: id.into(),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
             tags: vec![Tag {
                 key: "k".into(),
                 value: "v".into(),
             }],
-            permissions_boundary: None,
-            password_last_used: None,
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
+            ..crate::model::fixtures::user(name, id)
         }
     }
 

@@ -37,15 +37,14 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use oxiam_policy::{
-    ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason, Request,
-    StatementEffect,
+    ContextValue, Effect, NamedPolicy, Policy, PolicyType, Reason, StatementEffect,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::App;
 use crate::auth::authn::{self, Caller, CallerKind};
-use crate::auth::decide::{RequestEnv, context};
+use crate::auth::decide::RequestEnv;
 use crate::auth::message;
 use crate::auth::session_decide::CallerPolicies;
 use crate::auth::target::Target;
@@ -487,35 +486,13 @@ fn evaluate(
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
     }
-    let principal = Principal {
-        arn: &client.arn,
-        account: &client.account,
-        kind: p.kind,
-        role_arn: p.role_arn.as_deref(),
-        user_id: &client.user_id,
-    };
-    let mut ctx = context(&principal, &p.tags, target, env);
-    if let Some(opened) = &client.session {
-        crate::auth::session_decide::session_keys(&mut ctx, opened, env.now);
-    }
-    let request = Request {
-        principal,
-        action: &target.action,
-        resource: &target.resource,
-        resource_account: Some(resource_account),
-        context: &ctx,
-    };
-    let policies = PolicySet {
-        identity: &p.identity,
-        permissions_boundary: p.boundary,
-        session: &p.session,
-        scope_down: &p.scope_down,
-        resource: resource_policy.map(|(policy, _)| NamedPolicy {
-            name: "resource-based policy",
-            policy,
-        }),
-        ..PolicySet::default()
-    };
+    let principal = p.principal(client);
+    let ctx = p.context(client, &principal, target, env);
+    let request = target.request(principal, resource_account, &ctx);
+    let policies = p.policy_set(resource_policy.map(|(policy, _)| NamedPolicy {
+        name: "resource-based policy",
+        policy,
+    }));
     let decision = oxiam_policy::evaluate(&request, &policies);
     result.allowed = decision.is_allowed();
     result.decision = match decision.effect {

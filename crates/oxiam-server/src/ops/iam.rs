@@ -336,6 +336,12 @@ pub(crate) mod test_support {
         tx: &mut Tx,
         f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
     ) -> Result<T, ApiError> {
+        with_root(account, quotas, |ctx| f(ctx, tx)).map_err(|e| e.to_api(Service::Iam))
+    }
+
+    /// Runs `f` with the context of `account`'s root under `quotas`, for handlers that
+    /// write through the app rather than a transaction.
+    pub fn with_root<T>(account: &str, quotas: &Quotas, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let caller = Caller::root(account, "AKIAROOT");
         let env = RequestEnv::now();
         let ctx = Ctx {
@@ -343,7 +349,7 @@ pub(crate) mod test_support {
             quotas,
             env: &env,
         };
-        f(&ctx, tx).map_err(|e| e.to_api(Service::Iam))
+        f(&ctx)
     }
 }
 
