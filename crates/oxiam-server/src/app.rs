@@ -20,6 +20,7 @@ use oxiam_sigv4::{SecretAccessKey, SigningKeyCache};
 use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, PostgresStore, SqliteStore, Store, StoreError};
 
+use crate::model::access::{AccessRecord, EntityKind};
 use crate::model::config::Config;
 use crate::model::error::ServerError;
 use crate::model::ids::{self, IdPrefix};
@@ -91,6 +92,12 @@ pub struct App {
     /// Console sign-ins since the last flush: user ID → when (`PasswordLastUsed`), batched
     /// and flushed with the access keys' last use.
     password_used: Mutex<HashMap<String, crate::model::Epoch>>,
+    /// What users and roles attempted since the last flush (the access advisor's data),
+    /// flushed with the access keys' last use.
+    pub access: crate::runtime::access_log::AccessLog,
+    /// When this node last dropped access records past the retention or of deleted
+    /// entities (see [`App::flush_last_used`]).
+    access_purged: Mutex<crate::model::Epoch>,
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::runtime::sessions::Runtime,
@@ -258,6 +265,8 @@ impl App {
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
             password_used: Mutex::new(HashMap::new()),
+            access: crate::runtime::access_log::AccessLog::default(),
+            access_purged: Mutex::new(0),
             default_account,
             sts: crate::runtime::sessions::Runtime::default(),
             audit,
@@ -646,6 +655,7 @@ impl App {
         if let Ok(mut m) = self.password_used.lock() {
             m.clear();
         }
+        self.access.clear();
         self.sts.clear();
         self.sts.set_clock_offset(0);
         self.create_default_account()?;
@@ -713,7 +723,8 @@ impl App {
         })
     }
 
-    /// Persists the pending last-used records of keys and users that still exist.
+    /// Persists the pending last-used records of keys and users that still exist, and the
+    /// access advisor's attempts (merged into the stored records, so nodes add up).
     pub fn flush_last_used(&self) -> Result<(), ServerError> {
         let pending: Vec<KeyLastUsed> = match self.last_used.lock() {
             Ok(mut m) => m.drain().map(|(_, v)| v).collect(),
@@ -723,10 +734,13 @@ impl App {
             Ok(mut m) => m.drain().collect(),
             Err(_) => return Err(ServerError::Internal("password-used map poisoned".into())),
         };
-        if pending.is_empty() && signed_in.is_empty() {
+        let attempts = self.access.drain();
+        let now = now_epoch();
+        let purge = self.access_purge_due(now);
+        if pending.is_empty() && signed_in.is_empty() && attempts.is_empty() && !purge {
             return Ok(());
         }
-        self.write(|tx| {
+        let result = self.write(|tx| {
             for u in &pending {
                 if tx.state().access_keys.contains_key(&u.id) {
                     tx.put(u.clone())?;
@@ -751,8 +765,53 @@ impl App {
                 user.password_last_used = Some(*at);
                 tx.put(user)?;
             }
+            for a in &attempts {
+                let key = AccessRecord::store_key(&a.account, &a.entity_id, &a.action);
+                let merged = match tx.state().access_records.get(&key) {
+                    Some(stored) => stored.merged(a),
+                    None => a.clone(),
+                };
+                tx.put(merged)?;
+            }
+            if purge {
+                self.purge_access_records(tx, now);
+            }
             Ok(())
-        })
+        });
+        if result.is_err() {
+            self.access.restore(attempts);
+        }
+        result
+    }
+
+    /// Whether this node should drop stale access records now (at most hourly).
+    fn access_purge_due(&self, now: crate::model::Epoch) -> bool {
+        const EVERY: crate::model::Epoch = 3600;
+        match self.access_purged.lock() {
+            Ok(mut last) if now - *last >= EVERY => {
+                *last = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops the access records older than the retention, and those of users and roles
+    /// that no longer exist (their unique IDs are never reused).
+    fn purge_access_records(&self, tx: &mut Tx, now: crate::model::Epoch) {
+        let retention = i64::from(self.config.access_retention_days) * 86_400;
+        let state = tx.state().clone();
+        let roles: std::collections::HashSet<&str> =
+            state.roles.values().map(|r| r.id.as_str()).collect();
+        for (key, r) in &state.access_records {
+            let gone = match r.kind {
+                EntityKind::User => state.user_by_id(&r.entity_id).is_none(),
+                EntityKind::Role => !roles.contains(r.entity_id.as_str()),
+            };
+            if gone || now - r.last > retention {
+                tx.delete::<AccessRecord>(key);
+            }
+        }
     }
 }
 
@@ -1037,6 +1096,79 @@ mod tests {
         store.fail.store(false, Ordering::SeqCst);
         app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
         assert!(app.store_status().reachable);
+    }
+
+    fn attempt<'a>(
+        action: &'a str,
+        at: crate::model::Epoch,
+    ) -> crate::runtime::access_log::Attempt<'a> {
+        crate::runtime::access_log::Attempt {
+            account: "123456789012",
+            entity_id: "AIDAEXAMPLE",
+            kind: EntityKind::User,
+            action,
+            region: Some("us-east-1"),
+            via: crate::model::access::Via::Api,
+            at,
+        }
+    }
+
+    #[test]
+    fn access_records_of_two_nodes_add_up_in_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oxiam.db");
+        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
+        let now = now_epoch();
+        // No purge in this test (AIDAEXAMPLE is no user of the store).
+        *one.access_purged.lock().unwrap() = now;
+        *two.access_purged.lock().unwrap() = now;
+        one.access.note(&attempt("s3:GetObject", now - 20));
+        one.access.note(&attempt("s3:GetObject", now - 10));
+        two.access.note(&attempt("S3:GetObject", now - 15));
+        two.access.note(&attempt("iam:GetUser", now - 5));
+        one.flush_last_used().unwrap();
+        // two commits on top of one's flush (a conflict, re-run on the newer state).
+        two.flush_last_used().unwrap();
+        let state = two.snapshot();
+        let key = AccessRecord::store_key("123456789012", "AIDAEXAMPLE", "s3:getobject");
+        let merged = &state.access_records[&key];
+        assert_eq!((merged.count, merged.last), (3, now - 10));
+        assert_eq!(state.access_records.len(), 2);
+        // Flushed once: a second flush adds nothing.
+        two.flush_last_used().unwrap();
+        assert_eq!(two.snapshot().access_records[&key].count, 3);
+    }
+
+    #[test]
+    fn the_purge_drops_records_past_the_retention_and_of_deleted_entities() {
+        let kek = Kek::from_base64(KEK).unwrap();
+        let config = Config {
+            access_retention_days: 1,
+            ..Config::default()
+        };
+        let app = App::with_store(
+            config,
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            kek,
+        )
+        .unwrap()
+        .0;
+        let now = now_epoch();
+        app.access.note(&attempt("s3:GetObject", now - 2 * 86_400));
+        app.access.note(&crate::runtime::access_log::Attempt {
+            entity_id: "AROAGONE",
+            kind: EntityKind::Role,
+            ..attempt("s3:ListBucket", now)
+        });
+        // Nothing is purged before the hour is up on this node; then both go (the user
+        // `AIDAEXAMPLE` does not exist either).
+        *app.access_purged.lock().unwrap() = now;
+        app.flush_last_used().unwrap();
+        assert_eq!(app.snapshot().access_records.len(), 2);
+        *app.access_purged.lock().unwrap() = now - 3600;
+        app.flush_last_used().unwrap();
+        assert!(app.snapshot().access_records.is_empty());
     }
 
     /// `--service-catalogue` files join AWS's services; a bad one stops the start, before

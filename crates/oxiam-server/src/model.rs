@@ -5,6 +5,8 @@
 //!   profiles, identity providers, credentials and certificates, settings.
 //! - [`passwords`] (argon2id hashes, the password policy, login profiles), [`mfa`] (virtual
 //!   devices), [`session`] (what an STS session token carries).
+//! - [`access`]: what users and roles attempted (the access advisor's records and
+//!   reports).
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
 //!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service;
@@ -17,6 +19,7 @@
 //! Secrets never reach the store in clear: an entity that holds one converts it to a sealed
 //! field in its stored form (`crate::state::seal_field`).
 
+pub mod access;
 pub mod aws_managed;
 pub mod config;
 pub mod delegation;

@@ -25,6 +25,7 @@ use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
+use crate::model::access::{AccessRecord, AccessReport};
 use crate::model::delegation::DelegationRequest;
 use crate::model::error::ServerError;
 use crate::model::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
@@ -164,6 +165,11 @@ tables! {
     /// IAM temporary delegation requests by ID (Entity impl in
     /// `ops::iam::delegation_requests`: the trade-in token is sealed at rest).
     delegation_requests: DelegationRequest,
+    /// What IAM users and roles attempted, by `account/entity ID/action` (the access
+    /// advisor's data, see `model::access`).
+    access_records: AccessRecord,
+    /// Generated last-accessed reports by job ID.
+    access_reports: AccessReport,
 }
 
 impl State {
@@ -483,6 +489,12 @@ plain_entity!(
     |r| r.principal.clone()
 );
 plain_entity!(CredentialReport, "credential_report", |r| r.account.clone());
+plain_entity!(AccessRecord, "access_record", |r| AccessRecord::store_key(
+    &r.account,
+    &r.entity_id,
+    &r.action
+));
+plain_entity!(AccessReport, "access_report", |r| r.job_id.clone());
 
 impl Entity for MfaDevice {
     const TABLE: &'static str = "mfa_device";

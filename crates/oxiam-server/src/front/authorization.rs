@@ -49,6 +49,7 @@ use crate::auth::message;
 use crate::auth::session_decide::CallerPolicies;
 use crate::auth::target::Target;
 use crate::front::pipeline::{self, HttpIn};
+use crate::model::access::Via;
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
 use crate::model::session::SessionPrincipal;
@@ -142,6 +143,7 @@ fn decide_all(
         ..pipeline::request_env(http)
     };
     let target = Target::new(ACTION.to_owned(), "*".to_owned());
+    pipeline::note_attempt(app, &service, ACTION, &env, Via::AuthorizationApi);
     crate::auth::authz::authorize(&service, &target, &env, &state)?;
     *seen = Some((service.clone(), target));
     let body: DecisionsRequest = serde_json::from_slice(&http.body)
@@ -154,13 +156,14 @@ fn decide_all(
     }
     let mut out = Vec::with_capacity(body.decisions.len());
     for (i, d) in body.decisions.iter().enumerate() {
-        let result = decide_one(app, &state, &service.account, d, now).map_err(|e| match e {
-            ServerError::Api(mut a) => {
-                a.message = format!("decision {i}: {}", a.message);
-                ServerError::Api(a)
-            }
-            other => other,
-        })?;
+        let result = decide_one(app, &state, &service.account, d, now, Via::AuthorizationApi)
+            .map_err(|e| match e {
+                ServerError::Api(mut a) => {
+                    a.message = format!("decision {i}: {}", a.message);
+                    ServerError::Api(a)
+                }
+                other => other,
+            })?;
         out.push(result);
     }
     let time = now.format(&Rfc3339).unwrap_or_default();
@@ -184,7 +187,7 @@ pub fn decide_local(
     let now = OffsetDateTime::now_utc();
     let request_id = ids::request_id();
     let state = app.snapshot();
-    let result = decide_one(app, &state, &app.default_account, d, now)?;
+    let result = decide_one(app, &state, &app.default_account, d, now, Via::Guard)?;
     let time = now.format(&Rfc3339).unwrap_or_default();
     record(app, &time, &request_id, caller, d, &result);
     Ok(result)
@@ -286,6 +289,7 @@ fn decide_one(
     service_account: &str,
     d: &DecisionRequest,
     now: OffsetDateTime,
+    via: Via,
 ) -> Result<DecisionResult, ServerError> {
     if d.action.is_empty() || d.resource.is_empty() {
         return Err(validation("`action` and `resource` are required"));
@@ -370,6 +374,7 @@ fn decide_one(
         secure_transport: d.secure_transport,
         console: false,
     };
+    pipeline::note_attempt(app, &client, &d.action, &env, via);
     Ok(evaluate(
         app,
         state,
