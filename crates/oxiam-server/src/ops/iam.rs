@@ -2,9 +2,10 @@
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
 //! `account`, `account_properties`, `providers` (what OIDC and SAML providers share),
 //! `organizations_features`, `delegation_requests` (temporary delegation; its trade-in is
-//! `ops::sts::delegation`), `delegation_summary` (GetHumanReadableSummary)), and what they all share: pagination, tags, lookups, the
+//! `ops::sts::delegation`), `delegation_summary` (GetHumanReadableSummary), `access_advisor` (last accessed reports)), and what they all share: pagination, tags, lookups, the
 //! DeleteConflict rule and the wire forms of entities.
 
+pub mod access_advisor;
 pub mod access_keys;
 pub mod account;
 pub mod account_properties;
