@@ -335,6 +335,17 @@ fn push_granting<'s>(
     }
 }
 
+/// A group's own policies.
+fn push_group<'s>(state: &'s State, g: &'s Group, out: &mut Vec<Granting<'s>>) {
+    push_granting(
+        state,
+        ("GROUP", &g.name),
+        &g.inline_policies,
+        &g.attached_policies,
+        out,
+    );
+}
+
 impl<'s> Subject<'s> {
     /// The user, group, role or managed policy an ARN names, in `account`.
     fn resolve(state: &'s State, account: &str, arn: &str) -> Result<Subject<'s>, ServerError> {
@@ -388,25 +399,11 @@ impl<'s> Subject<'s> {
                 );
                 for key in state.compiled.groups_of(&u.id) {
                     if let Some(g) = state.groups.get(key) {
-                        push_granting(
-                            state,
-                            ("GROUP", &g.name),
-                            &g.inline_policies,
-                            &g.attached_policies,
-                            &mut out,
-                        );
+                        push_group(state, g, &mut out);
                     }
                 }
             }
-            Subject::Group(g) => {
-                push_granting(
-                    state,
-                    ("GROUP", &g.name),
-                    &g.inline_policies,
-                    &g.attached_policies,
-                    &mut out,
-                );
-            }
+            Subject::Group(g) => push_group(state, g, &mut out),
             Subject::Role(r) => {
                 push_granting(
                     state,
