@@ -3,6 +3,7 @@
 //! use (`App::flush_last_used`), merging into the stored record of each entity × action.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Mutex;
 
 use crate::model::Epoch;
@@ -20,21 +21,51 @@ pub struct Attempt<'a> {
     pub at: Epoch,
 }
 
-/// Attempts since the last flush, by store key (at most one pending record per entity ×
-/// action, whatever the traffic).
+/// The record of a bucket for this entity × action (actions compare case-insensitively).
+fn same<'r>(
+    records: &'r mut [AccessRecord],
+    account: &str,
+    entity_id: &str,
+    action: &str,
+) -> Option<&'r mut AccessRecord> {
+    records.iter_mut().find(|r| {
+        r.entity_id == entity_id && r.account == account && r.action.eq_ignore_ascii_case(action)
+    })
+}
+
+/// Attempts since the last flush (at most one pending record per entity × action, whatever
+/// the traffic), bucketed by a keyed hash of the store key computed without allocating, so
+/// a repeated attempt — the usual case — costs a hash, a lock and a compare.
 #[derive(Debug, Default)]
 pub struct AccessLog {
-    pending: Mutex<HashMap<String, AccessRecord>>,
+    pending: Mutex<HashMap<u64, Vec<AccessRecord>>>,
+    /// Random keys: a caller choosing action names cannot aim them at one bucket.
+    hasher: RandomState,
 }
 
 impl AccessLog {
+    /// The hash of `account/entity ID/lower-cased action` (the store key), without building
+    /// it.
+    fn bucket(&self, account: &str, entity_id: &str, action: &str) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write(account.as_bytes());
+        h.write_u8(b'/');
+        h.write(entity_id.as_bytes());
+        h.write_u8(b'/');
+        for b in action.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        h.finish()
+    }
+
     /// Notes an attempt: a new pending record, or the pending one advanced.
     pub fn note(&self, a: &Attempt<'_>) {
-        let key = AccessRecord::store_key(a.account, a.entity_id, a.action);
+        let bucket = self.bucket(a.account, a.entity_id, a.action);
         let Ok(mut pending) = self.pending.lock() else {
             return;
         };
-        match pending.get_mut(&key) {
+        let records = pending.entry(bucket).or_default();
+        match same(records, a.account, a.entity_id, a.action) {
             Some(r) => {
                 r.count = r.count.saturating_add(1);
                 if a.at >= r.last {
@@ -45,28 +76,23 @@ impl AccessLog {
                     }
                 }
             }
-            None => {
-                pending.insert(
-                    key,
-                    AccessRecord {
-                        account: a.account.to_owned(),
-                        entity_id: a.entity_id.to_owned(),
-                        kind: a.kind,
-                        action: a.action.to_owned(),
-                        last: a.at,
-                        region: a.region.map(str::to_owned),
-                        via: a.via,
-                        count: 1,
-                    },
-                );
-            }
+            None => records.push(AccessRecord {
+                account: a.account.to_owned(),
+                entity_id: a.entity_id.to_owned(),
+                kind: a.kind,
+                action: a.action.to_owned(),
+                last: a.at,
+                region: a.region.map(str::to_owned),
+                via: a.via,
+                count: 1,
+            }),
         }
     }
 
     /// Takes every pending record (to be merged into the store).
     pub fn drain(&self) -> Vec<AccessRecord> {
         match self.pending.lock() {
-            Ok(mut m) => m.drain().map(|(_, r)| r).collect(),
+            Ok(mut m) => m.drain().flat_map(|(_, r)| r).collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -77,12 +103,12 @@ impl AccessLog {
             return;
         };
         for r in records {
-            let key = AccessRecord::store_key(&r.account, &r.entity_id, &r.action);
-            let merged = match pending.get(&key) {
-                Some(newer) => newer.merged(&r),
-                None => r,
-            };
-            pending.insert(key, merged);
+            let bucket = self.bucket(&r.account, &r.entity_id, &r.action);
+            let records = pending.entry(bucket).or_default();
+            match same(records, &r.account, &r.entity_id, &r.action) {
+                Some(newer) => *newer = newer.merged(&r),
+                None => records.push(r),
+            }
         }
     }
 
