@@ -17,6 +17,7 @@ import pytest
 
 from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Oxiam, require_program
 from test_certificates import selfsigned
+from test_authorization import send, sign
 from test_credentials import enable, new_device
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
@@ -28,11 +29,6 @@ SCOUT_REQUIREMENTS = os.path.join(REPO, "scripts", "scoutsuite-requirements.txt"
 # Checks that make no finding against oxiam, and why. The test fails when one of them starts
 # making findings: take it off the list then.
 KNOWN_GAPS = {
-    # GenerateServiceLastAccessedDetails (access advisor) is not implemented yet.
-    "iam_user_access_not_stale_to_bedrock",
-    "iam_user_access_not_stale_to_sagemaker",
-    "iam_role_access_not_stale_to_bedrock",
-    "iam_user_with_temporary_credentials",
     # Needs an organization (Organizations DescribeOrganization, IAM ListOrganizationsFeatures);
     # on AWS, an account outside any organization gets no finding either.
     "iam_root_credentials_management_enabled",
@@ -42,7 +38,6 @@ KNOWN_GAPS = {
 # service's calls to oxiam's endpoint (AWS_ENDPOINT_URL), where IAM answers, as AWS's IAM
 # endpoint would, that the credential is scoped to another service. Any other ERROR fails.
 EXPECTED_ERRORS = [
-    r"\(NotImplemented\) when calling the GenerateServiceLastAccessedDetails operation",
     r"\(NotImplemented\) when calling the ListOrganizationsFeatures operation",
     r"when calling the (DescribeRegions|DescribeOrganization|DescribeAccount) operation"
     r".*Credential should be scoped to correct service: (&apos;|')iam(&apos;|')",
@@ -85,6 +80,20 @@ EXPECTED_FINDINGS = {
     ("iam_password_policy_number", ACCOUNT): "PASS",
     ("iam_no_expired_server_certificates_stored",
      f"arn:aws:iam::{ACCOUNT}:server-certificate/www"): "PASS",
+    # The access advisor (GenerateServiceLastAccessedDetails): Bedrock is allowed to admin
+    # and to alice (through `everything`), and to the break-glass role; only admin used it
+    # (a decision of the authorization API, see record_bedrock_use). prowler reads the first
+    # page of a report only (100 services, by namespace), as it would on AWS, so SageMaker is
+    # seen where few services are allowed: escalator's.
+    ("iam_user_access_not_stale_to_bedrock", "admin"): "PASS",
+    ("iam_user_access_not_stale_to_bedrock", "alice"): "FAIL",
+    ("iam_user_access_not_stale_to_sagemaker", "escalator"): "FAIL",
+    ("iam_role_access_not_stale_to_bedrock", "breakglass"): "FAIL",
+    # Long-lived keys with services beyond IAM and STS in the report: admin (everything)
+    # and escalator (Lambda); bob's key reaches nothing.
+    ("iam_user_with_temporary_credentials", "admin"): "FAIL",
+    ("iam_user_with_temporary_credentials", "escalator"): "FAIL",
+    ("iam_user_with_temporary_credentials", "bob"): "PASS",
 }
 
 
@@ -115,12 +124,15 @@ def populate(iam):
     iam.create_user(UserName="admin")
     iam.attach_user_policy(UserName="admin",
                            PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_access_key(UserName="admin")
     # escalator: may pass any role to a new Lambda function and invoke it.
     iam.create_user(UserName="escalator")
     iam.put_user_policy(UserName="escalator", PolicyName="deploy", PolicyDocument=doc({
         "Effect": "Allow",
-        "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+        "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction",
+                   "sagemaker:ListModels"],
         "Resource": "*"}))
+    iam.create_access_key(UserName="escalator")
     # Customer managed `*:*`, attached to a group and not attached at all.
     everything = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})
     arn = iam.create_policy(PolicyName="everything", PolicyDocument=everything)["Policy"]["Arn"]
@@ -143,6 +155,27 @@ def populate(iam):
     cert, key, _ = selfsigned()
     iam.upload_server_certificate(ServerCertificateName="www", CertificateBody=cert,
                                   PrivateKey=key)
+
+
+def record_bedrock_use(server):
+    """admin invokes a Bedrock model through a service that asks oxiam's authorization API
+    (signed for `bedrock` with admin's own key): the access advisor records the attempt."""
+    iam = server.client("iam")
+    key = iam.create_access_key(UserName="admin")["AccessKey"]
+    creds = (key["AccessKeyId"], key["SecretAccessKey"])
+    asked = sign("POST", "https://bedrock.example/model/m/invoke", creds, service="bedrock")
+    headers = [[k.lower(), v] for k, v in asked.headers.items()]
+    headers.append(["host", "bedrock.example"])
+    question = {"request": {"method": "POST", "path": "/model/m/invoke", "headers": headers},
+                "action": "bedrock:InvokeModel",
+                "resource": "arn:aws:bedrock:us-east-1::foundation-model/m"}
+    body = json.dumps({"decisions": [question]}).encode()
+    status, _, out = send(sign("POST", server.endpoint + "/authorization/v1/decisions",
+                               (ROOT_KEY, ROOT_SECRET), body,
+                               {"Content-Type": "application/json"}, service="oxiam"))
+    assert status == 200 and json.loads(out)["decisions"][0]["allowed"], out
+    # admin keeps one key, as populate gave it.
+    iam.delete_access_key(UserName="admin", AccessKeyId=key["AccessKeyId"])
 
 
 def venv_bin(venv, requirements, tools):
@@ -176,6 +209,7 @@ def account():
     require_program("openssl", "openssl")
     server = Oxiam([])
     populate(server.client("iam"))
+    record_bedrock_use(server)
     yield server
     server.stop()
 

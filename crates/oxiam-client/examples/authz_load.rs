@@ -75,6 +75,19 @@ fn signed_get(
     headers
 }
 
+/// Lets the workers warm up for a second, counts what they get `done` in the next
+/// `seconds`, then tells them to `stop`: the count and the seconds it took.
+async fn window(done: &AtomicU64, stop: &AtomicBool, seconds: u64) -> (u64, f64) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let start_count = done.load(Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let n = done.load(Ordering::Relaxed) - start_count;
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    (n, elapsed)
+}
+
 async fn decisions(args: Vec<String>) {
     let url = &args[2];
     let service = Credentials::new(&args[3], &args[4], None);
@@ -179,14 +192,7 @@ async fn decisions(args: Vec<String>) {
             }
         }));
     }
-    // Warm up for a second, then measure.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let start_count = done.load(Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let n = done.load(Ordering::Relaxed) - start_count;
-    let elapsed = started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
+    let (n, elapsed) = window(&done, &stop, seconds).await;
     for t in tasks {
         let _ = t.await;
     }
@@ -239,32 +245,45 @@ async fn upstream(args: Vec<String>) {
     }
 }
 
+/// A keep-alive GET of `path` with `headers` (from [`signed_get`]).
+fn get(path: &str, headers: &[(String, String)]) -> hyper::Request<Full<Bytes>> {
+    let mut b = hyper::Request::builder().method("GET").uri(path);
+    for (k, v) in headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(Full::new(Bytes::new())).unwrap()
+}
+
+/// Awaits `call` `n + 100` times in a row, the first 100 to warm up; the median and p99 of
+/// the other `n`, in microseconds. `call` times itself, so that what it prepares stays out.
+async fn sequential(n: u64, mut call: impl AsyncFnMut() -> Duration) -> (u128, u128) {
+    let mut times = Vec::with_capacity(usize::try_from(n).unwrap());
+    for i in 0..n + 100 {
+        let took = call().await;
+        if i >= 100 {
+            times.push(took.as_micros());
+        }
+    }
+    times.sort_unstable();
+    (times[times.len() / 2], times[times.len() * 99 / 100])
+}
+
 async fn latency(args: Vec<String>) {
     let url = &args[2];
     let secret = SecretAccessKey::new(args[4].clone());
     let n = flag(&args, "--requests", 2000);
     let (authority, _) = oxiam_client::pool::split_http_url(url).unwrap();
     let pool = Pool::new(&authority);
-    let mut times = Vec::with_capacity(usize::try_from(n).unwrap());
-    for i in 0..n + 100 {
+    let (median, p99) = sequential(n, async || {
         let path = "/files/audio/a";
-        let headers = signed_get(&authority, path, &args[3], &secret);
-        let mut b = hyper::Request::builder().method("GET").uri(path);
-        for (k, v) in &headers {
-            b = b.header(k.as_str(), v.as_str());
-        }
-        let req = b.body(Full::new(Bytes::new())).unwrap();
+        let req = get(path, &signed_get(&authority, path, &args[3], &secret));
         let t = Instant::now();
         let resp = pool.send(req).await.unwrap();
         let took = t.elapsed();
         assert_eq!(resp.status(), 200, "{:?}", resp.body());
-        if i >= 100 {
-            times.push(took.as_micros());
-        }
-    }
-    times.sort_unstable();
-    let median = times[times.len() / 2];
-    let p99 = times[times.len() * 99 / 100];
+        took
+    })
+    .await;
     println!("latency {url}: median {median} µs, p99 {p99} µs over {n} requests");
 }
 
@@ -301,11 +320,7 @@ async fn throughput(args: Vec<String>) {
             while !stop.load(Ordering::Relaxed) {
                 let (path, headers) = &signed[i % signed.len()];
                 i += 1;
-                let mut b = hyper::Request::builder().method("GET").uri(path.as_str());
-                for (k, v) in headers {
-                    b = b.header(k.as_str(), v.as_str());
-                }
-                let req = b.body(Full::new(Bytes::new())).unwrap();
+                let req = get(path, headers);
                 let at = Instant::now();
                 let resp = pool.send(req).await.unwrap();
                 assert_eq!(resp.status(), 200, "{:?}", resp.body());
@@ -315,13 +330,7 @@ async fn throughput(args: Vec<String>) {
             times
         }));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let start_count = done.load(Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let n = done.load(Ordering::Relaxed) - start_count;
-    let elapsed = started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
+    let (n, elapsed) = window(&done, &stop, seconds).await;
     let mut times = Vec::new();
     for t in tasks {
         times.extend(t.await.unwrap());
@@ -355,19 +364,14 @@ async fn decision_latency(args: Vec<String>) {
         source_ip: Some("127.0.0.1".into()),
         ..DecisionRequest::default()
     };
-    let mut times = Vec::with_capacity(usize::try_from(n).unwrap());
-    for i in 0..n + 100 {
+    let (median, p99) = sequential(n, async || {
         let t = Instant::now();
         let answer = client.decide(vec![question.clone()]).await.unwrap();
         let took = t.elapsed();
         assert!(answer[0].allowed, "{:?}", answer[0]);
-        if i >= 100 {
-            times.push(took.as_micros());
-        }
-    }
-    times.sort_unstable();
-    let median = times[times.len() / 2];
-    let p99 = times[times.len() * 99 / 100];
+        took
+    })
+    .await;
     println!("decision latency {url}: median {median} µs, p99 {p99} µs over {n} calls");
 }
 

@@ -71,6 +71,17 @@ impl<'a> Principal<'a> {
         }
     }
 
+    /// The AWS service `name` (`ec2.amazonaws.com`), which has no account and no user ID.
+    pub fn service(name: &'a str) -> Self {
+        Self {
+            arn: name,
+            account: "",
+            kind: PrincipalType::Service,
+            role_arn: None,
+            user_id: "",
+        }
+    }
+
     /// The role's unique ID part of `user_id` for role sessions (`AROA…`), which resource
     /// policies may name instead of the role ARN.
     pub(crate) fn role_unique_id(&self) -> Option<&'a str> {

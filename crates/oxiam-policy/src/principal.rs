@@ -322,13 +322,7 @@ mod tests {
             Some(PrincipalMatch::Exact)
         );
         let svc = set("Service", &["ec2.amazonaws.com"]);
-        let ec2 = Principal {
-            arn: "ec2.amazonaws.com",
-            account: "",
-            kind: PrincipalType::Service,
-            role_arn: None,
-            user_id: "",
-        };
+        let ec2 = Principal::service("ec2.amazonaws.com");
         assert_eq!(svc.matches(&ec2), Some(PrincipalMatch::Exact));
         assert_eq!(svc.matches(&USER), None);
     }

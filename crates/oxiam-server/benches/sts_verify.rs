@@ -55,30 +55,23 @@ fn bench(c: &mut Criterion) {
     app.write(|tx| tx.put(role.clone())).unwrap();
     let now = app.sts.now().unix_timestamp();
     let session = Session {
-        account: ACCOUNT.into(),
-        principal: SessionPrincipal::AssumedRole {
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-            role_path: role.path.clone(),
-            session_name: "bench".into(),
-        },
-        access_key_id: String::new(),
-        secret: SecretAccessKey::new(String::new()),
-        issued: now,
-        expires: now + 3600,
         policy: Some(
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::123456789012:role/*"}}"#
                 .into(),
         ),
-        policy_arns: Vec::new(),
-        tags: Vec::new(),
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
-        mfa: None,
-        chained: false,
-        scope_down: Vec::new(),
-        padding: String::new(),
-        delegation: None,
+        ..Session::new(
+            ACCOUNT,
+            SessionPrincipal::AssumedRole {
+                role_id: role.id.clone(),
+                role_name: role.name.clone(),
+                role_path: role.path.clone(),
+                session_name: "bench".into(),
+            },
+            String::new(),
+            SecretAccessKey::new(String::new()),
+            now,
+            now + 3600,
+        )
     };
     let (creds, _) = oxiam_server::ops::sts::issue(&app, session).unwrap();
     let secret = SecretAccessKey::new(creds.secret_access_key.clone());

@@ -20,6 +20,7 @@ use oxiam_sigv4::{SecretAccessKey, SigningKeyCache};
 use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, PostgresStore, SqliteStore, Store, StoreError};
 
+use crate::model::access::{AccessRecord, EntityKind};
 use crate::model::config::Config;
 use crate::model::error::ServerError;
 use crate::model::ids::{self, IdPrefix};
@@ -91,6 +92,12 @@ pub struct App {
     /// Console sign-ins since the last flush: user ID → when (`PasswordLastUsed`), batched
     /// and flushed with the access keys' last use.
     password_used: Mutex<HashMap<String, crate::model::Epoch>>,
+    /// What users and roles attempted since the last flush (the access advisor's data),
+    /// flushed with the access keys' last use.
+    pub access: crate::runtime::access_log::AccessLog,
+    /// When this node last dropped access records past the retention or of deleted
+    /// entities (see [`App::flush_last_used`]).
+    access_purged: Mutex<crate::model::Epoch>,
     pub default_account: String,
     /// STS's clock and opened sessions.
     pub sts: crate::runtime::sessions::Runtime,
@@ -258,6 +265,8 @@ impl App {
             sigv4_cache: SigningKeyCache::new(4096),
             last_used: Mutex::new(HashMap::new()),
             password_used: Mutex::new(HashMap::new()),
+            access: crate::runtime::access_log::AccessLog::default(),
+            access_purged: Mutex::new(0),
             default_account,
             sts: crate::runtime::sessions::Runtime::default(),
             audit,
@@ -646,6 +655,7 @@ impl App {
         if let Ok(mut m) = self.password_used.lock() {
             m.clear();
         }
+        self.access.clear();
         self.sts.clear();
         self.sts.set_clock_offset(0);
         self.create_default_account()?;
@@ -713,7 +723,8 @@ impl App {
         })
     }
 
-    /// Persists the pending last-used records of keys and users that still exist.
+    /// Persists the pending last-used records of keys and users that still exist, and the
+    /// access advisor's attempts (merged into the stored records, so nodes add up).
     pub fn flush_last_used(&self) -> Result<(), ServerError> {
         let pending: Vec<KeyLastUsed> = match self.last_used.lock() {
             Ok(mut m) => m.drain().map(|(_, v)| v).collect(),
@@ -723,10 +734,13 @@ impl App {
             Ok(mut m) => m.drain().collect(),
             Err(_) => return Err(ServerError::Internal("password-used map poisoned".into())),
         };
-        if pending.is_empty() && signed_in.is_empty() {
+        let attempts = self.access.drain();
+        let now = now_epoch();
+        let purge = self.access_purge_due(now);
+        if pending.is_empty() && signed_in.is_empty() && attempts.is_empty() && !purge {
             return Ok(());
         }
-        self.write(|tx| {
+        let result = self.write(|tx| {
             for u in &pending {
                 if tx.state().access_keys.contains_key(&u.id) {
                     tx.put(u.clone())?;
@@ -751,8 +765,53 @@ impl App {
                 user.password_last_used = Some(*at);
                 tx.put(user)?;
             }
+            for a in &attempts {
+                let key = AccessRecord::store_key(&a.account, &a.entity_id, &a.action);
+                let merged = match tx.state().access_records.get(&key) {
+                    Some(stored) => stored.merged(a),
+                    None => a.clone(),
+                };
+                tx.put(merged)?;
+            }
+            if purge {
+                self.purge_access_records(tx, now);
+            }
             Ok(())
-        })
+        });
+        if result.is_err() {
+            self.access.restore(attempts);
+        }
+        result
+    }
+
+    /// Whether this node should drop stale access records now (at most hourly).
+    fn access_purge_due(&self, now: crate::model::Epoch) -> bool {
+        const EVERY: crate::model::Epoch = 3600;
+        match self.access_purged.lock() {
+            Ok(mut last) if now - *last >= EVERY => {
+                *last = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops the access records older than the retention, and those of users and roles
+    /// that no longer exist (their unique IDs are never reused).
+    fn purge_access_records(&self, tx: &mut Tx, now: crate::model::Epoch) {
+        let retention = i64::from(self.config.access_retention_days) * 86_400;
+        let state = tx.state().clone();
+        let roles: std::collections::HashSet<&str> =
+            state.roles.values().map(|r| r.id.as_str()).collect();
+        for (key, r) in &state.access_records {
+            let gone = match r.kind {
+                EntityKind::User => state.user_by_id(&r.entity_id).is_none(),
+                EntityKind::Role => !roles.contains(r.entity_id.as_str()),
+            };
+            if gone || now - r.last > retention {
+                tx.delete::<AccessRecord>(key);
+            }
+        }
     }
 }
 
@@ -782,315 +841,25 @@ fn service_catalogue(
     Ok(merged)
 }
 
+/// What unit tests across the crate share: a node of their own.
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::time::Duration;
+pub(crate) mod test_support {
+    use std::sync::Arc;
 
-    use super::*;
+    use super::App;
+    use crate::model::config::Config;
 
-    /// Both nodes of a test share one key-encryption key, as nodes of one deployment do.
-    const KEK: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-    fn open(store: Arc<dyn Store>) -> Arc<App> {
-        let kek = Kek::from_base64(KEK).unwrap();
-        App::with_store(Config::default(), store, kek).unwrap().0
-    }
-
-    fn setting(name: &str, value: &str) -> Setting {
-        Setting {
-            name: name.to_owned(),
-            value: value.to_owned(),
-        }
-    }
-
-    /// A store that counts commits, can be made to fail them, and can hold one commit until
-    /// released: the faults a real disk or a second node produce, on demand.
-    #[derive(Debug)]
-    struct Faulty {
-        inner: SqliteStore,
-        commits: AtomicUsize,
-        fail: AtomicBool,
-        hold: AtomicBool,
-        holding: AtomicBool,
-    }
-
-    impl Faulty {
-        fn new(inner: SqliteStore) -> Arc<Faulty> {
-            Arc::new(Faulty {
-                inner,
-                commits: AtomicUsize::new(0),
-                fail: AtomicBool::new(false),
-                hold: AtomicBool::new(false),
-                holding: AtomicBool::new(false),
-            })
-        }
-    }
-
-    impl Store for Faulty {
-        fn load_all(&self) -> Result<oxiam_store::Loaded, StoreError> {
-            self.inner.load_all()
-        }
-        fn commit(&self, expected_seq: u64, changes: &[Change]) -> Result<u64, StoreError> {
-            while self.hold.load(Ordering::SeqCst) {
-                self.holding.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            self.holding.store(false, Ordering::SeqCst);
-            if self.fail.load(Ordering::SeqCst) {
-                return Err(StoreError::Backend {
-                    operation: "committing (injected fault)",
-                    source: "disk full".into(),
-                });
-            }
-            self.commits.fetch_add(1, Ordering::SeqCst);
-            self.inner.commit(expected_seq, changes)
-        }
-        fn changes_since(&self, after: u64) -> Result<Vec<(u64, Vec<Change>)>, StoreError> {
-            self.inner.changes_since(after)
-        }
-        fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-            self.inner.get_meta(key)
-        }
-        fn put_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-            self.inner.put_meta(key, value)
-        }
-        fn list_meta(&self) -> Result<Vec<(String, String)>, StoreError> {
-            self.inner.list_meta()
-        }
-    }
-
-    fn wait_for(what: &str, cond: impl Fn() -> bool) {
-        for _ in 0..5000 {
-            if cond() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        panic!("timed out waiting for {what}");
-    }
-
-    #[test]
-    fn concurrent_writes_are_all_durable_and_published() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("oxiam.db");
-        let app = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        std::thread::scope(|s| {
-            for t in 0..8 {
-                let app = &app;
-                s.spawn(move || {
-                    for i in 0..25 {
-                        app.write(|tx| tx.put(setting(&format!("t{t}-{i}"), "v")))
-                            .unwrap();
-                    }
-                });
-            }
-        });
-        let published = app.snapshot();
-        let written = published.settings.keys().filter(|k| k.starts_with('t'));
-        assert_eq!(written.count(), 200);
-        // What a restart reads back from disk is exactly what was published.
-        let reopened = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        assert_eq!(reopened.snapshot().seq, published.seq);
-        assert_eq!(reopened.snapshot().settings, published.settings);
-    }
-
-    #[test]
-    fn writes_queued_during_a_flush_share_the_next_commit_and_stay_invisible_until_durable() {
-        let store = Faulty::new(SqliteStore::open_in_memory().unwrap());
-        let app = open(store.clone());
-        let before = store.commits.load(Ordering::SeqCst);
-        store.hold.store(true, Ordering::SeqCst);
-        std::thread::scope(|s| {
-            let first = s.spawn(|| app.write(|tx| tx.put(setting("first", "1"))));
-            wait_for("the first flush", || store.holding.load(Ordering::SeqCst));
-            let queued: Vec<_> = (0..5)
-                .map(|i| {
-                    let app = &app;
-                    s.spawn(move || app.write(|tx| tx.put(setting(&format!("q{i}"), "1"))))
-                })
-                .collect();
-            wait_for("five queued writes", || {
-                app.writer
-                    .lock()
-                    .map(|w| w.batch.len() == 5)
-                    .unwrap_or(false)
-            });
-            // Neither the flushing write nor the queued ones are visible to readers yet.
-            assert!(!app.snapshot().settings.contains_key("first"));
-            let seen = app.read(|tx| Ok(tx.state().settings.contains_key("q0")));
-            assert!(!seen.unwrap(), "a read saw a write that is not durable");
-            store.hold.store(false, Ordering::SeqCst);
-            first.join().unwrap().unwrap();
-            for q in queued {
-                q.join().unwrap().unwrap();
-            }
-        });
-        assert_eq!(
-            store.commits.load(Ordering::SeqCst) - before,
-            2,
-            "one commit per batch"
-        );
-        let state = app.snapshot();
-        assert!(state.settings.contains_key("first") && state.settings.contains_key("q4"));
-    }
-
-    #[test]
-    fn a_failed_commit_publishes_nothing_and_the_next_write_proceeds() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("oxiam.db");
-        let store = Faulty::new(SqliteStore::open(&path).unwrap());
-        let app = open(store.clone());
-        let seq = app.snapshot().seq;
-        store.fail.store(true, Ordering::SeqCst);
-        let err = app.write(|tx| tx.put(setting("lost", "1"))).unwrap_err();
-        assert!(err.is_internal(), "{err:?}");
-        assert!(!app.snapshot().settings.contains_key("lost"));
-        assert_eq!(app.snapshot().seq, seq);
-        store.fail.store(false, Ordering::SeqCst);
-        app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
-        let reopened = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        let settings = &reopened.snapshot().settings;
-        assert!(settings.contains_key("kept") && !settings.contains_key("lost"));
-    }
-
-    #[test]
-    fn a_handler_error_leaves_nothing_behind() {
-        let app = open(Arc::new(SqliteStore::open_in_memory().unwrap()));
-        let r: Result<(), ServerError> = app.write(|tx| {
-            tx.put(setting("half", "1"))?;
-            Err(ServerError::Conflict)
-        });
-        assert!(r.is_err());
-        assert!(!app.snapshot().settings.contains_key("half"));
-        app.write(|tx| tx.put(setting("whole", "1"))).unwrap();
-        assert!(!app.snapshot().settings.contains_key("half"));
-    }
-
-    #[test]
-    fn a_write_that_lost_the_race_to_another_node_is_rerun_on_that_nodes_state() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("oxiam.db");
-        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        two.write(|tx| tx.put(setting("from-two", "1"))).unwrap();
-        let runs = AtomicUsize::new(0);
-        one.write(|tx| {
-            runs.fetch_add(1, Ordering::SeqCst);
-            let saw = tx.state().settings.contains_key("from-two");
-            tx.put(setting("from-one", &format!("saw-two={saw}")))
-        })
-        .unwrap();
-        assert_eq!(runs.load(Ordering::SeqCst), 2, "re-run after the conflict");
-        let state = one.snapshot();
-        assert_eq!(state.settings["from-one"].value, "saw-two=true");
-        assert!(state.settings.contains_key("from-two"));
-    }
-
-    #[test]
-    fn a_follower_applies_another_nodes_commits_without_a_write_of_its_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("oxiam.db");
-        let one = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        let two = open(Arc::new(SqliteStore::open(&path).unwrap()));
-        let follower = two.spawn_follower().unwrap();
-        one.write(|tx| tx.put(setting("from-one", "1"))).unwrap();
-        wait_for("the follower to apply one's commit", || {
-            two.snapshot().settings.contains_key("from-one")
-        });
-        assert_eq!(two.snapshot().seq, one.snapshot().seq);
-        assert!(two.store_status().reachable);
-        follower.stop();
-        // After the follower stopped, two's own write still lands on top of everything.
-        two.write(|tx| tx.put(setting("from-two", "1"))).unwrap();
-        one.follow().unwrap();
-        assert!(one.snapshot().settings.contains_key("from-two"));
-    }
-
-    #[test]
-    fn a_failing_store_shows_in_the_status_and_recovers() {
-        let store = Faulty::new(SqliteStore::open_in_memory().unwrap());
-        let app = open(store.clone());
-        store.fail.store(true, Ordering::SeqCst);
-        assert!(app.write(|tx| tx.put(setting("lost", "1"))).is_err());
-        assert!(!app.store_status().reachable);
-        store.fail.store(false, Ordering::SeqCst);
-        app.write(|tx| tx.put(setting("kept", "1"))).unwrap();
-        assert!(app.store_status().reachable);
-    }
-
-    /// `--service-catalogue` files join AWS's services; a bad one stops the start, before
-    /// any store is opened, with the file and the reason.
-    #[test]
-    fn service_catalogue_files_join_aws_or_stop_the_start() {
-        use oxiam_catalogue::{AccessLevel, Catalogue};
-        let plain = open(Arc::new(SqliteStore::open_in_memory().unwrap()));
-        assert!(std::ptr::eq(plain.catalogue(), Catalogue::aws()));
-        assert!(plain.catalogue().service("myapp").is_none());
-
-        let dir = tempfile::tempdir().unwrap();
-        let file = |name: &str, text: &str| {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text).unwrap();
-            path
-        };
-        let service = |prefix: &str| {
-            format!(
-                r#"{{"services":[{{"prefix":"{prefix}","name":"Mine",
-                    "actions":[{{"name":"GetFile","accessLevel":"Read"}}]}}]}}"#
-            )
-        };
-        let myapp = file("myapp.json", &service("myapp"));
-        let other = file("other.json", &service("other"));
-        let with = |files: &[&std::path::PathBuf]| {
-            App::open(Config {
-                service_catalogues: files.iter().map(|p| p.to_path_buf()).collect(),
-                ..Config::default()
-            })
-        };
-        let (app, _) = with(&[&myapp, &other]).unwrap();
-        let (_, action) = app.catalogue().action("MyApp:getfile").unwrap();
-        assert_eq!(action.access_level, AccessLevel::Read);
-        assert!(app.catalogue().action("other:GetFile").is_some());
-        assert!(app.catalogue().action("s3:GetObject").is_some());
-
-        let start_error = |files: &[&std::path::PathBuf]| match with(files) {
-            Err(ServerError::Startup(why)) => why,
-            other => panic!("expected a start-up error, got {other:?}"),
-        };
-        let s3 = file("s3.json", &service("s3"));
-        assert_eq!(
-            start_error(&[&myapp, &s3]),
-            format!(
-                "--service-catalogue {}: service prefix `s3` is taken by Amazon S3",
-                s3.display()
-            )
-        );
-        assert_eq!(
-            start_error(&[&myapp, &myapp]),
-            format!(
-                "--service-catalogue {}: service prefix `myapp` is taken by Mine",
-                myapp.display()
-            )
-        );
-        let broken = file("broken.json", r#"{"services":[{"prefix":"x"}"#);
-        assert!(start_error(&[&broken]).starts_with(&format!(
-            "--service-catalogue {}: malformed catalogue: ",
-            broken.display()
-        )));
-        let missing = dir.path().join("missing.json");
-        assert!(start_error(&[&missing]).starts_with(&format!(
-            "--service-catalogue {}: cannot read it: ",
-            missing.display()
-        )));
-        // Refused before the store is opened: no data directory is made.
-        let data_dir = dir.path().join("data");
-        let refused = App::open(Config {
-            data_dir: Some(data_dir.clone()),
-            service_catalogues: vec![s3],
+    /// A node on an in-memory store whose default account is `account`, its root's console
+    /// password `root_password` when given.
+    pub fn app(account: &str, root_password: Option<&str>) -> Arc<App> {
+        let config = Config {
+            default_account: Some(account.into()),
+            root_password: root_password.map(str::to_owned),
             ..Config::default()
-        });
-        assert!(matches!(refused, Err(ServerError::Startup(_))));
-        assert!(!data_dir.exists());
+        };
+        App::open(config).unwrap().0
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -56,6 +56,7 @@ use crate::app::App;
 use crate::auth::authn::Caller;
 use crate::auth::decide::RequestEnv;
 use crate::front::pipeline::call_as;
+use crate::model::access::Via;
 use crate::model::error::ServerError;
 use crate::ops::Request;
 use extras::Kind;
@@ -179,7 +180,7 @@ impl Console {
             console: true,
             ..RequestEnv::now()
         };
-        match call_as(&self.app, &self.caller, &request, &env, "console")? {
+        match call_as(&self.app, &self.caller, &request, &env, Via::Console)? {
             crate::ops::Response::Iam(r) => Ok(r),
             crate::ops::Response::Sts(_) => {
                 Err(ServerError::Internal("an IAM call answered as STS".into()))

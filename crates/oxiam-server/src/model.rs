@@ -5,6 +5,8 @@
 //!   profiles, identity providers, credentials and certificates, settings.
 //! - [`passwords`] (argon2id hashes, the password policy, login profiles), [`mfa`] (virtual
 //!   devices), [`session`] (what an STS session token carries).
+//! - [`access`]: what users and roles attempted (the access advisor's records and
+//!   reports).
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
 //!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service;
@@ -12,14 +14,18 @@
 //!   [`policy_json`]: a policy document's statements and values as JSON.
 //! - Formats: [`x509`] (certificates and private keys), [`jwt`] (web identity tokens),
 //!   [`totp`] (RFC 6238 codes).
+//! - `fixtures` (tests only): the entities unit tests across the crate start from.
 //!
 //! Secrets never reach the store in clear: an entity that holds one converts it to a sealed
 //! field in its stored form (`crate::state::seal_field`).
 
+pub mod access;
 pub mod aws_managed;
 pub mod config;
 pub mod delegation;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod ids;
 pub mod jwt;
 pub mod mfa;

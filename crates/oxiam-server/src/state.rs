@@ -25,6 +25,7 @@ use oxiam_store::crypto::Kek;
 use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
+use crate::model::access::{AccessRecord, AccessReport};
 use crate::model::delegation::DelegationRequest;
 use crate::model::error::ServerError;
 use crate::model::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
@@ -164,6 +165,11 @@ tables! {
     /// IAM temporary delegation requests by ID (Entity impl in
     /// `ops::iam::delegation_requests`: the trade-in token is sealed at rest).
     delegation_requests: DelegationRequest,
+    /// What IAM users and roles attempted, by `account/entity ID/action` (the access
+    /// advisor's data, see `model::access`).
+    access_records: AccessRecord,
+    /// Generated last-accessed reports by job ID.
+    access_reports: AccessReport,
 }
 
 impl State {
@@ -483,6 +489,12 @@ plain_entity!(
     |r| r.principal.clone()
 );
 plain_entity!(CredentialReport, "credential_report", |r| r.account.clone());
+plain_entity!(AccessRecord, "access_record", |r| AccessRecord::store_key(
+    &r.account,
+    &r.entity_id,
+    &r.action
+));
+plain_entity!(AccessReport, "access_report", |r| r.job_id.clone());
 
 impl Entity for MfaDevice {
     const TABLE: &'static str = "mfa_device";
@@ -669,21 +681,14 @@ mod tests {
     use super::*;
     use crate::model::Tag;
 
+    /// A user tagged `k=v`.
     fn user(name: &str, id: &str) -> User {
         User {
-            account: "123456789012".into(),
-            id: id.into(),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
             tags: vec![Tag {
                 key: "k".into(),
                 value: "v".into(),
             }],
-            permissions_boundary: None,
-            password_last_used: None,
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
+            ..crate::model::fixtures::user(name, id)
         }
     }
 

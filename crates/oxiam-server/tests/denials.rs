@@ -27,6 +27,7 @@ use oxiam_protocol::{Service, iam, sts};
 use oxiam_server::auth::authn::{Caller, CallerKind};
 use oxiam_server::auth::decide::RequestEnv;
 use oxiam_server::front::pipeline::call_as;
+use oxiam_server::model::access::Via;
 use oxiam_server::model::error::ServerError;
 use oxiam_server::ops::Mode;
 use oxiam_server::ops::table::{Iam, Sts, dispatch};
@@ -306,7 +307,13 @@ impl Fixture {
 
     /// A call by `nobody` through the pipeline's steps after authentication.
     fn call(&self, request: &Request) -> Result<Response, ServerError> {
-        call_as(&self.app, &self.nobody, request, &RequestEnv::now(), "test")
+        call_as(
+            &self.app,
+            &self.nobody,
+            request,
+            &RequestEnv::now(),
+            Via::Api,
+        )
     }
 }
 

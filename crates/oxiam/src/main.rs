@@ -144,6 +144,10 @@ struct ServeArgs {
     /// <data-dir>/audit; with --store each node writes its own log only when given this.
     #[arg(long, env = "OXIAM_AUDIT_DIR")]
     audit_dir: Option<PathBuf>,
+    /// How many days the access advisor keeps what each user and role attempted (last time
+    /// and count per action; GenerateServiceLastAccessedDetails). 0 records nothing.
+    #[arg(long, env = "OXIAM_ACCESS_RETENTION_DAYS", default_value_t = oxiam_server::model::config::DEFAULT_ACCESS_RETENTION_DAYS)]
+    access_retention_days: u32,
     /// A JSON file of services oxiam authorizes for others (`myapp:GetFile`): their actions
     /// with access levels, resource types, condition keys, in the form of the AWS catalogue
     /// (data/aws/service-catalogue.json; only `services` is needed). Repeatable or
@@ -344,6 +348,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         oidc_ca_file: args.oidc_ca_file,
         audit_dir: args.audit_dir,
         root_password: args.root_password,
+        access_retention_days: args.access_retention_days,
         service_catalogues: args.service_catalogues,
     };
     // Before the runtime: the PostgreSQL client blocks on a runtime of its own, which

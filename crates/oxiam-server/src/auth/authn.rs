@@ -1,6 +1,7 @@
 //! Authentication: who signed this request. SigV4 material is parsed by `oxiam-sigv4`, the
 //! key is looked up in the snapshot (never the database) and the signature verified.
 
+use crate::model::access::EntityKind;
 use std::sync::Arc;
 
 use oxiam_protocol::error::{ApiError, ErrorCode};
@@ -48,6 +49,22 @@ pub enum CallerKind {
 }
 
 impl Caller {
+    /// The IAM user or role the access advisor records this caller's attempts for: a
+    /// user (signing with its keys, a `GetSessionToken` session or the console) or a role
+    /// session's role. The root and federated users are no IAM entity's.
+    pub fn access_entity(&self) -> Option<(&str, EntityKind)> {
+        match &self.kind {
+            CallerKind::User { .. } => Some((self.user_id.as_str(), EntityKind::User)),
+            CallerKind::AssumedRole { .. } => Some((
+                self.user_id
+                    .split_once(':')
+                    .map_or(self.user_id.as_str(), |(role_id, _)| role_id),
+                EntityKind::Role,
+            )),
+            CallerKind::Root | CallerKind::FederatedUser { .. } => None,
+        }
+    }
+
     pub fn root(account: &str, access_key_id: &str) -> Caller {
         Caller {
             account: account.to_owned(),

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use oxiam_policy::{
-    Context, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, PrincipalType, Request,
+    Context, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, PrincipalType,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -319,13 +319,7 @@ pub fn identity_decision(
         .map(|t| (t.key.as_str(), t.value.as_str()))
         .collect();
     let context = context(&principal, &tags, target, env);
-    let request = Request {
-        principal,
-        action: &target.action,
-        resource: &target.resource,
-        resource_account: Some(&caller.account),
-        context: &context,
-    };
+    let request = target.request(principal, &caller.account, &context);
     let policies = PolicySet {
         identity: &identity,
         permissions_boundary: boundary,
@@ -337,64 +331,30 @@ pub fn identity_decision(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ManagedPolicy;
-    use crate::model::{PolicyVersion, Tag};
+    use crate::model::fixtures::{ACCOUNT, managed};
+    use crate::model::{Tag, fixtures};
     use crate::state::Tx;
     use oxiam_store::crypto::Kek;
     use std::sync::Arc;
 
-    const ACCOUNT: &str = "123456789012";
-
+    /// A user tagged `team=red`.
     fn user(name: &str, id: &str) -> User {
         User {
-            account: ACCOUNT.into(),
-            id: id.into(),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
             tags: vec![Tag {
                 key: "team".into(),
                 value: "red".into(),
             }],
-            permissions_boundary: None,
-            password_last_used: None,
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
+            ..fixtures::user(name, id)
         }
     }
 
     fn group(name: &str, members: &[&str], policy: Option<&str>) -> Group {
         Group {
-            account: ACCOUNT.into(),
-            id: format!("AGPA{name}"),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
             members: members.iter().map(|m| (*m).to_owned()).collect(),
             inline_policies: policy
                 .map(|p| [("g".to_owned(), p.to_owned())].into())
                 .unwrap_or_default(),
-            attached_policies: Vec::new(),
-        }
-    }
-
-    fn managed(name: &str, document: &str) -> ManagedPolicy {
-        ManagedPolicy {
-            account: ACCOUNT.into(),
-            id: format!("ANPA{name}"),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
-            updated: 0,
-            description: None,
-            default_version: "v1".into(),
-            versions: vec![PolicyVersion {
-                id: "v1".into(),
-                document: document.into(),
-                created: 0,
-            }],
-            next_version: 2,
-            tags: Vec::new(),
+            ..fixtures::group(name)
         }
     }
 
@@ -406,31 +366,6 @@ mod tests {
 
     fn deny(action: &str, resource: &str) -> String {
         allow(action, resource).replace("Allow", "Deny")
-    }
-
-    fn caller(u: &User) -> Caller {
-        Caller {
-            account: ACCOUNT.into(),
-            arn: u.arn(),
-            user_id: u.id.clone(),
-            kind: CallerKind::User {
-                name: u.name.clone(),
-            },
-            access_key_id: "AKIATEST".into(),
-            region: String::new(),
-            session: None,
-        }
-    }
-
-    fn target(action: &str, resource: &str) -> Target {
-        Target {
-            action: action.into(),
-            resource: resource.into(),
-            always_allowed: false,
-            keys: Vec::new(),
-            display: None,
-            dependent: Vec::new(),
-        }
     }
 
     struct World {
@@ -454,7 +389,12 @@ mod tests {
         }
 
         fn decide(&self, u: &User, t: &Target) -> Outcome {
-            identity_decision(&caller(u), t, &RequestEnv::now(), &self.state)
+            identity_decision(
+                &Caller::user(u, "AKIATEST"),
+                t,
+                &RequestEnv::now(),
+                &self.state,
+            )
         }
     }
 
@@ -466,7 +406,7 @@ mod tests {
         let mut w = World::new();
         let alice = user("alice", "AIDAALICE");
         w.write(|tx| tx.put(alice.clone()).unwrap());
-        let get_self = target("iam:GetUser", ALICE_ARN);
+        let get_self = Target::new("iam:GetUser", ALICE_ARN);
         assert_eq!(
             w.decide(&alice, &get_self),
             Outcome::ImplicitDeny(PolicyType::Identity)
@@ -479,7 +419,7 @@ mod tests {
         w.write(|tx| tx.put(with_policy.clone()).unwrap());
         assert_eq!(w.decide(&alice, &get_self), Outcome::Allow);
         assert_eq!(
-            w.decide(&alice, &target("iam:GetUser", BOB_ARN)),
+            w.decide(&alice, &Target::new("iam:GetUser", BOB_ARN)),
             Outcome::ImplicitDeny(PolicyType::Identity)
         );
         // Removing the policy takes effect at once, and leaves no compiled entry behind.
@@ -500,7 +440,7 @@ mod tests {
             tx.put(alice.clone()).unwrap();
             tx.put(group("devs", &["AIDAALICE"], Some(&doc))).unwrap();
         });
-        let list = target("iam:ListUsers", "arn:aws:iam::123456789012:user/");
+        let list = Target::new("iam:ListUsers", "arn:aws:iam::123456789012:user/");
         assert_eq!(w.decide(&alice, &list), Outcome::Allow);
         w.write(|tx| tx.put(group("devs", &[], Some(&doc))).unwrap());
         assert_eq!(
@@ -537,15 +477,15 @@ mod tests {
             tx.put(alice.clone()).unwrap();
         });
         assert_eq!(
-            w.decide(&alice, &target("iam:GetUser", ALICE_ARN)),
+            w.decide(&alice, &Target::new("iam:GetUser", ALICE_ARN)),
             Outcome::Allow
         );
         assert_eq!(
-            w.decide(&alice, &target("iam:CreateUser", ALICE_ARN)),
+            w.decide(&alice, &Target::new("iam:CreateUser", ALICE_ARN)),
             Outcome::ImplicitDeny(PolicyType::PermissionsBoundary)
         );
         assert_eq!(
-            w.decide(&alice, &target("iam:GetUser", BOB_ARN)),
+            w.decide(&alice, &Target::new("iam:GetUser", BOB_ARN)),
             Outcome::ExplicitDeny(PolicyType::Identity)
         );
     }
@@ -554,20 +494,10 @@ mod tests {
     fn role_policies_are_its_inline_attached_and_boundary() {
         let mut w = World::new();
         let role = Role {
-            account: ACCOUNT.into(),
-            id: "AROAAPP".into(),
-            name: "app".into(),
-            path: "/".into(),
-            created: 0,
-            assume_role_policy: String::new(),
-            description: None,
-            max_session_duration: 3600,
             permissions_boundary: Some("arn:aws:iam::aws:policy/IAMReadOnlyAccess".into()),
-            tags: Vec::new(),
             inline_policies: [("p".to_owned(), allow("s3:*", "*"))].into(),
             attached_policies: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
-            last_used: None,
-            source_role_template: None,
+            ..fixtures::role("app", "AROAAPP")
         };
         w.write(|tx| tx.put(role.clone()).unwrap());
         let (identity, boundary) = role_policies(&w.state, &role).unwrap();
@@ -594,7 +524,7 @@ mod tests {
             tx.put(alice.clone()).unwrap();
         });
         assert_eq!(
-            w.decide(&alice, &target("iam:GetUser", ALICE_ARN)),
+            w.decide(&alice, &Target::new("iam:GetUser", ALICE_ARN)),
             Outcome::ImplicitDeny(PolicyType::Identity)
         );
         // An attached policy that is gone (or an unknown AWS managed one) fails closed too.
@@ -604,7 +534,7 @@ mod tests {
             .push("arn:aws:iam::aws:policy/NoSuchPolicy".into());
         w.write(|tx| tx.put(bob.clone()).unwrap());
         assert_eq!(
-            w.decide(&bob, &target("iam:GetUser", BOB_ARN)),
+            w.decide(&bob, &Target::new("iam:GetUser", BOB_ARN)),
             Outcome::ImplicitDeny(PolicyType::Identity)
         );
     }
@@ -625,21 +555,22 @@ mod tests {
                 .into(),
         );
         w.write(|tx| tx.put(alice.clone()).unwrap());
-        let mut t = target("iam:GetUser", BOB_ARN);
+        let mut t = Target::new("iam:GetUser", BOB_ARN);
         t.keys.push(("aws:ResourceTag/env".into(), "dev".into()));
         let env = |ip: &str| RequestEnv {
             source_ip: ip.parse().ok(),
             region: Some("us-east-1".into()),
             ..RequestEnv::now()
         };
-        let decide =
-            |t: &Target, ip: &str| identity_decision(&caller(&alice), t, &env(ip), &w.state);
+        let decide = |t: &Target, ip: &str| {
+            identity_decision(&Caller::user(&alice, "AKIATEST"), t, &env(ip), &w.state)
+        };
         assert_eq!(decide(&t, "10.1.2.3"), Outcome::Allow);
         assert_eq!(
             decide(&t, "192.168.0.1"),
             Outcome::ImplicitDeny(PolicyType::Identity)
         );
-        let untagged = target("iam:GetUser", BOB_ARN);
+        let untagged = Target::new("iam:GetUser", BOB_ARN);
         assert_eq!(
             decide(&untagged, "10.1.2.3"),
             Outcome::ImplicitDeny(PolicyType::Identity)

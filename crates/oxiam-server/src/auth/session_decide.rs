@@ -15,7 +15,6 @@ use std::sync::LazyLock;
 
 use oxiam_policy::{
     Context, NamedPolicy, Policy, PolicyKind, PolicySet, PolicyType, Principal, PrincipalType,
-    Request,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -23,7 +22,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::authz::denied;
 use crate::auth::decide::{
-    Outcome, RequestEnv, context, managed_policy, role_policies, user_policies,
+    Materialised, Outcome, RequestEnv, context, managed_policy, role_policies, user_policies,
 };
 use crate::auth::target::Target;
 use crate::model::Tag;
@@ -113,6 +112,67 @@ pub struct CallerPolicies<'a> {
     pub tags: Vec<(&'a str, &'a str)>,
 }
 
+impl<'a> CallerPolicies<'a> {
+    /// Policies and tags of a principal, before its session's policies are added.
+    fn of(
+        kind: PrincipalType,
+        role_arn: Option<String>,
+        (identity, boundary): Materialised<'a>,
+        tags: Vec<(&'a str, &'a str)>,
+    ) -> Self {
+        CallerPolicies {
+            kind,
+            role_arn,
+            identity,
+            boundary,
+            session: Vec::new(),
+            scope_down: Vec::new(),
+            tags,
+        }
+    }
+
+    /// `caller`, whose policies these are, as the policy engine sees it.
+    pub fn principal<'c>(&'c self, caller: &'c Caller) -> Principal<'c> {
+        Principal {
+            arn: &caller.arn,
+            account: &caller.account,
+            kind: self.kind,
+            role_arn: self.role_arn.as_deref(),
+            user_id: &caller.user_id,
+        }
+    }
+
+    /// The context `principal` (see [`CallerPolicies::principal`]) requests `target` in:
+    /// the global keys, the principal's tags, the target's keys and, with temporary
+    /// credentials, the session's keys.
+    pub fn context(
+        &self,
+        caller: &Caller,
+        principal: &Principal<'_>,
+        target: &Target,
+        env: &RequestEnv,
+    ) -> Context {
+        let mut ctx = context(principal, &self.tags, target, env);
+        if let Some(opened) = &caller.session {
+            session_keys(&mut ctx, opened, env.now);
+        }
+        ctx
+    }
+
+    /// The caller's policies, with `resource` (a resource-based or trust policy) when one
+    /// applies.
+    pub fn policy_set<'s>(&'s self, resource: Option<NamedPolicy<'s>>) -> PolicySet<'s> {
+        PolicySet {
+            identity: &self.identity,
+            permissions_boundary: self.boundary,
+            session: &self.session,
+            scope_down: &self.scope_down,
+            resource,
+            ..PolicySet::default()
+        }
+    }
+}
+
 /// Session tags first, then the principal's tags whose keys no session tag has
 /// (tag keys compare case-insensitively).
 fn overlay<'a>(principal_tags: &'a [Tag], session_tags: &'a [Tag]) -> Vec<(&'a str, &'a str)> {
@@ -190,30 +250,23 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
         Some(o) => (session_policies(o, state)?, scope_down_policies(o)?),
         None => (Vec::new(), Vec::new()),
     };
+    // An IAM user's own policies, for its `GetSessionToken` sessions and its federated users.
+    let of_user = |kind, user_id: &str| {
+        let user = state.user_by_id(user_id)?;
+        let tags = overlay(&user.tags, session_tags);
+        Some(CallerPolicies::of(
+            kind,
+            None,
+            user_policies(state, user)?,
+            tags,
+        ))
+    };
     let principal = opened.map(|o| &o.session.principal);
-    Some(match (&caller.kind, principal) {
-        (CallerKind::Root, _) => CallerPolicies {
-            kind: PrincipalType::Account,
-            role_arn: None,
-            identity: Vec::new(),
-            boundary: None,
-            session,
-            scope_down,
-            tags: Vec::new(),
-        },
-        (CallerKind::User { .. }, _) => {
-            let user = state.user_by_id(&caller.user_id)?;
-            let (identity, boundary) = user_policies(state, user)?;
-            CallerPolicies {
-                kind: PrincipalType::User,
-                role_arn: None,
-                identity,
-                boundary,
-                session,
-                scope_down,
-                tags: overlay(&user.tags, session_tags),
-            }
+    let caller_own = match (&caller.kind, principal) {
+        (CallerKind::Root, _) => {
+            CallerPolicies::of(PrincipalType::Account, None, (Vec::new(), None), Vec::new())
         }
+        (CallerKind::User { .. }, _) => of_user(PrincipalType::User, &caller.user_id)?,
         (
             CallerKind::AssumedRole { role_name, .. },
             Some(SessionPrincipal::AssumedRole { role_id, .. }),
@@ -221,49 +274,38 @@ pub fn caller_policies<'a>(caller: &'a Caller, state: &'a State) -> Option<Calle
             let role = state
                 .role(&caller.account, role_name)
                 .filter(|r| r.id == *role_id)?;
-            let (identity, boundary) = role_policies(state, role)?;
-            CallerPolicies {
-                kind: PrincipalType::AssumedRole,
-                role_arn: Some(role.arn()),
-                identity,
-                boundary,
-                session,
-                scope_down,
-                tags: overlay(&role.tags, session_tags),
-            }
+            CallerPolicies::of(
+                PrincipalType::AssumedRole,
+                Some(role.arn()),
+                role_policies(state, role)?,
+                overlay(&role.tags, session_tags),
+            )
         }
         (
             CallerKind::FederatedUser { .. },
             Some(SessionPrincipal::FederatedUser { user_id, .. }),
-        ) if *user_id == caller.account => CallerPolicies {
-            kind: PrincipalType::FederatedUser,
-            role_arn: None,
-            identity: vec![NamedPolicy {
+        ) if *user_id == caller.account => {
+            let root = NamedPolicy {
                 name: "root",
                 policy: ROOT_ACCESS.as_ref()?,
-            }],
-            boundary: None,
-            session,
-            scope_down,
-            tags: overlay(&[], session_tags),
-        },
+            };
+            CallerPolicies::of(
+                PrincipalType::FederatedUser,
+                None,
+                (vec![root], None),
+                overlay(&[], session_tags),
+            )
+        }
         (
             CallerKind::FederatedUser { .. },
             Some(SessionPrincipal::FederatedUser { user_id, .. }),
-        ) => {
-            let user = state.user_by_id(user_id)?;
-            let (identity, boundary) = user_policies(state, user)?;
-            CallerPolicies {
-                kind: PrincipalType::FederatedUser,
-                role_arn: None,
-                identity,
-                boundary,
-                session,
-                scope_down,
-                tags: overlay(&user.tags, session_tags),
-            }
-        }
+        ) => of_user(PrincipalType::FederatedUser, user_id)?,
         _ => return None,
+    };
+    Some(CallerPolicies {
+        session,
+        scope_down,
+        ..caller_own
     })
 }
 
@@ -299,32 +341,11 @@ pub fn decision(
     let Some(p) = caller_policies(caller, state) else {
         return Outcome::ImplicitDeny(PolicyType::Identity);
     };
-    let principal = Principal {
-        arn: &caller.arn,
-        account: &caller.account,
-        kind: p.kind,
-        role_arn: p.role_arn.as_deref(),
-        user_id: &caller.user_id,
-    };
-    let mut ctx = context(&principal, &p.tags, target, env);
-    if let Some(opened) = &caller.session {
-        session_keys(&mut ctx, opened, env.now);
-    }
-    let request = Request {
-        principal,
-        action: &target.action,
-        resource: &target.resource,
-        resource_account: Some(resource.map_or(caller.account.as_str(), |(_, a)| a)),
-        context: &ctx,
-    };
-    let policies = PolicySet {
-        identity: &p.identity,
-        permissions_boundary: p.boundary,
-        session: &p.session,
-        scope_down: &p.scope_down,
-        resource: resource.map(|(r, _)| r),
-        ..PolicySet::default()
-    };
+    let principal = p.principal(caller);
+    let ctx = p.context(caller, &principal, target, env);
+    let resource_account = resource.map_or(caller.account.as_str(), |(_, a)| a);
+    let request = target.request(principal, resource_account, &ctx);
+    let policies = p.policy_set(resource.map(|(r, _)| r));
     Outcome::of(&oxiam_policy::evaluate(&request, &policies))
 }
 
@@ -335,12 +356,11 @@ mod tests {
     use oxiam_store::crypto::Kek;
 
     use super::*;
+    use crate::model::fixtures::{self, ACCOUNT};
     use crate::model::session::Session;
     use crate::model::session::tests::role_session;
     use crate::model::{Role, User};
     use crate::state::Tx;
-
-    const ACCOUNT: &str = "123456789012";
 
     fn allow(action: &str, condition: &str) -> String {
         format!(
@@ -350,15 +370,7 @@ mod tests {
 
     fn world() -> State {
         let role = Role {
-            account: ACCOUNT.into(),
-            id: "AROAEXAMPLE".into(),
-            name: "app".into(),
             path: "/svc/".into(),
-            created: 0,
-            assume_role_policy: String::new(),
-            description: None,
-            max_session_duration: 3600,
-            permissions_boundary: None,
             tags: vec![
                 Tag {
                     key: "Team".into(),
@@ -380,21 +392,11 @@ mod tests {
                 ),
             ]
             .into(),
-            attached_policies: Vec::new(),
-            last_used: None,
-            source_role_template: None,
+            ..fixtures::role("app", "AROAEXAMPLE")
         };
         let user = User {
-            account: ACCOUNT.into(),
-            id: "AIDAALICE".into(),
-            name: "alice".into(),
-            path: "/".into(),
-            created: 0,
-            tags: Vec::new(),
-            permissions_boundary: None,
-            password_last_used: None,
             inline_policies: [("all".to_owned(), allow("*", ""))].into(),
-            attached_policies: Vec::new(),
+            ..fixtures::user("alice", "AIDAALICE")
         };
         let mut tx = Tx::new(Arc::new(State::default()), Arc::new(Kek::generate()));
         tx.put(role).unwrap();

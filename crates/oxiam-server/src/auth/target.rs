@@ -2,7 +2,7 @@
 //! ARN, the condition keys the request sets, and the further actions it needs allowed.
 //! The operations table (`crate::ops`) builds one per request; authorization reads it.
 
-use oxiam_policy::ContextValue;
+use oxiam_policy::{Context, ContextValue, Principal, Request};
 use oxiam_protocol::{iam, sts};
 
 use crate::model::Tag;
@@ -40,6 +40,23 @@ impl Target {
             keys: Vec::new(),
             display: None,
             dependent: Vec::new(),
+        }
+    }
+
+    /// The policy engine's request: `principal` asks for this action on this resource,
+    /// owned by `resource_account`, in `context`.
+    pub fn request<'a>(
+        &'a self,
+        principal: Principal<'a>,
+        resource_account: &'a str,
+        context: &'a Context,
+    ) -> Request<'a> {
+        Request {
+            principal,
+            action: &self.action,
+            resource: &self.resource,
+            resource_account: Some(resource_account),
+            context,
         }
     }
 

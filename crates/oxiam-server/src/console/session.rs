@@ -156,23 +156,16 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
             },
         };
         let session = Session {
-            account: s.account.clone(),
-            principal,
-            // Not an access key ID: nothing can sign with this session.
-            access_key_id: "console".into(),
-            secret: SecretAccessKey::new(String::new()),
-            issued: s.issued,
-            expires: s.expires,
-            policy: None,
-            policy_arns: Vec::new(),
-            tags: Vec::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
             mfa: Some(mfa.clone()),
-            chained: false,
-            scope_down: Vec::new(),
-            padding: String::new(),
-            delegation: None,
+            // Not an access key ID: nothing can sign with this session.
+            ..Session::new(
+                &s.account,
+                principal,
+                "console".into(),
+                SecretAccessKey::new(String::new()),
+                s.issued,
+                s.expires,
+            )
         };
         caller.session = Some(Arc::new(OpenedSession::new("", session)));
     }
@@ -182,17 +175,11 @@ pub fn caller(app: &App, s: &ConsoleSession) -> Option<Caller> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::Config;
     use axum::http::{HeaderMap, HeaderValue, Method};
     use oxiam_protocol::query::Params;
 
     fn app() -> Arc<App> {
-        let config = Config {
-            default_account: Some("123456789012".into()),
-            root_password: Some("Root-Pa55word!".into()),
-            ..Config::default()
-        };
-        App::open(config).unwrap().0
+        crate::app::test_support::app("123456789012", Some("Root-Pa55word!"))
     }
 
     fn request(cookie: &str) -> ConsoleRequest {

@@ -508,16 +508,10 @@ pub fn change_password(c: &Console, r: &ConsoleRequest) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::Config;
     use std::sync::Arc;
 
     fn app() -> Arc<App> {
-        let config = Config {
-            default_account: Some("123456789012".into()),
-            root_password: Some("Root-Pa55word!".into()),
-            ..Config::default()
-        };
-        App::open(config).unwrap().0
+        crate::app::test_support::app("123456789012", Some("Root-Pa55word!"))
     }
 
     #[test]

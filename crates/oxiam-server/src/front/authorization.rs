@@ -37,19 +37,19 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use oxiam_policy::{
-    ContextValue, Effect, NamedPolicy, Policy, PolicySet, PolicyType, Principal, Reason, Request,
-    StatementEffect,
+    ContextValue, Effect, NamedPolicy, Policy, PolicyType, Reason, StatementEffect,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::app::App;
 use crate::auth::authn::{self, Caller, CallerKind};
-use crate::auth::decide::{RequestEnv, context};
+use crate::auth::decide::RequestEnv;
 use crate::auth::message;
 use crate::auth::session_decide::CallerPolicies;
 use crate::auth::target::Target;
 use crate::front::pipeline::{self, HttpIn};
+use crate::model::access::Via;
 use crate::model::error::{ServerError, validation};
 use crate::model::ids;
 use crate::model::session::SessionPrincipal;
@@ -143,6 +143,7 @@ fn decide_all(
         ..pipeline::request_env(http)
     };
     let target = Target::new(ACTION.to_owned(), "*".to_owned());
+    pipeline::note_attempt(app, &service, ACTION, &env, Via::AuthorizationApi);
     crate::auth::authz::authorize(&service, &target, &env, &state)?;
     *seen = Some((service.clone(), target));
     let body: DecisionsRequest = serde_json::from_slice(&http.body)
@@ -155,13 +156,14 @@ fn decide_all(
     }
     let mut out = Vec::with_capacity(body.decisions.len());
     for (i, d) in body.decisions.iter().enumerate() {
-        let result = decide_one(app, &state, &service.account, d, now).map_err(|e| match e {
-            ServerError::Api(mut a) => {
-                a.message = format!("decision {i}: {}", a.message);
-                ServerError::Api(a)
-            }
-            other => other,
-        })?;
+        let result = decide_one(app, &state, &service.account, d, now, Via::AuthorizationApi)
+            .map_err(|e| match e {
+                ServerError::Api(mut a) => {
+                    a.message = format!("decision {i}: {}", a.message);
+                    ServerError::Api(a)
+                }
+                other => other,
+            })?;
         out.push(result);
     }
     let time = now.format(&Rfc3339).unwrap_or_default();
@@ -185,7 +187,7 @@ pub fn decide_local(
     let now = OffsetDateTime::now_utc();
     let request_id = ids::request_id();
     let state = app.snapshot();
-    let result = decide_one(app, &state, &app.default_account, d, now)?;
+    let result = decide_one(app, &state, &app.default_account, d, now, Via::Guard)?;
     let time = now.format(&Rfc3339).unwrap_or_default();
     record(app, &time, &request_id, caller, d, &result);
     Ok(result)
@@ -287,6 +289,7 @@ fn decide_one(
     service_account: &str,
     d: &DecisionRequest,
     now: OffsetDateTime,
+    via: Via,
 ) -> Result<DecisionResult, ServerError> {
     if d.action.is_empty() || d.resource.is_empty() {
         return Err(validation("`action` and `resource` are required"));
@@ -371,6 +374,7 @@ fn decide_one(
         secure_transport: d.secure_transport,
         console: false,
     };
+    pipeline::note_attempt(app, &client, &d.action, &env, via);
     Ok(evaluate(
         app,
         state,
@@ -487,35 +491,13 @@ fn evaluate(
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
     }
-    let principal = Principal {
-        arn: &client.arn,
-        account: &client.account,
-        kind: p.kind,
-        role_arn: p.role_arn.as_deref(),
-        user_id: &client.user_id,
-    };
-    let mut ctx = context(&principal, &p.tags, target, env);
-    if let Some(opened) = &client.session {
-        crate::auth::session_decide::session_keys(&mut ctx, opened, env.now);
-    }
-    let request = Request {
-        principal,
-        action: &target.action,
-        resource: &target.resource,
-        resource_account: Some(resource_account),
-        context: &ctx,
-    };
-    let policies = PolicySet {
-        identity: &p.identity,
-        permissions_boundary: p.boundary,
-        session: &p.session,
-        scope_down: &p.scope_down,
-        resource: resource_policy.map(|(policy, _)| NamedPolicy {
-            name: "resource-based policy",
-            policy,
-        }),
-        ..PolicySet::default()
-    };
+    let principal = p.principal(client);
+    let ctx = p.context(client, &principal, target, env);
+    let request = target.request(principal, resource_account, &ctx);
+    let policies = p.policy_set(resource_policy.map(|(policy, _)| NamedPolicy {
+        name: "resource-based policy",
+        policy,
+    }));
     let decision = oxiam_policy::evaluate(&request, &policies);
     result.allowed = decision.is_allowed();
     result.decision = match decision.effect {

@@ -18,10 +18,12 @@ use crate::auth::authn::{self, Caller};
 use crate::auth::authz;
 use crate::auth::decide::RequestEnv;
 use crate::auth::target::Target;
+use crate::model::access::Via;
 use crate::model::error::{ServerError, not_implemented};
 use crate::model::ids;
 use crate::ops::Mode;
 use crate::ops::table::{self as ops, Request, Response};
+use crate::runtime::access_log::Attempt;
 
 /// An HTTP request as received, owned so it can cross into the blocking pool.
 #[derive(Debug)]
@@ -83,7 +85,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
         }
         let caller = authenticate(&app, &http, service)?;
         let request = decode(service, &params)?;
-        let target = authorize(&app, &caller, &request, &env)?;
+        let target = authorize(&app, &caller, &request, &env, Via::Api)?;
         seen = Some((caller.clone(), target));
         dispatch(&app, caller, request, env).await
     }
@@ -91,7 +93,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     let out = encode(service, &request_id, &result);
     audit(
         &request_id,
-        "api",
+        Via::Api.as_str(),
         seen.as_ref(),
         result.as_ref().err(),
         out.status,
@@ -108,12 +110,12 @@ pub fn call_as(
     caller: &Caller,
     request: &Request,
     env: &RequestEnv,
-    via: &'static str,
+    via: Via,
 ) -> Result<Response, ServerError> {
     let request_id = ids::request_id();
     let started = Instant::now();
     let mut seen = None;
-    let result = authorize(app, caller, request, env).and_then(|target| {
+    let result = authorize(app, caller, request, env, via).and_then(|target| {
         seen = Some((caller.clone(), target));
         ops::dispatch(app, caller, env, request)
     });
@@ -123,7 +125,7 @@ pub fn call_as(
     };
     audit(
         &request_id,
-        via,
+        via.as_str(),
         seen.as_ref(),
         result.as_ref().err(),
         status,
@@ -205,17 +207,20 @@ fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, Se
 }
 
 /// The operation's target from the table, decided for `caller`. An operation without an
-/// entry answers `NotImplemented` before any decision.
+/// entry answers `NotImplemented` before any decision. The attempt is noted for the access
+/// advisor whatever the decision, as AWS records attempts.
 fn authorize(
     app: &App,
     caller: &Caller,
     request: &Request,
     env: &RequestEnv,
+    via: Via,
 ) -> Result<Target, ServerError> {
     let state = app.snapshot();
     let mut target = request
         .target(caller, &state)
         .ok_or_else(|| not_implemented(request.name()))?;
+    note_attempt(app, caller, &target.action, env, via);
     if env.console && caller.session.is_none() {
         // A console session is temporary credentials in AWS: without MFA the key is
         // present and false (policies with `Bool … "false"` deny it), not absent as for
@@ -224,6 +229,31 @@ fn authorize(
     }
     authz::authorize(caller, &target, env, &state)?;
     Ok(target)
+}
+
+/// Notes `caller`'s attempt at `action` for the access advisor (users and role sessions;
+/// nothing when the retention is 0).
+pub(crate) fn note_attempt(app: &App, caller: &Caller, action: &str, env: &RequestEnv, via: Via) {
+    if app.config.access_retention_days == 0 {
+        return;
+    }
+    let Some((entity_id, kind)) = caller.access_entity() else {
+        return;
+    };
+    let region = env
+        .region
+        .as_deref()
+        .or(Some(caller.region.as_str()))
+        .filter(|r| !r.is_empty());
+    app.access.note(&Attempt {
+        account: &caller.account,
+        entity_id,
+        kind,
+        action,
+        region,
+        via,
+        at: env.now.unix_timestamp(),
+    });
 }
 
 /// The region of the request's SigV4 credential scope

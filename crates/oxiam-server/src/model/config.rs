@@ -39,10 +39,16 @@ pub struct Config {
     /// Where the authorization API's decision log goes (`decisions.jsonl` in it). `None`:
     /// `<data_dir>/audit`, or no file without a data directory (a PostgreSQL node).
     pub audit_dir: Option<PathBuf>,
+    /// How long the access advisor keeps what users and roles attempted, in days (AWS
+    /// reports at least 400). 0: nothing is recorded.
+    pub access_retention_days: u32,
     /// Files of custom services (`myapp:GetFile`) in the AWS service catalogue's JSON form,
     /// added beside AWS's services at start-up (see `App::catalogue`).
     pub service_catalogues: Vec<PathBuf>,
 }
+
+/// The access advisor's default retention: AWS's tracking period.
+pub const DEFAULT_ACCESS_RETENTION_DAYS: u32 = 400;
 
 impl Default for Config {
     fn default() -> Self {
@@ -61,6 +67,7 @@ impl Default for Config {
             oidc_ca_file: None,
             https: false,
             audit_dir: None,
+            access_retention_days: DEFAULT_ACCESS_RETENTION_DAYS,
             service_catalogues: Vec::new(),
         }
     }

@@ -88,6 +88,38 @@ pub struct Session {
 pub const MAX_SCOPE_DOWN: usize = 3;
 
 impl Session {
+    /// A session of `principal` in `account` from `issued` to `expires`, signing with
+    /// `access_key_id` and `secret`, that carries nothing else yet: no session policies or
+    /// tags, no transitive keys, source identity, MFA, chaining, scope-down, padding or
+    /// delegation. Every issuer starts from it and sets what its request adds.
+    pub fn new(
+        account: &str,
+        principal: SessionPrincipal,
+        access_key_id: String,
+        secret: SecretAccessKey,
+        issued: Epoch,
+        expires: Epoch,
+    ) -> Session {
+        Session {
+            account: account.to_owned(),
+            principal,
+            access_key_id,
+            secret,
+            issued,
+            expires,
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            mfa: None,
+            chained: false,
+            scope_down: Vec::new(),
+            padding: String::new(),
+            delegation: None,
+        }
+    }
+
     /// The session's ARN: `arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`,
     /// `arn:aws:sts::ACCT:federated-user/NAME`, or the user's or root's own ARN.
     pub fn arn(&self, user_arn: impl FnOnce(&str) -> Option<String>) -> Option<String> {
@@ -165,20 +197,14 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn role_session() -> Session {
+        let principal = SessionPrincipal::AssumedRole {
+            role_id: "AROAEXAMPLE".into(),
+            role_name: "app".into(),
+            role_path: "/svc/".into(),
+            session_name: "job-1".into(),
+        };
+        let secret = SecretAccessKey::new("s".repeat(40));
         Session {
-            account: "123456789012".into(),
-            principal: SessionPrincipal::AssumedRole {
-                role_id: "AROAEXAMPLE".into(),
-                role_name: "app".into(),
-                role_path: "/svc/".into(),
-                session_name: "job-1".into(),
-            },
-            access_key_id: "ASIAEXAMPLE".into(),
-            secret: SecretAccessKey::new("s".repeat(40)),
-            issued: 1_000,
-            expires: 4_600,
-            policy: None,
-            policy_arns: Vec::new(),
             tags: vec![
                 Tag {
                     key: "team".into(),
@@ -190,12 +216,14 @@ pub(crate) mod tests {
                 },
             ],
             transitive_tag_keys: vec!["Team".into()],
-            source_identity: None,
-            mfa: None,
-            chained: false,
-            scope_down: Vec::new(),
-            padding: String::new(),
-            delegation: None,
+            ..Session::new(
+                "123456789012",
+                principal,
+                "ASIAEXAMPLE".into(),
+                secret,
+                1_000,
+                4_600,
+            )
         }
     }
 

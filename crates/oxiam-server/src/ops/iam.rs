@@ -2,9 +2,10 @@
 //! `groups`, `roles`, `policies` (managed), `attached`, `inline`, `instance_profiles`,
 //! `account`, `account_properties`, `providers` (what OIDC and SAML providers share),
 //! `organizations_features`, `delegation_requests` (temporary delegation; its trade-in is
-//! `ops::sts::delegation`), `delegation_summary` (GetHumanReadableSummary)), and what they all share: pagination, tags, lookups, the
+//! `ops::sts::delegation`), `delegation_summary` (GetHumanReadableSummary), `access_advisor` (last accessed reports)), and what they all share: pagination, tags, lookups, the
 //! DeleteConflict rule and the wire forms of entities.
 
+pub mod access_advisor;
 pub mod access_keys;
 pub mod account;
 pub mod account_properties;
@@ -336,6 +337,12 @@ pub(crate) mod test_support {
         tx: &mut Tx,
         f: impl FnOnce(&Ctx<'_>, &mut Tx) -> Result<T, ServerError>,
     ) -> Result<T, ApiError> {
+        with_root(account, quotas, |ctx| f(ctx, tx)).map_err(|e| e.to_api(Service::Iam))
+    }
+
+    /// Runs `f` with the context of `account`'s root under `quotas`, for handlers that
+    /// write through the app rather than a transaction.
+    pub fn with_root<T>(account: &str, quotas: &Quotas, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let caller = Caller::root(account, "AKIAROOT");
         let env = RequestEnv::now();
         let ctx = Ctx {
@@ -343,7 +350,7 @@ pub(crate) mod test_support {
             quotas,
             env: &env,
         };
-        f(&ctx, tx).map_err(|e| e.to_api(Service::Iam))
+        f(&ctx)
     }
 }
 

@@ -144,22 +144,17 @@ pub fn new_session(
     input: limits::SessionInput,
 ) -> Session {
     Session {
-        account: account.to_owned(),
-        principal,
-        access_key_id: String::new(),
-        secret: crate::state::new_secret(),
-        issued: now,
-        expires: now + i64::from(seconds),
         policy: input.policy,
         policy_arns: input.policy_arns,
         tags: input.tags,
-        transitive_tag_keys: Vec::new(),
-        source_identity: None,
-        mfa: None,
-        chained: false,
-        scope_down: Vec::new(),
-        padding: String::new(),
-        delegation: None,
+        ..Session::new(
+            account,
+            principal,
+            String::new(),
+            crate::state::new_secret(),
+            now,
+            now + i64::from(seconds),
+        )
     }
 }
 

@@ -314,6 +314,15 @@ where
 mod tests {
     use super::*;
 
+    /// A runtime to enter: `KeyCache::key` fetches on the current one, and without one
+    /// fails with `NoRuntime` before the checks under test.
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn loopback_hosts() {
         for h in ["127.0.0.1", "localhost", "[::1]", "127.9.9.9"] {
@@ -327,10 +336,7 @@ mod tests {
     #[test]
     fn a_failed_issuer_is_not_asked_again_at_once() {
         let cache = KeyCache::default();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let _guard = rt.enter();
         let url = "http://example.com";
         assert!(matches!(
@@ -350,10 +356,7 @@ mod tests {
     #[test]
     fn remote_plain_http_issuers_are_not_fetched() {
         let cache = KeyCache::default();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let _guard = rt.enter();
         for url in ["http://example.com", "ftp://127.0.0.1"] {
             assert!(matches!(

@@ -356,13 +356,13 @@ fn bad_credentials_and_bad_input_get_aws_errors() {
         &root,
         &[
             "iam",
-            "generate-service-last-accessed-details",
-            "--arn",
-            "arn:aws:iam::123456789012:user/nobody",
+            "generate-organizations-access-report",
+            "--entity-path",
+            "o-a1b2c3d4e5/r-ab12/123456789012",
         ],
         "NotImplemented",
     );
-    assert!(err.contains("GenerateServiceLastAccessedDetails"), "{err}");
+    assert!(err.contains("GenerateOrganizationsAccessReport"), "{err}");
 }
 
 #[test]

@@ -85,13 +85,7 @@ fn decide(document: &str, kind: PolicyKind, who: &Who<'_>, action: &str, resourc
                 user_id: id,
             }
         }
-        Who::Service(service) => Principal {
-            arn: service,
-            account: "",
-            kind: PrincipalType::Service,
-            role_arn: None,
-            user_id: "",
-        },
+        Who::Service(service) => Principal::service(service),
     };
     let context = Context::for_principal(&principal, &[]);
     let request = Request {

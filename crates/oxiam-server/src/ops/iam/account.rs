@@ -510,10 +510,10 @@ mod tests {
 
     use super::*;
     use crate::auth::authn::Caller;
+    use crate::model::fixtures::{self, ACCOUNT};
     use crate::model::quotas::Quotas;
     use crate::model::{PolicyVersion, Tag};
 
-    const ACCOUNT: &str = "123456789012";
     const OTHER: &str = "210987654321";
     const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
     const DOC: &str =
@@ -643,60 +643,34 @@ mod tests {
         let policy_arn = policy.arn();
         tx.put(policy).unwrap();
         tx.put(User {
-            account: ACCOUNT.into(),
-            id: "AIDAALICE000000000001".into(),
-            name: "alice".into(),
-            path: "/".into(),
-            created: 0,
             tags: vec![Tag {
                 key: "team".into(),
                 value: "blue".into(),
             }],
             permissions_boundary: Some(policy_arn.clone()),
-            password_last_used: None,
             inline_policies: [("own".to_owned(), DOC.to_owned())].into(),
             attached_policies: vec![ADMIN.into()],
+            ..fixtures::user("alice", "AIDAALICE000000000001")
         })
         .unwrap();
         tx.put(User {
             account: OTHER.into(),
-            id: "AIDAOTHER000000000001".into(),
-            name: "mallory".into(),
-            path: "/".into(),
-            created: 0,
-            tags: Vec::new(),
-            permissions_boundary: None,
-            password_last_used: None,
-            inline_policies: Default::default(),
             attached_policies: vec!["arn:aws:iam::aws:policy/IAMFullAccess".into()],
+            ..fixtures::user("mallory", "AIDAOTHER000000000001")
         })
         .unwrap();
         tx.put(Group {
-            account: ACCOUNT.into(),
             id: "AGPAADMINS00000000001".into(),
-            name: "admins".into(),
-            path: "/".into(),
-            created: 0,
             members: vec!["AIDAALICE000000000001".into()],
-            inline_policies: Default::default(),
             attached_policies: vec![ADMIN.into()],
+            ..fixtures::group("admins")
         })
         .unwrap();
         tx.put(Role {
-            account: ACCOUNT.into(),
-            id: "AROAAPP00000000000001".into(),
-            name: "app".into(),
             path: "/service/".into(),
-            created: 0,
             assume_role_policy: r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#.into(),
-            description: None,
-            max_session_duration: 3600,
-            permissions_boundary: None,
-            tags: Vec::new(),
-            inline_policies: Default::default(),
             attached_policies: vec![policy_arn.clone()],
-            last_used: None,
-            source_role_template: None,
+            ..fixtures::role("app", "AROAAPP00000000000001")
         })
         .unwrap();
         tx.put(InstanceProfile {

@@ -344,40 +344,14 @@ pub fn list_attached_role_policies(
 mod tests {
     use super::*;
     use crate::auth::authn::Caller;
+    use crate::model::fixtures::{self, ACCOUNT, group};
     use crate::ops::iam::inline;
     use oxiam_store::crypto::Kek;
 
-    const ACCOUNT: &str = "123456789012";
-
     fn role(name: &str, path: &str) -> Role {
         Role {
-            account: ACCOUNT.into(),
-            id: format!("AROA{name}"),
-            name: name.into(),
             path: path.into(),
-            created: 0,
-            assume_role_policy: String::new(),
-            description: None,
-            max_session_duration: 3600,
-            permissions_boundary: None,
-            tags: Vec::new(),
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
-            last_used: None,
-            source_role_template: None,
-        }
-    }
-
-    fn group(name: &str) -> Group {
-        Group {
-            account: ACCOUNT.into(),
-            id: format!("AGPA{name}"),
-            name: name.into(),
-            path: "/".into(),
-            created: 0,
-            members: Vec::new(),
-            inline_policies: Default::default(),
-            attached_policies: Vec::new(),
+            ..fixtures::role(name, &format!("AROA{name}"))
         }
     }
 

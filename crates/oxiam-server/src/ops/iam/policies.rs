@@ -27,13 +27,13 @@ use crate::state::{State, Tx};
 
 /// A policy an ARN names: one of the account's own, or one of AWS's.
 #[derive(Debug, Clone, Copy)]
-enum Found<'s> {
+pub(super) enum Found<'s> {
     Customer(&'s Arc<ManagedPolicy>),
     Aws(&'static AwsManagedPolicy),
 }
 
 impl Found<'_> {
-    fn arn(&self) -> String {
+    pub(super) fn arn(&self) -> String {
         match self {
             Found::Customer(p) => p.arn(),
             Found::Aws(p) => p.arn.clone(),
@@ -111,7 +111,11 @@ pub fn check_attachable(state: &State, account: &str, arn: &str) -> Result<(), S
 
 /// The policy `arn` names, as the caller's account sees it: AWS managed policies are
 /// visible everywhere, customer managed ones only in their own account.
-fn find<'s>(state: &'s State, account: &str, arn: &str) -> Result<Found<'s>, ServerError> {
+pub(super) fn find<'s>(
+    state: &'s State,
+    account: &str,
+    arn: &str,
+) -> Result<Found<'s>, ServerError> {
     if !is_policy_arn(arn) {
         return Err(invalid_arn(arn));
     }

@@ -101,22 +101,16 @@ mod tests {
     use oxiam_protocol::iam;
 
     use super::*;
-    use crate::auth::authn::Caller;
-    use crate::auth::decide::RequestEnv;
-    use crate::model::config::Config;
     use crate::model::delegation::{PENDING_SECONDS, TradeInToken};
     use crate::model::quotas::Quotas;
     use crate::model::session::SessionPrincipal;
+    use crate::ops::iam::test_support::with_root;
 
     const PARTNER: &str = "210987654321";
     const CUSTOMER: &str = "123456789012";
 
     fn app() -> Arc<App> {
-        let config = Config {
-            default_account: Some(CUSTOMER.into()),
-            ..Config::default()
-        };
-        App::open(config).unwrap().0
+        crate::app::test_support::app(CUSTOMER, None)
     }
 
     fn finalized(app: &App, state: DelegationState) -> String {
@@ -158,18 +152,13 @@ mod tests {
         account: &str,
         token: &str,
     ) -> Result<sts::GetDelegatedAccessTokenResponse, ErrorCode> {
-        let caller = Caller::root(account, "AKIAROOT");
-        let env = RequestEnv::now();
-        let quotas = Quotas::default();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
         let r = sts::GetDelegatedAccessTokenRequest {
             trade_in_token: token.to_owned(),
         };
-        get_delegated_access_token(app, &ctx, &r).map_err(|e| e.to_api(Service::Sts).code)
+        with_root(account, &Quotas::default(), |ctx| {
+            get_delegated_access_token(app, ctx, &r)
+        })
+        .map_err(|e| e.to_api(Service::Sts).code)
     }
 
     #[test]
@@ -212,20 +201,14 @@ mod tests {
     fn without_a_data_directory_no_token_is_sent_and_nothing_changes() {
         let app = app();
         finalized(&app, DelegationState::Accepted);
-        let caller = Caller::root(CUSTOMER, "AKIAROOT");
-        let env = RequestEnv::now();
-        let quotas = Quotas::default();
-        let ctx = Ctx {
-            caller: &caller,
-            quotas: &quotas,
-            env: &env,
-        };
         let r = iam::SendDelegationTokenRequest {
             delegation_request_id: "dr-testtesttesttesttest".into(),
         };
-        let e = crate::ops::iam::delegation_requests::send_delegation_token(&app, &ctx, &r)
-            .unwrap_err()
-            .to_api(Service::Iam);
+        let e = with_root(CUSTOMER, &Quotas::default(), |ctx| {
+            crate::ops::iam::delegation_requests::send_delegation_token(&app, ctx, &r)
+        })
+        .unwrap_err()
+        .to_api(Service::Iam);
         assert_eq!(e.code, ErrorCode::InvalidInput);
         let state = app.snapshot();
         let d = state

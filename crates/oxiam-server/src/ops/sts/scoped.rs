@@ -158,7 +158,6 @@ mod tests {
     use super::*;
     use crate::auth::authn::{Caller, CallerKind};
     use crate::auth::decide::RequestEnv;
-    use crate::model::config::Config;
     use crate::model::session::tests::role_session;
     use crate::runtime::sessions::OpenedSession;
     use crate::state::token_keys;
@@ -167,11 +166,7 @@ mod tests {
     const POLICY: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}}"#;
 
     fn app() -> Arc<App> {
-        let config = Config {
-            default_account: Some(ACCOUNT.into()),
-            ..Config::default()
-        };
-        App::open(config).unwrap().0
+        crate::app::test_support::app(ACCOUNT, None)
     }
 
     /// A role session with an hour left by `app`'s clock.

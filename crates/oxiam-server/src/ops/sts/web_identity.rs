@@ -344,13 +344,7 @@ pub fn assume_role_with_web_identity(
     for action in super::trust_actions(assume, &tags, source_identity.as_ref()) {
         action.clone_into(&mut target.action);
         let ctx = context(&principal, &[], &target, env);
-        let request = oxiam_policy::Request {
-            principal,
-            action: &target.action,
-            resource: &target.resource,
-            resource_account: Some(role.account.as_str()),
-            context: &ctx,
-        };
+        let request = target.request(principal, &role.account, &ctx);
         let policies = PolicySet {
             resource: Some(trust),
             ..PolicySet::default()
