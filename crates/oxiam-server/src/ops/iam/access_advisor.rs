@@ -18,7 +18,7 @@
 //!   the actions attempted, not those merely allowed, as AWS leaves out tracked actions
 //!   nobody used.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use oxiam_catalogue::Catalogue;
 use oxiam_protocol::iam;
@@ -228,10 +228,9 @@ pub fn list_policies_granting_service_access(
     ctx: &Ctx<'_>,
     r: &iam::ListPoliciesGrantingServiceAccessRequest,
 ) -> Result<iam::ListPoliciesGrantingServiceAccessResponse, ServerError> {
-    if r.marker.is_some() {
-        // Every entry is in the first answer: no marker was ever handed out.
-        super::marker_start(r.marker.as_deref())?;
-    }
+    // Every entry is in the first answer: no marker was ever handed out; a malformed one is
+    // still refused as in every list.
+    super::marker_start(r.marker.as_deref())?;
     let account = ctx.caller.account.clone();
     app.read(|tx| {
         let state = tx.state();
@@ -649,22 +648,27 @@ fn granted_namespaces(
             }
             if let Some(not_actions) = statement.get("NotAction") {
                 let patterns = policy_json::strings(not_actions);
-                let left_out = |action: &str| {
-                    !patterns
-                        .iter()
-                        .any(|p| oxiam_policy::wildcard_match(p, action, true))
-                };
+                // The catalogue's actions the patterns name; a service is reached when some
+                // action of it is not among them.
+                let named: HashSet<(&str, &str)> = patterns
+                    .iter()
+                    .flat_map(|p| catalogue.matching_actions(p))
+                    .map(|(s, a)| (s.prefix.as_str(), a.name.as_str()))
+                    .collect();
                 for service in catalogue.services() {
                     if service
                         .actions
                         .iter()
-                        .any(|a| left_out(&format!("{}:{}", service.prefix, a.name)))
+                        .any(|a| !named.contains(&(service.prefix.as_str(), a.name.as_str())))
                     {
                         out.insert(service.prefix.to_ascii_lowercase());
                     }
                 }
                 for action in attempted {
-                    if left_out(action) {
+                    if !patterns
+                        .iter()
+                        .any(|p| oxiam_policy::wildcard_match(p, action, true))
+                    {
                         out.insert(namespace_of(action));
                     }
                 }
