@@ -5,8 +5,5 @@
 //! - [`guard_rules`]: the parser and matcher of `oxiam guard`'s rules file, here so the
 //!   fuzz targets (`fuzz/`, a workspace of their own) can reach it without the guard's
 //!   proxy.
-//! - [`policy_diff`]: `oxiam policy diff A B`, what policy B grants that A does not, here so
-//!   its property test can call it.
 
 pub mod guard_rules;
-pub mod policy_diff;

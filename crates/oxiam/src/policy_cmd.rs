@@ -6,7 +6,7 @@
 //!   [--rcp F…] [--session-policy F…] --action A [--resource ARN] [--principal ARN]
 //!   [--context key=value…] [--json]`: `ALLOW` / `DENY (explicit|implicit)` and the deciding
 //!   statements; exit 0 whatever the decision, 2 on usage errors.
-//! - `diff A B [--json]`: what identity policy B grants that A does not (`oxiam::policy_diff`);
+//! - `diff A B [--json]`: what identity policy B grants that A does not (`oxiam_analysis::diff`);
 //!   exit 0 when nothing, 1 when something, 2 on errors, like `diff`.
 
 use std::fmt;
@@ -323,10 +323,10 @@ fn diff(a: &Path, b: &Path, json: bool, out: &mut dyn Write) -> Result<u8, CliEr
     let (a_text, b_text) = (read(a)?, read(b)?);
     let catalogue = oxiam_catalogue::Catalogue::aws();
     let found =
-        oxiam::policy_diff::diff(&a_text, &b_text, catalogue).map_err(|e| CliError::Policy {
+        oxiam_analysis::diff::diff(&a_text, &b_text, catalogue).map_err(|e| CliError::Policy {
             path: match e.side {
-                oxiam::policy_diff::Side::A => a.to_owned(),
-                oxiam::policy_diff::Side::B => b.to_owned(),
+                oxiam_analysis::diff::Side::A => a.to_owned(),
+                oxiam_analysis::diff::Side::B => b.to_owned(),
             },
             error: e.error,
         })?;

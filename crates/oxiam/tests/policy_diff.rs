@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use oxiam::policy_diff::{Diff, GrantAction, Resources, diff};
+use oxiam_analysis::diff::{Diff, GrantAction, Resources, diff};
 use oxiam_catalogue::Catalogue;
 use oxiam_policy::{
     Context, Effect, NamedPolicy, Policy, PolicyKind, PolicySet, Principal, PrincipalType, Request,
