@@ -6,17 +6,19 @@
 //!   (`Statement`), expands actions over the service catalogue (`Universe`, one bit per
 //!   catalogue action), and for each grant of B's `Allow` statements asks whether A covers
 //!   it (`Comparison`).
-//! - pattern inclusion: `Glob` (`*`/`?` patterns as symbol strings), `ResourceShape`
-//!   (`*`, segment-wise ARN patterns, whole-string patterns, as the engine reads `Resource`).
+//! - statement-level inclusion (`covers_resources`, `covers_actions`, …) over the exact
+//!   pattern languages of `crate::pattern`, conditions compared by implication
+//!   (`crate::condition`), principals by inclusion (`crate::principal`).
 //! - [`Diff`]: the new grants, sorted; [`Diff::write_text`] groups them by service and
 //!   collapses a service all of whose actions are new; [`Diff::to_json`].
 //!
 //! # Soundness
 //! The answer may over-report, never under-report: A covers a grant of B only when one A
 //! `Allow` statement provably reaches every request of it (its action, a resource pattern
-//! that includes B's, no conditions or the very same ones) and no A `Deny` statement could
-//! take any of it away (unless B has a deny at least as strong). Pattern inclusion is
-//! decided conservatively (`Glob::includes`): a "no" may be wrong, a "yes" never is.
+//! that includes B's, principals that include B's, conditions B's imply) and no A `Deny`
+//! statement could take any of it away (unless B has a deny at least as strong). Pattern
+//! inclusion is exact; condition implication and principal inclusion answer "no" where they
+//! cannot decide.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -24,6 +26,10 @@ use std::io::{self, Write};
 use oxiam_catalogue::{AccessLevel, Catalogue, Service};
 use oxiam_policy::{Policy, PolicyError, PolicyKind};
 use serde_json::Value;
+
+use crate::condition::Conditions;
+use crate::pattern::{action_includes, actions_meet, resource_includes, resources_meet};
+use crate::principal::PrincipalSpec;
 
 /// Which of the two documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,33 +154,49 @@ pub fn diff(a: &str, b: &str, catalogue: &Catalogue) -> Result<Diff, DiffError> 
         side: Side::B,
         error,
     })?;
+    let mut grants: Vec<Grant> = new_grants(a, b, catalogue)
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
+    grants.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    grants.dedup();
+    let whole_services = whole_services(catalogue, &grants);
+    Ok(Diff {
+        grants,
+        whole_services,
+    })
+}
+
+/// What policy `b` grants that policy `a` does not: each grant with the index of the `b`
+/// statement it comes from, unsorted. Shared with the checks. The caller has validated both
+/// documents: the engine accepted their shape, so reading them cannot fail in a way that
+/// matters; a document that is not an object yields no statements.
+pub(crate) fn new_grants(a: &str, b: &str, catalogue: &Catalogue) -> Vec<(usize, Grant)> {
     let universe = Universe::new(catalogue);
-    // Both parsed above: the engine accepted their shape, so reading them cannot fail in a
-    // way that matters; a document that is not an object yields no statements.
     let a = statements(a, &universe);
     let b = statements(b, &universe);
-    Ok(Comparison {
+    Comparison {
         universe: &universe,
         a: &a,
         b: &b,
     }
-    .run())
+    .grants()
 }
 
 // ---------------------------------------------------------------------------------------
 // The catalogue's actions as bits.
 
 /// Every catalogue action, numbered in catalogue order.
-struct Universe<'c> {
-    catalogue: &'c Catalogue,
+pub(crate) struct Universe<'c> {
+    pub(crate) catalogue: &'c Catalogue,
     /// (service, action index in the service), by number.
-    actions: Vec<(&'c Service, usize)>,
+    pub(crate) actions: Vec<(&'c Service, usize)>,
     /// First number of each service, by the service's address.
     base: HashMap<*const Service, usize>,
 }
 
 impl<'c> Universe<'c> {
-    fn new(catalogue: &'c Catalogue) -> Self {
+    pub(crate) fn new(catalogue: &'c Catalogue) -> Self {
         let mut actions = Vec::new();
         let mut base = HashMap::new();
         for service in catalogue.services() {
@@ -188,12 +210,12 @@ impl<'c> Universe<'c> {
         }
     }
 
-    fn empty(&self) -> Bits {
+    pub(crate) fn empty(&self) -> Bits {
         Bits(vec![0; self.actions.len().div_ceil(64)])
     }
 
     /// The catalogue actions `pattern` names (IAM's matching, case-insensitive).
-    fn matching(&self, pattern: &str, into: &mut Bits) -> bool {
+    pub(crate) fn matching(&self, pattern: &str, into: &mut Bits) -> bool {
         let mut any = false;
         // The iterator walks services in order and each service's actions in order, so
         // one cursor per service finds each hit's position without a search from the start.
@@ -225,7 +247,7 @@ impl<'c> Universe<'c> {
 
 /// A set of catalogue actions.
 #[derive(Debug, Clone)]
-struct Bits(Vec<u64>);
+pub(crate) struct Bits(Vec<u64>);
 
 impl Bits {
     fn set(&mut self, i: usize) {
@@ -234,11 +256,11 @@ impl Bits {
         }
     }
 
-    fn has(&self, i: usize) -> bool {
+    pub(crate) fn has(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
-    fn invert(&mut self, len: usize) {
+    pub(crate) fn invert(&mut self, len: usize) {
         for w in &mut self.0 {
             *w = !*w;
         }
@@ -251,7 +273,7 @@ impl Bits {
         }
     }
 
-    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn ones(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(w, &word)| {
             (0..64)
                 .filter(move |b| word & (1 << b) != 0)
@@ -263,24 +285,28 @@ impl Bits {
 // ---------------------------------------------------------------------------------------
 // Statements.
 
-/// One statement as the diff needs it.
+/// One statement as the diff and the checks need it.
 #[derive(Debug)]
-struct Statement {
-    index: usize,
-    sid: Option<String>,
-    deny: bool,
+pub(crate) struct Statement {
+    pub(crate) index: usize,
+    pub(crate) sid: Option<String>,
+    pub(crate) deny: bool,
+    /// `Principal`/`NotPrincipal` (resource policies).
+    pub(crate) principal: PrincipalSpec,
     /// `Action` or `NotAction` entries, as written.
-    actions: Vec<String>,
-    not_action: bool,
+    pub(crate) actions: Vec<String>,
+    pub(crate) not_action: bool,
     /// The catalogue actions the statement reaches.
-    reach: Bits,
+    pub(crate) reach: Bits,
     /// `Action` entries the catalogue does not list (unknown service, no match, or a
     /// pattern over services): they stand for themselves.
-    outside: Vec<String>,
-    resources: Vec<String>,
-    not_resource: bool,
+    pub(crate) outside: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) not_resource: bool,
     /// `None` when absent or empty.
     conditions: Option<Value>,
+    /// The same, read for comparison.
+    pub(crate) cond: Conditions,
 }
 
 impl Statement {
@@ -316,7 +342,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn statements(text: &str, universe: &Universe<'_>) -> Vec<Statement> {
+pub(crate) fn statements(text: &str, universe: &Universe<'_>) -> Vec<Statement> {
     let Ok(doc) = serde_json::from_str::<Value>(text) else {
         return Vec::new();
     };
@@ -364,6 +390,8 @@ fn statements(text: &str, universe: &Universe<'_>) -> Vec<Statement> {
                 index,
                 sid: s.get("Sid").and_then(Value::as_str).map(str::to_owned),
                 deny: s.get("Effect").and_then(Value::as_str) == Some("Deny"),
+                principal: PrincipalSpec::read(s),
+                cond: Conditions::read(conditions.as_ref()),
                 actions,
                 not_action,
                 reach,
@@ -381,218 +409,14 @@ fn has_wildcard(s: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------
-// Pattern inclusion.
-
-/// One symbol of a pattern.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sym {
-    Lit(char),
-    /// `*`: any run of characters.
-    Star,
-    /// `?`: one character.
-    One,
-    /// Matches nothing: a policy variable on the including side, whose value is unknown.
-    Never,
-}
-
-/// A `*`/`?` pattern as symbols.
-#[derive(Debug, Clone)]
-struct Glob(Vec<Sym>);
-
-/// How a pattern is read: as the including side (A) or the included side (B), and whether
-/// `${…}` is a policy variable (resources) or text (actions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Including,
-    Included,
-}
-
-impl Glob {
-    fn new(src: &str, role: Role, variables: bool, fold: bool) -> Glob {
-        let mut out = Vec::with_capacity(src.len());
-        let mut chars = src.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '*' => out.push(Sym::Star),
-                '?' => out.push(Sym::One),
-                '$' if variables && chars.peek() == Some(&'{') => {
-                    // `${…}` up to its `}`: on the included side any text (a superset of
-                    // what it can be), on the including side nothing (a subset).
-                    for c in chars.by_ref() {
-                        if c == '}' {
-                            break;
-                        }
-                    }
-                    out.push(match role {
-                        Role::Included => Sym::Star,
-                        Role::Including => Sym::Never,
-                    });
-                }
-                c if fold => out.extend(c.to_lowercase().map(Sym::Lit)),
-                c => out.push(Sym::Lit(c)),
-            }
-        }
-        Glob(out)
-    }
-
-    /// Every string `included` matches, `self` matches too — when this says so. `self`
-    /// matches `included`'s symbols as text where its `*` takes any run of them, its `?`
-    /// one symbol other than `*`, a literal only the same literal: sufficient, not
-    /// necessary (`?*` does include `*?`, and this says no).
-    fn includes(&self, included: &Glob) -> bool {
-        let b = &included.0;
-        // row[j]: self's first i symbols match b's first j.
-        let mut row = vec![false; b.len() + 1];
-        if let Some(first) = row.first_mut() {
-            *first = true;
-        }
-        for &a in &self.0 {
-            let mut next = vec![false; b.len() + 1];
-            for j in 0..=b.len() {
-                let here = row.get(j).copied().unwrap_or(false);
-                let prev_b = j.checked_sub(1).and_then(|k| b.get(k)).copied();
-                let diag = j
-                    .checked_sub(1)
-                    .and_then(|k| row.get(k))
-                    .copied()
-                    .unwrap_or(false);
-                let left = j
-                    .checked_sub(1)
-                    .and_then(|k| next.get(k))
-                    .copied()
-                    .unwrap_or(false);
-                let value = match a {
-                    Sym::Star => here || left,
-                    Sym::One => diag && matches!(prev_b, Some(Sym::Lit(_) | Sym::One)),
-                    Sym::Lit(c) => diag && prev_b == Some(Sym::Lit(c)),
-                    Sym::Never => false,
-                };
-                if let Some(slot) = next.get_mut(j) {
-                    *slot = value;
-                }
-            }
-            row = next;
-        }
-        row.last().copied().unwrap_or(false)
-    }
-}
-
-/// Action pattern `a` includes action pattern `b` (case-insensitive).
-fn action_includes(a: &str, b: &str) -> bool {
-    Glob::new(a, Role::Including, false, true).includes(&Glob::new(b, Role::Included, false, true))
-}
-
-/// Action patterns `a` and `b` can match no common action: their services differ.
-fn actions_disjoint(a: &str, b: &str) -> bool {
-    let service = |p: &str| p.split_once(':').map(|(s, _)| s.to_owned());
-    match (service(a), service(b)) {
-        (Some(x), Some(y)) => !has_wildcard(&x) && !has_wildcard(&y) && !x.eq_ignore_ascii_case(&y),
-        _ => false,
-    }
-}
-
-/// A `Resource` pattern as the engine reads it (`oxiam_policy::arn::ArnPattern`).
-enum ResourceShape {
-    /// `*`.
-    Any,
-    /// `arn:…`: five segments matched one by one (short patterns padded with `*`).
-    Segments([Glob; 5]),
-    /// Anything else: the whole string.
-    Whole(Glob),
-}
-
-impl ResourceShape {
-    fn new(src: &str, role: Role) -> ResourceShape {
-        let glob = |s: &str| Glob::new(s, role, true, false);
-        if src == "*" {
-            return ResourceShape::Any;
-        }
-        let segments = split_segments(src);
-        if segments.first().copied() != Some("arn") || segments.len() < 2 {
-            return ResourceShape::Whole(glob(src));
-        }
-        let seg = |i: usize| glob(segments.get(i).copied().unwrap_or("*"));
-        ResourceShape::Segments([seg(1), seg(2), seg(3), seg(4), seg(5)])
-    }
-
-    /// As one whole-string pattern matching at least what this matches.
-    fn as_whole(&self) -> Glob {
-        match self {
-            ResourceShape::Any => Glob(vec![Sym::Star]),
-            ResourceShape::Whole(g) => g.clone(),
-            ResourceShape::Segments(segs) => {
-                let mut out: Vec<Sym> = "arn".chars().map(Sym::Lit).collect();
-                for s in segs {
-                    out.push(Sym::Lit(':'));
-                    out.extend(s.0.iter().copied());
-                }
-                Glob(out)
-            }
-        }
-    }
-}
-
-/// The first six `:`-separated segments (the sixth keeps further colons); colons inside
-/// `${…}` do not split.
-fn split_segments(src: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut depth = 0usize;
-    let mut prev = '\0';
-    for (i, c) in src.char_indices() {
-        match c {
-            '{' if prev == '$' => depth += 1,
-            '}' if depth > 0 => depth -= 1,
-            ':' if depth == 0 && out.len() < 5 => {
-                out.push(src.get(start..i).unwrap_or_default());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        prev = c;
-    }
-    out.push(src.get(start..).unwrap_or_default());
-    out
-}
-
-/// Every resource `b` matches, `a` matches (case-sensitive); conservative.
-fn resource_includes(a: &str, b: &str) -> bool {
-    if a == b {
-        // The same text is the same set, variables included: both are read for the same
-        // request.
-        return true;
-    }
-    let (a, b) = (
-        ResourceShape::new(a, Role::Including),
-        ResourceShape::new(b, Role::Included),
-    );
-    match (&a, &b) {
-        (ResourceShape::Any, _) => true,
-        (ResourceShape::Segments(x), ResourceShape::Segments(y)) => {
-            x.iter().zip(y).all(|(x, y)| x.includes(y))
-        }
-        (ResourceShape::Segments(_), _) => false,
-        (ResourceShape::Whole(x), _) => x.includes(&b.as_whole()),
-    }
-}
-
-/// Resource patterns `a` and `b` can match no common resource: their literal beginnings
-/// differ. Conservative.
-fn resources_disjoint(a: &str, b: &str) -> bool {
-    let literal = |p: &str| {
-        let end = p.find(['*', '?', '$']).unwrap_or(p.len());
-        p.get(..end).unwrap_or_default().to_owned()
-    };
-    let (x, y) = (literal(a), literal(b));
-    !x.starts_with(&y) && !y.starts_with(&x)
-}
+// Statement-level inclusion, over `pattern`'s exact pattern languages.
 
 /// Statement `s`'s resources include every resource of `item`.
-fn covers_resources(s: &Statement, item: &Resources) -> bool {
+pub(crate) fn covers_resources(s: &Statement, item: &Resources) -> bool {
     match (s.not_resource, item) {
         (false, Resources::Pattern(p)) => s.resources.iter().any(|r| resource_includes(r, p)),
         (false, Resources::AllExcept(_)) => s.resources.iter().any(|r| r == "*"),
-        (true, Resources::Pattern(p)) => s.resources.iter().all(|r| resources_disjoint(r, p)),
+        (true, Resources::Pattern(p)) => s.resources.iter().all(|r| !resources_meet(r, p)),
         // `s` leaves out no more than `item` does.
         (true, Resources::AllExcept(list)) => s
             .resources
@@ -604,14 +428,14 @@ fn covers_resources(s: &Statement, item: &Resources) -> bool {
 /// Statement `s`'s resources may share a resource with `item`.
 fn may_overlap(s: &Statement, item: &Resources) -> bool {
     match (s.not_resource, item) {
-        (false, Resources::Pattern(p)) => s.resources.iter().any(|r| !resources_disjoint(r, p)),
+        (false, Resources::Pattern(p)) => s.resources.iter().any(|r| resources_meet(r, p)),
         // A `NotResource` on either side leaves too much to rule anything out.
         _ => true,
     }
 }
 
 /// Statement `d`'s resources include every resource of statement `e`.
-fn covers_statement_resources(d: &Statement, e: &Statement) -> bool {
+pub(crate) fn covers_statement_resources(d: &Statement, e: &Statement) -> bool {
     e.items().iter().all(|item| covers_resources(d, item))
 }
 
@@ -623,7 +447,7 @@ fn covers_outside(s: &Statement, g: &GrantAction) -> bool {
     match (s.not_action, except) {
         (false, None) => s.actions.iter().any(|a| action_includes(a, pattern)),
         (false, Some(_)) => s.actions.iter().any(|a| action_includes(a, "*")),
-        (true, None) => s.actions.iter().all(|a| actions_disjoint(a, pattern)),
+        (true, None) => s.actions.iter().all(|a| !actions_meet(a, pattern)),
         (true, Some(list)) => s
             .actions
             .iter()
@@ -632,7 +456,7 @@ fn covers_outside(s: &Statement, g: &GrantAction) -> bool {
 }
 
 /// Statement `e`'s actions include every action of statement `d` (for any catalogue).
-fn covers_actions(e: &Statement, d: &Statement) -> bool {
+pub(crate) fn covers_actions(e: &Statement, d: &Statement) -> bool {
     match (e.not_action, d.not_action) {
         (false, false) => d
             .actions
@@ -645,7 +469,7 @@ fn covers_actions(e: &Statement, d: &Statement) -> bool {
         (true, false) => d
             .actions
             .iter()
-            .all(|x| e.actions.iter().all(|y| actions_disjoint(x, y))),
+            .all(|x| e.actions.iter().all(|y| !actions_meet(x, y))),
         (false, true) => e.actions.iter().any(|y| action_includes(y, "*")),
     }
 }
@@ -658,7 +482,7 @@ fn may_reach_outside(s: &Statement, g: &GrantAction) -> bool {
     if s.not_action || except.is_some() {
         return true;
     }
-    s.actions.iter().any(|a| !actions_disjoint(a, pattern))
+    s.actions.iter().any(|a| actions_meet(a, pattern))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -677,19 +501,20 @@ enum Key<'g> {
 }
 
 impl Comparison<'_, '_> {
-    fn run(&self) -> Diff {
-        let mut grants: Vec<Grant> = Vec::new();
+    fn grants(&self) -> Vec<(usize, Grant)> {
+        let mut grants: Vec<(usize, Grant)> = Vec::new();
         for sb in self.b.iter().filter(|s| !s.deny) {
             for item in sb.items() {
                 // What depends only on the statement and the resources, once.
                 let allows: Vec<(&Statement, bool)> = self
                     .a
                     .iter()
-                    .filter(|sa| !sa.deny && covers_resources(sa, &item))
-                    .map(|sa| {
-                        let same = sa.conditions.is_none() || sa.conditions == sb.conditions;
-                        (sa, same)
+                    .filter(|sa| {
+                        !sa.deny
+                            && covers_resources(sa, &item)
+                            && sa.principal.covers(&sb.principal)
                     })
+                    .map(|sa| (sa, sb.cond.implies(&sa.cond)))
                     .collect();
                 let a_denies: Vec<&Statement> = self
                     .a
@@ -722,18 +547,12 @@ impl Comparison<'_, '_> {
                     .chain(outside.iter().map(Key::Outside));
                 for key in keys {
                     if let Some(g) = self.judge(&key, sb, &item, &allows, &a_denies, &b_denies) {
-                        grants.push(g);
+                        grants.push((sb.index, g));
                     }
                 }
             }
         }
-        grants.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
-        grants.dedup();
-        let whole_services = self.whole_services(&grants);
-        Diff {
-            grants,
-            whole_services,
-        }
+        grants
     }
 
     /// The grant of `key` on `item` by B's statement `sb`, unless A covers it or B's own
@@ -755,11 +574,13 @@ impl Comparison<'_, '_> {
             Key::Id(i) => s.reach.has(*i),
             Key::Outside(g) => may_reach_outside(s, g),
         };
-        // B's own deny that surely removes all of it.
-        if b_denies
-            .iter()
-            .any(|e| e.conditions.is_none() && reaches(e) && covers_resources(e, item))
-        {
+        // B's own deny that surely removes all of it: whenever `sb` applies, it applies.
+        if b_denies.iter().any(|e| {
+            reaches(e)
+                && covers_resources(e, item)
+                && e.principal.covers(&sb.principal)
+                && sb.cond.implies(&e.cond)
+        }) {
             return None;
         }
         let mut notes = Vec::new();
@@ -772,7 +593,8 @@ impl Comparison<'_, '_> {
             .filter(|d| {
                 !self.b.iter().filter(|e| e.deny).any(|e| {
                     (reaches(e) || covers_actions(e, d))
-                        && (e.conditions.is_none() || e.conditions == d.conditions)
+                        && d.cond.implies(&e.cond)
+                        && e.principal.covers(&d.principal)
                         && covers_statement_resources(e, d)
                 })
             })
@@ -813,33 +635,33 @@ impl Comparison<'_, '_> {
             notes,
         })
     }
+}
 
-    /// Services every one of whose actions is new with the same resources, conditions and
-    /// notes.
-    fn whole_services(&self, grants: &[Grant]) -> Vec<(String, usize)> {
-        // prefix → action name → its (resources, conditions, notes) lines.
-        let mut by_service: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
-        for g in grants {
-            if let GrantAction::Catalogue { prefix, name, .. } = &g.action {
-                by_service
-                    .entry(prefix)
-                    .or_default()
-                    .entry(name)
-                    .or_default()
-                    .push(format!("{}|{:?}|{:?}", g.resources, g.conditions, g.notes));
-            }
+/// Services every one of whose actions is new with the same resources, conditions and
+/// notes.
+fn whole_services(catalogue: &Catalogue, grants: &[Grant]) -> Vec<(String, usize)> {
+    // prefix → action name → its (resources, conditions, notes) lines.
+    let mut by_service: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
+    for g in grants {
+        if let GrantAction::Catalogue { prefix, name, .. } = &g.action {
+            by_service
+                .entry(prefix)
+                .or_default()
+                .entry(name)
+                .or_default()
+                .push(format!("{}|{:?}|{:?}", g.resources, g.conditions, g.notes));
         }
-        by_service
-            .into_iter()
-            .filter_map(|(prefix, actions)| {
-                let service = self.universe.catalogue.service(prefix)?;
-                let mut lines = actions.values();
-                let first = lines.next()?;
-                (actions.len() == service.actions.len() && lines.all(|l| l == first))
-                    .then(|| (prefix.to_owned(), actions.len()))
-            })
-            .collect()
     }
+    by_service
+        .into_iter()
+        .filter_map(|(prefix, actions)| {
+            let service = catalogue.service(prefix)?;
+            let mut lines = actions.values();
+            let first = lines.next()?;
+            (actions.len() == service.actions.len() && lines.all(|l| l == first))
+                .then(|| (prefix.to_owned(), actions.len()))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -969,40 +791,6 @@ impl Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn glob_inclusion() {
-        let inc = |a: &str, b: &str| {
-            Glob::new(a, Role::Including, true, false).includes(&Glob::new(
-                b,
-                Role::Included,
-                true,
-                false,
-            ))
-        };
-        assert!(inc("bucket/*", "bucket/a/*"));
-        assert!(!inc("bucket/a/*", "bucket/*"));
-        assert!(inc("*", "*"));
-        assert!(inc("a?c", "abc"));
-        assert!(inc("a?c", "a?c"));
-        assert!(!inc("a?c", "a*c"));
-        assert!(!inc("abc", "ab?"));
-        assert!(inc("a*", "a${aws:username}"));
-        assert!(!inc("a${aws:username}", "ab"));
-        assert!(!inc("Bucket", "bucket"));
-    }
-
-    #[test]
-    fn resource_inclusion_is_segment_wise() {
-        assert!(resource_includes("arn:aws:s3:::*", "arn:aws:s3:::b/*"));
-        assert!(resource_includes("arn:aws:s3", "arn:aws:s3:::b/*"));
-        // A `*` in the partition segment does not reach into the service segment.
-        assert!(!resource_includes("arn:*:s3:::b", "arn:aws:sts::1:x"));
-        assert!(resource_includes("*", "anything"));
-        assert!(!resource_includes("arn:aws:s3:::*", "*"));
-        assert!(resource_includes("arn:*", "arn:aws:s3:::b"));
-        assert!(!resource_includes("arn:aws:s3:::*", "abc*"));
-    }
 
     #[test]
     fn bits() {

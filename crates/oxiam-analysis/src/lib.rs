@@ -4,5 +4,14 @@
 //!
 //! - [`diff`]: what policy B grants that policy A does not (`oxiam policy diff`), sound:
 //!   it may over-report, never under-report.
+//! - [`checks`]: IAM Access Analyzer's custom policy checks (`CheckNoNewAccess`,
+//!   `CheckAccessNotGranted`, `CheckNoPublicAccess`) on the diff's reading of statements;
+//!   sound: never PASS when access exists.
+//! - `pattern` (`*`/`?` languages: exact inclusion and intersection), `condition`
+//!   (condition implication), `principal` (principal inclusion): what both build on.
 
+pub mod checks;
+mod condition;
 pub mod diff;
+mod pattern;
+mod principal;
