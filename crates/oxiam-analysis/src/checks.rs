@@ -345,7 +345,17 @@ pub fn check_no_new_access(
 ) -> Result<CheckResponse, CheckError> {
     let kind = policy_type.kind();
     parse(new_policy, kind, "newPolicyDocument")?;
-    parse(existing_policy, kind, "existingPolicyDocument")?;
+    // A reference resource policy may use wildcards in `AWS` principals (AWS User Guide,
+    // "How custom policy checks work"); the engine accepts none, so it validates the rest.
+    let reference = match policy_type {
+        PolicyType::ResourcePolicy => without_principal_wildcards(existing_policy),
+        PolicyType::IdentityPolicy => None,
+    };
+    parse(
+        reference.as_deref().unwrap_or(existing_policy),
+        kind,
+        "existingPolicyDocument",
+    )?;
     let grants = new_grants(existing_policy, new_policy, catalogue);
     let mut indices: Vec<usize> = grants.iter().map(|(i, _)| *i).collect();
     indices.sort_unstable();
@@ -362,6 +372,34 @@ pub fn check_no_new_access(
         messages::NO_NEW_ACCESS,
         messages::NEW_ACCESS,
     ))
+}
+
+/// `text` with every `AWS` principal that has a wildcard (other than `*` itself) replaced
+/// by a valid one, for validation only; `None` when there is none or `text` is not JSON.
+fn without_principal_wildcards(text: &str) -> Option<String> {
+    let mut doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    let mut changed = false;
+    let mut fix = |v: &mut serde_json::Value| {
+        if let serde_json::Value::String(s) = v
+            && s != "*"
+            && s.contains(['*', '?'])
+        {
+            *s = "arn:aws:iam::000000000000:root".to_owned();
+            changed = true;
+        }
+    };
+    let statements: Vec<&mut serde_json::Value> = match doc.get_mut("Statement")? {
+        serde_json::Value::Array(list) => list.iter_mut().collect(),
+        one => vec![one],
+    };
+    for s in statements {
+        match s.get_mut("Principal").and_then(|p| p.get_mut("AWS")) {
+            Some(serde_json::Value::Array(list)) => list.iter_mut().for_each(&mut fix),
+            Some(one) => fix(one),
+            None => {}
+        }
+    }
+    changed.then(|| doc.to_string())
 }
 
 // ---------------------------------------------------------------------------------------

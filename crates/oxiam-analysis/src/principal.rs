@@ -1,13 +1,18 @@
 //! `Principal` and `NotPrincipal` read for comparison: whether every caller one statement
 //! names, another names too, with the engine's matching (`oxiam-policy`'s `principal`
 //! module): `*` and `{"AWS":"*"}` name everyone, an account (ID or root ARN) names every
-//! principal of the account, a `NotPrincipal` names everyone it does not exclude.
+//! principal of the account, a `NotPrincipal` names everyone it does not exclude. A
+//! reference policy of `CheckNoNewAccess` may use wildcards in `AWS` principal ARNs (the
+//! engine accepts none): such a pattern names every principal whose ARN, or whose role's
+//! ARN, it matches.
 //!
 //! # Soundness
 //! [`PrincipalSpec::covers`] says yes only when it holds for every caller; what it cannot
 //! compare counts as no.
 
 use serde_json::Value;
+
+use crate::pattern::{Glob, Role, Syntax};
 
 /// The principals a `Principal` element lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,7 +96,38 @@ impl Principals {
                     && arn_account(value).is_some_and(|acct| {
                         self.entries.contains(&("AWS".to_owned(), acct.to_owned()))
                     }))
+                || (kind == "AWS" && self.patterns_include(value))
         })
+    }
+
+    /// A wildcard `AWS` entry of `self` names every principal the `AWS` entry `value`
+    /// names: an ARN (a user, a role and its sessions) or an account (every IAM and STS
+    /// principal ARN of the account).
+    fn patterns_include(&self, value: &str) -> bool {
+        let syntax = Syntax {
+            wildcards: true,
+            variables: false,
+            fold: false,
+        };
+        let named: Vec<String> = if is_account_id(value) {
+            vec![
+                format!("arn:aws:iam::{value}:*"),
+                format!("arn:aws:sts::{value}:*"),
+            ]
+        } else if value.starts_with("arn:") && !value.contains(['*', '?']) {
+            vec![value.to_owned()]
+        } else {
+            return false;
+        };
+        self.entries
+            .iter()
+            .filter(|(k, p)| k == "AWS" && p.contains(['*', '?']))
+            .any(|(_, p)| {
+                let pattern = Glob::new(p, Role::Including, syntax);
+                named
+                    .iter()
+                    .all(|n| pattern.includes(&Glob::new(n, Role::Included, syntax)))
+            })
     }
 }
 
@@ -156,5 +192,23 @@ mod tests {
         let not_user = spec(r#"{"NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"}}"#);
         assert!(star.covers(&not_user) && !not_user.covers(&star) && !acct.covers(&not_user));
         assert!(star.is_everyone() && !acct.is_everyone() && !not_user.is_everyone());
+    }
+
+    #[test]
+    fn reference_policy_wildcards() {
+        let any_role = spec(r#"{"Principal":{"AWS":"arn:aws:iam::*:role/*"}}"#);
+        let role = spec(r#"{"Principal":{"AWS":"arn:aws:iam::111122223333:role/r"}}"#);
+        let user = spec(r#"{"Principal":{"AWS":"arn:aws:iam::111122223333:user/u"}}"#);
+        let acct = spec(r#"{"Principal":{"AWS":"111122223333"}}"#);
+        assert!(any_role.covers(&role) && !any_role.covers(&user) && !any_role.covers(&acct));
+        let whole = spec(
+            r#"{"Principal":{"AWS":["arn:aws:iam::111122223333:*","arn:aws:sts::111122223333:*"]}}"#,
+        );
+        let iam_only = spec(r#"{"Principal":{"AWS":"arn:aws:iam::111122223333:*"}}"#);
+        // An account's principals are IAM and STS ARNs: `iam` alone does not name them all.
+        assert!(!iam_only.covers(&acct) && whole.covers(&role));
+        let one_pattern = spec(r#"{"Principal":{"AWS":"arn:aws:*::111122223333:*"}}"#);
+        assert!(one_pattern.covers(&acct) && one_pattern.covers(&user));
+        assert!(!role.covers(&any_role));
     }
 }

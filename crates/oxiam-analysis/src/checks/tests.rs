@@ -207,6 +207,25 @@ fn no_new_access_of_resource_policies_counts_principals() {
 }
 
 #[test]
+fn no_new_access_reference_policy_may_use_principal_wildcards() {
+    let stmt = |principal: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}"#
+        )
+    };
+    let reference = policy(&[&stmt("arn:aws:iam::111122223333:role/deploy-*")]);
+    let ok = policy(&[&stmt("arn:aws:iam::111122223333:role/deploy-prod")]);
+    let other = policy(&[&stmt("arn:aws:iam::111122223333:role/admin")]);
+    assert!(pass(&new_resource_access(&ok, &reference)));
+    assert_eq!(
+        new_resource_access(&other, &reference).result,
+        CheckResult::Fail
+    );
+    // Only the reference policy may: in the new policy the engine refuses it.
+    assert!(check_no_new_access(&reference, &ok, PolicyType::ResourcePolicy, aws()).is_err());
+}
+
+#[test]
 fn no_new_access_errors_name_the_document() {
     let good = policy(&[r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#]);
     let err = check_no_new_access("{", &good, PolicyType::IdentityPolicy, aws()).unwrap_err();
