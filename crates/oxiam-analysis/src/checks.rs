@@ -621,13 +621,30 @@ const LIMITING_KEYS: &[&str] = &[
     "kms:calleraccount",
 ];
 
-/// A value fixed at write time: no wildcard, no policy variable; an address range no wider
-/// than a /8 (IPv4) or /32 (IPv6), as S3 counts wider ranges as public.
-fn fixed(op: Operator, v: &str) -> bool {
+/// A value fixed at write time for `key`: no wildcard, no policy variable; an address range
+/// no wider than a /8 (IPv4) or /32 (IPv6), as S3 counts wider ranges as public; an ARN
+/// pattern whose account is fixed (it names principals or sources of one account); a
+/// `aws:userid` of one role's sessions (`AROA…:*`).
+fn fixed(key: &str, op: Operator, v: &str) -> bool {
     if v.is_empty() || v.contains("${") {
         return false;
     }
+    let is_account = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
     match op {
+        Operator::StringLike | Operator::StringNotLike if key == "aws:userid" => v
+            .strip_suffix(":*")
+            .is_some_and(|id| !id.is_empty() && !id.contains(['*', '?', ':'])),
+        Operator::ArnLike
+        | Operator::ArnNotLike
+        | Operator::StringLike
+        | Operator::StringNotLike
+            if matches!(key, "aws:principalarn" | "aws:sourcearn") =>
+        {
+            let segments = split_segments(v);
+            segments.first().copied() == Some("arn")
+                && segments.get(4).copied().is_some_and(is_account)
+                && segments.iter().take(4).all(|s| !s.contains(['*', '?']))
+        }
         Operator::IpAddress | Operator::NotIpAddress => {
             let min = if v.contains(':') { 32 } else { 8 };
             v.split_once('/')
@@ -658,7 +675,7 @@ fn limits_callers(e: &Entry, keys: &dyn Fn(&str) -> bool) -> bool {
         && !e.if_exists
         && matches!(e.set, SetQualifier::None | SetQualifier::ForAnyValue)
         && !e.values.is_empty()
-        && e.values.iter().all(|v| fixed(e.op, v))
+        && e.values.iter().all(|v| fixed(&e.key, e.op, v))
 }
 
 /// `e`, on a `Deny`, applies to every caller without a fixed value of a limiting key.
@@ -676,7 +693,7 @@ fn denies_others(e: &Entry) -> bool {
         )
         && e.set == SetQualifier::None
         && !e.values.is_empty()
-        && e.values.iter().all(|v| fixed(e.op, v))
+        && e.values.iter().all(|v| fixed(&e.key, e.op, v))
 }
 
 /// The callers of allow `s` include the public: everyone, everyone but a few

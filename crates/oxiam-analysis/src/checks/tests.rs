@@ -484,11 +484,21 @@ fn no_public_access_conditions_that_limit_callers() {
         &with(r#"{"StringEquals":{"aws:PrincipalAccount":["111122223333"]}}"#),
         s3
     )));
+    assert!(pass(&public(
+        &with(r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}"#),
+        s3
+    )));
+    assert!(pass(&public(
+        &with(r#"{"StringLike":{"aws:userid":"AROAEXAMPLEID:*"}}"#),
+        s3
+    )));
     // Conditions that do not limit who calls, or limit too little.
     for c in [
         r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
         r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/1"}}"#,
         r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#,
+        r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin"}}"#,
+        r#"{"StringLike":{"aws:userid":"*:alice"}}"#,
         r#"{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}"#,
         r#"{"StringNotEquals":{"aws:PrincipalAccount":"111122223333"}}"#,
         r#"{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#,
