@@ -5,7 +5,9 @@
 //! - [`diff`]: validates both documents with `oxiam-policy`, reads their statements
 //!   (`Statement`), expands actions over the service catalogue (`Universe`, one bit per
 //!   catalogue action), and for each grant of B's `Allow` statements asks whether A covers
-//!   it (`Comparison`).
+//!   it (`Comparison`). `new_grants` is the same comparison for any policy type, each grant
+//!   with the B statement it comes from: `crate::checks` answers `CheckNoNewAccess` with
+//!   it and reads statements with `statements`.
 //! - statement-level inclusion (`covers_resources`, `covers_actions`, …) over the exact
 //!   pattern languages of `crate::pattern`, conditions compared by implication
 //!   (`crate::condition`), principals by inclusion (`crate::principal`).

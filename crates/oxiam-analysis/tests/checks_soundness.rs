@@ -177,7 +177,8 @@ fn statement(rng: &mut Rng, principals: bool) -> String {
         parts.push(format!(r#""Condition":{c}"#));
     }
     if rng.below(3) == 0 {
-        parts.push(format!(r#""Sid":"S{}""#, rng.below(1000)));
+        // 64 random bits: no two statements of a policy share a Sid.
+        parts.push(format!(r#""Sid":"S{:016x}""#, rng.next()));
     }
     format!("{{{}}}", parts.join(","))
 }
