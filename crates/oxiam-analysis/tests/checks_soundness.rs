@@ -101,9 +101,21 @@ const CONDITIONS: &[(&str, &str, &str)] = &[
     ("StringEquals", "aws:SourceVpce", r#""vpce-1""#),
     ("StringNotEquals", "aws:SourceVpce", r#""vpce-1""#),
     ("StringEquals", "aws:PrincipalOrgID", r#""o-1""#),
-    ("ArnLike", "aws:PrincipalArn", r#""arn:aws:iam::111122223333:*""#),
-    ("StringLike", "aws:PrincipalArn", r#""arn:aws:iam::*:user/*""#),
-    ("ArnNotLike", "aws:PrincipalArn", r#""arn:aws:iam::111122223333:*""#),
+    (
+        "ArnLike",
+        "aws:PrincipalArn",
+        r#""arn:aws:iam::111122223333:*""#,
+    ),
+    (
+        "StringLike",
+        "aws:PrincipalArn",
+        r#""arn:aws:iam::*:user/*""#,
+    ),
+    (
+        "ArnNotLike",
+        "aws:PrincipalArn",
+        r#""arn:aws:iam::111122223333:*""#,
+    ),
 ];
 const PRINCIPALS: &[&str] = &[
     r#""*""#,
