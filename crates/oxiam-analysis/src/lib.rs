@@ -4,5 +4,8 @@
 //!
 //! - [`diff`]: what policy B grants that policy A does not (`oxiam policy diff`), sound:
 //!   it may over-report, never under-report.
+//! - [`validate`]: IAM Access Analyzer's ValidatePolicy — a document in, findings out
+//!   (issue code, type, AWS's message, learn-more link, path and span).
 
 pub mod diff;
+pub mod validate;

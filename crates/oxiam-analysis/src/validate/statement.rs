@@ -1,0 +1,327 @@
+//! Checks that read several elements of a statement, or several statements: trust actions
+//! against federated principals, actions a service condition key does not apply to,
+//! `iam:PassRole` and `iam:CreateServiceLinkedRole` allowed on broad resources, and
+//! statements that repeat another.
+
+use oxiam_policy::wildcard_match;
+
+use super::actions;
+use super::grammar::{Effect, Element, Entry, Statement};
+use super::json::{Node, Value};
+use super::{Ctx, IssueCode, Location, PolicyType};
+
+pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    mismatched_action_for_principal(ctx, s);
+    unsupported_action_for_condition_key(ctx, s);
+    if ctx.policy_type == PolicyType::IdentityPolicy && s.effect == Some(Effect::Allow) {
+        broad_grant(ctx, s, &PASS_ROLE);
+        broad_grant(ctx, s, &CREATE_SLR);
+    }
+}
+
+/// `sts:AssumeRole` names no federated principal: those assume roles with
+/// `sts:AssumeRoleWithSAML` or `sts:AssumeRoleWithWebIdentity`.
+fn mismatched_action_for_principal(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    let Some(principal) = &s.principal else {
+        return;
+    };
+    let Value::Object(members) = &principal.member.value.value else {
+        return;
+    };
+    let federated: Vec<Entry<'_, '_>> = members
+        .iter()
+        .filter(|m| m.key == "Federated")
+        .flat_map(|m| {
+            Element {
+                member: m,
+                path: principal.path.value("Federated"),
+            }
+            .entries()
+        })
+        .collect();
+    if federated.is_empty() {
+        return;
+    }
+    let Some(action) = &s.action else {
+        return;
+    };
+    for entry in action.entries() {
+        if !entry.text.eq_ignore_ascii_case("sts:AssumeRole") {
+            continue;
+        }
+        let names: Vec<&str> = federated.iter().map(|f| f.text).collect();
+        let mut locations = vec![ctx.node_location(&entry.path, entry.node)];
+        locations.extend(federated.iter().map(|f| ctx.node_location(&f.path, f.node)));
+        ctx.report(
+            IssueCode::MismatchedActionForPrincipal,
+            format!(
+                "The {} action is invalid with the following principal(s): {}. Use a SAML provider principal with the sts:AssumeRoleWithSAML action or use an OIDC provider principal with the sts:AssumeRoleWithWebIdentity action. Ensure the provider is Federated if you use either of the two options.",
+                entry.text,
+                names.join(", ")
+            ),
+            locations,
+        );
+    }
+}
+
+/// Service condition keys the statement's (exactly named) actions do not take: for those
+/// actions the condition is not evaluated.
+fn unsupported_action_for_condition_key(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    let Some(condition) = &s.condition else {
+        return;
+    };
+    let Value::Object(blocks) = &condition.member.value.value else {
+        return;
+    };
+    let exact = actions::exact(ctx, s);
+    if exact.is_empty() {
+        return;
+    }
+    for block in blocks {
+        let Value::Object(keys) = &block.value.value else {
+            continue;
+        };
+        for key in keys {
+            let name = key.key.as_ref();
+            if name
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+            {
+                continue;
+            }
+            let Some(listed) = ctx.catalogue.condition_key(name) else {
+                continue;
+            };
+            let unsupported: Vec<&Entry<'_, '_>> = exact
+                .iter()
+                .filter(|(_, service, action)| {
+                    let own = action
+                        .all_condition_keys()
+                        .any(|k| k.eq_ignore_ascii_case(&listed.name));
+                    let by_resource = action.resource_types.iter().any(|r| {
+                        service.resource_type(&r.name).is_some_and(|t| {
+                            t.condition_keys
+                                .iter()
+                                .any(|k| k.eq_ignore_ascii_case(&listed.name))
+                        })
+                    });
+                    !own && !by_resource
+                })
+                .map(|(entry, _, _)| entry)
+                .collect();
+            if unsupported.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = unsupported.iter().map(|e| e.text).collect();
+            let mut locations: Vec<Location> = unsupported
+                .iter()
+                .map(|e| ctx.node_location(&e.path, e.node))
+                .collect();
+            let key_path = condition.path.value(&block.key).value(name);
+            locations.push(ctx.node_location(&key_path, &key.value));
+            ctx.report(
+                IssueCode::UnsupportedActionForConditionKey,
+                format!(
+                    "The following actions: {} are not supported by the condition key {name}. The condition will not be evaluated for these actions. We recommend that you move these actions to a different statement without this condition key.",
+                    names.join(", ")
+                ),
+                locations,
+            );
+        }
+    }
+}
+
+/// An action that is dangerous to allow on every resource, and its findings.
+struct BroadGrant {
+    action: &'static str,
+    /// The condition key that narrows the grant enough to say nothing.
+    narrowing_key: &'static str,
+    star_in_resource: (IssueCode, &'static str),
+    star_in_action_and_resource: (IssueCode, &'static str),
+    star_in_resource_and_not_action: (IssueCode, &'static str),
+    not_resource: (IssueCode, &'static str),
+    star_in_action_and_not_resource: (IssueCode, &'static str),
+    not_action_and_not_resource: (IssueCode, &'static str),
+}
+
+const PASS_ROLE: BroadGrant = BroadGrant {
+    action: "iam:PassRole",
+    narrowing_key: "iam:PassedToService",
+    star_in_resource: (
+        IssueCode::PassRoleWithStarInResource,
+        "Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive because it allows iam:PassRole permissions on multiple resources. We recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+    ),
+    star_in_action_and_resource: (
+        IssueCode::PassRoleWithStarInActionAndResource,
+        "Using wildcards (*) in the action and the resource can be overly permissive because it allows iam:PassRole permissions on all resources. We recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+    ),
+    star_in_resource_and_not_action: (
+        IssueCode::PassRoleWithStarInResourceAndNotAction,
+        "Using a resource with wildcards (*) and NotAction can be overly permissive because it allows iam:PassRole permissions on all resources. We recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+    ),
+    not_resource: (
+        IssueCode::PassRoleWithNotResource,
+        "Using the iam:PassRole action with NotResource can be overly permissive because it can allow iam:PassRole permissions on multiple resources. We recommend that you specify resource ARNs instead.",
+    ),
+    star_in_action_and_not_resource: (
+        IssueCode::PassRoleWithStarInActionAndNotResource,
+        "Using an action with a wildcard (*) and NotResource can be overly permissive because it can allow iam:PassRole permissions on multiple resources. We recommend that you specify resource ARNs instead.",
+    ),
+    not_action_and_not_resource: (
+        IssueCode::PassRoleWithNotActionAndNotResource,
+        "Using NotAction with NotResource can be overly permissive because it can allow iam:PassRole permissions on multiple resources.. We recommend that you specify resource ARNs instead.",
+    ),
+};
+
+const CREATE_SLR: BroadGrant = BroadGrant {
+    action: "iam:CreateServiceLinkedRole",
+    narrowing_key: "iam:AWSServiceName",
+    star_in_resource: (
+        IssueCode::CreateSlrWithStarInResource,
+        "Using the iam:CreateServiceLinkedRole action with wildcards (*) in the resource can allow creation of unintended service-linked roles. We recommend that you specify resource ARNs instead.",
+    ),
+    star_in_action_and_resource: (
+        IssueCode::CreateSlrWithStarInActionAndResource,
+        "Using wildcards (*) in the action and the resource can allow creation of unintended service-linked roles because it allows iam:CreateServiceLinkedRole permissions on all resources. We recommend that you specify resource ARNs instead.",
+    ),
+    star_in_resource_and_not_action: (
+        IssueCode::CreateSlrWithStarInResourceAndNotAction,
+        "Using a resource with wildcards (*) and NotAction can allow creation of unintended service-linked roles because it allows iam:CreateServiceLinkedRole permissions on all resources. We recommend that you specify resource ARNs instead.",
+    ),
+    not_resource: (
+        IssueCode::CreateSlrWithNotResource,
+        "Using the iam:CreateServiceLinkedRole action with NotResource can allow creation of unintended service-linked roles for multiple resources. We recommend that you specify resource ARNs instead.",
+    ),
+    star_in_action_and_not_resource: (
+        IssueCode::CreateSlrWithStarInActionAndNotResource,
+        "Using an action with a wildcard(*) and NotResource can allow creation of unintended service-linked roles because it can allow iam:CreateServiceLinkedRole permissions on multiple resources. We recommend that you specify resource ARNs instead.",
+    ),
+    not_action_and_not_resource: (
+        IssueCode::CreateSlrWithNotActionAndNotResource,
+        "Using NotAction with NotResource can allow creation of unintended service-linked roles because it allows iam:CreateServiceLinkedRole permissions on multiple resources. We recommend that you specify resource ARNs instead.",
+    ),
+};
+
+/// How a statement grants `grant.action`: named exactly, through a wildcard, or through
+/// `NotAction`; then on which resources.
+fn broad_grant(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>, grant: &BroadGrant) {
+    if has_condition_key(s, grant.narrowing_key) {
+        return;
+    }
+    enum How {
+        Exact(Location),
+        Wildcard(Location),
+        NotAction(Location),
+    }
+    let how = match s.actions() {
+        Some((e, false)) => {
+            let entries = e.entries();
+            let exact = entries
+                .iter()
+                .find(|x| x.text.eq_ignore_ascii_case(grant.action));
+            let wild = entries.iter().find(|x| {
+                x.text.contains(['*', '?']) && wildcard_match(x.text, grant.action, true)
+            });
+            match (exact, wild) {
+                (Some(x), _) => How::Exact(ctx.node_location(&x.path, x.node)),
+                (None, Some(x)) => How::Wildcard(ctx.node_location(&x.path, x.node)),
+                (None, None) => return,
+            }
+        }
+        Some((e, true)) => {
+            if e.entries()
+                .iter()
+                .any(|x| wildcard_match(x.text, grant.action, true))
+            {
+                return;
+            }
+            How::NotAction(ctx.node_location(&e.path, &e.member.value))
+        }
+        None => return,
+    };
+    let (resource, not_resource) = match s.resources() {
+        Some((e, false)) => match e.entries().into_iter().find(|x| broad(x.text)) {
+            Some(x) => (ctx.node_location(&x.path, x.node), false),
+            None => return,
+        },
+        Some((e, true)) => (ctx.node_location(&e.path, &e.member.value), true),
+        None => return,
+    };
+    let ((code, details), action_at) = match (how, not_resource) {
+        (How::Exact(at), false) => (grant.star_in_resource, at),
+        (How::Wildcard(at), false) => (grant.star_in_action_and_resource, at),
+        (How::NotAction(at), false) => (grant.star_in_resource_and_not_action, at),
+        (How::Exact(at), true) => (grant.not_resource, at),
+        (How::Wildcard(at), true) => (grant.star_in_action_and_not_resource, at),
+        (How::NotAction(at), true) => (grant.not_action_and_not_resource, at),
+    };
+    ctx.report(code, details.into(), vec![action_at, resource]);
+}
+
+/// A `Resource` entry that names every role: `*`, or an IAM ARN whose resource part is a
+/// wildcard over any role name (`role/*`, `*`). ARNs that keep a name prefix
+/// (`role/Service*`) follow the convention of service roles and are not broad.
+fn broad(resource: &str) -> bool {
+    if resource == "*" {
+        return true;
+    }
+    let fields: Vec<&str> = resource.splitn(6, ':').collect();
+    let [_, _, service, _, _, part] = fields.as_slice() else {
+        return false;
+    };
+    wildcard_match(service, "iam", true)
+        && part.contains('*')
+        && wildcard_match(part, "role/oxiam-any-role-name", false)
+}
+
+fn has_condition_key(s: &Statement<'_, '_>, wanted: &str) -> bool {
+    let Some(condition) = &s.condition else {
+        return false;
+    };
+    let Value::Object(blocks) = &condition.member.value.value else {
+        return false;
+    };
+    blocks.iter().any(|b| match &b.value.value {
+        Value::Object(keys) => keys.iter().any(|k| k.key.eq_ignore_ascii_case(wanted)),
+        _ => false,
+    })
+}
+
+/// Statements equal to an earlier one but for their `Sid` grant nothing more.
+pub(crate) fn check_across(ctx: &mut Ctx<'_>, statements: &[Statement<'_, '_>]) {
+    let forms: Vec<String> = statements.iter().map(|s| canonical(s.node, true)).collect();
+    for (i, s) in statements.iter().enumerate() {
+        let Some(form) = forms.get(i) else { continue };
+        if forms.iter().take(i).any(|earlier| earlier == form) {
+            let at = ctx.node_location(&s.path, s.node);
+            ctx.report(
+                IssueCode::RedundantStatement,
+                "The statements are redundant because they provide identical permissions. Update the policy to remove the redundant statement.".into(),
+                vec![at],
+            );
+        }
+    }
+}
+
+/// A node as compact JSON, members in document order; `skip_sid` leaves out a top-level
+/// `Sid`.
+fn canonical(node: &Node<'_>, skip_sid: bool) -> String {
+    match &node.value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => (*n).to_owned(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(|n| canonical(n, false)).collect();
+            format!("[{}]", parts.join(","))
+        }
+        Value::Object(members) => {
+            let parts: Vec<String> = members
+                .iter()
+                .filter(|m| !(skip_sid && m.key == "Sid"))
+                .map(|m| format!("{:?}:{}", m.key, canonical(&m.value, false)))
+                .collect();
+            format!("{{{}}}", parts.join(","))
+        }
+    }
+}
