@@ -1038,13 +1038,19 @@ issue!(
 
 #[test]
 fn every_issue_code_has_a_test_above() {
-    let src = include_str!("validate.rs");
+    // The second argument of each `issue!(name, Code, …)` in this file.
+    let tested: Vec<&str> = include_str!("validate.rs")
+        .split("issue!(")
+        .skip(1)
+        .filter_map(|call| {
+            call.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .nth(1)
+        })
+        .collect();
     for code in IssueCode::ALL {
         let variant = format!("{code:?}");
-        assert!(
-            src.contains(&format!(", {variant}, ")),
-            "no test for {code}"
-        );
+        assert!(tested.contains(&variant.as_str()), "no test for {code}");
     }
 }
 
