@@ -1036,6 +1036,140 @@ issue!(
     r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Sid":"B","Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}"#
 );
 
+issue!(
+    invalid_condition_multiple_boolean,
+    InvalidConditionMultipleBoolean,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":["true","false"]}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":["true"]}}"#
+    ),
+    Some(
+        "The condition key aws:SecureTransport does not support multiple Boolean values. Use a single Boolean value."
+    )
+);
+issue!(
+    redundant_condition_value_num,
+    RedundantConditionValueNum,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":["2700","3600"]}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericEquals":{"aws:MultiFactorAuthAge":["2700","3600"]}}"#
+    ),
+    Some(
+        "Multiple values in NumericLessThan are redundant. Replace with the greatest single value for aws:MultiFactorAuthAge."
+    )
+);
+issue!(
+    private_ip_address,
+    PrivateIpAddress,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16"]}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:VpcSourceIp":["10.0.0.0/8","192.168.0.0/16"]}}"#
+    )
+);
+issue!(
+    private_not_ip_address,
+    PrivateNotIpAddress,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"172.16.0.0/12"}}"#
+    ),
+    identity(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#
+    )
+);
+issue!(
+    private_ip_address_subset,
+    PrivateIpAddressSubset,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.0/24"]}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["198.51.100.0/24","203.0.113.0/24"]}}"#
+    )
+);
+issue!(
+    private_not_ip_address_subset,
+    PrivateNotIpAddressSubset,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.0/24"]}}"#
+    ),
+    identity(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["203.0.113.0/24"]}}"#
+    )
+);
+issue!(
+    improve_ip_range,
+    ImproveIpRange,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.7/24"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#
+    ),
+    Some(
+        "The non-zero bits in the IP address after the masked bits are ignored. Replace address 203.0.113.7/24 with 203.0.113.0/24."
+    )
+);
+issue!(
+    deny_with_unsupported_tag_condition_key_for_service,
+    DenyWithUnsupportedTagConditionKeyForService,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Deny","Action":["appmesh:DeleteMesh","cloudshell:DeleteEnvironment"],"Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/status":"Confidential"}}"#
+    ),
+    identity(
+        r#""Effect":"Deny","Action":["appmesh:DeleteMesh","backup:DeleteBackupPlan"],"Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/status":"Confidential"}}"#
+    ),
+    Some(
+        "Using the effect Deny with the tag condition key and actions for services with the following prefixes can be overly permissive: cloudshell. Actions for the listed services are not denied by this statement. We recommend that you move these actions to a different statement without this condition key."
+    )
+);
+issue!(
+    deny_notaction_with_unsupported_tag_condition_key_for_service,
+    DenyNotActionWithUnsupportedTagConditionKeyForService,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/status":"Confidential"}}"#
+    ),
+    identity(
+        r#""Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/status":"Confidential"}}"#
+    )
+);
+issue!(
+    allow_with_unsupported_tag_condition_key_for_service,
+    AllowWithUnsupportedTagConditionKeyForService,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":["appmesh:DescribeMesh","cloudshell:GetEnvironmentStatus"],"Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"BumbleBee"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":["appmesh:DescribeMesh","backup:GetBackupPlan"],"Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"BumbleBee"}}"#
+    )
+);
+issue!(
+    allow_notaction_with_unsupported_tag_condition_key_for_service,
+    AllowNotActionWithUnsupportedTagConditionKeyForService,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","NotAction":"iam:*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"ec2:StartInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}"#
+    )
+);
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.

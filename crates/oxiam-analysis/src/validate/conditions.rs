@@ -3,11 +3,13 @@
 //! each key's type against the operator, each value against the operator, qualifiers
 //! against single- and multivalued keys, policy variables.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use oxiam_catalogue::KeyType;
 
 use super::grammar::{Element, Statement, data_type_mismatch};
 use super::json::{Member, Node, Value};
-use super::{Ctx, IssueCode, Path};
+use super::{Ctx, IssueCode, Location, Path};
 
 /// The kind of values an operator compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,13 +332,75 @@ fn condition_key(ctx: &mut Ctx<'_>, op: &Operator<'_>, path: &Path, key: &Member
             ctx.report(
                 IssueCode::MissingQualifier,
                 "The request context key has multiple values. Use the ForAllValues or ForAnyValue condition key qualifiers in your policy.".into(),
-                vec![value_at],
+                vec![value_at.clone()],
             );
         }
     }
 
-    for (text, node, path) in values {
-        condition_value(ctx, op, &text, node, &path);
+    for (text, node, path) in &values {
+        condition_value(ctx, op, text, node, path);
+    }
+    value_set(ctx, op, name, &values, value_at);
+}
+
+/// Checks of a key's values together: several Booleans, numeric bounds of which one
+/// decides, private addresses in `aws:SourceIp`.
+fn value_set(
+    ctx: &mut Ctx<'_>,
+    op: &Operator<'_>,
+    name: &str,
+    values: &[(String, &Node<'_>, Path)],
+    at: Location,
+) {
+    match op.family {
+        Family::Bool if values.len() > 1 => ctx.report(
+            IssueCode::InvalidConditionMultipleBoolean,
+            format!("The condition key {name} does not support multiple Boolean values. Use a single Boolean value."),
+            vec![at],
+        ),
+        Family::Numeric if values.len() > 1 && values.iter().all(|(v, _, _)| is_number(v)) => {
+            let bound = match op.base {
+                "NumericLessThan" | "NumericLessThanEquals" => "greatest",
+                "NumericGreaterThan" | "NumericGreaterThanEquals" => "least",
+                _ => return,
+            };
+            ctx.report(
+                IssueCode::RedundantConditionValueNum,
+                format!(
+                    "Multiple values in {} are redundant. Replace with the {bound} single value for {name}.",
+                    op.name
+                ),
+                vec![at],
+            );
+        }
+        Family::Ip if name.eq_ignore_ascii_case("aws:SourceIp") => {
+            let blocks: Vec<(IpAddr, u32)> = values.iter().filter_map(|(v, _, _)| parse_cidr(v)).collect();
+            let private = blocks.iter().filter(|(a, p)| is_private(*a, *p)).count();
+            if private == 0 {
+                return;
+            }
+            let negated = op.base == "NotIpAddress";
+            let (code, details) = match (private == blocks.len(), negated) {
+                (true, false) => (
+                    IssueCode::PrivateIpAddress,
+                    "aws:SourceIp works only for public IP address ranges. The values for condition key aws:SourceIp include only private IP addresses and will not have the desired effect. Update the value to include only public IP addresses.",
+                ),
+                (true, true) => (
+                    IssueCode::PrivateNotIpAddress,
+                    "The values for condition key aws:SourceIp include only private IP addresses and has no effect. aws:SourceIp works only for public IP address ranges. Update the value to include only public IP addresses.",
+                ),
+                (false, false) => (
+                    IssueCode::PrivateIpAddressSubset,
+                    "The values for condition key aws:SourceIp include a mix of private and public IP addresses. The private addresses will not have the desired effect. aws:SourceIp works only for public IP address ranges. To define permissions for private IP ranges, use aws:VpcSourceIp.",
+                ),
+                (false, true) => (
+                    IssueCode::PrivateNotIpAddressSubset,
+                    "The values for condition key aws:SourceIp include a mix of private and public IP addresses. The private addresses have no effect. aws:SourceIp works only for public IP address ranges. To define permissions for private IP ranges, use aws:VpcSourceIp.",
+                ),
+            };
+            ctx.report(code, details.into(), vec![at]);
+        }
+        _ => {}
     }
 }
 
@@ -400,6 +464,17 @@ fn condition_value(ctx: &mut Ctx<'_>, op: &Operator<'_>, text: &str, node: &Node
     };
     if !valid {
         ctx.report(code, details.into(), vec![at]);
+        return;
+    }
+    if op.family == Family::Ip
+        && let Some((address, prefix)) = parse_cidr(text)
+        && let Some(network) = masked(address, prefix)
+    {
+        ctx.report(
+            IssueCode::ImproveIpRange,
+            format!("The non-zero bits in the IP address after the masked bits are ignored. Replace address {text} with {network}/{prefix}."),
+            vec![at],
+        );
     }
 }
 
@@ -505,22 +580,68 @@ fn is_date(text: &str) -> bool {
 
 /// An IPv4 or IPv6 address or CIDR block.
 fn is_ip_range(text: &str) -> bool {
+    parse_cidr(text).is_some()
+}
+
+/// An address or CIDR block: the address and the prefix length (the full length for a
+/// bare address).
+fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
     let (address, prefix) = match text.split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (text, None),
     };
-    let max = if address.parse::<std::net::Ipv4Addr>().is_ok() {
-        32
-    } else if address.parse::<std::net::Ipv6Addr>().is_ok() {
-        128
+    let address: IpAddr = if let Ok(v4) = address.parse::<Ipv4Addr>() {
+        IpAddr::V4(v4)
     } else {
+        IpAddr::V6(address.parse::<Ipv6Addr>().ok()?)
+    };
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        None => max,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            p.parse::<u32>().ok().filter(|n| *n <= max)?
+        }
+        Some(_) => return None,
+    };
+    Some((address, prefix))
+}
+
+/// The block with the bits after the prefix cleared: `10.0.0.1/8` → `10.0.0.0/8`; `None`
+/// when none are set.
+fn masked(address: IpAddr, prefix: u32) -> Option<IpAddr> {
+    let (bits, full) = match address {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+        IpAddr::V6(a) => (u128::from(a), 128),
+    };
+    let host = full - prefix.min(full);
+    let mask = if host >= 128 { 0 } else { u128::MAX << host };
+    let network = bits
+        & mask
+        & if full == 32 {
+            u128::from(u32::MAX)
+        } else {
+            u128::MAX
+        };
+    if network == bits {
+        return None;
+    }
+    Some(match address {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::from(u32::try_from(network).unwrap_or(0))),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::from(network)),
+    })
+}
+
+/// Inside the private IPv4 ranges of RFC 1918 (10/8, 172.16/12, 192.168/16), which
+/// `aws:SourceIp` never holds: requests from private addresses come through a VPC endpoint
+/// and carry `aws:VpcSourceIp` instead.
+fn is_private(address: IpAddr, prefix: u32) -> bool {
+    let IpAddr::V4(a) = address else {
         return false;
     };
-    prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.bytes().all(|b| b.is_ascii_digit())
-            && p.parse::<u32>().is_ok_and(|n| n <= max)
-    })
+    let bits = u32::from(a);
+    [(0x0A00_0000u32, 8u32), (0xAC10_0000, 12), (0xC0A8_0000, 16)]
+        .iter()
+        .any(|(net, len)| prefix >= *len && bits >> (32 - len) == net >> (32 - len))
 }
 
 #[cfg(test)]
@@ -569,6 +690,34 @@ mod tests {
             assert!(!is_number(bad), "{bad}");
         }
         assert_eq!(without_variables("a${aws:username}b*"), "ab*");
+        let block = |t: &str| parse_cidr(t).unwrap();
+        let (a, p) = block("10.1.2.3/8");
+        assert_eq!(masked(a, p).unwrap().to_string(), "10.0.0.0");
+        let (a, p) = block("10.0.0.0/8");
+        assert_eq!(masked(a, p), None);
+        let (a, p) = block("2001:db8::1/32");
+        assert_eq!(masked(a, p).unwrap().to_string(), "2001:db8::");
+        let (a, p) = block("0.0.0.0/0");
+        assert_eq!(masked(a, p), None);
+        for private in [
+            "10.0.0.0/8",
+            "172.16.5.0/24",
+            "192.168.1.1",
+            "172.31.255.255/32",
+        ] {
+            let (a, p) = block(private);
+            assert!(is_private(a, p), "{private}");
+        }
+        for public in [
+            "11.0.0.0/8",
+            "172.32.0.0/16",
+            "0.0.0.0/0",
+            "10.0.0.0/7",
+            "2001:db8::/32",
+        ] {
+            let (a, p) = block(public);
+            assert!(!is_private(a, p), "{public}");
+        }
         let op = parse_operator("ForAnyValue:StringLikeIfExists").unwrap();
         assert_eq!(
             (op.base, op.qualifier, op.if_exists),

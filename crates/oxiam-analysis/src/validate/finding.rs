@@ -125,6 +125,9 @@ issue_codes! {
     VariableUnsupportedInVersion = "VARIABLE_UNSUPPORTED_IN_VERSION", Error;
     MissingQualifier = "MISSING_QUALIFIER", Error;
     UnsupportedActionForConditionKey = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error;
+    InvalidConditionMultipleBoolean = "INVALID_CONDITION_MULTIPLE_BOOLEAN", Error;
+    PrivateIpAddress = "PRIVATE_IP_ADDRESS", Error;
+    PrivateNotIpAddress = "PRIVATE_NOT_IP_ADDRESS", Error;
     // General warnings.
     MissingVersion = "MISSING_VERSION", Warning;
     UniqueSidsRecommended = "UNIQUE_SIDS_RECOMMENDED", Warning;
@@ -151,6 +154,8 @@ issue_codes! {
     PassRoleWithStarInActionAndNotResource = "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE", SecurityWarning;
     PassRoleWithNotActionAndNotResource = "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE", SecurityWarning;
     ForAllValuesWithSingleValuedKey = "FORALLVALUES_WITH_SINGLE_VALUED_KEY", SecurityWarning;
+    DenyWithUnsupportedTagConditionKeyForService = "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", SecurityWarning;
+    DenyNotActionWithUnsupportedTagConditionKeyForService = "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", SecurityWarning;
     // Suggestions.
     EmptySidValue = "EMPTY_SID_VALUE", Suggestion;
     EmptyArrayAction = "EMPTY_ARRAY_ACTION", Suggestion;
@@ -167,6 +172,12 @@ issue_codes! {
     RedundantResource = "REDUNDANT_RESOURCE", Suggestion;
     RedundantStatement = "REDUNDANT_STATEMENT", Suggestion;
     WildcardInServiceName = "WILDCARD_IN_SERVICE_NAME", Suggestion;
+    ImproveIpRange = "IMPROVE_IP_RANGE", Suggestion;
+    AllowWithUnsupportedTagConditionKeyForService = "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", Suggestion;
+    AllowNotActionWithUnsupportedTagConditionKeyForService = "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", Suggestion;
+    RedundantConditionValueNum = "REDUNDANT_CONDITION_VALUE_NUM", Suggestion;
+    PrivateIpAddressSubset = "PRIVATE_IP_ADDRESS_SUBSET", Suggestion;
+    PrivateNotIpAddressSubset = "PRIVATE_NOT_IP_ADDRESS_SUBSET", Suggestion;
 }
 
 /// The reference page every `learnMoreLink` points into.

@@ -13,6 +13,7 @@ use super::{Ctx, IssueCode, Location, PolicyType};
 pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     mismatched_action_for_principal(ctx, s);
     unsupported_action_for_condition_key(ctx, s);
+    unsupported_tag_condition_key(ctx, s);
     if ctx.policy_type == PolicyType::IdentityPolicy && s.effect == Some(Effect::Allow) {
         broad_grant(ctx, s, &PASS_ROLE);
         broad_grant(ctx, s, &CREATE_SLR);
@@ -129,6 +130,103 @@ fn unsupported_action_for_condition_key(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>
             );
         }
     }
+}
+
+/// `aws:ResourceTag/…` in a statement whose actions include services that do not take it:
+/// for their actions the key is absent, so a `Deny` does not deny them and an `Allow` does
+/// not allow them.
+fn unsupported_tag_condition_key(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    const TAG_KEY: &str = "aws:ResourceTag/${TagKey}";
+    let Some(effect) = s.effect else {
+        return;
+    };
+    let Some(condition) = &s.condition else {
+        return;
+    };
+    let Value::Object(blocks) = &condition.member.value.value else {
+        return;
+    };
+    let Some((block, key)) = blocks.iter().find_map(|b| match &b.value.value {
+        Value::Object(keys) => keys
+            .iter()
+            .find(|k| {
+                k.key
+                    .get(..16)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("aws:ResourceTag/"))
+                    && k.key.len() > 16
+            })
+            .map(|k| (b, k)),
+        _ => None,
+    }) else {
+        return;
+    };
+    let key_at = ctx.node_location(
+        &condition.path.value(&block.key).value(&key.key),
+        &key.value,
+    );
+    let Some((actions, not_action)) = s.actions() else {
+        return;
+    };
+    if not_action {
+        let at = ctx.node_location(&actions.path, &actions.member.value);
+        let (code, details) = match effect {
+            Effect::Deny => (
+                IssueCode::DenyNotActionWithUnsupportedTagConditionKeyForService,
+                "Using the effect Deny with NotAction and the tag condition key can be overly permissive because some service actions are not denied by this statement. This is because the condition key doesn't apply to some service actions. We recommend that you use Action instead of NotAction.",
+            ),
+            Effect::Allow => (
+                IssueCode::AllowNotActionWithUnsupportedTagConditionKeyForService,
+                "Using the effect Allow with NotAction and the tag condition key allows only service actions that support the condition key. The condition key doesn't apply to some service actions. We recommend that you use Action instead of NotAction.",
+            ),
+        };
+        ctx.report(code, details.into(), vec![at, key_at]);
+        return;
+    }
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut locations = Vec::new();
+    for entry in actions.entries() {
+        let Some((prefix, _)) = entry.text.split_once(':') else {
+            continue;
+        };
+        let Some(service) = ctx.catalogue.service(prefix) else {
+            continue;
+        };
+        let supported = service.actions.iter().any(|a| {
+            a.all_condition_keys()
+                .any(|k| k.eq_ignore_ascii_case(TAG_KEY))
+        }) || service.resource_types.iter().any(|r| {
+            r.condition_keys
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(TAG_KEY))
+        });
+        if supported {
+            continue;
+        }
+        if !prefixes.iter().any(|p| p == &service.prefix) {
+            prefixes.push(service.prefix.clone());
+        }
+        locations.push(ctx.node_location(&entry.path, entry.node));
+    }
+    if prefixes.is_empty() {
+        return;
+    }
+    locations.push(key_at);
+    let list = prefixes.join(", ");
+    let (code, details) = match effect {
+        Effect::Deny => (
+            IssueCode::DenyWithUnsupportedTagConditionKeyForService,
+            format!(
+                "Using the effect Deny with the tag condition key and actions for services with the following prefixes can be overly permissive: {list}. Actions for the listed services are not denied by this statement. We recommend that you move these actions to a different statement without this condition key."
+            ),
+        ),
+        Effect::Allow => (
+            IssueCode::AllowWithUnsupportedTagConditionKeyForService,
+            format!(
+                "Using the effect Allow with the tag condition key and actions for services with the following prefixes does not affect the policy: {list}. Actions for the listed service are not allowed by this statement. We recommend that you move these actions to a different statement without this condition key."
+            ),
+        ),
+    };
+    ctx.report(code, details, locations);
 }
 
 /// An action that is dangerous to allow on every resource, and its findings.
