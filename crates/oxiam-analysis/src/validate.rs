@@ -18,6 +18,7 @@
 //!   part against the service's ARN formats, redundant resources).
 //! - `conditions`: operators, keys (global and service), key types against operators,
 //!   values against operators, qualifiers, variables.
+//! - `variables`: policy variables' form and the elements that take them.
 //! - `statement`: checks across elements and statements (`iam:PassRole` and
 //!   `iam:CreateServiceLinkedRole` with broad resources, trust actions against principals,
 //!   actions a condition key does not apply to, redundant statements).
@@ -37,6 +38,7 @@ mod json;
 mod principals;
 mod resources;
 mod statement;
+mod variables;
 
 use oxiam_catalogue::Catalogue;
 
@@ -235,6 +237,11 @@ impl Path {
     /// The key `key` itself in the object at this path.
     pub(crate) fn key(&self, key: &str) -> Self {
         self.with(PathElement::Key(key.to_owned()))
+    }
+
+    /// Characters `start..start + length` of the string at this path.
+    pub(crate) fn substring(&self, start: usize, length: usize) -> Self {
+        self.with(PathElement::Substring { start, length })
     }
 
     /// Element `i` of the array at this path.

@@ -1170,6 +1170,85 @@ issue!(
     )
 );
 
+issue!(
+    variable_unsupported_in_element,
+    VariableUnsupportedInElement,
+    IdentityPolicy,
+    identity(r#""Effect":"Allow","Action":"s3:${aws:username}","Resource":"*""#),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}""#
+    )
+);
+issue!(
+    missing_brace_in_variable,
+    MissingBraceInVariable,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username/*""#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*""#
+    )
+);
+issue!(
+    empty_variable,
+    EmptyVariable,
+    IdentityPolicy,
+    identity(r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${}/*""#),
+    identity(r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${*}/*""#)
+);
+issue!(
+    unsupported_space_in_variable,
+    UnsupportedSpaceInVariable,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws: username}/*""#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username, 'a b'}/*""#
+    )
+);
+issue!(
+    missing_quote_in_variable,
+    MissingQuoteInVariable,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"${aws:username, anonymous}"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"${aws:username, 'anonymous'}"}}"#
+    )
+);
+
+#[test]
+fn a_variable_is_located_by_a_substring() {
+    let doc =
+        identity(r#""Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${}/x""#);
+    let f = run(&doc, IdentityPolicy)
+        .into_iter()
+        .find(|f| f.issue_code == IssueCode::EmptyVariable)
+        .unwrap();
+    let start = doc.find("${}").unwrap();
+    assert_eq!(
+        f.locations,
+        vec![Location {
+            path: vec![
+                value("Statement"),
+                PathElement::Index(0),
+                value("Resource"),
+                PathElement::Substring {
+                    start: 15,
+                    length: 3
+                }
+            ],
+            span: Span {
+                start: at(1, start, start),
+                end: at(1, start + 3, start + 3)
+            }
+        }]
+    );
+}
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.

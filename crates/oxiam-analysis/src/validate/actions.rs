@@ -6,7 +6,7 @@ use oxiam_catalogue::{Action, Service};
 use oxiam_policy::wildcard_match;
 
 use super::grammar::{Entry, Statement};
-use super::{Ctx, IssueCode};
+use super::{Ctx, IssueCode, variables};
 
 pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     let Some((element, _)) = s.actions() else {
@@ -17,6 +17,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     // known action or pattern (reported here, never redundant).
     let mut matched: Vec<Option<Vec<String>>> = Vec::with_capacity(entries.len());
     for entry in &entries {
+        variables::unsupported_here(ctx, entry);
         matched.push(resolve(ctx, entry));
     }
     for (i, entry) in entries.iter().enumerate() {

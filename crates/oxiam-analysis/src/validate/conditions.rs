@@ -9,7 +9,7 @@ use oxiam_catalogue::KeyType;
 
 use super::grammar::{Element, Statement, data_type_mismatch};
 use super::json::{Member, Node, Value};
-use super::{Ctx, IssueCode, Location, Path};
+use super::{Ctx, IssueCode, Location, Path, variables};
 
 /// The kind of values an operator compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,7 +415,9 @@ fn condition_value(ctx: &mut Ctx<'_>, op: &Operator<'_>, text: &str, node: &Node
             );
             return;
         }
-        if !ctx.variables {
+        if ctx.variables {
+            variables::check(ctx, path, node, text);
+        } else {
             ctx.report(
                 IssueCode::VariableUnsupportedInVersion,
                 "To include variables in your policy, use the policy version 2012-10-17 or later."

@@ -123,6 +123,11 @@ issue_codes! {
     DuplicateKeysWithDifferentCase = "DUPLICATE_KEYS_WITH_DIFFERENT_CASE", Error;
     InvalidVariableForOperator = "INVALID_VARIABLE_FOR_OPERATOR", Error;
     VariableUnsupportedInVersion = "VARIABLE_UNSUPPORTED_IN_VERSION", Error;
+    VariableUnsupportedInElement = "VARIABLE_UNSUPPORTED_IN_ELEMENT", Error;
+    MissingBraceInVariable = "MISSING_BRACE_IN_VARIABLE", Error;
+    EmptyVariable = "EMPTY_VARIABLE", Error;
+    UnsupportedSpaceInVariable = "UNSUPPORTED_SPACE_IN_VARIABLE", Error;
+    MissingQuoteInVariable = "MISSING_QUOTE_IN_VARIABLE", Error;
     MissingQualifier = "MISSING_QUALIFIER", Error;
     UnsupportedActionForConditionKey = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error;
     InvalidConditionMultipleBoolean = "INVALID_CONDITION_MULTIPLE_BOOLEAN", Error;

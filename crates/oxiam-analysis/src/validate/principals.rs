@@ -2,9 +2,9 @@
 //! object of `AWS`, `CanonicalUser`, `Federated`, `Service` keys), wildcards, unique IDs
 //! where ARNs are recommended, and `Allow` with `NotPrincipal`.
 
-use super::grammar::{Effect, Element, Statement, data_type_mismatch};
+use super::grammar::{Effect, Element, Entry, Statement, data_type_mismatch};
 use super::json::Value;
-use super::{Ctx, IssueCode, PolicyType};
+use super::{Ctx, IssueCode, PolicyType, variables};
 
 const PRINCIPAL_KEYS: [&str; 4] = ["AWS", "CanonicalUser", "Federated", "Service"];
 
@@ -120,6 +120,14 @@ fn contents(ctx: &mut Ctx<'_>, e: &Element<'_, '_>) {
             }
         };
         for (text, node, path) in entries {
+            variables::unsupported_here(
+                ctx,
+                &Entry {
+                    text,
+                    node,
+                    path: path.clone(),
+                },
+            );
             let at = ctx.node_location(&path, node);
             if text != "*" && text.contains(['*', '?']) {
                 ctx.report(

@@ -7,7 +7,7 @@
 use oxiam_policy::wildcard_match;
 
 use super::grammar::{Entry, Statement};
-use super::{Ctx, IssueCode};
+use super::{Ctx, IssueCode, variables};
 
 /// Partitions AWS has.
 const PARTITIONS: [&str; 8] = [
@@ -91,6 +91,8 @@ fn arn(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) {
                 .into(),
             vec![at.clone()],
         );
+    } else if ctx.variables {
+        variables::check(ctx, &entry.path, entry.node, text);
     }
     let text = without_variables(text);
     if !text.starts_with("arn:") {
