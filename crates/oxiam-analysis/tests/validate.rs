@@ -238,6 +238,101 @@ fn unknown_elements_are_located_by_their_key() {
     );
 }
 
+#[test]
+fn document_and_statement_findings_span_what_they_are_about() {
+    // No `Version`: the document, empty path.
+    let doc = r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
+    let f = &run(doc, IdentityPolicy)[0];
+    assert_eq!(f.issue_code, IssueCode::MissingVersion);
+    let end = doc.len();
+    assert_eq!(
+        f.locations,
+        vec![Location {
+            path: vec![],
+            span: Span {
+                start: at(1, 0, 0),
+                end: at(1, end, end)
+            }
+        }]
+    );
+    // No `Effect`: the statement.
+    let doc = "{\"Version\":\"2012-10-17\",\"Statement\":[\n  {\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}\n]}";
+    let f = &run(doc, IdentityPolicy)[0];
+    assert_eq!(f.issue_code, IssueCode::MissingEffect);
+    let start = doc.find("{\"Action").unwrap();
+    let stop = doc.find("}\n]").unwrap() + 1;
+    assert_eq!(
+        f.locations,
+        vec![Location {
+            path: vec![value("Statement"), PathElement::Index(0)],
+            span: Span {
+                start: at(2, 2, start),
+                end: at(2, 2 + stop - start, stop)
+            }
+        }]
+    );
+    // A wrong JSON type: the value.
+    let doc = identity(r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":[]"#);
+    let f = &run(&doc, IdentityPolicy)[0];
+    assert_eq!(f.issue_code, IssueCode::DataTypeMismatch);
+    assert_eq!(
+        f.finding_details,
+        "The text does not match the expected JSON data type Object."
+    );
+    let start = doc.find("[]").unwrap();
+    assert_eq!(
+        f.locations[0].path,
+        vec![
+            value("Statement"),
+            PathElement::Index(0),
+            value("Condition")
+        ]
+    );
+    assert_eq!(f.locations[0].span.start.offset, start);
+    assert_eq!(f.locations[0].span.end.offset, start + 2);
+}
+
+#[test]
+fn condition_findings_locate_keys_and_values() {
+    let doc = identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:usename":"a","aws:SecureTransport":["x","y"]}}"#,
+    );
+    let findings = run(&doc, IdentityPolicy);
+    let codes: Vec<IssueCode> = findings.iter().map(|f| f.issue_code).collect();
+    assert_eq!(
+        codes,
+        vec![
+            IssueCode::InvalidGlobalConditionKey,
+            IssueCode::TypeMismatch
+        ]
+    );
+    let block = vec![
+        value("Statement"),
+        PathElement::Index(0),
+        value("Condition"),
+        value("StringEquals"),
+    ];
+    let key_start = doc.find("\"aws:usename\"").unwrap();
+    let mut key_path = block.clone();
+    key_path.push(key("aws:usename"));
+    assert_eq!(
+        findings[0].locations,
+        vec![Location {
+            path: key_path,
+            span: Span {
+                start: at(1, key_start, key_start),
+                end: at(1, key_start + 13, key_start + 13)
+            }
+        }]
+    );
+    let value_start = doc.find("[\"x\"").unwrap();
+    let mut value_path = block;
+    value_path.push(value("aws:SecureTransport"));
+    assert_eq!(findings[1].locations[0].path, value_path);
+    assert_eq!(findings[1].locations[0].span.start.offset, value_start);
+    assert_eq!(findings[1].locations[0].span.end.offset, value_start + 9);
+}
+
 // ---------------------------------------------------------------------------------------
 // One test per issue code: `$trigger` reports `$code` (with the code's finding type and,
 // where given, exactly `$details`), `$clean` (a close policy) does not.
