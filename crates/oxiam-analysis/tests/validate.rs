@@ -337,6 +337,23 @@ fn condition_findings_locate_keys_and_values() {
 // One test per issue code: `$trigger` reports `$code` (with the code's finding type and,
 // where given, exactly `$details`), `$clean` (a close policy) does not.
 
+/// What a case validates as: a policy type, or a resource type (of a resource policy).
+trait Target {
+    fn target(self) -> (PolicyType, Option<ValidatePolicyResourceType>);
+}
+
+impl Target for PolicyType {
+    fn target(self) -> (PolicyType, Option<ValidatePolicyResourceType>) {
+        (self, None)
+    }
+}
+
+impl Target for ValidatePolicyResourceType {
+    fn target(self) -> (PolicyType, Option<ValidatePolicyResourceType>) {
+        (ResourcePolicy, Some(self))
+    }
+}
+
 macro_rules! issue {
     ($name:ident, $code:ident, $policy_type:expr, $trigger:expr, $clean:expr) => {
         issue!($name, $code, $policy_type, $trigger, $clean, None::<&str>);
@@ -347,7 +364,8 @@ macro_rules! issue {
             let code = IssueCode::$code;
             let trigger: String = $trigger.into();
             let clean: String = $clean.into();
-            let found = run(&trigger, $policy_type);
+            let (policy_type, resource_type) = $policy_type.target();
+            let found = validate_policy(&trigger, policy_type, resource_type, Catalogue::aws());
             let hit = found
                 .iter()
                 .find(|f| f.issue_code == code)
@@ -357,7 +375,11 @@ macro_rules! issue {
             if let Some(details) = $details {
                 assert_eq!(hit.finding_details, details);
             }
-            let clean_codes = codes(&clean, $policy_type);
+            let clean_codes: Vec<IssueCode> =
+                validate_policy(&clean, policy_type, resource_type, Catalogue::aws())
+                    .iter()
+                    .map(|f| f.issue_code)
+                    .collect();
             assert!(!clean_codes.contains(&code), "{code} in {clean_codes:?}");
         }
     };
@@ -1344,6 +1366,60 @@ fn a_variable_is_located_by_a_substring() {
     );
 }
 
+issue!(
+    unsupported_action_in_policy,
+    UnsupportedActionInPolicy,
+    ValidatePolicyResourceType::S3Bucket,
+    resource(
+        r#""Effect":"Allow","Action":["s3:GetObject","sqs:SendMessage"],"Resource":"arn:aws:s3:::b/*""#
+    ),
+    resource(
+        r#""Effect":"Allow","Action":["s3:GetObject","s3:Put*"],"Resource":"arn:aws:s3:::b/*""#
+    ),
+    Some(
+        "The action sqs:SendMessage is not supported for the resource-based policy attached to the resource type AWS::S3::Bucket."
+    )
+);
+issue!(
+    unsupported_resource_arn_in_policy,
+    UnsupportedResourceArnInPolicy,
+    ValidatePolicyResourceType::DynamoDbTable,
+    resource(r#""Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:s3:::b""#),
+    resource(
+        r#""Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/T""#
+    )
+);
+
+#[test]
+fn trust_policies_take_only_trust_actions() {
+    let doc = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{{"Service":"ec2.amazonaws.com"}},"Action":{action}}}}}"#
+        )
+    };
+    let trust = |action: &str| -> Vec<IssueCode> {
+        validate_policy(
+            &doc(action),
+            ResourcePolicy,
+            Some(ValidatePolicyResourceType::IamAssumeRolePolicyDocument),
+            Catalogue::aws(),
+        )
+        .iter()
+        .map(|f| f.issue_code)
+        .collect()
+    };
+    assert_eq!(trust(r#"["sts:AssumeRole","sts:TagSession"]"#), vec![]);
+    assert_eq!(trust(r#""sts:Assume*""#), vec![]);
+    assert_eq!(
+        trust(r#"["sts:AssumeRole","s3:GetObject"]"#),
+        vec![IssueCode::UnsupportedActionInPolicy]
+    );
+    assert_eq!(
+        trust(r#""sts:GetCallerIdentity""#),
+        vec![IssueCode::UnsupportedActionInPolicy]
+    );
+}
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.
@@ -1384,7 +1460,10 @@ fn policy_types_decide_principal_and_resource_rules() {
     );
     assert_eq!(
         bucket.iter().map(|f| f.issue_code).collect::<Vec<_>>(),
-        vec![IssueCode::MissingResource]
+        vec![
+            IssueCode::MissingResource,
+            IssueCode::UnsupportedActionInPolicy
+        ]
     );
     // The resource type is read for resource policies only.
     let ignored = validate_policy(

@@ -131,6 +131,8 @@ issue_codes! {
     MissingQualifier = "MISSING_QUALIFIER", Error;
     UnsupportedActionForConditionKey = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error;
     InvalidConditionMultipleBoolean = "INVALID_CONDITION_MULTIPLE_BOOLEAN", Error;
+    UnsupportedActionInPolicy = "UNSUPPORTED_ACTION_IN_POLICY", Error;
+    UnsupportedResourceArnInPolicy = "UNSUPPORTED_RESOURCE_ARN_IN_POLICY", Error;
     PrivateIpAddress = "PRIVATE_IP_ADDRESS", Error;
     PrivateNotIpAddress = "PRIVATE_NOT_IP_ADDRESS", Error;
     // General warnings.

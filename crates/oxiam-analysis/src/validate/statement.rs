@@ -14,6 +14,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     mismatched_action_for_principal(ctx, s);
     unsupported_action_for_condition_key(ctx, s);
     unsupported_tag_condition_key(ctx, s);
+    resource_type_fit(ctx, s);
     if ctx.policy_type == PolicyType::IdentityPolicy && s.effect == Some(Effect::Allow) {
         broad_grant(ctx, s, &PASS_ROLE);
         broad_grant(ctx, s, &CREATE_SLR);
@@ -227,6 +228,82 @@ fn unsupported_tag_condition_key(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
         ),
     };
     ctx.report(code, details, locations);
+}
+
+/// The actions a trust policy (`AWS::IAM::AssumeRolePolicyDocument`) takes.
+const TRUST_ACTIONS: [&str; 6] = [
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:TagSession",
+    "sts:SetSourceIdentity",
+    "sts:SetContext",
+];
+
+/// Actions and resource ARNs of services other than the one of the resource a
+/// `RESOURCE_POLICY` is for (`validatePolicyResourceType`): a bucket policy grants only
+/// `s3:` actions on `s3` ARNs, a trust policy only the trust actions.
+fn resource_type_fit(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    use super::ValidatePolicyResourceType as T;
+    let Some(kind) = ctx.resource_type else {
+        return;
+    };
+    let service = match kind {
+        T::S3Bucket | T::S3AccessPoint | T::S3MultiRegionAccessPoint => "s3",
+        T::S3ObjectLambdaAccessPoint => "s3-object-lambda",
+        T::DynamoDbTable => "dynamodb",
+        T::IamAssumeRolePolicyDocument => "sts",
+    };
+    if let Some(action) = &s.action {
+        for entry in action.entries() {
+            let fits = match kind {
+                T::IamAssumeRolePolicyDocument => TRUST_ACTIONS
+                    .iter()
+                    .any(|a| wildcard_match(entry.text, a, true)),
+                _ => {
+                    entry.text == "*"
+                        || entry.text.split_once(':').is_some_and(|(prefix, _)| {
+                            prefix.contains(['*', '?']) || prefix.eq_ignore_ascii_case(service)
+                        })
+                }
+            };
+            if !fits {
+                let at = ctx.node_location(&entry.path, entry.node);
+                ctx.report(
+                    IssueCode::UnsupportedActionInPolicy,
+                    format!(
+                        "The action {} is not supported for the resource-based policy attached to the resource type {}.",
+                        entry.text,
+                        kind.as_str()
+                    ),
+                    vec![at],
+                );
+            }
+        }
+    }
+    if kind == T::IamAssumeRolePolicyDocument {
+        return;
+    }
+    if let Some((resources, _)) = s.resources() {
+        for entry in resources.entries() {
+            let arn_service = entry.text.split(':').nth(2);
+            let fits = entry.text == "*"
+                || !entry.text.starts_with("arn:")
+                || arn_service.is_none_or(|a| a.contains(['*', '?']) || a == service);
+            if !fits {
+                let at = ctx.node_location(&entry.path, entry.node);
+                ctx.report(
+                    IssueCode::UnsupportedResourceArnInPolicy,
+                    format!(
+                        "The resource ARN {} is not supported for the resource-based policy attached to the resource type {}.",
+                        entry.text,
+                        kind.as_str()
+                    ),
+                    vec![at],
+                );
+            }
+        }
+    }
 }
 
 /// An action that is dangerous to allow on every resource, and its findings.
