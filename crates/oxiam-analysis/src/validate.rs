@@ -16,19 +16,27 @@
 //!   service, redundant actions).
 //! - `resources`: ARNs (prefix, fields, partition, service case, account, Region, resource
 //!   part against the service's ARN formats, redundant resources).
-//! - `conditions`: operators, keys (global and service), key types against operators,
-//!   values against operators, qualifiers, variables.
+//! - `conditions`: operators, keys (global keys from the catalogue's table, service keys),
+//!   key types against operators, values against operators, a key's values together
+//!   (several Booleans, numeric bounds, private addresses in `aws:SourceIp`), qualifiers.
 //! - `variables`: policy variables' form and the elements that take them.
 //! - `statement`: checks across elements and statements (`iam:PassRole` and
 //!   `iam:CreateServiceLinkedRole` with broad resources, trust actions against principals,
-//!   actions a condition key does not apply to, redundant statements).
+//!   actions a condition key does not apply to, `aws:ResourceTag` with services that do not
+//!   take it, actions and ARNs outside `validatePolicyResourceType`, redundant statements).
+//!
+//! The modules under `validate/` call each other (the grammar hands statement views to the
+//! element checks, which read them): siblings of one folder, as the workspace allows.
 //!
 //! # Choices where AWS documents nothing
 //! Positions count characters; a syntax error's span is the one character where the text
 //! stops being JSON (empty at the end of the text); a finding about a whole statement (a
 //! missing element) spans the statement; a finding about the document (no `Version`) spans
 //! the document with an empty path; an unknown element or condition key is located by its
-//! key (`PathElement::Key`), a bad value by the value (`PathElement::Value`).
+//! key (`PathElement::Key`), a bad value by the value (`PathElement::Value`); a policy
+//! variable by a `PathElement::Substring` of its string. Where AWS's message has a
+//! placeholder the reference page does not show filled, oxiam fills it with the policy's
+//! own text (the action, key, service, operator as written).
 
 mod actions;
 mod conditions;
