@@ -28,6 +28,21 @@
 //! The modules under `validate/` call each other (the grammar hands statement views to the
 //! element checks, which read them): siblings of one folder, as the workspace allows.
 //!
+//! # Use
+//! ```
+//! use oxiam_analysis::validate::{IssueCode, PolicyType, validate_policy};
+//! use oxiam_catalogue::Catalogue;
+//! let findings = validate_policy(
+//!     r#"{"Statement":{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}}"#,
+//!     PolicyType::IdentityPolicy,
+//!     None,
+//!     Catalogue::aws(),
+//! );
+//! let codes: Vec<&str> = findings.iter().map(|f| f.issue_code.as_str()).collect();
+//! assert_eq!(codes, ["MISSING_VERSION", "PASS_ROLE_WITH_STAR_IN_RESOURCE"]);
+//! assert_eq!(findings[1].finding_type.as_str(), "SECURITY_WARNING");
+//! ```
+//!
 //! # Choices where AWS documents nothing
 //! Positions count characters; a syntax error's span is the one character where the text
 //! stops being JSON (empty at the end of the text); a finding about a whole statement (a

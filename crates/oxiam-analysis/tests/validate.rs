@@ -1420,6 +1420,21 @@ fn trust_policies_take_only_trust_actions() {
     );
 }
 
+issue!(
+    invalid_date_value,
+    InvalidDateValue,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"1735689600"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2025-01-01"}}"#
+    ),
+    Some(
+        "The date 1735689600 might not resolve as expected. We recommend that you use the YYYY-MM-DD format."
+    )
+);
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.

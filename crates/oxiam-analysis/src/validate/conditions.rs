@@ -468,6 +468,15 @@ fn condition_value(ctx: &mut Ctx<'_>, op: &Operator<'_>, text: &str, node: &Node
         ctx.report(code, details.into(), vec![at]);
         return;
     }
+    // Epoch seconds are valid dates, but AWS recommends the W3C form.
+    if op.family == Family::Date && text.bytes().all(|b| b.is_ascii_digit()) && text.len() != 4 {
+        ctx.report(
+            IssueCode::InvalidDateValue,
+            format!("The date {text} might not resolve as expected. We recommend that you use the YYYY-MM-DD format."),
+            vec![at],
+        );
+        return;
+    }
     if op.family == Family::Ip
         && let Some((address, prefix)) = parse_cidr(text)
         && let Some(network) = masked(address, prefix)

@@ -144,6 +144,7 @@ issue_codes! {
     TypeMismatchNumber = "TYPE_MISMATCH_NUMBER", Warning;
     TypeMismatchIpRange = "TYPE_MISMATCH_IP_RANGE", Warning;
     WildcardWithoutLikeOperator = "WILDCARD_WITHOUT_LIKE_OPERATOR", Warning;
+    InvalidDateValue = "INVALID_DATE_VALUE", Warning;
     InvalidRoleReference = "INVALID_ROLE_REFERENCE", Warning;
     InvalidUserReference = "INVALID_USER_REFERENCE", Warning;
     CreateSlrWithStarInResource = "CREATE_SLR_WITH_STAR_IN_RESOURCE", Warning;
