@@ -6,7 +6,8 @@
 //! Source: AWS IAM User Guide, "AWS global condition context keys"
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>),
 //! each key's "Data type" line, read December 2026. A key documented with two data types
-//! (`aws:EpochTime`: Date, Numeric) lists both, the first as AWS lists it.
+//! (`aws:EpochTime`: Date, Numeric) lists both, the first as AWS lists it; so does one that
+//! policies read both ways (`aws:AssumedRoot`).
 
 use crate::model::KeyType;
 
@@ -51,7 +52,9 @@ pub(crate) const GLOBAL_KEYS: &[GlobalConditionKey] = &[
     key("aws:PrincipalType", &[String]),
     key("aws:userid", &[String]),
     key("aws:username", &[String]),
-    key("aws:AssumedRoot", &[String]),
+    // Policies test it with `Bool` and with string operators alike; both are accepted
+    // rather than report a type mismatch AWS might not.
+    key("aws:AssumedRoot", &[String, Bool]),
     // Properties of a role session.
     key("aws:FederatedProvider", &[String]),
     key("aws:TokenIssueTime", &[Date]),
