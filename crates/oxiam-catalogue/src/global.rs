@@ -95,6 +95,9 @@ pub(crate) const GLOBAL_KEYS: &[GlobalConditionKey] = &[
     key("aws:SourceOrgID", &[String]),
     key("aws:SourceOrgPaths", &[ArrayOfString]),
     key("aws:UserAgent", &[String]),
+    // Not on the page: the legacy key Amazon SNS and Amazon SQS documentation still uses in
+    // topic and queue policies (`"AWS:SourceOwner"`), kept so those policies validate.
+    key("aws:SourceOwner", &[String]),
 ];
 
 /// The global key `name` (any case); `aws:PrincipalTag/team` finds its template. A template's
