@@ -63,6 +63,9 @@ mod resources;
 mod statement;
 mod variables;
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use oxiam_catalogue::Catalogue;
 
 pub use finding::{
@@ -184,6 +187,7 @@ pub fn validate_policy(
         resource_type: resource_type.filter(|_| policy_type == PolicyType::ResourcePolicy),
         catalogue,
         variables: true,
+        action_names: HashMap::new(),
         findings: Vec::new(),
     };
     match json::parse(document) {
@@ -215,6 +219,9 @@ pub(crate) struct Ctx<'c> {
     pub(crate) catalogue: &'c Catalogue,
     /// Policy variables are read as variables (`Version` 2012-10-17).
     pub(crate) variables: bool,
+    /// The actions each action pattern names (lower-cased), listed once per validation:
+    /// large policies repeat patterns.
+    pub(crate) action_names: HashMap<String, Rc<[String]>>,
     findings: Vec<Finding>,
 }
 

@@ -1506,6 +1506,21 @@ fn federated_provider_keys_are_accepted() {
     assert_eq!(codes(doc, ResourcePolicy), vec![]);
 }
 
+#[test]
+fn a_large_policy_reports_each_repetition() {
+    let statement = r#"{"Effect":"Deny","Action":["*","s3:*","*:Get*"],"Resource":"*"}"#;
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        vec![statement; 300].join(",")
+    );
+    let findings = run(&doc, IdentityPolicy);
+    let count = |code| findings.iter().filter(|f| f.issue_code == code).count();
+    // In each statement `*` covers the two others; every statement after the first repeats it.
+    assert_eq!(count(IssueCode::RedundantAction), 600);
+    assert_eq!(count(IssueCode::RedundantStatement), 299);
+    assert_eq!(findings.len(), 899);
+}
+
 // ---------------------------------------------------------------------------------------
 // Totality.
 

@@ -2,6 +2,8 @@
 //! (or pattern) names at least one of its actions, no partial wildcard in the service, and
 //! no entry grants only what another entry of the statement already grants.
 
+use std::rc::Rc;
+
 use oxiam_catalogue::{Action, Service};
 use oxiam_policy::wildcard_match;
 
@@ -15,7 +17,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     let entries = element.entries();
     // Each entry's actions, for the redundancy check: `None` where the entry is not a
     // known action or pattern (reported here, never redundant).
-    let mut matched: Vec<Option<Vec<String>>> = Vec::with_capacity(entries.len());
+    let mut matched: Vec<Option<Names>> = Vec::with_capacity(entries.len());
     for entry in &entries {
         variables::unsupported_here(ctx, entry);
         matched.push(resolve(ctx, entry));
@@ -25,13 +27,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
             continue;
         };
         let redundant = entries.iter().enumerate().any(|(j, other)| {
-            if j == i || !matches!(matched.get(j), Some(Some(_))) {
+            let Some(Some(theirs)) = matched.get(j).filter(|_| j != i) else {
                 return false;
-            }
-            let covers = |pattern: &str, names: &[String]| {
-                names.iter().all(|n| wildcard_match(pattern, n, true))
             };
-            let theirs = matched.get(j).and_then(|m| m.as_deref()).unwrap_or(&[]);
             // Of two entries with the same actions, the later one is the redundant one.
             covers(other.text, mine) && (j < i || !covers(entry.text, theirs))
         });
@@ -49,13 +47,35 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     }
 }
 
-/// Checks one entry against the catalogue; the `prefix:Name` of every action it names, or
-/// `None` when it names none (or is a partial wildcard in the service, not resolved).
-fn resolve(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) -> Option<Vec<String>> {
+/// The actions an entry names.
+enum Names {
+    /// Every action (`*`, `*:*`): not listed, there are tens of thousands.
+    All,
+    /// `prefix:Name` of each.
+    Listed(Rc<[String]>),
+}
+
+fn names_everything(pattern: &str) -> bool {
+    pattern == "*" || pattern == "*:*"
+}
+
+/// Every action `names` lists is one `pattern` names.
+fn covers(pattern: &str, names: &Names) -> bool {
+    match names {
+        Names::All => names_everything(pattern),
+        Names::Listed(list) => {
+            names_everything(pattern) || list.iter().all(|n| wildcard_match(pattern, n, true))
+        }
+    }
+}
+
+/// Checks one entry against the catalogue; the actions it names, or `None` when it names
+/// none (or is a partial wildcard in the service, not resolved).
+fn resolve(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) -> Option<Names> {
     let text = entry.text;
     let at = ctx.node_location(&entry.path, entry.node);
-    if text == "*" {
-        return Some(names(ctx, text));
+    if names_everything(text) {
+        return Some(Names::All);
     }
     let Some((service, name)) = text.split_once(':') else {
         ctx.report(
@@ -74,7 +94,8 @@ fn resolve(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) -> Option<Vec<String>> {
             );
             return None;
         }
-        return Some(names(ctx, text)).filter(|n| !n.is_empty());
+        let found = names(ctx, text);
+        return (!found.is_empty()).then_some(Names::Listed(found));
     }
     if ctx.catalogue.service(service).is_none() {
         ctx.report(
@@ -93,14 +114,22 @@ fn resolve(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) -> Option<Vec<String>> {
         );
         return None;
     }
-    Some(found)
+    Some(Names::Listed(found))
 }
 
-fn names(ctx: &Ctx<'_>, pattern: &str) -> Vec<String> {
-    ctx.catalogue
+/// `prefix:Name` of every action `pattern` names, once per pattern and validation.
+fn names(ctx: &mut Ctx<'_>, pattern: &str) -> Rc<[String]> {
+    let key = pattern.to_ascii_lowercase();
+    if let Some(found) = ctx.action_names.get(&key) {
+        return Rc::clone(found);
+    }
+    let found: Rc<[String]> = ctx
+        .catalogue
         .matching_actions(pattern)
         .map(|(service, action)| format!("{}:{}", service.prefix, action.name))
-        .collect()
+        .collect();
+    ctx.action_names.insert(key, Rc::clone(&found));
+    found
 }
 
 /// The statement's `Action` entries that name one action exactly (no wildcard), with it.
