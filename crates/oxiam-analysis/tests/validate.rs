@@ -1435,6 +1435,35 @@ issue!(
     )
 );
 
+issue!(
+    invalid_service_principal_format,
+    InvalidServicePrincipalFormat,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/r","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/r","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}"#
+    ),
+    Some(
+        "The service principal ecs-tasks does not match the expected format. Use the service-name.amazonaws.com format."
+    )
+);
+issue!(
+    missing_paired_condition_keys,
+    MissingPairedConditionKeys,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:VpcSourceIp":"10.0.0.0/16"}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:VpcSourceIp":"10.0.0.0/16"},"StringEquals":{"aws:SourceVpc":"vpc-1a2b3c4d"}}"#
+    ),
+    Some(
+        "Using the condition key aws:VpcSourceIp can be overly permissive without also using the following condition keys: aws:SourceVpc. Condition keys like this one are more secure when paired with a related key. We recommend that you add the related condition keys to the same condition block."
+    )
+);
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.

@@ -339,6 +339,9 @@ fn condition_key(ctx: &mut Ctx<'_>, op: &Operator<'_>, path: &Path, key: &Member
 
     for (text, node, path) in &values {
         condition_value(ctx, op, text, node, path);
+        if op.family == Family::String && is_service_principal_key(name) {
+            service_principal(ctx, text, node, path);
+        }
     }
     value_set(ctx, op, name, &values, value_at);
 }
@@ -484,6 +487,45 @@ fn condition_value(ctx: &mut Ctx<'_>, op: &Operator<'_>, text: &str, node: &Node
         ctx.report(
             IssueCode::ImproveIpRange,
             format!("The non-zero bits in the IP address after the masked bits are ignored. Replace address {text} with {network}/{prefix}."),
+            vec![at],
+        );
+    }
+}
+
+/// Keys whose values are service principals (`ecs-tasks.amazonaws.com`).
+fn is_service_principal_key(name: &str) -> bool {
+    [
+        "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList",
+        "aws:CalledVia",
+        "aws:CalledViaFirst",
+        "aws:CalledViaLast",
+        "iam:PassedToService",
+        "iam:AWSServiceName",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(name))
+}
+
+/// A service principal is `service-name.amazonaws.com` (`.amazonaws.com.cn` in China);
+/// patterns and variables are not checked.
+fn service_principal(ctx: &mut Ctx<'_>, text: &str, node: &Node<'_>, path: &Path) {
+    if text.contains(['*', '?']) || text.contains("${") {
+        return;
+    }
+    let name = text
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| text.strip_suffix(".amazonaws.com.cn"));
+    let valid = name.is_some_and(|n| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    });
+    if !valid {
+        let at = ctx.node_location(path, node);
+        ctx.report(
+            IssueCode::InvalidServicePrincipalFormat,
+            format!("The service principal {text} does not match the expected format. Use the service-name.amazonaws.com format."),
             vec![at],
         );
     }

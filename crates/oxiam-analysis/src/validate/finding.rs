@@ -132,6 +132,7 @@ issue_codes! {
     UnsupportedActionForConditionKey = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error;
     InvalidConditionMultipleBoolean = "INVALID_CONDITION_MULTIPLE_BOOLEAN", Error;
     UnsupportedActionInPolicy = "UNSUPPORTED_ACTION_IN_POLICY", Error;
+    InvalidServicePrincipalFormat = "INVALID_SERVICE_PRINCIPAL_FORMAT", Error;
     UnsupportedResourceArnInPolicy = "UNSUPPORTED_RESOURCE_ARN_IN_POLICY", Error;
     PrivateIpAddress = "PRIVATE_IP_ADDRESS", Error;
     PrivateNotIpAddress = "PRIVATE_NOT_IP_ADDRESS", Error;
@@ -162,6 +163,7 @@ issue_codes! {
     PassRoleWithStarInActionAndNotResource = "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE", SecurityWarning;
     PassRoleWithNotActionAndNotResource = "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE", SecurityWarning;
     ForAllValuesWithSingleValuedKey = "FORALLVALUES_WITH_SINGLE_VALUED_KEY", SecurityWarning;
+    MissingPairedConditionKeys = "MISSING_PAIRED_CONDITION_KEYS", SecurityWarning;
     DenyWithUnsupportedTagConditionKeyForService = "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", SecurityWarning;
     DenyNotActionWithUnsupportedTagConditionKeyForService = "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE", SecurityWarning;
     // Suggestions.

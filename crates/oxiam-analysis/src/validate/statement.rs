@@ -15,6 +15,9 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
     unsupported_action_for_condition_key(ctx, s);
     unsupported_tag_condition_key(ctx, s);
     resource_type_fit(ctx, s);
+    if s.effect == Some(Effect::Allow) {
+        missing_paired_condition_keys(ctx, s);
+    }
     if ctx.policy_type == PolicyType::IdentityPolicy && s.effect == Some(Effect::Allow) {
         broad_grant(ctx, s, &PASS_ROLE);
         broad_grant(ctx, s, &CREATE_SLR);
@@ -228,6 +231,53 @@ fn unsupported_tag_condition_key(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
         ),
     };
     ctx.report(code, details, locations);
+}
+
+/// Keys that are safe only with a companion: `aws:VpcSourceIp` says which address, not
+/// which network, so it goes with `aws:SourceVpc` (AWS's example of the check).
+const PAIRED_KEYS: [(&str, &[&str]); 1] = [("aws:VpcSourceIp", &["aws:SourceVpc"])];
+
+fn missing_paired_condition_keys(ctx: &mut Ctx<'_>, s: &Statement<'_, '_>) {
+    let Some(condition) = &s.condition else {
+        return;
+    };
+    let Value::Object(blocks) = &condition.member.value.value else {
+        return;
+    };
+    let keys: Vec<(&str, &str, &Node<'_>)> = blocks
+        .iter()
+        .filter_map(|b| match &b.value.value {
+            Value::Object(keys) => Some(
+                keys.iter()
+                    .map(move |k| (b.key.as_ref(), k.key.as_ref(), &k.value)),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for (key, companions) in PAIRED_KEYS {
+        let Some((block, name, value)) = keys.iter().find(|(_, k, _)| k.eq_ignore_ascii_case(key))
+        else {
+            continue;
+        };
+        let missing: Vec<&str> = companions
+            .iter()
+            .filter(|c| !keys.iter().any(|(_, k, _)| k.eq_ignore_ascii_case(c)))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let at = ctx.node_location(&condition.path.value(block).value(name), value);
+        ctx.report(
+            IssueCode::MissingPairedConditionKeys,
+            format!(
+                "Using the condition key {name} can be overly permissive without also using the following condition keys: {}. Condition keys like this one are more secure when paired with a related key. We recommend that you add the related condition keys to the same condition block.",
+                missing.join(", ")
+            ),
+            vec![at],
+        );
+    }
 }
 
 /// The actions a trust policy (`AWS::IAM::AssumeRolePolicyDocument`) takes.
