@@ -1586,6 +1586,160 @@ mod totality {
         }
     }
 
+    /// Pools of element values, valid and not, for generated policies.
+    fn element() -> impl Strategy<Value = (&'static str, serde_json::Value)> {
+        use serde_json::json;
+        prop_oneof![
+            Just(("Sid", json!(""))),
+            Just(("Sid", json!("Read Only"))),
+            Just(("Effect", json!("Allow"))),
+            Just(("Effect", json!("Deny"))),
+            Just(("Effect", json!("allow"))),
+            Just(("Effect", json!(["Allow"]))),
+            Just(("Principal", json!("*"))),
+            Just((
+                "Principal",
+                json!({"AWS": ["AIDA1234567890EXAMPLE", "arn:aws:iam::1:user/*"]})
+            )),
+            Just((
+                "Principal",
+                json!({"Federated": "cognito-identity.amazonaws.com", "Bad": []})
+            )),
+            Just(("NotPrincipal", json!({"AWS": "111122223333"}))),
+            Just(("Action", json!("iam:PassRole"))),
+            Just((
+                "Action",
+                json!([
+                    "s3:GetObject",
+                    "s3:Get*",
+                    "s4:Nope",
+                    "sts:AssumeRole",
+                    "sts:TagSession",
+                    "s3:${x}"
+                ])
+            )),
+            Just(("Action", json!([]))),
+            Just(("NotAction", json!(["iam:*"]))),
+            Just(("Resource", json!("*"))),
+            Just((
+                "Resource",
+                json!([
+                    "arn:aws:s3:::b/${aws:username}",
+                    "arn:aws:S3:::b",
+                    "arn:aws:iam:us-east-1:1234:user/x",
+                    "x",
+                    7
+                ])
+            )),
+            Just(("NotResource", json!("arn:aws:iam::111122223333:role/r"))),
+            Just(("Condition", json!({}))),
+            Just((
+                "Condition",
+                json!({"StringEquals": {"aws:SecureTransport": "true", "aws:usename": [], "cognito-identity.amazonaws.com:aud": "x"}})
+            )),
+            Just((
+                "Condition",
+                json!({"ForAllValues:StringLike": {"aws:username": ["a*"], "s3:prefix": "p"}, "IpAddress": {"aws:SourceIp": ["10.0.0.1/8", "203.0.113.0/33"]}})
+            )),
+            Just((
+                "Condition",
+                json!({"NumericLessThan": {"aws:MultiFactorAuthAge": ["1", "x"]}, "Bogus": {"a:b": "c"}})
+            )),
+            Just(("Actoin", json!("s3:GetObject"))),
+        ]
+    }
+
+    fn policy() -> impl Strategy<Value = String> {
+        let statement = proptest::collection::vec(element(), 0..7).prop_map(|pairs| {
+            serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        });
+        (
+            any::<bool>(),
+            proptest::collection::vec(statement, 1..4),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(version, statements, single, pretty)| {
+                let mut doc = serde_json::Map::new();
+                if version {
+                    doc.insert("Version".into(), "2012-10-17".into());
+                }
+                let statement = match (single, statements.first()) {
+                    (true, Some(first)) => first.clone(),
+                    _ => serde_json::Value::Array(statements),
+                };
+                doc.insert("Statement".into(), statement);
+                let doc = serde_json::Value::Object(doc);
+                if pretty {
+                    serde_json::to_string_pretty(&doc).unwrap()
+                } else {
+                    serde_json::to_string(&doc).unwrap()
+                }
+            })
+    }
+
+    /// The node a path names in `doc`, and whether the path ends at a key.
+    fn follow<'v>(
+        doc: &'v serde_json::Value,
+        path: &[PathElement],
+    ) -> Option<&'v serde_json::Value> {
+        let mut node = doc;
+        for step in path {
+            node = match step {
+                PathElement::Value(k) => node.get(k.as_str())?,
+                PathElement::Index(i) => node.get(*i)?,
+                PathElement::Key(_) | PathElement::Substring { .. } => return None,
+            };
+        }
+        Some(node)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Every location's span is the text of the JSON node its path names: a value or
+        /// array element is that node, a key is that key's string, a substring lies in its
+        /// string.
+        #[test]
+        fn spans_are_the_nodes_their_paths_name(doc in policy()) {
+            let tree: serde_json::Value = serde_json::from_str(&doc).unwrap();
+            let chars: Vec<char> = doc.chars().collect();
+            for t in [IdentityPolicy, ResourcePolicy, ServiceControlPolicy, ResourceControlPolicy] {
+                for f in run(&doc, t) {
+                    for l in &f.locations {
+                        let text: String = chars[l.span.start.offset..l.span.end.offset].iter().collect();
+                        let (last, parent) = match l.path.split_last() {
+                            Some(split) => split,
+                            None => {
+                                prop_assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), tree.clone());
+                                continue;
+                            }
+                        };
+                        match last {
+                            PathElement::Key(k) => {
+                                prop_assert_eq!(serde_json::from_str::<String>(&text).unwrap(), k.clone());
+                                prop_assert!(follow(&tree, parent).and_then(|p| p.get(k.as_str())).is_some());
+                            }
+                            PathElement::Substring { start, length } => {
+                                let whole = follow(&tree, parent).and_then(|v| v.as_str()).unwrap();
+                                let part: String = whole.chars().skip(*start).take(*length).collect();
+                                prop_assert_eq!(text, part);
+                            }
+                            _ => {
+                                let node = follow(&tree, &l.path).unwrap();
+                                prop_assert_eq!(&serde_json::from_str::<serde_json::Value>(&text).unwrap(), node, "{:?}", f);
+                            }
+                        }
+                        // Lines and columns agree with offsets.
+                        let before: String = chars[..l.span.start.offset].iter().collect();
+                        prop_assert_eq!(l.span.start.line, before.matches('\n').count() + 1);
+                        prop_assert_eq!(l.span.start.column, before.rsplit('\n').next().unwrap().chars().count());
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
