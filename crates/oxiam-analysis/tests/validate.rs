@@ -1671,9 +1671,9 @@ mod totality {
                 doc.insert("Statement".into(), statement);
                 let doc = serde_json::Value::Object(doc);
                 if pretty {
-                    serde_json::to_string_pretty(&doc).unwrap()
+                    serde_json::to_string_pretty(&doc).unwrap_or_default()
                 } else {
-                    serde_json::to_string(&doc).unwrap()
+                    serde_json::to_string(&doc).unwrap_or_default()
                 }
             })
     }
