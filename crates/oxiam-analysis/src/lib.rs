@@ -4,5 +4,8 @@
 //!
 //! - [`diff`]: what policy B grants that policy A does not (`oxiam policy diff`), sound:
 //!   it may over-report, never under-report.
+//! - [`generate`]: least-privilege policies from the actions a principal used (Access
+//!   Analyzer's policy generation).
 
 pub mod diff;
+pub mod generate;
