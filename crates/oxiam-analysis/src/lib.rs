@@ -4,8 +4,11 @@
 //!
 //! - [`diff`]: what policy B grants that policy A does not (`oxiam policy diff`), sound:
 //!   it may over-report, never under-report.
+//! - [`generate`]: least-privilege policies from the actions a principal used (Access
+//!   Analyzer's policy generation).
 //! - [`validate`]: IAM Access Analyzer's ValidatePolicy — a document in, findings out
 //!   (issue code, type, AWS's message, learn-more link, path and span).
 
 pub mod diff;
+pub mod generate;
 pub mod validate;
