@@ -191,7 +191,10 @@ pub fn validate_policy(
         findings: Vec::new(),
     };
     match json::parse(document) {
-        Ok(root) => grammar::check(&mut ctx, &root),
+        Ok(root) => {
+            size(&mut ctx, document, &root);
+            grammar::check(&mut ctx, &root);
+        }
         Err(error) => {
             let at = ctx.lines.position(error.offset);
             let end = document
@@ -209,6 +212,28 @@ pub fn validate_policy(
         }
     }
     ctx.findings
+}
+
+/// Documents larger than the quota of their policy type, in characters without white space
+/// as IAM counts them (the managed-policy quota for identity policies; SCPs have their own).
+fn size(ctx: &mut Ctx<'_>, document: &str, root: &json::Node<'_>) {
+    let chars = document
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+        .count();
+    let (code, details) = match ctx.policy_type {
+        PolicyType::IdentityPolicy if chars > oxiam_policy::limits::MANAGED_POLICY => (
+            IssueCode::PolicySizeExceedsIdentityPolicyQuota,
+            "The characters in the identity policy, excluding whitespace, exceed the character maximum for inline and managed policies. We recommend that you use multiple granular policies.",
+        ),
+        PolicyType::ServiceControlPolicy if chars > oxiam_policy::limits::SCP => (
+            IssueCode::PolicySizeExceedsScpQuota,
+            "The characters in the service control policy (SCP) exceed the character maximum for SCPs. We recommend that you use multiple granular policies.",
+        ),
+        _ => return,
+    };
+    let at = ctx.node_location(&Path::root(), root);
+    ctx.report(code, details.into(), vec![at]);
 }
 
 /// What every check reads and where findings go.

@@ -1464,6 +1464,45 @@ issue!(
     )
 );
 
+issue!(
+    invalid_condition_data_type,
+    InvalidConditionDataType,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":[3600,"7200"]}}"#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":["3600","7200"]}}"#
+    )
+);
+issue!(
+    policy_size_exceeds_identity_policy_quota,
+    PolicySizeExceedsIdentityPolicyQuota,
+    IdentityPolicy,
+    identity(&format!(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}"]"#,
+        "b".repeat(6_144)
+    )),
+    identity(&format!(
+        r#""Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}{}"]"#,
+        "b".repeat(6_000),
+        " ".repeat(500)
+    ))
+);
+issue!(
+    policy_size_exceeds_scp_quota,
+    PolicySizeExceedsScpQuota,
+    ServiceControlPolicy,
+    identity(&format!(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}"]"#,
+        "b".repeat(5_120)
+    )),
+    identity(&format!(
+        r#""Effect":"Deny","Action":"s3:GetObject","Resource":["arn:aws:s3:::{}"]"#,
+        "b".repeat(5_000)
+    ))
+);
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.
@@ -1547,7 +1586,9 @@ fn a_large_policy_reports_each_repetition() {
     // In each statement `*` covers the two others; every statement after the first repeats it.
     assert_eq!(count(IssueCode::RedundantAction), 600);
     assert_eq!(count(IssueCode::RedundantStatement), 299);
-    assert_eq!(findings.len(), 899);
+    // 300 statements are far beyond the identity-policy quota.
+    assert_eq!(count(IssueCode::PolicySizeExceedsIdentityPolicyQuota), 1);
+    assert_eq!(findings.len(), 900);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -264,6 +264,23 @@ fn condition_key(ctx: &mut Ctx<'_>, op: &Operator<'_>, path: &Path, key: &Member
     // The values, each with its path and node.
     let values: Vec<(String, &Node<'_>, Path)> = match &key.value.value {
         Value::Array(items) => {
+            let kinds = |f: fn(&Value<'_>) -> bool| items.iter().any(|i| f(&i.value));
+            let mixed = [
+                kinds(|v| matches!(v, Value::String(_))),
+                kinds(|v| matches!(v, Value::Number(_))),
+                kinds(|v| matches!(v, Value::Bool(_))),
+            ]
+            .iter()
+            .filter(|k| **k)
+            .count()
+                > 1;
+            if mixed {
+                ctx.report(
+                    IssueCode::InvalidConditionDataType,
+                    "The condition value data types do not match. Use condition values of the same JSON data type.".into(),
+                    vec![value_at.clone()],
+                );
+            }
             if items.is_empty() {
                 let (code, details) = match (op.qualifier, op.if_exists) {
                     (Qualifier::ForAllValues, _) => (

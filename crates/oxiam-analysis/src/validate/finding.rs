@@ -131,6 +131,8 @@ issue_codes! {
     MissingQualifier = "MISSING_QUALIFIER", Error;
     UnsupportedActionForConditionKey = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY", Error;
     InvalidConditionMultipleBoolean = "INVALID_CONDITION_MULTIPLE_BOOLEAN", Error;
+    InvalidConditionDataType = "INVALID_CONDITION_DATA_TYPE", Error;
+    PolicySizeExceedsScpQuota = "POLICY_SIZE_EXCEEDS_SCP_QUOTA", Error;
     UnsupportedActionInPolicy = "UNSUPPORTED_ACTION_IN_POLICY", Error;
     InvalidServicePrincipalFormat = "INVALID_SERVICE_PRINCIPAL_FORMAT", Error;
     UnsupportedResourceArnInPolicy = "UNSUPPORTED_RESOURCE_ARN_IN_POLICY", Error;
@@ -146,6 +148,7 @@ issue_codes! {
     TypeMismatchIpRange = "TYPE_MISMATCH_IP_RANGE", Warning;
     WildcardWithoutLikeOperator = "WILDCARD_WITHOUT_LIKE_OPERATOR", Warning;
     InvalidDateValue = "INVALID_DATE_VALUE", Warning;
+    PolicySizeExceedsIdentityPolicyQuota = "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA", Warning;
     InvalidRoleReference = "INVALID_ROLE_REFERENCE", Warning;
     InvalidUserReference = "INVALID_USER_REFERENCE", Warning;
     CreateSlrWithStarInResource = "CREATE_SLR_WITH_STAR_IN_RESOURCE", Warning;
