@@ -1503,6 +1503,33 @@ issue!(
     ))
 );
 
+issue!(
+    invalid_arn_region,
+    InvalidArnRegion,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east:111122223333:q""#
+    ),
+    identity(
+        r#""Effect":"Allow","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-gov-east-1:111122223333:q""#
+    ),
+    Some(
+        "The Region us-east is not valid for this resource. Update the resource ARN to include a supported Region."
+    )
+);
+issue!(
+    invalid_region,
+    InvalidRegion,
+    IdentityPolicy,
+    identity(
+        r#""Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1a"]}}"#
+    ),
+    identity(
+        r#""Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1","eusc-de-east-1"]}}"#
+    ),
+    Some("The Region us-east-1a is not valid. Update the condition value to a suported Region.")
+);
+
 #[test]
 fn every_issue_code_has_a_test_above() {
     // The second argument of each `issue!(name, Code, …)` in this file.

@@ -359,6 +359,19 @@ fn condition_key(ctx: &mut Ctx<'_>, op: &Operator<'_>, path: &Path, key: &Member
         if op.family == Family::String && is_service_principal_key(name) {
             service_principal(ctx, text, node, path);
         }
+        if op.family == Family::String
+            && name.eq_ignore_ascii_case("aws:RequestedRegion")
+            && !text.contains(['*', '?'])
+            && !text.contains("${")
+            && !super::resources::is_region_shaped(text)
+        {
+            let at = ctx.node_location(path, node);
+            ctx.report(
+                IssueCode::InvalidRegion,
+                format!("The Region {text} is not valid. Update the condition value to a suported Region."),
+                vec![at],
+            );
+        }
     }
     value_set(ctx, op, name, &values, value_at);
 }

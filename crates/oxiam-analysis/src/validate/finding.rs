@@ -107,6 +107,7 @@ issue_codes! {
     InvalidPartition = "INVALID_PARTITION", Error;
     InvalidArnServiceCase = "INVALID_ARN_SERVICE_CASE", Error;
     InvalidArnAccount = "INVALID_ARN_ACCOUNT", Error;
+    InvalidArnRegion = "INVALID_ARN_REGION", Error;
     ArnRegionNotAllowed = "ARN_REGION_NOT_ALLOWED", Error;
     ArnAccountNotAllowed = "ARN_ACCOUNT_NOT_ALLOWED", Error;
     MissingArnRegion = "MISSING_ARN_REGION", Error;
@@ -135,6 +136,7 @@ issue_codes! {
     PolicySizeExceedsScpQuota = "POLICY_SIZE_EXCEEDS_SCP_QUOTA", Error;
     UnsupportedActionInPolicy = "UNSUPPORTED_ACTION_IN_POLICY", Error;
     InvalidServicePrincipalFormat = "INVALID_SERVICE_PRINCIPAL_FORMAT", Error;
+    InvalidRegion = "INVALID_REGION", Error;
     UnsupportedResourceArnInPolicy = "UNSUPPORTED_RESOURCE_ARN_IN_POLICY", Error;
     PrivateIpAddress = "PRIVATE_IP_ADDRESS", Error;
     PrivateNotIpAddress = "PRIVATE_NOT_IP_ADDRESS", Error;

@@ -157,6 +157,14 @@ fn arn(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) {
         );
         return;
     }
+    if !region.is_empty() && !wild(region) && !is_region_shaped(region) {
+        ctx.report(
+            IssueCode::InvalidArnRegion,
+            format!("The Region {region} is not valid for this resource. Update the resource ARN to include a supported Region."),
+            vec![at],
+        );
+        return;
+    }
     let Some(known) = ctx.catalogue.service(service) else {
         return;
     };
@@ -217,6 +225,24 @@ fn arn(ctx: &mut Ctx<'_>, entry: &Entry<'_, '_>) {
             "Resource ARN does not match the expected ARN format. Update the resource portion of the ARN.".into(),
             vec![at],
         );
+    }
+}
+
+/// A Region code's shape: lower-case words and a number, joined by `-` (`us-east-1`,
+/// `us-gov-west-1`, `eusc-de-east-1`). Only the shape: a list of Regions would call every
+/// Region opened after it invalid.
+pub(crate) fn is_region_shaped(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    match parts.split_last() {
+        Some((number, words)) => {
+            words.len() >= 2
+                && (1..=2).contains(&number.len())
+                && number.bytes().all(|b| b.is_ascii_digit())
+                && words
+                    .iter()
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        }
+        None => false,
     }
 }
 
