@@ -7,11 +7,18 @@
 //! - [`checks`]: IAM Access Analyzer's custom policy checks (`CheckNoNewAccess`,
 //!   `CheckAccessNotGranted`, `CheckNoPublicAccess`) on the diff's reading of statements;
 //!   sound: never PASS when access exists.
+//! - [`generate`]: least-privilege policies from the actions a principal used (Access
+//!   Analyzer's policy generation).
+//! - [`validate`]: IAM Access Analyzer's ValidatePolicy — a document in, findings out
+//!   (issue code, type, AWS's message, learn-more link, path and span).
 //! - `pattern` (`*`/`?` languages: exact inclusion and intersection), `condition`
-//!   (condition implication), `principal` (principal inclusion): what both build on.
+//!   (condition implication), `principal` (principal inclusion): what the diff and the
+//!   checks build on.
 
 pub mod checks;
 mod condition;
 pub mod diff;
+pub mod generate;
 mod pattern;
 mod principal;
+pub mod validate;

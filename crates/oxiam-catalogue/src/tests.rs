@@ -416,3 +416,39 @@ fn the_json_form_round_trips() {
     assert_eq!(again.service("myapp").unwrap(), service);
     assert!(!json.contains("\"required\":false"));
 }
+
+#[test]
+fn global_condition_keys_are_found_with_their_types() {
+    let key = aws().global_condition_key("aws:sourceip").unwrap();
+    assert_eq!(
+        (key.name, key.key_type()),
+        ("aws:SourceIp", KeyType::IpAddress)
+    );
+    let tag = aws().global_condition_key("aws:PrincipalTag/team").unwrap();
+    assert_eq!(tag.name, "aws:PrincipalTag/${TagKey}");
+    assert!(tag.is_template());
+    assert!(aws().global_condition_key("aws:PrincipalTag/").is_none());
+    assert!(aws().global_condition_key("aws:PrincipalTag").is_none());
+    assert!(aws().global_condition_key("aws:NoSuchKey").is_none());
+    assert!(aws().global_condition_key("s3:prefix").is_none());
+    let epoch = aws().global_condition_key("aws:EpochTime").unwrap();
+    assert_eq!(epoch.types, &[KeyType::Date, KeyType::Numeric]);
+    assert_eq!(
+        aws()
+            .global_condition_key("aws:MultiFactorAuthPresent")
+            .unwrap()
+            .key_type(),
+        KeyType::Bool
+    );
+    // Every entry is found by its own name, and names are unique in any case.
+    for key in aws().global_condition_keys() {
+        assert!(!key.types.is_empty());
+        let probe = key.name.replace("${TagKey}", "k");
+        assert_eq!(
+            aws().global_condition_key(&probe),
+            Some(key),
+            "{}",
+            key.name
+        );
+    }
+}
