@@ -12,7 +12,7 @@
 //! implied by one entry of `a` with the same key, by the rules of [`Entry::implies`]. Any
 //! pair it cannot compare counts as "does not imply", which makes a check FAIL, never PASS.
 
-use oxiam_policy::{Operator, SetQualifier};
+use oxiam_policy::{Operator, SetQualifier, parse_operator};
 use serde_json::Value;
 
 use crate::pattern::{Glob, ResourceShape, Role, Syntax, resource_includes};
@@ -32,53 +32,6 @@ pub(crate) struct Entry {
 /// A statement's condition entries; all must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Conditions(pub(crate) Vec<Entry>);
-
-/// `ForAnyValue:StringLikeIfExists` → its parts, as the engine reads operator names.
-fn parse_operator(name: &str) -> Option<(SetQualifier, Operator, bool)> {
-    let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
-        (SetQualifier::ForAllValues, r)
-    } else if let Some(r) = name.strip_prefix("ForAnyValue:") {
-        (SetQualifier::ForAnyValue, r)
-    } else {
-        (SetQualifier::None, name)
-    };
-    let (base, if_exists) = match rest.strip_suffix("IfExists") {
-        Some(b) => (b, true),
-        None => (rest, false),
-    };
-    let op = OPERATORS.iter().copied().find(|op| op.name() == base)?;
-    Some((set, op, if_exists))
-}
-
-const OPERATORS: &[Operator] = &[
-    Operator::StringEquals,
-    Operator::StringNotEquals,
-    Operator::StringEqualsIgnoreCase,
-    Operator::StringNotEqualsIgnoreCase,
-    Operator::StringLike,
-    Operator::StringNotLike,
-    Operator::NumericEquals,
-    Operator::NumericNotEquals,
-    Operator::NumericLessThan,
-    Operator::NumericLessThanEquals,
-    Operator::NumericGreaterThan,
-    Operator::NumericGreaterThanEquals,
-    Operator::DateEquals,
-    Operator::DateNotEquals,
-    Operator::DateLessThan,
-    Operator::DateLessThanEquals,
-    Operator::DateGreaterThan,
-    Operator::DateGreaterThanEquals,
-    Operator::Bool,
-    Operator::BinaryEquals,
-    Operator::IpAddress,
-    Operator::NotIpAddress,
-    Operator::ArnEquals,
-    Operator::ArnLike,
-    Operator::ArnNotEquals,
-    Operator::ArnNotLike,
-    Operator::Null,
-];
 
 fn text(v: &Value) -> Option<String> {
     match v {

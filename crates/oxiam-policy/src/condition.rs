@@ -152,8 +152,9 @@ pub enum SetQualifier {
 }
 
 /// A full operator name split into its parts: `ForAnyValue:StringLikeIfExists` →
-/// (`ForAnyValue`, `StringLike`, if-exists).
-pub(crate) fn parse_operator(name: &str) -> Option<(SetQualifier, Operator, bool)> {
+/// (`ForAnyValue`, `StringLike`, if-exists); `None` for a name AWS does not accept. Public
+/// for tools that read conditions as the engine does (policy analysis).
+pub fn parse_operator(name: &str) -> Option<(SetQualifier, Operator, bool)> {
     let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
         (SetQualifier::ForAllValues, r)
     } else if let Some(r) = name.strip_prefix("ForAnyValue:") {

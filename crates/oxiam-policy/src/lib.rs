@@ -14,7 +14,8 @@
 //!   `${aws:x, 'default'}`, `${*}` `${?}` `${$}`), matched without allocation;
 //!   [`wildcard_match`] exposes the matcher.
 //! - [`arn`]: ARN splitting and segment-wise ARN patterns (`Resource`, `Arn*` operators).
-//! - `condition`: every [`Operator`], `…IfExists`, [`SetQualifier`]s, `Null`; values
+//! - `condition`: every [`Operator`], `…IfExists`, [`SetQualifier`]s, `Null`
+//!   ([`parse_operator`] splits an operator name, for tools); values
 //!   pre-parsed at compile time (numbers, ISO 8601/epoch dates, CIDRs, base64).
 //! - `principal`: `Principal`/`NotPrincipal` and how a statement names the caller
 //!   ([`PrincipalMatch`]: exact, via the role, via the account).
@@ -62,7 +63,7 @@ mod principal;
 mod report;
 mod wildcard;
 
-pub use condition::{Operator, SetQualifier};
+pub use condition::{Operator, SetQualifier, parse_operator};
 pub use context::{Context, ContextValue, Principal, PrincipalType};
 pub use error::{ErrorKind, Finding, Location, PolicyError, Severity, messages};
 pub use evaluate::{
