@@ -201,3 +201,91 @@ fn error_answer(e: &ServerError, request_id: String) -> Answer {
         request_id,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "test code")]
+
+    use oxiam_protocol::iam;
+
+    use super::*;
+    use crate::app::test_support::app;
+    use crate::auth::decide::RequestEnv;
+    use crate::front::pipeline::call_as;
+    use crate::model::fixtures::{self, ACCOUNT};
+    use crate::ops::table::Request;
+
+    fn list_users() -> Request {
+        Request::Iam(iam::Request::ListUsers(iam::ListUsersRequest::default()))
+    }
+
+    fn code(e: &ServerError) -> ErrorCode {
+        e.to_api(oxiam_protocol::Service::Iam).code
+    }
+
+    #[test]
+    fn a_new_account_enforces_and_only_its_root_changes_the_mode() {
+        let app = app(ACCOUNT, None);
+        assert_eq!(mode_of(&app.snapshot(), ACCOUNT), EnforcementMode::Enforce);
+        let alice = fixtures::user("alice", "AIDAALICE");
+        let mut admin = alice.clone();
+        admin
+            .attached_policies
+            .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        app.write(|tx| tx.put(admin.clone())).unwrap();
+        // An administrator is not the root: the switch is not a policy decision.
+        let err = put_mode(
+            &app,
+            &Caller::user(&admin, "AKIAALICE"),
+            EnforcementMode::ReportOnly,
+        )
+        .unwrap_err();
+        assert_eq!(code(&err), ErrorCode::AccessDenied);
+        assert!(err.to_string().contains(PUT_ACTION), "{err}");
+        assert_eq!(mode_of(&app.snapshot(), ACCOUNT), EnforcementMode::Enforce);
+
+        let root = Caller::root(ACCOUNT, "AKIAROOT");
+        put_mode(&app, &root, EnforcementMode::ReportOnly).unwrap();
+        assert_eq!(
+            mode_of(&app.snapshot(), ACCOUNT),
+            EnforcementMode::ReportOnly
+        );
+        // Report-only relaxes policy decisions, not the root-only switch.
+        let err = put_mode(
+            &app,
+            &Caller::user(&alice, "AKIAALICE"),
+            EnforcementMode::Enforce,
+        )
+        .unwrap_err();
+        assert_eq!(code(&err), ErrorCode::AccessDenied);
+        assert_eq!(
+            mode_of(&app.snapshot(), ACCOUNT),
+            EnforcementMode::ReportOnly
+        );
+        put_mode(&app, &root, EnforcementMode::Enforce).unwrap();
+        assert_eq!(mode_of(&app.snapshot(), ACCOUNT), EnforcementMode::Enforce);
+    }
+
+    #[test]
+    fn a_denied_call_goes_through_while_report_only_and_is_denied_again_after() {
+        let app = app(ACCOUNT, None);
+        let alice = fixtures::user("alice", "AIDAALICE");
+        app.write(|tx| tx.put(alice.clone())).unwrap();
+        let caller = Caller::user(&alice, "AKIAALICE");
+        let env = RequestEnv::now();
+        let err = call_as(&app, &caller, &list_users(), &env, Via::Console).unwrap_err();
+        assert_eq!(code(&err), ErrorCode::AccessDenied);
+
+        let root = Caller::root(ACCOUNT, "AKIAROOT");
+        put_mode(&app, &root, EnforcementMode::ReportOnly).unwrap();
+        let listed = call_as(&app, &caller, &list_users(), &env, Via::Console).unwrap();
+        let crate::ops::table::Response::Iam(iam::Response::ListUsers(r)) = listed else {
+            panic!("not a ListUsers response: {listed:?}");
+        };
+        assert_eq!(r.users.len(), 1);
+
+        put_mode(&app, &root, EnforcementMode::Enforce).unwrap();
+        let err = call_as(&app, &caller, &list_users(), &env, Via::Console).unwrap_err();
+        assert_eq!(code(&err), ErrorCode::AccessDenied);
+    }
+}
