@@ -32,7 +32,7 @@
 //!
 //! With `--report-only` the guard forwards what the policies deny (explicit or implicit
 //! deny) instead of answering 403, and logs each would-be denial at `warn` (target
-//! `oxiam::guard`, `decision=ReportOnlyDeny`) with the denial's action, resource, message
+//! `oxiam::guard`, `decision=ReportOnlyDeny`) with the denial's action, resource, message (`denial_message`)
 //! and deciding policy type: a service is put behind the guard this way first, its traffic
 //! recorded (the decision API's audit log has every denial too), its policies written, and
 //! then enforced. What is not a policy decision stays refused: a request no rule matches,
@@ -549,7 +549,7 @@ fn log_would_deny(d: &DecisionResult, matched: &rules::Matched, request_id: &str
         action = matched.action, resource = matched.resource,
         decision = oxiam_client::REPORT_ONLY_DENY, would_be,
         denied_by = d.denied_by.as_deref().unwrap_or("-"),
-        message = d.message.as_deref().unwrap_or("-"), "report-only: would be denied");
+        denial_message = d.message.as_deref().unwrap_or("-"), "report-only: would be denied");
 }
 
 /// A CA bundle file's bytes (certificates are public: no secrecy needed).

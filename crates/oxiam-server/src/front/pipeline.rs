@@ -249,7 +249,7 @@ pub(crate) fn report_only_denial(
     tracing::warn!(target: "oxiam::audit", request_id, via = via.as_str(),
         principal = caller.arn, action = would.action, resource = would.resource,
         decision = "ReportOnlyDeny", would_be = would.decision, denied_by = would.denied_by,
-        message = would.message, "report-only: would be denied");
+        denial_message = would.message, "report-only: would be denied");
     app.audit.record(crate::runtime::audit::Record {
         time: env
             .now
