@@ -507,7 +507,9 @@ async fn handle(
             return unavailable(&request_id, "the authorizer is unavailable");
         }
     };
-    if !decision.allowed && !(guard.report_only && is_policy_denial(&decision)) {
+    // `--report-only` lets the policies' denials through, nothing else.
+    let forward_anyway = guard.report_only && is_policy_denial(&decision);
+    if !(decision.allowed || forward_anyway) {
         return denied(&decision, &request_id);
     }
     if !decision.allowed || decision.is_report_only_denial() {

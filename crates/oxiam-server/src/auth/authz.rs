@@ -218,7 +218,6 @@ pub fn denied(caller: &Caller, target: &Target, why: &str) -> ServerError {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
 
     use std::sync::Arc;
 

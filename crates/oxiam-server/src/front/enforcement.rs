@@ -204,7 +204,6 @@ fn error_answer(e: &ServerError, request_id: String) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
 
     use oxiam_protocol::iam;
 
