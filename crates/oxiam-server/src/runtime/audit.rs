@@ -1,5 +1,7 @@
 //! The audit log of authorization decisions: one JSON line per decision in
-//! `<data dir>/audit/decisions.jsonl`, append-only, queried by `oxiam audit`.
+//! `<data dir>/audit/decisions.jsonl`, append-only, queried by `oxiam audit`. The
+//! authorization API records every decision; the IAM/STS API and the console record the
+//! would-be denials of report-only accounts ([`REPORT_ONLY_DENY`]).
 //!
 //! Why a file and not a store table: decisions are many (tens of thousands per second at
 //! full speed) and never change; a store table would put every one of them through the
