@@ -124,7 +124,8 @@ def test_report_only_lets_denied_calls_through_records_them_and_switches_back(wo
     assert get_mode(server) == (200, {"mode": "REPORT_ONLY"})
     assert iam.get_account_summary()["SummaryMap"]["ReportOnlyEnforcement"] == 1
     # The same calls go through.
-    assert "worker" in [u["UserName"] for u in worker.list_users()["Users"]]
+    listed_users = worker.list_users()
+    assert "worker" in [u["UserName"] for u in listed_users["Users"]]
     worker.tag_user(UserName="worker", Tags=[{"Key": "k", "Value": "v"}])
     assert iam.list_user_tags(UserName="worker")["Tags"] == [{"Key": "k", "Value": "v"}]
     # What the policies allow is not a would-be denial.
@@ -136,6 +137,7 @@ def test_report_only_lets_denied_calls_through_records_them_and_switches_back(wo
         server, lambda rs: {"iam:ListUsers", "iam:TagUser"} <= set(would_be(rs))))
     listed, tagged = found["iam:ListUsers"], found["iam:TagUser"]
     assert listed["principal"] == user_arn and listed["via"] == "api"
+    assert listed["requestId"] == listed_users["ResponseMetadata"]["RequestId"]
     assert listed["resource"] == f"arn:aws:iam::{ACCOUNT}:user/"
     assert listed["wouldBeDecision"] == "ImplicitDeny"
     assert listed["deniedBy"] == "identity-based policy"
@@ -225,6 +227,28 @@ def test_the_decision_api_answers_allow_with_the_would_be_denial(world):
              and r["decision"] == "ReportOnlyDeny"]
     assert asked and asked[0]["wouldBeDecision"] == "ImplicitDeny"
     assert asked[0]["message"] == mine["message"]
+
+
+def test_a_role_of_the_account_is_assumed_despite_its_trust_policy(world):
+    server, iam, _, creds = world
+    iam.create_role(RoleName="closed", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+         "Action": "sts:AssumeRole"}))
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/closed"
+    sts = server.client("sts", key=creds[0], secret=creds[1])
+    denied(sts.assume_role, RoleArn=role_arn, RoleSessionName="session")
+    assert put_mode(server, "REPORT_ONLY")[0] == 200
+    assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="session")
+    assert assumed["AssumedRoleUser"]["Arn"].endswith(":assumed-role/closed/session")
+    records = audit_records(server, lambda rs: any(r["action"] == "sts:AssumeRole" for r in rs))
+    r = next(r for r in records if r["action"] == "sts:AssumeRole")
+    assert (r["decision"], r["resource"]) == ("ReportOnlyDeny", role_arn)
+    assert r["requestId"] == assumed["ResponseMetadata"]["RequestId"]
+    assert r["message"] == (f"User: arn:aws:iam::{ACCOUNT}:user/worker is not authorized to "
+                            f"perform: sts:AssumeRole on resource: {role_arn}")
+    # A role that does not exist is not made up.
+    denied(sts.assume_role, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/ghost",
+           RoleSessionName="session")
 
 
 def test_cross_account_stays_enforced():

@@ -14,9 +14,11 @@
 use oxiam_policy::PolicyType;
 use oxiam_protocol::error::ErrorCode;
 
+use crate::app::App;
 use crate::auth::authn::{Caller, CallerKind};
 use crate::auth::decide::{Outcome, RequestEnv};
 use crate::auth::target::Target;
+use crate::model::access::Via;
 use crate::model::error::{ServerError, api};
 use crate::state::State;
 
@@ -86,6 +88,41 @@ pub fn authorize_reporting(
         state,
         is_report_only(state, &caller.account),
     )
+}
+
+/// Records a denial that report-only enforcement let through: in the audit log (the file
+/// `oxiam audit` reads, decision `ReportOnlyDeny`) and as an `oxiam::audit` event, with
+/// everything the AccessDenied error would have said.
+pub fn record_would_deny(
+    app: &App,
+    request_id: &str,
+    via: Via,
+    caller: &Caller,
+    would: &WouldDeny,
+    env: &RequestEnv,
+) {
+    tracing::warn!(target: "oxiam::audit", request_id, via = via.as_str(),
+        principal = caller.arn, action = would.action, resource = would.resource,
+        decision = "ReportOnlyDeny", would_be = would.decision, denied_by = would.denied_by,
+        denial_message = would.message, "report-only: would be denied");
+    app.audit.record(crate::runtime::audit::Record {
+        time: env
+            .now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        request_id: request_id.to_owned(),
+        caller: caller.arn.clone(),
+        principal: caller.arn.clone(),
+        action: would.action.clone(),
+        resource: would.resource.clone(),
+        decision: crate::runtime::audit::REPORT_ONLY_DENY.to_owned(),
+        reasons: vec![would.decision.to_owned()],
+        source_ip: env.source_ip.map(|ip| ip.to_string()),
+        via: Some(via.as_str().to_owned()),
+        would_be_decision: Some(would.decision.to_owned()),
+        denied_by: Some(would.denied_by.to_owned()),
+        message: Some(would.message.clone()),
+    });
 }
 
 fn decide(

@@ -145,7 +145,7 @@ fn decide_all(
     let target = Target::new(ACTION.to_owned(), "*".to_owned());
     pipeline::note_attempt(app, &service, ACTION, &env, Via::AuthorizationApi);
     if let Some(would) = crate::auth::authz::authorize_reporting(&service, &target, &env, &state)? {
-        pipeline::report_only_denial(
+        crate::auth::authz::record_would_deny(
             app,
             request_id,
             Via::AuthorizationApi,
@@ -386,6 +386,7 @@ fn decide_one(
         region: Some(client.region.clone()),
         secure_transport: d.secure_transport,
         console: false,
+        request_id: None,
     };
     pipeline::note_attempt(app, &client, &d.action, &env, via);
     let mut result = evaluate(

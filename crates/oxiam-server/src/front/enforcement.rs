@@ -123,7 +123,7 @@ fn serve(
     pipeline::note_attempt(app, &caller, GET_ACTION, &env, Via::Api);
     let state = app.snapshot();
     if let Some(would) = crate::auth::authz::authorize_reporting(&caller, &target, &env, &state)? {
-        pipeline::report_only_denial(app, request_id, Via::Api, &caller, &would, &env);
+        crate::auth::authz::record_would_deny(app, request_id, Via::Api, &caller, &would, &env);
     }
     *seen = Some((caller.clone(), target));
     Ok(mode_of(&state, &caller.account))

@@ -78,7 +78,10 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     let result = async {
         let params = parse(&http)?;
         service = select_service(&params);
-        let env = request_env(&http);
+        let env = RequestEnv {
+            request_id: Some(request_id.clone()),
+            ..request_env(&http)
+        };
         if !needs_signature(service, &params) {
             let request = decode(service, &params)?;
             return dispatch_unsigned(&app, request, env).await;
@@ -115,6 +118,10 @@ pub fn call_as(
     let request_id = ids::request_id();
     let started = Instant::now();
     let mut seen = None;
+    let env = &RequestEnv {
+        request_id: Some(request_id.clone()),
+        ..env.clone()
+    };
     let result = authorize(app, &request_id, caller, request, env, via).and_then(|target| {
         seen = Some((caller.clone(), target));
         ops::dispatch(app, caller, env, request)
@@ -230,44 +237,9 @@ fn authorize(
         target.key("aws:MultiFactorAuthPresent", false);
     }
     if let Some(would) = authz::authorize_reporting(caller, &target, env, &state)? {
-        report_only_denial(app, request_id, via, caller, &would, env);
+        authz::record_would_deny(app, request_id, via, caller, &would, env);
     }
     Ok(target)
-}
-
-/// Records a denial that report-only enforcement let through: in the audit log (the file
-/// `oxiam audit` reads, decision `ReportOnlyDeny`) and as an `oxiam::audit` event, with
-/// everything the AccessDenied error would have said.
-pub(crate) fn report_only_denial(
-    app: &App,
-    request_id: &str,
-    via: Via,
-    caller: &Caller,
-    would: &authz::WouldDeny,
-    env: &RequestEnv,
-) {
-    tracing::warn!(target: "oxiam::audit", request_id, via = via.as_str(),
-        principal = caller.arn, action = would.action, resource = would.resource,
-        decision = "ReportOnlyDeny", would_be = would.decision, denied_by = would.denied_by,
-        denial_message = would.message, "report-only: would be denied");
-    app.audit.record(crate::runtime::audit::Record {
-        time: env
-            .now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        request_id: request_id.to_owned(),
-        caller: caller.arn.clone(),
-        principal: caller.arn.clone(),
-        action: would.action.clone(),
-        resource: would.resource.clone(),
-        decision: crate::runtime::audit::REPORT_ONLY_DENY.to_owned(),
-        reasons: vec![would.decision.to_owned()],
-        source_ip: env.source_ip.map(|ip| ip.to_string()),
-        via: Some(via.as_str().to_owned()),
-        would_be_decision: Some(would.decision.to_owned()),
-        denied_by: Some(would.denied_by.to_owned()),
-        message: Some(would.message.clone()),
-    });
 }
 
 /// Notes `caller`'s attempt at `action` for the access advisor (users and role sessions;
