@@ -92,15 +92,15 @@ pub fn authorize_reporting(
 
 /// Records a denial that report-only enforcement let through: in the audit log (the file
 /// `oxiam audit` reads, decision `ReportOnlyDeny`) and as an `oxiam::audit` event, with
-/// everything the AccessDenied error would have said.
+/// everything the AccessDenied error would have said, under the request ID of `env`.
 pub fn record_would_deny(
     app: &App,
-    request_id: &str,
     via: Via,
     caller: &Caller,
     would: &WouldDeny,
     env: &RequestEnv,
 ) {
+    let request_id = env.request_id.as_deref().unwrap_or("-");
     tracing::warn!(target: "oxiam::audit", request_id, via = via.as_str(),
         principal = caller.arn, action = would.action, resource = would.resource,
         decision = "ReportOnlyDeny", would_be = would.decision, denied_by = would.denied_by,

@@ -140,19 +140,13 @@ fn decide_all(
     let env = RequestEnv {
         now,
         region: Some(service.region.clone()),
+        request_id: Some(request_id.to_owned()),
         ..pipeline::request_env(http)
     };
     let target = Target::new(ACTION.to_owned(), "*".to_owned());
     pipeline::note_attempt(app, &service, ACTION, &env, Via::AuthorizationApi);
     if let Some(would) = crate::auth::authz::authorize_reporting(&service, &target, &env, &state)? {
-        crate::auth::authz::record_would_deny(
-            app,
-            request_id,
-            Via::AuthorizationApi,
-            &service,
-            &would,
-            &env,
-        );
+        crate::auth::authz::record_would_deny(app, Via::AuthorizationApi, &service, &would, &env);
     }
     *seen = Some((service.clone(), target));
     let body: DecisionsRequest = serde_json::from_slice(&http.body)

@@ -102,7 +102,10 @@ fn serve(
         oxiam_protocol::authorization::SIGNING_NAME,
         OffsetDateTime::now_utc(),
     )?;
-    let env = pipeline::request_env(http);
+    let env = crate::auth::decide::RequestEnv {
+        request_id: Some(request_id.to_owned()),
+        ..pipeline::request_env(http)
+    };
     let root_arn = format!("arn:aws:iam::{}:root", caller.account);
     if http.method.eq_ignore_ascii_case("PUT") {
         *seen = Some((caller.clone(), Target::new(PUT_ACTION, root_arn)));
@@ -123,7 +126,7 @@ fn serve(
     pipeline::note_attempt(app, &caller, GET_ACTION, &env, Via::Api);
     let state = app.snapshot();
     if let Some(would) = crate::auth::authz::authorize_reporting(&caller, &target, &env, &state)? {
-        crate::auth::authz::record_would_deny(app, request_id, Via::Api, &caller, &would, &env);
+        crate::auth::authz::record_would_deny(app, Via::Api, &caller, &would, &env);
     }
     *seen = Some((caller.clone(), target));
     Ok(mode_of(&state, &caller.account))

@@ -88,7 +88,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
         }
         let caller = authenticate(&app, &http, service)?;
         let request = decode(service, &params)?;
-        let target = authorize(&app, &request_id, &caller, &request, &env, Via::Api)?;
+        let target = authorize(&app, &caller, &request, &env, Via::Api)?;
         seen = Some((caller.clone(), target));
         dispatch(&app, caller, request, env).await
     }
@@ -122,7 +122,7 @@ pub fn call_as(
         request_id: Some(request_id.clone()),
         ..env.clone()
     };
-    let result = authorize(app, &request_id, caller, request, env, via).and_then(|target| {
+    let result = authorize(app, caller, request, env, via).and_then(|target| {
         seen = Some((caller.clone(), target));
         ops::dispatch(app, caller, env, request)
     });
@@ -216,10 +216,9 @@ fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, Se
 /// The operation's target from the table, decided for `caller`. An operation without an
 /// entry answers `NotImplemented` before any decision. The attempt is noted for the access
 /// advisor whatever the decision, as AWS records attempts. In a report-only account a
-/// policy denial is recorded under `request_id` and the request goes on.
+/// policy denial is recorded (under `env.request_id`) and the request goes on.
 fn authorize(
     app: &App,
-    request_id: &str,
     caller: &Caller,
     request: &Request,
     env: &RequestEnv,
@@ -237,7 +236,7 @@ fn authorize(
         target.key("aws:MultiFactorAuthPresent", false);
     }
     if let Some(would) = authz::authorize_reporting(caller, &target, env, &state)? {
-        authz::record_would_deny(app, request_id, via, caller, &would, env);
+        authz::record_would_deny(app, via, caller, &would, env);
     }
     Ok(target)
 }

@@ -223,10 +223,8 @@ pub fn assume_role(
                     other => other.to_string(),
                 },
             };
-            let request_id = env.request_id.as_deref().unwrap_or("-");
             crate::auth::authz::record_would_deny(
                 app,
-                request_id,
                 crate::model::access::Via::Api,
                 caller,
                 &would,
