@@ -569,3 +569,30 @@ pub struct CredentialReport {
     pub generated: Epoch,
     pub content: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_records_without_a_mode_enforce_and_report_only_is_stored() {
+        // A record written before the setting existed.
+        let old: Account = serde_json::from_str(r#"{"id":"123456789012","created":0}"#).unwrap();
+        assert_eq!(old.enforcement, EnforcementMode::Enforce);
+        assert!(!old.is_report_only());
+        // Enforce is not written (records stay as they were); report-only is.
+        assert!(!serde_json::to_string(&old).unwrap().contains("enforcement"));
+        let on = Account {
+            enforcement: EnforcementMode::ReportOnly,
+            ..old
+        };
+        let text = serde_json::to_string(&on).unwrap();
+        assert!(text.contains(r#""enforcement":"REPORT_ONLY""#), "{text}");
+        let back: Account = serde_json::from_str(&text).unwrap();
+        assert!(back.is_report_only());
+        for mode in [EnforcementMode::Enforce, EnforcementMode::ReportOnly] {
+            assert_eq!(EnforcementMode::from_name(mode.as_str()), Some(mode));
+        }
+        assert_eq!(EnforcementMode::from_name("report_only"), None);
+    }
+}

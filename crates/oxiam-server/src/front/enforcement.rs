@@ -290,4 +290,35 @@ mod tests {
         let err = call_as(&app, &caller, &list_users(), &env, Via::Console).unwrap_err();
         assert_eq!(code(&err), ErrorCode::AccessDenied);
     }
+
+    #[test]
+    fn the_mode_is_stored_and_read_back_by_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || {
+            crate::app::App::open(crate::model::config::Config {
+                data_dir: Some(dir.path().to_path_buf()),
+                default_account: Some(ACCOUNT.into()),
+                ..crate::model::config::Config::default()
+            })
+            .unwrap()
+            .0
+        };
+        let first = open();
+        assert_eq!(
+            mode_of(&first.snapshot(), ACCOUNT),
+            EnforcementMode::Enforce
+        );
+        put_mode(
+            &first,
+            &Caller::root(ACCOUNT, "AKIAROOT"),
+            EnforcementMode::ReportOnly,
+        )
+        .unwrap();
+        drop(first);
+        let second = open();
+        assert_eq!(
+            mode_of(&second.snapshot(), ACCOUNT),
+            EnforcementMode::ReportOnly
+        );
+    }
 }
