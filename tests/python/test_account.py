@@ -15,6 +15,8 @@ SUMMARY_KEYS = {
     "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota", "UserPolicySizeQuota",
     "GroupPolicySizeQuota", "RolePolicySizeQuota", "PolicySizeQuota",
     "AssumeRolePolicySizeQuota", "VersionsPerPolicyQuota", "GlobalEndpointTokenVersion",
+    # oxiam's own key: 1 when the account's policy denials are reported, not enforced.
+    "ReportOnlyEnforcement",
 }
 
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -710,6 +711,71 @@ def test_decoding_a_real_message_needs_the_permission(music):
     key = music.iam.create_access_key(UserName="auditor")["AccessKey"]
     m = decode(music, encoded, (key["AccessKeyId"], key["SecretAccessKey"]))
     assert m["context"]["principal"]["arn"] == arn("sam")
+
+
+def log_fields(line):
+    """The `key=value` fields of a text log line (values in quotes unquoted)."""
+    return {k: json.loads(v) if v.startswith('"') else v
+            for k, v in re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', line)}
+
+
+def test_a_report_only_guard_forwards_policy_denials_and_logs_them(music):
+    """`oxiam guard --report-only`: what the policies deny is forwarded and logged with the
+    denial's details; what is not a policy decision (no rule, a bad signature) is still
+    refused."""
+    guard_key, guard_secret = music.creds["music-guard"]
+    env = dict(os.environ, OXIAM_GUARD_ACCESS_KEY_ID=guard_key,
+               OXIAM_GUARD_SECRET_ACCESS_KEY=guard_secret, RUST_LOG="warn", NO_COLOR="1")
+    binary = os.environ.get("OXIAM_BIN", os.path.join(HERE, "../../target/debug/oxiam"))
+    log = tempfile.NamedTemporaryFile(mode="w+", suffix=".log")
+    proc = subprocess.Popen(
+        [binary, "guard", "--listen", "127.0.0.1:0",
+         "--upstream", music.service_url,
+         "--service-prefix", "myapp", "--rules", os.path.join(EXAMPLE, "rules.toml"),
+         "--oxiam-url", music.oxiam.endpoint, "--report-only"],
+        stdout=subprocess.PIPE, stderr=log, env=env, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("oxiam guard listening on "), line
+        url = line.split()[-1]
+
+        def call(who, method, path, body=b""):
+            creds = music.creds[who] if isinstance(who, str) else who
+            return send(sign(method, url + path, creds, body))
+
+        # nora has no policy: the enforcing guard refuses her, this one forwards.
+        assert music.call("nora", "PUT", "/files/audio/nora/r.mp3", b"x")[0] == 403
+        status, headers, _ = call("nora", "PUT", "/files/audio/nora/r.mp3", b"reported")
+        assert status == 201 and headers["X-Served-For"] == arn("nora")
+        status, _, body = call("holly", "GET", "/files/audio/nora/r.mp3")
+        assert (status, body) == (200, b"reported")
+        # Not policy decisions: refused as by an enforcing guard.
+        status, _, body = call("nora", "GET", "/no-rule-matches-this")
+        assert status == 403 and error_code(body) == "AccessDenied"
+        key, _ = music.creds["nora"]
+        status, _, body = call((key, "wrong-secret"), "GET", "/files/audio/nora/r.mp3")
+        assert status == 403 and error_code(body) == "SignatureDoesNotMatch"
+
+        deadline = time.time() + 30
+        while True:
+            log.seek(0)
+            text = re.sub(r"\x1b\[[0-9;]*m", "", log.read())
+            would = [log_fields(x) for x in text.splitlines()
+                     if "report-only: would be denied" in x]
+            if would or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert len(would) == 1, text
+        w = would[0]
+        assert w["principal"] == arn("nora") and w["action"] == "myapp:PutFile"
+        assert w["resource"] == "arn:aws:myapp:::file/audio/nora/r.mp3"
+        assert w["would_be"] == "ImplicitDeny" and w["denied_by"] == "identity-based policy"
+        assert w["denial_message"].startswith(f"User: {arn('nora')} is not authorized to perform: "
+                                       "myapp:PutFile")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
 
 
 def test_a_guard_deciding_in_process(music):

@@ -49,7 +49,8 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 pub use oxiam_protocol::authorization::{
     ClientRequest, DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult,
-    DecisionsRequest, DecisionsResponse, ErrorBody, MAX_BATCH, PATH, SIGNING_NAME,
+    DecisionsRequest, DecisionsResponse, ErrorBody, MAX_BATCH, PATH, REPORT_ONLY_DENY,
+    SIGNING_NAME,
 };
 use oxiam_sigv4::{SecretAccessKey, SigningParams};
 use sha2::{Digest, Sha256};

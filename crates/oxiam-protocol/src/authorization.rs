@@ -94,8 +94,9 @@ pub struct DecisionsResponse {
 #[serde(rename_all = "camelCase")]
 pub struct DecisionResult {
     pub allowed: bool,
-    /// `Allow`, `ExplicitDeny`, `ImplicitDeny`, or `AuthenticationFailed` when the client's
-    /// signature did not verify (then `principal` is absent).
+    /// `Allow`, `ExplicitDeny`, `ImplicitDeny`, `AuthenticationFailed` when the client's
+    /// signature did not verify (then `principal` is absent), or `ReportOnlyDeny`
+    /// (see `wouldBeDecision`).
     pub decision: String,
     /// Who signed the client's request, when the signature verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +116,27 @@ pub struct DecisionResult {
     /// For policy denials: an opaque message that `sts:DecodeAuthorizationMessage` opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoded_message: Option<String>,
+    /// For policy denials: the type of the policy that denied (`identity-based policy`,
+    /// `permissions boundary`, `session policy`, `resource-based policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<String>,
+    /// Set when the client's account enforces in report-only mode and its policies denied:
+    /// the request is allowed (`allowed` is true, `decision` is [`REPORT_ONLY_DENY`]) and
+    /// this is what enforcement would have decided (`ExplicitDeny` or `ImplicitDeny`);
+    /// `message`, `deniedBy`, `reasons` and `encodedMessage` are those of the denial, for
+    /// the service to log. Older servers never send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub would_be_decision: Option<String>,
+}
+
+/// `decision` of a request allowed only because its account is in report-only mode.
+pub const REPORT_ONLY_DENY: &str = "ReportOnlyDeny";
+
+impl DecisionResult {
+    /// Whether this allow is a would-be denial of a report-only account.
+    pub fn is_report_only_denial(&self) -> bool {
+        self.allowed && self.would_be_decision.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]

@@ -337,6 +337,7 @@ impl App {
                 alias: None,
                 root_password: Some(root_hash.clone()),
                 root_password_last_used: None,
+                enforcement: crate::model::EnforcementMode::Enforce,
             })?;
             tx.put(AccessKey {
                 id: kid.clone(),
@@ -675,6 +676,7 @@ impl App {
                     alias: None,
                     root_password: None,
                     root_password_last_used: None,
+                    enforcement: crate::model::EnforcementMode::Enforce,
                 })?;
             }
             Ok(())

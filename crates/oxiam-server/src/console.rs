@@ -351,6 +351,7 @@ fn route(app: &Arc<App>, r: &ConsoleRequest) -> Reply {
         (["account-settings"], true, _) => account::settings(&c, r),
         (["account-settings", "password-policy"], _, true) => account::save_policy(&c, r),
         (["account-settings", "password-policy", "delete"], _, true) => account::delete_policy(&c),
+        (["account-settings", "enforcement"], _, true) => account::save_enforcement(&c, r),
         (["credential-report"], _, true) => account::generate_report(&c),
         (["credential-report.csv"], true, _) => account::download_report(&c),
         (["users"], true, _) => users::list(&c, r),

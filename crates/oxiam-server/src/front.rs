@@ -5,8 +5,11 @@
 //!   encode → audit — and [`call_as`](pipeline::call_as), the same steps for a caller
 //!   already authenticated (the console).
 //! - [`authorization`]: the decision API for other services (`/authorization/v1/decisions`).
+//! - [`enforcement`]: the account's enforcement mode, enforce or report-only
+//!   (`/_oxiam/v1/account/enforcement`).
 //! - [`tls`]: the HTTPS listener (`--tls-cert`/`--tls-key`).
 
 pub mod authorization;
+pub mod enforcement;
 pub mod pipeline;
 pub mod tls;

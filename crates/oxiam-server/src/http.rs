@@ -33,6 +33,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_oxiam/clock", post(clock))
         .route(crate::front::authorization::PATH, post(decisions))
         .route(
+            crate::front::enforcement::PATH,
+            get(enforcement).put(enforcement),
+        )
+        .route(
             "/oidc/{issuer}/.well-known/openid-configuration",
             get(outbound_discovery),
         )
@@ -89,6 +93,27 @@ async fn aws(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response 
 /// read only the snapshot, so they run on the async worker without a thread hop.
 async fn decisions(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
     let answer = crate::front::authorization::handle(&app, &http);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, answer.body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&answer.request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// The account's enforcement mode (see [`crate::front::enforcement`]); a `PUT` writes to
+/// the store, so it runs on the blocking pool.
+async fn enforcement(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
+    let answer =
+        tokio::task::spawn_blocking(move || crate::front::enforcement::handle(&app, &http)).await;
+    let Ok(answer) = answer else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();
     let h = resp.headers_mut();

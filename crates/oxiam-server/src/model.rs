@@ -105,6 +105,50 @@ pub struct Account {
     /// `PasswordLastUsed` for the root, the credential report's root row).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_password_last_used: Option<Epoch>,
+    /// Whether the policy engine's denials are enforced or only reported (oxiam's own
+    /// setting, no AWS counterpart). Absent in records written before it existed: enforce.
+    #[serde(default, skip_serializing_if = "EnforcementMode::is_enforce")]
+    pub enforcement: EnforcementMode,
+}
+
+/// How an account's policy decisions take effect.
+///
+/// In `REPORT_ONLY`, a request the policy engine denies is allowed and the would-be denial
+/// recorded (audit log, `oxiam::audit` tracing), so a workload can be moved under
+/// enforcement after its policies are generated from what it really does. What is not a
+/// policy decision (authentication, root-only and session limits) and what crosses to
+/// another account stays enforced: see `crate::auth::authz`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EnforcementMode {
+    /// Denials are enforced (the default, as in AWS).
+    #[default]
+    Enforce,
+    /// Denials are allowed and recorded as would-be denials.
+    ReportOnly,
+}
+
+impl EnforcementMode {
+    /// The wire name: `ENFORCE` or `REPORT_ONLY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnforcementMode::Enforce => "ENFORCE",
+            EnforcementMode::ReportOnly => "REPORT_ONLY",
+        }
+    }
+
+    /// The mode of a wire name (exact, upper case).
+    pub fn from_name(name: &str) -> Option<EnforcementMode> {
+        match name {
+            "ENFORCE" => Some(EnforcementMode::Enforce),
+            "REPORT_ONLY" => Some(EnforcementMode::ReportOnly),
+            _ => None,
+        }
+    }
+
+    pub fn is_enforce(&self) -> bool {
+        *self == EnforcementMode::Enforce
+    }
 }
 
 /// Inline policies of a user, group or role: name → document as the caller sent it
@@ -114,6 +158,10 @@ pub type InlinePolicies = std::collections::BTreeMap<String, String>;
 impl Account {
     pub fn root_arn(&self) -> String {
         format!("arn:aws:iam::{}:root", self.id)
+    }
+
+    pub fn is_report_only(&self) -> bool {
+        self.enforcement == EnforcementMode::ReportOnly
     }
 }
 
@@ -520,4 +568,31 @@ pub struct CredentialReport {
     pub account: String,
     pub generated: Epoch,
     pub content: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_records_without_a_mode_enforce_and_report_only_is_stored() {
+        // A record written before the setting existed.
+        let old: Account = serde_json::from_str(r#"{"id":"123456789012","created":0}"#).unwrap();
+        assert_eq!(old.enforcement, EnforcementMode::Enforce);
+        assert!(!old.is_report_only());
+        // Enforce is not written (records stay as they were); report-only is.
+        assert!(!serde_json::to_string(&old).unwrap().contains("enforcement"));
+        let on = Account {
+            enforcement: EnforcementMode::ReportOnly,
+            ..old
+        };
+        let text = serde_json::to_string(&on).unwrap();
+        assert!(text.contains(r#""enforcement":"REPORT_ONLY""#), "{text}");
+        let back: Account = serde_json::from_str(&text).unwrap();
+        assert!(back.is_report_only());
+        for mode in [EnforcementMode::Enforce, EnforcementMode::ReportOnly] {
+            assert_eq!(EnforcementMode::from_name(mode.as_str()), Some(mode));
+        }
+        assert_eq!(EnforcementMode::from_name("report_only"), None);
+    }
 }

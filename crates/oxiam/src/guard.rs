@@ -30,6 +30,15 @@
 //! three round trips of a proxied request; it needs the store and its key-encryption key,
 //! so it suits a guard on oxiam's machine (or on the PostgreSQL network of its nodes).
 //!
+//! With `--report-only` the guard forwards what the policies deny (explicit or implicit
+//! deny) instead of answering 403, and logs each would-be denial at `warn` (target
+//! `oxiam::guard`, `decision=ReportOnlyDeny`) with the denial's action, resource, message (`denial_message`)
+//! and deciding policy type: a service is put behind the guard this way first, its traffic
+//! recorded (the decision API's audit log has every denial too), its policies written, and
+//! then enforced. What is not a policy decision stays refused: a request no rule matches,
+//! a signature that does not verify, an unavailable authorizer. Allows that oxiam itself
+//! relaxed because the client's account is report-only are logged the same way.
+//!
 //! Clients sign for the service name given by `--service-prefix` (awscurl `--service
 //! myapp`, botocore `SigV4Auth(credentials, "myapp", region)`). Bodies are buffered
 //! (up to `--max-body-bytes`) because their hash is part of the signature.
@@ -134,6 +143,11 @@ pub struct GuardArgs {
     /// the installation's <data-dir>/audit with --data-dir; with --store, needed for a file.
     #[arg(long, env = "OXIAM_AUDIT_DIR")]
     audit_dir: Option<PathBuf>,
+    /// Forward requests the policies deny, logging each would-be denial (target
+    /// `oxiam::guard`, `decision=ReportOnlyDeny`), instead of answering 403. Requests no
+    /// rule matches and unauthenticated ones are still refused.
+    #[arg(long, env = "OXIAM_GUARD_REPORT_ONLY")]
+    report_only: bool,
     /// Worker threads: 0 is one per core; 1 runs everything on one thread, which cuts the
     /// guard's latency (no wakeups between threads) where one core keeps up with the load.
     #[arg(long, env = "OXIAM_GUARD_THREADS", default_value_t = 0)]
@@ -166,6 +180,8 @@ struct Guard {
     decider: Decider,
     upstream: Option<Pool>,
     trust_forwarded_for: bool,
+    /// `--report-only`: policy denials are forwarded and logged.
+    report_only: bool,
 }
 
 /// Who decides.
@@ -338,6 +354,7 @@ pub fn run(args: GuardArgs) -> std::process::ExitCode {
         decider,
         upstream,
         trust_forwarded_for: args.trust_forwarded_for,
+        report_only: args.report_only,
     });
     let built = if args.threads == 1 {
         // One thread: no worker hands a woken task or connection to another.
@@ -477,8 +494,8 @@ async fn handle(
                 .collect(),
             body_sha256,
         },
-        action: matched.action,
-        resource: matched.resource,
+        action: matched.action.clone(),
+        resource: matched.resource.clone(),
         source_ip: source_ip.map(|ip| ip.to_string()),
         signing_name: Some(guard.service_prefix.clone()),
         ..DecisionRequest::default()
@@ -490,8 +507,13 @@ async fn handle(
             return unavailable(&request_id, "the authorizer is unavailable");
         }
     };
-    if !decision.allowed {
+    // `--report-only` lets the policies' denials through, nothing else.
+    let forward_anyway = guard.report_only && is_policy_denial(&decision);
+    if !(decision.allowed || forward_anyway) {
         return denied(&decision, &request_id);
+    }
+    if !decision.allowed || decision.is_report_only_denial() {
+        log_would_deny(&decision, &matched, &request_id);
     }
     match &guard.upstream {
         None => {
@@ -512,6 +534,24 @@ async fn handle(
             .await
         }
     }
+}
+
+/// Whether a denial is the policies' (what `--report-only` lets through), not an
+/// authentication failure.
+fn is_policy_denial(d: &DecisionResult) -> bool {
+    matches!(d.decision.as_str(), "ExplicitDeny" | "ImplicitDeny")
+}
+
+/// The would-be denial of a request forwarded anyway (by `--report-only`, or because the
+/// client's account is report-only): everything the 403 would have said.
+fn log_would_deny(d: &DecisionResult, matched: &rules::Matched, request_id: &str) {
+    let would_be = d.would_be_decision.as_deref().unwrap_or(&d.decision);
+    tracing::warn!(target: "oxiam::guard", request_id,
+        principal = d.principal.as_ref().map_or("-", |p| p.arn.as_str()),
+        action = matched.action, resource = matched.resource,
+        decision = oxiam_client::REPORT_ONLY_DENY, would_be,
+        denied_by = d.denied_by.as_deref().unwrap_or("-"),
+        denial_message = d.message.as_deref().unwrap_or("-"), "report-only: would be denied");
 }
 
 /// A CA bundle file's bytes (certificates are public: no secrecy needed).

@@ -63,7 +63,8 @@ struct AuditArgs {
     /// Only decisions at or after this time (RFC 3339, e.g. 2026-11-23T14:00:00Z).
     #[arg(long)]
     since: Option<String>,
-    /// `allow`, `deny` (every denial) or a decision name (`ExplicitDeny`…).
+    /// `allow`, `deny` (every denial, report-only would-be denials included) or a decision
+    /// name (`ExplicitDeny`, `ReportOnlyDeny`…).
     #[arg(long)]
     decision: Option<String>,
 }

@@ -212,6 +212,9 @@ pub struct RequestEnv {
     pub secure_transport: bool,
     /// The call comes from a console session (temporary credentials in AWS's terms).
     pub console: bool,
+    /// The call's request ID, when a front gave it one: what a handler records (a
+    /// report-only would-be denial) carries it.
+    pub request_id: Option<String>,
 }
 
 impl RequestEnv {
@@ -222,6 +225,7 @@ impl RequestEnv {
             region: None,
             secure_transport: false,
             console: false,
+            request_id: None,
         }
     }
 }

@@ -1,6 +1,8 @@
-//! Account settings: the account password policy (view, edit, delete) and the credential
-//! report (generate, download as CSV). Each action is the IAM operation itself
-//! (`UpdateAccountPasswordPolicy` validates the fields and its message is shown as is).
+//! Account settings: the account password policy (view, edit, delete), the credential
+//! report (generate, download as CSV) and the account's enforcement mode (enforce or
+//! report-only; root only). Each action is the IAM operation itself
+//! (`UpdateAccountPasswordPolicy` validates the fields and its message is shown as is); the
+//! enforcement mode is oxiam's own operation (`front::enforcement::put_mode`).
 
 use std::fmt::Write as _;
 
@@ -9,6 +11,8 @@ use oxiam_protocol::iam::PasswordPolicy;
 
 use super::html::{self, csrf, error_box, esc, notice, page};
 use super::{Console, ConsoleRequest, Reply, done};
+use crate::front::enforcement;
+use crate::model::EnforcementMode;
 
 const TITLE: &str = "Account settings";
 
@@ -28,9 +32,77 @@ pub fn settings(c: &Console, r: &ConsoleRequest) -> Reply {
             (PasswordPolicy::default(), false)
         }
     };
+    body.push_str(&enforcement_section(c));
     body.push_str(&policy_form(c, &policy, present, None));
     body.push_str(&report_section(c));
     Reply::ok(page(c, TITLE, TITLE, &body))
+}
+
+/// The account's enforcement mode; the switch only for the root (the one principal that
+/// may change it).
+fn enforcement_section(c: &Console) -> String {
+    let mode = enforcement::mode_of(&c.app.snapshot(), &c.caller.account);
+    let mut out = format!(
+        "<section class=\"card\" id=\"enforcement\"><h2>Policy enforcement</h2>\
+         <p>Mode: <strong id=\"enforcement-mode\">{}</strong></p>\
+         <p>In report-only mode, requests that this account's policies deny are allowed and \
+         recorded as would-be denials (decision <code>ReportOnlyDeny</code> in the audit \
+         log). Authentication, root-only operations and other accounts' policies stay \
+         enforced.</p>",
+        match mode {
+            EnforcementMode::Enforce => "Enforce",
+            EnforcementMode::ReportOnly => "Report-only",
+        }
+    );
+    if enforcement::is_root(&c.caller) {
+        let (next, label) = match mode {
+            EnforcementMode::Enforce => (EnforcementMode::ReportOnly, "Switch to report-only"),
+            EnforcementMode::ReportOnly => (EnforcementMode::Enforce, "Enforce policies"),
+        };
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"/console/account-settings/enforcement\">{}\
+             <input type=\"hidden\" name=\"mode\" value=\"{}\">\
+             <button type=\"submit\" id=\"enforcement-switch\" class=\"{}\">{label}</button>\
+             </form>",
+            csrf(c),
+            next.as_str(),
+            if next == EnforcementMode::ReportOnly {
+                "danger"
+            } else {
+                "primary"
+            }
+        );
+    } else {
+        out.push_str("<p>Only the account's root user can change the mode.</p>");
+    }
+    out.push_str("</section>");
+    out
+}
+
+/// Sets the enforcement mode (root only: others are refused by `put_mode` itself).
+pub fn save_enforcement(c: &Console, r: &ConsoleRequest) -> Reply {
+    let result = match EnforcementMode::from_name(r.f("mode")) {
+        Some(mode) => enforcement::put_mode(&c.app, &c.caller, mode),
+        None => Err(crate::model::error::validation(
+            "`mode` must be ENFORCE or REPORT_ONLY",
+        )),
+    };
+    match result {
+        Ok(EnforcementMode::ReportOnly) => Reply::Redirect(
+            "/console/account-settings?notice=Report-only+mode+on:+policy+denials+are+recorded,+not+enforced".into(),
+        ),
+        Ok(EnforcementMode::Enforce) => Reply::Redirect(
+            "/console/account-settings?notice=Policies+are+enforced".into(),
+        ),
+        Err(e) => html::failed(
+            c,
+            TITLE,
+            TITLE,
+            &e.to_api(oxiam_protocol::Service::Iam),
+            "/console/account-settings",
+        ),
+    }
 }
 
 fn checkbox(name: &str, label: &str, on: bool) -> String {

@@ -81,7 +81,7 @@ pub fn page(c: &Console, active: &str, title: &str, body: &str) -> String {
          <script src=\"/console/static/console.js\" defer></script></head><body>\
          <a class=\"skip\" href=\"#main\">Skip to content</a>\
          <header class=\"top\"><a class=\"brand\" href=\"/console/home\">oxiam</a>\
-         <span class=\"service\">IAM</span><span class=\"spacer\"></span>\
+         <span class=\"service\">IAM</span>{report_only}<span class=\"spacer\"></span>\
          <span class=\"who\" title=\"{arn}\">{who} @ {account}</span>\
          <form method=\"post\" action=\"/console/signout\" class=\"inline\">{csrf}\
          <button type=\"submit\" class=\"link\">Sign out</button></form></header>\
@@ -92,7 +92,20 @@ pub fn page(c: &Console, active: &str, title: &str, body: &str) -> String {
         who = esc(&c.who()),
         account = esc(&c.caller.account),
         csrf = csrf(c),
+        report_only = report_only_banner(c),
     )
+}
+
+/// On every page of a report-only account: its policy denials are not enforced, which
+/// nobody working in it should overlook.
+fn report_only_banner(c: &Console) -> &'static str {
+    if crate::auth::authz::is_report_only(&c.app.snapshot(), &c.caller.account) {
+        "<a class=\"report-only\" id=\"report-only-banner\" role=\"status\" \
+         href=\"/console/account-settings#enforcement\">REPORT-ONLY: policy denials are \
+         not enforced</a>"
+    } else {
+        ""
+    }
 }
 
 /// The hidden CSRF field every form carries.

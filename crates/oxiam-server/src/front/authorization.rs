@@ -58,7 +58,7 @@ use crate::state::State;
 pub use oxiam_protocol::authorization::{ACTION, MAX_BATCH, PATH, SIGNING_NAME};
 use oxiam_protocol::authorization::{
     DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult, DecisionsRequest,
-    DecisionsResponse, ErrorBody, ErrorDetail,
+    DecisionsResponse, ErrorBody, ErrorDetail, REPORT_ONLY_DENY,
 };
 
 /// Largest resource policy accepted (AWS's largest resource policies, S3's, are 20 KB).
@@ -140,11 +140,14 @@ fn decide_all(
     let env = RequestEnv {
         now,
         region: Some(service.region.clone()),
+        request_id: Some(request_id.to_owned()),
         ..pipeline::request_env(http)
     };
     let target = Target::new(ACTION.to_owned(), "*".to_owned());
     pipeline::note_attempt(app, &service, ACTION, &env, Via::AuthorizationApi);
-    crate::auth::authz::authorize(&service, &target, &env, &state)?;
+    if let Some(would) = crate::auth::authz::authorize_reporting(&service, &target, &env, &state)? {
+        crate::auth::authz::record_would_deny(app, Via::AuthorizationApi, &service, &would, &env);
+    }
     *seen = Some((service.clone(), target));
     let body: DecisionsRequest = serde_json::from_slice(&http.body)
         .map_err(|e| validation(format!("the request body is not a decisions request: {e}")))?;
@@ -225,6 +228,10 @@ fn record(
                 .collect(),
         },
         source_ip: d.source_ip.clone(),
+        would_be_decision: r.would_be_decision.clone(),
+        denied_by: r.denied_by.clone(),
+        message: r.message.clone().filter(|_| r.error_code.is_none()),
+        ..audit::Record::default()
     });
 }
 
@@ -373,9 +380,10 @@ fn decide_one(
         region: Some(client.region.clone()),
         secure_transport: d.secure_transport,
         console: false,
+        request_id: None,
     };
     pipeline::note_attempt(app, &client, &d.action, &env, via);
-    Ok(evaluate(
+    let mut result = evaluate(
         app,
         state,
         &client,
@@ -383,7 +391,20 @@ fn decide_one(
         &env,
         &resource_account,
         resource_policy.as_deref().zip(d.resource_policy.as_deref()),
-    ))
+    );
+    // INVARIANT (report-only-own-account): only a question about the client's own account
+    // is relaxed; a resource of another account is decided by its policies as always.
+    if !result.allowed
+        && resource_account == client.account
+        && crate::auth::authz::is_report_only(state, &client.account)
+    {
+        result.allowed = true;
+        result.would_be_decision = Some(std::mem::replace(
+            &mut result.decision,
+            REPORT_ONLY_DENY.to_owned(),
+        ));
+    }
+    Ok(result)
 }
 
 fn authentication_failed(code: &str, message: String) -> DecisionResult {
@@ -481,6 +502,7 @@ fn evaluate(
     // Fail closed: a principal whose policies are gone or do not compile is denied.
     let Some(p) = crate::auth::session_decide::caller_policies(client, state) else {
         result.decision = "ImplicitDeny".into();
+        result.denied_by = Some(PolicyType::Identity.as_str().to_owned());
         result.message = Some(denial_message(client, target, None));
         return result;
     };
@@ -525,6 +547,13 @@ fn evaluate(
         return result;
     }
     result.message = Some(denial_message(client, target, Some(&decision)));
+    result.denied_by = Some(
+        decision
+            .denied_by
+            .map_or(PolicyType::Identity, |b| b.policy_type)
+            .as_str()
+            .to_owned(),
+    );
     let tag_keys: Vec<String> = p
         .tags
         .iter()

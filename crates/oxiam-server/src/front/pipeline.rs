@@ -78,7 +78,10 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
     let result = async {
         let params = parse(&http)?;
         service = select_service(&params);
-        let env = request_env(&http);
+        let env = RequestEnv {
+            request_id: Some(request_id.clone()),
+            ..request_env(&http)
+        };
         if !needs_signature(service, &params) {
             let request = decode(service, &params)?;
             return dispatch_unsigned(&app, request, env).await;
@@ -115,6 +118,10 @@ pub fn call_as(
     let request_id = ids::request_id();
     let started = Instant::now();
     let mut seen = None;
+    let env = &RequestEnv {
+        request_id: Some(request_id.clone()),
+        ..env.clone()
+    };
     let result = authorize(app, caller, request, env, via).and_then(|target| {
         seen = Some((caller.clone(), target));
         ops::dispatch(app, caller, env, request)
@@ -208,7 +215,8 @@ fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, Se
 
 /// The operation's target from the table, decided for `caller`. An operation without an
 /// entry answers `NotImplemented` before any decision. The attempt is noted for the access
-/// advisor whatever the decision, as AWS records attempts.
+/// advisor whatever the decision, as AWS records attempts. In a report-only account a
+/// policy denial is recorded (under `env.request_id`) and the request goes on.
 fn authorize(
     app: &App,
     caller: &Caller,
@@ -227,7 +235,9 @@ fn authorize(
         // long-term keys. With MFA the session's own keys say true.
         target.key("aws:MultiFactorAuthPresent", false);
     }
-    authz::authorize(caller, &target, env, &state)?;
+    if let Some(would) = authz::authorize_reporting(caller, &target, env, &state)? {
+        authz::record_would_deny(app, via, caller, &would, env);
+    }
     Ok(target)
 }
 

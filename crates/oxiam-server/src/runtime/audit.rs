@@ -1,5 +1,7 @@
 //! The audit log of authorization decisions: one JSON line per decision in
-//! `<data dir>/audit/decisions.jsonl`, append-only, queried by `oxiam audit`.
+//! `<data dir>/audit/decisions.jsonl`, append-only, queried by `oxiam audit`. The
+//! authorization API records every decision; the IAM/STS API and the console record the
+//! would-be denials of report-only accounts ([`REPORT_ONLY_DENY`]).
 //!
 //! Why a file and not a store table: decisions are many (tens of thousands per second at
 //! full speed) and never change; a store table would put every one of them through the
@@ -40,13 +42,30 @@ pub struct Record {
     pub principal: String,
     pub action: String,
     pub resource: String,
-    /// `Allow`, `ExplicitDeny`, `ImplicitDeny` or `AuthenticationFailed`.
+    /// `Allow`, `ExplicitDeny`, `ImplicitDeny`, `AuthenticationFailed` or
+    /// [`REPORT_ONLY_DENY`].
     pub decision: String,
     /// `policy#statement` (with `:sid`) of each deciding statement, or the error code.
     pub reasons: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
+    /// The front that decided when it is not the authorization API: `api`, `console`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// For [`REPORT_ONLY_DENY`]: what enforcement would have decided (`ExplicitDeny`,
+    /// `ImplicitDeny`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub would_be_decision: Option<String>,
+    /// For denials and would-be denials: the policy type that denied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<String>,
+    /// For denials and would-be denials: the AccessDenied message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
+
+/// The decision of a request a report-only account's policies deny: allowed, recorded.
+pub const REPORT_ONLY_DENY: &str = "ReportOnlyDeny";
 
 /// The log's directory under a data directory (the default; `--audit-dir` moves it).
 pub fn dir_of(data_dir: &Path) -> PathBuf {

@@ -177,10 +177,13 @@ fn account_summary_counts_and_quotas() {
         "AssumeRolePolicySizeQuota",
         "VersionsPerPolicyQuota",
         "GlobalEndpointTokenVersion",
+        // oxiam's own key (report-only enforcement), which the client parses like the others.
+        "ReportOnlyEnforcement",
     ] {
         assert!(map.contains_key(key), "{key} missing: {map:?}");
     }
-    assert_eq!(map.len(), 34, "{map:?}");
+    assert_eq!(map.len(), 35, "{map:?}");
+    assert_eq!(map["ReportOnlyEnforcement"], 0);
     assert_eq!(map["Users"], 3);
     assert_eq!(map["Groups"], 0);
     assert_eq!(map["UsersQuota"], 5000);

@@ -92,7 +92,8 @@ fn count(n: usize) -> i32 {
 }
 
 /// GetAccountSummary: every key of AWS's SummaryMap (the `summaryKeyType` enum), usage
-/// counted from the snapshot and quotas from the deployment's configuration.
+/// counted from the snapshot and quotas from the deployment's configuration, and oxiam's
+/// `ReportOnlyEnforcement`.
 pub fn get_account_summary(
     ctx: &Ctx<'_>,
     tx: &mut Tx,
@@ -109,7 +110,7 @@ pub fn get_account_summary(
         + groups().map(|g| g.attached_policies.len()).sum::<usize>()
         + roles().map(|r| r.attached_policies.len()).sum::<usize>();
     let root_keys = state.keys_of(account, &KeyOwner::Root).next().is_some();
-    let entries: [(&str, i32); 34] = [
+    let entries: [(&str, i32); 35] = [
         ("Users", count(users().count())),
         ("UsersQuota", count(q.users_per_account)),
         ("Groups", count(groups().count())),
@@ -213,6 +214,14 @@ pub fn get_account_summary(
         (
             "GlobalEndpointTokenVersion",
             super::sts_preferences::global_endpoint_token_version(state, account),
+        ),
+        // oxiam's own key (not in AWS's `summaryKeyType`): 1 when the account's policy
+        // denials are reported, not enforced. The map's keys are strings on the wire, and
+        // botocore parses a map without checking its keys against the enum, so boto3 and
+        // the CLI show it like the others.
+        (
+            "ReportOnlyEnforcement",
+            i32::from(crate::auth::authz::is_report_only(state, account)),
         ),
     ];
     let summary: BTreeMap<String, i32> = entries
@@ -528,6 +537,7 @@ mod tests {
                 alias: None,
                 root_password: None,
                 root_password_last_used: None,
+                enforcement: crate::model::EnforcementMode::Enforce,
             })
             .unwrap();
         }
@@ -696,7 +706,7 @@ mod tests {
         .unwrap()
         .summary_map
         .unwrap();
-        assert_eq!(map.len(), 34);
+        assert_eq!(map.len(), 35);
         for (k, v) in [
             ("Users", 1),
             ("Groups", 1),
@@ -713,9 +723,28 @@ mod tests {
             ("PolicyVersionsInUseQuota", 10000),
             ("AccountAccessKeysPresent", 0),
             ("GlobalEndpointTokenVersion", 1),
+            ("ReportOnlyEnforcement", 0),
         ] {
             assert_eq!(map[k], v, "{k}");
         }
+    }
+
+    #[test]
+    fn summary_reports_the_enforcement_mode_of_the_callers_account() {
+        let mut tx = tx();
+        let mut account = own_account(tx.state(), ACCOUNT).unwrap();
+        account.enforcement = crate::model::EnforcementMode::ReportOnly;
+        tx.put(account).unwrap();
+        let summary = |tx: &mut Tx, id: &str| {
+            run(id, tx, |c, tx| {
+                get_account_summary(c, tx, &iam::GetAccountSummaryRequest)
+            })
+            .unwrap()
+            .summary_map
+            .unwrap()["ReportOnlyEnforcement"]
+        };
+        assert_eq!(summary(&mut tx, ACCOUNT), 1);
+        assert_eq!(summary(&mut tx, OTHER), 0);
     }
 
     fn details(

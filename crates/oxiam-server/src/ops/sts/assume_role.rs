@@ -6,7 +6,9 @@
 //! the identity side: in the same account a trust policy naming the caller suffices, one
 //! naming only the account delegates to the caller's identity policies; across accounts
 //! both must allow. Passing session tags needs `sts:TagSession`, a source identity
-//! `sts:SetSourceIdentity`, each decided the same way.
+//! `sts:SetSourceIdentity`, each decided the same way. In a report-only account a denied
+//! assumption of one of its own roles goes through and is recorded (a role that does not
+//! exist, or of another account, is denied as always).
 
 use oxiam_policy::NamedPolicy;
 use oxiam_protocol::error::ErrorCode;
@@ -196,9 +198,41 @@ pub fn assume_role(
             &state,
             Some((trust, role.account.as_str())),
         );
-        if outcome != Outcome::Allow {
-            return Err(denied(action));
+        let (explicit, by) = match outcome {
+            Outcome::Allow => continue,
+            Outcome::ExplicitDeny(by) => (true, by),
+            Outcome::ImplicitDeny(by) => (false, by),
+        };
+        // Report-only: a role of the caller's own report-only account is assumed anyway
+        // and the denial recorded. INVARIANT (report-only-own-account): a role of another
+        // account is decided by its trust policy as always.
+        if role.account == caller.account
+            && crate::auth::authz::is_report_only(&state, &caller.account)
+        {
+            let would = crate::auth::authz::WouldDeny {
+                action: action.to_owned(),
+                resource: r.role_arn.clone(),
+                decision: if explicit {
+                    "ExplicitDeny"
+                } else {
+                    "ImplicitDeny"
+                },
+                denied_by: by.as_str(),
+                message: match denied(action) {
+                    ServerError::Api(a) => a.message,
+                    other => other.to_string(),
+                },
+            };
+            crate::auth::authz::record_would_deny(
+                app,
+                crate::model::access::Via::Api,
+                caller,
+                &would,
+                env,
+            );
+            continue;
         }
+        return Err(denied(action));
     }
 
     let seconds = r.duration_seconds.unwrap_or(ONE_HOUR);
