@@ -2,11 +2,6 @@
 //! labels, the query string and the body, the model's constraints as one
 //! `ValidationException`, the JSON error envelope and the response encoding.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test code: a failed expectation should fail the test loudly"
-)]
-
 use oxiam_protocol::accessanalyzer::{self as aa, Operation, Request};
 use oxiam_protocol::error::{ApiError, ErrorCode};
 use oxiam_protocol::rest_json::HttpRequest;
