@@ -176,6 +176,45 @@ fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The error a REST-JSON service sends for one the shared steps (authentication,
+/// authorization, internal failure) raised with its AWS Query code: AWS's JSON protocols name
+/// the same failures differently (`InvalidClientTokenId` → `UnrecognizedClientException`,
+/// `SignatureDoesNotMatch` → `InvalidSignatureException`, `AccessDenied` →
+/// `AccessDeniedException`, …). Messages are kept, except where the JSON services' own
+/// wording is known (`Missing Authentication Token`, the invalid and expired token ones).
+pub fn from_query_error(error: ApiError) -> ApiError {
+    let (code, message) = match error.code {
+        ErrorCode::InvalidClientTokenId => (
+            ErrorCode::UnrecognizedClientException,
+            Some("The security token included in the request is invalid."),
+        ),
+        ErrorCode::SignatureDoesNotMatch
+        | ErrorCode::RequestExpired
+        | ErrorCode::RequestTimeTooSkewed => (ErrorCode::InvalidSignatureException, None),
+        ErrorCode::IncompleteSignature => (ErrorCode::IncompleteSignatureException, None),
+        ErrorCode::MissingAuthenticationToken => (
+            ErrorCode::MissingAuthenticationTokenException,
+            Some("Missing Authentication Token"),
+        ),
+        ErrorCode::ExpiredToken => (
+            ErrorCode::ExpiredTokenException,
+            Some("The security token included in the request is expired"),
+        ),
+        ErrorCode::AccessDenied => (ErrorCode::AccessDeniedException, None),
+        ErrorCode::Throttling => (ErrorCode::ThrottlingException, None),
+        ErrorCode::ValidationError => (ErrorCode::ValidationException, None),
+        ErrorCode::ServiceFailure | ErrorCode::InternalFailure => {
+            (ErrorCode::InternalServerException, None)
+        }
+        _ => return error,
+    };
+    ApiError {
+        code,
+        message: message.map_or(error.message, str::to_owned),
+        extra: error.extra,
+    }
+}
+
 /// A request that cannot be read as its shapes: `ValidationException`, reason `cannotParse`
 /// (the model's `ValidationExceptionReason`). AWS does not document the message; oxiam says
 /// what could not be read.
