@@ -21,7 +21,7 @@ use super::Resolver;
 use super::iam::Ctx;
 use crate::auth::target::Target;
 use crate::model::analyzer::{self, Analyzer, Configuration, Exclusion, Inclusion, RESOURCE_TYPE};
-use crate::model::error::{ServerError, not_implemented};
+use crate::model::error::{ServerError, api};
 use crate::model::to_datetime;
 use crate::state::{State, Tx};
 
@@ -150,7 +150,10 @@ pub fn create_analyzer(
         .as_ref()
         .is_some_and(|rules| !rules.is_empty())
     {
-        return Err(not_implemented("CreateAnalyzer with archiveRules"));
+        return Err(api(
+            ErrorCode::NotImplemented,
+            "oxiam does not implement archive rules yet",
+        ));
     }
     let configuration = configuration_for(kind, r.configuration.as_ref())?;
     let tags = r.tags.clone().unwrap_or_default();
