@@ -162,8 +162,16 @@ def test_a_body_that_is_not_json_cannot_be_parsed(oxiam):
     assert (status, code) == (400, "ValidationException")
     assert body == {"message": "Cannot parse the request: the request body is not a JSON object",
                     "reason": "cannotParse"}
-    status, code, body = signed(oxiam, "PUT", "/analyzer", b'{"analyzerName": 7, "type": "ACCOUNT"}')
-    assert (status, code, body["reason"]) == (400, "ValidationException", "cannotParse")
+    for member, value, where, kind in [
+            ("analyzerName", 7, "analyzerName", "string"),
+            ("configuration", "x", "configuration", "union"),
+            ("tags", ["x"], "tags", "map"),
+            ("archiveRules", ["x"], "archiveRules.1.member", "structure")]:
+        request = {"analyzerName": "a", "type": "ACCOUNT", member: value}
+        status, code, body = signed(oxiam, "PUT", "/analyzer", json.dumps(request).encode())
+        assert (status, code) == (400, "ValidationException")
+        assert body == {"message": f"Cannot parse the request: the value at '{where}' is not "
+                                   f"a {kind}", "reason": "cannotParse"}
 
 
 def test_unknown_routes_answer_unknown_operation(oxiam):
