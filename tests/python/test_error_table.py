@@ -96,6 +96,10 @@ def make_world(server, fed):
     iam.add_user_to_group(GroupName="devs", UserName="alice")
     iam.create_role(RoleName="hub", AssumeRolePolicyDocument=trust(root_arn))
     iam.put_role_policy(RoleName="hub", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    # IAM Access Analyzer: the account analyzer watch and the unused access analyzer unused.
+    analyzer = server.client("accessanalyzer")
+    analyzer.create_analyzer(analyzerName="watch", type="ACCOUNT")
+    analyzer.create_analyzer(analyzerName="unused", type="ACCOUNT_UNUSED_ACCESS")
     # Trusts only an account this server does not host (a user that does not exist would be
     # an invalid principal).
     iam.create_role(RoleName="closed", AssumeRolePolicyDocument=trust(
@@ -184,6 +188,7 @@ def make_world(server, fed):
     values["small_cert"], values["small_key"] = small_rsa_certificate()
     values["many_client_ids"] = [f"client{i}" for i in range(101)]
     values["fifty_tags"] = [{"Key": f"k{i}", "Value": "v"} for i in range(50)]
+    values["fifty_one_tag_map"] = {f"k{i}": "v" for i in range(51)}
     values["eleven_arns"] = [{"arn": f"arn:aws:iam::aws:policy/P{i}"} for i in range(11)]
     values["big_policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": f"s3:GetObject{i:04d}x", "Resource": f"arn:aws:s3:::b{i}/*"}
@@ -247,19 +252,23 @@ def error(fn, **kw):
 
 MODELS = {service: boto3.session.Session().client(
     service, region_name="us-east-1", aws_access_key_id="x",
-    aws_secret_access_key="x").meta.service_model for service in ("iam", "sts")}
+    aws_secret_access_key="x").meta.service_model
+    for service in ("iam", "sts", "accessanalyzer")}
 STS_OPERATIONS = set(MODELS["sts"].operation_names)
+ACCESS_ANALYZER_OPERATIONS = set(MODELS["accessanalyzer"].operation_names)
 
 
 def service_of(operation):
-    return "sts" if operation in STS_OPERATIONS else "iam"
+    if operation in STS_OPERATIONS:
+        return "sts"
+    return "accessanalyzer" if operation in ACCESS_ANALYZER_OPERATIONS else "iam"
 
 
 def documented_errors(operation):
     """The (code, status) pairs botocore's model lists for the operation: the API
-    reference's Errors section."""
+    reference's Errors section (a REST-JSON error shape's code is its name)."""
     shapes = MODELS[service_of(operation)].operation_model(operation).error_shapes
-    return {(s.metadata["error"]["code"], s.metadata["error"]["httpStatusCode"])
+    return {(s.metadata["error"].get("code", s.name), s.metadata["error"]["httpStatusCode"])
             for s in shapes}
 
 

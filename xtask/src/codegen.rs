@@ -1,9 +1,12 @@
-//! Generates oxiam-protocol's `iam.rs`, `sts.rs` and `error/code.rs` from the pinned models.
+//! Generates oxiam-protocol's `iam.rs`, `sts.rs` (AWS Query, [`shapes`]),
+//! `accessanalyzer.rs` (REST-JSON, [`rest_json`]) and `error/code.rs` ([`errors`]) from the
+//! pinned models.
 //!
 //! Output is deterministic (model order, no timestamps) and passed through `rustfmt` in both
 //! modes, so `--check` compares formatted text with formatted text.
 
 mod errors;
+mod rest_json;
 mod shapes;
 
 use std::io::Write as _;
@@ -23,7 +26,7 @@ pub enum Mode {
 
 /// One modelled service.
 pub struct Service {
-    /// Rust module name and model directory: `iam`, `sts`.
+    /// Rust module name and model directory: `iam`, `sts`, `accessanalyzer`.
     pub module: &'static str,
     pub api_version: &'static str,
     /// Shapes the model does not mark `sensitive` that hold secrets all the same.
@@ -44,11 +47,18 @@ pub const SERVICES: &[Service] = &[
     },
 ];
 
+/// The REST-JSON services (see [`rest_json`]).
+pub const REST_JSON_SERVICES: &[Service] = &[Service {
+    module: "accessanalyzer",
+    api_version: "2019-11-01",
+    extra_sensitive: &[],
+}];
+
 /// Regenerates every file; returns whether the tree is (now) up to date.
 pub fn run(mode: Mode) -> Result<bool, String> {
     let root = workspace_root()?;
     let mut models = Vec::new();
-    for service in SERVICES {
+    for service in SERVICES.iter().chain(REST_JSON_SERVICES) {
         let rel = format!(
             "data/models/{}/{}/service-2.json",
             service.module, service.api_version
@@ -61,7 +71,14 @@ pub fn run(mode: Mode) -> Result<bool, String> {
     let src = PathBuf::from("crates/oxiam-protocol/src");
     let mut outputs: Vec<(PathBuf, String)> = Vec::new();
     for (service, rel, model) in &models {
-        let code = shapes::generate(service, rel, model)?;
+        let code = if REST_JSON_SERVICES
+            .iter()
+            .any(|s| s.module == service.module)
+        {
+            rest_json::generate(service, rel, model)?
+        } else {
+            shapes::generate(service, rel, model)?
+        };
         outputs.push((src.join(format!("{}.rs", service.module)), code));
     }
     let model_refs: Vec<(&str, &Json)> = models

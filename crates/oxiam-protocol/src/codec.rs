@@ -82,11 +82,11 @@ pub(crate) type DecodeFn<T> = fn(&mut Decoder<'_>, &Key) -> T;
 #[derive(Debug)]
 pub(crate) struct StrRule {
     /// Length bounds, in UTF-16 code units.
-    len: LenRule,
-    pattern: Option<&'static Pattern>,
-    values: &'static [&'static str],
+    pub(crate) len: LenRule,
+    pub(crate) pattern: Option<&'static Pattern>,
+    pub(crate) values: &'static [&'static str],
     /// Sensitive values are left out of messages, as AWS does.
-    sensitive: bool,
+    pub(crate) sensitive: bool,
 }
 
 impl StrRule {
@@ -123,8 +123,8 @@ impl StrRule {
 /// Constraints of an `integer` or `long` shape.
 #[derive(Debug)]
 pub(crate) struct NumRule {
-    min: Option<i64>,
-    max: Option<i64>,
+    pub(crate) min: Option<i64>,
+    pub(crate) max: Option<i64>,
 }
 
 impl NumRule {
@@ -137,8 +137,8 @@ impl NumRule {
 /// [`StrRule`]).
 #[derive(Debug)]
 pub(crate) struct LenRule {
-    min: Option<u64>,
-    max: Option<u64>,
+    pub(crate) min: Option<u64>,
+    pub(crate) max: Option<u64>,
 }
 
 impl LenRule {

@@ -1,9 +1,10 @@
-//! Wire errors: the [`ErrorCode`] table and the one function that renders the AWS Query error
-//! envelope.
+//! Wire errors: the [`ErrorCode`] table and the two functions that render an error, one per
+//! protocol: [`ApiError::render`] (the AWS Query XML envelope) and [`ApiError::render_json`]
+//! (the REST-JSON envelope: `x-amzn-ErrorType` header, `{"message": …}` body).
 //!
-//! [`ErrorCode`] is generated (`error/code.rs`) from the error shapes of both models plus
-//! `data/models/common-errors.json`, the errors every AWS Query service returns that the
-//! models leave out. Each code carries its HTTP status and whether the sender is at fault.
+//! [`ErrorCode`] is generated (`error/code.rs`) from the error shapes of every model plus
+//! `data/models/common-errors.json`, the errors AWS services return that the models leave
+//! out. Each code carries its HTTP status and whether the sender is at fault.
 
 mod code;
 
@@ -20,6 +21,10 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// The `<Message>`: shown to the client, so it must never carry internal detail.
     pub message: String,
+    /// Members of the JSON error body besides `message` (`reason` and `fieldList` of a
+    /// `ValidationException`, `resourceId` and `resourceType` of a
+    /// `ResourceNotFoundException`); the Query envelope has no place for them.
+    pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
@@ -28,7 +33,34 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            extra: Vec::new(),
         }
+    }
+
+    /// This error with one more member of its JSON body.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: serde_json::Value) -> Self {
+        self.extra.push((name, value));
+        self
+    }
+
+    /// The HTTP status, the value of the `x-amzn-ErrorType` header and the body of the
+    /// REST-JSON error envelope: `{"message": "…", …extra}`. botocore reads the code from the
+    /// header (and from `code`/`__type` in the body when the header is absent).
+    pub fn render_json(&self) -> (u16, &'static str, String) {
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "message".to_owned(),
+            serde_json::Value::from(self.message.as_str()),
+        );
+        for (name, value) in &self.extra {
+            body.insert((*name).to_owned(), value.clone());
+        }
+        (
+            self.code.http_status(),
+            self.code.code(),
+            serde_json::Value::Object(body).to_string(),
+        )
     }
 
     /// The HTTP status and body of the AWS Query error envelope:

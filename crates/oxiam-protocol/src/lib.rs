@@ -1,4 +1,5 @@
-//! The AWS Query wire format for IAM (2010-05-08) and STS (2011-06-15).
+//! The wire formats of the APIs oxiam serves: AWS Query for IAM (2010-05-08) and STS
+//! (2011-06-15), REST-JSON for IAM Access Analyzer (2019-11-01).
 //!
 //! Module map:
 //! - [`query`]: `application/x-www-form-urlencoded` bodies and URL query strings → [`query::Params`].
@@ -10,6 +11,12 @@
 //! - [`iam`], [`sts`]: generated from `data/models/` by `cargo xtask codegen`: one struct per
 //!   model structure, `Operation`, `Request::decode` (decoding plus the model's constraints,
 //!   reported as AWS reports them) and `Response::to_xml` (result wrappers and RequestId).
+//! - [`rest_json`]: the REST-JSON primitives (routing by method and path template, the JSON
+//!   decoder that collects violations, [`rest_json::HttpRequest`], the JSON encoder) that
+//!   the generated [`accessanalyzer`] calls.
+//! - [`accessanalyzer`]: generated the same way from the REST-JSON model: one struct per
+//!   structure, one enum per union, `Operation::route`, `Request::decode` (labels, query
+//!   string and body; constraints as one `ValidationException`) and `Response::to_json`.
 //! - [`authorization`]: the JSON of oxiam's own authorization API for other services
 //!   (`POST /authorization/v1/decisions`), shared by the server and `oxiam-client`.
 //! - `codec` (private): the decoding and encoding primitives the generated code calls, so the
@@ -25,10 +32,12 @@
 //! messages, the common errors), this crate follows AWS's documented or observed behaviour and
 //! says so where it does.
 
+pub mod accessanalyzer;
 pub mod authorization;
 pub mod error;
 pub mod iam;
 pub mod query;
+pub mod rest_json;
 pub mod sts;
 pub mod types;
 pub mod xml;

@@ -959,7 +959,11 @@ mod tests {
             format!("{}b", "{a}/".repeat(1 << 16)),
             "a.".repeat(1 << 17),
         ];
-        for p in crate::iam::PATTERNS.iter().chain(crate::sts::PATTERNS) {
+        for p in crate::iam::PATTERNS
+            .iter()
+            .chain(crate::sts::PATTERNS)
+            .chain(crate::accessanalyzer::PATTERNS)
+        {
             for value in &values {
                 p.matches(value);
             }
@@ -1009,6 +1013,7 @@ mod tests {
         let all: Vec<&Pattern> = crate::iam::PATTERNS
             .iter()
             .chain(crate::sts::PATTERNS)
+            .chain(crate::accessanalyzer::PATTERNS)
             .copied()
             .collect();
         assert!(all.len() > 30, "the models have dozens of patterns");

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use oxiam_protocol::query::Params;
-use oxiam_protocol::{iam, sts};
+use oxiam_protocol::{accessanalyzer as aa, iam, sts};
 
 /// The Python with botocore: `$OXIAM_PYTHON`, else the venv's. Panics, saying how to make the
 /// venv, when there is none.
@@ -36,13 +36,27 @@ fn python() -> PathBuf {
 }
 
 fn run(script: &str) -> String {
+    run_with(script, &[], b"")
+}
+
+/// Runs `script` with `args`, `stdin` as its standard input; its standard output.
+fn run_with(script: &str, args: &[&str], stdin: &[u8]) -> String {
+    use std::io::Write as _;
     let python = python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/botocore")
         .join(script);
-    let output = Command::new(&python)
+    let mut child = Command::new(&python)
         .arg(&script)
-        .output()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child
+        .wait_with_output()
         .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
     assert!(
         output.status.success(),
@@ -131,4 +145,109 @@ fn check_iam(request: &iam::Request) {
         iam::Request::GetAccountSummary(_) => {}
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// Every Access Analyzer request botocore's REST-JSON serializer writes (labels
+/// percent-encoded, query strings, JSON bodies with unions) decodes to its operation.
+#[test]
+fn botocore_access_analyzer_requests_decode() {
+    let out = run_with("accessanalyzer.py", &["serialize"], b"");
+    let mut decoded = 0;
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (operation, method, path, query, body) = (f[0], f[1], f[2], f[3], f[4]);
+        let http = oxiam_protocol::rest_json::HttpRequest {
+            method,
+            path,
+            query,
+            body: body.as_bytes(),
+        };
+        let request =
+            aa::Request::decode(&http).unwrap_or_else(|e| panic!("{operation}: {e:?}\n{line}"));
+        assert_eq!(request.operation().name(), operation);
+        match &request {
+            aa::Request::CreateAnalyzer(r) => {
+                assert_eq!(r.tags.as_ref().unwrap()["team"], "R+D / été");
+                let Some(aa::AnalyzerConfiguration::UnusedAccess(u)) = &r.configuration else {
+                    panic!("no unusedAccess");
+                };
+                assert_eq!(u.unused_access_age, Some(30));
+            }
+            aa::Request::UntagResource(r) => {
+                assert_eq!(
+                    r.resource_arn,
+                    "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/a b"
+                );
+                assert_eq!(r.tag_keys, ["a", "b c"]);
+            }
+            aa::Request::ListAnalyzers(r) => {
+                assert_eq!(r.next_token.as_deref(), Some("n=="));
+                assert_eq!(r.max_results, Some(5));
+            }
+            aa::Request::GetGeneratedPolicy(r) => {
+                assert_eq!(r.include_resource_placeholders, Some(true));
+            }
+            _ => {}
+        }
+        decoded += 1;
+    }
+    assert_eq!(decoded, 12, "{out}");
+}
+
+/// botocore's REST-JSON parser reads oxiam's responses (ISO 8601 timestamps, unions, maps)
+/// and errors (the code from `x-amzn-ErrorType`, the model's error members).
+#[test]
+fn botocore_parses_access_analyzer_responses() {
+    let created = oxiam_protocol::types::DateTime::parse_iso8601("2026-12-08T01:02:03Z").unwrap();
+    let response = aa::Response::GetAnalyzer(aa::GetAnalyzerResponse {
+        analyzer: aa::AnalyzerSummary {
+            arn: "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/a".into(),
+            name: "a".into(),
+            r#type: "ACCOUNT_UNUSED_ACCESS".into(),
+            created_at: created,
+            tags: Some([("k".to_owned(), "v".to_owned())].into()),
+            status: "ACTIVE".into(),
+            configuration: Some(aa::AnalyzerConfiguration::UnusedAccess(
+                aa::UnusedAccessConfiguration {
+                    unused_access_age: Some(90),
+                    analysis_rule: None,
+                },
+            )),
+            ..Default::default()
+        },
+    });
+    let parsed = run_with(
+        "accessanalyzer.py",
+        &["parse", "GetAnalyzer", "200", "-"],
+        response.to_json().as_bytes(),
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&parsed).unwrap();
+    assert_eq!(
+        parsed["analyzer"],
+        serde_json::json!({
+            "arn": "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/a",
+            "name": "a", "type": "ACCOUNT_UNUSED_ACCESS", "createdAt": "2026-12-08T01:02:03Z",
+            "tags": {"k": "v"}, "status": "ACTIVE",
+            "configuration": {"unusedAccess": {"unusedAccessAge": 90}}
+        })
+    );
+
+    let error = oxiam_protocol::error::ApiError::new(
+        oxiam_protocol::error::ErrorCode::ValidationException,
+        "1 validation error detected",
+    )
+    .with("reason", "fieldValidationFailed".into())
+    .with(
+        "fieldList",
+        serde_json::json!([{"name": "analyzerName", "message": "m"}]),
+    );
+    let (status, code, body) = error.render_json();
+    let parsed = run_with(
+        "accessanalyzer.py",
+        &["parse", "GetAnalyzer", &status.to_string(), code],
+        body.as_bytes(),
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&parsed).unwrap();
+    assert_eq!(parsed["Error"]["Code"], "ValidationException");
+    assert_eq!(parsed["Error"]["Message"], "1 validation error detected");
 }

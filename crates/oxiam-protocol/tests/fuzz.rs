@@ -102,3 +102,68 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A JSON value of the shapes Access Analyzer's inputs hold, nested a few levels deep,
+/// with member names of the model among arbitrary ones.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(serde_json::Value::from),
+        "[a-zA-Z0-9:/_. -]{0,12}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        let key = prop_oneof![
+            prop::sample::select(vec![
+                "analyzerName",
+                "type",
+                "tags",
+                "configuration",
+                "unusedAccess",
+                "internalAccess",
+                "analysisRule",
+                "exclusions",
+                "archiveRules",
+                "filter",
+                "policyDocument",
+                "access",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z]{1,6}",
+        ];
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(key, inner, 0..5)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    /// No method, path, query string or body makes Access Analyzer's REST-JSON decoder panic.
+    #[test]
+    fn access_analyzer_requests_never_panic(
+        method in prop::sample::select(vec!["GET", "PUT", "POST", "DELETE", "PATCH"]),
+        path in prop_oneof![
+            prop::sample::select(vec![
+                "/analyzer", "/analyzer/a", "/analyzer/a/archive-rule", "/tags/x%2Fy",
+                "/policy/validation", "/policy/generation/j", "/finding", "/", "//", "/%ff",
+            ]).prop_map(str::to_owned),
+            "(/[a-z%0-9{}-]{0,8}){0,4}",
+        ],
+        query in "([a-zA-Z]{1,12}=[a-z0-9%+]{0,6}&?){0,4}",
+        body in prop_oneof![
+            json_value().prop_map(|v| v.to_string().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..64),
+        ],
+    ) {
+        let http = oxiam_protocol::rest_json::HttpRequest {
+            method,
+            path: &path,
+            query: &query,
+            body: &body,
+        };
+        let _ = oxiam_protocol::accessanalyzer::Request::decode(&http);
+    }
+}

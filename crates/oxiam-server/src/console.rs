@@ -182,9 +182,9 @@ impl Console {
         };
         match call_as(&self.app, &self.caller, &request, &env, Via::Console)? {
             crate::ops::Response::Iam(r) => Ok(r),
-            crate::ops::Response::Sts(_) => {
-                Err(ServerError::Internal("an IAM call answered as STS".into()))
-            }
+            crate::ops::Response::Sts(_) | crate::ops::Response::AccessAnalyzer(_) => Err(
+                ServerError::Internal("an IAM call answered as another service".into()),
+            ),
         }
     }
 

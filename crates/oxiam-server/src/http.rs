@@ -1,4 +1,5 @@
-//! HTTP front: the AWS Query endpoint on every path, plus oxiam's own endpoints and the
+//! HTTP front: the AWS API endpoint on every path (AWS Query, and IAM Access Analyzer's
+//! REST-JSON routes, see `front::pipeline`), plus oxiam's own endpoints and the
 //! web console under `/console`.
 
 use std::net::SocketAddr;
@@ -248,9 +249,15 @@ fn to_response(out: HttpOut) -> Response {
     let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, out.body).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(out.content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(&out.request_id) {
         h.insert("x-amzn-requestid", v);
+    }
+    if let Some(code) = out.error_type {
+        h.insert("x-amzn-errortype", HeaderValue::from_static(code));
     }
     resp
 }

@@ -6,7 +6,7 @@
 //! - [`passwords`] (argon2id hashes, the password policy, login profiles), [`mfa`] (virtual
 //!   devices), [`session`] (what an STS session token carries).
 //! - [`access`]: what users and roles attempted (the access advisor's records and
-//!   reports).
+//!   reports); [`analyzer`]: IAM Access Analyzer's analyzers.
 //! - [`ids`]: AWS identifier formats; [`quotas`]: AWS's quotas; [`error`]: the server's
 //!   error and its mapping to the wire; [`config`]; [`aws_managed`]: the AWS managed policy
 //!   catalogue; [`service_linked_roles`]: the service-linked roles AWS creates, per service;
@@ -20,6 +20,7 @@
 //! field in its stored form (`crate::state::seal_field`).
 
 pub mod access;
+pub mod analyzer;
 pub mod aws_managed;
 pub mod config;
 pub mod delegation;

@@ -1,6 +1,6 @@
 //! Floor 5: the operations oxiam serves. [`table`] declares every one once — its
-//! authorization target and its handler side by side — and the handlers live in [`iam`] and
-//! [`sts`], one module per kind of entity.
+//! authorization target and its handler side by side — and the handlers live in [`iam`],
+//! [`sts`] and [`access_analyzer`], one module per kind of entity.
 //!
 //! An operation of the models that the table does not list answers `NotImplemented`
 //! naming itself, before any authorization (a test lists them); an entry's [`Mode`] says
@@ -12,6 +12,7 @@
 //! - `View`, `Call`: `(&App, &Ctx, &Input)`, doing their own reads and writes;
 //! - `Unsigned`: `(&App, &Input, &RequestEnv)`, with no caller.
 
+pub mod access_analyzer;
 pub mod iam;
 pub mod sts;
 pub mod table;

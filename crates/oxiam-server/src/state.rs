@@ -26,6 +26,7 @@ use oxiam_store::{Change, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::model::access::{AccessRecord, AccessReport};
+use crate::model::analyzer::Analyzer;
 use crate::model::delegation::DelegationRequest;
 use crate::model::error::ServerError;
 use crate::model::mfa::{MfaDevice, Seed, StoredMfaDevice, seed_aad};
@@ -170,6 +171,8 @@ tables! {
     access_records: AccessRecord,
     /// Generated last-accessed reports by job ID.
     access_reports: AccessReport,
+    /// IAM Access Analyzer's analyzers by `account/region/name`.
+    analyzers: Analyzer,
 }
 
 impl State {
@@ -495,6 +498,9 @@ plain_entity!(AccessRecord, "access_record", |r| AccessRecord::store_key(
     &r.action
 ));
 plain_entity!(AccessReport, "access_report", |r| r.job_id.clone());
+plain_entity!(Analyzer, "analyzer", |a| Analyzer::store_key(
+    &a.account, &a.region, &a.name
+));
 
 impl Entity for MfaDevice {
     const TABLE: &'static str = "mfa_device";

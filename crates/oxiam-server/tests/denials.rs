@@ -23,14 +23,14 @@ use std::sync::Arc;
 
 use oxiam_protocol::error::ErrorCode;
 use oxiam_protocol::query::Params;
-use oxiam_protocol::{Service, iam, sts};
+use oxiam_protocol::{Service, accessanalyzer, iam, rest_json, sts};
 use oxiam_server::auth::authn::{Caller, CallerKind};
 use oxiam_server::auth::decide::RequestEnv;
 use oxiam_server::front::pipeline::call_as;
 use oxiam_server::model::access::Via;
 use oxiam_server::model::error::ServerError;
 use oxiam_server::ops::Mode;
-use oxiam_server::ops::table::{Iam, Sts, dispatch};
+use oxiam_server::ops::table::{AccessAnalyzer, Iam, Sts, dispatch};
 use oxiam_server::ops::{Request, Response};
 use oxiam_server::{App, Config};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -265,6 +265,10 @@ impl Fixture {
             "CreateSAMLProvider",
             "Name=corp&SAMLMetadataDocument={saml}",
         );
+        self.root_call(
+            "CreateAnalyzer",
+            r#"/analyzer {"analyzerName":"watch","type":"ACCOUNT","tags":{"team":"sec"}}"#,
+        );
     }
 
     /// `{name}` → its value, percent-encoded.
@@ -277,8 +281,26 @@ impl Fixture {
         out
     }
 
-    /// The typed request of `operation` with `params` (AWS Query, without Action).
+    /// The typed request of `operation` with `params` (AWS Query, without Action; for
+    /// Access Analyzer, `PATH[?QUERY] [JSON body]` with the operation's method).
     fn request(&self, operation: &str, params: &str) -> Result<Request, String> {
+        if let Some(op) = accessanalyzer::Operation::ALL
+            .iter()
+            .find(|op| op.name() == operation)
+        {
+            // No `{name}` substitution: the JSON body has braces of its own.
+            let (target, body) = params.split_once(' ').unwrap_or((params, ""));
+            let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            let http = rest_json::HttpRequest {
+                method: op.http().0,
+                path,
+                query,
+                body: body.as_bytes(),
+            };
+            return accessanalyzer::Request::decode(&http)
+                .map(Request::AccessAnalyzer)
+                .map_err(|e| format!("{:?}: {}", e.code, e.message));
+        }
         let (service, version) = if iam::Operation::from_name(operation).is_some() {
             (Service::Iam, Service::Iam.version())
         } else {
@@ -319,7 +341,7 @@ impl Fixture {
 
 fn service_of(request: &Request) -> Service {
     match request {
-        Request::Iam(_) => Service::Iam,
+        Request::Iam(_) | Request::AccessAnalyzer(_) => Service::Iam,
         Request::Sts(_) => Service::Sts,
     }
 }
@@ -391,6 +413,11 @@ fn every_operation_denies_a_user_without_policies_in_aws_words() {
             Sts::OPERATIONS
                 .iter()
                 .map(|(op, mode)| (op.name(), "sts", *mode)),
+        )
+        .chain(
+            AccessAnalyzer::OPERATIONS
+                .iter()
+                .map(|(op, mode)| (op.name(), "access-analyzer", *mode)),
         );
     let mut names = Vec::new();
     for (name, prefix, mode) in table {

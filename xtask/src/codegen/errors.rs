@@ -1,4 +1,5 @@
-//! The `ErrorCode` table: every error shape of the models plus the common AWS Query errors.
+//! The `ErrorCode` table: every error shape of the models plus the common errors of their
+//! protocols.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,8 +22,9 @@ pub fn generate(models: &[(&str, &Json)], common: (&str, &Json)) -> Result<Strin
                 continue;
             }
             let error = shape.get("error");
-            // Botocore's defaults for a Query error shape without an `error` trait: the code
-            // is the shape name, the status 400, the sender at fault.
+            // Botocore's defaults for an error shape without an `error` trait (or, in
+            // REST-JSON models, without its `code`): the code is the shape name, the status
+            // 400, the sender at fault.
             let code = error
                 .and_then(|e| e.get("code"))
                 .and_then(Json::as_str)
@@ -63,8 +65,8 @@ pub fn generate(models: &[(&str, &Json)], common: (&str, &Json)) -> Result<Strin
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER}");
     out.push_str(
-        "//! The wire error codes of IAM and STS: the models' error shapes and the common AWS \
-         Query errors\n//! (`data/models/common-errors.json`).\n\n",
+        "//! The wire error codes of IAM, STS and Access Analyzer: the models' error shapes and the \
+         common errors\n//! of their protocols (`data/models/common-errors.json`).\n\n",
     );
     out.push_str(
         "/// A wire error code. Variants are named after the code AWS sends in `<Code>`.\n\

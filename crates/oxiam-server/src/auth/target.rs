@@ -103,6 +103,15 @@ impl Target {
         self.tags_of_request(tags.map(|t| t.iter().map(|t| (&*t.key, &*t.value))))
     }
 
+    /// [`Target::request_tags`] for the tag map a REST-JSON request passes (Access
+    /// Analyzer's `tags`).
+    pub fn request_tag_map(
+        self,
+        tags: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Target {
+        self.tags_of_request(tags.map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+    }
+
     /// [`Target::request_tags`] for the session tags an STS request passes.
     pub fn session_tags(self, tags: Option<&[sts::Tag]>) -> Target {
         self.tags_of_request(tags.map(|t| t.iter().map(|t| (&*t.key, &*t.value))))

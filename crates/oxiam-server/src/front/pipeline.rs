@@ -4,13 +4,19 @@
 //! Decoding is split around authentication as AWS does it: the form is parsed and the
 //! service chosen first, but the operation's members are validated only for an
 //! authenticated caller, so an unsigned request learns nothing about input validation.
+//!
+//! Two protocols share the steps: AWS Query (IAM, STS: [`handle`]) and REST-JSON (IAM
+//! Access Analyzer: [`handle_rest_json`]). A request goes to Access Analyzer when its SigV4
+//! credential scope names the service `access-analyzer`, or, unsigned, when its method and
+//! path are one of Access Analyzer's routes (so it is refused in that service's envelope);
+//! every other request is AWS Query, as before.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use oxiam_protocol::error::{ApiError, ErrorCode};
 use oxiam_protocol::query::Params;
-use oxiam_protocol::{Service, iam, sts};
+use oxiam_protocol::{Service, accessanalyzer, iam, rest_json, sts};
 use time::OffsetDateTime;
 
 use crate::app::App;
@@ -67,10 +73,64 @@ pub struct HttpOut {
     pub status: u16,
     pub body: String,
     pub request_id: String,
+    /// `text/xml` (AWS Query) or `application/json` (REST-JSON).
+    pub content_type: &'static str,
+    /// The `x-amzn-ErrorType` header of a REST-JSON error.
+    pub error_type: Option<&'static str>,
+}
+
+/// Serves one AWS API call: Access Analyzer's REST-JSON ones, else AWS Query.
+pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
+    if is_access_analyzer(&http) {
+        return handle_rest_json(app, http).await;
+    }
+    handle_query(app, http).await
+}
+
+/// Whether the request is for IAM Access Analyzer (see the module's map).
+fn is_access_analyzer(http: &HttpIn) -> bool {
+    match scope_part(http, 3) {
+        Some(service) => service == accessanalyzer::SIGNING_NAME,
+        None => accessanalyzer::Operation::route(&http.method, &http.path).is_some(),
+    }
+}
+
+/// Serves one REST-JSON call (IAM Access Analyzer): authenticate → route and decode →
+/// authorize → dispatch → encode → audit, the steps of [`handle_query`], with errors in the
+/// JSON envelope.
+pub async fn handle_rest_json(app: Arc<App>, http: HttpIn) -> HttpOut {
+    let request_id = ids::request_id();
+    let started = Instant::now();
+    let mut seen: Option<(Caller, Target)> = None;
+    let result = async {
+        let env = request_env(&http);
+        let caller = authenticate(&app, &http, accessanalyzer::SIGNING_NAME)?;
+        let rest = rest_json::HttpRequest {
+            method: &http.method,
+            path: &http.path,
+            query: &http.query,
+            body: &http.body,
+        };
+        let request = Request::AccessAnalyzer(accessanalyzer::Request::decode(&rest)?);
+        let target = authorize(&app, &caller, &request, &env, Via::Api)?;
+        seen = Some((caller.clone(), target));
+        dispatch(&app, caller, request, env).await
+    }
+    .await;
+    let out = encode_json(&request_id, &result);
+    audit(
+        &request_id,
+        Via::Api.as_str(),
+        seen.as_ref(),
+        result.as_ref().err(),
+        out.status,
+        started,
+    );
+    out
 }
 
 /// Serves one AWS Query API call.
-pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
+async fn handle_query(app: Arc<App>, http: HttpIn) -> HttpOut {
     let request_id = ids::request_id();
     let started = Instant::now();
     let mut service = Service::Iam;
@@ -86,7 +146,7 @@ pub async fn handle(app: Arc<App>, http: HttpIn) -> HttpOut {
             let request = decode(service, &params)?;
             return dispatch_unsigned(&app, request, env).await;
         }
-        let caller = authenticate(&app, &http, service)?;
+        let caller = authenticate(&app, &http, signing_name(service))?;
         let request = decode(service, &params)?;
         let target = authorize(&app, &caller, &request, &env, Via::Api)?;
         seen = Some((caller.clone(), target));
@@ -141,9 +201,11 @@ pub fn call_as(
     result
 }
 
+/// The Query service whose internal-failure code an error of `request` takes (Access
+/// Analyzer's errors are translated after, see [`encode_json`]).
 fn service_of(request: &Request) -> Service {
     match request {
-        Request::Iam(_) => Service::Iam,
+        Request::Iam(_) | Request::AccessAnalyzer(_) => Service::Iam,
         Request::Sts(_) => Service::Sts,
     }
 }
@@ -203,13 +265,17 @@ pub(crate) fn request_env(http: &HttpIn) -> RequestEnv {
     }
 }
 
-fn authenticate(app: &App, http: &HttpIn, service: Service) -> Result<Caller, ServerError> {
-    let headers = http.header_refs();
-    let req = http.sigv4(&headers);
-    let signing_name = match service {
+/// The SigV4 service name of a Query service.
+fn signing_name(service: Service) -> &'static str {
+    match service {
         Service::Iam => "iam",
         Service::Sts => "sts",
-    };
+    }
+}
+
+fn authenticate(app: &App, http: &HttpIn, signing_name: &str) -> Result<Caller, ServerError> {
+    let headers = http.header_refs();
+    let req = http.sigv4(&headers);
     authn::authenticate(app, &req, signing_name, OffsetDateTime::now_utc())
 }
 
@@ -269,6 +335,12 @@ pub(crate) fn note_attempt(app: &App, caller: &Caller, action: &str, env: &Reque
 /// The region of the request's SigV4 credential scope
 /// (`Credential=AKID/20150830/us-east-1/iam/aws4_request`, header or presigned query).
 fn signed_region(http: &HttpIn) -> Option<String> {
+    scope_part(http, 2)
+}
+
+/// Part `n` of the request's SigV4 credential scope (`AKID/DATE/REGION/SERVICE/aws4_request`:
+/// 2 the region, 3 the service), from the `Authorization` header or a presigned query.
+fn scope_part(http: &HttpIn, n: usize) -> Option<String> {
     let from_header = http
         .headers
         .iter()
@@ -285,7 +357,7 @@ fn signed_region(http: &HttpIn) -> Option<String> {
             )
         })
     })?;
-    scope.split('/').nth(2).map(str::to_owned)
+    scope.split('/').nth(n).map(str::to_owned)
 }
 
 /// Runs the handler; on the blocking pool when its mode blocks (a read of the in-memory
@@ -325,12 +397,50 @@ fn encode(service: Service, request_id: &str, result: &Result<Response, ServerEr
     let (status, body) = match result {
         Ok(Response::Iam(r)) => (200, r.to_xml(request_id)),
         Ok(Response::Sts(r)) => (200, r.to_xml(request_id)),
+        Ok(Response::AccessAnalyzer(_)) => {
+            let internal = ServerError::Internal("a Query call answered as Access Analyzer".into());
+            tracing::error!(request_id, error = %internal, "protocol mix-up");
+            internal.to_api(service).render(service, request_id)
+        }
         Err(e) => e.to_api(service).render(service, request_id),
     };
     HttpOut {
         status,
         body,
         request_id: request_id.to_owned(),
+        content_type: "text/xml",
+        error_type: None,
+    }
+}
+
+/// The REST-JSON answer: the output's JSON, or the error in the JSON envelope under its
+/// REST-JSON code (see [`rest_json::from_query_error`]).
+fn encode_json(request_id: &str, result: &Result<Response, ServerError>) -> HttpOut {
+    let error = match result {
+        Ok(Response::AccessAnalyzer(r)) => {
+            return HttpOut {
+                status: 200,
+                body: r.to_json(),
+                request_id: request_id.to_owned(),
+                content_type: "application/json",
+                error_type: None,
+            };
+        }
+        Ok(Response::Iam(_) | Response::Sts(_)) => {
+            let internal =
+                ServerError::Internal("an Access Analyzer call answered as Query".into());
+            tracing::error!(request_id, error = %internal, "protocol mix-up");
+            internal.to_api(Service::Iam)
+        }
+        Err(e) => e.to_api(Service::Iam),
+    };
+    let (status, code, body) = rest_json::from_query_error(error).render_json();
+    HttpOut {
+        status,
+        body,
+        request_id: request_id.to_owned(),
+        content_type: "application/json",
+        error_type: Some(code),
     }
 }
 
@@ -370,5 +480,7 @@ pub fn plain_error(code: ErrorCode, message: &str) -> HttpOut {
         status,
         body,
         request_id,
+        content_type: "text/xml",
+        error_type: None,
     }
 }
