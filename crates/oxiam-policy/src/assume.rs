@@ -20,6 +20,26 @@ pub struct OpenCondition {
     pub key: String,
 }
 
+/// A principal an `Allow` statement of a trust or resource policy names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NamedPrincipal {
+    /// `"*"` (or `"AWS": "*"`): anyone.
+    Anyone,
+    /// An account (12-digit ID or root ARN), by its ID: it delegates to its principals'
+    /// identity policies.
+    Account(String),
+    /// A user, role, assumed-role or federated-user ARN.
+    Arn(String),
+    /// A unique ID (`AIDA…`, `AROA…`).
+    UniqueId(String),
+    /// An AWS service (`ec2.amazonaws.com`).
+    Service(String),
+    /// An identity provider (`Federated`).
+    Federated(String),
+    /// `NotPrincipal`: everyone but the listed ones.
+    Excluding,
+}
+
 impl Policy {
     /// The conditions of statement `index` that read a key for which `open` is true (their
     /// own key, or a variable in their values), and whether its `Resource`/`NotResource`
@@ -42,6 +62,25 @@ impl Policy {
             })
             .collect();
         (conditions, resource_reads(st, open))
+    }
+
+    /// The principals the `Allow` statements name, each once, sorted (`CanonicalUser`
+    /// values are left out: no oxiam principal has one).
+    pub fn principals(&self) -> Vec<NamedPrincipal> {
+        let mut out: Vec<NamedPrincipal> = Vec::new();
+        for st in &self.inner.statements {
+            if st.effect != StatementEffect::Allow {
+                continue;
+            }
+            match &st.principal {
+                None => {}
+                Some((_, true)) => out.push(NamedPrincipal::Excluding),
+                Some((set, false)) => set.named(&mut out),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// True if some statement reads an open key (see `open_conditions`). Cheap: no
@@ -119,7 +158,6 @@ fn resource_reads(st: &Statement, open: &dyn Fn(&str) -> bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
     use crate::{
         Context, Effect, NamedPolicy, PolicyKind, PolicySet, Principal, PrincipalType, Request,
         StatementEffect, evaluate,
@@ -151,7 +189,10 @@ mod tests {
             resource_account: None,
             context: ctx,
         };
-        let identity = [NamedPolicy { name: "p", policy: p }];
+        let identity = [NamedPolicy {
+            name: "p",
+            policy: p,
+        }];
         let set = PolicySet {
             identity: &identity,
             ..PolicySet::default()
@@ -180,10 +221,11 @@ mod tests {
 
         // Upper bound: the open allow holds, the open deny never applies; the fixed
         // condition on the principal account still decides.
-        let upper = p
-            .assuming(&open, &|e| e == StatementEffect::Allow)
-            .unwrap();
-        assert_eq!(decide(&upper, "111122223333", &mut Context::new()), Effect::Allow);
+        let upper = p.assuming(&open, &|e| e == StatementEffect::Allow).unwrap();
+        assert_eq!(
+            decide(&upper, "111122223333", &mut Context::new()),
+            Effect::Allow
+        );
         assert_eq!(
             decide(&upper, "999988887777", &mut Context::new()),
             Effect::ImplicitDeny
@@ -195,7 +237,10 @@ mod tests {
             Effect::ExplicitDeny
         );
         // The original, with no value for either key, denies implicitly.
-        assert_eq!(decide(&p, "111122223333", &mut Context::new()), Effect::ImplicitDeny);
+        assert_eq!(
+            decide(&p, "111122223333", &mut Context::new()),
+            Effect::ImplicitDeny
+        );
         assert_eq!(upper.statement(1).unwrap().sid, Some("Tag"));
     }
 }

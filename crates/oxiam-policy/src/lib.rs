@@ -65,7 +65,7 @@ mod principal;
 mod report;
 mod wildcard;
 
-pub use assume::OpenCondition;
+pub use assume::{NamedPrincipal, OpenCondition};
 pub use condition::{Operator, SetQualifier};
 pub use context::{Context, ContextValue, Principal, PrincipalType};
 pub use error::{ErrorKind, Finding, Location, PolicyError, Severity, messages};

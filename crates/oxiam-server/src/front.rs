@@ -5,8 +5,10 @@
 //!   encode → audit — and [`call_as`](pipeline::call_as), the same steps for a caller
 //!   already authenticated (the console).
 //! - [`authorization`]: the decision API for other services (`/authorization/v1/decisions`).
+//! - [`who_can`]: who can perform an action on a resource (`/authorization/v1/who-can`).
 //! - [`tls`]: the HTTPS listener (`--tls-cert`/`--tls-key`).
 
 pub mod authorization;
 pub mod pipeline;
 pub mod tls;
+pub mod who_can;
