@@ -118,6 +118,8 @@ impl ArnPattern {
         match self {
             Self::Any => Vec::new(),
             Self::Whole(p) => p.variable_keys().into_iter().map(str::to_owned).collect(),
+            // A byte search first: most patterns have no variable.
+            Self::Segments(s) if !s.text.contains('$') => Vec::new(),
             Self::Segments(s) => {
                 let mut out = Vec::new();
                 let mut rest = &*s.text;

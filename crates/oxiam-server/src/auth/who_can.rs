@@ -25,7 +25,7 @@
 //! Organizations: [`OrganizationPolicies`] is the seam where SCPs and RCPs join the policy
 //! set; today it is empty (no organization is analysed).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use oxiam_policy::{
     Context, ContextValue, Decision, Effect, NamedPolicy, Policy, PolicyKind, PolicySet,
@@ -199,13 +199,30 @@ fn organization_policies<'s>(_state: &'s State, _account: &str) -> OrganizationP
     OrganizationPolicies::default()
 }
 
+/// Adds the asker's keys to a subject's context (they win over the implied ones), and
+/// notes whether an identity policy could allow `sts:AssumeRole` at all.
+fn prepare<'s>(mut s: Subject<'s>, q: &Question<'_>) -> (Subject<'s>, bool) {
+    for (k, v) in q.context {
+        s.context.insert(k, v.clone());
+    }
+    let may_assume = s.identity.iter().any(|np| {
+        (0..np.policy.statement_count()).any(|i| {
+            np.policy
+                .statement(i)
+                .is_some_and(|st| st.effect == StatementEffect::Allow)
+                && np.policy.statement_matches_action(i, "sts:AssumeRole")
+        })
+    });
+    (s, may_assume)
+}
+
 /// How many roles deep assumption chains are followed.
 const MAX_CHAIN: usize = 8;
 
 /// One principal's policies, materialised with where each identity policy comes from.
 struct Subject<'s> {
     principal: Principal<'s>,
-    /// The context the principal implies (before the asker's keys).
+    /// The context the principal implies, then the asker's keys.
     context: Context,
     identity: Vec<NamedPolicy<'s>>,
     /// Parallel to `identity`: the group a policy comes from.
@@ -237,7 +254,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         policy: resource,
         trust_of: None,
     };
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out = Findings::default();
 
     // The account root: full access to its own account's resources.
     let root_arn = format!("arn:aws:iam::{}:root", q.account);
@@ -248,6 +265,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         groups: Vec::new(),
         boundary: None,
     };
+    let (root, _) = prepare(root, q);
     if let Some(j) = judge(&root, q, &step, &org) {
         push(
             &mut out,
@@ -260,6 +278,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
 
     let users: Vec<&User> = state.users_of(q.account).map(|u| &**u).collect();
     let user_arns: Vec<String> = users.iter().map(|u| u.arn()).collect();
+    let user_short: Vec<String> = user_arns.iter().map(|a| without_path(a)).collect();
     let mut user_subjects = Vec::with_capacity(users.len());
     for (user, arn) in users.iter().zip(&user_arns) {
         let Some(s) = user_subject(state, user, arn) else {
@@ -267,7 +286,8 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
             user_subjects.push(None);
             continue;
         };
-        if let Some(j) = judge(&s, q, &step, &org) {
+        let s = prepare(s, q);
+        if let Some(j) = judge(&s.0, q, &step, &org) {
             let via = j.group.iter().map(|g| Hop::Group(g.clone())).collect();
             push(&mut out, arn, Kind::User, false, path(via, &[&j]));
         }
@@ -278,19 +298,20 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         .map(|r| &**r)
         .collect();
     let role_arns: Vec<String> = roles.iter().map(|r| r.arn()).collect();
+    let role_short: Vec<String> = role_arns.iter().map(|a| without_path(a)).collect();
     let session_arns: Vec<String> = roles
         .iter()
         .map(|r| format!("arn:aws:sts::{}:assumed-role/{}/session", r.account, r.name))
         .collect();
     let mut role_subjects = Vec::with_capacity(roles.len());
     for ((role, arn), session) in roles.iter().zip(&role_arns).zip(&session_arns) {
-        role_subjects.push(role_subject(state, role, arn, session));
+        role_subjects.push(role_subject(state, role, arn, session).map(|s| prepare(s, q)));
     }
     // What each role can reach: its own path to the action, then, growing, the chains of
     // roles it can assume that lead there. (index of role, path of that role to X)
     let mut reach: Vec<Vec<Path>> = vec![Vec::new(); roles.len()];
     for (i, s) in role_subjects.iter().enumerate() {
-        if let Some(s) = s
+        if let Some((s, _)) = s
             && let Some(j) = judge(s, q, &step, &org)
             && let Some(r) = reach.get_mut(i)
         {
@@ -299,12 +320,12 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
     }
     // Breadth first from the roles that can: who can assume each, then who can assume
     // those. A role is expanded once, with its shortest chains.
-    let trusts: Vec<Option<Policy>> = roles.iter().map(|r| trust_policy(r)).collect();
+
     let mut expanded = vec![false; roles.len()];
     let mut frontier: Vec<usize> = (0..roles.len())
         .filter(|i| reach.get(*i).is_some_and(|r| !r.is_empty()))
         .collect();
-    let mut foreign: Vec<Finding> = Vec::new();
+
     for _depth in 0..MAX_CHAIN {
         let mut next = Vec::new();
         for &i in &frontier {
@@ -314,9 +335,12 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
             if let Some(e) = expanded.get_mut(i) {
                 *e = true;
             }
-            let (Some(role_arn), Some(Some(trust)), Some(to_x)) =
-                (role_arns.get(i), trusts.get(i), reach.get(i).cloned())
-            else {
+            // Trust policies are compiled for the roles expanded only.
+            let (Some(role_arn), Some(Some(trust)), Some(to_x)) = (
+                role_arns.get(i),
+                roles.get(i).map(|r| trust_policy(r)),
+                reach.get(i).cloned(),
+            ) else {
                 continue;
             };
             let trust_name = format!("trust policy of {role_arn}");
@@ -326,20 +350,24 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
                 resource_account: None,
                 policy: Some(NamedPolicy {
                     name: &trust_name,
-                    policy: trust,
+                    policy: &trust,
                 }),
                 trust_of: Some(role_arn),
             };
-            let named = trust_principals(trust, q.account);
-            // Named ARNs of roles may lack the path (session ARNs do): compare both forms.
-            let admits = |arn: &str| {
-                named.account_open
-                    || named.arns.contains(arn)
-                    || named.arns.contains(&without_path(arn))
+            let named = trust_principals(&trust, q.account);
+            // Who the engine needs to judge: everyone when the trust policy may name anyone;
+            // those it names by ARN (roles' ARNs may lack the path, as session ARNs do);
+            // when it names the account, those whose identity policies could allow
+            // `sts:AssumeRole` at all (the account delegates to them).
+            let admits = |arn: &str, short: &str, may_assume: bool| {
+                named.everyone
+                    || (named.account && may_assume)
+                    || (!named.arns.is_empty()
+                        && (named.arns.contains(arn) || named.arns.contains(short)))
             };
-            for (s, arn) in user_subjects.iter().zip(&user_arns) {
-                if let Some(s) = s
-                    && admits(arn)
+            for ((s, arn), short) in user_subjects.iter().zip(&user_arns).zip(&user_short) {
+                if let Some((s, may_assume)) = s
+                    && admits(arn, short, *may_assume)
                     && let Some(j) = judge(s, q, &assume, &org)
                 {
                     for p in &to_x {
@@ -347,12 +375,17 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
                     }
                 }
             }
-            for (k, (s, arn)) in role_subjects.iter().zip(&role_arns).enumerate() {
+            for (k, ((s, arn), short)) in role_subjects
+                .iter()
+                .zip(&role_arns)
+                .zip(&role_short)
+                .enumerate()
+            {
                 if k == i {
                     continue;
                 }
-                if let Some(s) = s
-                    && admits(arn)
+                if let Some((s, may_assume)) = s
+                    && admits(arn, short, *may_assume)
                     && let Some(j) = judge(s, q, &assume, &org)
                 {
                     let mut new = false;
@@ -375,7 +408,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
                     continue;
                 };
                 for p in &to_x {
-                    push(&mut foreign, principal, *kind, true, chain(&j, role_arn, p));
+                    push(&mut out, principal, *kind, true, chain(&j, role_arn, p));
                 }
             }
         }
@@ -395,17 +428,11 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         let named = trust_principals(rp, q.account);
         for (principal, kind) in &named.outside {
             if let Some(j) = judge_outside(principal, *kind, q, &step, &org) {
-                push(
-                    &mut foreign,
-                    principal,
-                    *kind,
-                    true,
-                    path(Vec::new(), &[&j]),
-                );
+                push(&mut out, principal, *kind, true, path(Vec::new(), &[&j]));
             }
         }
     }
-    out.extend(foreign);
+    let mut out = out.list;
     // A stable order: the root, users, roles, then the principals outside the account;
     // by name within each kind.
     out.sort_by(|a, b| (a.kind.rank(), &a.principal).cmp(&(b.kind.rank(), &b.principal)));
@@ -459,26 +486,38 @@ fn chain(assume: &Judged, role: &str, then: &Path) -> Path {
     }
 }
 
-/// Adds a path to the principal's finding (one finding per principal).
-fn push(out: &mut Vec<Finding>, principal: &str, kind: Kind, upper_bound: bool, p: Path) {
-    if let Some(f) = out
-        .iter_mut()
-        .rev()
-        .find(|f| f.principal == principal && f.kind == kind)
-    {
-        f.access = f.access.max(p.access);
-        if !f.paths.contains(&p) {
-            f.paths.push(p);
+/// The findings so far, one per principal, with an index by principal.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    index: HashMap<(u8, String), usize>,
+}
+
+impl Findings {
+    /// Adds a path to the principal's finding.
+    fn push(&mut self, principal: &str, kind: Kind, upper_bound: bool, p: Path) {
+        let key = (kind.rank(), principal.to_owned());
+        if let Some(f) = self.index.get(&key).and_then(|&i| self.list.get_mut(i)) {
+            f.access = f.access.max(p.access);
+            if !f.paths.contains(&p) {
+                f.paths.push(p);
+            }
+            return;
         }
-        return;
+        self.index.insert(key, self.list.len());
+        self.list.push(Finding {
+            principal: principal.to_owned(),
+            kind,
+            access: p.access,
+            paths: vec![p],
+            upper_bound,
+        });
     }
-    out.push(Finding {
-        principal: principal.to_owned(),
-        kind,
-        access: p.access,
-        paths: vec![p],
-        upper_bound,
-    });
+}
+
+/// Adds a path to the principal's finding (one finding per principal).
+fn push(out: &mut Findings, principal: &str, kind: Kind, upper_bound: bool, p: Path) {
+    out.push(principal, kind, upper_bound, p);
 }
 
 /// A role's trust policy; `None` when it no longer compiles (such a role trusts no one,
@@ -675,13 +714,16 @@ fn judge_outside(
     // The other side's identity is not known: judge the policy's grant alone, in the
     // same-account reading where a grant naming the principal needs nothing else; an
     // account root of another account stands for its delegated principals.
-    let s = Subject {
-        principal: p,
-        context,
-        identity: Vec::new(),
-        groups: Vec::new(),
-        boundary: None,
-    };
+    let (s, _) = prepare(
+        Subject {
+            principal: p,
+            context,
+            identity: Vec::new(),
+            groups: Vec::new(),
+            boundary: None,
+        },
+        q,
+    );
     let local = Step {
         action,
         resource: step.resource,
@@ -691,7 +733,6 @@ fn judge_outside(
     };
     // A principal outside the account needs the policy to name it: `judge` with no
     // identity policies only allows through the policy's own grant.
-    let _ = q;
     judge(&s, q, &local, org)
 }
 
@@ -726,16 +767,14 @@ fn judge(
     step: &Step<'_>,
     org: &OrganizationPolicies<'_>,
 ) -> Option<Judged> {
-    let mut context = s.context.clone();
-    for (k, v) in q.context {
-        context.insert(k, v.clone());
-    }
+    let _ = q;
+    let context = &s.context;
     let request = Request {
         principal: s.principal,
         action: step.action,
         resource: step.resource,
         resource_account: step.resource_account,
-        context: &context,
+        context,
     };
     let open = |key: &str| context.get(key).is_none();
     let reads = s
@@ -932,7 +971,10 @@ fn open_conditions(
 /// trusted (any of its principals whose identity policies allow it may), which of its
 /// users and roles are named, and who outside the account is.
 struct Named {
-    account_open: bool,
+    /// Anyone (`*`), `NotPrincipal`, or unique IDs: any principal may be named.
+    everyone: bool,
+    /// The account itself: it delegates to its principals' identity policies.
+    account: bool,
     arns: BTreeSet<String>,
     outside: Vec<(String, Kind)>,
 }
@@ -941,7 +983,8 @@ struct Named {
 /// pre-selection: every candidate is then judged by the engine on the whole policy.
 fn trust_principals(policy: &Policy, account: &str) -> Named {
     let mut named = Named {
-        account_open: false,
+        everyone: false,
+        account: false,
         arns: BTreeSet::new(),
         outside: Vec::new(),
     };
@@ -950,10 +993,10 @@ fn trust_principals(policy: &Policy, account: &str) -> Named {
         use oxiam_policy::NamedPrincipal as N;
         match p {
             N::Anyone => {
-                named.account_open = true;
+                named.everyone = true;
                 outside.insert("*".to_owned(), Kind::Anyone);
             }
-            N::Account(a) if a == account => named.account_open = true,
+            N::Account(a) if a == account => named.account = true,
             N::Account(a) => {
                 outside.insert(a, Kind::Account);
             }
@@ -966,7 +1009,7 @@ fn trust_principals(policy: &Policy, account: &str) -> Named {
             }
             // A unique ID or `NotPrincipal` may name any principal of the account: judge
             // them all.
-            N::UniqueId(_) | N::Excluding => named.account_open = true,
+            N::UniqueId(_) | N::Excluding => named.everyone = true,
             N::Federated(v) => {
                 let kind = if v.contains(":saml-provider/") {
                     Kind::Saml
