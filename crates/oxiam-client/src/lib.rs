@@ -35,6 +35,7 @@
 //!   the TTL gets the answer oxiam would have given anyway (oxiam accepts a signature for
 //!   its whole 15-minute window); the TTL bounds how long after a policy change or the
 //!   end of the window a cached answer may still be used.
+//! - [`Client::who_can`]: who can perform an action on a resource (signed for `iam`).
 //! - Types of the API: re-exported from `oxiam_protocol::authorization`.
 
 pub mod endpoint;
@@ -50,7 +51,8 @@ use hyper::body::Bytes;
 pub use oxiam_protocol::authorization::{
     ClientRequest, DecisionPrincipal, DecisionReason, DecisionRequest, DecisionResult,
     DecisionsRequest, DecisionsResponse, ErrorBody, MAX_BATCH, PATH, REPORT_ONLY_DENY,
-    SIGNING_NAME,
+    SIGNING_NAME, WHO_CAN_PATH, WHO_CAN_SIGNING_NAME, WhoCanCondition, WhoCanHop, WhoCanPath,
+    WhoCanPrincipal, WhoCanRequest, WhoCanResponse, WhoCanStatement,
 };
 use oxiam_sigv4::{SecretAccessKey, SigningParams};
 use sha2::{Digest, Sha256};
@@ -244,6 +246,24 @@ impl Client {
     /// One signed call, without the cache.
     pub async fn call(&self, body: DecisionsRequest) -> Result<Vec<DecisionResult>, Error> {
         let json = serde_json::to_vec(&body)?;
+        let body = self.post(&self.path, SIGNING_NAME, json).await?;
+        let answer: DecisionsResponse = serde_json::from_slice(&body)?;
+        Ok(answer.decisions)
+    }
+
+    /// Which principals of the credentials' account can perform `action` on `resource`
+    /// (`POST /authorization/v1/who-can`, signed for `iam`; the credentials need
+    /// `iam:GetAccountAuthorizationDetails`).
+    pub async fn who_can(&self, question: &WhoCanRequest) -> Result<WhoCanResponse, Error> {
+        let json = serde_json::to_vec(question)?;
+        let path = format!("{}{WHO_CAN_PATH}", self.endpoint.prefix);
+        let body = self.post(&path, WHO_CAN_SIGNING_NAME, json).await?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// POSTs `json` to `path`, signed for `service`; the body of a 200 answer, or the
+    /// API's JSON error.
+    async fn post(&self, path: &str, service: &str, json: Vec<u8>) -> Result<Bytes, Error> {
         let host = self.pool.authority().to_owned();
         let unsigned = [
             ("host", host.as_str()),
@@ -251,7 +271,7 @@ impl Client {
         ];
         let view = oxiam_sigv4::HttpRequest {
             method: "POST",
-            path: &self.path,
+            path,
             query: "",
             headers: &unsigned,
             body: &json,
@@ -260,16 +280,14 @@ impl Client {
             access_key_id: &self.credentials.access_key_id,
             secret: &self.credentials.secret,
             region: &self.region,
-            service: SIGNING_NAME,
+            service,
             timestamp: OffsetDateTime::now_utc(),
             session_token: self.credentials.session_token.as_deref(),
         };
         let added = oxiam_sigv4::sign(&view, &params)?;
         let body = Bytes::from(json);
         let request = || {
-            let mut builder = hyper::Request::builder()
-                .method("POST")
-                .uri(self.path.as_str());
+            let mut builder = hyper::Request::builder().method("POST").uri(path);
             for (k, v) in unsigned {
                 builder = builder.header(k, v);
             }
@@ -281,7 +299,7 @@ impl Client {
                 .map_err(|e| Error::Request(e.to_string()))
         };
         // A kept-alive connection the server closed meanwhile fails the first send; asking
-        // again is safe (a decision changes nothing) and goes out on a fresh connection.
+        // again is safe (neither call changes anything) and goes out on a fresh connection.
         let resp = match self.pool.send(request()?).await {
             Err(Error::Http(_) | Error::Io(_)) => self.pool.send(request()?).await?,
             other => other?,
@@ -299,8 +317,7 @@ impl Client {
                 message,
             });
         }
-        let answer: DecisionsResponse = serde_json::from_slice(&body)?;
-        Ok(answer.decisions)
+        Ok(body)
     }
 }
 

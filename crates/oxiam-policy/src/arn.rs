@@ -112,6 +112,32 @@ impl ArnPattern {
         }))
     }
 
+    /// The keys of the pattern's variables, lowercased (`${key}`, `${key, 'default'}`;
+    /// the escapes `${*}`, `${?}`, `${$}` name none).
+    pub(crate) fn variable_keys(&self) -> Vec<String> {
+        match self {
+            Self::Any => Vec::new(),
+            Self::Whole(p) => p.variable_keys().into_iter().map(str::to_owned).collect(),
+            // A byte search first: most patterns have no variable.
+            Self::Segments(s) if !s.text.contains('$') => Vec::new(),
+            Self::Segments(s) => {
+                let mut out = Vec::new();
+                let mut rest = &*s.text;
+                while let Some(start) = rest.find("${") {
+                    let after = rest.get(start + 2..).unwrap_or("");
+                    let Some(close) = after.find('}') else { break };
+                    let inner = after.get(..close).unwrap_or("");
+                    let key = inner.split(',').next().unwrap_or("").trim();
+                    if !matches!(key, "*" | "?" | "$" | "") {
+                        out.push(key.to_ascii_lowercase());
+                    }
+                    rest = after.get(close + 1..).unwrap_or("");
+                }
+                out
+            }
+        }
+    }
+
     /// Matches the request's resource (or a condition's context value).
     pub(crate) fn matches<'v>(
         &self,

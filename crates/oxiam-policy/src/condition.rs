@@ -214,6 +214,64 @@ pub(crate) struct Condition {
 pub(crate) struct BadValue(pub usize);
 
 impl Condition {
+    /// A condition that always (`holds`) or never holds: `Null` with every or no answer
+    /// wanted.
+    pub(crate) fn constant(holds: bool) -> Self {
+        let wanted: Box<[bool]> = if holds {
+            Box::new([true, false])
+        } else {
+            Box::new([])
+        };
+        Self {
+            op: Operator::Null,
+            set: SetQualifier::None,
+            if_exists: false,
+            key: "".into(),
+            key_hash: crate::action::key_hash(""),
+            values: Values::Null(wanted),
+        }
+    }
+
+    /// The condition key (lowercased).
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The operator as written: set qualifier, name, `IfExists`.
+    pub(crate) fn operator_name(&self) -> String {
+        let set = match self.set {
+            SetQualifier::None => "",
+            SetQualifier::ForAnyValue => "ForAnyValue:",
+            SetQualifier::ForAllValues => "ForAllValues:",
+        };
+        let if_exists = if self.if_exists { "IfExists" } else { "" };
+        format!("{set}{}{if_exists}", self.op.name())
+    }
+
+    /// True if the condition reads a key for which `open` is true: its own key or a
+    /// variable in its values. The constant condition reads none.
+    pub(crate) fn reads(&self, open: &dyn Fn(&str) -> bool) -> bool {
+        if self.key.is_empty() {
+            return false;
+        }
+        if open(&self.key) {
+            return true;
+        }
+        match &self.values {
+            Values::Strings { patterns, .. } => patterns
+                .iter()
+                .any(|p| p.variable_keys().iter().any(|k| open(k))),
+            Values::Arns(patterns) => patterns
+                .iter()
+                .any(|p| p.variable_keys().iter().any(|k| open(k))),
+            Values::Numbers(_)
+            | Values::Dates(_)
+            | Values::Bools(_)
+            | Values::Binary(_)
+            | Values::Cidrs(_)
+            | Values::Null(_) => false,
+        }
+    }
     /// Compiles one key's values for `op`. `variables` is false in 2008-10-17 policies.
     pub(crate) fn compile(
         set: SetQualifier,

@@ -31,6 +31,8 @@
 //! - `report`: for tools (the policy simulator): [`statement_sources`] (each statement's
 //!   start and end in the document, its context keys), [`context_keys`], and
 //!   `Policy::statement_reaches` (action and resource match, before conditions).
+//! - `assume`: for analyses over open context keys: [`OpenCondition`]s of a statement,
+//!   `Policy::assuming` (a copy with each open statement decided one way).
 //! - `error`: [`PolicyError`] (`message()` is AWS's text, `location()` ours), [`Finding`].
 //!
 //! # Use
@@ -53,6 +55,7 @@
 
 mod action;
 pub mod arn;
+mod assume;
 mod condition;
 mod context;
 mod error;
@@ -63,6 +66,7 @@ mod principal;
 mod report;
 mod wildcard;
 
+pub use assume::{NamedPrincipal, OpenCondition};
 pub use condition::{Operator, SetQualifier, parse_operator};
 pub use context::{Context, ContextValue, Principal, PrincipalType};
 pub use error::{ErrorKind, Finding, Location, PolicyError, Severity, messages};

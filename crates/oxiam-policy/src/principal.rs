@@ -56,6 +56,24 @@ impl InvalidPrincipal {
 }
 
 impl PrincipalSet {
+    /// Lists the principals named (for `Policy::principals`).
+    pub(crate) fn named(&self, out: &mut Vec<crate::assume::NamedPrincipal>) {
+        use crate::assume::NamedPrincipal as N;
+        if self.anyone {
+            out.push(N::Anyone);
+        }
+        for a in &self.aws {
+            out.push(match a {
+                AwsPrincipal::Anyone => N::Anyone,
+                AwsPrincipal::Account(id) => N::Account(id.to_string()),
+                AwsPrincipal::Arn(arn) => N::Arn(arn.to_string()),
+                AwsPrincipal::UniqueId(id) => N::UniqueId(id.to_string()),
+            });
+        }
+        out.extend(self.service.iter().map(|s| N::Service(s.to_string())));
+        out.extend(self.federated.iter().map(|s| N::Federated(s.to_string())));
+    }
+
     /// `"Principal": "*"`.
     pub(crate) fn anyone() -> Self {
         Self {

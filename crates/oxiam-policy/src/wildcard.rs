@@ -76,6 +76,20 @@ impl Pattern {
         }
     }
 
+    /// The keys of the pattern's variables (lowercased).
+    pub(crate) fn variable_keys(&self) -> Vec<&str> {
+        match self {
+            Self::Tokens(t) => t
+                .iter()
+                .filter_map(|t| match t {
+                    Token::Variable { key, .. } => Some(&**key),
+                    Token::Literal(_) | Token::Star | Token::One => None,
+                })
+                .collect(),
+            Self::Any | Self::Exact(_) | Self::Prefix(_) => Vec::new(),
+        }
+    }
+
     /// True if the pattern has variables.
     #[cfg(test)]
     pub(crate) fn has_variables(&self) -> bool {

@@ -1,4 +1,5 @@
-//! The JSON of oxiam's authorization API, version 1 (`POST /authorization/v1/decisions`):
+//! The JSON of oxiam's authorization API, version 1 (`POST /authorization/v1/decisions`, and
+//! `POST /authorization/v1/who-can`: which principals can perform an action on a resource):
 //! not an AWS protocol, but oxiam's own wire format for services that delegate their
 //! authorization to it (the server in `oxiam_server::front::authorization`, the client in
 //! `oxiam-client`).
@@ -181,4 +182,113 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub request_id: String,
+}
+
+/// The path of "who can do X on Y" (`oxiam policy who-can`).
+pub const WHO_CAN_PATH: &str = "/authorization/v1/who-can";
+/// Who-can calls are signed for IAM, like the IAM API whose data they reveal.
+pub const WHO_CAN_SIGNING_NAME: &str = "iam";
+/// The action a caller needs (resource `*`): who-can reveals what
+/// `GetAccountAuthorizationDetails` reveals (every principal and policy of the account).
+pub const WHO_CAN_ACTION: &str = "iam:GetAccountAuthorizationDetails";
+
+/// The body of a who-can call: which principals of the caller's account can perform
+/// `action` on `resource`?
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanRequest {
+    /// `service:Action`.
+    pub action: String,
+    /// The resource ARN (`*` for actions without a resource).
+    pub resource: String,
+    /// Condition keys to fix (a string, a boolean, an integer or a list of strings each);
+    /// every other key is open, and an access that depends on one is `conditional`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, serde_json::Value>,
+    /// The resource's resource-based policy, as a JSON document (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+}
+
+/// The answer: every principal that can, root first.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanResponse {
+    pub account: String,
+    pub action: String,
+    pub resource: String,
+    pub principals: Vec<WhoCanPrincipal>,
+    /// What the answer does not cover and where it is an upper bound.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One principal that can.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanPrincipal {
+    /// ARN, account ID, identity provider ARN, service name, or `*`.
+    pub principal: String,
+    /// `root`, `user`, `role`, `account`, `foreign-principal`, `web-identity`, `saml`,
+    /// `service` or `anyone`.
+    #[serde(rename = "type")]
+    pub principal_type: String,
+    /// `allowed` (whatever the open keys) or `conditional` (see the paths' conditions).
+    pub access: String,
+    /// True when the finding is an upper bound (role sessions, other accounts).
+    #[serde(default)]
+    pub upper_bound: bool,
+    pub paths: Vec<WhoCanPath>,
+}
+
+/// One way a principal gets the access.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanPath {
+    /// The steps, in order; empty: directly.
+    #[serde(default)]
+    pub via: Vec<WhoCanHop>,
+    pub access: String,
+    pub statements: Vec<WhoCanStatement>,
+    #[serde(default)]
+    pub conditions: Vec<WhoCanCondition>,
+}
+
+/// One step of a path.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanHop {
+    /// `group` or `assumeRole`.
+    #[serde(rename = "type")]
+    pub hop_type: String,
+    /// The group's name or the role's ARN.
+    pub name: String,
+}
+
+/// A deciding statement.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanStatement {
+    /// `identity-based policy`, `permissions boundary`, `resource-based policy`, …
+    pub policy_type: String,
+    pub policy: String,
+    pub statement: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// `Allow` or `Deny`.
+    pub effect: String,
+}
+
+/// A condition on an open key the access depends on: of an `Allow` statement, it must
+/// hold; of a `Deny` statement, it must not.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoCanCondition {
+    pub policy: String,
+    pub statement: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    pub effect: String,
+    pub operator: String,
+    pub key: String,
 }

@@ -33,6 +33,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/moto-api/reset", post(reset))
         .route("/_oxiam/clock", post(clock))
         .route(crate::front::authorization::PATH, post(decisions))
+        .route(oxiam_protocol::authorization::WHO_CAN_PATH, post(who_can))
         .route(
             crate::front::enforcement::PATH,
             get(enforcement).put(enforcement),
@@ -93,18 +94,7 @@ async fn aws(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response 
 /// The authorization API for other services (see [`crate::front::authorization`]). Decisions
 /// read only the snapshot, so they run on the async worker without a thread hop.
 async fn decisions(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
-    let answer = crate::front::authorization::handle(&app, &http);
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (status, answer.body).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&answer.request_id) {
-        h.insert("x-amzn-requestid", v);
-    }
-    resp
+    json_answer(crate::front::authorization::handle(&app, &http))
 }
 
 /// The account's enforcement mode (see [`crate::front::enforcement`]); a `PUT` writes to
@@ -112,9 +102,25 @@ async fn decisions(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Res
 async fn enforcement(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
     let answer =
         tokio::task::spawn_blocking(move || crate::front::enforcement::handle(&app, &http)).await;
-    let Ok(answer) = answer else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
+    answer.map_or_else(
+        |_| StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        json_answer,
+    )
+}
+
+/// Who can perform an action on a resource (see [`crate::front::who_can`]): reads only the
+/// snapshot, but walks every principal of the account, so it runs off the async workers.
+async fn who_can(State(app): State<Arc<App>>, Incoming(http): Incoming) -> Response {
+    let answer =
+        tokio::task::spawn_blocking(move || crate::front::who_can::handle(&app, &http)).await;
+    answer.map_or_else(
+        |_| StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        json_answer,
+    )
+}
+
+/// A JSON answer of oxiam's own operations, with its request ID.
+fn json_answer(answer: crate::front::authorization::Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, answer.body).into_response();
     let h = resp.headers_mut();

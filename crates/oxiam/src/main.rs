@@ -3,7 +3,8 @@
 //! - `oxiam serve`: the IAM/STS service (embedded SQLite by default; `--dev` for a local
 //!   emulator that keeps state in memory).
 //! - `oxiam migrate`: copies a SQLite installation into a new PostgreSQL schema.
-//! - `oxiam policy …`: offline policy tools (see `policy_cmd`).
+//! - `oxiam policy …`: offline policy tools (see `policy_cmd`), and `policy who-can`, which
+//!   asks a running oxiam (see `who_can_cmd`).
 //! - `oxiam guard …`: a reverse proxy (or nginx `auth_request` endpoint) that authorizes
 //!   requests to another service with oxiam's decision API (see `guard`; its rules file
 //!   parser is in the package's library part, `oxiam::guard_rules`, for the fuzz targets).
@@ -11,6 +12,7 @@
 
 mod guard;
 mod policy_cmd;
+mod who_can_cmd;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

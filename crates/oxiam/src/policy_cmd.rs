@@ -1,4 +1,4 @@
-//! `oxiam policy …`: offline policy tools over `oxiam-policy`.
+//! `oxiam policy …`: policy tools over `oxiam-policy`, offline but for `who-can`.
 //!
 //! - `validate FILE… [--kind K] [--json]`: AWS's `MalformedPolicyDocument` messages with
 //!   `file:line:column`; exit 1 if any document has an error.
@@ -8,6 +8,9 @@
 //!   statements; exit 0 whatever the decision, 2 on usage errors.
 //! - `diff A B [--json]`: what identity policy B grants that A does not (`oxiam_analysis::diff`);
 //!   exit 0 when nothing, 1 when something, 2 on errors, like `diff`.
+//! - `who-can --action A --resource R [--context k=v…] [--resource-policy F] [--endpoint URL]
+//!   [--json]`: asks a running oxiam (see `who_can_cmd`); exit 0 when only the root can, 1
+//!   when others can, 2 on errors.
 
 use std::fmt;
 use std::io::{self, Read as _, Write};
@@ -67,6 +70,24 @@ pub enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Ask a running oxiam which principals of your account can perform an action on a
+    /// resource.
+    ///
+    /// Every user (own and group policies, permissions boundary), every role (its policies
+    /// and boundary, as the upper bound of its sessions) and everyone who can assume such a
+    /// role (users and roles of the account, other accounts, OIDC and SAML providers, AWS
+    /// services), judged by the policy engine, with the deciding statements and the path
+    /// (directly, via a group, assuming a role). The account root always can. A condition
+    /// key not fixed with --context may take any value: an access that depends on one is
+    /// listed as `conditional` with its conditions, never left out.
+    ///
+    /// Calls POST /authorization/v1/who-can signed with the AWS environment credentials
+    /// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), which need
+    /// iam:GetAccountAuthorizationDetails.
+    ///
+    /// Exit status: 0 when only the account root can, 1 when another principal can
+    /// (allowed or conditional), 2 on errors (usage, connection, access denied).
+    WhoCan(Box<crate::who_can_cmd::WhoCanArgs>),
 }
 
 /// Arguments of `policy eval`.
@@ -167,6 +188,7 @@ pub fn run_to(cmd: PolicyCommand, out: &mut dyn Write, err: &mut dyn Write) -> u
     let result = match cmd {
         PolicyCommand::Validate { files, kind, json } => validate(&files, kind.into(), json, out),
         PolicyCommand::Diff { a, b, json } => diff(&a, &b, json, out),
+        PolicyCommand::WhoCan(args) => return crate::who_can_cmd::run(*args, out, err),
         PolicyCommand::Eval(args) => {
             let EvalArgs {
                 policies,

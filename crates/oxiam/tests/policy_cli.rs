@@ -8,6 +8,10 @@
 
 #[path = "../src/policy_cmd.rs"]
 mod policy_cmd;
+// `policy who-can` lives in its own module, which `policy_cmd` dispatches to (it needs a
+// server; tests/python/test_who_can.py drives it).
+#[path = "../src/who_can_cmd.rs"]
+mod who_can_cmd;
 
 use std::path::{Path, PathBuf};
 

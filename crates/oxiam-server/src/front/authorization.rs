@@ -62,7 +62,7 @@ use oxiam_protocol::authorization::{
 };
 
 /// Largest resource policy accepted (AWS's largest resource policies, S3's, are 20 KB).
-const MAX_RESOURCE_POLICY: usize = 20 * 1024;
+pub(crate) const MAX_RESOURCE_POLICY: usize = 20 * 1024;
 
 /// The answer to one call: HTTP status and JSON body.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ pub fn handle(app: &App, http: &HttpIn) -> Answer {
     }
 }
 
-fn error_answer(e: &ServerError, request_id: String) -> Answer {
+pub(crate) fn error_answer(e: &ServerError, request_id: String) -> Answer {
     if e.is_internal() {
         tracing::error!(request_id, error = %e, "authorization API call failed");
     }
@@ -260,7 +260,7 @@ fn body_sha256(hex_digest: Option<&str>) -> Result<[u8; 32], ServerError> {
     Ok(out)
 }
 
-fn context_value(key: &str, v: &serde_json::Value) -> Result<ContextValue, ServerError> {
+pub(crate) fn context_value(key: &str, v: &serde_json::Value) -> Result<ContextValue, ServerError> {
     use serde_json::Value;
     Ok(match v {
         Value::String(s) => s.as_str().into(),

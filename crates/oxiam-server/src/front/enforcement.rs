@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::auth::authn::{self, Caller, CallerKind};
 use crate::auth::target::Target;
+use crate::front::authorization::Answer;
 use crate::front::pipeline::{self, HttpIn};
 use crate::model::access::Via;
 use crate::model::error::{ServerError, api, validation};
@@ -45,14 +46,6 @@ pub const PUT_ACTION: &str = "oxiam:PutAccountEnforcement";
 pub struct EnforcementBody {
     /// `ENFORCE` or `REPORT_ONLY`.
     pub mode: String,
-}
-
-/// The answer to one call: HTTP status and JSON body.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub body: String,
-    pub request_id: String,
 }
 
 /// Serves one call (`GET` or `PUT`; the router refuses other methods).
