@@ -39,6 +39,7 @@ use std::time::Instant;
 use oxiam_policy::{
     ContextValue, Effect, NamedPolicy, Policy, PolicyType, Reason, StatementEffect,
 };
+use oxiam_protocol::Service;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -104,15 +105,23 @@ pub fn handle(app: &App, http: &HttpIn) -> Answer {
             body,
             request_id,
         },
-        Err(e) => error_answer(&e, request_id),
+        Err(e) => error_answer(&e, request_id, "authorization API", Service::Sts),
     }
 }
 
-pub(crate) fn error_answer(e: &ServerError, request_id: String) -> Answer {
+/// The JSON error of oxiam's own operations (decisions, who-can, enforcement). `service`
+/// names an internal failure as that service's table does (`InternalFailure` for STS,
+/// `ServiceFailure` for IAM); every other error is the same for both.
+pub(crate) fn error_answer(
+    e: &ServerError,
+    request_id: String,
+    operation: &str,
+    service: Service,
+) -> Answer {
     if e.is_internal() {
-        tracing::error!(request_id, error = %e, "authorization API call failed");
+        tracing::error!(request_id, error = %e, "{operation} call failed");
     }
-    let api = e.to_api(oxiam_protocol::Service::Sts);
+    let api = e.to_api(service);
     let body = ErrorBody {
         error: ErrorDetail {
             code: api.code.code().to_owned(),
@@ -309,17 +318,7 @@ fn decide_one(
         ),
         None => None,
     };
-    let resource_policy = match &d.resource_policy {
-        Some(doc) if doc.len() > MAX_RESOURCE_POLICY => {
-            return Err(validation("`resourcePolicy` is larger than 20 KB"));
-        }
-        Some(doc) => Some(
-            app.resource_policies
-                .get_or_parse(doc)
-                .map_err(|e| validation(format!("`resourcePolicy`: {}", e.message())))?,
-        ),
-        None => None,
-    };
+    let resource_policy = resource_policy(app, d.resource_policy.as_deref())?;
     let mut keys: Vec<(String, ContextValue)> = Vec::new();
     for (k, v) in &d.resource_tags {
         keys.push((format!("aws:ResourceTag/{k}"), v.as_str().into()));
@@ -405,6 +404,25 @@ fn decide_one(
         ));
     }
     Ok(result)
+}
+
+/// The request's `resourcePolicy`, parsed once and cached (decisions and who-can read it
+/// alike).
+pub(crate) fn resource_policy(
+    app: &App,
+    doc: Option<&str>,
+) -> Result<Option<std::sync::Arc<Policy>>, ServerError> {
+    match doc {
+        Some(doc) if doc.len() > MAX_RESOURCE_POLICY => {
+            Err(validation("`resourcePolicy` is larger than 20 KB"))
+        }
+        Some(doc) => app
+            .resource_policies
+            .get_or_parse(doc)
+            .map(Some)
+            .map_err(|e| validation(format!("`resourcePolicy`: {}", e.message()))),
+        None => Ok(None),
+    }
 }
 
 fn authentication_failed(code: &str, message: String) -> DecisionResult {

@@ -19,7 +19,7 @@
 
 use std::time::Instant;
 
-use oxiam_protocol::authorization::{ErrorBody, ErrorDetail};
+use oxiam_protocol::Service;
 use oxiam_protocol::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::auth::authn::{self, Caller, CallerKind};
 use crate::auth::target::Target;
-use crate::front::authorization::Answer;
+use crate::front::authorization::{Answer, error_answer};
 use crate::front::pipeline::{self, HttpIn};
 use crate::model::access::Via;
 use crate::model::error::{ServerError, api, validation};
@@ -78,7 +78,7 @@ pub fn handle(app: &App, http: &HttpIn) -> Answer {
             .unwrap_or_default(),
             request_id,
         },
-        Err(e) => error_answer(&e, request_id),
+        Err(e) => error_answer(&e, request_id, "enforcement", Service::Iam),
     }
 }
 
@@ -177,25 +177,6 @@ pub fn put_mode(
     tracing::warn!(target: "oxiam::audit", account = caller.account, principal = caller.arn,
         mode = mode.as_str(), "enforcement mode set");
     Ok(mode)
-}
-
-fn error_answer(e: &ServerError, request_id: String) -> Answer {
-    if e.is_internal() {
-        tracing::error!(request_id, error = %e, "enforcement call failed");
-    }
-    let api = e.to_api(oxiam_protocol::Service::Iam);
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code: api.code.code().to_owned(),
-            message: api.message.clone(),
-            request_id: request_id.clone(),
-        },
-    };
-    Answer {
-        status: api.code.http_status(),
-        body: serde_json::to_string(&body).unwrap_or_default(),
-        request_id,
-    }
 }
 
 #[cfg(test)]

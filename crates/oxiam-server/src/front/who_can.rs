@@ -12,6 +12,7 @@
 use std::time::Instant;
 
 use oxiam_policy::{ContextValue, StatementEffect};
+use oxiam_protocol::Service;
 use oxiam_protocol::authorization::{
     WHO_CAN_ACTION, WHO_CAN_SIGNING_NAME, WhoCanCondition, WhoCanHop, WhoCanPath, WhoCanPrincipal,
     WhoCanRequest, WhoCanResponse, WhoCanStatement,
@@ -23,7 +24,7 @@ use crate::auth::authn::{self, Caller};
 use crate::auth::decide::RequestEnv;
 use crate::auth::target::Target;
 use crate::auth::who_can::{self, Finding, Hop, Kind, Question};
-use crate::front::authorization::{Answer, MAX_RESOURCE_POLICY, context_value, error_answer};
+use crate::front::authorization::{Answer, context_value, error_answer, resource_policy};
 use crate::front::pipeline::{self, HttpIn};
 use crate::model::access::Via;
 use crate::model::error::{ServerError, validation};
@@ -66,7 +67,7 @@ pub fn handle(app: &App, http: &HttpIn) -> Answer {
             body,
             request_id,
         },
-        Err(e) => error_answer(&e, request_id),
+        Err(e) => error_answer(&e, request_id, "who-can", Service::Sts),
     }
 }
 
@@ -100,17 +101,7 @@ fn answer(
             body.action
         )));
     }
-    let resource_policy = match &body.resource_policy {
-        Some(doc) if doc.len() > MAX_RESOURCE_POLICY => {
-            return Err(validation("`resourcePolicy` is larger than 20 KB"));
-        }
-        Some(doc) => Some(
-            app.resource_policies
-                .get_or_parse(doc)
-                .map_err(|e| validation(format!("`resourcePolicy`: {}", e.message())))?,
-        ),
-        None => None,
-    };
+    let resource_policy = resource_policy(app, body.resource_policy.as_deref())?;
     let mut context: Vec<(String, ContextValue)> = Vec::new();
     for (k, v) in &body.context {
         context.push((k.clone(), context_value(k, v)?));
