@@ -266,14 +266,8 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         boundary: None,
     };
     let (root, _) = prepare(root, q);
-    if let Some(j) = judge(&root, q, &step, &org) {
-        push(
-            &mut out,
-            &root_arn,
-            Kind::Root,
-            false,
-            path(Vec::new(), &[&j]),
-        );
+    if let Some(j) = judge(&root, &step, &org) {
+        out.push(&root_arn, Kind::Root, false, path(Vec::new(), &[&j]));
     }
 
     let users: Vec<&User> = state.users_of(q.account).map(|u| &**u).collect();
@@ -287,9 +281,9 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
             continue;
         };
         let s = prepare(s, q);
-        if let Some(j) = judge(&s.0, q, &step, &org) {
+        if let Some(j) = judge(&s.0, &step, &org) {
             let via = j.group.iter().map(|g| Hop::Group(g.clone())).collect();
-            push(&mut out, arn, Kind::User, false, path(via, &[&j]));
+            out.push(arn, Kind::User, false, path(via, &[&j]));
         }
         user_subjects.push(Some(s));
     }
@@ -312,7 +306,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
     let mut reach: Vec<Vec<Path>> = vec![Vec::new(); roles.len()];
     for (i, s) in role_subjects.iter().enumerate() {
         if let Some((s, _)) = s
-            && let Some(j) = judge(s, q, &step, &org)
+            && let Some(j) = judge(s, &step, &org)
             && let Some(r) = reach.get_mut(i)
         {
             r.push(path(Vec::new(), &[&j]));
@@ -368,10 +362,10 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
             for ((s, arn), short) in user_subjects.iter().zip(&user_arns).zip(&user_short) {
                 if let Some((s, may_assume)) = s
                     && admits(arn, short, *may_assume)
-                    && let Some(j) = judge(s, q, &assume, &org)
+                    && let Some(j) = judge(s, &assume, &org)
                 {
                     for p in &to_x {
-                        push(&mut out, arn, Kind::User, false, chain(&j, role_arn, p));
+                        out.push(arn, Kind::User, false, chain(&j, role_arn, p));
                     }
                 }
             }
@@ -386,7 +380,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
                 }
                 if let Some((s, may_assume)) = s
                     && admits(arn, short, *may_assume)
-                    && let Some(j) = judge(s, q, &assume, &org)
+                    && let Some(j) = judge(s, &assume, &org)
                 {
                     let mut new = false;
                     if let Some(r) = reach.get_mut(k) {
@@ -408,7 +402,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
                     continue;
                 };
                 for p in &to_x {
-                    push(&mut out, principal, *kind, true, chain(&j, role_arn, p));
+                    out.push(principal, *kind, true, chain(&j, role_arn, p));
                 }
             }
         }
@@ -420,7 +414,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
     for ((r, arn), paths) in roles.iter().zip(&role_arns).zip(reach) {
         let _ = r;
         for p in paths {
-            push(&mut out, arn, Kind::Role, true, p);
+            out.push(arn, Kind::Role, true, p);
         }
     }
     // Principals outside the account named by the asker's resource policy.
@@ -428,7 +422,7 @@ pub fn who_can(state: &State, q: &Question<'_>) -> Answer {
         let named = trust_principals(rp, q.account);
         for (principal, kind) in &named.outside {
             if let Some(j) = judge_outside(principal, *kind, q, &step, &org) {
-                push(&mut out, principal, *kind, true, path(Vec::new(), &[&j]));
+                out.push(principal, *kind, true, path(Vec::new(), &[&j]));
             }
         }
     }
@@ -513,11 +507,6 @@ impl Findings {
             upper_bound,
         });
     }
-}
-
-/// Adds a path to the principal's finding (one finding per principal).
-fn push(out: &mut Findings, principal: &str, kind: Kind, upper_bound: bool, p: Path) {
-    out.push(principal, kind, upper_bound, p);
 }
 
 /// A role's trust policy; `None` when it no longer compiles (such a role trusts no one,
@@ -733,7 +722,7 @@ fn judge_outside(
     };
     // A principal outside the account needs the policy to name it: `judge` with no
     // identity policies only allows through the policy's own grant.
-    judge(&s, q, &local, org)
+    judge(&s, &local, org)
 }
 
 /// The role ARN of a session ARN of `account` (`arn:aws:sts::A:assumed-role/R/s` →
@@ -761,13 +750,7 @@ fn without_path(arn: &str) -> String {
 }
 
 /// Judges `s` on one step: `None` when it cannot for any value of the open keys.
-fn judge(
-    s: &Subject<'_>,
-    q: &Question<'_>,
-    step: &Step<'_>,
-    org: &OrganizationPolicies<'_>,
-) -> Option<Judged> {
-    let _ = q;
+fn judge(s: &Subject<'_>, step: &Step<'_>, org: &OrganizationPolicies<'_>) -> Option<Judged> {
     let context = &s.context;
     let request = Request {
         principal: s.principal,
